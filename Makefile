@@ -1,0 +1,61 @@
+# Lily — developer commands. `make run` runs the whole suite locally; `make test` runs every test suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+STAGE ?= dev
+PYTEST_WORKERS ?= 2
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run test lint unit integration infra-test e2e reliability synth deploy diff bench bench-coldstart clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m lily.local
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check shared functions infra tests
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit -q -n $(PYTEST_WORKERS)
+
+integration: $(STAMP)
+	$(PY) -m pytest tests/integration -q -n $(PYTEST_WORKERS)
+
+infra-test: $(STAMP)
+	$(PY) -m pytest tests/infra -q
+
+e2e: $(STAMP)
+	$(PY) -m pytest tests/e2e -q
+
+reliability: $(STAMP)
+	$(PY) -m pytest tests/reliability -q
+
+test: lint unit integration infra-test e2e reliability
+
+synth: $(STAMP)
+	rm -rf cdk.out
+	LILY_STAGE=$(STAGE) $(PY) infra/app.py
+
+deploy: synth
+	npx --yes aws-cdk@2 deploy --app cdk.out --all --require-approval never
+
+diff: synth
+	npx --yes aws-cdk@2 diff --app cdk.out --all
+
+bench-coldstart: $(STAMP)
+	$(PY) tests/bench/coldstart.py
+
+bench: bench-coldstart
+
+clean:
+	rm -rf cdk.out build .pytest_cache .ruff_cache

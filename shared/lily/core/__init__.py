@@ -1,0 +1,1 @@
+"""Cross-cutting building blocks: config, errors, observability, DynamoDB base, crypto, ids, clock."""

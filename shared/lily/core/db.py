@@ -1,0 +1,136 @@
+"""The DynamoDB base: pynamodb models whose table names, region and endpoint come from settings.
+
+A model declares its short table name and nothing about the environment::
+
+    class Thing(LilyModel):
+        class Meta(TableMeta):
+            short_name = "things"
+        pk = UnicodeAttribute(hash_key=True)
+
+The models are the schema: the CDK stateful stack and the local provisioner build tables from
+:func:`all_models`, and an infra test compares the synthesized template with them.
+
+TTL deletes late (and never in the emulator): use :func:`is_live` on every read of an item with
+an expiry.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+from pynamodb.attributes import TTLAttribute
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.models import Model
+
+from lily.core import clock
+from lily.core.config import get_settings
+
+_REGISTRY: dict[str, type[LilyModel]] = {}
+
+
+class _DynamicMeta(type):
+    """Class-level properties so pynamodb reads the environment when it connects, not at import."""
+
+    @property
+    def table_name(cls) -> str:
+        return get_settings().table_name(cls.short_name)
+
+    @property
+    def region(cls) -> str:
+        return get_settings().region
+
+    @property
+    def host(cls) -> str | None:
+        return get_settings().aws_endpoint_url
+
+
+class TableMeta(metaclass=_DynamicMeta):
+    short_name: str = ""
+    billing_mode = "PAY_PER_REQUEST"
+    connect_timeout_seconds = 3
+    read_timeout_seconds = 10
+    max_retry_attempts = 3
+
+
+class LilyModel(Model):
+    """Base of every Lily table model."""
+
+    class Meta(TableMeta):
+        short_name = "_abstract"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        short = getattr(cls.Meta, "short_name", "")
+        if short and short != "_abstract":
+            if short in _REGISTRY and _REGISTRY[short].__qualname__ != cls.__qualname__:
+                raise RuntimeError(f"two models declare table {short!r}")
+            _REGISTRY[short] = cls
+
+
+def _import_all_model_modules() -> None:
+    import lily
+
+    for info in pkgutil.walk_packages(lily.__path__, prefix="lily."):
+        leaf = info.name.rsplit(".", 1)[-1]
+        if leaf == "models" or info.name.endswith(".models") or ".models." in info.name:
+            importlib.import_module(info.name)
+
+
+def all_models() -> list[type[LilyModel]]:
+    """Every table model in the ``lily`` package (imports every ``*.models`` module)."""
+    _import_all_model_modules()
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def ttl_attribute_name(model: type[LilyModel]) -> str | None:
+    for name, attr in model.get_attributes().items():
+        if isinstance(attr, TTLAttribute):
+            return attr.attr_name or name
+    return None
+
+
+def is_live(item: Any, attr: str = "expires_at") -> bool:
+    """False when the item is missing or its TTL has passed (DynamoDB deletes late)."""
+    if item is None:
+        return False
+    expires = getattr(item, attr, None)
+    if expires is None:
+        return True
+    ts = expires.timestamp() if hasattr(expires, "timestamp") else float(expires)
+    return ts > clock.now_ts()
+
+
+def condition_failed(exc: Exception) -> bool:
+    """True when a pynamodb write failed on its condition (someone else won)."""
+    if isinstance(exc, PutError | UpdateError) or hasattr(exc, "cause_response_code"):
+        return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+    return False
+
+
+def table_schema(model: type[LilyModel]) -> dict[str, Any]:
+    """Keys, GSIs and TTL of a model, in one comparable shape (used by provisioning and drift tests)."""
+    attrs = model.get_attributes()
+    hash_key = next(a.attr_name for a in attrs.values() if a.is_hash_key)
+    range_key = next((a.attr_name for a in attrs.values() if a.is_range_key), None)
+    types = {a.attr_name: a.attr_type for a in attrs.values()}
+    gsis = {}
+    for index in model._indexes.values():
+        keys = {"hash": None, "range": None}
+        for attr in index.Meta.attributes.values():
+            if attr.is_hash_key:
+                keys["hash"] = attr.attr_name
+            if attr.is_range_key:
+                keys["range"] = attr.attr_name
+        projection = index.Meta.projection.projection_type
+        gsis[index.Meta.index_name] = {"hash": keys["hash"], "range": keys["range"], "projection": projection}
+    key_names = {hash_key, range_key} | {v for g in gsis.values() for v in (g["hash"], g["range"])}
+    return {
+        "name": model.Meta.short_name,
+        "hash": hash_key,
+        "range": range_key,
+        "attribute_types": {k: types[k] for k in sorted(n for n in key_names if n)},
+        "gsis": gsis,
+        "ttl": ttl_attribute_name(model),
+    }

@@ -1,0 +1,150 @@
+"""The one declaration per function.
+
+Each ``functions/<name>/wiring.py`` defines ``FUNCTION = FunctionSpec(...)``: its trigger (HTTP
+route prefixes, a queue or a schedule), memory, timeout and what it may touch. The CDK app and
+the local runner both read these declarations through :func:`discover`, so local and cloud
+cannot drift. Adding a function is adding a folder with ``handler.py`` and ``wiring.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+Mode = Literal["read", "write", "readwrite"]
+
+_NAME = r"^[a-z][a-z0-9_]{1,30}$"
+
+
+class Http(BaseModel):
+    """HTTP API routes. Each prefix becomes ``ANY <prefix>`` and ``ANY <prefix>/{proxy+}``.
+
+    Prefixes may hold path variables (``/api/orgs/{org_id}/billing``); the most specific prefix
+    wins, as in API Gateway.
+    """
+
+    kind: Literal["http"] = "http"
+    prefixes: list[str] = Field(min_length=1)
+    public: bool = Field(False, description="True when some routes need no credentials (still checked in-app)")
+
+    @field_validator("prefixes")
+    @classmethod
+    def _valid(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if not re.fullmatch(r"(/[a-z0-9_\-]+|/\{[a-z_]+\})+", p):
+                raise ValueError(f"bad route prefix {p!r}")
+        return v
+
+
+class Queue(BaseModel):
+    """An SQS queue consumed by this function, with its DLQ."""
+
+    kind: Literal["queue"] = "queue"
+    queue: str = Field(pattern=_NAME)
+    batch_size: int = Field(10, ge=1, le=10)
+    max_receive_count: int = Field(3, ge=1, le=20)
+    max_batching_window_s: int = Field(0, ge=0, le=300)
+    fifo: bool = False
+
+
+class Schedule(BaseModel):
+    """An EventBridge schedule: ``rate(...)`` or a six-field ``cron(...)`` in UTC."""
+
+    kind: Literal["schedule"] = "schedule"
+    expression: str
+
+    @field_validator("expression")
+    @classmethod
+    def _valid(cls, v: str) -> str:
+        if not re.fullmatch(r"rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\)", v):
+            raise ValueError(f"bad schedule expression {v!r}")
+        return v
+
+
+class Access(BaseModel):
+    """What a function may touch; the CDK app grants exactly this and nothing more."""
+
+    tables: dict[str, Mode] = Field(default_factory=dict)
+    queues_send: list[str] = Field(default_factory=list)
+    buckets: dict[str, Mode] = Field(default_factory=dict)
+    kms: Literal["none", "encrypt", "decrypt", "both"] = "none"
+    secrets: list[str] = Field(default_factory=list, description="Secrets Manager short names")
+    ses_send: bool = False
+
+
+class FunctionSpec(BaseModel):
+    name: str = Field(pattern=_NAME)
+    description: str
+    trigger: Http | Queue | Schedule = Field(discriminator="kind")
+    memory_mb: int = Field(512, ge=128, le=10240)
+    timeout_s: int = Field(15, ge=1, le=900)
+    access: Access = Field(default_factory=Access)
+    environment: dict[str, str] = Field(default_factory=dict, description="Extra non-secret settings")
+    handler: str = "handler.handler"
+    folder: Path | None = None
+
+    @model_validator(mode="after")
+    def _http_timeout(self) -> FunctionSpec:
+        if isinstance(self.trigger, Http) and self.timeout_s > 29:
+            raise ValueError(f"{self.name}: HTTP API integrations time out at 29 s")
+        return self
+
+    @property
+    def visibility_timeout_s(self) -> int:
+        """Queue visibility timeout: six times the function timeout (Powertools guidance)."""
+        return min(self.timeout_s * 6, 43200)
+
+
+ROOT = Path(__file__).resolve().parents[3]
+FUNCTIONS_DIR = ROOT / "functions"
+
+
+def _load_wiring(folder: Path) -> FunctionSpec:
+    spec = importlib.util.spec_from_file_location(f"lily_wiring_{folder.name}", folder / "wiring.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fn: FunctionSpec = module.FUNCTION
+    if fn.name != folder.name:
+        raise ValueError(f"functions/{folder.name}/wiring.py declares name {fn.name!r}")
+    return fn.model_copy(update={"folder": folder})
+
+
+@lru_cache(maxsize=1)
+def discover() -> tuple[FunctionSpec, ...]:
+    """Every declared function, sorted by name, with the cross-checks the platform needs."""
+    specs = tuple(
+        _load_wiring(d) for d in sorted(FUNCTIONS_DIR.iterdir()) if (d / "wiring.py").is_file()
+    )
+    consumed = [s.trigger.queue for s in specs if isinstance(s.trigger, Queue)]
+    dupes = {q for q in consumed if consumed.count(q) > 1}
+    if dupes:
+        raise ValueError(f"queues consumed by more than one function: {sorted(dupes)}")
+    for s in specs:
+        for q in s.access.queues_send:
+            if q not in consumed:
+                raise ValueError(f"{s.name} sends to queue {q!r} which no function consumes")
+    prefixes = [p for s in specs if isinstance(s.trigger, Http) for p in s.trigger.prefixes]
+    if len(prefixes) != len(set(prefixes)):
+        raise ValueError("an HTTP route prefix is declared twice")
+    return specs
+
+
+def queues() -> list[tuple[str, FunctionSpec]]:
+    """(queue short name, consumer) for every declared queue."""
+    return [(s.trigger.queue, s) for s in discover() if isinstance(s.trigger, Queue)]
+
+
+def load_handler_module(spec: FunctionSpec):
+    """Import ``functions/<name>/handler.py`` (local runner and tests; Lambda imports it itself)."""
+    assert spec.folder is not None
+    mod_spec = importlib.util.spec_from_file_location(f"lily_fn_{spec.name}", spec.folder / "handler.py")
+    assert mod_spec and mod_spec.loader
+    module = importlib.util.module_from_spec(mod_spec)
+    mod_spec.loader.exec_module(module)
+    return module

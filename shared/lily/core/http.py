@@ -1,0 +1,120 @@
+"""The FastAPI application factory every HTTP function uses.
+
+One place for: the error body and status mapping, request ids and log correlation, security
+headers, CORS from configuration. Handlers build their app with :func:`create_app` and wrap it
+with :func:`lily.core.handlers.http_handler`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from lily.core import ids
+from lily.core.config import get_settings
+from lily.core.errors import ErrorCode, LilyError, error_body
+from lily.core.observability import logger
+
+SECURITY_HEADERS = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+# The interactive docs page needs scripts and styles from itself only.
+_DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    "frame-ancestors 'none'"
+)
+
+
+def request_id(request: Request) -> str:
+    return getattr(request.state, "request_id", None) or "unknown"
+
+
+def _status_code(exc: StarletteHTTPException) -> ErrorCode:
+    return {
+        401: ErrorCode.AUTH_001,
+        403: ErrorCode.AUTH_003,
+        404: ErrorCode.VALIDATION_004,
+        409: ErrorCode.VALIDATION_003,
+        413: ErrorCode.VALIDATION_005,
+        429: ErrorCode.RATE_001,
+    }.get(exc.status_code, ErrorCode.VALIDATION_001 if exc.status_code < 500 else ErrorCode.SYSTEM_001)
+
+
+def error_response(code: ErrorCode, message: str, request: Request, details: dict | None = None,
+                   status: int | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        error_body(code, message, details, request_id(request)),
+        status_code=status or code.status,
+        headers=headers,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LilyError)
+    async def _lily(request: Request, exc: LilyError) -> JSONResponse:
+        log = logger.warning if exc.status < 500 else logger.error
+        log("request failed", extra={"code": exc.code.value, "status": exc.status, "path": request.url.path})
+        return error_response(exc.code, exc.message, request, exc.details, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return error_response(ErrorCode.VALIDATION_001, "Invalid request", request, {"errors": errors})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _status_code(exc)
+        message = exc.detail if isinstance(exc.detail, str) else code.default_message
+        return error_response(code, message, request, status=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+def create_app(title: str, description: str = "", **kwargs: Any) -> FastAPI:
+    """A FastAPI app with Lily's error handling, request ids, security headers and CORS."""
+    settings = get_settings()
+    app = FastAPI(title=title, description=description, version=settings.version, **kwargs)
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def _context(request: Request, call_next):
+        event = request.scope.get("aws.event") or {}
+        rid = (
+            request.headers.get("x-request-id")
+            or (event.get("requestContext") or {}).get("requestId")
+            or ids.ulid()
+        )[:64]
+        request.state.request_id = rid
+        logger.set_correlation_id(rid)
+        try:
+            response = await call_next(request)
+        except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a 500 body
+            logger.exception("unhandled error", extra={"path": request.url.path})
+            response = error_response(ErrorCode.SYSTEM_001, ErrorCode.SYSTEM_001.default_message, request)
+        response.headers["X-Request-Id"] = rid
+        docs = request.url.path.endswith("/docs")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, _DOCS_CSP if docs and name == "Content-Security-Policy" else value)
+        return response
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Idempotency-Key", "X-Request-Id"],
+        )
+    return app

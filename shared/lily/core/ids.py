@@ -1,0 +1,34 @@
+"""Identifiers: sortable, random, URL-safe."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from lily.core import clock
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+
+
+def _b32(value: int, length: int) -> str:
+    out = []
+    for _ in range(length):
+        out.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(out))
+
+
+def ulid() -> str:
+    """A ULID: 48-bit millisecond time + 80 random bits, lexicographically sortable."""
+    ms = int(clock.now_ts() * 1000)
+    return _b32(ms, 10) + _b32(int.from_bytes(os.urandom(10), "big"), 16)
+
+
+def new_id(prefix: str) -> str:
+    """A prefixed sortable id such as ``org_01J...``."""
+    return f"{prefix}_{ulid().lower()}"
+
+
+def token(nbytes: int = 32) -> str:
+    """An unguessable URL-safe secret."""
+    return secrets.token_urlsafe(nbytes)

@@ -1,0 +1,79 @@
+"""Powertools Logger, Tracer and Metrics, created once for the whole process.
+
+Use :func:`count` / :func:`observe` for metrics with dimensions (``plan_limit_hits_total{feature,plan}``):
+each call emits one EMF document through Powertools and also bumps an in-process registry that
+tests and the local runner's ``/_local/metrics`` read.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections import Counter, defaultdict
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+SERVICE = "lily"
+NAMESPACE = "Lily"
+
+# Jobs that emit no metric are normal; Powertools would warn on every invocation.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+_lock = threading.Lock()
+_counters: Counter[tuple[str, tuple[tuple[str, str], ...]]] = Counter()
+_observations: dict[tuple[str, tuple[tuple[str, str], ...]], list[float]] = defaultdict(list)
+
+
+def _key(name: str, dims: dict[str, object]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    return name, tuple(sorted((k, str(v)) for k, v in dims.items()))
+
+
+def _emit(name: str, unit: MetricUnit, value: float, dims: dict[str, object]) -> None:
+    with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
+        for k, v in dims.items():
+            metric.add_dimension(name=k, value=str(v))
+
+
+def count(name: str, value: int = 1, **dims: object) -> None:
+    """Increment counter ``name`` with dimensions ``dims``."""
+    with _lock:
+        _counters[_key(name, dims)] += value
+    _emit(name, MetricUnit.Count, value, dims)
+
+
+def observe(name: str, value: float, unit: MetricUnit = MetricUnit.Seconds, **dims: object) -> None:
+    """Record one observation of a distribution (durations, lag)."""
+    with _lock:
+        _observations[_key(name, dims)].append(value)
+    _emit(name, unit, value, dims)
+
+
+def counter_value(name: str, **dims: object) -> int:
+    """Sum of counter ``name`` over every series whose dimensions include ``dims``."""
+    want = {(k, str(v)) for k, v in dims.items()}
+    with _lock:
+        return sum(v for (n, d), v in _counters.items() if n == name and want <= set(d))
+
+
+def observations(name: str, **dims: object) -> list[float]:
+    want = {(k, str(v)) for k, v in dims.items()}
+    with _lock:
+        out: list[float] = []
+        for (n, d), values in _observations.items():
+            if n == name and want <= set(d):
+                out.extend(values)
+        return out
+
+
+def snapshot() -> dict[str, list[dict[str, object]]]:
+    """Every counter series, for ``/_local/metrics``."""
+    with _lock:
+        out: dict[str, list[dict[str, object]]] = defaultdict(list)
+        for (n, d), v in sorted(_counters.items()):
+            out[n].append({"dimensions": dict(d), "value": v})
+        return dict(out)

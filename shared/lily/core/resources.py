@@ -1,0 +1,50 @@
+"""Stateful resources other than tables and queues, declared once.
+
+Tables come from the pynamodb models (:func:`lily.core.db.all_models`), queues from the function
+declarations (:func:`lily.core.functions.queues`). Buckets and secrets are listed here; the CDK
+stateful stack and the local provisioner both read these lists.
+"""
+
+from __future__ import annotations
+
+import secrets as _secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lily.core.config import get_settings
+
+
+@dataclass(frozen=True)
+class Secret:
+    purpose: str
+    # The value local mode provisions (never used in the cloud, where operators set the value).
+    local_value: Callable[[], dict] = field(default=dict)
+
+
+def _local_jwt_keys() -> dict:
+    kid = "local-" + _secrets.token_hex(4)
+    return {"active_kid": kid, "keys": {kid: _secrets.token_urlsafe(48)}}
+
+
+# short name -> purpose
+BUCKETS: dict[str, str] = {
+    "media": "User media (uploads and generated images), private, presigned access only",
+}
+
+# short name -> purpose. Values live in Secrets Manager as ``<resource_prefix><short name>``.
+SECRETS: dict[str, Secret] = {
+    "jwt-keys": Secret("JWT signing keys: {active_kid, keys: {kid: secret}}", _local_jwt_keys),
+}
+
+
+def bucket_name(short: str) -> str:
+    if short not in BUCKETS:
+        raise KeyError(f"undeclared bucket {short!r}")
+    s = get_settings()
+    return s.media_bucket if short == "media" else f"{s.resource_prefix}{short}"
+
+
+def secret_name(short: str) -> str:
+    if short not in SECRETS:
+        raise KeyError(f"undeclared secret {short!r}")
+    return f"{get_settings().resource_prefix}{short}"

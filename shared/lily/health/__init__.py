@@ -1,0 +1,1 @@
+"""Health: version and deep dependency checks, and the heartbeat that proves schedule → queue → worker."""

@@ -1,0 +1,5 @@
+import sys
+
+from lily.local.runner import main
+
+sys.exit(main())

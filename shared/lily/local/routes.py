@@ -1,0 +1,33 @@
+"""Routes that exist only in local mode (``/_local/...``): never deployed."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lily.core import observability
+from lily.core.errors import not_found
+
+router = APIRouter(prefix="/_local", tags=["local"])
+
+# Filled by the runner: schedule name -> callable that fires it now and returns its result.
+SCHEDULES: dict[str, object] = {}
+
+
+@router.get("/metrics")
+def metrics() -> dict:
+    """Every counter recorded in this process."""
+    return observability.snapshot()
+
+
+@router.get("/schedules")
+def schedules() -> list[str]:
+    return sorted(SCHEDULES)
+
+
+@router.post("/schedules/{name}/fire")
+def fire(name: str) -> dict:
+    """Fire a scheduled function now (instead of waiting for its schedule)."""
+    job = SCHEDULES.get(name)
+    if job is None:
+        raise not_found("schedule", name=name)
+    return {"function": name, "result": job()}

@@ -1,0 +1,161 @@
+"""``make run``: start the emulator, provision, serve every HTTP function, poll queues, fire schedules."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+LOCAL_DEFAULTS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - emulator credentials, not a secret
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "LILY_STAGE": "local",
+    "LILY_OFFLINE": "true",
+    "POWERTOOLS_TRACE_DISABLED": "1",
+    "POWERTOOLS_METRICS_DISABLED": "1",
+    "POWERTOOLS_SERVICE_NAME": "lily",
+}
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def apply_local_defaults(env: dict[str, str] | None = None) -> None:
+    """Set the environment local mode needs, keeping anything the user already set."""
+    for k, v in LOCAL_DEFAULTS.items():
+        os.environ.setdefault(k, v)
+    for k, v in (env or {}).items():
+        os.environ[k] = v
+
+
+def start_emulator() -> Any | None:
+    """Start moto's server unless ``AWS_ENDPOINT_URL`` already points at an emulator."""
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        return None
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+    return server
+
+
+@dataclass
+class LocalSuite:
+    """Everything local mode runs, built from the function declarations."""
+
+    gateway: Any
+    pollers: list[Any] = field(default_factory=list)
+    clocks: list[Any] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start_background(self) -> None:
+        for worker in [*self.pollers, *self.clocks]:
+            t = threading.Thread(target=worker.run, args=(self.stop,), daemon=True,
+                                 name=f"lily-{worker.spec.name}")
+            t.start()
+            self.threads.append(t)
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=5)
+
+
+def build_suite() -> LocalSuite:
+    """Provision the emulator and load every function (the environment must be set first)."""
+    from lily.core import functions
+    from lily.core.config import get_settings, reset_settings
+    from lily.core.functions import Http, Queue, Schedule
+    from lily.local import routes
+    from lily.local.gateway import Gateway, build_root, merged_openapi, routes_for
+    from lily.local.provision import provision
+    from lily.local.workers import QueuePoller, ScheduleClock
+
+    specs = functions.discover()
+    os.environ.setdefault("LILY_FUNCTION_COUNT", str(len(specs)))
+    reset_settings()
+    provision()
+    http, pollers, clocks = [], [], []
+    for spec in specs:
+        module = functions.load_handler_module(spec)
+        if isinstance(spec.trigger, Http):
+            http.append((spec, module.app))
+        elif isinstance(spec.trigger, Queue):
+            pollers.append(QueuePoller(spec, module.handler))
+        elif isinstance(spec.trigger, Schedule):
+            sched = ScheduleClock(spec, module.handler)
+            clocks.append(sched)
+            routes.SCHEDULES[spec.name] = sched.fire
+    apps = [app for _, app in http]
+    cache: dict[str, Any] = {}
+
+    def openapi() -> dict:
+        if "doc" not in cache:
+            cache["doc"] = merged_openapi(apps, get_settings().version)
+        return cache["doc"]
+
+    gateway = Gateway(routes_for(http), build_root(openapi))
+    return LocalSuite(gateway=gateway, pollers=pollers, clocks=clocks)
+
+
+def main() -> int:
+    import uvicorn
+
+    host = os.environ.get("LILY_HOST", "127.0.0.1")
+    port = int(os.environ.get("LILY_PORT", "8000"))
+    apply_local_defaults({"LILY_PUBLIC_BASE_URL": os.environ.get("LILY_PUBLIC_BASE_URL",
+                                                                 f"http://{host}:{port}")})
+    from lily.core.observability import logger
+    from lily.local.sandboxes import start_all
+
+    emulator = start_emulator()
+    sandboxes = start_all() if os.environ.get("LILY_OFFLINE", "true").lower() == "true" else []
+    suite = build_suite()
+    suite.start_background()
+    config = uvicorn.Config(suite.gateway, host=host, port=port, log_level="warning", lifespan="off",
+                            access_log=False)
+    server = uvicorn.Server(config)
+
+    def _stop(signum, frame):  # noqa: ARG001
+        server.should_exit = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    logger.info("Lily local mode is running", extra={
+        "api": f"http://{host}:{port}", "docs": f"http://{host}:{port}/docs",
+        "emulator": os.environ["AWS_ENDPOINT_URL"], "queues": [p.trigger.queue for p in suite.pollers],
+        "schedules": [c.spec.name for c in suite.clocks],
+        "sandboxes": {sb.name: sb.base_url for sb in sandboxes},
+    })
+    print(f"Lily is running at http://{host}:{port}  (docs: http://{host}:{port}/docs; Ctrl-C stops)",
+          flush=True)
+    try:
+        server.run()
+    finally:
+        suite.shutdown()
+        for sandbox in sandboxes:
+            sandbox.stop()
+        if emulator is not None:
+            emulator.stop()
+        logger.info("Lily local mode stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
