@@ -26,6 +26,12 @@ def _local_jwt_keys() -> dict:
     return {"active_kid": kid, "keys": {kid: _secrets.token_urlsafe(48)}}
 
 
+def _local_social_apps() -> dict:
+    from lily.social.settings import LOCAL_APP_SECRETS  # the values the local platform sandboxes accept
+
+    return dict(LOCAL_APP_SECRETS)
+
+
 # short name -> purpose
 BUCKETS: dict[str, str] = {
     "media": "User media (uploads and generated images), private, presigned access only",
@@ -34,6 +40,12 @@ BUCKETS: dict[str, str] = {
 # short name -> purpose. Values live in Secrets Manager as ``<resource_prefix><short name>``.
 SECRETS: dict[str, Secret] = {
     "jwt-keys": Secret("JWT signing keys: {active_kid, keys: {kid: secret}}", _local_jwt_keys),
+    # Fixed local values: the local Stripe sandbox (lily.local.sandboxes.stripe) uses the same ones.
+    "stripe": Secret("Stripe API key and webhook endpoint secret: {api_key, webhook_secret}",
+                     lambda: {"api_key": "sk_test_lily_local_sandbox",
+                              "webhook_secret": "whsec_lily_local_sandbox_signing_secret"}),
+    "social-apps": Secret("Social platform app secrets: {x_client_secret, x_consumer_secret, meta_app_secret, "
+                          "meta_verify_token, linkedin_client_secret}", _local_social_apps),
 }
 
 

@@ -1,0 +1,1 @@
+"""Billing: the plan catalog, entitlements (feature flags and quotas), Stripe subscriptions."""

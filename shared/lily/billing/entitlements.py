@@ -1,0 +1,279 @@
+"""The one entitlement service every capability calls, from routes, schedules and workers alike.
+
+- :func:`plan_of` — the organization's effective plan (free when there is no live subscription).
+- :func:`require` — a feature flag check; raises ``PLAN_001`` (403) naming the cheapest plan with it.
+- :func:`consume` / :func:`release` — atomic quota counters (DynamoDB ``ADD`` with a condition on
+  the limit, so concurrent callers can never overshoot); ``consume`` raises ``PLAN_002`` (429) with
+  the limit, the usage, the reset time and the plan that lifts it.
+- :func:`usage` — used, limit and reset time of every quota.
+- :func:`requires_feature` / :func:`consumes_quota` — the same gate as FastAPI dependencies.
+
+Period quotas count per UTC day or month (a new counter item per period, so a reset is a new
+key, never a sweep); gauge quotas (``social_profiles``, ``team_seats``) count existing things.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel
+from pynamodb.exceptions import DoesNotExist
+
+from lily.billing.models import QuotaCounter, Subscription
+from lily.billing.plans import FEATURES, FREE, QUOTAS, Plan, QuotaKind, cheapest_plan_with, get_plan
+from lily.core import clock
+from lily.core.db import condition_failed
+from lily.core.errors import ErrorCode, LilyError
+from lily.core.observability import count, logger
+
+LIVE_STATUSES = {"active", "trialing"}
+ENDED_STATUSES = {"canceled", "incomplete_expired", "unpaid", "paused", "incomplete", "none"}
+
+
+# ---------------------------------------------------------------- plan of an organization
+
+def subscription_of(org_id: str) -> Subscription | None:
+    try:
+        return Subscription.get(org_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def effective_plan_id(sub: Subscription | None, now: datetime | None = None) -> str:
+    """The plan a subscription record entitles to now (pure: no I/O).
+
+    active/trialing → its plan (unless it was set to cancel and its period has ended: a missed
+    ``customer.subscription.deleted`` must not keep a plan); past_due → its plan until the grace
+    period ends; anything else → free.
+    """
+    if sub is None:
+        return FREE.plan_id
+    now = now or clock.now()
+    status = sub.status or "none"
+    if status in LIVE_STATUSES:
+        if sub.cancel_at_period_end and sub.current_period_end is not None and sub.current_period_end <= now:
+            return FREE.plan_id
+        return get_plan(sub.plan_id).plan_id
+    if status == "past_due":
+        if sub.grace_until is not None and sub.grace_until > now:
+            return get_plan(sub.plan_id).plan_id
+        return FREE.plan_id
+    return FREE.plan_id
+
+
+def plan_of(org_id: str) -> Plan:
+    """The organization's effective plan (free without a live subscription)."""
+    return get_plan(effective_plan_id(subscription_of(org_id)))
+
+
+# ---------------------------------------------------------------- features
+
+def check(org_id: str, feature: str) -> bool:
+    """True when the organization's plan has ``feature`` (no side effects)."""
+    _known_feature(feature)
+    return plan_of(org_id).has(feature)
+
+
+def require(org_id: str, feature: str) -> Plan:
+    """Return the plan when it has ``feature``; otherwise count, log and raise PLAN_001 (403)."""
+    _known_feature(feature)
+    plan = plan_of(org_id)
+    if plan.has(feature):
+        return plan
+    upgrade = cheapest_plan_with(feature=feature)
+    details = {"feature": feature, "plan": plan.plan_id, "upgrade_to": upgrade.plan_id if upgrade else None}
+    _limit_hit(org_id, feature, plan, details)
+    raise LilyError(ErrorCode.PLAN_001, f"{FEATURES[feature]} is not included in the {plan.name} plan", details)
+
+
+def _known_feature(feature: str) -> None:
+    if feature not in FEATURES:
+        raise ValueError(f"unknown feature {feature!r} (declare it in lily.billing.plans)")
+
+
+def _limit_hit(org_id: str, feature: str, plan: Plan, details: dict[str, Any]) -> None:
+    count("plan_limit_hits_total", feature=feature, plan=plan.plan_id)
+    logger.info("plan limit hit", extra={"org_id": org_id, **details})
+
+
+# ---------------------------------------------------------------- quotas
+
+class QuotaUsage(BaseModel):
+    quota: str
+    kind: QuotaKind
+    period: str
+    used: int
+    limit: int
+    remaining: int
+    reset_at: datetime | None
+
+
+def period_of(kind: QuotaKind, now: datetime | None = None) -> tuple[str, datetime | None]:
+    """(period key, reset time) of a quota kind at ``now`` (UTC)."""
+    now = (now or clock.now()).astimezone(UTC)
+    if kind == QuotaKind.day:
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return start.strftime("%Y-%m-%d"), start + timedelta(days=1)
+    if kind == QuotaKind.month:
+        start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        nxt = (start + timedelta(days=32)).replace(day=1)
+        return start.strftime("%Y-%m"), nxt
+    return "gauge", None
+
+
+def _counter_key(org_id: str, quota: str) -> str:
+    return f"{org_id}#{quota}"
+
+
+def _spec(quota: str):
+    spec = QUOTAS.get(quota)
+    if spec is None:
+        raise ValueError(f"unknown quota {quota!r} (declare it in lily.billing.plans)")
+    return spec
+
+
+def _expiry(reset_at: datetime | None) -> datetime | None:
+    # Keep a finished period a while (usage history, late reads), then let TTL delete it.
+    return reset_at + timedelta(days=35) if reset_at else None
+
+
+def _used(org_id: str, quota: str, period: str) -> int:
+    try:
+        return int(QuotaCounter.get(_counter_key(org_id, quota), period, consistent_read=True).used or 0)
+    except DoesNotExist:
+        return 0
+
+
+def consume(org_id: str, quota: str, amount: int = 1, plan: Plan | None = None) -> QuotaUsage:
+    """Atomically use ``amount`` of ``quota``; raise PLAN_002 (429) when it would pass the limit.
+
+    One conditional ``UpdateItem``: ``ADD used :amount`` only if ``used`` is absent or
+    ``used <= limit - amount``. Of N concurrent callers at ``limit - 1`` exactly one wins.
+    """
+    if amount < 1:
+        raise ValueError("amount must be >= 1")
+    spec = _spec(quota)
+    plan = plan or plan_of(org_id)
+    limit = plan.limit(quota)
+    period, reset_at = period_of(spec.kind)
+    max_before = limit - amount
+    if max_before >= 0:
+        item = QuotaCounter(_counter_key(org_id, quota), period)
+        actions = [QuotaCounter.used.add(amount)]
+        expires = _expiry(reset_at)
+        if expires is not None:
+            actions.append(QuotaCounter.expires_at.set(expires))
+        try:
+            item.update(actions=actions,
+                        condition=QuotaCounter.used.does_not_exist() | (QuotaCounter.used <= max_before))
+            used = int(item.used)
+            return QuotaUsage(quota=quota, kind=spec.kind, period=period, used=used, limit=limit,
+                              remaining=max(0, limit - used), reset_at=reset_at)
+        except Exception as exc:
+            if not condition_failed(exc):
+                raise
+    used = _used(org_id, quota, period)
+    upgrade = cheapest_plan_with(quota=quota, at_least=used + amount, above=plan)
+    details: dict[str, Any] = {
+        "quota": quota, "limit": limit, "used": used, "requested": amount,
+        "reset_at": clock.iso(reset_at) if reset_at else None, "plan": plan.plan_id,
+        "upgrade_to": upgrade.plan_id if upgrade else None,
+    }
+    headers = {}
+    if reset_at is not None:
+        headers["Retry-After"] = str(max(1, math.ceil((reset_at - clock.now()).total_seconds())))
+    _limit_hit(org_id, quota, plan, details)
+    what = QUOTAS[quota].description
+    raise LilyError(ErrorCode.PLAN_002, f"{what}: the {plan.name} plan allows {limit}", details, headers)
+
+
+def release(org_id: str, quota: str, amount: int = 1) -> int:
+    """Give back ``amount`` of the current period's ``quota`` (never below 0); returns the new usage."""
+    if amount < 1:
+        raise ValueError("amount must be >= 1")
+    spec = _spec(quota)
+    period, _ = period_of(spec.kind)
+    item = QuotaCounter(_counter_key(org_id, quota), period)
+    try:
+        item.update(actions=[QuotaCounter.used.add(-amount)], condition=QuotaCounter.used >= amount)
+        return int(item.used)
+    except Exception as exc:
+        if not condition_failed(exc):
+            raise
+    try:  # less than ``amount`` was used: floor at zero (only if the counter exists)
+        item.update(actions=[QuotaCounter.used.set(0)], condition=QuotaCounter.used.exists())
+    except Exception as exc:
+        if not condition_failed(exc):
+            raise
+    return 0
+
+
+def set_gauge(org_id: str, quota: str, value: int) -> None:
+    """Reconcile a gauge with the real count of things (e.g. after a repair job). Gauges only."""
+    spec = _spec(quota)
+    if spec.kind != QuotaKind.gauge:
+        raise ValueError(f"{quota} is not a gauge")
+    QuotaCounter(_counter_key(org_id, quota), "gauge", used=max(0, int(value))).save()
+
+
+def usage(org_id: str, plan: Plan | None = None) -> list[QuotaUsage]:
+    """Used, limit and reset time of every quota of the organization, for the current periods."""
+    plan = plan or plan_of(org_id)
+    periods = {q: period_of(spec.kind) for q, spec in QUOTAS.items()}
+    keys = [(_counter_key(org_id, q), periods[q][0]) for q in QUOTAS]
+    found = {(c.key, c.period): int(c.used or 0) for c in QuotaCounter.batch_get(keys, consistent_read=True)}
+    out = []
+    for q, spec in QUOTAS.items():
+        period, reset_at = periods[q]
+        used = found.get((_counter_key(org_id, q), period), 0)
+        limit = plan.limit(q)
+        out.append(QuotaUsage(quota=q, kind=spec.kind, period=period, used=used, limit=limit,
+                              remaining=max(0, limit - used), reset_at=reset_at))
+    return out
+
+
+# ---------------------------------------------------------------- FastAPI dependencies
+
+def _org_id(request: Request) -> str:
+    org_id = request.path_params.get("org_id")
+    if not org_id:
+        raise RuntimeError("requires_feature/consumes_quota need an {org_id} path parameter")
+    return org_id
+
+
+def requires_feature(feature: str):
+    """A FastAPI dependency: 403 PLAN_001 unless the path's organization has ``feature``.
+
+    Declare it after the ``org_access(...)`` parameter so authorization is checked first::
+
+        def route(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.editor)),
+                  plan: Plan = Depends(requires_feature("advanced_scheduling"))): ...
+    """
+    _known_feature(feature)
+
+    def dependency(request: Request) -> Plan:
+        return require(_org_id(request), feature)
+
+    dependency.__name__ = f"requires_{feature.replace(':', '_')}"
+    return dependency
+
+
+def consumes_quota(quota: str, amount: int = 1):
+    """A FastAPI dependency: use ``amount`` of ``quota`` before the route runs (429 PLAN_002 when
+    used up) and give it back when the route fails with an exception."""
+    _spec(quota)
+
+    def dependency(request: Request):
+        org_id = _org_id(request)
+        used = consume(org_id, quota, amount)
+        try:
+            yield used
+        except Exception:
+            release(org_id, quota, amount)
+            raise
+
+    dependency.__name__ = f"consumes_{quota}"
+    return dependency
