@@ -1,0 +1,24 @@
+"""Platform adapters: one module per platform, each a :class:`~lily.social.platforms.base.PlatformAdapter`."""
+
+from __future__ import annotations
+
+from lily.social.platforms.base import PlatformAdapter
+
+PLATFORMS = ("x", "facebook", "instagram", "linkedin")
+
+
+def adapter(platform: str) -> PlatformAdapter:
+    """The adapter for ``platform`` (``x``, ``facebook``, ``instagram``, ``linkedin``)."""
+    if platform == "x":
+        from lily.social.platforms.x import XAdapter
+
+        return XAdapter()
+    if platform in ("facebook", "instagram"):
+        from lily.social.platforms.meta import MetaAdapter
+
+        return MetaAdapter(platform)
+    if platform == "linkedin":
+        from lily.social.platforms.linkedin import LinkedInAdapter
+
+        return LinkedInAdapter()
+    raise KeyError(platform)
