@@ -87,6 +87,11 @@ def create_app(title: str, description: str = "", **kwargs: Any) -> FastAPI:
     settings = get_settings()
     app = FastAPI(title=title, description=description, version=settings.version, **kwargs)
     install_error_handlers(app)
+    # Per-IP rate limit on every route class (counted in DynamoDB; /health and /_local exempt). Registered
+    # before the context middleware so that one stays outermost and its answers still get request ids and headers.
+    from lily.identity.ratelimit import rate_limit_middleware
+
+    app.middleware("http")(rate_limit_middleware)
 
     @app.middleware("http")
     async def _context(request: Request, call_next):

@@ -31,3 +31,11 @@ def fire(name: str) -> dict:
     if job is None:
         raise not_found("schedule", name=name)
     return {"function": name, "result": job()}
+
+
+@router.get("/outbox")
+def outbox(to: str | None = None, limit: int = 50) -> list[dict]:
+    """Every email sent in local mode, newest first (optionally only those to one address)."""
+    from lily.identity.email import outbox as read_outbox
+
+    return [m.model_dump() for m in read_outbox(to, min(max(limit, 1), 500))]

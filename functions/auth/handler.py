@@ -1,0 +1,192 @@
+"""Auth HTTP function: accounts and sessions under /api/auth (see docs/identity.md)."""
+
+import hmac
+
+from fastapi import Depends, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from lily.core.errors import ErrorCode, LilyError
+from lily.core.handlers import http_handler
+from lily.core.http import create_app
+from lily.identity import service
+from lily.identity.access import Principal, authenticate, current_principal, current_user
+from lily.identity.ratelimit import client_ip
+from lily.identity.service import MfaChallenge, PublicUser, Session
+from lily.identity.settings import identity_settings
+
+REFRESH_COOKIE = "lily_refresh"
+CSRF_COOKIE = "lily_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+
+app = create_app("Lily auth", "Accounts, sessions, email verification, password reset and TOTP")
+
+
+class Credentials(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+class RegisterIn(Credentials):
+    registration_key: str | None = Field(None, max_length=256)
+
+
+class EmailIn(BaseModel):
+    email: str = Field(max_length=254)
+
+
+class TokenIn(BaseModel):
+    token: str = Field(min_length=1, max_length=512)
+
+
+class ResetConfirmIn(TokenIn):
+    new_password: str = Field(max_length=256)
+
+
+class SecondFactorIn(BaseModel):
+    challenge: str = Field(min_length=1, max_length=512)
+    code: str | None = Field(None, max_length=16)
+    backup_code: str | None = Field(None, max_length=32)
+
+
+class CodeIn(BaseModel):
+    code: str = Field(max_length=16)
+
+
+class DisableIn(BaseModel):
+    password: str = Field(max_length=256)
+    code: str | None = Field(None, max_length=16)
+    backup_code: str | None = Field(None, max_length=32)
+
+
+class Accepted(BaseModel):
+    status: str = "accepted"
+
+
+class SessionOut(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    csrf_token: str
+    user: PublicUser
+
+
+def _session_response(session: Session) -> JSONResponse:
+    s = identity_settings()
+    body = SessionOut(**session.model_dump(exclude={"refresh_token", "refresh_expires_in"}))
+    response = JSONResponse(body.model_dump(mode="json"))
+    response.set_cookie(REFRESH_COOKIE, session.refresh_token, max_age=session.refresh_expires_in, path="/api/auth",
+                        secure=s.cookie_secure, httponly=True, samesite="strict")
+    response.set_cookie(CSRF_COOKIE, session.csrf_token, max_age=session.refresh_expires_in, path="/",
+                        secure=s.cookie_secure, httponly=False, samesite="strict")
+    return response
+
+
+def _clear_cookies(response: Response) -> None:
+    s = identity_settings()
+    response.delete_cookie(REFRESH_COOKIE, path="/api/auth", secure=s.cookie_secure, httponly=True, samesite="strict")
+    response.delete_cookie(CSRF_COOKIE, path="/", secure=s.cookie_secure, httponly=False, samesite="strict")
+
+
+def require_csrf(request: Request) -> None:
+    """Double submit: the readable CSRF cookie must be echoed in the X-CSRF-Token header."""
+    cookie = request.cookies.get(CSRF_COOKIE) or ""
+    header = request.headers.get(CSRF_HEADER) or ""
+    if not cookie or not header or not hmac.compare_digest(cookie.encode(), header.encode()):
+        raise LilyError(ErrorCode.AUTH_005, "CSRF check failed")
+
+
+@app.post("/api/auth/register", status_code=202, response_model=Accepted, tags=["auth"])
+def register(body: RegisterIn) -> dict:
+    return service.register(body.email, body.password, body.registration_key)
+
+
+@app.post("/api/auth/verify-email", response_model=PublicUser, tags=["auth"])
+def verify_email(body: TokenIn) -> PublicUser:
+    return service.verify_email(body.token)
+
+
+@app.get("/api/auth/verify-email", response_model=PublicUser, tags=["auth"],
+         description="The link in the verification email")
+def verify_email_link(token: str) -> PublicUser:
+    return service.verify_email(token)
+
+
+@app.post("/api/auth/verify-email/resend", status_code=202, response_model=Accepted, tags=["auth"])
+def resend(body: EmailIn) -> dict:
+    return service.resend_verification(body.email)
+
+
+@app.post("/api/auth/password-reset/request", status_code=202, response_model=Accepted, tags=["auth"])
+def reset_request(body: EmailIn) -> dict:
+    return service.request_password_reset(body.email)
+
+
+@app.get("/api/auth/password-reset/confirm", tags=["auth"],
+         description="The link in the reset email: tells whether the token is still valid")
+def reset_link(token: str) -> dict:
+    return service.check_reset_token(token)
+
+
+@app.post("/api/auth/password-reset/confirm", tags=["auth"])
+def reset_confirm(body: ResetConfirmIn) -> dict:
+    return service.confirm_password_reset(body.token, body.new_password)
+
+
+@app.post("/api/auth/login", tags=["auth"], responses={200: {"model": SessionOut | MfaChallenge}})
+def login(body: Credentials, request: Request) -> Response:
+    result = service.login(body.email, body.password, client_ip(request))
+    if isinstance(result, MfaChallenge):
+        return JSONResponse(result.model_dump())
+    return _session_response(result)
+
+
+@app.post("/api/auth/login/2fa", tags=["auth"], response_model=SessionOut)
+def login_2fa(body: SecondFactorIn, request: Request) -> Response:
+    return _session_response(service.login_second_factor(body.challenge, body.code, body.backup_code,
+                                                         client_ip(request)))
+
+
+@app.post("/api/auth/refresh", tags=["auth"], response_model=SessionOut, dependencies=[Depends(require_csrf)])
+def refresh(request: Request) -> Response:
+    return _session_response(service.refresh(request.cookies.get(REFRESH_COOKIE)))
+
+
+@app.post("/api/auth/logout", status_code=204, tags=["auth"], dependencies=[Depends(require_csrf)])
+def logout(request: Request) -> Response:
+    principal: Principal | None = None
+    if request.headers.get("authorization"):
+        try:
+            principal = authenticate(request.headers.get("authorization"))
+        except LilyError:
+            principal = None
+    service.logout(request.cookies.get(REFRESH_COOKIE), principal)
+    response = Response(status_code=204)
+    _clear_cookies(response)
+    return response
+
+
+@app.get("/api/auth/me", response_model=PublicUser, tags=["auth"])
+def me(principal: Principal = Depends(current_user)) -> PublicUser:
+    return service.me(principal)
+
+
+@app.post("/api/auth/2fa/setup", tags=["auth"])
+def totp_setup(principal: Principal = Depends(current_user)) -> dict:
+    return service.totp_setup(principal)
+
+
+@app.post("/api/auth/2fa/enable", tags=["auth"])
+def totp_enable(body: CodeIn, principal: Principal = Depends(current_user)) -> dict:
+    return service.totp_enable(principal, body.code)
+
+
+@app.post("/api/auth/2fa/disable", tags=["auth"])
+def totp_disable(body: DisableIn, request: Request, principal: Principal = Depends(current_user)) -> dict:
+    return service.totp_disable(principal, body.password, body.code, body.backup_code, client_ip(request))
+
+
+# Keep ``current_principal`` importable from here for symmetry with the other functions.
+__all__ = ["app", "handler", "current_principal"]
+
+handler = http_handler(app)

@@ -1,0 +1,113 @@
+"""Orgs HTTP function: organizations, members, roles, invitations, API keys and the org audit log."""
+
+from fastapi import Depends, Response
+from pydantic import BaseModel, Field
+
+from lily.core.handlers import http_handler
+from lily.core.http import create_app
+from lily.identity import apikeys, audit, orgs
+from lily.identity.access import OrgAccess, OrgRole, Principal, current_principal, current_user, org_access
+from lily.identity.apikeys import ApiKeyCreated, ApiKeyIn, ApiKeyOut
+from lily.identity.audit import AuditEntry
+from lily.identity.orgs import InviteOut, MemberOut, OrgOut
+
+app = create_app("Lily organizations", "Organizations, members and roles, invitations, API keys, audit log")
+
+
+class OrgIn(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+
+
+class InviteIn(BaseModel):
+    email: str = Field(max_length=254)
+    role: OrgRole = OrgRole.viewer
+
+
+class AcceptIn(BaseModel):
+    token: str = Field(min_length=1, max_length=512)
+
+
+class RoleIn(BaseModel):
+    role: OrgRole
+
+
+class TransferIn(BaseModel):
+    user_id: str = Field(min_length=1, max_length=64)
+
+
+@app.post("/api/orgs", status_code=201, response_model=OrgOut, tags=["orgs"])
+def create(body: OrgIn, principal: Principal = Depends(current_user)) -> OrgOut:
+    return orgs.create_org(principal, body.name)
+
+
+@app.get("/api/orgs", response_model=list[OrgOut], tags=["orgs"])
+def mine(principal: Principal = Depends(current_principal)) -> list[OrgOut]:
+    return orgs.my_orgs(principal)
+
+
+@app.post("/api/invites/accept", response_model=OrgOut, tags=["orgs"])
+def accept(body: AcceptIn, principal: Principal = Depends(current_user)) -> OrgOut:
+    return orgs.accept_invite(principal, body.token)
+
+
+@app.get("/api/orgs/{org_id}", response_model=OrgOut, tags=["orgs"])
+def get(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> OrgOut:
+    return orgs.get_org(access)
+
+
+@app.get("/api/orgs/{org_id}/members", response_model=list[MemberOut], tags=["orgs"])
+def members(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, scope="members:read"))
+            ) -> list[MemberOut]:
+    return orgs.members(access)
+
+
+@app.post("/api/orgs/{org_id}/invites", status_code=201, response_model=InviteOut, tags=["orgs"])
+def invite(org_id: str, body: InviteIn, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> InviteOut:
+    return orgs.invite(access, body.email, body.role)
+
+
+@app.patch("/api/orgs/{org_id}/members/{user_id}", response_model=MemberOut, tags=["orgs"])
+def change_role(org_id: str, user_id: str, body: RoleIn,
+                access: OrgAccess = Depends(org_access(OrgRole.admin))) -> MemberOut:
+    return orgs.change_role(access, user_id, body.role)
+
+
+@app.delete("/api/orgs/{org_id}/members/{user_id}", status_code=204, tags=["orgs"])
+def remove(org_id: str, user_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> Response:
+    orgs.remove_member(access, user_id)
+    return Response(status_code=204)
+
+
+@app.post("/api/orgs/{org_id}/leave", status_code=204, tags=["orgs"])
+def leave(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> Response:
+    orgs.leave(access)
+    return Response(status_code=204)
+
+
+@app.post("/api/orgs/{org_id}/transfer", response_model=OrgOut, tags=["orgs"])
+def transfer(org_id: str, body: TransferIn, access: OrgAccess = Depends(org_access(OrgRole.owner))) -> OrgOut:
+    return orgs.transfer(access, body.user_id)
+
+
+@app.get("/api/orgs/{org_id}/audit", response_model=list[AuditEntry], tags=["orgs"])
+def org_audit(org_id: str, limit: int = 100, access: OrgAccess = Depends(org_access(OrgRole.admin))
+              ) -> list[AuditEntry]:
+    return audit.for_org(access.org_id, min(max(limit, 1), 500))
+
+
+@app.post("/api/orgs/{org_id}/api-keys", status_code=201, response_model=ApiKeyCreated, tags=["api keys"])
+def create_key(org_id: str, body: ApiKeyIn, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> ApiKeyCreated:
+    return apikeys.create(access, body)
+
+
+@app.get("/api/orgs/{org_id}/api-keys", response_model=list[ApiKeyOut], tags=["api keys"])
+def list_keys(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> list[ApiKeyOut]:
+    return apikeys.list_keys(access)
+
+
+@app.delete("/api/orgs/{org_id}/api-keys/{key_id}", response_model=ApiKeyOut, tags=["api keys"])
+def revoke_key(org_id: str, key_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> ApiKeyOut:
+    return apikeys.revoke(access, key_id)
+
+
+handler = http_handler(app)

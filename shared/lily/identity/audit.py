@@ -1,0 +1,59 @@
+"""The audit log: who did what, when, from where and with what outcome; kept 90 days (TTL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from lily.core import clock, ids
+from lily.core.observability import logger
+from lily.identity.models import AuditEvent
+from lily.identity.ratelimit import current_ip
+from lily.identity.settings import identity_settings
+
+
+class AuditEntry(BaseModel):
+    id: str
+    at: str
+    action: str
+    outcome: str
+    actor_id: str | None = None
+    org_id: str | None = None
+    target: str | None = None
+    ip: str | None = None
+    details: dict[str, Any] = {}
+
+
+def record(action: str, outcome: str = "success", *, actor_id: str | None = None, org_id: str | None = None,
+           target: str | None = None, details: dict[str, Any] | None = None, ip: str | None = None) -> None:
+    """Write one event to the day stream and, when it concerns an organization, to the org stream."""
+    now = clock.now()
+    event_id = ids.ulid()
+    expires = now + timedelta(days=identity_settings().audit_retention_days)
+    streams = [f"day#{now:%Y-%m-%d}"] + ([f"org#{org_id}"] if org_id else [])
+    for stream in streams:
+        AuditEvent(stream, f"{clock.iso(now)}#{event_id}", at=clock.iso(now), action=action, outcome=outcome,
+                   actor_id=actor_id, org_id=org_id, target=target, ip=ip or current_ip(),
+                   details=details or {}, expires_at=expires).save()
+    logger.info("audit", extra={"action": action, "outcome": outcome, "org_id": org_id})
+
+
+def _entry(e: AuditEvent) -> AuditEntry:
+    return AuditEntry(id=e.sk.rsplit("#", 1)[-1], at=e.at, action=e.action, outcome=e.outcome,
+                      actor_id=e.actor_id, org_id=e.org_id, target=e.target, ip=e.ip, details=e.details or {})
+
+
+def _query(stream: str, limit: int) -> list[AuditEntry]:
+    now = clock.now_ts()
+    return [_entry(e) for e in AuditEvent.query(stream, scan_index_forward=False, limit=limit)
+            if e.expires_at is None or e.expires_at.timestamp() > now]
+
+
+def for_org(org_id: str, limit: int = 100) -> list[AuditEntry]:
+    return _query(f"org#{org_id}", limit)
+
+
+def for_day(day: str | None = None, limit: int = 100) -> list[AuditEntry]:
+    return _query(f"day#{day or f'{clock.now():%Y-%m-%d}'}", limit)

@@ -1,0 +1,211 @@
+"""Organizations, members, roles and invitations.
+
+Rules: the creator is the owner; exactly one owner, changed only by transfer; admins manage
+editors and viewers; only the owner promotes to or demotes from admin; the owner cannot leave or
+be removed (transfer first).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel
+from pynamodb.connection import Connection
+from pynamodb.transactions import TransactWrite
+
+from lily.core import clock, ids
+from lily.core.db import condition_failed
+from lily.core.errors import ErrorCode, LilyError
+from lily.identity import audit, email
+from lily.identity.access import OrgAccess, OrgRole, Principal, membership
+from lily.identity.models import Membership, Org
+from lily.identity.service import _link, consume_token, get_user, issue_token, normalise_email, peek_token
+from lily.identity.settings import identity_settings
+
+
+class OrgOut(BaseModel):
+    org_id: str
+    name: str
+    owner_id: str
+    created_at: str
+    role: OrgRole | None = None
+
+
+class MemberOut(BaseModel):
+    user_id: str
+    email: str | None = None
+    role: OrgRole
+    joined_at: str
+
+
+class InviteOut(BaseModel):
+    org_id: str
+    email: str
+    role: OrgRole
+    expires_at: str
+
+
+def _org_out(org: Org, role: str | None = None) -> OrgOut:
+    return OrgOut(org_id=org.org_id, name=org.name, owner_id=org.owner_id, created_at=clock.iso(org.created_at),
+                  role=role)
+
+
+def _member_out(m: Membership) -> MemberOut:
+    return MemberOut(user_id=m.user_id, email=m.email, role=OrgRole(m.role), joined_at=clock.iso(m.joined_at))
+
+
+def _get_org(org_id: str) -> Org:
+    try:
+        return Org.get(org_id)
+    except Org.DoesNotExist:
+        raise LilyError(ErrorCode.VALIDATION_004, "Organization not found") from None
+
+
+def create_org(principal: Principal, name: str) -> OrgOut:
+    if principal.kind != "user" or not principal.user_id:
+        raise LilyError(ErrorCode.AUTH_003, "Only users create organizations")
+    now = clock.now()
+    org = Org(ids.new_id("org"), name=name.strip(), owner_id=principal.user_id, created_at=now)
+    with TransactWrite(connection=Connection(region=Org.Meta.region, host=Org.Meta.host)) as tx:
+        tx.save(org, condition=Org.org_id.does_not_exist())
+        tx.save(Membership(org.org_id, principal.user_id, role=OrgRole.owner.value, email=principal.email,
+                           joined_at=now))
+    audit.record("org.create", "success", actor_id=principal.user_id, org_id=org.org_id)
+    return _org_out(org, OrgRole.owner.value)
+
+
+def my_orgs(principal: Principal) -> list[OrgOut]:
+    if principal.kind == "api_key":
+        org = _get_org(principal.api_key_org_id or "")
+        return [_org_out(org, principal.api_key_role)]
+    out = []
+    for m in Membership.by_user.query(principal.user_id or ""):
+        try:
+            out.append(_org_out(Org.get(m.org_id), m.role))
+        except Org.DoesNotExist:
+            continue
+    return out
+
+
+def get_org(access: OrgAccess) -> OrgOut:
+    return _org_out(_get_org(access.org_id), access.role)
+
+
+def members(access: OrgAccess) -> list[MemberOut]:
+    return [_member_out(m) for m in Membership.query(access.org_id)]
+
+
+def invite(access: OrgAccess, email_in: str, role: OrgRole) -> InviteOut:
+    role = OrgRole(role)
+    if role == OrgRole.owner:
+        raise LilyError(ErrorCode.VALIDATION_001, "Ownership is transferred, not invited")
+    if role == OrgRole.admin and access.role < OrgRole.owner:
+        raise LilyError(ErrorCode.AUTH_003, "Only the owner invites admins")
+    addr = normalise_email(email_in)
+    org = _get_org(access.org_id)
+    ttl = identity_settings().invite_ttl_s
+    secret = issue_token("invite", ttl, user_id=access.principal.user_id,
+                         data={"org_id": org.org_id, "email": addr, "role": role.value})
+    link = _link("/api/invites/accept", secret)
+    email.send(addr, f"You are invited to {org.name} on Lily",
+               f"You were invited to join {org.name} as {role.value}. Accept with:\n{link}\n", [link], kind="invite")
+    audit.record("org.invite", "success", actor_id=access.principal.subject, org_id=org.org_id, target=addr,
+                 details={"role": role.value})
+    return InviteOut(org_id=org.org_id, email=addr, role=role,
+                     expires_at=clock.iso(clock.now() + timedelta(seconds=ttl)))
+
+
+def accept_invite(principal: Principal, secret: str) -> OrgOut:
+    if principal.kind != "user" or not principal.user_id:
+        raise LilyError(ErrorCode.AUTH_003, "Only users accept invitations")
+    item = peek_token("invite", secret)
+    data = item.data or {}
+    user = get_user(principal.user_id)
+    if user is None or user.email != data.get("email"):
+        audit.record("org.invite_accept", "denied", actor_id=principal.user_id, org_id=data.get("org_id"))
+        raise LilyError(ErrorCode.AUTH_003, "This invitation is for another email address")
+    org = _get_org(data["org_id"])
+    if membership(org.org_id, principal.user_id) is not None:
+        raise LilyError(ErrorCode.VALIDATION_003, "Already a member")
+    consume_token("invite", secret)
+    Membership(org.org_id, principal.user_id, role=data["role"], email=user.email, joined_at=clock.now()).save(
+        condition=Membership.user_id.does_not_exist())
+    audit.record("org.invite_accept", "success", actor_id=principal.user_id, org_id=org.org_id,
+                 details={"role": data["role"]})
+    return _org_out(org, data["role"])
+
+
+def add_member_direct(org_id: str, user_id: str, role: OrgRole, email_addr: str | None = None) -> None:
+    """Add a member without an invitation (administration and tests)."""
+    Membership(org_id, user_id, role=OrgRole(role).value, email=email_addr, joined_at=clock.now()).save()
+
+
+def _target(access: OrgAccess, user_id: str) -> Membership:
+    m = membership(access.org_id, user_id)
+    if m is None:
+        raise LilyError(ErrorCode.VALIDATION_004, "Member not found")
+    return m
+
+
+def _may_manage(access: OrgAccess, current: OrgRole, new: OrgRole | None) -> None:
+    if current == OrgRole.owner:
+        raise LilyError(ErrorCode.AUTH_003, "The owner's membership changes only by transfer")
+    if new == OrgRole.owner:
+        raise LilyError(ErrorCode.VALIDATION_001, "Use ownership transfer")
+    if (current == OrgRole.admin or new == OrgRole.admin) and access.role < OrgRole.owner:
+        raise LilyError(ErrorCode.AUTH_003, "Only the owner manages admins")
+
+
+def change_role(access: OrgAccess, user_id: str, role: OrgRole) -> MemberOut:
+    role = OrgRole(role)
+    m = _target(access, user_id)
+    old = OrgRole(m.role)
+    _may_manage(access, old, role)
+    try:
+        m.update(actions=[Membership.role.set(role.value)], condition=Membership.role == old.value)
+    except Exception as exc:
+        if condition_failed(exc):
+            raise LilyError(ErrorCode.DB_002, "Concurrent update; retry") from None
+        raise
+    audit.record("org.role_change", "success", actor_id=access.principal.subject, org_id=access.org_id,
+                 target=user_id, details={"from": old.value, "to": role.value})
+    return _member_out(m)
+
+
+def remove_member(access: OrgAccess, user_id: str) -> None:
+    m = _target(access, user_id)
+    _may_manage(access, OrgRole(m.role), None)
+    m.delete(condition=Membership.role == m.role)
+    audit.record("org.member_remove", "success", actor_id=access.principal.subject, org_id=access.org_id,
+                 target=user_id, details={"role": m.role})
+
+
+def leave(access: OrgAccess) -> None:
+    if access.principal.kind != "user":
+        raise LilyError(ErrorCode.AUTH_003, "API keys cannot leave")
+    if access.role == OrgRole.owner:
+        raise LilyError(ErrorCode.VALIDATION_003, "Transfer ownership before leaving")
+    Membership(access.org_id, access.principal.user_id).delete()
+    audit.record("org.leave", "success", actor_id=access.principal.user_id, org_id=access.org_id)
+
+
+def transfer(access: OrgAccess, new_owner_id: str) -> OrgOut:
+    if access.role != OrgRole.owner or access.principal.kind != "user":
+        raise LilyError(ErrorCode.AUTH_003, "Only the owner transfers ownership")
+    if new_owner_id == access.principal.user_id:
+        raise LilyError(ErrorCode.VALIDATION_003, "You already own this organization")
+    target = _target(access, new_owner_id)
+    org = _get_org(access.org_id)
+    old_owner = access.principal.user_id or ""
+    try:
+        with TransactWrite(connection=Connection(region=Org.Meta.region, host=Org.Meta.host)) as tx:
+            tx.update(org, actions=[Org.owner_id.set(new_owner_id)], condition=Org.owner_id == old_owner)
+            tx.update(target, actions=[Membership.role.set(OrgRole.owner.value)],
+                      condition=Membership.role == target.role)
+            tx.update(Membership(access.org_id, old_owner), actions=[Membership.role.set(OrgRole.admin.value)],
+                      condition=Membership.role == OrgRole.owner.value)
+    except Exception as exc:  # noqa: BLE001 - a lost transaction is a conflict for the caller
+        audit.record("org.transfer", "failure", actor_id=old_owner, org_id=access.org_id, target=new_owner_id)
+        raise LilyError(ErrorCode.DB_002, "Concurrent update; retry") from exc
+    audit.record("org.transfer", "success", actor_id=old_owner, org_id=access.org_id, target=new_owner_id)
+    return _org_out(_get_org(access.org_id), OrgRole.admin.value)

@@ -1,0 +1,149 @@
+"""Counters in DynamoDB (atomic ADD with TTL) for rate limits and brute-force lockout.
+
+Every instance of every function counts in the same table, so limits hold across Lambda
+instances. Rate limits use fixed windows: ``rl#<who>#<class>#<window index>``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from datetime import UTC, datetime
+from math import ceil
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from lily.core import clock
+from lily.core.errors import ErrorCode, LilyError
+from lily.core.observability import count, logger
+from lily.identity.models import Counter
+from lily.identity.settings import identity_settings
+
+_client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("lily_client_ip", default=None)
+EXEMPT_PREFIXES = ("/health", "/_local", "/docs", "/openapi.json", "/favicon.ico")
+
+
+def client_ip(request: Request | None = None) -> str:
+    """The caller's address: API Gateway's sourceIp, else the socket peer. X-Forwarded-For is not trusted."""
+    if request is None:
+        return _client_ip.get() or "unknown"
+    event = request.scope.get("aws.event") or {}
+    ip = ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp")
+    if not ip and request.client:
+        ip = request.client.host
+    return (ip or "unknown")[:64]
+
+
+def current_ip() -> str | None:
+    return _client_ip.get()
+
+
+def route_class(path: str) -> str:
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "api":
+        if parts[1] == "orgs" and len(parts) >= 4:
+            return f"orgs.{parts[3]}"
+        return parts[1]
+    return parts[0] if parts else "root"
+
+
+def _ts(dt_or_none) -> datetime:
+    return datetime.fromtimestamp(dt_or_none, tz=UTC)
+
+
+def hit(key: str, ttl_s: int) -> int:
+    """Atomically add one to ``key`` and return the new count (the item expires after ``ttl_s``)."""
+    now = clock.now_ts()
+    item = Counter(key)
+    item.update(actions=[Counter.hits.add(1), Counter.last_at.set(now), Counter.expires_at.set(_ts(now + ttl_s))])
+    return int(item.hits)
+
+
+def window_hit(who: str, cls: str, window_s: int) -> tuple[int, float]:
+    """Count one request in the current fixed window; returns (count, seconds until the window ends)."""
+    now = clock.now_ts()
+    index = int(now // window_s)
+    n = hit(f"rl#{who}#{cls}#{index}", window_s * 2)
+    return n, (index + 1) * window_s - now
+
+
+def enforce(who: str, cls: str, limit: int) -> None:
+    s = identity_settings()
+    n, remaining = window_hit(who, cls, s.rate_limit_window_s)
+    if n > limit:
+        count("rate_limited_total", route_class=cls, kind=who.split("#", 1)[0])
+        raise LilyError(ErrorCode.RATE_001, "Too many requests", {"retry_after_s": ceil(remaining)},
+                        headers={"Retry-After": str(max(1, ceil(remaining)))})
+
+
+def ip_limit_for(cls: str) -> int:
+    s = identity_settings()
+    return s.rate_limit_auth_ip if cls == "auth" else s.rate_limit_ip
+
+
+async def rate_limit_middleware(request: Request, call_next):
+    """Per-IP limit on every route class; the per-user limit runs after authentication."""
+    from lily.core.http import error_response
+
+    path = request.url.path
+    ip = client_ip(request)
+    token = _client_ip.set(ip)
+    try:
+        if request.method != "OPTIONS" and not path.startswith(EXEMPT_PREFIXES):
+            cls = route_class(path)
+            try:
+                await run_in_threadpool(enforce, f"ip#{ip}", cls, ip_limit_for(cls))
+            except LilyError as exc:
+                logger.warning("rate limited", extra={"route_class": cls})
+                return error_response(exc.code, exc.message, request, exc.details, headers=exc.headers)
+        return await call_next(request)
+    finally:
+        _client_ip.reset(token)
+
+
+# --- brute force -------------------------------------------------------------------------------------------
+
+
+def _get(key: str) -> Counter | None:
+    try:
+        return Counter.get(key)
+    except Counter.DoesNotExist:
+        return None
+
+
+def locked_for(account_key: str, ip: str) -> float:
+    """Seconds until login may be tried again for this account or from this IP (0 = allowed)."""
+    s = identity_settings()
+    return max(_remaining(_get(f"fail#acct#{account_key}"), s.lockout_threshold),
+               _remaining(_get(f"fail#ip#{ip}"), s.ip_failure_threshold))
+
+
+def _remaining(item: Counter | None, threshold: int) -> float:
+    s = identity_settings()
+    if item is None or item.expires_at is None or item.expires_at.timestamp() <= clock.now_ts():
+        return 0.0
+    hits = int(item.hits or 0)
+    if hits < threshold:
+        return 0.0
+    delay = min(s.lockout_max_s, s.lockout_base_s * 2 ** (hits - threshold))
+    return max(0.0, float(item.last_at or 0) + delay - clock.now_ts())
+
+
+def record_failure(account_key: str, ip: str) -> None:
+    s = identity_settings()
+    hit(f"fail#acct#{account_key}", s.lockout_window_s)
+    hit(f"fail#ip#{ip}", s.lockout_window_s)
+    count("login_failures_total")
+
+
+def clear_failures(account_key: str) -> None:
+    try:
+        Counter(f"fail#acct#{account_key}").delete()
+    except Exception:  # noqa: BLE001 - clearing is best effort; the TTL forgets it anyway
+        logger.warning("could not clear failure counter")
+
+
+def locked_error(seconds: float) -> LilyError:
+    wait = max(1, ceil(seconds))
+    return LilyError(ErrorCode.AUTH_004, "Too many attempts; try again later", {"retry_after_s": wait},
+                     headers={"Retry-After": str(wait)})

@@ -1,0 +1,1 @@
+"""Helpers other suites use to set up users, organizations and members."""
