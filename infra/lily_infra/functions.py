@@ -1,0 +1,202 @@
+"""One construct per kind of function, all built from a ``FunctionSpec``.
+
+:class:`LilyFunction` is what every function gets: its own role (no AWS managed policies), its
+own log group with retention, the runtime/architecture/layer, the deployment's environment and
+exactly its declared access. :class:`HttpFunction`, :class:`QueueFunction` and
+:class:`ScheduledFunction` add the trigger.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_logs as logs
+from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
+from constructs import Construct
+
+from lily.core.functions import FunctionSpec, Http, Queue, Schedule
+from lily_infra import nag
+from lily_infra.access import access_policy
+from lily_infra.bundling import ARCHITECTURE, RUNTIME, function_code
+from lily_infra.config import StageConfig
+from lily_infra.stateful import StatefulStack
+
+# Function-level overrides of these are allowed; every other deployment variable is fixed.
+OVERRIDABLE_ENV = frozenset({"LILY_LOG_LEVEL", "POWERTOOLS_LOG_LEVEL"})
+
+XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+XRAY_REASON = (
+    "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (Resource must "
+    "be *); this separate policy holds only those two actions for Powertools Tracer."
+)
+
+
+def deployment_environment(
+    config: StageConfig, *, data_key_arn: str, media_bucket: str, function_count: int, public_base_url: str,
+) -> dict[str, str]:
+    """What every function sees (lily.core.config.CoreSettings plus Powertools)."""
+    return {
+        "LILY_STAGE": config.stage,
+        "LILY_VERSION": config.version,
+        "LILY_RESOURCE_PREFIX": config.prefix,
+        "LILY_KMS_KEY_ID": data_key_arn,
+        "LILY_MEDIA_BUCKET": media_bucket,
+        "LILY_FUNCTION_COUNT": str(function_count),
+        "LILY_OFFLINE": "true" if config.offline else "false",
+        "LILY_LOG_LEVEL": config.log_level,
+        "LILY_CORS_ORIGINS": json.dumps(list(config.cors_origins)),
+        "LILY_PUBLIC_BASE_URL": public_base_url,
+        "POWERTOOLS_SERVICE_NAME": "lily",
+        "POWERTOOLS_METRICS_NAMESPACE": "Lily",
+        "POWERTOOLS_LOG_LEVEL": config.log_level,
+    }
+
+
+def function_environment(spec: FunctionSpec, deployment: Mapping[str, str]) -> dict[str, str]:
+    clash = sorted(set(spec.environment) & (set(deployment) - OVERRIDABLE_ENV))
+    reserved = sorted(k for k in spec.environment if k.startswith("AWS_"))
+    if clash or reserved:
+        raise ValueError(f"function {spec.name!r} sets deployment variables in its environment: {clash + reserved}")
+    return {**deployment, **spec.environment}
+
+
+class LilyFunction(Construct):
+    """A Lambda function with its own role, log group and exactly its declared access."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: FunctionSpec,
+        config: StageConfig,
+        stateful: StatefulStack,
+        layer: lambda_.ILayerVersion,
+        environment: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if spec.folder is None:
+            raise ValueError(f"function {spec.name!r} has no folder")
+        self.spec = spec
+        self.function_name = config.function_name(spec.name)
+        stack = Stack.of(self)
+
+        self.log_group = logs.LogGroup(
+            self, "Logs",
+            log_group_name=f"/aws/lambda/{self.function_name}",
+            retention=config.log_retention,
+            removal_policy=config.removal_policy,
+        )
+        self.role = iam.Role(
+            self, "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Lily {config.stage} {spec.name}: only its declared access"[:1000],
+        )
+
+        granted = access_policy(spec, stateful, config, stack)
+        access = iam.Policy(self, "AccessPolicy", roles=[self.role])
+        # Instead of AWSLambdaBasicExecutionRole: write to this function's own log group only.
+        access.add_statements(iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[self.log_group.log_group_arn],
+        ))
+        for statement in granted.statements:
+            access.add_statements(statement)
+        for rule_id, reason in granted.acknowledgments.items():
+            nag.acknowledge(access, rule_id, reason)
+
+        tracing = iam.Policy(self, "TracingPolicy", roles=[self.role], statements=[
+            iam.PolicyStatement(actions=XRAY_ACTIONS, resources=["*"]),
+        ])
+        nag.acknowledge(tracing, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+
+        self.function = lambda_.Function(
+            self, "Function",
+            function_name=self.function_name,
+            description=spec.description[:256],
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=spec.handler,
+            code=function_code(spec.folder),
+            layers=[layer],
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_s),
+            role=self.role,
+            environment=dict(environment),
+            log_group=self.log_group,
+        )
+        # Active tracing without CDK's implicit X-Ray grant (it lands in the role's default policy
+        # with Resource "*"; TracingPolicy above holds it instead, acknowledged on its own).
+        cfn_function: lambda_.CfnFunction = self.function.node.default_child  # type: ignore[assignment]
+        cfn_function.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+        # The function must not run before its permissions exist.
+        self.function.node.add_dependency(access)
+        self.function.node.add_dependency(tracing)
+
+
+class HttpFunction(LilyFunction):
+    """Routes ``ANY <prefix>`` and ``ANY <prefix>/{proxy+}`` of the HTTP API (payload v2)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, api: apigwv2.HttpApi, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        trigger = self.spec.trigger
+        assert isinstance(trigger, Http)
+        integration = HttpLambdaIntegration(
+            f"{self.spec.name}-integration", self.function,
+            payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
+        )
+        self.routes: list[apigwv2.HttpRoute] = []
+        for prefix in trigger.prefixes:
+            for path in (prefix, f"{prefix}/{{proxy+}}"):
+                self.routes += api.add_routes(path=path, methods=[apigwv2.HttpMethod.ANY], integration=integration)
+
+
+class QueueFunction(LilyFunction):
+    """Consumes its queue in batches, reporting partial batch failures."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        trigger = self.spec.trigger
+        assert isinstance(trigger, Queue)
+        stateful: StatefulStack = kwargs["stateful"]
+        window = trigger.max_batching_window_s
+        self.function.add_event_source(event_sources.SqsEventSource(
+            stateful.queues[trigger.queue],
+            batch_size=trigger.batch_size,
+            max_batching_window=Duration.seconds(window) if window else None,
+            report_batch_item_failures=True,
+        ))
+
+
+class ScheduledFunction(LilyFunction):
+    """Invoked by an EventBridge rule on its schedule."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        trigger = self.spec.trigger
+        assert isinstance(trigger, Schedule)
+        self.rule = events.Rule(
+            self, "Schedule",
+            description=f"Lily {kwargs['config'].stage} {self.spec.name}: {trigger.expression}",
+            schedule=events.Schedule.expression(trigger.expression),
+            targets=[targets.LambdaFunction(self.function, retry_attempts=2, max_event_age=Duration.hours(1))],
+        )
+
+
+KINDS: dict[type, type[LilyFunction]] = {Http: HttpFunction, Queue: QueueFunction, Schedule: ScheduledFunction}
+
+
+def construct_for(spec: FunctionSpec) -> type[LilyFunction]:
+    try:
+        return KINDS[type(spec.trigger)]
+    except KeyError:
+        raise ValueError(f"function {spec.name!r}: no construct for trigger {type(spec.trigger).__name__}") from None

@@ -1,0 +1,68 @@
+"""Infra suite: synthesize the CDK app once per session (no bundling), then inspect the assembly.
+
+The synthesis keeps going on cdk-nag findings (``failSynthOnValidationErrors: false``) so that
+``test_nag`` can list them instead of the whole suite erroring in this fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "infra"))
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+STAGE = "dev"
+SYNTH_CONTEXT = {
+    "aws:cdk:bundling-stacks": [],  # no pip, no Docker: assets are not built
+    "@aws-cdk/core:failSynthOnValidationErrors": False,
+}
+
+
+@dataclass
+class Synth:
+    lily: Any  # lily_infra.builder.LilyApp
+    outdir: Path
+    assembly: Any
+    templates: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def stateful(self) -> dict:
+        return self.templates[self.lily.stateful.stack_name]
+
+    @property
+    def service(self) -> dict:
+        return self.templates[self.lily.service.stack_name]
+
+    @property
+    def config(self):
+        return self.lily.config
+
+    def validation_report(self) -> dict:
+        path = self.outdir / "validation-report.json"
+        return json.loads(path.read_text()) if path.is_file() else {"pluginReports": []}
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory) -> Synth:
+    from lily_infra.builder import build_app
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    lily = build_app(stage=STAGE, context=SYNTH_CONTEXT, outdir=outdir)
+    assembly = lily.app.synth()
+    templates = {stack.stack_name: stack.template for stack in assembly.stacks}
+    return Synth(lily=lily, outdir=outdir, assembly=assembly, templates=templates)
+
+
+@pytest.fixture(scope="session")
+def specs():
+    from lily.core.functions import discover
+
+    return list(discover())

@@ -1,0 +1,18 @@
+"""cfn-lint finds no error in any synthesized template (warnings are allowed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cfnlint.api import lint
+
+STACK_KINDS = ["stateful", "service"]
+
+
+@pytest.mark.parametrize("kind", STACK_KINDS)
+def test_cfn_lint_reports_no_error(synth, kind):
+    template = synth.templates[synth.config.stack_name(kind)]
+    matches = lint(json.dumps(template), regions=["us-east-1", "eu-west-1"])
+    errors = [f"{m.rule.id} {'/'.join(map(str, m.path))}: {m.message}" for m in matches if m.rule.id.startswith("E")]
+    assert errors == []
