@@ -2,7 +2,8 @@
 
 Plan changes: a capability that must react when an organization's plan changes (social accounts
 pause connections over the new limit on a downgrade, and may resume them on an upgrade) registers
-a hook once at import time::
+a hook in a module named ``lily/<capability>/plan_hooks.py`` (imported automatically by the billing
+worker and the reaper before they notify, wherever they run)::
 
     from lily.billing.ports import on_plan_change
 
@@ -16,6 +17,9 @@ be idempotent and must never delete data. A failing hook is logged and counted; 
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import pkgutil
 from collections.abc import Callable
 
 from lily.billing.plans import Plan
@@ -42,8 +46,27 @@ def plan_change_hooks() -> list[PlanChangeHook]:
     return list(_HOOKS)
 
 
+_loaded = False
+
+
+def load_hook_modules() -> None:
+    """Import every ``lily.<capability>.plan_hooks`` module once (they register their hooks)."""
+    global _loaded
+    if _loaded:
+        return
+    import lily
+
+    for info in pkgutil.iter_modules(lily.__path__):
+        if info.ispkg:
+            name = f"lily.{info.name}.plan_hooks"
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
+    _loaded = True
+
+
 def notify_plan_change(org_id: str, old: Plan, new: Plan) -> int:
     """Run every hook; returns how many failed (each failure is logged and counted)."""
+    load_hook_modules()
     failures = 0
     for hook in list(_HOOKS):
         try:

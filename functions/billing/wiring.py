@@ -1,0 +1,18 @@
+from lily.core.functions import Access, FunctionSpec, Http
+
+FUNCTION = FunctionSpec(
+    name="billing",
+    description="Plans, entitlements and usage, Stripe checkout / portal, in-app cancel, resume and plan change",
+    # GET /api/plans* and /api/billing/health need no credentials; every /api/orgs/{org_id}/... route
+    # checks membership and role in-app.
+    trigger=Http(prefixes=["/api/plans", "/api/billing", "/api/orgs/{org_id}/billing",
+                           "/api/orgs/{org_id}/entitlements", "/api/orgs/{org_id}/usage"], public=True),
+    memory_mb=512,
+    timeout_s=20,
+    access=Access(
+        tables={"billing_subscriptions": "readwrite", "billing_customers": "readwrite",
+                "billing_quota_counters": "read", "memberships": "read", "api_keys": "readwrite",
+                "revocations": "read", "counters": "readwrite"},
+        secrets=["stripe", "jwt-keys"],
+    ),
+)

@@ -1,0 +1,11 @@
+from lily.core.functions import Access, FunctionSpec, Queue
+
+FUNCTION = FunctionSpec(
+    name="billing_worker",
+    description="Applies Stripe events: re-fetches the subscription and derives the organization's plan",
+    trigger=Queue(queue="billing_events", batch_size=5, max_receive_count=5),
+    memory_mb=512,
+    timeout_s=30,
+    access=Access(tables={"billing_subscriptions": "readwrite", "billing_customers": "read"},
+                  secrets=["stripe"]),
+)

@@ -1,0 +1,11 @@
+from lily.core.functions import Access, FunctionSpec, Http
+
+FUNCTION = FunctionSpec(
+    name="stripe_webhook",
+    description="POST /webhooks/stripe: verify Stripe-Signature, drop replays, enqueue allowed events",
+    trigger=Http(prefixes=["/webhooks/stripe"], public=True),  # authenticated by the signature
+    memory_mb=256,
+    timeout_s=10,
+    access=Access(tables={"billing_webhook_events": "readwrite"}, queues_send=["billing_events"],
+                  secrets=["stripe"]),
+)

@@ -1,0 +1,14 @@
+"""Scheduled reaper: ended subscriptions go to free; connections over the new limit are paused."""
+
+from lily.billing import service
+from lily.core.config import get_settings
+from lily.core.handlers import scheduled_handler
+
+settings = get_settings()
+
+
+def job(event: dict) -> dict:
+    return service.reap().model_dump()
+
+
+handler = scheduled_handler(job)

@@ -1,0 +1,11 @@
+from lily.core.functions import Access, FunctionSpec, Schedule
+
+FUNCTION = FunctionSpec(
+    name="subscription_reaper",
+    description="03:00 UTC daily: downgrade ended subscriptions to free; plan-change hooks pause the excess",
+    trigger=Schedule(expression="cron(0 3 * * ? *)"),
+    memory_mb=512,
+    timeout_s=300,
+    access=Access(tables={"billing_subscriptions": "readwrite", "billing_customers": "read"},
+                  secrets=["stripe"]),
+)
