@@ -74,7 +74,8 @@ class Monitoring(Construct):
         for short, (_queue_name, dlq_name) in sorted(queues.items()):
             self.dlq_alarms[short] = self._alarm(
                 f"{short}-dlq-depth",
-                metric=_sqs_metric("ApproximateNumberOfMessagesVisible", dlq_name, "Maximum", Duration.minutes(1)),
+                metric=_sqs_metric("ApproximateNumberOfMessagesVisible", dlq_name, "Maximum", Duration.minutes(1),
+                                   label=False),
                 threshold=1,
                 description=f"Messages in {dlq_name}: a {short} message failed every delivery attempt.",
             )
@@ -161,9 +162,10 @@ class Monitoring(Construct):
         return dashboard
 
 
-def _sqs_metric(metric_name: str, queue_name: str, statistic: str, period: Duration) -> cw.Metric:
+def _sqs_metric(metric_name: str, queue_name: str, statistic: str, period: Duration, *,
+                label: bool = True) -> cw.Metric:
     return cw.Metric(namespace="AWS/SQS", metric_name=metric_name, dimensions_map={"QueueName": queue_name},
-                     statistic=statistic, period=period, label=f"{metric_name} {queue_name}")
+                     statistic=statistic, period=period, label=f"{metric_name} {queue_name}" if label else None)
 
 
 def _error_rate(fn: lambda_.Function) -> cw.MathExpression:
