@@ -373,7 +373,7 @@ def _second_factor_ok(user: User, code: str | None, backup_code: str | None) -> 
         for i, stored in enumerate(codes):
             if hmac.compare_digest(stored, wanted):
                 try:
-                    user.update(actions=[User.backup_codes.remove_indexes(i)],
+                    user.update(actions=[User.backup_codes[i].remove()],
                                 condition=User.backup_codes[i] == stored)
                 except Exception as exc:
                     if condition_failed(exc):
