@@ -127,6 +127,19 @@ class PlatformState:
             g = self.access.get(token or "")
         return g if g and g.live() else None
 
+    def revoke_grant(self, token: str) -> int:
+        """Revoking a token ends the whole grant: every access and refresh token of that user and client."""
+        with self.lock:
+            g = self.access.get(token) or self.refresh.get(token)
+            if g is None:
+                return 0
+            n = 0
+            for table in (self.access, self.refresh):
+                for other in table.values():
+                    if other.user == g.user and other.client_id == g.client_id and not other.revoked:
+                        other.revoked, n = True, n + 1
+            return n
+
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self.lock:
             for i, f in enumerate(self.faults):

@@ -198,10 +198,7 @@ def build(state: PlatformState | None = None):
         form = await form_of(request)
         if not client_ok(form):
             return oauth_error(401, "invalid_client", "Client authentication failed")
-        with state.lock:
-            g = state.access.get(form.get("token", ""))
-            if g is not None:
-                g.revoked = True
+        state.revoke_grant(form.get("token", ""))
         return JSONResponse({})
 
     @app.get("/v2/userinfo")

@@ -212,11 +212,7 @@ def build(state: PlatformState | None = None):
             return json_error(
                 401, {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}
             )
-        tok = form.get("token", "")
-        with state.lock:
-            for table in (state.access, state.refresh):
-                if tok in table:
-                    table[tok].revoked = True
+        state.revoke_grant(form.get("token", ""))
         return JSONResponse({"revoked": True})
 
     @app.get("/2/users/me")

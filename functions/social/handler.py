@@ -1,0 +1,146 @@
+"""Social accounts HTTP API: connect (OAuth), complete, select accounts, list, inspect, disconnect.
+
+Route table (the test ``test_route_table_offers_one_way_in`` pins it): every route that can create a
+connection ends in ``service.complete`` or ``service.select_accounts``, which both store through the one
+quota-checked path.
+"""
+
+from fastapi import Depends, Query, Response
+from pydantic import BaseModel, Field
+
+from lily.core.config import get_settings
+from lily.core.handlers import http_handler
+from lily.core.http import create_app
+from lily.identity.access import OrgAccess, OrgRole, org_access
+from lily.social import constraints, service
+from lily.social.constraints import MediaInfo, Violation
+from lily.social.platforms import PLATFORMS
+from lily.social.service import ConnectionView, ConnectResult, ConnectStart, NoticeView
+
+settings = get_settings()
+app = create_app("Lily social accounts", "Connect X, Facebook Pages, Instagram Business and LinkedIn accounts")
+TAGS = ["social"]
+
+
+class ConnectRequest(BaseModel):
+    redirect_uri: str | None = Field(None, description="Must equal the registered callback exactly when given")
+
+
+class CompleteRequest(BaseModel):
+    code: str = Field(min_length=1, max_length=2048)
+    state: str = Field(min_length=1, max_length=512)
+    redirect_uri: str | None = None
+
+
+class SelectRequest(BaseModel):
+    account_ids: list[str] = Field(min_length=1, max_length=50)
+
+
+class ValidateRequest(BaseModel):
+    platform: str
+    text: str = Field("", max_length=100000)
+    media: list[MediaInfo] = Field(default_factory=list, max_length=50)
+
+
+class ValidateResult(BaseModel):
+    platform: str
+    valid: bool
+    length: int
+    violations: list[Violation]
+
+
+@app.get("/api/social/platforms", tags=TAGS)
+def platforms() -> dict:
+    """The platforms Lily connects to and their content rules."""
+    return {"platforms": [constraints.rules_for(p).model_dump() for p in PLATFORMS]}
+
+
+@app.post("/api/orgs/{org_id}/social/connect/{platform}", status_code=201, response_model=ConnectStart, tags=TAGS)
+def connect(
+    org_id: str,
+    platform: str,
+    body: ConnectRequest | None = None,
+    access: OrgAccess = Depends(org_access(OrgRole.admin)),
+) -> ConnectStart:
+    """Start an OAuth authorization: open ``authorize_url`` in the user's browser within 10 minutes."""
+    return service.start_connect(org_id, access.principal.subject, platform, body.redirect_uri if body else None)
+
+
+@app.get("/api/social/callback/{platform}", response_model=ConnectResult, tags=TAGS)
+def callback(
+    platform: str,
+    state: str | None = Query(None, max_length=512),
+    code: str | None = Query(None, max_length=2048),
+    error: str | None = Query(None, max_length=200),
+) -> ConnectResult:
+    """The platform redirects the browser here. Public: the single-use state authenticates it."""
+    return service.complete(platform, code, state, error=error)
+
+
+@app.post("/api/orgs/{org_id}/social/connect/{platform}/complete", response_model=ConnectResult, tags=TAGS)
+def complete(
+    org_id: str, platform: str, body: CompleteRequest, access: OrgAccess = Depends(org_access(OrgRole.admin))
+) -> ConnectResult:
+    """For apps that receive the redirect themselves: hand over code and state as the user who started it."""
+    return service.complete(
+        platform, body.code, body.state, redirect_uri=body.redirect_uri, user_id=access.principal.subject, org_id=org_id
+    )
+
+
+@app.get("/api/orgs/{org_id}/social/selections/{selection_id}", response_model=ConnectResult, tags=TAGS)
+def selection(org_id: str, selection_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> ConnectResult:
+    return service.selection_accounts(org_id, access.principal.subject, selection_id)
+
+
+@app.post("/api/orgs/{org_id}/social/selections/{selection_id}", response_model=ConnectResult, tags=TAGS)
+def select(
+    org_id: str, selection_id: str, body: SelectRequest, access: OrgAccess = Depends(org_access(OrgRole.admin))
+) -> ConnectResult:
+    """Connect the chosen Pages / Instagram accounts / LinkedIn organizations of one login."""
+    return service.select_accounts(org_id, access.principal.subject, selection_id, body.account_ids)
+
+
+@app.get("/api/orgs/{org_id}/social/connections", response_model=list[ConnectionView], tags=TAGS)
+def connections(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> list[ConnectionView]:
+    return service.list_connections(org_id)
+
+
+@app.get("/api/orgs/{org_id}/social/connections/{connection_id}", response_model=ConnectionView, tags=TAGS)
+def connection(
+    org_id: str, connection_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))
+) -> ConnectionView:
+    return service.get_connection(org_id, connection_id)
+
+
+@app.delete("/api/orgs/{org_id}/social/connections/{connection_id}", status_code=204, tags=TAGS)
+def disconnect(org_id: str, connection_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> Response:
+    """Forget the account and revoke Lily's access at the platform where its API allows."""
+    service.disconnect(org_id, connection_id, access.principal.subject)
+    return Response(status_code=204)
+
+
+@app.get("/api/orgs/{org_id}/social/notices", response_model=list[NoticeView], tags=TAGS)
+def notices(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> list[NoticeView]:
+    """Connections that need attention (needs_reauth), newest first."""
+    return service.notices(org_id)
+
+
+@app.post("/api/orgs/{org_id}/social/validate", response_model=ValidateResult, tags=TAGS)
+def validate(
+    org_id: str, body: ValidateRequest, access: OrgAccess = Depends(org_access(OrgRole.viewer))
+) -> ValidateResult:
+    """Check a post against a platform's rules (the scheduler runs the same validator)."""
+    if body.platform not in PLATFORMS:
+        from lily.core.errors import invalid
+
+        raise invalid(f"unknown platform {body.platform!r}")
+    found = constraints.violations(body.platform, body.text, body.media)
+    return ValidateResult(
+        platform=body.platform,
+        valid=not found,
+        length=constraints.text_length(body.platform, body.text),
+        violations=found,
+    )
+
+
+handler = http_handler(app)

@@ -1,0 +1,10 @@
+from lily.core.functions import Access, FunctionSpec, Queue
+
+FUNCTION = FunctionSpec(
+    name="social_events",
+    description="Social account events: revoke a disconnected grant at the platform; record needs_reauth notices",
+    trigger=Queue(queue="social_events", batch_size=10, max_receive_count=5),
+    memory_mb=256,
+    timeout_s=30,
+    access=Access(tables={"social_notices": "readwrite"}, kms="decrypt", secrets=["social-apps"]),
+)

@@ -1,0 +1,12 @@
+from lily.core.functions import Access, FunctionSpec, Schedule
+
+FUNCTION = FunctionSpec(
+    name="token_health",
+    description="Daily: refresh or validate every social connection; mark lost ones needs_reauth and notify",
+    trigger=Schedule(expression="cron(30 2 * * ? *)"),
+    memory_mb=512,
+    timeout_s=600,
+    access=Access(
+        tables={"social_connections": "readwrite"}, kms="both", secrets=["social-apps"], queues_send=["social_events"]
+    ),
+)

@@ -1,0 +1,111 @@
+"""Social tables. Tokens exist here only as KMS envelopes (``lily.core.crypto``).
+
+Access patterns
+- social_connections: list an organization's connections (Query ``org_id``); get one (``org_id``,
+  ``connection_id``); connections sharing one OAuth grant (GSI ``by_grant``) before revoking it at the
+  platform; the daily token-health job walks every connection (Scan: maintenance job only).
+  ``connection_id`` is derived from (org, platform, account): reconnecting the same account finds
+  the same item, so a reconnect never consumes a second profile.
+- social_oauth_states: get by the SHA-256 of the state (the state itself is never stored); single
+  use (conditional ``used_at``), TTL ``expires_at`` (expired = absent).
+- social_selections: get by id; pending account choices of one grant (envelope), single use, TTL.
+- social_notices: Query an organization's notices (``needs_reauth`` and the like), newest first.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+
+from lily.core.db import LilyModel, TableMeta
+
+
+class ConnectionsByGrant(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_grant"
+        projection = KeysOnlyProjection()
+
+    grant_id = UnicodeAttribute(hash_key=True)
+
+
+class SocialConnection(LilyModel):
+    class Meta(TableMeta):
+        short_name = "social_connections"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    connection_id = UnicodeAttribute(range_key=True)
+    platform = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    account_kind = UnicodeAttribute()
+    account_name = UnicodeAttribute()
+    handle = UnicodeAttribute(null=True)
+    avatar_url = UnicodeAttribute(null=True)
+    urn = UnicodeAttribute(null=True)
+    parent_id = UnicodeAttribute(null=True)
+    scopes = ListAttribute(of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute(default="active")  # active | needs_reauth | paused
+    status_reason = UnicodeAttribute(null=True)
+    # {"access_token", "expires_at", "scopes"} and {"refresh_token"}: envelopes under
+    # context {"org_id", "connection_id"}. Separate so a reconnect can keep the refresh token unopened.
+    access_envelope = UnicodeAttribute()
+    refresh_envelope = UnicodeAttribute(null=True)
+    token_version = NumberAttribute(default=1)  # bumps on every token write (rotating refresh races)
+    grant_id = UnicodeAttribute()
+    by_grant = ConnectionsByGrant()
+    created_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    last_used_at = UTCDateTimeAttribute(null=True)
+    last_checked_at = UTCDateTimeAttribute(null=True)
+    last_refreshed_at = UTCDateTimeAttribute(null=True)
+
+
+class OAuthState(LilyModel):
+    class Meta(TableMeta):
+        short_name = "social_oauth_states"
+
+    state_hash = UnicodeAttribute(hash_key=True)
+    org_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    redirect_uri = UnicodeAttribute()
+    verifier_envelope = UnicodeAttribute(null=True)  # PKCE code_verifier, context {"org_id", "state_hash"}
+    created_at = UTCDateTimeAttribute()
+    used_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
+class AccountSelection(LilyModel):
+    class Meta(TableMeta):
+        short_name = "social_selections"
+
+    selection_id = UnicodeAttribute(hash_key=True)
+    org_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    grant_id = UnicodeAttribute()
+    accounts_json = UnicodeAttribute()  # public account data, for display
+    candidates_envelope = UnicodeAttribute()  # accounts with tokens, context {"org_id", "selection_id"}
+    created_at = UTCDateTimeAttribute()
+    used_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
+class SocialNotice(LilyModel):
+    class Meta(TableMeta):
+        short_name = "social_notices"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    notice_id = UnicodeAttribute(range_key=True)  # ulid-sorted; the event id makes delivery idempotent
+    kind = UnicodeAttribute()
+    connection_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    account_name = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
