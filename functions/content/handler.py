@@ -1,0 +1,95 @@
+"""Content HTTP function: posts, the content library, scheduling and media uploads."""
+
+from fastapi import Depends, Header, Query, Response
+
+from lily.core.config import get_settings
+from lily.core.handlers import http_handler
+from lily.core.http import create_app
+from lily.identity.access import OrgAccess, OrgRole, org_access
+from lily.publishing import idempotency, media, service
+from lily.publishing.schemas import (
+    CancelOut,
+    MediaOut,
+    PostCreate,
+    PostOut,
+    PostPage,
+    PostUpdate,
+    ScheduleIn,
+    UploadIn,
+    UploadOut,
+)
+
+settings = get_settings()
+app = create_app("Lily content", "Posts, scheduling and media")
+viewer = org_access(OrgRole.viewer, scope="posts:read")
+editor = org_access(OrgRole.editor, scope="posts:write")
+BASE = "/api/orgs/{org_id}/posts"
+
+
+def _replay(response: Response, replayed: bool) -> None:
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+
+
+@app.post(BASE, response_model=PostOut, status_code=201, tags=["posts"])
+def create_post(org_id: str, body: PostCreate, response: Response, access: OrgAccess = Depends(editor),
+                idempotency_key: str | None = Header(None)):
+    answer, replayed = idempotency.run(org_id, "create_post", idempotency_key, body.model_dump(mode="json"),
+                                       lambda: service.create_post(org_id, body, access.principal.subject))
+    _replay(response, replayed)
+    return answer
+
+
+@app.get(BASE, response_model=PostPage, tags=["posts"])
+def list_posts(org_id: str, access: OrgAccess = Depends(viewer),
+               status: str | None = Query(None, pattern="^(draft|scheduled|publishing|published|partial|failed)$"),
+               platform: str | None = Query(None, pattern="^(x|facebook|instagram|linkedin)$"),
+               date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
+               limit: int = Query(20, ge=1, le=100), cursor: str | None = Query(None, max_length=512)) -> PostPage:
+    return service.list_posts(org_id, status=status, platform=platform,
+                              date_from=service.parse_date(date_from, "from"),
+                              date_to=service.parse_date(date_to, "to"), limit=limit, cursor=cursor)
+
+
+@app.get(BASE + "/{post_id}", response_model=PostOut, tags=["posts"])
+def get_post(org_id: str, post_id: str, access: OrgAccess = Depends(viewer)) -> PostOut:
+    return service.get_post(org_id, post_id)
+
+
+@app.patch(BASE + "/{post_id}", response_model=PostOut, tags=["posts"])
+def update_post(org_id: str, post_id: str, body: PostUpdate, access: OrgAccess = Depends(editor)) -> PostOut:
+    return service.update_post(org_id, post_id, body)
+
+
+@app.delete(BASE + "/{post_id}", status_code=204, tags=["posts"])
+def delete_post(org_id: str, post_id: str, access: OrgAccess = Depends(editor)) -> Response:
+    service.delete_post(org_id, post_id)
+    return Response(status_code=204)
+
+
+@app.post(BASE + "/{post_id}/schedule", response_model=PostOut, tags=["posts"])
+def schedule(org_id: str, post_id: str, body: ScheduleIn, response: Response, access: OrgAccess = Depends(editor),
+             idempotency_key: str | None = Header(None)):
+    payload = {"post_id": post_id, **body.model_dump(mode="json")}
+    answer, replayed = idempotency.run(org_id, "schedule", idempotency_key, payload,
+                                       lambda: service.schedule(org_id, post_id, body))
+    _replay(response, replayed)
+    return answer
+
+
+@app.post(BASE + "/{post_id}/cancel", response_model=CancelOut, tags=["posts"])
+def cancel(org_id: str, post_id: str, access: OrgAccess = Depends(editor)) -> CancelOut:
+    return service.cancel(org_id, post_id)
+
+
+@app.post("/api/orgs/{org_id}/media/uploads", response_model=UploadOut, status_code=201, tags=["media"])
+def create_upload(org_id: str, body: UploadIn, access: OrgAccess = Depends(editor)) -> UploadOut:
+    return media.create_upload(org_id, body, access.principal.subject)
+
+
+@app.get("/api/orgs/{org_id}/media/{media_id}", response_model=MediaOut, tags=["media"])
+def get_media(org_id: str, media_id: str, access: OrgAccess = Depends(viewer)) -> MediaOut:
+    return media.get_media(org_id, media_id)
+
+
+handler = http_handler(app)

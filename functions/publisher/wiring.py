@@ -1,0 +1,19 @@
+from lily.core.functions import Access, FunctionSpec, Queue
+
+FUNCTION = FunctionSpec(
+    name="publisher",
+    description="Publishes each queued post target exactly once: claims, paces, calls the platform, records",
+    trigger=Queue(queue="publish", batch_size=10, max_receive_count=5),
+    memory_mb=512,
+    timeout_s=60,
+    access=Access(
+        tables={"post_targets": "readwrite", "posts": "readwrite", "publishing_media": "read",
+                "publishing_breakers": "readwrite", "publishing_pacing": "readwrite",
+                "publish_attempts": "write", "social_connections": "readwrite"},
+        # publish: retries and deferrals re-enqueue with a delay; social_events: needs_reauth notices
+        queues_send=["publish", "social_events"],
+        buckets={"media": "read"},  # presigned GETs handed to the platforms
+        kms="both",  # connection tokens: opened only here to publish, re-sealed after a refresh
+        secrets=["social-apps"],
+    ),
+)

@@ -1,0 +1,27 @@
+"""Publishing administration: the publish DLQ (depth, safe re-queue)."""
+
+from fastapi import Depends, Query
+
+from lily.core.config import get_settings
+from lily.core.handlers import http_handler
+from lily.core.http import create_app
+from lily.identity.access import PlatformRole, Principal, platform_access
+from lily.publishing import dlq
+from lily.publishing.schemas import RequeueOut
+
+settings = get_settings()
+app = create_app("Lily publishing admin", "Publish DLQ")
+admin = platform_access(PlatformRole.admin)
+
+
+@app.get("/api/admin/publishing/dlq", tags=["admin"])
+def dlq_depth(principal: Principal = Depends(admin)) -> dict:
+    return {"queue": dlq.dlq_url().rsplit("/", 1)[-1], "approximate_messages": dlq.depth()}
+
+
+@app.post("/api/admin/publishing/dlq/requeue", response_model=RequeueOut, tags=["admin"])
+def requeue(max_messages: int = Query(100, ge=1, le=1000), principal: Principal = Depends(admin)) -> RequeueOut:
+    return dlq.requeue(max_messages)
+
+
+handler = http_handler(app)

@@ -1,0 +1,88 @@
+"""Media uploads: a presigned S3 POST whose policy enforces the type and the size limit of every
+platform the media is meant for, and a record of the media (``publishing_media``).
+
+Limits (bytes) from reference/platform-apis.md where stated: X image 5 MB, GIF 15 MB, video 512 MB;
+Instagram image 8 MiB. Others are conservative defaults (UNVERIFIED in the facts sheet).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from lily.core import clock, ids
+from lily.core.aws import client
+from lily.core.errors import ErrorCode, LilyError, not_found
+from lily.core.resources import bucket_name
+from lily.publishing.models import Media
+from lily.publishing.schemas import MediaOut, UploadIn, UploadOut
+from lily.publishing.settings import publishing_settings
+
+MB = 1024 * 1024
+PLATFORMS = ("x", "facebook", "instagram", "linkedin")
+# platform -> media kind -> max bytes
+LIMITS: dict[str, dict[str, int]] = {
+    "x": {"image": 5 * MB, "gif": 15 * MB, "video": 512 * MB},
+    "instagram": {"image": 8 * MB, "video": 300 * MB},
+    "facebook": {"image": 10 * MB, "gif": 10 * MB, "video": 1024 * MB},
+    "linkedin": {"image": 10 * MB, "gif": 10 * MB, "video": 200 * MB},
+}
+KIND_OF = {
+    "image/jpeg": "image", "image/png": "image", "image/webp": "image",
+    "image/gif": "gif", "video/mp4": "video", "video/quicktime": "video",
+}
+EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif", "video/mp4": "mp4",
+       "video/quicktime": "mov"}
+
+
+def max_size(content_type: str, platforms: list[str]) -> int:
+    kind = KIND_OF.get(content_type)
+    if kind is None:
+        raise LilyError(ErrorCode.VALIDATION_005, "unsupported media type",
+                        {"content_type": content_type, "supported": sorted(KIND_OF)})
+    unknown = [p for p in platforms if p not in LIMITS]
+    if unknown:
+        raise LilyError(ErrorCode.VALIDATION_001, "unknown platform", {"platforms": unknown})
+    limits = []
+    for p in platforms or PLATFORMS:
+        if kind not in LIMITS[p]:
+            raise LilyError(ErrorCode.VALIDATION_005, f"{p} does not accept {content_type}",
+                            {"platform": p, "content_type": content_type})
+        limits.append(LIMITS[p][kind])
+    return min(limits)
+
+
+def create_upload(org_id: str, body: UploadIn, created_by: str | None = None) -> UploadOut:
+    limit = max_size(body.content_type, body.platforms)
+    if body.size > limit:
+        raise LilyError(ErrorCode.VALIDATION_005, "media too large for its platforms",
+                        {"size": body.size, "max_size": limit, "platforms": body.platforms or list(PLATFORMS)})
+    s = publishing_settings()
+    media_id = ids.new_id("med")
+    key = f"orgs/{org_id}/media/{media_id}.{EXT[body.content_type]}"
+    presigned = client("s3").generate_presigned_post(
+        Bucket=bucket_name("media"), Key=key,
+        Fields={"Content-Type": body.content_type},
+        Conditions=[{"Content-Type": body.content_type}, ["content-length-range", 1, body.size]],
+        ExpiresIn=s.upload_url_ttl_s,
+    )
+    now = clock.now()
+    Media(org_id, media_id, key=key, content_type=body.content_type, size=body.size,
+          filename=body.filename[:255], platforms=set(body.platforms) or None, created_by=created_by,
+          created_at=now).save()
+    return UploadOut(media_id=media_id, url=presigned["url"], fields=presigned["fields"], max_size=body.size,
+                     expires_at=now + timedelta(seconds=s.upload_url_ttl_s))
+
+
+def get_media(org_id: str, media_id: str) -> MediaOut:
+    try:
+        m = Media.get(org_id, media_id)
+    except Media.DoesNotExist:
+        raise not_found("media", media_id=media_id) from None
+    return MediaOut(media_id=m.media_id, content_type=m.content_type, size=int(m.size), filename=m.filename,
+                    created_at=m.created_at)
+
+
+def download_url(key: str) -> str:
+    """A presigned GET platforms can fetch (Instagram cURLs media URLs)."""
+    return client("s3").generate_presigned_url("get_object", Params={"Bucket": bucket_name("media"), "Key": key},
+                                               ExpiresIn=publishing_settings().media_url_ttl_s)

@@ -1,0 +1,182 @@
+"""Publishing tables and their access patterns.
+
+``posts`` — pk ``org_id``, sk ``post_id`` (ULID: newest first when queried backwards).
+  - get / update / delete a post: GetItem, UpdateItem conditional on ``version`` (optimistic)
+  - content library: Query pk=org_id backwards with filters (status, platform, date range),
+    cursor = the last returned key
+  - post status after a target transition: UpdateItem conditional on ``status_rank`` not going back
+
+``post_targets`` — pk ``post_id``, sk ``target_id``: one post on one connection, the state machine
+  draft → scheduled → queued → publishing → published | failed (cancel: scheduled|queued → draft).
+  - targets of a post: Query pk=post_id (consistent)
+  - every transition: UpdateItem conditional on ``state`` (and ``dispatch_id`` / ``attempt_id``)
+  - due targets: Query GSI ``due`` pk ``due_shard`` (``due#0``..``due#N-1``), sk ``due_sk`` <= now
+    (``<iso instant>#<target_id>``). The index is sparse: only targets someone must look at again have
+    ``due_shard`` (scheduled: at their instant; queued/publishing: a watchdog instant), so the dispatcher
+    never scans and a missed tick is caught up by the next query.
+
+``publishing_media`` — pk ``org_id``, sk ``media_id``: uploaded media (presigned upload records).
+
+``publishing_idempotency`` — pk ``<org_id>#<operation>#<Idempotency-Key>``: the request hash and the
+  answer; PutItem conditional on absence claims a key; TTL ``expires_at``.
+
+``publishing_breakers`` — pk ``platform#<p>`` or ``connection#<id>``: shared circuit breaker state.
+  Every change is a conditional UpdateItem (one half-open probe at a time).
+
+``publishing_pacing`` — pk ``<platform>#<account|app>#<id>``: GCRA theoretical arrival time and the
+  platform's own ``blocked_until``; optimistic conditional writes.
+
+``publish_attempts`` — pk ``target_id``, sk ``<iso>#<attempt_id>``: one audit record per platform call.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from lily.core.db import LilyModel, TableMeta
+
+TARGET_STATES = ("draft", "scheduled", "queued", "publishing", "published", "failed")
+POST_STATUSES = ("draft", "scheduled", "publishing", "published", "partial", "failed")
+
+
+class Post(LilyModel):
+    class Meta(TableMeta):
+        short_name = "posts"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    post_id = UnicodeAttribute(range_key=True)
+    text = UnicodeAttribute(default="")
+    media_ids = JSONAttribute(default=list)
+    first_comment = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="draft")
+    status_rank = NumberAttribute(default=0)
+    platforms = UnicodeSetAttribute(null=True)
+    scheduled_at = UTCDateTimeAttribute(null=True)
+    timezone = UnicodeAttribute(null=True)
+    quota_day = UnicodeAttribute(null=True)  # the UTC day whose posts_per_day the schedule consumed
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = NumberAttribute(default=1)
+
+
+class DueIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
+class Target(LilyModel):
+    class Meta(TableMeta):
+        short_name = "post_targets"
+
+    post_id = UnicodeAttribute(hash_key=True)
+    target_id = UnicodeAttribute(range_key=True)
+    org_id = UnicodeAttribute()
+    connection_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    text = UnicodeAttribute(null=True)  # per-target override
+    media_ids = JSONAttribute(null=True)  # per-target override
+    first_comment = UnicodeAttribute(null=True)  # per-target override
+    state = UnicodeAttribute(default="draft")
+    scheduled_at = UTCDateTimeAttribute(null=True)
+    dispatch_id = UnicodeAttribute(null=True)  # changes on every schedule: stale messages are ignored
+    due_shard = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    next_attempt_at = UTCDateTimeAttribute(null=True)
+    attempt_id = UnicodeAttribute(null=True)
+    lease_until = UTCDateTimeAttribute(null=True)
+    reconcile = BooleanAttribute(default=False)  # a previous attempt may have posted: look before posting
+    first_attempt_at = UTCDateTimeAttribute(null=True)
+    last_error = JSONAttribute(null=True)  # {code, kind, message, platform_status, platform_code, at}
+    exhausted = BooleanAttribute(default=False)  # failed after the last retry (its message is parked in the DLQ)
+    platform_post_id = UnicodeAttribute(null=True)
+    platform_url = UnicodeAttribute(null=True)
+    queued_at = UTCDateTimeAttribute(null=True)
+    published_at = UTCDateTimeAttribute(null=True)
+    failed_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+    due = DueIndex()
+
+
+class Media(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_media"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    media_id = UnicodeAttribute(range_key=True)
+    key = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    filename = UnicodeAttribute(null=True)
+    platforms = UnicodeSetAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class IdempotencyRecord(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_idempotency"
+
+    key = UnicodeAttribute(hash_key=True)
+    request_hash = UnicodeAttribute()
+    status = UnicodeAttribute(default="in_progress")  # in_progress | done
+    response_status = NumberAttribute(null=True)
+    response_body = JSONAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+class BreakerState(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_breakers"
+
+    key = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute(default="closed")  # closed | open | half_open
+    failures = NumberAttribute(default=0)
+    open_until = NumberAttribute(default=0)  # epoch seconds
+    probe_until = NumberAttribute(default=0)
+    updated_at = UTCDateTimeAttribute(null=True)
+
+
+class PacingState(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_pacing"
+
+    key = UnicodeAttribute(hash_key=True)
+    tat = NumberAttribute(default=0)  # GCRA theoretical arrival time, epoch seconds
+    blocked_until = NumberAttribute(default=0)  # the platform said: not before this
+    seq = NumberAttribute(default=0)  # optimistic concurrency
+
+
+class Attempt(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publish_attempts"
+
+    target_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    post_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    connection_id = UnicodeAttribute()
+    attempt_id = UnicodeAttribute()
+    number = NumberAttribute()
+    outcome = UnicodeAttribute()  # published | reconciled | retry | failed
+    error = JSONAttribute(null=True)
+    duration_ms = NumberAttribute(default=0)
+    platform_post_id = UnicodeAttribute(null=True)
+    at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()

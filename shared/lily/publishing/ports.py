@@ -1,0 +1,156 @@
+"""What publishing needs from the outside world, as small Protocols.
+
+- :class:`PlatformGateway`: the social capability (connections, the one constraints validator,
+  publish, lookup for reconciliation). :mod:`lily.publishing.bridge` adapts the social adapters;
+  :mod:`lily.publishing.fake` is an in-process implementation for tests.
+- :class:`QuotaPort`: the plan's ``posts_per_day`` quota (billing entitlements).
+
+Errors cross the port as :class:`PublishError`, already classified: ``retryable``, ``reset_at`` (epoch
+seconds the platform says its limit resets), ``ambiguous`` (the platform may have accepted the post:
+reconcile with ``lookup`` before any retry).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+from lily.core.errors import ErrorCode
+
+# Failure kinds, the social capability's taxonomy plus what publishing itself can decide.
+KINDS = ("auth_expired", "permission", "rate_limited", "validation", "transient", "unknown",
+         "connection_inactive", "breaker_open")
+RETRYABLE_KINDS = {"rate_limited", "transient"}
+CODE_OF_KIND = {
+    "auth_expired": ErrorCode.SOCIAL_004,
+    "permission": ErrorCode.SOCIAL_005,
+    "rate_limited": ErrorCode.SOCIAL_003,
+    "validation": ErrorCode.SOCIAL_006,
+    "transient": ErrorCode.SOCIAL_007,
+    "unknown": ErrorCode.SOCIAL_001,
+    "connection_inactive": ErrorCode.SOCIAL_004,
+    "breaker_open": ErrorCode.SOCIAL_007,
+}
+
+
+class MediaItem(BaseModel):
+    media_id: str
+    content_type: str
+    size: int = 0
+    key: str = Field(description="S3 key in the media bucket")
+
+
+class Connection(BaseModel):
+    connection_id: str
+    org_id: str
+    platform: str
+    status: str = Field(description="active | paused | needs_reauth | ...")
+    account_id: str | None = None
+
+
+class PublishTarget(BaseModel):
+    """One post on one connection, as the publisher hands it to the gateway."""
+
+    target_id: str
+    post_id: str
+    org_id: str
+    connection_id: str
+    platform: str
+    text: str = ""
+    media: list[MediaItem] = Field(default_factory=list)
+    first_comment: str | None = None
+    since: datetime | None = Field(None, description="Earliest instant a previous attempt could have posted")
+
+
+class PublishOutcome(BaseModel):
+    platform_post_id: str
+    url: str | None = None
+
+
+class Problem(BaseModel):
+    """One constraint a target's content breaks (from the social validator)."""
+
+    field: str = ""
+    code: str = ""
+    message: str
+
+
+class PublishError(Exception):
+    """A classified publishing failure."""
+
+    def __init__(self, kind: str, message: str, *, retryable: bool | None = None, reset_at: float | None = None,
+                 ambiguous: bool = False, platform_status: int | None = None, platform_code: str | None = None,
+                 scope: str = "connection") -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind if kind in KINDS else "unknown"
+        self.message = message
+        self.retryable = retryable if retryable is not None else self.kind in RETRYABLE_KINDS
+        self.reset_at = reset_at
+        self.ambiguous = ambiguous
+        self.platform_status = platform_status
+        self.platform_code = platform_code
+        self.scope = scope  # "connection" or "platform": whose breaker a failure counts against
+
+    @property
+    def code(self) -> ErrorCode:
+        return CODE_OF_KIND[self.kind]
+
+
+class PlatformGateway(Protocol):
+    def connection(self, org_id: str, connection_id: str) -> Connection | None:
+        """The org's connection, or None when it does not exist in that org."""
+
+    def validate(self, platform: str, text: str, media: list[MediaItem], first_comment: str | None) -> list[Problem]:
+        """Problems of this content on this platform (empty when it may be published)."""
+
+    def publish(self, target: PublishTarget) -> PublishOutcome:
+        """Publish; raises PublishError."""
+
+    def lookup(self, target: PublishTarget) -> PublishOutcome | None:
+        """The post a previous attempt of this target created, if the platform has it; raises PublishError."""
+
+
+class QuotaPort(Protocol):
+    def consume(self, org_id: str, amount: int = 1) -> None:
+        """Take ``amount`` of today's posts_per_day; raises LilyError PLAN_002 over the limit."""
+
+    def release(self, org_id: str, amount: int = 1) -> None: ...
+
+
+_gateway: PlatformGateway | None = None
+_quota: QuotaPort | None = None
+
+
+def set_gateway(gateway: PlatformGateway | None) -> None:
+    """Install a gateway for this process (tests, the local fake); None restores the default."""
+    global _gateway
+    _gateway = gateway
+
+
+def gateway() -> PlatformGateway:
+    if _gateway is not None:
+        return _gateway
+    from lily.publishing.settings import publishing_settings
+
+    if publishing_settings().gateway == "fake":
+        from lily.publishing.fake import shared_fake
+
+        return shared_fake()
+    from lily.publishing.bridge import SocialGateway
+
+    return SocialGateway()
+
+
+def set_quota(quota: QuotaPort | None) -> None:
+    global _quota
+    _quota = quota
+
+
+def quota() -> QuotaPort:
+    if _quota is not None:
+        return _quota
+    from lily.publishing.bridge import BillingQuota
+
+    return BillingQuota()

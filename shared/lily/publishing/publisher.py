@@ -1,0 +1,330 @@
+"""The publish worker: queued → publishing → published | failed, exactly once per target.
+
+One message names one target and the dispatch it belongs to. The worker:
+
+1. ignores messages for unknown targets, other dispatches (rescheduled or cancelled) and finished targets;
+2. waits (re-enqueues itself with a delay, not an attempt) while the target is not yet due, while a
+   breaker (platform or connection) is open, while the account's pacing has no slot, or while another
+   worker holds a live claim on the target;
+3. claims the target with a conditional write (``queued`` → ``publishing`` with a fresh ``attempt_id``
+   and a lease; or takes over an expired claim), so two workers can never both call the platform;
+4. when a previous attempt may have posted (a timeout after sending, a worker that died mid-call),
+   looks the post up on the platform first and records it instead of posting again;
+5. calls the platform and records ``published`` (post id and URL) or, for a retryable failure, goes back to
+   ``queued`` with an exponential, jittered delay that honours the platform's reset time (a new delayed
+   message; the current one is acknowledged), or ``failed`` with the taxonomy code and the platform's
+   message for a permanent failure or after the last attempt.
+
+A target failed after its last retry keeps its message failing (:class:`ParkInDlq`), so SQS's redrive
+moves it to the DLQ, where the admin re-queue endpoint finds it (:mod:`lily.publishing.dlq`).
+Retry attempts live on the target (``attempts``), not in SQS receive counts, so deferrals never burn
+them; the DLQ's ``maxReceiveCount`` still catches poison messages and crash loops.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Literal
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from lily.core import clock, ids
+from lily.core.db import condition_failed
+from lily.core.observability import count, logger, observe
+from lily.publishing import breaker, messages, pacing, ports
+from lily.publishing.messages import PublishMessage
+from lily.publishing.models import Attempt, Post, Target
+from lily.publishing.ports import PlatformGateway, PublishError, PublishOutcome, PublishTarget
+from lily.publishing.retry import backoff_delay
+from lily.publishing.service import media_items
+from lily.publishing.settings import publishing_settings
+from lily.publishing.states import due_sk, refresh_post_status
+
+Outcome = Literal["published", "reconciled", "retry", "failed", "deferred", "ignored", "parked", "busy"]
+BREAKER_KINDS = {"transient", "rate_limited", "unknown"}
+PLATFORM_BREAKER_KINDS = {"transient", "unknown"}
+
+
+class ParkInDlq(Exception):  # noqa: N818 - it is a signal, not an error
+    """Report this message as failed so the redrive policy moves it to the DLQ."""
+
+
+def _now() -> datetime:
+    return clock.now()
+
+
+def _defer(msg: PublishMessage, until: float | datetime, why: str) -> Outcome:
+    at = until if isinstance(until, datetime) else datetime.fromtimestamp(until, tz=_now().tzinfo)
+    messages.send(msg.model_copy(update={"reason": "defer"}), not_before=at)
+    count("publish_deferred_total", reason=why)
+    return "deferred"
+
+
+def _error_json(e: PublishError) -> dict:
+    return {"code": e.code.value, "kind": e.kind, "message": e.message[:1000], "platform_status": e.platform_status,
+            "platform_code": e.platform_code, "at": clock.iso()}
+
+
+def _audit(t: Target, attempt_id: str, number: int, outcome: str, started: float, *,
+           error: PublishError | None = None, result: PublishOutcome | None = None) -> None:
+    now = _now()
+    Attempt(t.target_id, f"{clock.iso(now)}#{attempt_id}", post_id=t.post_id, org_id=t.org_id, platform=t.platform,
+            connection_id=t.connection_id, attempt_id=attempt_id, number=number, outcome=outcome,
+            error=_error_json(error) if error else None, duration_ms=int((time.monotonic() - started) * 1000),
+            platform_post_id=result.platform_post_id if result else None, at=now,
+            expires_at=now + timedelta(days=publishing_settings().audit_ttl_days)).save()
+
+
+def _build_target(t: Target) -> PublishTarget:
+    try:
+        post = Post.get(t.org_id, t.post_id)
+        text, media_ids, first = (post.text or "", list(post.media_ids or []), post.first_comment)
+    except Post.DoesNotExist:
+        text, media_ids, first = "", [], None
+    if t.text is not None:
+        text = t.text
+    if t.media_ids is not None:
+        media_ids = t.media_ids
+    if t.first_comment is not None:
+        first = t.first_comment
+    since = (t.first_attempt_at or _now()) - timedelta(seconds=5)
+    return PublishTarget(target_id=t.target_id, post_id=t.post_id, org_id=t.org_id, connection_id=t.connection_id,
+                         platform=t.platform, text=text, media=media_items(t.org_id, media_ids), first_comment=first,
+                         since=since)
+
+
+def _claim(t: Target, msg: PublishMessage) -> tuple[Target, str] | None:
+    """Move the target to publishing under a fresh attempt id; None when someone else owns it."""
+    s = publishing_settings()
+    now = _now()
+    attempt_id = ids.new_id("att")
+    lease = now + timedelta(seconds=s.lease_s)
+    takeover = t.state == "publishing"
+    cond = (Target.dispatch_id == msg.dispatch_id) & (Target.state == t.state)
+    cond &= (Target.attempt_id == t.attempt_id) if t.attempt_id else Target.attempt_id.does_not_exist()
+    actions = [Target.state.set("publishing"), Target.attempt_id.set(attempt_id), Target.lease_until.set(lease),
+               Target.attempts.add(1), Target.updated_at.set(now),
+               Target.due_sk.set(due_sk(lease + timedelta(seconds=s.watchdog_grace_s), t.target_id))]
+    if t.first_attempt_at is None:
+        actions.append(Target.first_attempt_at.set(now))
+    if takeover:  # the previous holder died or timed out mid-call: it may have posted
+        actions.append(Target.reconcile.set(True))
+    try:
+        t.update(actions=actions, condition=cond)
+    except Exception as exc:
+        if condition_failed(exc):
+            return None
+        raise
+    if takeover:
+        logger.warning("took over an expired publishing claim", extra={"target_id": t.target_id})
+        count("publish_takeovers_total", platform=t.platform)
+    return t, attempt_id
+
+
+def _published(t: Target, attempt_id: str, result: PublishOutcome, outcome: Outcome) -> Outcome:
+    now = _now()
+    try:
+        t.update(actions=[
+            Target.state.set("published"), Target.platform_post_id.set(result.platform_post_id),
+            Target.platform_url.set(result.url) if result.url else Target.platform_url.remove(),
+            Target.published_at.set(now), Target.due_shard.remove(), Target.due_sk.remove(),
+            Target.lease_until.remove(), Target.next_attempt_at.remove(), Target.reconcile.set(False),
+            Target.updated_at.set(now),
+        ], condition=(Target.state == "publishing") & (Target.attempt_id == attempt_id))
+    except Exception as exc:
+        if condition_failed(exc):
+            # Our claim expired and someone took over; they reconcile first and will find this post.
+            logger.error("published after losing the claim", extra={"target_id": t.target_id,
+                                                                    "platform_post_id": result.platform_post_id})
+            count("publish_claim_lost_total", platform=t.platform)
+            return "busy"
+        raise
+    count("content_posts_published_total", platform=t.platform)
+    if t.scheduled_at is not None:
+        observe("publish_lag_seconds", max(0.0, (now - t.scheduled_at).total_seconds()), platform=t.platform)
+    logger.info("target published", extra={"target_id": t.target_id, "platform": t.platform,
+                                           "platform_post_id": result.platform_post_id, "how": outcome})
+    refresh_post_status(t.org_id, t.post_id)
+    return outcome
+
+
+def _failed(t: Target, attempt_id: str, e: PublishError, exhausted: bool) -> Outcome:
+    now = _now()
+    try:
+        t.update(actions=[
+            Target.state.set("failed"), Target.last_error.set(_error_json(e)), Target.failed_at.set(now),
+            Target.exhausted.set(exhausted), Target.due_shard.remove(), Target.due_sk.remove(),
+            Target.lease_until.remove(), Target.next_attempt_at.remove(), Target.updated_at.set(now),
+        ], condition=(Target.state == "publishing") & (Target.attempt_id == attempt_id))
+    except Exception as exc:
+        if condition_failed(exc):
+            return "busy"
+        raise
+    count("content_posts_failed_total", platform=t.platform, kind=e.kind)
+    logger.warning("target failed", extra={"target_id": t.target_id, "platform": t.platform, "kind": e.kind,
+                                           "code": e.code.value, "attempts": int(t.attempts or 0),
+                                           "platform_message": e.message[:300]})
+    refresh_post_status(t.org_id, t.post_id)
+    return "parked" if exhausted else "failed"
+
+
+def _retry_later(t: Target, attempt_id: str, msg: PublishMessage, e: PublishError) -> Outcome:
+    s = publishing_settings()
+    now = _now()
+    reset_in = (e.reset_at - clock.now_ts()) if e.reset_at else None
+    delay = backoff_delay(int(t.attempts or 1), base_s=s.backoff_base_s, cap_s=s.backoff_cap_s, reset_in_s=reset_in)
+    at = now + timedelta(seconds=delay)
+    try:
+        t.update(actions=[
+            Target.state.set("queued"), Target.next_attempt_at.set(at), Target.last_error.set(_error_json(e)),
+            Target.reconcile.set(bool(e.ambiguous or t.reconcile)), Target.lease_until.remove(),
+            Target.due_sk.set(due_sk(at + timedelta(seconds=s.watchdog_grace_s), t.target_id)),
+            Target.updated_at.set(now),
+        ], condition=(Target.state == "publishing") & (Target.attempt_id == attempt_id))
+    except Exception as exc:
+        if condition_failed(exc):
+            return "busy"
+        raise
+    messages.send(msg.model_copy(update={"reason": "retry"}), not_before=at)
+    logger.info("publish will be retried", extra={"target_id": t.target_id, "kind": e.kind,
+                                                  "attempt": int(t.attempts or 0), "delay_s": round(delay, 2)})
+    return "retry"
+
+
+def _breaker_keys(t: Target) -> tuple[str, str]:
+    return f"platform:{t.platform}", f"connection:{t.connection_id}"
+
+
+def _count_failure(t: Target, e: PublishError) -> None:
+    s = publishing_settings()
+    platform_key, conn_key = _breaker_keys(t)
+    if e.kind in BREAKER_KINDS:
+        breaker.record_failure(conn_key, threshold=s.breaker_threshold, open_s=s.breaker_open_s)
+    if e.kind in PLATFORM_BREAKER_KINDS and e.scope != "connection_only":
+        breaker.record_failure(platform_key, threshold=s.breaker_threshold, open_s=s.breaker_open_s)
+    if e.kind == "rate_limited" and e.reset_at:
+        pacing.block(t.platform, t.connection_id, e.reset_at)
+
+
+def _count_success(t: Target) -> None:
+    for key in _breaker_keys(t):
+        breaker.record_success(key)
+
+
+def process(msg: PublishMessage, gateway: PlatformGateway | None = None) -> Outcome:
+    """Handle one publish message; raises :class:`ParkInDlq` for a target that failed after its last retry."""
+    s = publishing_settings()
+    try:
+        t = Target.get(msg.post_id, msg.target_id, consistent_read=True)
+    except Target.DoesNotExist:
+        logger.warning("publish message for an unknown target", extra={"target_id": msg.target_id})
+        return "ignored"
+    if t.org_id != msg.org_id or t.dispatch_id != msg.dispatch_id:
+        logger.info("stale publish message", extra={"target_id": t.target_id, "state": t.state})
+        return "ignored"
+    if t.state == "failed" and t.exhausted:
+        raise ParkInDlq(t.target_id)
+    if t.state not in ("queued", "publishing"):
+        return "ignored"
+    now = _now()
+    if t.state == "publishing" and t.lease_until and t.lease_until > now:
+        return _defer(msg, t.lease_until + timedelta(seconds=1), "claimed")
+    due = max([d for d in (t.scheduled_at, t.next_attempt_at) if d is not None], default=now)
+    if due > now + timedelta(seconds=0.5):
+        return _defer(msg, due, "not_due")
+
+    platform_key, conn_key = _breaker_keys(t)
+    for key in (platform_key, conn_key):
+        decision = breaker.allow(key, open_s=s.breaker_open_s, probe_lease_s=s.lease_s)
+        if not decision.allowed:
+            return _defer(msg, decision.retry_at or clock.now_ts() + 5, "breaker_open")
+    gateway = gateway or ports.gateway()
+
+    if t.state == "queued" and not t.reconcile:
+        retry_at = pacing.acquire(t.platform, t.connection_id, s.pacing.get(t.platform, []))
+        if retry_at is not None:
+            return _defer(msg, retry_at, "paced")
+    claimed = _claim(t, msg)
+    if claimed is None:
+        return "busy"
+    t, attempt_id = claimed
+    number = int(t.attempts or 1)
+    target = _build_target(t)
+    started = time.monotonic()
+
+    if t.reconcile:
+        try:
+            found = gateway.lookup(target)
+        except PublishError as e:
+            count("publish_attempts_total", platform=t.platform, outcome="lookup_" + e.kind)
+            _audit(t, attempt_id, number, "lookup_failed", started, error=e)
+            if not e.retryable:  # cannot know whether the post went out: never repost blindly
+                uncertain = PublishError("unknown", "publish outcome uncertain: the platform may have accepted the "
+                                         f"post and it cannot be looked up ({e.kind}: {e.message})", retryable=False,
+                                         platform_status=e.platform_status, platform_code=e.platform_code)
+                return _failed(t, attempt_id, uncertain, exhausted=False)
+            if number >= s.max_attempts:
+                return _failed(t, attempt_id, e, exhausted=True)
+            return _retry_later(t, attempt_id, msg, e)
+        if found is not None:
+            count("publish_reconciled_total", platform=t.platform)
+            count("publish_attempts_total", platform=t.platform, outcome="reconciled")
+            _audit(t, attempt_id, number, "reconciled", started, result=found)
+            return _published(t, attempt_id, found, "reconciled")
+        retry_at = pacing.acquire(t.platform, t.connection_id, s.pacing.get(t.platform, []))
+        if retry_at is not None:  # hand the claim back and wait for a slot (not an attempt)
+            _release(t, attempt_id, retry_at)
+            return _defer(msg, retry_at, "paced")
+
+    try:
+        result = gateway.publish(target)
+    except PublishError as e:
+        observe("publish_duration_seconds", time.monotonic() - started, MetricUnit.Seconds, platform=t.platform)
+        count("publish_attempts_total", platform=t.platform, outcome=e.kind)
+        _count_failure(t, e)
+        if e.ambiguous and (not e.retryable or number >= s.max_attempts):
+            found = _safe_lookup(gateway, target)
+            if found is not None:
+                _audit(t, attempt_id, number, "reconciled", started, result=found)
+                return _published(t, attempt_id, found, "reconciled")
+        if e.retryable and number < s.max_attempts:
+            _audit(t, attempt_id, number, "retry", started, error=e)
+            return _retry_later(t, attempt_id, msg, e)
+        _audit(t, attempt_id, number, "failed", started, error=e)
+        return _failed(t, attempt_id, e, exhausted=e.retryable)
+    observe("publish_duration_seconds", time.monotonic() - started, MetricUnit.Seconds, platform=t.platform)
+    count("publish_attempts_total", platform=t.platform, outcome="published")
+    _count_success(t)
+    _audit(t, attempt_id, number, "published", started, result=result)
+    return _published(t, attempt_id, result, "published")
+
+
+def _release(t: Target, attempt_id: str, retry_at: float) -> None:
+    at = datetime.fromtimestamp(retry_at, tz=_now().tzinfo)
+    try:
+        t.update(actions=[Target.state.set("queued"), Target.attempts.add(-1), Target.lease_until.remove(),
+                          Target.next_attempt_at.set(at)],
+                 condition=(Target.state == "publishing") & (Target.attempt_id == attempt_id))
+    except Exception as exc:
+        if not condition_failed(exc):
+            raise
+
+
+def _safe_lookup(gateway: PlatformGateway, target: PublishTarget) -> PublishOutcome | None:
+    try:
+        return gateway.lookup(target)
+    except PublishError:
+        return None
+
+
+def expedite_redrive(receipt_handle: str) -> None:
+    """Make a parked message visible again at once, so it reaches maxReceiveCount (and the DLQ) quickly."""
+    try:
+        from lily.core import queues
+        from lily.core.aws import client
+
+        client("sqs").change_message_visibility(QueueUrl=queues.queue_url(publishing_settings().queue),
+                                                ReceiptHandle=receipt_handle, VisibilityTimeout=0)
+    except Exception:  # noqa: BLE001 - best effort: the visibility timeout redrives it anyway
+        logger.debug("could not expedite a parked message")

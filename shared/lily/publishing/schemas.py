@@ -1,0 +1,150 @@
+"""Request and response models of the posts and media API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lily.publishing.models import POST_STATUSES, TARGET_STATES
+
+_ID = r"^[A-Za-z0-9_\-:.]{1,128}$"
+
+
+class TargetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    connection_id: str = Field(pattern=_ID)
+    text: str | None = Field(None, max_length=70000, description="Overrides the post's text on this target")
+    media_ids: list[str] | None = Field(None, max_length=10, description="Overrides the post's media")
+    first_comment: str | None = Field(None, max_length=10000, description="Overrides the post's first comment")
+
+
+class PostCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field("", max_length=70000)
+    media_ids: list[str] = Field(default_factory=list, max_length=10)
+    first_comment: str | None = Field(None, max_length=10000)
+    targets: list[TargetIn] = Field(default_factory=list, max_length=10)
+
+
+class PostUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, max_length=70000)
+    media_ids: list[str] | None = Field(None, max_length=10)
+    first_comment: str | None = Field(None, max_length=10000)
+    targets: list[TargetIn] | None = Field(None, max_length=10, description="Replaces every target")
+
+
+class ScheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scheduled_at: datetime = Field(description="ISO 8601; without an offset it is read in `timezone`")
+    timezone: str = Field("UTC", max_length=64, description="IANA time zone, e.g. Europe/Paris")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+    def instant(self) -> datetime:
+        at = self.scheduled_at
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo(self.timezone))
+        return at
+
+
+class ErrorOut(BaseModel):
+    code: str
+    kind: str
+    message: str
+    platform_status: int | None = None
+    platform_code: str | None = None
+    at: str | None = None
+
+
+class TargetOut(BaseModel):
+    target_id: str
+    connection_id: str
+    platform: str
+    state: str = Field(description=" | ".join(TARGET_STATES))
+    text: str | None = None
+    media_ids: list[str] | None = None
+    first_comment: str | None = None
+    scheduled_at: datetime | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: ErrorOut | None = None
+    platform_post_id: str | None = None
+    platform_url: str | None = None
+    queued_at: datetime | None = None
+    published_at: datetime | None = None
+    failed_at: datetime | None = None
+
+
+class PostOut(BaseModel):
+    post_id: str
+    org_id: str
+    text: str
+    media_ids: list[str]
+    first_comment: str | None = None
+    status: str = Field(description=" | ".join(POST_STATUSES))
+    platforms: list[str] = Field(default_factory=list)
+    scheduled_at: datetime | None = None
+    timezone: str | None = None
+    created_by: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    targets: list[TargetOut] = Field(default_factory=list)
+
+
+class PostPage(BaseModel):
+    items: list[PostOut]
+    next_cursor: str | None = None
+
+
+class CancelOut(BaseModel):
+    post: PostOut
+    cancelled: list[str] = Field(description="Targets moved back to draft")
+    not_cancelled: list[str] = Field(description="Targets already publishing or done")
+
+
+class UploadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(min_length=1, max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int = Field(ge=1, description="Bytes")
+    platforms: list[str] = Field(default_factory=list, description="Where it will be published (limits apply)")
+
+
+class UploadOut(BaseModel):
+    media_id: str
+    method: str = "POST"
+    url: str
+    fields: dict[str, str]
+    max_size: int
+    expires_at: datetime
+
+
+class MediaOut(BaseModel):
+    media_id: str
+    content_type: str
+    size: int
+    filename: str | None = None
+    created_at: datetime
+
+
+class RequeueOut(BaseModel):
+    examined: int
+    requeued: list[str]
+    dropped: list[dict]
+    kept: int

@@ -1,0 +1,66 @@
+"""Publishing settings (env ``LILY_PUBLISHING_*``), validated at cold start."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings
+
+from lily.core.config import load, on_reset, settings_config
+
+
+class PacingRule(BaseModel):
+    """At most ``limit`` posts per ``window_s`` (sliding), per account or per platform app-wide."""
+
+    scope: str = Field("account", pattern=r"^(account|app)$")
+    limit: int = Field(ge=1)
+    window_s: float = Field(gt=0)
+    burst: int = Field(1, ge=1, description="Posts allowed back to back before spacing applies")
+
+
+# Defaults from reference/platform-apis.md: X 100 posts / 15 min per user and 10,000 / 24 h per app;
+# Instagram 50 API posts / 24 h per account (read content_publishing_limit in production);
+# LinkedIn publishes no limit (1 request / s client side); Facebook Pages: BUC limits, paced conservatively.
+DEFAULT_PACING: dict[str, list[dict]] = {
+    "x": [{"scope": "account", "limit": 100, "window_s": 900, "burst": 5},
+          {"scope": "app", "limit": 10000, "window_s": 86400, "burst": 500}],
+    "instagram": [{"scope": "account", "limit": 50, "window_s": 86400, "burst": 5}],
+    "facebook": [{"scope": "account", "limit": 200, "window_s": 3600, "burst": 5}],
+    "linkedin": [{"scope": "account", "limit": 150, "window_s": 86400, "burst": 5},
+                 {"scope": "app", "limit": 3600, "window_s": 3600, "burst": 5}],
+}
+
+
+class PublishingSettings(BaseSettings):
+    model_config = settings_config("LILY_PUBLISHING_")
+
+    queue: str = Field("publish", description="Queue the dispatcher feeds and the publisher consumes")
+    max_attempts: int = Field(5, ge=1, le=20, description="Platform calls per target before it fails")
+    backoff_base_s: float = Field(2.0, gt=0, description="First retry delay (exponential, full jitter)")
+    backoff_cap_s: float = Field(900.0, gt=0, description="Longest retry delay")
+    lease_s: float = Field(120.0, gt=0, description="How long a publishing claim blocks others (> function timeout)")
+    due_shards: int = Field(8, ge=1, le=64, description="Partitions of the due index (fixed once deployed)")
+    lookahead_s: int = Field(60, ge=0, le=900, description="Dispatch targets due within this and delay them")
+    watchdog_grace_s: int = Field(600, ge=10, description="Re-enqueue a queued/publishing target silent this long")
+    max_per_tick: int = Field(5000, ge=1, description="Targets one dispatcher run moves at most")
+    breaker_threshold: int = Field(5, ge=1, description="Consecutive failures that open a breaker")
+    breaker_open_s: float = Field(300.0, gt=0, description="How long an open breaker rejects calls")
+    pacing: dict[str, list[PacingRule]] = Field(
+        default_factory=lambda: {k: [PacingRule(**r) for r in v] for k, v in DEFAULT_PACING.items()},
+        description="Per-platform pacing rules (JSON)")
+    idempotency_ttl_s: int = Field(86400, ge=60, description="How long an Idempotency-Key answer is kept")
+    audit_ttl_days: int = Field(90, ge=1, description="How long attempt audit records are kept")
+    max_schedule_days: int = Field(365, ge=1, description="Furthest a post can be scheduled")
+    upload_url_ttl_s: int = Field(900, ge=60, le=3600, description="Lifetime of a presigned upload")
+    media_url_ttl_s: int = Field(3600, ge=60, description="Lifetime of the presigned GET handed to platforms")
+    gateway: str = Field("social", pattern=r"^(social|fake)$",
+                         description="Platform gateway: the social adapters, or the in-process fake")
+
+
+@lru_cache(maxsize=1)
+def publishing_settings() -> PublishingSettings:
+    return load(PublishingSettings)
+
+
+on_reset(publishing_settings.cache_clear)

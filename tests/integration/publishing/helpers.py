@@ -1,0 +1,73 @@
+"""Drive the publishing pipeline in-process: create and schedule posts, tick, drain the queue."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from lily.core import clock, queues
+from lily.core.aws import client
+from lily.publishing import dispatcher, publisher, service
+from lily.publishing.messages import PublishMessage
+from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
+
+
+def make_post(org_id: str, connection_ids: list[str], text: str = "Hello from Lily", **kw):
+    targets = [TargetIn(connection_id=c) for c in connection_ids]
+    return service.create_post(org_id, PostCreate(text=text, targets=targets, **kw))
+
+
+def schedule_in(org_id: str, post_id: str, seconds: float, tz: str = "UTC"):
+    at = datetime.fromtimestamp(clock.now_ts() + seconds, tz=UTC)
+    return service.schedule(org_id, post_id, ScheduleIn(scheduled_at=at, timezone=tz))
+
+
+def receive_all(max_rounds: int = 50, wait_s: int = 0) -> list[tuple[PublishMessage, str, int]]:
+    """Pull every visible publish message: (message, receipt handle, receive count)."""
+    sqs = client("sqs")
+    url = queues.queue_url("publish")
+    out = []
+    for _ in range(max_rounds):
+        resp = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s,
+                                   AttributeNames=["ApproximateReceiveCount"])
+        batch = resp.get("Messages", [])
+        if not batch:
+            break
+        for m in batch:
+            out.append((PublishMessage.model_validate(json.loads(m["Body"])), m["ReceiptHandle"],
+                        int(m["Attributes"]["ApproximateReceiveCount"])))
+    return out
+
+
+def run_publisher(gateway=None, rounds: int = 30) -> list[str]:
+    """Process publish messages directly (ignoring SQS delays: the publisher re-checks times itself)."""
+    sqs = client("sqs")
+    url = queues.queue_url("publish")
+    outcomes = []
+    for _ in range(rounds):
+        got = receive_all(max_rounds=5)
+        if not got:
+            break
+        for msg, handle, _count in got:
+            try:
+                outcomes.append(publisher.process(msg, gateway))
+            except publisher.ParkInDlq:
+                outcomes.append("parked")
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    return outcomes
+
+
+def purge_queue() -> None:
+    client("sqs").purge_queue(QueueUrl=queues.queue_url("publish"))
+
+
+def advance(seconds: float) -> None:
+    clock.advance(seconds)
+
+
+def tick():
+    return dispatcher.tick()
+
+
+def later(seconds: float) -> datetime:
+    return clock.now() + timedelta(seconds=seconds)
