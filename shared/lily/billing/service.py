@@ -389,13 +389,13 @@ def sync_subscription(org_id: str, snap: StripeSubscription) -> Subscription:
         Subscription.synced_at_ms.set(now_ms),
         Subscription.updated_at.set(now),
     ]
-    optional = {
-        Subscription.interval: interval, Subscription.stripe_price_id: snap.price_id,
-        Subscription.stripe_item_id: snap.item_id, Subscription.current_period_end: snap.current_period_end,
-        Subscription.trial_end: snap.trial_end, Subscription.past_due_since: past_due_since,
-        Subscription.grace_until: grace_until, Subscription.ended_at: snap.ended_at,
-    }
-    for attr, value in optional.items():
+    optional = [
+        (Subscription.interval, interval), (Subscription.stripe_price_id, snap.price_id),
+        (Subscription.stripe_item_id, snap.item_id), (Subscription.current_period_end, snap.current_period_end),
+        (Subscription.trial_end, snap.trial_end), (Subscription.past_due_since, past_due_since),
+        (Subscription.grace_until, grace_until), (Subscription.ended_at, snap.ended_at),
+    ]
+    for attr, value in optional:
         actions.append(attr.set(value) if value is not None else attr.remove())
     if snap.trial_end is not None:
         actions.append(Subscription.trial_used.set(True))
