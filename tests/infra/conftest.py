@@ -32,6 +32,7 @@ class Synth:
     outdir: Path
     assembly: Any
     templates: dict[str, dict] = field(default_factory=dict)
+    layer_builds: list[Any] = field(default_factory=list)  # must stay empty: tests never bundle
 
     @property
     def stateful(self) -> dict:
@@ -53,12 +54,20 @@ class Synth:
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory) -> Synth:
     from lily_infra.builder import build_app
+    from lily_infra.bundling import layer_builder
 
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    lily = build_app(stage=STAGE, context=SYNTH_CONTEXT, outdir=outdir)
-    assembly = lily.app.synth()
+    builder = layer_builder()
+    layer_builds: list[Any] = []
+    real_build = builder.build_layer
+    builder.build_layer = lambda out, *a, **kw: layer_builds.append(out)  # record, never pip
+    try:
+        outdir = tmp_path_factory.mktemp("cdk.out")
+        lily = build_app(stage=STAGE, context=SYNTH_CONTEXT, outdir=outdir)
+        assembly = lily.app.synth()
+    finally:
+        builder.build_layer = real_build
     templates = {stack.stack_name: stack.template for stack in assembly.stacks}
-    return Synth(lily=lily, outdir=outdir, assembly=assembly, templates=templates)
+    return Synth(lily=lily, outdir=outdir, assembly=assembly, templates=templates, layer_builds=layer_builds)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,6 @@ STACK_KINDS = ["stateful", "service"]
 @pytest.mark.parametrize("kind", STACK_KINDS)
 def test_cfn_lint_reports_no_error(synth, kind):
     template = synth.templates[synth.config.stack_name(kind)]
-    matches = lint(json.dumps(template), regions=["us-east-1", "eu-west-1"])
+    matches = lint(json.dumps(template), regions=["us-east-1"])
     errors = [f"{m.rule.id} {'/'.join(map(str, m.path))}: {m.message}" for m in matches if m.rule.id.startswith("E")]
     assert errors == []

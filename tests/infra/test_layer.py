@@ -1,0 +1,76 @@
+"""The dependency layer: what it is built from, and that it is built without Docker."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from aws_cdk import DockerImage, ILocalBundling
+from lily_infra import bundling
+from lily_infra.bundling import LocalLayerBundler, layer_builder
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _requirement_names(lines: list[str]) -> dict[str, str]:
+    out = {}
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name = re.split(r"[\[<>=!~;\s]", line, maxsplit=1)[0].lower().replace("_", "-")
+            out[name] = line.replace(" ", "")
+    return out
+
+
+def test_layer_requirements_mirror_the_runtime_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    layer = (ROOT / "layers" / "requirements.txt").read_text().splitlines()
+    want = {k: v for k, v in _requirement_names(project).items() if k not in layer_builder().RUNTIME_PROVIDED}
+    assert _requirement_names(layer) == want
+
+
+def test_pip_targets_linux_arm64_cpython_3_14_wheels_only():
+    cmd = layer_builder().pip_command(Path("/out/python"))
+    assert "--only-binary=:all:" in cmd
+    assert cmd[cmd.index("--python-version") + 1] == "3.14"
+    assert cmd[cmd.index("--implementation") + 1] == "cp"
+    assert cmd[cmd.index("--target") + 1] == "/out/python"
+    platforms = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--platform"]
+    assert "manylinux2014_aarch64" in platforms and all(p.endswith("_aarch64") for p in platforms)
+
+
+def test_the_layer_gets_lily_without_the_dev_only_local_runner(tmp_path):
+    dest = layer_builder().copy_shared(tmp_path)
+    assert (dest / "core" / "functions.py").is_file()
+    assert not (dest / "local").exists()
+    assert not list(dest.rglob("__pycache__")) and not list(dest.rglob("*.pyc"))
+    # lily/local only: a package merely named like it elsewhere is kept
+    files = {p.relative_to(layer_builder().SHARED_PACKAGE) for p in layer_builder().shared_files()}
+    assert files == {p.relative_to(dest) for p in dest.rglob("*") if p.is_file()}
+
+
+def test_the_fingerprint_changes_with_the_shared_code(tmp_path):
+    builder = layer_builder()
+    package = tmp_path / "lily"
+    (package / "local").mkdir(parents=True)
+    (package / "__init__.py").write_text("x = 1\n")
+    (package / "local" / "runner.py").write_text("dev only\n")
+    before = builder.source_fingerprint(package=package)
+    (package / "local" / "runner.py").write_text("dev only, changed\n")
+    assert builder.source_fingerprint(package=package) == before, "dev-only code must not rebuild the layer"
+    (package / "__init__.py").write_text("x = 2\n")
+    assert builder.source_fingerprint(package=package) != before
+
+
+def test_local_bundler_implements_ilocalbundling_and_builds_in_process(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(layer_builder(), "build_layer", lambda out: calls.append(out))
+    bundler = LocalLayerBundler()
+    assert ILocalBundling in LocalLayerBundler.__jsii_ifaces__
+    assert bundler.try_bundle(str(tmp_path), image=DockerImage.from_registry("unused")) is True
+    assert calls == [tmp_path]
+
+
+def test_function_code_excludes_bytecode():
+    assert {"__pycache__", "*.pyc"} <= set(bundling.CODE_EXCLUDES)
