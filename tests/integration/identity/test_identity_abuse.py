@@ -1,0 +1,131 @@
+"""Enumeration resistance, brute-force lockout and rate limits that hold across app instances."""
+
+import time
+
+from fastapi.testclient import TestClient
+
+from lily.core import clock
+from lily.core.config import reset_settings
+from lily.local.runner import build_suite
+from tests.support.identity import new_email, register_user
+
+
+def _strip(body: dict) -> dict:
+    body = dict(body)
+    if "error" in body:
+        body["error"] = {k: v for k, v in body["error"].items() if k != "request_id"}
+    return body
+
+
+def test_known_and_unknown_emails_get_identical_answers(http):
+    known = register_user(http)
+    unknown = new_email("ghost")
+    cases = [
+        ("/api/auth/register", lambda e: {"email": e, "password": "Another-Passw0rd-1"}),
+        ("/api/auth/password-reset/request", lambda e: {"email": e}),
+        ("/api/auth/verify-email/resend", lambda e: {"email": e}),
+        ("/api/auth/login", lambda e: {"email": e, "password": "Wrong-Passw0rd-99"}),
+    ]
+    for path, body in cases:
+        a = http.post(path, json=body(known["email"]))
+        b = http.post(path, json=body(unknown))
+        assert (a.status_code, _strip(a.json())) == (b.status_code, _strip(b.json())), path
+        assert set(a.headers) - {"content-length"} == set(b.headers) - {"content-length"}, path
+
+
+def test_no_timing_gap_between_known_and_unknown_emails(http):
+    known = register_user(http)
+    http.post("/api/auth/login", json={"email": new_email("warm"), "password": "Wrong-Passw0rd-99"})  # warm-up
+    samples = {"known": [], "unknown": []}
+    for _ in range(4):
+        for label, addr in (("known", known["email"]), ("unknown", new_email("ghost"))):
+            start = time.perf_counter()
+            http.post("/api/auth/login", json={"email": addr, "password": "Wrong-Passw0rd-99"})
+            samples[label].append(time.perf_counter() - start)
+    # Both paths run one argon2 verify; the difference is a DynamoDB read. Minimums resist machine noise.
+    fastest_known, fastest_unknown = min(samples["known"]), min(samples["unknown"])
+    assert abs(fastest_known - fastest_unknown) < 0.5 * max(fastest_known, fastest_unknown), samples
+
+
+def test_lockout_holds_across_two_instances(http, lily_env):
+    user = register_user(http)
+    other = build_suite()  # a second, independent instance of every function, same tables
+    with TestClient(other.gateway, base_url="https://testserver") as second:
+        clients = [http, second]
+        for i in range(5):
+            r = clients[i % 2].post("/api/auth/login", json={"email": user["email"], "password": "Wrong-Passw0rd-1"})
+            assert r.status_code == 401
+        # Locked on both instances, even with the right password, with Retry-After
+        for c in clients:
+            r = c.post("/api/auth/login", json={"email": user["email"], "password": user["password"]})
+            assert r.status_code == 429 and r.json()["error"]["code"] == "AUTH_004"
+            assert 0 < int(r.headers["Retry-After"]) <= 30
+        # The delay grows: after the lock passes, one more failure locks for longer
+        clock.advance(31)
+        assert second.post("/api/auth/login", json={"email": user["email"], "password": "Nope-Passw0rd-1"}
+                           ).status_code == 401
+        r = http.post("/api/auth/login", json={"email": user["email"], "password": user["password"]})
+        assert r.status_code == 429 and 30 < int(r.headers["Retry-After"]) <= 60
+        clock.advance(61)
+        assert second.post("/api/auth/login", json={"email": user["email"], "password": user["password"]}
+                           ).status_code == 200
+    other.shutdown()
+
+
+def test_unknown_accounts_lock_out_like_known_ones(http):
+    ghost = new_email("ghost")
+    codes = [http.post("/api/auth/login", json={"email": ghost, "password": "Wrong-Passw0rd-1"}).status_code
+             for _ in range(6)]
+    assert codes == [401] * 5 + [429]
+
+
+def test_rate_limit_holds_across_two_instances(http, lily_env, monkeypatch):
+    monkeypatch.setenv("LILY_RATE_LIMIT_IP", "6")
+    reset_settings()
+    clock.advance(-(clock.now_ts() % 60) + 60)  # start of a fresh window
+    other = build_suite()
+    with TestClient(other.gateway, base_url="https://testserver") as second:
+        codes = [(http if i % 2 else second).get("/api/orgs").status_code for i in range(8)]
+        assert codes[:6] == [401] * 6 and codes[6:] == [429, 429]
+        r = http.get("/api/orgs")
+        assert r.json()["error"]["code"] == "RATE_001" and int(r.headers["Retry-After"]) >= 1
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        # /health stays cheap and unlimited; another route class has its own budget
+        assert http.get("/health").status_code == 200
+        assert http.get("/api/admin/audit").status_code == 401
+        clock.advance(60)
+        assert second.get("/api/orgs").status_code == 401
+    other.shutdown()
+
+
+def test_per_user_rate_limit(http, monkeypatch):
+    user = register_user(http)
+    monkeypatch.setenv("LILY_RATE_LIMIT_USER", "3")
+    reset_settings()
+    clock.advance(-(clock.now_ts() % 60) + 60)
+    codes = [http.get("/api/auth/me", headers=user["headers"]).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_resend_is_rate_limited_identically(http):
+    known = register_user(http, verified=False)
+    ghost = new_email("ghost")
+    for addr in (known["email"], ghost):
+        codes = [http.post("/api/auth/verify-email/resend", json={"email": addr}).status_code for _ in range(4)]
+        assert codes == [202, 202, 202, 429]
+
+
+def test_security_headers_on_every_answer(http):
+    for r in (http.get("/health"), http.get("/api/auth/me"), http.post("/api/auth/login", json={})):
+        assert "max-age" in r.headers["Strict-Transport-Security"]
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_audit_log_records_auth_events_for_moderators(http):
+    admin = register_user(http)  # first user: super admin
+    http.post("/api/auth/login", json={"email": admin["email"], "password": "Wrong-Passw0rd-1"})
+    events = http.get("/api/admin/audit", headers=admin["headers"]).json()
+    failure = next(e for e in events if e["action"] == "auth.login" and e["outcome"] == "failure")
+    assert failure["actor_id"] == admin["user_id"] and failure["ip"] and failure["at"]
