@@ -40,8 +40,9 @@ def sandboxes(social_sandboxes):
 
 def approve(authorize_url: str, user: str = "alice") -> dict[str, str]:
     """Play the user approving at the platform; returns the redirect's ``path``, ``code`` and ``state``."""
-    r = httpx.get(f"{authorize_url}&{urlencode({'auto': '1', 'sandbox_user': user})}", follow_redirects=False,
-                  timeout=5)
+    r = httpx.get(
+        f"{authorize_url}&{urlencode({'auto': '1', 'sandbox_user': user})}", follow_redirects=False, timeout=5
+    )
     assert r.status_code == 302, r.text
     loc = urlparse(r.headers["location"])
     q = {k: v[0] for k, v in parse_qs(loc.query).items()}
@@ -64,8 +65,9 @@ def connect(http, headers: dict, org_id: str, platform: str, user: str = "alice"
     body = r.json()
     if body["status"] == "select_account" and choose:
         ids = [a["account_id"] for a in body["accounts"]] if choose == "all" else list(choose)
-        r = http.post(f"/api/orgs/{org_id}/social/selections/{body['selection_id']}", json={"account_ids": ids},
-                      headers=headers)
+        r = http.post(
+            f"/api/orgs/{org_id}/social/selections/{body['selection_id']}", json={"account_ids": ids}, headers=headers
+        )
         assert r.status_code == 200, r.text
         body = r.json()
     return body

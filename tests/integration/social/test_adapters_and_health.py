@@ -43,15 +43,18 @@ def env(lily_env, sandboxes):
     return sandboxes
 
 
-@pytest.mark.parametrize(("platform", "sandbox"), [("x", "x"), ("facebook", "meta"), ("instagram", "meta"),
-                                                  ("linkedin", "linkedin")])
+@pytest.mark.parametrize(
+    ("platform", "sandbox"), [("x", "x"), ("facebook", "meta"), ("instagram", "meta"), ("linkedin", "linkedin")]
+)
 def test_publish_lookup_metrics_delete(platform, sandbox, env):
     view = _connect(platform)
     creds = tokens.credentials("org_adapters", view.connection_id)
     a = adapter(platform)
     marker = f"lily-{int(time.time() * 1000)}"
-    post = PostPayload(text=f"Fresh bread today #bakery {marker}",
-                       media_urls=["https://cdn.example/bread.jpg"] if platform == "instagram" else [])
+    post = PostPayload(
+        text=f"Fresh bread today #bakery {marker}",
+        media_urls=["https://cdn.example/bread.jpg"] if platform == "instagram" else [],
+    )
     # publish → the id the platform gave, exactly one post created
     result = a.publish(creds, post)
     assert result.platform_post_id and result.url
@@ -168,8 +171,10 @@ def test_refresh_race_keeps_the_winners_rotated_token(env):
     # conn_b holds the old (now spent) refresh token: X refuses it; the loser re-reads the winner's tokens
     second = tokens.refresh_connection(conn_b)
     assert second.access_token == first.access_token
-    assert tokens.open_tokens(SocialConnection.get("org_adapters", view.connection_id)).refresh_token \
+    assert (
+        tokens.open_tokens(SocialConnection.get("org_adapters", view.connection_id)).refresh_token
         == first.refresh_token
+    )
 
 
 def test_reset_settings_is_harmless(env):

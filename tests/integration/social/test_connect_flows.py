@@ -11,8 +11,12 @@ from tests.helpers import drain
 from tests.integration.social.conftest import connect, set_plan
 from tests.support.identity import add_member, create_org, register_user
 
-EXPECTED = {"x": ["user"], "facebook": ["page", "page"], "instagram": ["instagram_business", "instagram_business"],
-            "linkedin": ["member", "organization"]}
+EXPECTED = {
+    "x": ["user"],
+    "facebook": ["page", "page"],
+    "instagram": ["instagram_business", "instagram_business"],
+    "linkedin": ["member", "organization"],
+}
 
 
 @pytest.fixture
@@ -35,8 +39,9 @@ def test_connect_list_refresh_disconnect(platform, http, owner, local_suite, san
     viewer = add_member(http, headers, org_id, "viewer")
     listed = http.get(f"/api/orgs/{org_id}/social/connections", headers=viewer["headers"]).json()
     assert {c["connection_id"] for c in listed} == {c["connection_id"] for c in result["connections"]}
-    one = http.get(f"/api/orgs/{org_id}/social/connections/{listed[0]['connection_id']}",
-                   headers=viewer["headers"]).json()
+    one = http.get(
+        f"/api/orgs/{org_id}/social/connections/{listed[0]['connection_id']}", headers=viewer["headers"]
+    ).json()
     assert one["platform"] == platform and one["status"] == "active" and one["account_name"]
     assert one["scopes"] and "avatar_url" in one and "last_used_at" in one
     assert "access_envelope" not in one and "token" not in str(one).lower()
@@ -53,8 +58,10 @@ def test_connect_list_refresh_disconnect(platform, http, owner, local_suite, san
     assert http.delete(f"/api/orgs/{org_id}/social/connections/{cid}", headers=viewer["headers"]).status_code == 403
     # When the admin disconnects every connection
     for c in listed:
-        assert http.delete(f"/api/orgs/{org_id}/social/connections/{c['connection_id']}",
-                           headers=headers).status_code == 204
+        assert (
+            http.delete(f"/api/orgs/{org_id}/social/connections/{c['connection_id']}", headers=headers).status_code
+            == 204
+        )
     drain(local_suite)
     # Then nothing is listed, and the grant is revoked where the platform allows
     assert http.get(f"/api/orgs/{org_id}/social/connections", headers=headers).json() == []
@@ -69,8 +76,9 @@ def test_reconnect_keeps_refresh_token_unless_a_new_one_is_issued(http, owner, s
     first = connect(http, headers, org_id, "linkedin", choose=None)
     sel = first["selection_id"]
     member = next(a["account_id"] for a in first["accounts"] if a["kind"] == "member")
-    body = http.post(f"/api/orgs/{org_id}/social/selections/{sel}", json={"account_ids": [member]},
-                     headers=headers).json()
+    body = http.post(
+        f"/api/orgs/{org_id}/social/selections/{sel}", json={"account_ids": [member]}, headers=headers
+    ).json()
     cid = body["connections"][0]["connection_id"]
     original = tokens.open_tokens(SocialConnection.get(org_id, cid))
     assert original.refresh_token

@@ -40,8 +40,9 @@ def _start(http, headers, org_id, platform="x"):
 def test_states_and_codes_cannot_be_replayed_redirected_or_borrowed(http, owner, sandboxes):
     org_id, headers = owner["org_id"], owner["headers"]
     # A redirect_uri other than the registered callback is refused at connect
-    r = http.post(f"/api/orgs/{org_id}/social/connect/x", json={"redirect_uri": "https://evil.example/cb"},
-                  headers=headers)
+    r = http.post(
+        f"/api/orgs/{org_id}/social/connect/x", json={"redirect_uri": "https://evil.example/cb"}, headers=headers
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == "SOCIAL_002"
     # A state used on another platform's callback (a mismatched redirect) is refused
     redirect = approve(_start(http, headers, org_id)["authorize_url"])
@@ -66,8 +67,11 @@ def test_states_and_codes_cannot_be_replayed_redirected_or_borrowed(http, owner,
     r = http.post(f"/api/orgs/{other_org}/social/connect/x/complete", json=body, headers=headers)
     assert r.status_code == 400 and r.json()["error"]["details"]["reason"] == "state_foreign"
     # A mismatched redirect_uri at completion is refused
-    r = http.post(f"/api/orgs/{org_id}/social/connect/x/complete",
-                  json={**body, "redirect_uri": "https://evil.example/cb"}, headers=headers)
+    r = http.post(
+        f"/api/orgs/{org_id}/social/connect/x/complete",
+        json={**body, "redirect_uri": "https://evil.example/cb"},
+        headers=headers,
+    )
     assert r.status_code == 400 and r.json()["error"]["details"]["reason"] == "redirect_mismatch"
     # The rightful user completes it
     r = http.post(f"/api/orgs/{org_id}/social/connect/x/complete", json=body, headers=headers)
@@ -140,8 +144,9 @@ def test_tokens_at_rest_are_ciphertext_bound_to_the_tenant(http, owner, sandboxe
     secrets = [t for t in sandboxes["x"].state.access] + [t for t in sandboxes["x"].state.refresh]
     assert secrets
     # The raw item holds no token, only envelopes
-    raw = client("dynamodb").get_item(TableName=SocialConnection.Meta.table_name,
-                                      Key={"org_id": {"S": org_id}, "connection_id": {"S": cid}})["Item"]
+    raw = client("dynamodb").get_item(
+        TableName=SocialConnection.Meta.table_name, Key={"org_id": {"S": org_id}, "connection_id": {"S": cid}}
+    )["Item"]
     dump = json.dumps(raw)
     assert not any(s in dump for s in secrets)
     envelope = json.loads(raw["access_envelope"]["S"])
@@ -219,7 +224,11 @@ def test_route_table_offers_one_way_in(local_suite):
                 continue
             calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)]
             if any(isinstance(c.func, ast.Name) and c.func.id == "SocialConnection" for c in calls):
-                consumes = any(isinstance(c.func, ast.Attribute) and c.func.attr == "consume"
-                               and any(isinstance(a, ast.Name) and a.id == "QUOTA" for a in c.args) for c in calls)
+                consumes = any(
+                    isinstance(c.func, ast.Attribute)
+                    and c.func.attr == "consume"
+                    and any(isinstance(a, ast.Name) and a.id == "QUOTA" for a in c.args)
+                    for c in calls
+                )
                 creators.append((path.relative_to(ROOT).as_posix(), fn.name, consumes))
     assert creators == [("shared/lily/social/service.py", "_create_or_reconnect", True)]
