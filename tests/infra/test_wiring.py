@@ -29,6 +29,12 @@ def _stateful_resource(synth, value) -> dict:
     return synth.templates[stack]["Resources"][logical_id]
 
 
+def test_stacks_stay_well_under_the_cloudformation_resource_limit(synth):
+    # CloudFormation refuses stacks over 500 resources; split the service stack before it gets close.
+    for name, template in synth.templates.items():
+        assert len(template["Resources"]) < 450, f"{name}: {len(template['Resources'])} resources"
+
+
 # -- functions --
 
 def test_one_function_per_declaration_and_nothing_else(synth, specs, functions):
