@@ -87,6 +87,8 @@ class LilyFunction(Construct):
         if spec.folder is None:
             raise ValueError(f"function {spec.name!r} has no folder")
         self.spec = spec
+        self.config = config
+        self.stateful = stateful
         self.function_name = config.function_name(spec.name)
         stack = Stack.of(self)
 
@@ -167,10 +169,9 @@ class QueueFunction(LilyFunction):
         super().__init__(scope, construct_id, **kwargs)
         trigger = self.spec.trigger
         assert isinstance(trigger, Queue)
-        stateful: StatefulStack = kwargs["stateful"]
         window = trigger.max_batching_window_s
         self.function.add_event_source(event_sources.SqsEventSource(
-            stateful.queues[trigger.queue],
+            self.stateful.queues[trigger.queue],
             batch_size=trigger.batch_size,
             max_batching_window=Duration.seconds(window) if window else None,
             report_batch_item_failures=True,
@@ -186,7 +187,7 @@ class ScheduledFunction(LilyFunction):
         assert isinstance(trigger, Schedule)
         self.rule = events.Rule(
             self, "Schedule",
-            description=f"Lily {kwargs['config'].stage} {self.spec.name}: {trigger.expression}",
+            description=f"Lily {self.config.stage} {self.spec.name}: {trigger.expression}",
             schedule=events.Schedule.expression(trigger.expression),
             targets=[targets.LambdaFunction(self.function, retry_attempts=2, max_event_age=Duration.hours(1))],
         )
