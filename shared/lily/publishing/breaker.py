@@ -69,8 +69,8 @@ def record_success(key: str) -> None:
 def record_failure(key: str, *, threshold: int, open_s: float) -> bool:
     """Count one failure; returns True when this failure opened the breaker."""
     now = clock.now_ts()
-    item = BreakerState(key).update(actions=[BreakerState.failures.add(1),
-                                             BreakerState.updated_at.set(clock.now())])
+    item = BreakerState(key)
+    item.update(actions=[BreakerState.failures.add(1), BreakerState.updated_at.set(clock.now())])
     failures = int(item.failures or 0)
     state = item.state or "closed"
     if state == "open" and now < (item.open_until or 0):
