@@ -5,7 +5,7 @@ super_admin: users and their platform roles; admin: system settings; moderator: 
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from lily.core import observability
@@ -64,7 +64,7 @@ def settings() -> dict:
 
 
 @moderators.get("/api/admin/audit", response_model=list[AuditEntry])
-def all_audit(day: str | None = None, limit: int = 100) -> list[AuditEntry]:
+def all_audit(day: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"), limit: int = 100) -> list[AuditEntry]:
     return audit.for_day(day, min(max(limit, 1), 500))
 
 

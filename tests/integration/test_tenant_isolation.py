@@ -4,7 +4,7 @@ A route added later by anyone is covered without being listed here:
 - every route under /api/orgs/{org_id} must depend on ``org_access``; a member of organization B gets
   403/404 on organization A, and members below the route's ``min_role`` get 403;
 - every route under /api/admin must depend on ``platform_access``; a user with no platform role gets 403;
-- every route not in PUBLIC answers 401 without credentials.
+- every route not in PUBLIC (and not declared with ``Depends(public_route)``) answers 401 without credentials.
 No body is sent: dependencies run before body validation.
 """
 
@@ -25,9 +25,12 @@ PUBLIC = {
     ("POST", "/api/auth/login"), ("POST", "/api/auth/login/2fa"),
     # Cookie-authenticated (refresh cookie + CSRF double submit), no bearer token:
     ("POST", "/api/auth/refresh"), ("POST", "/api/auth/logout"),
+    # Other capabilities' public routes (catalogue, health, OAuth return, webhooks), as their owners declared them:
+    ("GET", "/api/plans"), ("GET", "/api/plans/capabilities/{feature}"), ("GET", "/api/billing/health"),
+    ("GET", "/api/social/platforms"), ("GET", "/api/social/callback/{platform}"), ("POST", "/webhooks/stripe"),
 }
 # Public routes of other capabilities are authenticated by something else (a signature, an OAuth state).
-PUBLIC_PATTERNS = [re.compile(p) for p in (r"^/api/[a-z_]+/webhooks?(/|$)", r"/oauth/callback$", r"/callback$")]
+PUBLIC_PATTERNS = [re.compile(p) for p in (r"^/webhooks/", r"^/api/[a-z_]+/webhooks?(/|$)")]
 PLACEHOLDER = "placeholder_0000000000000000"
 ORG_PREFIX = "/api/orgs/{org_id}"
 
@@ -58,7 +61,9 @@ def _requirement(route: APIRoute, attr: str):
     return None
 
 
-def _is_public(method: str, path: str) -> bool:
+def _is_public(method: str, path: str, route: APIRoute | None = None) -> bool:
+    if route is not None and any(getattr(c, "public", False) for c in _calls(route.dependant)):
+        return True  # declared with Depends(lily.identity.access.public_route)
     return (method, path) in PUBLIC or any(p.search(path) for p in PUBLIC_PATTERNS)
 
 
@@ -89,8 +94,8 @@ def test_every_admin_route_declares_platform_access(local_suite):
 
 def test_every_non_public_route_answers_401_without_credentials(http, local_suite):
     failures = []
-    for method, path, _ in _all_routes(local_suite):
-        if _is_public(method, path):
+    for method, path, route in _all_routes(local_suite):
+        if _is_public(method, path, route):
             continue
         r = http.request(method, _fill(path, "org_00000000000000000000000000"))
         if r.status_code != 401:

@@ -275,3 +275,11 @@ def platform_access(min_role: PlatformRole):
     dependency.min_platform_role = min_role  # type: ignore[attr-defined]
     dependency.__name__ = f"platform_access_{min_role.value}"
     return dependency
+
+
+def public_route() -> None:
+    """Marker dependency: ``dependencies=[Depends(public_route)]`` declares a route that needs no credentials
+    (it authenticates some other way, e.g. a webhook signature). The tenant isolation test honours it."""
+
+
+public_route.public = True  # type: ignore[attr-defined]

@@ -96,6 +96,9 @@ async def rate_limit_middleware(request: Request, call_next):
             except LilyError as exc:
                 logger.warning("rate limited", extra={"route_class": cls})
                 return error_response(exc.code, exc.message, request, exc.details, headers=exc.headers)
+            except Exception as exc:  # noqa: BLE001 - fail open: the counter store being down must not take the API down
+                logger.warning("rate limit check failed; allowing", extra={"error_type": type(exc).__name__})
+                count("rate_limit_errors_total", route_class=cls)
         return await call_next(request)
     finally:
         _client_ip.reset(token)
