@@ -6,6 +6,6 @@ FUNCTION = FunctionSpec(
     trigger=Http(prefixes=["/health"], public=True),
     memory_mb=256,
     timeout_s=10,
-    access=Access(tables={"heartbeats": "read"}, buckets={"media": "read"}, kms="none",
-                  queues_send=[]),
+    access=Access(tables={"heartbeats": "read"}, buckets={"media": "read"}, queues_probe=["heartbeat"],
+                  kms_describe=True),
 )

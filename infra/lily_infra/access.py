@@ -31,6 +31,8 @@ TABLE_READ = ("dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:
 TABLE_WRITE = ("dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
                "dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:UpdateItem")
 QUEUE_SEND = ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")
+QUEUE_PROBE = ("sqs:GetQueueAttributes", "sqs:GetQueueUrl")
+KEY_DESCRIBE = ("kms:DescribeKey",)
 OBJECT_READ = ("s3:GetObject",)
 OBJECT_WRITE = ("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject")
 BUCKET_READ = ("s3:ListBucket",)
@@ -133,6 +135,10 @@ def access_policy(spec: Any, stateful: StatefulStack, config: StageConfig, stack
         policy.allow(QUEUE_SEND, [queue.queue_arn])
         need_storage("sqs", "write")
 
+    for short in sorted(set(access.queues_probe) - set(access.queues_send)):
+        queue = _lookup(stateful.queues, short, "queue", spec.name)
+        policy.allow(QUEUE_PROBE, [queue.queue_arn])
+
     for short, mode in sorted(access.buckets.items()):
         _lookup(stateful.buckets, short, "bucket", spec.name)
         bucket_arn = f"arn:{Aws.PARTITION}:s3:::{stateful.bucket_names[short]}"
@@ -159,6 +165,9 @@ def access_policy(spec: Any, stateful: StatefulStack, config: StageConfig, stack
     if DATA_KEY[access.kms]:
         policy.allow(DATA_KEY[access.kms], [stateful.data_key.key_arn],
                      conditions={"Null": {"kms:EncryptionContextKeys": "false"}})
+
+    if access.kms_describe:  # metadata only: no encryption context involved
+        policy.allow(KEY_DESCRIBE, [stateful.data_key.key_arn])
 
     if access.ses_send:
         identity = config.ses_identity or "*"

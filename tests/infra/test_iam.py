@@ -178,6 +178,8 @@ def _expected(spec, table_indexes: dict[str, list[str]], consumed: str | None) -
     for short in spec.access.queues_send:
         want |= {(x, f"queue:{short}") for x in a.QUEUE_SEND}
         storage |= set(a.STORAGE_KEY[("sqs", "write")])
+    for short in set(spec.access.queues_probe) - set(spec.access.queues_send):
+        want |= {(x, f"queue:{short}") for x in a.QUEUE_PROBE}
     for short, mode in spec.access.buckets.items():
         if mode in ("read", "readwrite"):
             want |= {(x, f"bucket:{short}/*") for x in a.OBJECT_READ} | {("s3:ListBucket", f"bucket:{short}")}
@@ -190,6 +192,8 @@ def _expected(spec, table_indexes: dict[str, list[str]], consumed: str | None) -
         storage |= set(a.STORAGE_KEY[("secretsmanager", "read")])
     want |= {(x, "key:storage") for x in storage}
     want |= {(x, "key:data") for x in a.DATA_KEY[spec.access.kms]}
+    if spec.access.kms_describe:
+        want |= {(x, "key:data") for x in a.KEY_DESCRIBE}
     if spec.access.ses_send:
         want |= {(x, "ses:*") for x in a.SES_SEND}
     if consumed:  # the SQS event source's own grant
@@ -214,6 +218,8 @@ def test_each_role_grants_exactly_the_declared_access(synth, specs):
 def test_the_data_key_is_used_only_with_an_encryption_context(synth):
     for _logical_id, _res, st in all_statements(synth.service):
         if any(_identity(synth, r) == "key:data" for r in as_list(st.get("Resource", []))):
+            if as_list(st["Action"]) == ["kms:DescribeKey"]:
+                continue  # key metadata only, for the deep health check
             assert st["Condition"] == {"Null": {"kms:EncryptionContextKeys": "false"}}
 
 

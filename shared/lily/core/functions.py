@@ -71,8 +71,10 @@ class Access(BaseModel):
 
     tables: dict[str, Mode] = Field(default_factory=dict)
     queues_send: list[str] = Field(default_factory=list)
+    queues_probe: list[str] = Field(default_factory=list, description="Read queue attributes only (health)")
     buckets: dict[str, Mode] = Field(default_factory=dict)
     kms: Literal["none", "encrypt", "decrypt", "both"] = "none"
+    kms_describe: bool = Field(False, description="kms:DescribeKey on the data key (health)")
     secrets: list[str] = Field(default_factory=list, description="Secrets Manager short names")
     ses_send: bool = False
 
@@ -126,9 +128,9 @@ def discover() -> tuple[FunctionSpec, ...]:
     if dupes:
         raise ValueError(f"queues consumed by more than one function: {sorted(dupes)}")
     for s in specs:
-        for q in s.access.queues_send:
+        for q in [*s.access.queues_send, *s.access.queues_probe]:
             if q not in consumed:
-                raise ValueError(f"{s.name} sends to queue {q!r} which no function consumes")
+                raise ValueError(f"{s.name} uses queue {q!r} which no function consumes")
     prefixes = [p for s in specs if isinstance(s.trigger, Http) for p in s.trigger.prefixes]
     if len(prefixes) != len(set(prefixes)):
         raise ValueError("an HTTP route prefix is declared twice")
