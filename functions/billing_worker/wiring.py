@@ -6,6 +6,8 @@ FUNCTION = FunctionSpec(
     trigger=Queue(queue="billing_events", batch_size=5, max_receive_count=5),
     memory_mb=512,
     timeout_s=30,
-    access=Access(tables={"billing_subscriptions": "readwrite", "billing_customers": "read"},
+    # social_connections: the social plan-change hook pauses connections over the new limit.
+    access=Access(tables={"billing_subscriptions": "readwrite", "billing_customers": "read",
+                          "social_connections": "readwrite"},
                   secrets=["stripe"]),
 )

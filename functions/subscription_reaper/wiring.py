@@ -6,6 +6,8 @@ FUNCTION = FunctionSpec(
     trigger=Schedule(expression="cron(0 3 * * ? *)"),
     memory_mb=512,
     timeout_s=300,
-    access=Access(tables={"billing_subscriptions": "readwrite", "billing_customers": "read"},
+    # social_connections: the social plan-change hook pauses connections over the new limit.
+    access=Access(tables={"billing_subscriptions": "readwrite", "billing_customers": "read",
+                          "social_connections": "readwrite"},
                   secrets=["stripe"]),
 )
