@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from lily.core.config import get_settings
 from lily.core.handlers import http_handler
 from lily.core.http import create_app
-from lily.identity.access import OrgAccess, OrgRole, org_access
+from lily.identity.access import OrgAccess, OrgRole, org_access, public_route
 from lily.social import constraints, service
 from lily.social.constraints import MediaInfo, Violation
 from lily.social.platforms import PLATFORMS
@@ -49,7 +49,7 @@ class ValidateResult(BaseModel):
     violations: list[Violation]
 
 
-@app.get("/api/social/platforms", tags=TAGS)
+@app.get("/api/social/platforms", tags=TAGS, dependencies=[Depends(public_route)])
 def platforms() -> dict:
     """The platforms Lily connects to and their content rules."""
     return {"platforms": [constraints.rules_for(p).model_dump() for p in PLATFORMS]}
@@ -66,7 +66,9 @@ def connect(
     return service.start_connect(org_id, access.principal.subject, platform, body.redirect_uri if body else None)
 
 
-@app.get("/api/social/callback/{platform}", response_model=ConnectResult, tags=TAGS)
+@app.get(
+    "/api/social/callback/{platform}", response_model=ConnectResult, tags=TAGS, dependencies=[Depends(public_route)]
+)
 def callback(
     platform: str,
     state: str | None = Query(None, max_length=512),
