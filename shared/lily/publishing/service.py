@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from pynamodb.connection import Connection as DbConnection
 from pynamodb.exceptions import TransactWriteError
@@ -248,9 +249,14 @@ def media_items(org_id: str, media_ids: list[str]) -> list[MediaItem]:
     return out
 
 
+@cache
+def _connection(region: str, host: str | None) -> DbConnection:
+    return DbConnection(region=region, host=host)
+
+
 def _db() -> DbConnection:
     s = get_settings()
-    return DbConnection(region=s.region, host=s.aws_endpoint_url)
+    return _connection(s.region, s.aws_endpoint_url)
 
 
 def _today() -> str:

@@ -1,0 +1,332 @@
+"""Publishing reliability harness: N scheduled posts across several sandbox accounts, published by two
+dispatchers and two publisher workers at once while faults are injected; then the ledger is checked.
+
+Faults: 429 with a reset time (X), 5xx, slow answers, timeouts after the platform accepted the post, a
+worker crash right after a platform accepted a post (the whole batch is lost and redelivered), and
+duplicate SQS deliveries. Used by ``tests/reliability`` (N=200) and ``tests/bench/publishing_reliability.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import threading
+import time
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import httpx
+
+from lily.core import queues
+from lily.core.aws import client
+from lily.local import workers
+from lily.publishing import dispatcher, ports, service
+from lily.publishing.bridge import SocialGateway
+from lily.publishing.models import Target
+from lily.publishing.ports import PublishError
+from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
+
+# Pacing the harness gives Lily (the platform limit it must respect): 10 posts per 2 s per account.
+PACE_LIMIT, PACE_WINDOW = 10, 2.0
+ENV = {
+    "LILY_SOCIAL_LINKEDIN_MIN_INTERVAL_S": "0",
+    "LILY_SOCIAL_HTTP_TIMEOUT_S": "1",
+    "LILY_PUBLISHING_BACKOFF_BASE_S": "0.25",
+    "LILY_PUBLISHING_BACKOFF_CAP_S": "4",
+    "LILY_PUBLISHING_LEASE_S": "4",
+    "LILY_PUBLISHING_WATCHDOG_GRACE_S": "15",
+    "LILY_PUBLISHING_BREAKER_OPEN_S": "2",
+    "LILY_PUBLISHING_MAX_ATTEMPTS": "8",
+    "LILY_PUBLISHING_PACING": json.dumps({
+        p: [{"scope": "account", "limit": PACE_LIMIT, "window_s": PACE_WINDOW, "burst": 3}]
+        for p in ("x", "linkedin")}),
+}
+ACCOUNTS = [("x", "alice"), ("x", "bob"), ("x", "carol"), ("linkedin", "dave"), ("linkedin", "erin")]
+POST_PATH = {"x": "/2/tweets", "linkedin": "/rest/posts"}
+
+
+class WorkerCrash(BaseException):
+    """The Lambda runtime dying mid-batch (not an Exception: nothing in the worker catches it)."""
+
+
+@dataclass
+class Chaos:
+    p_fault: float = 0.2  # per platform publish call: 429 (X), 5xx, slow, timeout after accept
+    p_crash: float = 0.02  # per accepted post: the worker dies before recording it
+    p_duplicate: float = 0.05  # per delivered message: SQS delivers it again
+    rng: random.Random = field(default_factory=lambda: random.Random(42))
+    pushed: Counter = field(default_factory=Counter)
+    crashes: int = 0
+    duplicates: int = 0
+
+
+class ChaosGateway:
+    """The real social gateway, recording every platform call and crashing the worker now and then."""
+
+    def __init__(self, inner: SocialGateway, chaos: Chaos, sandboxes: dict) -> None:
+        self.inner = inner
+        self.sandboxes = sandboxes
+        self.chaos = chaos
+        self.lock = threading.Lock()
+        self.calls: dict[str, list[float]] = defaultdict(list)
+        self.rate_limited = 0
+        self.armed = True
+
+    def connection(self, org_id, connection_id):
+        return self.inner.connection(org_id, connection_id)
+
+    def validate(self, *a, **kw):
+        return self.inner.validate(*a, **kw)
+
+    def lookup(self, target):
+        return self.inner.lookup(target)
+
+    def _inject(self, platform: str) -> None:
+        from lily.local.sandboxes._platform_kit import Fault
+
+        kinds = ["5xx", "slow", "timeout_after_accept"] + (["429"] if platform == "x" else [])
+        kind = self.chaos.rng.choice(kinds)
+        state = self.sandboxes[platform].state
+        with state.lock:
+            state.faults.append(Fault(kind=kind, count=1, reset_s=2, path=POST_PATH[platform], method="POST",
+                                      delay_s=1.5 if kind == "timeout_after_accept" else 0.3))
+            self.chaos.pushed[(platform, kind)] += 1
+
+    def publish(self, target):
+        with self.lock:
+            self.calls[target.connection_id].append(time.monotonic())
+            inject = self.armed and self.chaos.rng.random() < self.chaos.p_fault
+        if inject:
+            self._inject(target.platform)
+        try:
+            result = self.inner.publish(target)
+        except PublishError as e:
+            if e.kind == "rate_limited":
+                with self.lock:
+                    self.rate_limited += 1
+            raise
+        if self.armed and self.chaos.rng.random() < self.chaos.p_crash:
+            self.chaos.crashes += 1
+            raise WorkerCrash()
+        return result
+
+
+def approve(authorize_url: str, user: str) -> dict[str, str]:
+    r = httpx.get(f"{authorize_url}&{urlencode({'auto': '1', 'sandbox_user': user})}", follow_redirects=False,
+                  timeout=5)
+    assert r.status_code == 302, r.text
+    loc = urlparse(r.headers["location"])
+    return {"path": loc.path, "query": loc.query, **{k: v[0] for k, v in parse_qs(loc.query).items()}}
+
+
+def connect(http, headers: dict, org_id: str, platform: str, user: str) -> str:
+    r = http.post(f"/api/orgs/{org_id}/social/connect/{platform}", headers=headers)
+    assert r.status_code == 201, r.text
+    redirect = approve(r.json()["authorize_url"], user)
+    r = http.get(f"{redirect['path']}?{redirect['query']}")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    if body["status"] == "select_account":
+        ids = [a["account_id"] for a in body["accounts"]]
+        r = http.post(f"/api/orgs/{org_id}/social/selections/{body['selection_id']}", json={"account_ids": ids},
+                      headers=headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+    conns = body.get("connections") or [body.get("connection")]
+    return conns[0]["connection_id"]
+
+
+class UnlimitedQuota:
+    """The plan quota is not under test here (10,000 posts would need 100 enterprise orgs)."""
+
+    def consume(self, org_id: str, amount: int = 1) -> None:
+        pass
+
+    def release(self, org_id: str, amount: int = 1) -> None:
+        pass
+
+
+@dataclass
+class Report:
+    n: int
+    published: int = 0
+    failed: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    failed_reasons: Counter = field(default_factory=Counter)
+    unexplained_failures: int = 0
+    platform_429: int = 0
+    injected_429: int = 0
+    pacing_violations: int = 0
+    lag_p50: float = 0.0
+    lag_p99: float = 0.0
+    lag_max: float = 0.0
+    injected: dict = field(default_factory=dict)
+    crashes: int = 0
+    duplicates_sent: int = 0
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        return [
+            f"targets: {self.n}  published: {self.published}  failed: {self.failed}  lost: {self.lost}  "
+            f"duplicated: {self.duplicated}",
+            f"failure reasons: {dict(self.failed_reasons)}  unexplained: {self.unexplained_failures}",
+            f"429s seen: {self.platform_429}  injected 429s: {self.injected_429}  "
+            f"caused by Lily (not injected): {max(0, self.platform_429 - self.injected_429)}  "
+            f"pacing-window violations: {self.pacing_violations}",
+            f"injected faults: {self.injected}  worker crashes: {self.crashes}  "
+            f"duplicate deliveries: {self.duplicates_sent}",
+            f"publish lag p50 {self.lag_p50:.2f}s  p99 {self.lag_p99:.2f}s  max {self.lag_max:.2f}s  "
+            f"(run {self.seconds:.1f}s)",
+        ]
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, timeout_s: float = 110,
+        chaos: Chaos | None = None, spread_s: float = 20) -> Report:
+    chaos = chaos or Chaos()
+    sandboxes["linkedin"].state.config["member_read"] = True  # reconciliation reads member posts (a switch)
+    sqs = client("sqs")
+    url = queues.queue_url("publish")
+    # A crashed invocation's messages come back after the visibility timeout: keep it short here.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "5"})
+    workers.RETRY_DELAY_S = 0
+
+    conns = [(platform, connect(http, headers, org_id, platform, user)) for platform, user in ACCOUNTS]
+    gateway = ChaosGateway(SocialGateway(), chaos, sandboxes)
+    ports.set_gateway(gateway)
+    ports.set_quota(UnlimitedQuota())
+    try:
+        return _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url)
+    finally:
+        ports.set_gateway(None)
+        ports.set_quota(None)
+        workers.RETRY_DELAY_S = 1
+
+
+def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url) -> Report:
+    # Given N posts, one per target, round-robin over the accounts, due within the next ``spread_s``
+    texts: dict[str, str] = {}
+    targets: list[tuple[str, str]] = []
+    stamp = f"{time.time():.0f}"
+    for i in range(n):  # sequential: moto's TransactWriteItems is not thread-safe
+        _platform, cid = conns[i % len(conns)]
+        text = f"Reliability post {i} {stamp}"
+        post = service.create_post(org_id, PostCreate(text=text, targets=[TargetIn(connection_id=cid)]))
+        texts[post.targets[0].target_id] = text
+        targets.append((post.post_id, post.targets[0].target_id))
+    start = datetime.now(UTC) + timedelta(seconds=2)
+    for i, (post_id, _tid) in enumerate(targets):
+        at = max(start + timedelta(seconds=spread_s * i / max(1, n)), datetime.now(UTC) + timedelta(seconds=1))
+        service.schedule(org_id, post_id, ScheduleIn(scheduled_at=at))
+
+    poller = next(p for p in suite.pollers if p.trigger.queue == "publish")
+    original = poller.handler
+
+    def duplicating(event, context):
+        for r in event["Records"]:
+            if chaos.rng.random() < chaos.p_duplicate:
+                sqs.send_message(QueueUrl=url, MessageBody=r["body"])
+                chaos.duplicates += 1
+        return original(event, context)
+
+    poller.handler = duplicating
+    stop = threading.Event()
+
+    def publisher_loop() -> None:
+        while not stop.is_set():
+            try:
+                if not poller.poll_once(wait_s=0):
+                    stop.wait(0.05)
+            except WorkerCrash:
+                continue
+            except Exception:  # noqa: BLE001 - emulator hiccup: keep going like the poller does
+                stop.wait(0.2)
+
+    def dispatcher_loop() -> None:
+        while not stop.is_set():
+            try:
+                dispatcher.tick()
+            except Exception:  # noqa: BLE001
+                pass
+            stop.wait(1.0)
+
+    threads = [threading.Thread(target=publisher_loop, daemon=True) for _ in range(2)]
+    threads += [threading.Thread(target=dispatcher_loop, daemon=True) for _ in range(2)]
+    t0 = time.monotonic()
+    for th in threads:
+        th.start()
+
+    # When they run until every target is published or failed (or the time is up)
+    pending = set(targets)
+    deadline = t0 + timeout_s
+    while pending and time.monotonic() < deadline:
+        time.sleep(1.0)
+        for key in list(pending):
+            t = Target.get(*key)
+            if t.state in ("published", "failed"):
+                pending.discard(key)
+        if len(pending) < max(3, n // 50):
+            gateway.armed = False  # let the last few finish without new faults
+    stop.set()
+    for th in threads:
+        th.join(timeout=10)
+    poller.handler = original
+    elapsed = time.monotonic() - t0
+
+    # Then read the ledger: Lily's targets against the sandboxes' own record of posts
+    remaining = Counter()
+    for platform in ("x", "linkedin"):
+        with sandboxes[platform].state.lock:
+            for f in sandboxes[platform].state.faults:
+                remaining[(platform, f.kind)] += f.count
+    injected = {f"{p}:{k}": v - remaining[(p, k)] for (p, k), v in sorted(chaos.pushed.items())}
+    posts_by_text: Counter = Counter()
+    for platform in ("x", "linkedin"):
+        for p in sandboxes[platform].state.posts.values():
+            if not p.get("deleted"):
+                posts_by_text[p.get("text") or p.get("commentary") or ""] += 1
+    report = Report(n=n, injected=injected, crashes=chaos.crashes, duplicates_sent=chaos.duplicates,
+                    seconds=elapsed)
+    report.injected_429 = injected.get("x:429", 0)
+    report.platform_429 = gateway.rate_limited
+    lags = []
+    for post_id, tid in targets:
+        t = Target.get(post_id, tid)
+        on_platform = posts_by_text[texts[tid]]
+        if on_platform > 1:
+            report.duplicated += 1
+        if t.state == "published":
+            report.published += 1
+            if on_platform != 1:
+                report.lost += 1
+            lags.append((t.published_at - t.scheduled_at).total_seconds())
+        elif t.state == "failed":
+            report.failed += 1
+            reason = (t.last_error or {}).get("kind")
+            report.failed_reasons[reason or "none"] += 1
+            if not reason or not (t.last_error or {}).get("message"):
+                report.unexplained_failures += 1
+        else:
+            report.lost += 1
+    for times in gateway.calls.values():
+        window: deque[float] = deque()
+        for ts in sorted(times):
+            window.append(ts)
+            while window and window[0] <= ts - PACE_WINDOW:
+                window.popleft()
+            if len(window) > PACE_LIMIT:
+                report.pacing_violations += 1
+    report.lag_p50 = statistics.median(lags) if lags else 0.0
+    report.lag_p99 = _pct(lags, 0.99)
+    report.lag_max = max(lags, default=0.0)
+    return report

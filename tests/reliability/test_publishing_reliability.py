@@ -1,0 +1,25 @@
+"""N posts (``LILY_RELIABILITY_N``, default 200) across five sandbox accounts under injected faults:
+every target is published exactly once or failed with a reason, Lily's pacing causes no 429, and the
+publish lag p50/p99 is printed."""
+
+from __future__ import annotations
+
+import os
+
+from tests.reliability import harness
+
+N = int(os.environ.get("LILY_RELIABILITY_N", "200"))
+
+
+def test_every_target_published_exactly_once_or_failed_with_a_reason(sandboxes, local_suite, http, owner):
+    report = harness.run(N, http, local_suite, sandboxes, owner["headers"], owner["org_id"])
+    print("\n" + "\n".join(report.lines()))
+    assert report.lost == 0, report.lines()
+    assert report.duplicated == 0, report.lines()
+    assert report.published + report.failed == N, report.lines()
+    assert report.unexplained_failures == 0, report.lines()
+    assert report.platform_429 <= report.injected_429, report.lines()  # no 429 of Lily's own making
+    assert report.pacing_violations == 0, report.lines()
+    assert report.crashes >= 1 and report.duplicates_sent >= 1, report.lines()
+    assert sum(report.injected.values()) >= 10, report.lines()
+    assert report.published >= N * 0.95, report.lines()
