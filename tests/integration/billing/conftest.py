@@ -40,3 +40,26 @@ def post_events(http, events: list[tuple[bytes, dict[str, str]]]) -> list[dict]:
 
 def event_types(events: list[tuple[bytes, dict[str, str]]]) -> list[str]:
     return [json.loads(body)["type"] for body, _ in events]
+
+
+@pytest.fixture
+def atomic_dynamodb_writes(monkeypatch):
+    """DynamoDB serializes writes to an item, so a conditional write sees the previous write's
+    result; moto's in-process backend does not (two threads can both read ``used=0``, both pass
+    the condition and both write ``1``). Restore DynamoDB's guarantee by serializing moto's write
+    operations, so the concurrency tests check Lily's condition, not the emulator's race.
+    """
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def serialized(self, *args, __original=original, **kwargs):
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, serialized)
+    yield

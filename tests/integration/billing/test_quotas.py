@@ -23,7 +23,7 @@ def _fill(org_id: str, quota: str, n: int) -> None:
 
 
 @pytest.mark.parametrize("quota", sorted(QUOTAS))
-def test_fifty_concurrent_requests_at_limit_minus_one_let_exactly_one_through(lily_env, quota):
+def test_fifty_concurrent_requests_at_limit_minus_one_let_exactly_one_through(lily_env, atomic_dynamodb_writes, quota):
     # Given an organization on the free plan one unit below its limit
     org_id = ids.new_id("org")
     limit = FREE.limit(quota)
