@@ -1,4 +1,4 @@
-"""N posts (``LILY_RELIABILITY_N``, default 200) across five sandbox accounts under injected faults:
+"""N posts (``LILY_RELIABILITY_N``, default 200) across ten sandbox accounts under injected faults:
 every target is published exactly once or failed with a reason, Lily's pacing causes no 429, and the
 publish lag p50/p99 is printed."""
 

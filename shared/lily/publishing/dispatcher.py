@@ -69,12 +69,18 @@ def _drop(t: Target) -> str:
     return "cleaned"
 
 
-def _one(t: Target) -> str:
-    if t.state == "scheduled":
-        return _dispatch(t)
-    if t.state in ("queued", "publishing"):
-        return _watchdog(t)
-    return _drop(t)
+def _one(t: Target, now_key: str) -> str:
+    try:
+        if t.state == "scheduled":
+            return _dispatch(t)
+        if (t.due_sk or "") > now_key:
+            return "waiting"  # a watchdog instant inside the lookahead: not silent yet
+        if t.state in ("queued", "publishing"):
+            return _watchdog(t)
+        return _drop(t)
+    except Exception:  # noqa: BLE001 - one bad item must not stop the tick; the next tick retries it
+        logger.exception("dispatch failed", extra={"target_id": t.target_id})
+        return "error"
 
 
 def tick() -> dict[str, int]:
@@ -89,10 +95,11 @@ def tick() -> dict[str, int]:
                 break
         if len(due) >= s.max_per_tick:
             break
-    result = {"dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0}
+    result = {"dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0}
+    now_key = clock.iso(clock.now()) + "#~"
     if due:
         with ThreadPoolExecutor(max_workers=min(8, len(due))) as pool:
-            for outcome in pool.map(_one, due):
+            for outcome in pool.map(lambda t: _one(t, now_key), due):
                 result[outcome] += 1
     if result["dispatched"]:
         count("publish_dispatched_total", result["dispatched"])

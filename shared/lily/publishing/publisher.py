@@ -174,6 +174,8 @@ def _retry_later(t: Target, attempt_id: str, msg: PublishMessage, e: PublishErro
     now = _now()
     reset_in = (e.reset_at - clock.now_ts()) if e.reset_at else None
     delay = backoff_delay(int(t.attempts or 1), base_s=s.backoff_base_s, cap_s=s.backoff_cap_s, reset_in_s=reset_in)
+    if e.ambiguous:  # the original request may still land: look it up only once it surely has
+        delay = max(delay, s.reconcile_delay_s)
     at = now + timedelta(seconds=delay)
     try:
         t.update(actions=[

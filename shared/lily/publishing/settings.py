@@ -39,6 +39,8 @@ class PublishingSettings(BaseSettings):
     max_attempts: int = Field(5, ge=1, le=20, description="Platform calls per target before it fails")
     backoff_base_s: float = Field(2.0, gt=0, description="First retry delay (exponential, full jitter)")
     backoff_cap_s: float = Field(900.0, gt=0, description="Longest retry delay")
+    reconcile_delay_s: float = Field(30.0, ge=0, description="After a timeout that may have posted, wait this long "
+                                     "(the request may still be in flight) before looking the post up")
     lease_s: float = Field(120.0, gt=0, description="How long a publishing claim blocks others (> function timeout)")
     due_shards: int = Field(8, ge=1, le=64, description="Partitions of the due index (fixed once deployed)")
     lookahead_s: int = Field(60, ge=0, le=900, description="Dispatch targets due within this and delay them")
