@@ -1,0 +1,58 @@
+"""Bench: the publishing reliability harness at a larger N (a measurement, not a test).
+
+    .venv/bin/python tests/bench/publishing_reliability.py [N]      # default 10000
+
+Starts moto, provisions a deployment, starts the X and LinkedIn sandboxes, signs up an owner and runs
+:func:`tests.reliability.harness.run`, printing counts (published / failed / lost / duplicated),
+429s (injected vs Lily's own), pacing violations and publish lag p50/p99.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    from lily.local.runner import apply_local_defaults, start_emulator
+
+    apply_local_defaults({"LILY_RESOURCE_PREFIX": "lily-bench-", "LILY_MEDIA_BUCKET": "lily-bench-media",
+                          "LILY_KMS_KEY_ID": "alias/lily-bench-data"})
+    emulator = start_emulator()
+    from lily.local.sandboxes import linkedin, x
+    from tests.reliability import harness
+
+    sandboxes = {"x": x.start(), "linkedin": linkedin.start()}
+    os.environ.update({k: v for sb in sandboxes.values() for k, v in sb.env.items()} | harness.ENV)
+    from fastapi.testclient import TestClient
+
+    from lily.billing.models import Subscription
+    from lily.local.runner import build_suite
+    from tests.support.identity import create_org, register_user
+
+    suite = build_suite()
+    try:
+        with TestClient(suite.gateway, base_url="https://testserver") as http:
+            user = register_user(http)
+            org_id = create_org(http, user["headers"])
+            Subscription(org_id, plan_id="enterprise", applied_plan_id="enterprise", status="active").save()
+            report = harness.run(n, http, suite, sandboxes, user["headers"], org_id, timeout_s=max(120, n * 0.6),
+                                 spread_s=max(20, n / 20))
+        print(f"publishing reliability bench, N={n}")
+        print("\n".join(report.lines()))
+    finally:
+        suite.shutdown()
+        for sb in sandboxes.values():
+            sb.stop()
+        if emulator is not None:
+            emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
