@@ -47,9 +47,6 @@ def plan_change_hooks() -> list[PlanChangeHook]:
 
 
 _loaded = False
-# Modules known to register hooks outside a ``plan_hooks`` module (imported when present).
-# TODO(social): move ``pause_over_limit`` to ``lily/social/plan_hooks.py`` and drop this entry.
-EXTRA_HOOK_MODULES: tuple[str, ...] = ("lily.social.service",)
 
 
 def load_hook_modules() -> None:
@@ -60,7 +57,7 @@ def load_hook_modules() -> None:
     import lily
 
     names = [f"lily.{info.name}.plan_hooks" for info in pkgutil.iter_modules(lily.__path__) if info.ispkg]
-    for name in [*names, *EXTRA_HOOK_MODULES]:
+    for name in names:
         try:
             found = importlib.util.find_spec(name) is not None
         except ModuleNotFoundError:

@@ -21,8 +21,6 @@ from pydantic import BaseModel, Field
 from pynamodb.exceptions import DoesNotExist
 
 from lily.billing import entitlements
-from lily.billing.plans import Plan
-from lily.billing.ports import on_plan_change
 from lily.core import clock, crypto, ids, queues
 from lily.core.db import condition_failed, is_live
 from lily.core.errors import ErrorCode, LilyError, invalid, not_found
@@ -538,28 +536,3 @@ def record_notice(body: dict) -> bool:
             return False
         raise
     return True
-
-
-@on_plan_change
-def pause_over_limit(org_id: str, old_plan: Plan, new_plan: Plan) -> None:
-    """Downgrade: pause (never delete) the newest connections over the new limit. Upgrade: resume the oldest."""
-    limit = new_plan.limit(QUOTA)
-    conns = sorted(SocialConnection.query(org_id), key=lambda c: c.created_at)
-    for i, conn in enumerate(conns):
-        if i >= limit and conn.status != "paused":
-            conn.update(
-                actions=[
-                    SocialConnection.status.set("paused"),
-                    SocialConnection.status_reason.set(f"plan_limit:{new_plan.plan_id}"),
-                    SocialConnection.updated_at.set(clock.now()),
-                ]
-            )
-            count("social_connections_paused_total", plan=new_plan.plan_id)
-        elif i < limit and conn.status == "paused":
-            conn.update(
-                actions=[
-                    SocialConnection.status.set("active"),
-                    SocialConnection.status_reason.remove(),
-                    SocialConnection.updated_at.set(clock.now()),
-                ]
-            )
