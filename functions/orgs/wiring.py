@@ -8,7 +8,8 @@ FUNCTION = FunctionSpec(
     timeout_s=15,
     access=Access(
         tables={"orgs": "readwrite", "memberships": "readwrite", "users": "read", "auth_tokens": "readwrite",
-                "revocations": "read", "counters": "readwrite", "api_keys": "readwrite", "audit_log": "readwrite"},
+                "revocations": "read", "counters": "readwrite", "api_keys": "readwrite", "audit_log": "readwrite",
+                "billing_subscriptions": "read", "billing_quota_counters": "readwrite"},
         secrets=["jwt-keys"],
         ses_send=True,
     ),

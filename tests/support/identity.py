@@ -15,6 +15,8 @@ import itertools
 import uuid
 from urllib.parse import parse_qs, urlparse
 
+from tests.support.billing import ensure_plan_allows, set_plan
+
 DEFAULT_PASSWORD = "Lily-Test-Passw0rd!"
 _seq = itertools.count()
 
@@ -87,6 +89,8 @@ def create_org(http, headers: dict, name: str | None = None) -> str:
 
 
 def invite_and_accept(http, inviter_headers: dict, org_id: str, user: dict, role: str) -> None:
+    """Invite ``user`` and accept through the emailed link (upgrading the plan when every seat is taken)."""
+    ensure_plan_allows(org_id, "team_seats")
     r = http.post(f"/api/orgs/{org_id}/invites", json={"email": user["email"], "role": role},
                   headers=inviter_headers)
     assert r.status_code == 201, r.text
@@ -113,7 +117,11 @@ def add_member(http, owner_headers: dict, org_id: str, role: str) -> dict:
 
 def create_api_key(http, admin_headers: dict, org_id: str, scopes: list[str] | None = None,
                    role: str = "editor") -> dict:
-    """Create an org API key; returns the creation body plus ``headers`` for using it."""
+    """Create an org API key (on a plan that has them); returns the creation body plus ``headers`` for using it."""
+    from lily.billing import entitlements
+
+    if not entitlements.check(org_id, "api_keys"):
+        set_plan(org_id, "starter")
     r = http.post(f"/api/orgs/{org_id}/api-keys", json={"name": "test key", "scopes": scopes or [], "role": role},
                   headers=admin_headers)
     assert r.status_code == 201, r.text

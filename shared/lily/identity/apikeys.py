@@ -10,6 +10,8 @@ import re
 
 from pydantic import BaseModel, Field
 
+from lily.billing import entitlements
+from lily.billing.plans import F
 from lily.core import clock, ids
 from lily.core.errors import ErrorCode, LilyError
 from lily.identity import audit
@@ -51,6 +53,7 @@ def _out(k: ApiKey) -> ApiKeyOut:
 def create(access: OrgAccess, body: ApiKeyIn) -> ApiKeyCreated:
     if access.principal.kind != "user":
         raise LilyError(ErrorCode.AUTH_003, "API keys cannot create API keys")
+    entitlements.require(access.org_id, F.api_keys)
     for scope in body.scopes:
         if not SCOPE.match(scope):
             raise LilyError(ErrorCode.VALIDATION_001, "Invalid scope", {"scope": scope})

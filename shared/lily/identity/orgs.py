@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pynamodb.connection import Connection
 from pynamodb.transactions import TransactWrite
 
+from lily.billing import entitlements
 from lily.core import clock, ids
 from lily.core.db import condition_failed
 from lily.core.errors import ErrorCode, LilyError
@@ -45,6 +46,27 @@ class InviteOut(BaseModel):
     expires_at: str
 
 
+SEATS = "team_seats"
+
+
+def _seat_available(org_id: str) -> None:
+    """Refuse (PLAN_002, with the limit and the plan that lifts it) when every seat is taken."""
+    if any(u.quota == SEATS and u.remaining <= 0 for u in entitlements.usage(org_id)):
+        entitlements.consume(org_id, SEATS)  # raises the standard quota refusal
+        entitlements.release(org_id, SEATS)  # only reached if a seat freed up meanwhile
+
+
+def _add_membership(org_id: str, user_id: str, role: str, email_addr: str | None) -> None:
+    """The one way a member joins: take a seat first, give it back if the membership is not written."""
+    entitlements.consume(org_id, SEATS)
+    try:
+        Membership(org_id, user_id, role=role, email=email_addr, joined_at=clock.now()).save(
+            condition=Membership.user_id.does_not_exist())
+    except Exception:
+        entitlements.release(org_id, SEATS)
+        raise
+
+
 def _org_out(org: Org, role: str | None = None) -> OrgOut:
     return OrgOut(org_id=org.org_id, name=org.name, owner_id=org.owner_id, created_at=clock.iso(org.created_at),
                   role=role)
@@ -70,6 +92,7 @@ def create_org(principal: Principal, name: str) -> OrgOut:
         tx.save(org, condition=Org.org_id.does_not_exist())
         tx.save(Membership(org.org_id, principal.user_id, role=OrgRole.owner.value, email=principal.email,
                            joined_at=now))
+    entitlements.consume(org.org_id, SEATS)  # the owner's seat
     audit.record("org.create", "success", actor_id=principal.user_id, org_id=org.org_id)
     return _org_out(org, OrgRole.owner.value)
 
@@ -103,6 +126,7 @@ def invite(access: OrgAccess, email_in: str, role: OrgRole) -> InviteOut:
         raise LilyError(ErrorCode.AUTH_003, "Only the owner invites admins")
     addr = normalise_email(email_in)
     org = _get_org(access.org_id)
+    _seat_available(org.org_id)
     ttl = identity_settings().invite_ttl_s
     secret = issue_token("invite", ttl, user_id=access.principal.user_id,
                          data={"org_id": org.org_id, "email": addr, "role": role.value})
@@ -127,9 +151,9 @@ def accept_invite(principal: Principal, secret: str) -> OrgOut:
     org = _get_org(data["org_id"])
     if membership(org.org_id, principal.user_id) is not None:
         raise LilyError(ErrorCode.VALIDATION_003, "Already a member")
+    _seat_available(org.org_id)
     consume_token("invite", secret)
-    Membership(org.org_id, principal.user_id, role=data["role"], email=user.email, joined_at=clock.now()).save(
-        condition=Membership.user_id.does_not_exist())
+    _add_membership(org.org_id, principal.user_id, data["role"], user.email)
     audit.record("org.invite_accept", "success", actor_id=principal.user_id, org_id=org.org_id,
                  details={"role": data["role"]})
     return _org_out(org, data["role"])
@@ -137,7 +161,7 @@ def accept_invite(principal: Principal, secret: str) -> OrgOut:
 
 def add_member_direct(org_id: str, user_id: str, role: OrgRole, email_addr: str | None = None) -> None:
     """Add a member without an invitation (administration and tests)."""
-    Membership(org_id, user_id, role=OrgRole(role).value, email=email_addr, joined_at=clock.now()).save()
+    _add_membership(org_id, user_id, OrgRole(role).value, email_addr)
 
 
 def _target(access: OrgAccess, user_id: str) -> Membership:
@@ -176,6 +200,7 @@ def remove_member(access: OrgAccess, user_id: str) -> None:
     m = _target(access, user_id)
     _may_manage(access, OrgRole(m.role), None)
     m.delete(condition=Membership.role == m.role)
+    entitlements.release(access.org_id, SEATS)
     audit.record("org.member_remove", "success", actor_id=access.principal.subject, org_id=access.org_id,
                  target=user_id, details={"role": m.role})
 
@@ -186,6 +211,7 @@ def leave(access: OrgAccess) -> None:
     if access.role == OrgRole.owner:
         raise LilyError(ErrorCode.VALIDATION_003, "Transfer ownership before leaving")
     Membership(access.org_id, access.principal.user_id).delete()
+    entitlements.release(access.org_id, SEATS)
     audit.record("org.leave", "success", actor_id=access.principal.user_id, org_id=access.org_id)
 
 

@@ -1,12 +1,14 @@
 """Organizations over HTTP: invitations, role changes, removal, leaving, ownership transfer, org audit."""
 
 from lily.core import clock
+from tests.support.billing import set_plan
 from tests.support.identity import add_member, create_org, latest_link, link_token, register_user
 
 
 def test_invitation_is_single_use_personal_and_expiring(http):
     owner = register_user(http)
     org_id = create_org(http, owner["headers"])
+    set_plan(org_id, "pro")
     invitee, stranger = register_user(http), register_user(http)
     assert http.post(f"/api/orgs/{org_id}/invites", json={"email": invitee["email"], "role": "editor"},
                      headers=owner["headers"]).status_code == 201
@@ -63,3 +65,45 @@ def test_role_rules_and_ownership_transfer(http):
     actions = [e["action"] for e in http.get(f"/api/orgs/{org_id}/audit", headers=owner["headers"]).json()]
     for action in ("org.create", "org.invite", "org.role_change", "org.member_remove", "org.leave", "org.transfer"):
         assert action in actions
+
+
+def test_team_seats_follow_the_plan(http):
+    # Given a free organization (one seat: the owner's)
+    owner = register_user(http)
+    org_id = create_org(http, owner["headers"])
+    invitee = register_user(http)
+    # When the owner invites someone, the plan refuses with the plan that lifts it
+    r = http.post(f"/api/orgs/{org_id}/invites", json={"email": invitee["email"], "role": "editor"},
+                  headers=owner["headers"])
+    assert r.status_code == 429, r.text
+    error = r.json()["error"]
+    assert error["code"] == "PLAN_002"
+    assert (error["details"]["quota"], error["details"]["limit"], error["details"]["upgrade_to"]) == (
+        "team_seats", 1, "starter")
+    # And on starter (two seats) one member joins, the next one is refused
+    set_plan(org_id, "starter")
+    add_member(http, owner["headers"], org_id, "editor")
+    third = register_user(http)
+    r = http.post(f"/api/orgs/{org_id}/invites", json={"email": third["email"], "role": "viewer"},
+                  headers=owner["headers"])
+    assert r.status_code == 429 and r.json()["error"]["details"]["used"] == 2
+    # Removing a member frees the seat
+    members = http.get(f"/api/orgs/{org_id}/members", headers=owner["headers"]).json()
+    editor_id = next(m["user_id"] for m in members if m["role"] == "editor")
+    assert http.delete(f"/api/orgs/{org_id}/members/{editor_id}", headers=owner["headers"]).status_code in (200, 204)
+    r = http.post(f"/api/orgs/{org_id}/invites", json={"email": third["email"], "role": "viewer"},
+                  headers=owner["headers"])
+    assert r.status_code == 201, r.text
+
+
+def test_api_keys_need_a_plan_that_has_them(http):
+    owner = register_user(http)
+    org_id = create_org(http, owner["headers"])
+    r = http.post(f"/api/orgs/{org_id}/api-keys", json={"name": "ci", "scopes": [], "role": "viewer"},
+                  headers=owner["headers"])
+    assert r.status_code == 403 and r.json()["error"]["code"] == "PLAN_001"
+    assert r.json()["error"]["details"]["upgrade_to"] == "starter"
+    set_plan(org_id, "starter")
+    r = http.post(f"/api/orgs/{org_id}/api-keys", json={"name": "ci", "scopes": [], "role": "viewer"},
+                  headers=owner["headers"])
+    assert r.status_code == 201, r.text
