@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import httpx
 import pytest
 
+from tests.support.billing import set_plan  # noqa: F401 - re-exported for the social tests
+
 
 @pytest.fixture(scope="session", autouse=True)
 def social_sandboxes():
@@ -47,12 +49,6 @@ def approve(authorize_url: str, user: str = "alice") -> dict[str, str]:
     loc = urlparse(r.headers["location"])
     q = {k: v[0] for k, v in parse_qs(loc.query).items()}
     return {"path": loc.path, "query": loc.query, "location": r.headers["location"], **q}
-
-
-def set_plan(org_id: str, plan_id: str) -> None:
-    from lily.billing.models import Subscription
-
-    Subscription(org_id, plan_id=plan_id, applied_plan_id=plan_id, status="active").save()
 
 
 def connect(http, headers: dict, org_id: str, platform: str, user: str = "alice", choose: str | list | None = "all"):
