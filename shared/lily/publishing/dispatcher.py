@@ -44,8 +44,11 @@ def _dispatch(t: Target) -> str:
 def _watchdog(t: Target) -> str:
     s = publishing_settings()
     now = clock.now()
+    # Each re-send doubles the next wait: a backlog (targets legitimately silent) must not feed itself.
+    wait = s.watchdog_grace_s * 2 ** min(int(t.watchdogs or 0) + 1, 6)
     try:
-        t.update(actions=[Target.due_sk.set(due_sk(now + timedelta(seconds=s.watchdog_grace_s), t.target_id))],
+        t.update(actions=[Target.due_sk.set(due_sk(now + timedelta(seconds=wait), t.target_id)),
+                          Target.watchdogs.add(1)],
                  condition=(Target.state == t.state) & (Target.due_sk == t.due_sk)
                  & (Target.dispatch_id == t.dispatch_id))
     except Exception as exc:

@@ -53,7 +53,7 @@ def _requeue_target(msg: PublishMessage) -> tuple[bool, str]:
     try:
         t.update(actions=[
             Target.state.set("queued"), Target.dispatch_id.set(dispatch_id), Target.attempts.set(0),
-            Target.exhausted.set(False), Target.reconcile.set(True), Target.failed_at.remove(),
+            Target.exhausted.set(False), Target.reconcile.set(True), Target.failed_at.remove(), Target.watchdogs.set(0),
             Target.next_attempt_at.remove(), Target.queued_at.set(now), Target.due_shard.set(shard_of(t.target_id)),
             Target.due_sk.set(due_sk(now + timedelta(seconds=s.watchdog_grace_s), t.target_id)),
             Target.updated_at.set(now),

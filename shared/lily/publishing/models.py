@@ -106,6 +106,7 @@ class Target(LilyModel):
     platform_post_id = UnicodeAttribute(null=True)
     platform_url = UnicodeAttribute(null=True)
     queued_at = UTCDateTimeAttribute(null=True)
+    watchdogs = NumberAttribute(default=0)  # watchdog re-sends of this dispatch (each doubles the next wait)
     published_at = UTCDateTimeAttribute(null=True)
     failed_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute()

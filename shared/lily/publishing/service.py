@@ -320,6 +320,7 @@ def schedule(org_id: str, post_id: str, body: ScheduleIn, gateway: PlatformGatew
                     Target.dispatch_id.set(ids.new_id("dsp")),
                     Target.due_shard.set(shard_of(tid)), Target.due_sk.set(due_sk(at, tid)),
                     Target.attempts.set(0), Target.exhausted.set(False), Target.reconcile.set(False),
+                    Target.watchdogs.set(0),
                     Target.last_error.remove(), Target.next_attempt_at.remove(), Target.attempt_id.remove(),
                     Target.first_attempt_at.remove(), Target.failed_at.remove(), Target.updated_at.set(now),
                 ], condition=cond)
