@@ -159,7 +159,8 @@ class Report:
     n: int
     published: int = 0
     failed: int = 0
-    lost: int = 0
+    lost: int = 0  # published in Lily but not exactly once on the platform
+    pending: int = 0  # neither published nor failed when the time ran out
     duplicated: int = 0
     failed_reasons: Counter = field(default_factory=Counter)
     unexplained_failures: int = 0
@@ -177,7 +178,8 @@ class Report:
 
     def lines(self) -> list[str]:
         return [
-            f"targets: {self.n}  published: {self.published}  failed: {self.failed}  lost: {self.lost}  "
+            f"targets: {self.n}  published: {self.published}  failed: {self.failed}  pending: {self.pending}  "
+            f"lost: {self.lost}  "
             f"duplicated: {self.duplicated}",
             f"failure reasons: {dict(self.failed_reasons)}  unexplained: {self.unexplained_failures}",
             f"429s seen: {self.platform_429}  injected 429s: {self.injected_429}  "
@@ -324,7 +326,7 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
             if not reason or not (t.last_error or {}).get("message"):
                 report.unexplained_failures += 1
         else:
-            report.lost += 1
+            report.pending += 1
     for times in gateway.calls.values():
         window: deque[float] = deque()
         for ts in sorted(times):
