@@ -40,7 +40,7 @@ e2e: $(STAMP)
 reliability: $(STAMP)
 	$(PY) -m pytest tests/reliability -q
 
-test: lint unit integration infra-test e2e
+test: lint unit integration infra-test e2e reliability
 
 synth: $(STAMP)
 	rm -rf cdk.out
