@@ -9,9 +9,9 @@ FUNCTION = FunctionSpec(
     access=Access(
         tables={"post_targets": "readwrite", "posts": "readwrite", "memberships": "read", "revocations": "read",
                 "api_keys": "readwrite", "counters": "readwrite"},
-        # Re-queued targets get a new message. Reading the DLQ (receive/delete) needs a grant the
-        # Access model cannot express yet (see docs/publishing.md, "Known gaps").
+        # Re-queued targets get a new message on the publish queue; the old one leaves the DLQ.
         queues_send=["publish"],
+        dlqs_drain=["publish"],
         secrets=["jwt-keys"],
     ),
 )

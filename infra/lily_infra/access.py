@@ -32,6 +32,8 @@ TABLE_WRITE = ("dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamo
                "dynamodb:DescribeTable", "dynamodb:PutItem", "dynamodb:UpdateItem")
 QUEUE_SEND = ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage")
 QUEUE_PROBE = ("sqs:GetQueueAttributes", "sqs:GetQueueUrl")
+DLQ_DRAIN = ("sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
+             "sqs:ReceiveMessage")
 KEY_DESCRIBE = ("kms:DescribeKey",)
 OBJECT_READ = ("s3:GetObject",)
 OBJECT_WRITE = ("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject")
@@ -138,6 +140,11 @@ def access_policy(spec: Any, stateful: StatefulStack, config: StageConfig, stack
     for short in sorted(set(access.queues_probe) - set(access.queues_send)):
         queue = _lookup(stateful.queues, short, "queue", spec.name)
         policy.allow(QUEUE_PROBE, [queue.queue_arn])
+
+    for short in sorted(set(access.dlqs_drain)):
+        _lookup(stateful.queues, short, "queue", spec.name)
+        policy.allow(DLQ_DRAIN, [stateful.dead_letter_queues[short].queue_arn])
+        need_storage("sqs", "write")  # receiving decrypts; the storage key is used through SQS only
 
     for short, mode in sorted(access.buckets.items()):
         _lookup(stateful.buckets, short, "bucket", spec.name)

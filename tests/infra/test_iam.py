@@ -180,6 +180,9 @@ def _expected(spec, table_indexes: dict[str, list[str]], consumed: str | None) -
         storage |= set(a.STORAGE_KEY[("sqs", "write")])
     for short in set(spec.access.queues_probe) - set(spec.access.queues_send):
         want |= {(x, f"queue:{short}") for x in a.QUEUE_PROBE}
+    for short in spec.access.dlqs_drain:
+        want |= {(x, f"queue:{short}-dlq") for x in a.DLQ_DRAIN}
+        storage |= set(a.STORAGE_KEY[("sqs", "write")])
     for short, mode in spec.access.buckets.items():
         if mode in ("read", "readwrite"):
             want |= {(x, f"bucket:{short}/*") for x in a.OBJECT_READ} | {("s3:ListBucket", f"bucket:{short}")}

@@ -66,4 +66,4 @@ def test_poison_message_goes_to_dlq_and_healthy_ones_are_not_redelivered(local_s
 def lily_dlq_name(suite) -> str:
     from lily.core.config import get_settings
 
-    return get_settings().queue_name("heartbeat") + "-dlq"
+    return get_settings().dlq_name("heartbeat")

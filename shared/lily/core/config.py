@@ -53,6 +53,9 @@ class CoreSettings(BaseSettings):
     def queue_name(self, short: str) -> str:
         return f"{self.resource_prefix}{short}"
 
+    def dlq_name(self, short: str) -> str:
+        return f"{self.resource_prefix}{short}-dlq"
+
 
 S = TypeVar("S", bound=BaseSettings)
 

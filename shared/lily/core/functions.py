@@ -72,6 +72,7 @@ class Access(BaseModel):
     tables: dict[str, Mode] = Field(default_factory=dict)
     queues_send: list[str] = Field(default_factory=list)
     queues_probe: list[str] = Field(default_factory=list, description="Read queue attributes only (health)")
+    dlqs_drain: list[str] = Field(default_factory=list, description="Receive and delete from these queues' DLQs")
     buckets: dict[str, Mode] = Field(default_factory=dict)
     kms: Literal["none", "encrypt", "decrypt", "both"] = "none"
     kms_describe: bool = Field(False, description="kms:DescribeKey on the data key (health)")
@@ -128,7 +129,7 @@ def discover() -> tuple[FunctionSpec, ...]:
     if dupes:
         raise ValueError(f"queues consumed by more than one function: {sorted(dupes)}")
     for s in specs:
-        for q in [*s.access.queues_send, *s.access.queues_probe]:
+        for q in [*s.access.queues_send, *s.access.queues_probe, *s.access.dlqs_drain]:
             if q not in consumed:
                 raise ValueError(f"{s.name} uses queue {q!r} which no function consumes")
     prefixes = [p for s in specs if isinstance(s.trigger, Http) for p in s.trigger.prefixes]

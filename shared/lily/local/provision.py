@@ -53,7 +53,7 @@ def _create_table(model) -> None:
 def _create_queue(short: str, spec: functions.FunctionSpec) -> None:
     s = get_settings()
     sqs = client("sqs")
-    dlq_url = sqs.create_queue(QueueName=f"{s.queue_name(short)}-dlq",
+    dlq_url = sqs.create_queue(QueueName=s.dlq_name(short),
                                Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     trigger = spec.trigger

@@ -31,7 +31,7 @@ from lily.publishing.states import due_sk, refresh_post_status, shard_of
 
 
 def dlq_url() -> str:
-    name = get_settings().queue_name(publishing_settings().queue) + "-dlq"
+    name = get_settings().dlq_name(publishing_settings().queue)
     return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
 
 
