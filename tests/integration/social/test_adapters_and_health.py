@@ -180,3 +180,21 @@ def test_refresh_race_keeps_the_winners_rotated_token(env):
 def test_reset_settings_is_harmless(env):
     reset_settings()
     assert adapter("x").s.x_api_base == env["x"].base_url
+
+
+def test_x_lookup_pages_back_through_a_busy_timeline(env):
+    # Given a post followed by 150 more (more than one page of the timeline)
+    view = _connect("x")
+    creds = tokens.credentials("org_adapters", view.connection_id)
+    a = adapter("x")
+    since = time.time() - 5
+    marker = f"lily-busy-{int(time.time() * 1000)}"
+    first = a.publish(creds, PostPayload(text=f"The one to find {marker}"))
+    for i in range(150):
+        a.publish(creds, PostPayload(text=f"Later post number {i}"))
+    # When reconciliation looks it up by its marker, it is found on a later page
+    found = a.lookup(creds, marker=f"{marker}", text=f"The one to find {marker}", since=since)
+    assert found is not None and found.platform_post_id == first.platform_post_id
+    pages = [c for c in httpx.get(f"{env['x'].base_url}/_sandbox/calls", timeout=5).json()
+             if "/tweets" in str(c) and "GET" in str(c)]
+    assert len(pages) >= 2

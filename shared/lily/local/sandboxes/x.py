@@ -299,11 +299,25 @@ def build(state: PlatformState | None = None):
         with state.lock:
             items = [p for p in state.posts.values() if p["author_id"] == user_id and not p["deleted"]]
         items.sort(key=lambda p: p["id"], reverse=True)
-        n = int(request.query_params.get("max_results", "10"))
-        data = [{"id": p["id"], "text": p["text"], "created_at": p["created_at"]} for p in items[:n]]
-        return JSONResponse(
-            {"data": data, "meta": {"result_count": len(data)}} if data else {"meta": {"result_count": 0}}
-        )
+        q = request.query_params
+        try:
+            n = int(q.get("max_results", "10"))
+            if not 5 <= n <= 100:
+                raise ValueError
+        except ValueError:
+            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100")
+        if q.get("start_time"):  # RFC 3339; the sandbox stores created_at in the same format
+            items = [p for p in items if p["created_at"] >= q["start_time"]]
+        if q.get("pagination_token"):  # the token is the id to continue below
+            items = [p for p in items if int(p["id"]) < int(q["pagination_token"])]
+        page = items[:n]
+        data = [{"id": p["id"], "text": p["text"], "created_at": p["created_at"]} for p in page]
+        meta: dict = {"result_count": len(data)}
+        if data:
+            meta |= {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"]}
+        if len(items) > n:
+            meta["next_token"] = page[-1]["id"]
+        return JSONResponse({"data": data, "meta": meta} if data else {"meta": meta})
 
     @app.post("/2/media/upload")
     async def upload(request: Request) -> Response:

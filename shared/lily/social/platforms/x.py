@@ -33,6 +33,8 @@ from lily.social.platforms.base import (
 )
 from lily.social.settings import app_secrets, social_settings
 
+LOOKUP_MAX_PAGES = 10  # 1,000 posts back: X timelines hold the newest 3,200
+
 
 def read_rate_limit(resp: httpx.Response) -> RateLimit | None:
     h = resp.headers
@@ -208,14 +210,22 @@ class XAdapter(PlatformAdapter):
     def lookup(
         self, creds: Credentials, *, marker: str | None = None, text: str | None = None, since: float | None = None
     ) -> PublishResult | None:
-        params: dict = {"max_results": 20, "tweet.fields": "created_at", "exclude": "replies,retweets"}
+        params: dict = {"max_results": 100, "tweet.fields": "created_at", "exclude": "replies,retweets"}
         if since:
             params["start_time"] = clock.iso(datetime.fromtimestamp(since, tz=UTC))
-        resp = self.http.request("GET", f"/2/users/{creds.account_id}/tweets", token=creds.access_token, params=params)
-        for tweet in resp.json().get("data") or []:
-            if matches(tweet.get("text"), marker, text):
-                return PublishResult(platform_post_id=tweet["id"], url=self.post_url(creds, tweet["id"]))
-        return None
+        # Page back through everything posted since ``since``, so a busy account cannot hide the post.
+        for _ in range(LOOKUP_MAX_PAGES):
+            resp = self.http.request("GET", f"/2/users/{creds.account_id}/tweets", token=creds.access_token,
+                                     params=params)
+            body = resp.json()
+            for tweet in body.get("data") or []:
+                if matches(tweet.get("text"), marker, text):
+                    return PublishResult(platform_post_id=tweet["id"], url=self.post_url(creds, tweet["id"]))
+            next_token = (body.get("meta") or {}).get("next_token")
+            if not next_token:
+                return None
+            params["pagination_token"] = next_token
+        raise PlatformError(ErrorKind.TRANSIENT, "x", "lookup did not reach the start of the window")
 
     def delete(self, creds: Credentials, platform_post_id: str) -> bool:
         try:
