@@ -9,8 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from lily.core import observability
-from lily.core.handlers import http_handler
-from lily.core.http import create_app
+from lily.core.http import create_app, http_handler
 from lily.identity import audit, service
 from lily.identity.access import PlatformRole, Principal, platform_access
 from lily.identity.audit import AuditEntry

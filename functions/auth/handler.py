@@ -7,8 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from lily.core.errors import ErrorCode, LilyError
-from lily.core.handlers import http_handler
-from lily.core.http import create_app
+from lily.core.http import create_app, http_handler
 from lily.identity import service
 from lily.identity.access import Principal, authenticate, current_principal, current_user
 from lily.identity.ratelimit import client_ip

@@ -18,8 +18,7 @@ from lily.billing.service import (
     SubscriptionView,
 )
 from lily.core.config import get_settings
-from lily.core.handlers import http_handler
-from lily.core.http import create_app
+from lily.core.http import create_app, http_handler
 from lily.identity.access import OrgAccess, OrgRole, org_access
 
 settings = get_settings()

@@ -3,8 +3,7 @@
 from fastapi import Depends, Header, Query, Response
 
 from lily.core.config import get_settings
-from lily.core.handlers import http_handler
-from lily.core.http import create_app
+from lily.core.http import create_app, http_handler
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.publishing import idempotency, media, service
 from lily.publishing.schemas import (

@@ -3,8 +3,7 @@
 from fastapi.responses import JSONResponse
 
 from lily.core.config import get_settings
-from lily.core.handlers import http_handler
-from lily.core.http import create_app
+from lily.core.http import create_app, http_handler
 from lily.health import service
 from lily.health.service import DeepHealth, HealthInfo
 

@@ -3,8 +3,7 @@
 from fastapi import Depends, Response
 from pydantic import BaseModel, Field
 
-from lily.core.handlers import http_handler
-from lily.core.http import create_app
+from lily.core.http import create_app, http_handler
 from lily.identity import apikeys, audit, orgs
 from lily.identity.access import OrgAccess, OrgRole, Principal, current_principal, current_user, org_access
 from lily.identity.apikeys import ApiKeyCreated, ApiKeyIn, ApiKeyOut

@@ -3,8 +3,7 @@
 from fastapi import Depends, Query
 
 from lily.core.config import get_settings
-from lily.core.handlers import http_handler
-from lily.core.http import create_app
+from lily.core.http import create_app, http_handler
 from lily.identity.access import PlatformRole, Principal, platform_access
 from lily.publishing import dlq
 from lily.publishing.schemas import RequeueOut

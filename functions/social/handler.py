@@ -9,8 +9,7 @@ from fastapi import Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from lily.core.config import get_settings
-from lily.core.handlers import http_handler
-from lily.core.http import create_app
+from lily.core.http import create_app, http_handler
 from lily.identity.access import OrgAccess, OrgRole, org_access, public_route
 from lily.social import constraints, service
 from lily.social.constraints import MediaInfo, Violation

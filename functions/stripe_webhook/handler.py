@@ -5,8 +5,7 @@ from fastapi import Request
 from lily.billing import service
 from lily.billing.service import WebhookAck
 from lily.core.config import get_settings
-from lily.core.handlers import http_handler
-from lily.core.http import create_app
+from lily.core.http import create_app, http_handler
 
 settings = get_settings()
 app = create_app("Lily Stripe webhook", "Receives Stripe events")

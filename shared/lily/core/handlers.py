@@ -1,4 +1,6 @@
-"""Lambda entry points for the three kinds of function: HTTP, queue worker, schedule.
+"""Lambda entry points for queue workers and scheduled jobs (HTTP: :func:`lily.core.http.http_handler`).
+
+Kept free of FastAPI so workers do not import a web framework at cold start.
 
 Decorator order (outermost first): logger context with correlation id, metrics, tracer.
 """
@@ -9,27 +11,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from fastapi import FastAPI
-from mangum import Mangum
 
 from lily.core.observability import logger, metrics, tracer
-
-
-def http_handler(app: FastAPI) -> Callable[[dict, Any], dict]:
-    """Wrap a FastAPI app for API Gateway HTTP API (payload v2)."""
-    adapter = Mangum(app, lifespan="off")
-
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-    @metrics.log_metrics
-    @tracer.capture_lambda_handler
-    def handler(event: dict, context: Any) -> dict:
-        return adapter(event, context)
-
-    handler.__name__ = "handler"
-    return handler
 
 
 def message_body(record: SQSRecord) -> dict[str, Any]:

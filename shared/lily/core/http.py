@@ -2,23 +2,26 @@
 
 One place for: the error body and status mapping, request ids and log correlation, security
 headers, CORS from configuration. Handlers build their app with :func:`create_app` and wrap it
-with :func:`lily.core.handlers.http_handler`.
+with :func:`http_handler`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools.logging import correlation_paths
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from mangum import Mangum
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lily.core import ids
 from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError, error_body
-from lily.core.observability import logger
+from lily.core.observability import logger, metrics, tracer
 
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
@@ -123,3 +126,17 @@ def create_app(title: str, description: str = "", **kwargs: Any) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Idempotency-Key", "X-Request-Id"],
         )
     return app
+
+
+def http_handler(app: FastAPI) -> Callable[[dict, Any], dict]:
+    """Wrap a FastAPI app for API Gateway HTTP API (payload v2)."""
+    adapter = Mangum(app, lifespan="off")
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler
+    def handler(event: dict, context: Any) -> dict:
+        return adapter(event, context)
+
+    handler.__name__ = "handler"
+    return handler

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import Depends
 from fastapi.testclient import TestClient
 
-from lily.billing.entitlements import consumes_quota, requires_feature, usage
+from lily.billing.entitlements import usage
+from lily.billing.gates import consumes_quota, requires_feature
 from lily.core import ids
 from lily.core.http import create_app
 
