@@ -52,8 +52,7 @@ def declarations() -> tuple[list[Any], list[TableModel], list[QueueDecl], dict[s
     specs = list(discover())
     tables = [TableModel.of(model) for model in all_models()]
     queue_decls = [
-        QueueDecl(short=short, fifo=bool(getattr(spec.trigger, "fifo", False)),
-                  max_receive_count=spec.trigger.max_receive_count,
+        QueueDecl(short=short, max_receive_count=spec.trigger.max_receive_count,
                   visibility_timeout_s=spec.visibility_timeout_s)
         for short, spec in queues()
     ]

@@ -63,11 +63,11 @@ class StageConfig:
     def table_name(self, short: str) -> str:
         return f"{self.prefix}{short}"
 
-    def queue_name(self, short: str, fifo: bool = False) -> str:
-        return f"{self.prefix}{short}" + (".fifo" if fifo else "")
+    def queue_name(self, short: str) -> str:
+        return f"{self.prefix}{short}"
 
-    def dlq_name(self, short: str, fifo: bool = False) -> str:
-        return f"{self.prefix}{short}-dlq" + (".fifo" if fifo else "")
+    def dlq_name(self, short: str) -> str:
+        return f"{self.prefix}{short}-dlq"
 
     def secret_name(self, short: str) -> str:
         return f"{self.prefix}{short}"

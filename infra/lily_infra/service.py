@@ -114,8 +114,7 @@ class ServiceStack(Stack):
             self, "Monitoring",
             config=config,
             functions={name: f.function for name, f in self.functions.items()},
-            queues={short: (config.queue_name(short, stateful.queue_fifo[short]),
-                            config.dlq_name(short, stateful.queue_fifo[short]))
+            queues={short: (config.queue_name(short), config.dlq_name(short))
                     for short in stateful.queues},
             api=self.api,
         )

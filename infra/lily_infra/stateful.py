@@ -80,7 +80,6 @@ class TableModel:
 @dataclass(frozen=True)
 class QueueDecl:
     short: str
-    fifo: bool
     max_receive_count: int
     visibility_timeout_s: int
 
@@ -140,7 +139,6 @@ class StatefulStack(Stack):
 
         self.queues: dict[str, sqs.Queue] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
-        self.queue_fifo: dict[str, bool] = {}
         for decl in queues:
             self._queue(decl)
 
@@ -259,26 +257,22 @@ class StatefulStack(Stack):
             "enforce_ssl": True,
             "removal_policy": self.config.removal_policy,
         }
-        if decl.fifo:
-            common["fifo"] = True
         dlq = sqs.Queue(
             self, f"{decl.short}-dlq",
-            queue_name=self.config.dlq_name(decl.short, decl.fifo),
+            queue_name=self.config.dlq_name(decl.short),
             retention_period=Duration.days(14),
             **common,
         )
         queue = sqs.Queue(
             self, f"{decl.short}-queue",
-            queue_name=self.config.queue_name(decl.short, decl.fifo),
+            queue_name=self.config.queue_name(decl.short),
             visibility_timeout=Duration.seconds(decl.visibility_timeout_s),
             retention_period=Duration.days(4),
             dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=decl.max_receive_count),
-            content_based_deduplication=True if decl.fifo else None,
             **common,
         )
         self.queues[decl.short] = queue
         self.dead_letter_queues[decl.short] = dlq
-        self.queue_fifo[decl.short] = decl.fifo
 
     # -- secrets --
 

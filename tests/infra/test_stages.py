@@ -53,7 +53,6 @@ def test_physical_names_follow_the_resource_prefix():
     assert cfg.prefix == "lily-qa-"
     assert cfg.table_name("posts") == "lily-qa-posts"
     assert cfg.queue_name("publish") == "lily-qa-publish" and cfg.dlq_name("publish") == "lily-qa-publish-dlq"
-    assert cfg.queue_name("x", fifo=True) == "lily-qa-x.fifo" and cfg.dlq_name("x", fifo=True) == "lily-qa-x-dlq.fifo"
     assert cfg.data_key_alias == "alias/lily-qa-data"
 
 

@@ -156,7 +156,7 @@ def test_every_queue_function_consumes_its_queue_reporting_batch_item_failures(s
         assert m["BatchSize"] == spec.trigger.batch_size, spec.name
         assert m.get("MaximumBatchingWindowInSeconds", 0) == spec.trigger.max_batching_window_s, spec.name
         queue = props(_stateful_resource(synth, m["EventSourceArn"]))
-        assert queue["QueueName"] == synth.config.queue_name(spec.trigger.queue, spec.trigger.fifo)
+        assert queue["QueueName"] == synth.config.queue_name(spec.trigger.queue)
 
 
 def _queues_by_name(synth) -> dict[str, tuple[str, dict]]:
@@ -168,11 +168,10 @@ def test_every_queue_has_a_dlq_redrive_visibility_and_encryption(synth):
     declared = queues()
     assert len(by_name) == 2 * len(declared), "only declared queues and their DLQs"
     for short, spec in declared:
-        fifo = spec.trigger.fifo
-        logical_id, queue = by_name[synth.config.queue_name(short, fifo)]
+        logical_id, queue = by_name[synth.config.queue_name(short)]
         redrive = queue["RedrivePolicy"]
         assert redrive["maxReceiveCount"] == spec.trigger.max_receive_count, short
-        dlq_id, dlq = by_name[synth.config.dlq_name(short, fifo)]
+        dlq_id, dlq = by_name[synth.config.dlq_name(short)]
         assert ref_id(redrive["deadLetterTargetArn"]) == dlq_id, short
         assert queue["VisibilityTimeout"] == spec.visibility_timeout_s, short
         assert dlq["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"], short
@@ -200,7 +199,7 @@ def _alarm_metrics(alarm: dict) -> list[dict]:
 def test_every_dlq_has_a_depth_alarm_that_notifies(synth):
     alarms = [props(a) for a in resources(synth.service, "AWS::CloudWatch::Alarm").values()]
     for short, spec in queues():
-        dlq = synth.config.dlq_name(short, spec.trigger.fifo)
+        dlq = synth.config.dlq_name(short)
         matching = [a for a in alarms if any(
             m.get("Namespace") == "AWS/SQS" and m.get("MetricName") == "ApproximateNumberOfMessagesVisible"
             and {"Name": "QueueName", "Value": dlq} in m.get("Dimensions", []) for m in _alarm_metrics(a))]

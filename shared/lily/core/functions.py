@@ -49,7 +49,6 @@ class Queue(BaseModel):
     batch_size: int = Field(10, ge=1, le=10)
     max_receive_count: int = Field(3, ge=1, le=20)
     max_batching_window_s: int = Field(0, ge=0, le=300)
-    fifo: bool = False
 
 
 class Schedule(BaseModel):
