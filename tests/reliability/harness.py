@@ -200,7 +200,7 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, timeout_s: float = 110,
+def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, timeout_s: float = 240,
         chaos: Chaos | None = None, spread_s: float = 20) -> Report:
     chaos = chaos or Chaos()
     sandboxes["linkedin"].state.config["member_read"] = True  # reconciliation reads member posts (a switch)
