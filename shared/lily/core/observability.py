@@ -7,6 +7,7 @@ tests and the local runner's ``/_local/metrics`` read.
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from collections import Counter, defaultdict
@@ -33,7 +34,13 @@ def _key(name: str, dims: dict[str, object]) -> tuple[str, tuple[tuple[str, str]
     return name, tuple(sorted((k, str(v)) for k, v in dims.items()))
 
 
+# Powertools' own switch; single_metric ignores it, so honour it here (local mode and tests set it).
+_EMF_ENABLED = os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() not in ("1", "true")
+
+
 def _emit(name: str, unit: MetricUnit, value: float, dims: dict[str, object]) -> None:
+    if not _EMF_ENABLED:
+        return
     with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
         for k, v in dims.items():
             metric.add_dimension(name=k, value=str(v))
