@@ -198,3 +198,19 @@ def test_x_lookup_pages_back_through_a_busy_timeline(env):
     pages = [c for c in httpx.get(f"{env['x'].base_url}/_sandbox/calls", timeout=5).json()
              if "/tweets" in str(c) and "GET" in str(c)]
     assert len(pages) >= 2
+
+
+def test_x_lookup_finds_a_post_whose_links_came_back_wrapped(env):
+    # Given an X account whose posts come back with t.co links (as X does)
+    httpx.post(f"{env['x'].base_url}/_sandbox/config", json={"wrap_urls": True}, timeout=5)
+    view = _connect("x")
+    creds = tokens.credentials("org_adapters", view.connection_id)
+    a = adapter("x")
+    text = f"New menu {int(time.time() * 1000)}: https://bakery.example/menu?season=winter"
+    published = a.publish(creds, PostPayload(text=text))
+    stored = next(p for p in _posts(env["x"]) if p["id"] == published.platform_post_id)
+    assert "https://t.co/" in stored["text"] and "bakery.example" not in stored["text"]
+    # When reconciliation looks it up by its exact text, the wrapped link still matches
+    found = a.lookup(creds, text=text, since=time.time() - 5)
+    assert found is not None and found.platform_post_id == published.platform_post_id
+    assert a.lookup(creds, text=text.replace("New menu", "Old menu"), since=time.time() - 5) is None

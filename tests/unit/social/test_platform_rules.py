@@ -215,3 +215,12 @@ def test_instagram_hashtag_limit_is_configurable(monkeypatch):
 def test_token_set_never_prints_its_secrets():
     t = TokenSet(access_token="secret-at", refresh_token="secret-rt", expires_at=1.0, scopes=["a"])
     assert "secret" not in repr(t) and "secret" not in str(t) and "secret" not in f"{t}"
+
+
+def test_text_matching_ignores_link_shortening_and_whitespace():
+    from lily.social.platforms.base import matches
+
+    assert matches("Hi https://t.co/abc123  there", None, "Hi https://example.com/x?y=1 there")
+    assert not matches("Hi https://t.co/abc123 where", None, "Hi https://example.com/x there")
+    assert matches("anything lily-m1 here", "lily-m1", None)
+    assert not matches(None, None, "x")

@@ -7,6 +7,7 @@ token (httpx's own request log is silenced because Graph API puts secrets in que
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -359,9 +360,17 @@ def needs_refresh(tokens: TokenSet, margin_s: float) -> bool:
     return tokens.expires_at is not None and tokens.expires_at - margin_s <= clock.now_ts()
 
 
+_URL = re.compile(r"https?://\S+")
+
+
+def _comparable(text: str) -> str:
+    """Text as platforms echo it back: links may come back shortened (X wraps them in t.co)."""
+    return " ".join(_URL.sub("<url>", text).split())
+
+
 def matches(text: str | None, marker: str | None, want_text: str | None) -> bool:
     if not text:
         return False
     if marker:
         return marker in text
-    return want_text is not None and text.strip() == want_text.strip()
+    return want_text is not None and _comparable(text) == _comparable(want_text)
