@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.reliability.harness import ENV
+from tests.support.sandboxes import reset_between, running_sandboxes
 
 
 @pytest.fixture(scope="module")
 def platform_sandboxes():
-    from lily.local.sandboxes import linkedin, x
-
-    started = {"x": x.start(), "linkedin": linkedin.start()}
-    env = {k: v for sb in started.values() for k, v in sb.env.items()} | ENV
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    yield started
-    for sb in started.values():
-        sb.stop()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    with running_sandboxes(["x", "linkedin"], ENV) as started:
+        yield started
 
 
 @pytest.fixture
 def sandboxes(platform_sandboxes):
-    for sb in platform_sandboxes.values():
-        sb.state.reset()
-    yield platform_sandboxes
-    for sb in platform_sandboxes.values():
-        sb.state.reset()
+    with reset_between(platform_sandboxes) as started:
+        yield started
 
 
 @pytest.fixture

@@ -2,42 +2,27 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 import pytest
 
 from tests.support.billing import set_plan  # noqa: F401 - re-exported for the social tests
+from tests.support.sandboxes import reset_between, running_sandboxes
 
 
 @pytest.fixture(scope="session", autouse=True)
 def social_sandboxes():
-    from lily.local.sandboxes import linkedin, meta, x
-
-    started = {"x": x.start(), "meta": meta.start(), "linkedin": linkedin.start()}
-    env = {k: v for sb in started.values() for k, v in sb.env.items()}
-    env.update({"LILY_SOCIAL_LINKEDIN_MIN_INTERVAL_S": "0", "LILY_SOCIAL_HTTP_TIMEOUT_S": "2"})
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    yield started
-    for sb in started.values():
-        sb.stop()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    tuning = {"LILY_SOCIAL_LINKEDIN_MIN_INTERVAL_S": "0", "LILY_SOCIAL_HTTP_TIMEOUT_S": "2"}
+    with running_sandboxes(["x", "meta", "linkedin"], tuning) as started:
+        yield started
 
 
 @pytest.fixture
 def sandboxes(social_sandboxes):
     """The sandboxes, reset for this test: ``sandboxes["x"].state`` / ``.base_url``."""
-    for sb in social_sandboxes.values():
-        sb.state.reset()
-    yield social_sandboxes
-    for sb in social_sandboxes.values():
-        sb.state.reset()
+    with reset_between(social_sandboxes) as started:
+        yield started
 
 
 def approve(authorize_url: str, user: str = "alice") -> dict[str, str]:

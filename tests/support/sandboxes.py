@@ -1,0 +1,38 @@
+"""Start platform sandboxes for a test suite and point Lily's adapters at them."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from contextlib import contextmanager
+
+
+@contextmanager
+def running_sandboxes(names: list[str], extra_env: dict[str, str] | None = None):
+    """Start ``lily.local.sandboxes.<name>`` for each name; set their env (plus ``extra_env``) while running."""
+    started = {name: importlib.import_module(f"lily.local.sandboxes.{name}").start() for name in names}
+    env = {k: v for sb in started.values() for k, v in sb.env.items()} | (extra_env or {})
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield started
+    finally:
+        for sb in started.values():
+            sb.stop()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextmanager
+def reset_between(started: dict):
+    """Fresh sandbox state (posts, grants, faults, switches) before and after one test."""
+    for sb in started.values():
+        sb.state.reset()
+    try:
+        yield started
+    finally:
+        for sb in started.values():
+            sb.state.reset()
