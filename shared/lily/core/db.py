@@ -21,7 +21,6 @@ import pkgutil
 from typing import Any
 
 from pynamodb.attributes import TTLAttribute
-from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
 from lily.core import clock
@@ -104,9 +103,7 @@ def is_live(item: Any, attr: str = "expires_at") -> bool:
 
 def condition_failed(exc: Exception) -> bool:
     """True when a pynamodb write failed on its condition (someone else won)."""
-    if isinstance(exc, PutError | UpdateError) or hasattr(exc, "cause_response_code"):
-        return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-    return False
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def table_schema(model: type[LilyModel]) -> dict[str, Any]:

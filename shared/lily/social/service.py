@@ -17,7 +17,7 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pynamodb.exceptions import DoesNotExist
 
 from lily.billing import entitlements
@@ -39,6 +39,10 @@ EVENTS_QUEUE = "social_events"
 
 
 class ConnectionView(BaseModel):
+    """What a client sees of a connection (never its tokens): read straight off the model's attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     connection_id: str
     platform: str
     account_id: str
@@ -56,22 +60,7 @@ class ConnectionView(BaseModel):
 
     @classmethod
     def of(cls, c: SocialConnection) -> ConnectionView:
-        return cls(
-            connection_id=c.connection_id,
-            platform=c.platform,
-            account_id=c.account_id,
-            account_kind=c.account_kind,
-            account_name=c.account_name,
-            handle=c.handle,
-            avatar_url=c.avatar_url,
-            scopes=list(c.scopes or []),
-            status=c.status,
-            status_reason=c.status_reason,
-            created_by=c.created_by,
-            created_at=c.created_at,
-            last_used_at=c.last_used_at,
-            last_checked_at=c.last_checked_at,
-        )
+        return cls.model_validate(c)
 
 
 class ConnectStart(BaseModel):
