@@ -52,8 +52,7 @@ def test_poison_message_goes_to_dlq_and_healthy_ones_are_not_redelivered(local_s
     for _ in range(10):
         poller.poll_once(wait_s=0)
     # Then the poison message is in the DLQ after maxReceiveCount receives
-    dlq_url = sqs.get_queue_url(QueueName=lily_dlq_name(local_suite))["QueueUrl"]
-    dlq = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10)["Messages"]
+    dlq = sqs.receive_message(QueueUrl=queues.dlq_url("heartbeat"), MaxNumberOfMessages=10)["Messages"]
     assert [m["Body"] for m in dlq] == ["not json at all"]
     # And each healthy message was delivered exactly once
     delivered = [b for batch in calls for b in batch]
@@ -61,9 +60,3 @@ def test_poison_message_goes_to_dlq_and_healthy_ones_are_not_redelivered(local_s
     assert delivered.count("beat_good0002") == 1
     assert delivered.count("poison") == poller.trigger.max_receive_count
     assert {b.beat_id for b in service.recent()} == {"beat_good0001", "beat_good0002"}
-
-
-def lily_dlq_name(suite) -> str:
-    from lily.core.config import get_settings
-
-    return get_settings().dlq_name("heartbeat")

@@ -22,6 +22,12 @@ def queue_url(short: str) -> str:
     return _queue_url(s.queue_name(short), s.aws_endpoint_url)
 
 
+def dlq_url(short: str) -> str:
+    """The dead-letter queue of queue ``short`` (admin tools that drain it)."""
+    s = get_settings()
+    return _queue_url(s.dlq_name(short), s.aws_endpoint_url)
+
+
 def send(short: str, body: dict[str, Any], delay_s: int = 0) -> str:
     """Enqueue a JSON message on queue ``short``; returns the message id."""
     attrs = {}

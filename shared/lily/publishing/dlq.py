@@ -17,9 +17,8 @@ from datetime import timedelta
 
 from pydantic import ValidationError
 
-from lily.core import clock, ids
+from lily.core import clock, ids, queues
 from lily.core.aws import client
-from lily.core.config import get_settings
 from lily.core.db import condition_failed
 from lily.core.observability import count, logger
 from lily.publishing import messages
@@ -31,8 +30,7 @@ from lily.publishing.states import due_sk, refresh_post_status, shard_of
 
 
 def dlq_url() -> str:
-    name = get_settings().dlq_name(publishing_settings().queue)
-    return client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+    return queues.dlq_url(publishing_settings().queue)
 
 
 def depth() -> int:
