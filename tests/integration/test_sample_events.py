@@ -28,3 +28,4 @@ def test_handler_accepts_its_sample_event(spec, lily_env):
         assert result == {"batchItemFailures": []}, result
     elif isinstance(spec.trigger, Schedule):
         assert event["detail-type"] == "Scheduled Event"
+        assert isinstance(result, dict), result  # every job reports what it did
