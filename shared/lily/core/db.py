@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from typing import Any
 
 from pynamodb.attributes import TTLAttribute
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 
 from lily.core import clock
@@ -104,6 +106,24 @@ def is_live(item: Any, attr: str = "expires_at") -> bool:
 def condition_failed(exc: Exception) -> bool:
     """True when a pynamodb write failed on its condition (someone else won)."""
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def won(write: Callable[[], Any]) -> bool:
+    """Run one conditional write: True when it applied, False when its condition failed (someone else won).
+
+    The one place a lost race is translated; any other failure propagates. Use it so a service reads as its
+    state machine::
+
+        if not won(lambda: target.update(actions=[...], condition=Target.status == "queued")):
+            return  # another worker moved it first
+    """
+    try:
+        write()
+    except PynamoDBException as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
 
 
 def table_schema(model: type[LilyModel]) -> dict[str, Any]:
