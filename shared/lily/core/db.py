@@ -19,11 +19,14 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from pynamodb.attributes import TTLAttribute
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from lily.core import clock
 from lily.core.config import get_settings
@@ -121,6 +124,38 @@ def won(write: Callable[[], Any]) -> bool:
         write()
     except PynamoDBException as exc:
         if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+# Why DynamoDB cancels a transaction when another writer got there first.
+_LOST_RACE = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+
+
+@cache
+def _connection(region: str, host: str | None) -> Connection:
+    return Connection(region=region, host=host)
+
+
+def won_transaction(build: Callable[[TransactWrite], Any]) -> bool:
+    """Run one DynamoDB transaction: True when it committed, False when it lost a race.
+
+    ``build(tx)`` adds the writes (``tx.update(...)``, ``tx.save(...)``, each with its condition). A
+    cancellation whose reasons are only failed conditions or a concurrent transaction on the same items is
+    the lost race; any other failure propagates (the transaction counterpart of :func:`won`)::
+
+        if not won_transaction(lambda tx: (tx.update(a, actions=..., condition=...),
+                                           tx.update(b, actions=..., condition=...))):
+            raise conflict("changed meanwhile")
+    """
+    s = get_settings()
+    try:
+        with TransactWrite(connection=_connection(s.region, s.aws_endpoint_url)) as tx:
+            build(tx)
+    except TransactWriteError as exc:
+        reasons = {r.code for r in exc.cancellation_reasons if r is not None}
+        if exc.cause_response_code == "TransactionCanceledException" and reasons and reasons <= _LOST_RACE:
             return False
         raise
     return True
