@@ -6,7 +6,10 @@
   the limit, so concurrent callers can never overshoot); ``consume`` raises ``PLAN_002`` (429) with
   the limit, the usage, the reset time and the plan that lifts it.
 - :func:`usage` — used, limit and reset time of every quota.
-- :func:`requires_feature` / :func:`consumes_quota` — the same gate as FastAPI dependencies.
+- :class:`PlanQuota` / :class:`PlanFeature` — one quota or feature bound by name: what other capabilities'
+  quota and feature ports are wired to (:mod:`lily.composition`).
+- :func:`lily.billing.gates.requires_feature` / :func:`lily.billing.gates.consumes_quota` — the same gate
+  as FastAPI dependencies.
 
 Period quotas count per UTC day or month (a new counter item per period, so a reset is a new
 key, never a sweep); gauge quotas (``social_profiles``, ``team_seats``) count existing things.
@@ -18,13 +21,13 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
 from pynamodb.exceptions import DoesNotExist
 
 from lily.billing.models import QuotaCounter, Subscription
 from lily.billing.plans import FEATURES, FREE, QUOTAS, Plan, QuotaKind, cheapest_plan_with, get_plan
+from lily.billing.schemas import QuotaUsage
 from lily.core import clock
-from lily.core.db import condition_failed
+from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger
 
@@ -100,16 +103,6 @@ def _limit_hit(org_id: str, feature: str, plan: Plan, details: dict[str, Any]) -
 
 # ---------------------------------------------------------------- quotas
 
-class QuotaUsage(BaseModel):
-    quota: str
-    kind: QuotaKind
-    period: str
-    used: int
-    limit: int
-    remaining: int
-    reset_at: datetime | None
-
-
 def period_of(kind: QuotaKind, now: datetime | None = None) -> tuple[str, datetime | None]:
     """(period key, reset time) of a quota kind at ``now`` (UTC)."""
     now = (now or clock.now()).astimezone(UTC)
@@ -165,15 +158,11 @@ def consume(org_id: str, quota: str, amount: int = 1, plan: Plan | None = None) 
         expires = _expiry(reset_at)
         if expires is not None:
             actions.append(QuotaCounter.expires_at.set(expires))
-        try:
-            item.update(actions=actions,
-                        condition=QuotaCounter.used.does_not_exist() | (QuotaCounter.used <= max_before))
+        fits = QuotaCounter.used.does_not_exist() | (QuotaCounter.used <= max_before)
+        if won(lambda: item.update(actions=actions, condition=fits)):
             used = int(item.used)
             return QuotaUsage(quota=quota, kind=spec.kind, period=period, used=used, limit=limit,
                               remaining=max(0, limit - used), reset_at=reset_at)
-        except Exception as exc:
-            if not condition_failed(exc):
-                raise
     used = _used(org_id, quota, period)
     upgrade = cheapest_plan_with(quota=quota, at_least=used + amount, above=plan)
     details: dict[str, Any] = {
@@ -196,17 +185,10 @@ def release(org_id: str, quota: str, amount: int = 1) -> int:
     spec = _spec(quota)
     period, _ = period_of(spec.kind)
     item = QuotaCounter(_counter_key(org_id, quota), period)
-    try:
-        item.update(actions=[QuotaCounter.used.add(-amount)], condition=QuotaCounter.used >= amount)
+    if won(lambda: item.update(actions=[QuotaCounter.used.add(-amount)], condition=QuotaCounter.used >= amount)):
         return int(item.used)
-    except Exception as exc:
-        if not condition_failed(exc):
-            raise
-    try:  # less than ``amount`` was used: floor at zero (only if the counter exists)
-        item.update(actions=[QuotaCounter.used.set(0)], condition=QuotaCounter.used.exists())
-    except Exception as exc:
-        if not condition_failed(exc):
-            raise
+    # Less than ``amount`` was used: floor at zero (only if the counter exists; a missing one stays missing).
+    won(lambda: item.update(actions=[QuotaCounter.used.set(0)], condition=QuotaCounter.used.exists()))
     return 0
 
 
@@ -232,3 +214,40 @@ def usage(org_id: str, plan: Plan | None = None) -> list[QuotaUsage]:
         out.append(QuotaUsage(quota=q, kind=spec.kind, period=period, used=used, limit=limit,
                               remaining=max(0, limit - used), reset_at=reset_at))
     return out
+
+
+def remaining(org_id: str, quota: str) -> int:
+    """How much of ``quota`` the organization has left in the current period."""
+    period, _ = period_of(_spec(quota).kind)
+    return max(0, plan_of(org_id).limit(quota) - _used(org_id, quota, period))
+
+
+# ---------------------------------------------------------------- what other capabilities' ports are wired to
+
+
+class PlanQuota:
+    """One plan quota, bound by name: implements the quota ports other capabilities declare
+    (``social.ports.ProfileQuota``, ``identity.ports.SeatQuota``, ``publishing.ports.QuotaPort``)."""
+
+    def __init__(self, quota: str) -> None:
+        self.quota = _spec(quota).name
+
+    def consume(self, org_id: str, amount: int = 1) -> None:
+        consume(org_id, self.quota, amount)
+
+    def release(self, org_id: str, amount: int = 1) -> None:
+        release(org_id, self.quota, amount)
+
+    def remaining(self, org_id: str) -> int:
+        return remaining(org_id, self.quota)
+
+
+class PlanFeature:
+    """One plan feature, bound by name: implements feature-gate ports (``identity.ports.FeatureGate``)."""
+
+    def __init__(self, feature: str) -> None:
+        _known_feature(feature)
+        self.feature = feature
+
+    def require(self, org_id: str) -> None:
+        require(org_id, self.feature)

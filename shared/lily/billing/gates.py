@@ -45,7 +45,7 @@ def consumes_quota(quota: str, amount: int = 1):
         used = consume(org_id, quota, amount)
         try:
             yield used
-        except Exception:
+        except Exception:  # boundary: whatever made the route fail, the quota it took goes back
             release(org_id, quota, amount)
             raise
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from lily.core import clock, ids, queues
 from lily.core.aws import client
 from lily.core.config import get_settings
-from lily.core.db import condition_failed
+from lily.core.db import won
 from lily.core.observability import count, logger
 from lily.core.resources import bucket_name
 from lily.health.models import Heartbeat
@@ -53,7 +53,7 @@ def _timed(name: str, probe: Callable[[], object]) -> Check:
     try:
         probe()
         return Check(name=name, ok=True, latency_ms=round((time.perf_counter() - start) * 1000, 2))
-    except Exception as exc:  # noqa: BLE001 - a failing dependency is reported, not raised
+    except Exception as exc:  # noqa: BLE001 - boundary: a failing dependency is reported, not raised
         logger.warning("health check failed", extra={"check": name, "error_type": type(exc).__name__})
         return Check(
             name=name, ok=False, latency_ms=round((time.perf_counter() - start) * 1000, 2),
@@ -95,12 +95,8 @@ def record_heartbeat(raw: dict) -> bool:
         beat.source, beat.beat_id, sent_at=sent, received_at=received,
         lag_ms=int((received - sent).total_seconds() * 1000), expires_at=received + HEARTBEAT_TTL,
     )
-    try:
-        item.save(condition=Heartbeat.beat_id.does_not_exist())
-    except Exception as exc:
-        if condition_failed(exc):
-            return False
-        raise
+    if not won(lambda: item.save(condition=Heartbeat.beat_id.does_not_exist())):
+        return False
     count("heartbeats_recorded_total")
     return True
 

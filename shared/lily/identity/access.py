@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict
+from pynamodb.exceptions import PynamoDBException
 
 from lily.core import clock
 from lily.core.errors import ErrorCode, LilyError
@@ -167,7 +168,7 @@ def _from_api_key(raw: str) -> Principal:
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
         try:  # last use, at most once a minute per key
             key.update(actions=[ApiKey.last_used_at.set(now)])
-        except Exception:  # noqa: BLE001 - recording last use never fails a request
+        except PynamoDBException:  # recording last use never fails a request
             logger.warning("could not record API key use", extra={"key_id": key.key_id})
     return Principal(kind="api_key", api_key_id=key.key_id, api_key_org_id=key.org_id,
                      api_key_role=OrgRole(key.role), scopes=frozenset(key.scopes or ()), user_id=None)

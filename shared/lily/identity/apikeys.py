@@ -8,39 +8,16 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field
-
-from lily.billing import entitlements
-from lily.billing.plans import F
+from lily import composition
 from lily.core import clock, ids
 from lily.core.errors import ErrorCode, LilyError
 from lily.identity import audit
 from lily.identity.access import API_KEY_PREFIX, OrgAccess, OrgRole
 from lily.identity.models import ApiKey
+from lily.identity.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from lily.identity.tokens import hash_secret
 
 SCOPE = re.compile(r"^[a-z][a-z0-9_]{0,30}:(read|write|\*)$")
-
-
-class ApiKeyIn(BaseModel):
-    name: str = Field(min_length=1, max_length=80)
-    scopes: list[str] = Field(default_factory=list, max_length=50)
-    role: OrgRole = OrgRole.editor
-
-
-class ApiKeyOut(BaseModel):
-    key_id: str
-    name: str
-    role: OrgRole
-    scopes: list[str]
-    created_by: str
-    created_at: str
-    last_used_at: str | None = None
-    revoked_at: str | None = None
-
-
-class ApiKeyCreated(ApiKeyOut):
-    key: str = Field(description="The key itself; shown only now")
 
 
 def _out(k: ApiKey) -> ApiKeyOut:
@@ -53,7 +30,7 @@ def _out(k: ApiKey) -> ApiKeyOut:
 def create(access: OrgAccess, body: ApiKeyIn) -> ApiKeyCreated:
     if access.principal.kind != "user":
         raise LilyError(ErrorCode.AUTH_003, "API keys cannot create API keys")
-    entitlements.require(access.org_id, F.api_keys)
+    composition.api_key_gate().require(access.org_id)
     for scope in body.scopes:
         if not SCOPE.match(scope):
             raise LilyError(ErrorCode.VALIDATION_001, "Invalid scope", {"scope": scope})

@@ -5,25 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel
-
 from lily.core import clock, ids
 from lily.core.observability import logger
 from lily.identity.models import AuditEvent
 from lily.identity.ratelimit import current_ip
+from lily.identity.schemas import AuditEntry
 from lily.identity.settings import identity_settings
-
-
-class AuditEntry(BaseModel):
-    id: str
-    at: str
-    action: str
-    outcome: str
-    actor_id: str | None = None
-    org_id: str | None = None
-    target: str | None = None
-    ip: str | None = None
-    details: dict[str, Any] = {}
 
 
 def record(action: str, outcome: str = "success", *, actor_id: str | None = None, org_id: str | None = None,

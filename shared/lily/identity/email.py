@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, Field
 
 from lily.core import clock, ids
@@ -43,7 +44,7 @@ class SesSender:
                 Content={"Simple": {"Subject": {"Data": message.subject, "Charset": "UTF-8"},
                                     "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}}}},
             )
-        except Exception as exc:  # noqa: BLE001 - any SES failure is the same upstream failure to callers
+        except (BotoCoreError, ClientError) as exc:  # any SES failure is the same upstream failure to callers
             logger.error("email send failed", extra={"error_type": type(exc).__name__})
             raise LilyError(ErrorCode.EXTERNAL_003, "Email could not be sent") from None
 

@@ -9,62 +9,44 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel
-from pynamodb.connection import Connection
-from pynamodb.transactions import TransactWrite
-
-from lily.billing import entitlements
+from lily import composition
 from lily.core import clock, ids
-from lily.core.db import condition_failed
+from lily.core.db import won, won_transaction
 from lily.core.errors import ErrorCode, LilyError
 from lily.identity import audit, email
 from lily.identity.access import OrgAccess, OrgRole, Principal, membership
+from lily.identity.auth_tokens import consume_token, issue_token, peek_token
 from lily.identity.models import Membership, Org
-from lily.identity.service import _link, consume_token, get_user, issue_token, normalise_email, peek_token
+from lily.identity.schemas import InviteOut, MemberOut, OrgOut
 from lily.identity.settings import identity_settings
+from lily.identity.users import get_user, link, normalise_email
 
 
-class OrgOut(BaseModel):
-    org_id: str
-    name: str
-    owner_id: str
-    created_at: str
-    role: OrgRole | None = None
-
-
-class MemberOut(BaseModel):
-    user_id: str
-    email: str | None = None
-    role: OrgRole
-    joined_at: str
-
-
-class InviteOut(BaseModel):
-    org_id: str
-    email: str
-    role: OrgRole
-    expires_at: str
-
-
-SEATS = "team_seats"
+def _concurrent_update() -> LilyError:
+    return LilyError(ErrorCode.DB_002, "Concurrent update; retry")
 
 
 def _seat_available(org_id: str) -> None:
     """Refuse (PLAN_002, with the limit and the plan that lifts it) when every seat is taken."""
-    if any(u.quota == SEATS and u.remaining <= 0 for u in entitlements.usage(org_id)):
-        entitlements.consume(org_id, SEATS)  # raises the standard quota refusal
-        entitlements.release(org_id, SEATS)  # only reached if a seat freed up meanwhile
+    seats = composition.seat_quota()
+    if seats.remaining(org_id) <= 0:
+        seats.consume(org_id)  # raises the standard quota refusal
+        seats.release(org_id)  # only reached if a seat freed up meanwhile
 
 
 def _add_membership(org_id: str, user_id: str, role: str, email_addr: str | None) -> None:
     """The one way a member joins: take a seat first, give it back if the membership is not written."""
-    entitlements.consume(org_id, SEATS)
+    seats = composition.seat_quota()
+    seats.consume(org_id)
+    member = Membership(org_id, user_id, role=role, email=email_addr, joined_at=clock.now())
+    joined = False
     try:
-        Membership(org_id, user_id, role=role, email=email_addr, joined_at=clock.now()).save(
-            condition=Membership.user_id.does_not_exist())
-    except Exception:
-        entitlements.release(org_id, SEATS)
-        raise
+        joined = won(lambda: member.save(condition=Membership.user_id.does_not_exist()))
+    finally:
+        if not joined:  # already a member (a racing request added them), or the write failed
+            seats.release(org_id)
+    if not joined:
+        raise LilyError(ErrorCode.VALIDATION_003, "Already a member")
 
 
 def _org_out(org: Org, role: str | None = None) -> OrgOut:
@@ -88,11 +70,10 @@ def create_org(principal: Principal, name: str) -> OrgOut:
         raise LilyError(ErrorCode.AUTH_003, "Only users create organizations")
     now = clock.now()
     org = Org(ids.new_id("org"), name=name.strip(), owner_id=principal.user_id, created_at=now)
-    with TransactWrite(connection=Connection(region=Org.Meta.region, host=Org.Meta.host)) as tx:
-        tx.save(org, condition=Org.org_id.does_not_exist())
-        tx.save(Membership(org.org_id, principal.user_id, role=OrgRole.owner.value, email=principal.email,
-                           joined_at=now))
-    entitlements.consume(org.org_id, SEATS)  # the owner's seat
+    owner = Membership(org.org_id, principal.user_id, role=OrgRole.owner.value, email=principal.email, joined_at=now)
+    if not won_transaction(lambda tx: (tx.save(org, condition=Org.org_id.does_not_exist()), tx.save(owner))):
+        raise _concurrent_update()  # a fresh id collided: nothing was written
+    composition.seat_quota().consume(org.org_id)  # the owner's seat
     audit.record("org.create", "success", actor_id=principal.user_id, org_id=org.org_id)
     return _org_out(org, OrgRole.owner.value)
 
@@ -130,9 +111,9 @@ def invite(access: OrgAccess, email_in: str, role: OrgRole) -> InviteOut:
     ttl = identity_settings().invite_ttl_s
     secret = issue_token("invite", ttl, user_id=access.principal.user_id,
                          data={"org_id": org.org_id, "email": addr, "role": role.value})
-    link = _link("/api/invites/accept", secret)
+    url = link("/api/invites/accept", secret)
     email.send(addr, f"You are invited to {org.name} on Lily",
-               f"You were invited to join {org.name} as {role.value}. Accept with:\n{link}\n", [link], kind="invite")
+               f"You were invited to join {org.name} as {role.value}. Accept with:\n{url}\n", [url], kind="invite")
     audit.record("org.invite", "success", actor_id=access.principal.subject, org_id=org.org_id, target=addr,
                  details={"role": role.value})
     return InviteOut(org_id=org.org_id, email=addr, role=role,
@@ -185,12 +166,8 @@ def change_role(access: OrgAccess, user_id: str, role: OrgRole) -> MemberOut:
     m = _target(access, user_id)
     old = OrgRole(m.role)
     _may_manage(access, old, role)
-    try:
-        m.update(actions=[Membership.role.set(role.value)], condition=Membership.role == old.value)
-    except Exception as exc:
-        if condition_failed(exc):
-            raise LilyError(ErrorCode.DB_002, "Concurrent update; retry") from None
-        raise
+    if not won(lambda: m.update(actions=[Membership.role.set(role.value)], condition=Membership.role == old.value)):
+        raise _concurrent_update()
     audit.record("org.role_change", "success", actor_id=access.principal.subject, org_id=access.org_id,
                  target=user_id, details={"from": old.value, "to": role.value})
     return _member_out(m)
@@ -200,7 +177,7 @@ def remove_member(access: OrgAccess, user_id: str) -> None:
     m = _target(access, user_id)
     _may_manage(access, OrgRole(m.role), None)
     m.delete(condition=Membership.role == m.role)
-    entitlements.release(access.org_id, SEATS)
+    composition.seat_quota().release(access.org_id)
     audit.record("org.member_remove", "success", actor_id=access.principal.subject, org_id=access.org_id,
                  target=user_id, details={"role": m.role})
 
@@ -211,7 +188,7 @@ def leave(access: OrgAccess) -> None:
     if access.role == OrgRole.owner:
         raise LilyError(ErrorCode.VALIDATION_003, "Transfer ownership before leaving")
     Membership(access.org_id, access.principal.user_id).delete()
-    entitlements.release(access.org_id, SEATS)
+    composition.seat_quota().release(access.org_id)
     audit.record("org.leave", "success", actor_id=access.principal.user_id, org_id=access.org_id)
 
 
@@ -223,15 +200,15 @@ def transfer(access: OrgAccess, new_owner_id: str) -> OrgOut:
     target = _target(access, new_owner_id)
     org = _get_org(access.org_id)
     old_owner = access.principal.user_id or ""
-    try:
-        with TransactWrite(connection=Connection(region=Org.Meta.region, host=Org.Meta.host)) as tx:
-            tx.update(org, actions=[Org.owner_id.set(new_owner_id)], condition=Org.owner_id == old_owner)
-            tx.update(target, actions=[Membership.role.set(OrgRole.owner.value)],
-                      condition=Membership.role == target.role)
-            tx.update(Membership(access.org_id, old_owner), actions=[Membership.role.set(OrgRole.admin.value)],
-                      condition=Membership.role == OrgRole.owner.value)
-    except Exception as exc:  # noqa: BLE001 - a lost transaction is a conflict for the caller
+
+    def swap(tx) -> None:
+        tx.update(org, actions=[Org.owner_id.set(new_owner_id)], condition=Org.owner_id == old_owner)
+        tx.update(target, actions=[Membership.role.set(OrgRole.owner.value)], condition=Membership.role == target.role)
+        tx.update(Membership(access.org_id, old_owner), actions=[Membership.role.set(OrgRole.admin.value)],
+                  condition=Membership.role == OrgRole.owner.value)
+
+    if not won_transaction(swap):
         audit.record("org.transfer", "failure", actor_id=old_owner, org_id=access.org_id, target=new_owner_id)
-        raise LilyError(ErrorCode.DB_002, "Concurrent update; retry") from exc
+        raise _concurrent_update()
     audit.record("org.transfer", "success", actor_id=old_owner, org_id=access.org_id, target=new_owner_id)
     return _org_out(_get_org(access.org_id), OrgRole.admin.value)

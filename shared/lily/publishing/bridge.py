@@ -1,5 +1,5 @@
-"""Adapters from publishing's ports to the other capabilities: social (connections, the one constraints
-validator, the platform adapters, tokens) and billing (the ``posts_per_day`` quota).
+"""The social capability behind publishing's :class:`lily.publishing.ports.PlatformGateway` (connections, the
+one constraints validator, the platform adapters, tokens), wired in :mod:`lily.composition`.
 
 Reconciliation: the social adapters' ``lookup`` finds a recent post of the account by a marker or by its
 exact text since an instant. Lily never writes a marker into a user's post, so the bridge looks up by
@@ -10,48 +10,50 @@ from __future__ import annotations
 
 from functools import cache
 
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
+
 from lily.core.aws import client
 from lily.core.config import on_reset
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import logger
 from lily.core.resources import bucket_name
+from lily.publishing.media import download_url
 from lily.publishing.ports import Connection, MediaItem, Problem, PublishError, PublishOutcome, PublishTarget
+from lily.social import tokens
+from lily.social.constraints import MediaInfo, violations
+from lily.social.models import SocialConnection
+from lily.social.notices import mark_needs_reauth
+from lily.social.platforms import adapter
+from lily.social.platforms.base import PlatformError, PostPayload
 
 UPLOAD_FIRST = ("x", "linkedin")  # platforms that take uploaded media ids; Meta fetches media URLs itself
 
 
 @cache
 def _adapter(platform: str):
-    from lily.social.platforms import adapter
-
     return adapter(platform)
 
 
 on_reset(_adapter.cache_clear)
 
 
-def _translate(exc: Exception) -> PublishError:
-    from lily.social.platforms.base import PlatformError
-
+def _translate(exc: PlatformError | LilyError) -> PublishError:
     if isinstance(exc, PlatformError):
         return PublishError(exc.kind.value, exc.message, retryable=exc.retryable, reset_at=exc.reset_at,
                             ambiguous=exc.ambiguous, platform_status=exc.platform_status,
                             platform_code=exc.platform_code)
-    if isinstance(exc, LilyError):
-        if exc.code == ErrorCode.SOCIAL_004:
-            return PublishError("auth_expired", exc.message, retryable=False)
-        if exc.code in (ErrorCode.VALIDATION_003, ErrorCode.VALIDATION_004):
-            return PublishError("connection_inactive", exc.message, retryable=False)
-        return PublishError("unknown", exc.message, retryable=exc.retryable)
-    raise exc
+    if exc.code == ErrorCode.SOCIAL_004:
+        return PublishError("auth_expired", exc.message, retryable=False)
+    if exc.code in (ErrorCode.VALIDATION_003, ErrorCode.VALIDATION_004):
+        return PublishError("connection_inactive", exc.message, retryable=False)
+    return PublishError("unknown", exc.message, retryable=exc.retryable)
 
 
 class SocialGateway:
     """:class:`lily.publishing.ports.PlatformGateway` over :mod:`lily.social`."""
 
     def connection(self, org_id: str, connection_id: str) -> Connection | None:
-        from lily.social.models import SocialConnection
-
         try:
             c = SocialConnection.get(org_id, connection_id)
         except SocialConnection.DoesNotExist:
@@ -60,24 +62,17 @@ class SocialGateway:
                           account_id=c.account_id)
 
     def validate(self, platform: str, text: str, media: list[MediaItem], first_comment: str | None) -> list[Problem]:
-        from lily.social.constraints import MediaInfo, violations
-
         found = violations(platform, text, [MediaInfo(content_type=m.content_type, size_bytes=m.size) for m in media])
         return [Problem(field="media" if v.rule.startswith("media") else "text", code=v.rule, message=v.message)
                 for v in found]
 
     def _credentials(self, target: PublishTarget):
-        from lily.social import tokens
-
         try:
             return tokens.credentials(target.org_id, target.connection_id)
-        except Exception as exc:  # noqa: BLE001 - translated into the publishing taxonomy
+        except (PlatformError, LilyError) as exc:  # translated into the publishing taxonomy
             raise _translate(exc) from None
 
-    def _payload(self, target: PublishTarget, creds):
-        from lily.publishing.media import download_url
-        from lily.social.platforms.base import PostPayload
-
+    def _payload(self, target: PublishTarget, creds) -> PostPayload:
         payload = PostPayload(text=target.text)
         if target.platform in UPLOAD_FIRST:
             s3 = client("s3")
@@ -92,7 +87,7 @@ class SocialGateway:
         creds = self._credentials(target)
         try:
             result = _adapter(target.platform).publish(creds, self._payload(target, creds))
-        except Exception as exc:  # noqa: BLE001 - translated
+        except (PlatformError, LilyError) as exc:  # translated into the publishing taxonomy
             err = _translate(exc)
             if err.kind == "auth_expired":
                 self._needs_reauth(target, err.message)
@@ -107,29 +102,12 @@ class SocialGateway:
         try:
             found = _adapter(target.platform).lookup(creds, text=target.text,
                                                       since=target.since.timestamp() if target.since else None)
-        except Exception as exc:  # noqa: BLE001 - translated
+        except (PlatformError, LilyError) as exc:  # translated into the publishing taxonomy
             raise _translate(exc) from None
         return PublishOutcome(platform_post_id=found.platform_post_id, url=found.url) if found else None
 
     def _needs_reauth(self, target: PublishTarget, reason: str) -> None:
-        from lily.social.models import SocialConnection
-        from lily.social.service import mark_needs_reauth
-
         try:
             mark_needs_reauth(SocialConnection.get(target.org_id, target.connection_id), reason)
-        except Exception:  # noqa: BLE001 - the target still fails with its reason
+        except (PynamoDBException, BotoCoreError, ClientError):  # the target still fails with its own reason
             logger.exception("could not mark the connection needs_reauth")
-
-
-class BillingQuota:
-    """:class:`lily.publishing.ports.QuotaPort` over :mod:`lily.billing.entitlements`."""
-
-    def consume(self, org_id: str, amount: int = 1) -> None:
-        from lily.billing.entitlements import consume
-
-        consume(org_id, "posts_per_day", amount)
-
-    def release(self, org_id: str, amount: int = 1) -> None:
-        from lily.billing.entitlements import release
-
-        release(org_id, "posts_per_day", amount)

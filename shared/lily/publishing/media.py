@@ -1,5 +1,6 @@
 """Media uploads: a presigned S3 POST whose policy enforces the type and the size limit of every
-platform the media is meant for, and a record of the media (``publishing_media``).
+platform the media is meant for, and a record of the media (``publishing_media``); the media of a post as
+the gateway sees them (:func:`media_items`, used by scheduling and the publish worker).
 
 Limits (bytes) from reference/platform-apis.md where stated: X image 5 MB, GIF 15 MB, video 512 MB;
 Instagram image 8 MiB. Others are conservative defaults (UNVERIFIED in the facts sheet).
@@ -14,6 +15,7 @@ from lily.core.aws import client
 from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.resources import bucket_name
 from lily.publishing.models import Media
+from lily.publishing.ports import MediaItem
 from lily.publishing.schemas import MediaOut, UploadIn, UploadOut
 from lily.publishing.settings import publishing_settings
 
@@ -86,3 +88,15 @@ def download_url(key: str) -> str:
     """A presigned GET platforms can fetch (Instagram cURLs media URLs)."""
     return client("s3").generate_presigned_url("get_object", Params={"Bucket": bucket_name("media"), "Key": key},
                                                ExpiresIn=publishing_settings().media_url_ttl_s)
+
+
+def media_items(org_id: str, media_ids: list[str]) -> list[MediaItem]:
+    """The organization's media records of ``media_ids`` (unknown ids are skipped)."""
+    out = []
+    for mid in media_ids:
+        try:
+            m = Media.get(org_id, mid)
+        except Media.DoesNotExist:
+            continue
+        out.append(MediaItem(media_id=mid, content_type=m.content_type, size=int(m.size), key=m.key))
+    return out

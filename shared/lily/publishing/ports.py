@@ -1,9 +1,9 @@
-"""What publishing needs from the outside world, as small Protocols.
+"""What publishing needs from the outside world, as small Protocols (wired in :mod:`lily.composition`).
 
 - :class:`PlatformGateway`: the social capability (connections, the one constraints validator,
   publish, lookup for reconciliation). :mod:`lily.publishing.bridge` adapts the social adapters;
   :mod:`lily.publishing.fake` is an in-process implementation for tests.
-- :class:`QuotaPort`: the plan's ``posts_per_day`` quota (billing entitlements).
+- :class:`QuotaPort`: the plan's ``posts_per_day`` quota (billing's ``PlanQuota``).
 
 Errors cross the port as :class:`PublishError`, already classified: ``retryable``, ``reset_at`` (epoch
 seconds the platform says its limit resets), ``ambiguous`` (the platform may have accepted the post:
@@ -17,7 +17,10 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from lily import composition
 from lily.core.errors import ErrorCode
+
+POSTS_QUOTA = "posts_per_day"  # the plan quota a schedule consumes (billing's catalog name)
 
 # Failure kinds, the social capability's taxonomy plus what publishing itself can decide.
 KINDS = ("auth_expired", "permission", "rate_limited", "validation", "transient", "unknown",
@@ -119,38 +122,21 @@ class QuotaPort(Protocol):
     def release(self, org_id: str, amount: int = 1) -> None: ...
 
 
-_gateway: PlatformGateway | None = None
-_quota: QuotaPort | None = None
-
-
-def set_gateway(gateway: PlatformGateway | None) -> None:
-    """Install a gateway for this process (tests, the local fake); None restores the default."""
-    global _gateway
-    _gateway = gateway
-
-
 def gateway() -> PlatformGateway:
-    if _gateway is not None:
-        return _gateway
-    from lily.publishing.settings import publishing_settings
-
-    if publishing_settings().gateway == "fake":
-        from lily.publishing.fake import shared_fake
-
-        return shared_fake()
-    from lily.publishing.bridge import SocialGateway
-
-    return SocialGateway()
-
-
-def set_quota(quota: QuotaPort | None) -> None:
-    global _quota
-    _quota = quota
+    """The wired gateway (:func:`lily.composition.platform_gateway`)."""
+    return composition.platform_gateway()
 
 
 def quota() -> QuotaPort:
-    if _quota is not None:
-        return _quota
-    from lily.publishing.bridge import BillingQuota
+    """The wired ``posts_per_day`` quota (:func:`lily.composition.posts_quota`)."""
+    return composition.posts_quota()
 
-    return BillingQuota()
+
+def set_gateway(gateway: PlatformGateway | None) -> None:
+    """Kept for the publishing tests: :func:`lily.composition.override` of ``platform_gateway``."""
+    composition.override("platform_gateway", gateway)
+
+
+def set_quota(quota: QuotaPort | None) -> None:
+    """Kept for the publishing tests: :func:`lily.composition.override` of ``posts_quota``."""
+    composition.override("posts_quota", quota)

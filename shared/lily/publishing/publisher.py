@@ -33,11 +33,11 @@ from lily.core import clock, ids
 from lily.core.db import condition_failed
 from lily.core.observability import count, logger, observe
 from lily.publishing import breaker, messages, pacing, ports
+from lily.publishing.media import media_items
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Attempt, Post, Target
 from lily.publishing.ports import PlatformGateway, PublishError, PublishOutcome, PublishTarget
 from lily.publishing.retry import backoff_delay
-from lily.publishing.service import media_items
 from lily.publishing.settings import publishing_settings
 from lily.publishing.states import due_sk, refresh_post_status
 

@@ -6,8 +6,8 @@ from pydantic import BaseModel, Field
 
 from lily.core import clock
 from lily.core.observability import count, logger
-from lily.social import service
 from lily.social.models import SocialConnection
+from lily.social.notices import mark_needs_reauth, record_notice
 from lily.social.platforms import adapter as adapter_for
 from lily.social.platforms.base import ErrorKind, PlatformAdapter, PlatformError
 from lily.social.tokens import credentials_of, open_envelopes, open_tokens, refresh_connection
@@ -31,14 +31,14 @@ def check_connection(conn: SocialConnection, adapter: PlatformAdapter | None = N
             refresh_connection(conn, adapter)
             outcome = "refreshed"
         elif tokens.expires_at is not None and tokens.expires_at <= clock.now_ts():
-            service.mark_needs_reauth(conn, "access token expired and the platform issued no refresh token")
+            mark_needs_reauth(conn, "access token expired and the platform issued no refresh token")
             return "needs_reauth"
         else:
             adapter.validate(credentials_of(conn, tokens))
             outcome = "valid"
     except PlatformError as exc:
         if exc.kind in (ErrorKind.AUTH_EXPIRED, ErrorKind.PERMISSION):
-            service.mark_needs_reauth(conn, f"{exc.kind.value}: {exc.message}")
+            mark_needs_reauth(conn, f"{exc.kind.value}: {exc.message}")
             return "needs_reauth"
         logger.warning(
             "token health deferred",
@@ -77,7 +77,7 @@ def handle_event(body: dict) -> str:
     """The social_events worker: ``revoke`` a disconnected grant, record a ``needs_reauth`` notice."""
     kind = body.get("kind")
     if kind == "needs_reauth":
-        return "recorded" if service.record_notice(body) else "duplicate"
+        return "recorded" if record_notice(body) else "duplicate"
     if kind == "revoke":
         tokens = open_envelopes(
             body["org_id"], body["connection_id"], body["access_envelope"], body.get("refresh_envelope")

@@ -12,7 +12,7 @@ import json
 from pynamodb.exceptions import DoesNotExist
 
 from lily.core import clock, crypto
-from lily.core.db import condition_failed
+from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count, logger
 from lily.social.models import SocialConnection
@@ -96,11 +96,7 @@ def refresh_connection(conn: SocialConnection, adapter: PlatformAdapter | None =
         if exc.kind == ErrorKind.AUTH_EXPIRED and _reload_changed(conn):
             return open_tokens(conn)
         raise
-    try:
-        store_refreshed(conn, old, new)
-    except Exception as exc:
-        if not condition_failed(exc):
-            raise
+    if not won(lambda: store_refreshed(conn, old, new)):  # a concurrent refresh stored its tokens first
         count("social_refresh_races_total", platform=conn.platform)
         conn.refresh()
         return open_tokens(conn)

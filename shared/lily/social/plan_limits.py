@@ -1,20 +1,22 @@
-"""Plan-change hook of social accounts (loaded by the billing worker and the reaper, see lily.billing.ports)."""
+"""Plan changes seen from social accounts: a ``billing.ports.PlanChangeListener`` (wired in
+:mod:`lily.composition`) that pauses connections over a lower plan's limit and resumes them on an upgrade."""
 
 from __future__ import annotations
 
-from lily.billing.plans import Plan
-from lily.billing.ports import on_plan_change
+from typing import TYPE_CHECKING
+
 from lily.core import clock
 from lily.core.observability import count
 from lily.social.models import SocialConnection
+from lily.social.ports import PROFILES_QUOTA
 
-QUOTA = "social_profiles"
+if TYPE_CHECKING:
+    from lily.billing.plans import Plan
 
 
-@on_plan_change
 def pause_over_limit(org_id: str, old_plan: Plan, new_plan: Plan) -> None:
     """Downgrade: pause (never delete) the newest connections over the new limit. Upgrade: resume the oldest."""
-    limit = new_plan.limit(QUOTA)
+    limit = new_plan.limit(PROFILES_QUOTA)
     conns = sorted(SocialConnection.query(org_id), key=lambda c: c.created_at)
     for i, conn in enumerate(conns):
         if i >= limit and conn.status != "paused":

@@ -1,0 +1,130 @@
+"""The one place capabilities are wired together.
+
+The idiom: a consumer declares what it needs from another capability as a small Protocol in its own
+``ports.py``; the provider implements it without knowing the consumer; this module says which
+implementation serves each port. A service takes its ports as keyword arguments where callers vary them,
+and otherwise asks this module, so nothing is registered at import and no package is scanned.
+
+=============================================  ===================================================
+consumer port                                  implementation
+=============================================  ===================================================
+``billing.ports.PlanChangeListener`` (a list)  ``social.plan_limits.pause_over_limit``
+``social.ports.ProfileQuota``                  ``billing.entitlements.PlanQuota("social_profiles")``
+``identity.ports.SeatQuota``                   ``billing.entitlements.PlanQuota("team_seats")``
+``identity.ports.FeatureGate`` (API keys)      ``billing.entitlements.PlanFeature("api_keys")``
+``publishing.ports.QuotaPort``                 ``billing.entitlements.PlanQuota("posts_per_day")``
+``publishing.ports.PlatformGateway``           ``publishing.bridge.SocialGateway`` (or the configured fake)
+=============================================  ===================================================
+
+Providers are imported inside the factories: importing this module loads no capability, and a function
+loads only the providers of the ports it actually uses.
+
+A process that must swap an implementation for all of its code (the reliability harness's scripted
+platforms, a test's recording listener) does it here and only here::
+
+    with composition.overriding(platform_gateway=fake, posts_quota=unlimited):
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from lily.billing.ports import PlanChangeListener
+    from lily.identity.ports import FeatureGate, SeatQuota
+    from lily.publishing.ports import PlatformGateway, QuotaPort
+    from lily.social.ports import ProfileQuota
+
+T = TypeVar("T")
+
+_overrides: dict[str, Any] = {}  # empty unless a process swapped an implementation (see override)
+
+
+def _wiring(factory: Callable[[], T]) -> Callable[[], T]:
+    """Declare a wiring: the factory's answer, unless a process override is in place."""
+    name = factory.__name__
+
+    @wraps(factory)
+    def resolve() -> T:
+        return _overrides[name] if name in _overrides else factory()
+
+    return resolve
+
+
+@_wiring
+def plan_change_listeners() -> tuple[PlanChangeListener, ...]:
+    from lily.social.plan_limits import pause_over_limit
+
+    return (pause_over_limit,)
+
+
+@_wiring
+def profile_quota() -> ProfileQuota:
+    from lily.billing.entitlements import PlanQuota
+    from lily.social.ports import PROFILES_QUOTA
+
+    return PlanQuota(PROFILES_QUOTA)
+
+
+@_wiring
+def seat_quota() -> SeatQuota:
+    from lily.billing.entitlements import PlanQuota
+    from lily.identity.ports import SEATS_QUOTA
+
+    return PlanQuota(SEATS_QUOTA)
+
+
+@_wiring
+def api_key_gate() -> FeatureGate:
+    from lily.billing.entitlements import PlanFeature
+    from lily.identity.ports import API_KEYS_FEATURE
+
+    return PlanFeature(API_KEYS_FEATURE)
+
+
+@_wiring
+def posts_quota() -> QuotaPort:
+    from lily.billing.entitlements import PlanQuota
+    from lily.publishing.ports import POSTS_QUOTA
+
+    return PlanQuota(POSTS_QUOTA)
+
+
+@_wiring
+def platform_gateway() -> PlatformGateway:
+    from lily.publishing.settings import publishing_settings
+
+    if publishing_settings().gateway == "fake":
+        from lily.publishing.fake import shared_fake
+
+        return shared_fake()
+    from lily.publishing.bridge import SocialGateway
+
+    return SocialGateway()
+
+
+def override(port: str, implementation: Any | None) -> None:
+    """Serve ``port`` with ``implementation`` for the whole process from now on; None restores the wiring."""
+    if not hasattr(globals().get(port), "__wrapped__"):
+        raise KeyError(f"{port!r} is not a wiring of lily.composition")
+    if implementation is None:
+        _overrides.pop(port, None)
+    else:
+        _overrides[port] = implementation
+
+
+@contextmanager
+def overriding(**implementations: Any) -> Iterator[None]:
+    """:func:`override` for the duration of a block (tests); the previous wiring comes back afterwards."""
+    previous = {name: _overrides.get(name) for name in implementations}
+    for name, implementation in implementations.items():
+        override(name, implementation)
+    try:
+        yield
+    finally:
+        for name, implementation in previous.items():
+            override(name, implementation)

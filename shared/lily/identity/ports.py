@@ -1,0 +1,28 @@
+"""What identity needs from other capabilities (wired to billing in :mod:`lily.composition`).
+
+- :class:`SeatQuota`: the plan's limit on members; a member joins by taking a seat, and leaving gives it back.
+- :class:`FeatureGate`: whether the organization's plan includes API keys.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+SEATS_QUOTA = "team_seats"  # the plan quota that counts members (billing's catalog name)
+API_KEYS_FEATURE = "api_keys"  # the plan feature that allows organization API keys
+
+
+class SeatQuota(Protocol):
+    def consume(self, org_id: str, amount: int = 1) -> object:
+        """Take ``amount`` seats; raises LilyError PLAN_002 (with the limit and the plan that lifts it) when full."""
+
+    def release(self, org_id: str, amount: int = 1) -> object:
+        """Give ``amount`` seats back (never below zero)."""
+
+    def remaining(self, org_id: str) -> int:
+        """Seats still free on the organization's plan."""
+
+
+class FeatureGate(Protocol):
+    def require(self, org_id: str) -> object:
+        """Return when the organization's plan includes the feature; raise LilyError PLAN_001 otherwise."""

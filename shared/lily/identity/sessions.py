@@ -1,0 +1,148 @@
+"""Sessions: login (with a second-factor challenge when TOTP is on), refresh-token rotation, logout, me.
+
+Login burns an argon2 verify on a dummy hash for unknown addresses and counts failures for them too.
+A refresh token is used up when rotated; presenting one that was already rotated means it leaked, and
+revokes its whole family.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lily.core import clock, ids
+from lily.core.errors import ErrorCode, LilyError
+from lily.core.observability import count
+from lily.identity import audit, passwords, ratelimit
+from lily.identity.access import Principal
+from lily.identity.auth_tokens import consume_token, invalid_token, issue_token, mark_used, peek_token
+from lily.identity.models import AuthToken, User
+from lily.identity.revocation import family_revoked, revoke, user_not_before
+from lily.identity.schemas import MfaChallenge, PublicUser, Session
+from lily.identity.settings import identity_settings
+from lily.identity.tokens import hash_secret, issue_access
+from lily.identity.two_factor import second_factor_ok
+from lily.identity.users import account_key, get_user, normalise_email, public_user, require_user, user_by_email
+
+
+def _bad_login() -> LilyError:
+    return LilyError(ErrorCode.AUTH_002, "Invalid email or password")
+
+
+def _session_invalid(reason: str) -> LilyError:
+    return LilyError(ErrorCode.AUTH_002, "Invalid or expired credentials", {"reason": reason})
+
+
+def start_session(user: User, family_id: str | None = None) -> Session:
+    s = identity_settings()
+    family_id = family_id or ids.new_id("fam")
+    refresh = issue_token("refresh", s.refresh_ttl_s, user_id=user.user_id, family_id=family_id)
+    ttl = s.access_ttl_admin_s if user.platform_role else s.access_ttl_user_s
+    extra: dict[str, Any] = {"email": user.email, "fam": family_id}
+    if user.platform_role:
+        extra["prole"] = user.platform_role
+    access, _ = issue_access(user.user_id, ttl, extra)
+    return Session(access_token=access, expires_in=ttl, refresh_token=refresh, refresh_expires_in=s.refresh_ttl_s,
+                   csrf_token=ids.token(24), user=public_user(user))
+
+
+def login(email_in: str, password: str, ip: str) -> Session | MfaChallenge:
+    s = identity_settings()
+    try:
+        addr = normalise_email(email_in)
+    except LilyError:
+        addr = (email_in or "").strip().lower()[:254]
+    key = account_key(addr)
+    wait = ratelimit.locked_for(key, ip)
+    if wait > 0:
+        audit.record("auth.login", "locked", details={"account": key[:16]})
+        raise ratelimit.locked_error(wait)
+    user = user_by_email(addr)
+    ok = passwords.verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None:
+        ratelimit.record_failure(key, ip)
+        audit.record("auth.login", "failure", actor_id=user.user_id if user else None)
+        raise _bad_login()
+    ratelimit.clear_failures(key)
+    if user.status != "active":
+        audit.record("auth.login", "suspended", actor_id=user.user_id)
+        raise LilyError(ErrorCode.AUTH_007, "Account suspended")
+    if not user.email_verified:
+        audit.record("auth.login", "unverified", actor_id=user.user_id)
+        raise LilyError(ErrorCode.AUTH_007, "Email address not verified")
+    if passwords.needs_rehash(user.password_hash):
+        user.update(actions=[User.password_hash.set(passwords.hash_password(password))])
+    if user.totp_enabled:
+        challenge = issue_token("mfa", s.mfa_challenge_ttl_s, user_id=user.user_id)
+        audit.record("auth.login", "mfa_challenge", actor_id=user.user_id)
+        return MfaChallenge(challenge=challenge, expires_in=s.mfa_challenge_ttl_s)
+    audit.record("auth.login", "success", actor_id=user.user_id)
+    return start_session(user)
+
+
+def login_second_factor(challenge: str, code: str | None, backup_code: str | None, ip: str) -> Session:
+    item = peek_token("mfa", challenge)
+    user = get_user(item.user_id or "")
+    if user is None:
+        raise invalid_token()
+    key = account_key(user.email)
+    wait = ratelimit.locked_for(key, ip)
+    if wait > 0:
+        raise ratelimit.locked_error(wait)
+    used = second_factor_ok(user, code, backup_code)
+    if used is None:
+        ratelimit.record_failure(key, ip)
+        audit.record("auth.login_2fa", "failure", actor_id=user.user_id)
+        raise LilyError(ErrorCode.AUTH_006, "Second factor required or invalid")
+    consume_token("mfa", challenge)
+    ratelimit.clear_failures(key)
+    audit.record("auth.login_2fa", "success", actor_id=user.user_id, details={"method": used})
+    return start_session(get_user(user.user_id) or user)
+
+
+def refresh(refresh_secret: str | None) -> Session:
+    """Rotate: the presented refresh token is used up and a new one of the same family is issued.
+
+    Presenting a token that was already rotated means it leaked: the whole family is revoked.
+    """
+    s = identity_settings()
+    if not refresh_secret:
+        raise _session_invalid("no refresh token")
+    try:
+        item = AuthToken.get(hash_secret(refresh_secret))
+    except AuthToken.DoesNotExist:
+        raise _session_invalid("unknown") from None
+    if item.kind != "refresh" or item.expires_at.timestamp() <= clock.now_ts() or not item.family_id:
+        raise _session_invalid("expired")
+    if family_revoked(item.family_id):
+        raise _session_invalid("revoked")
+    reused = item.used_at is not None or not mark_used(item)  # used before, or by a racing rotation
+    if reused:
+        revoke(f"family#{item.family_id}", s.refresh_ttl_s + 60, "refresh token reuse")
+        audit.record("auth.refresh_reuse", "revoked", actor_id=item.user_id, details={"family": item.family_id})
+        count("refresh_reuse_total")
+        raise _session_invalid("reused")
+    user = get_user(item.user_id or "")
+    if user is None or user.status != "active" or item.created_at.timestamp() < user_not_before(user.user_id):
+        raise _session_invalid("revoked")
+    audit.record("auth.refresh", "success", actor_id=user.user_id)
+    return start_session(user, family_id=item.family_id)
+
+
+def logout(refresh_secret: str | None, principal: Principal | None) -> None:
+    s = identity_settings()
+    actor = principal.user_id if principal else None
+    if refresh_secret:
+        try:
+            item = AuthToken.get(hash_secret(refresh_secret))
+            if item.kind == "refresh" and item.family_id:
+                revoke(f"family#{item.family_id}", s.refresh_ttl_s + 60, "logout")
+                actor = actor or item.user_id
+        except AuthToken.DoesNotExist:
+            pass
+    if principal and principal.token_id:
+        revoke(f"jti#{principal.token_id}", s.access_ttl_admin_s + 60, "logout")
+    audit.record("auth.logout", "success", actor_id=actor)
+
+
+def me(principal: Principal) -> PublicUser:
+    return public_user(require_user(principal), with_orgs=True)

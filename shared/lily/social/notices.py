@@ -1,0 +1,73 @@
+"""A connection that needs re-authorization: the status change (once), the event for notifications, the
+stored notice (idempotent on the event id) and the organization's list of notices."""
+
+from __future__ import annotations
+
+from lily.core import clock, ids, queues
+from lily.core.db import won
+from lily.core.observability import count, logger
+from lily.social.connections import EVENTS_QUEUE
+from lily.social.models import SocialConnection, SocialNotice
+from lily.social.schemas import NoticeView
+
+
+def mark_needs_reauth(conn: SocialConnection, reason: str) -> bool:
+    """Move an active connection to needs_reauth and emit an event for notifications (once)."""
+    moved = won(lambda: conn.update(
+        actions=[
+            SocialConnection.status.set("needs_reauth"),
+            SocialConnection.status_reason.set(reason[:200]),
+            SocialConnection.updated_at.set(clock.now()),
+        ],
+        condition=SocialConnection.status == "active",
+    ))
+    if not moved:
+        return False  # not active (any more): someone else moved it
+    queues.send(
+        EVENTS_QUEUE,
+        {
+            "kind": "needs_reauth",
+            "event_id": ids.ulid(),
+            "org_id": conn.org_id,
+            "connection_id": conn.connection_id,
+            "platform": conn.platform,
+            "account_name": conn.account_name,
+            "reason": reason[:200],
+        },
+    )
+    count("social_needs_reauth_total", platform=conn.platform)
+    logger.warning(
+        "social connection needs re-authorization",
+        extra={"org_id": conn.org_id, "connection_id": conn.connection_id, "platform": conn.platform, "reason": reason},
+    )
+    return True
+
+
+def record_notice(body: dict) -> bool:
+    """Store a notification event (idempotent on its event id). Returns False for a duplicate."""
+    notice = SocialNotice(
+        body["org_id"],
+        body["event_id"],
+        kind=body["kind"],
+        connection_id=body["connection_id"],
+        platform=body["platform"],
+        account_name=body.get("account_name"),
+        reason=body.get("reason"),
+        created_at=clock.now(),
+    )
+    return won(lambda: notice.save(condition=SocialNotice.notice_id.does_not_exist()))
+
+
+def notices(org_id: str, limit: int = 50) -> list[NoticeView]:
+    return [
+        NoticeView(
+            notice_id=n.notice_id,
+            kind=n.kind,
+            connection_id=n.connection_id,
+            platform=n.platform,
+            account_name=n.account_name,
+            reason=n.reason,
+            created_at=n.created_at,
+        )
+        for n in SocialNotice.query(org_id, scan_index_forward=False, limit=limit)
+    ]

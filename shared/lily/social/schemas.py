@@ -1,0 +1,71 @@
+"""The social accounts API's response models (never a token)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from lily.social.models import SocialConnection
+
+
+class ConnectionView(BaseModel):
+    """What a client sees of a connection (never its tokens): read straight off the model's attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    connection_id: str
+    platform: str
+    account_id: str
+    account_kind: str
+    account_name: str
+    handle: str | None = None
+    avatar_url: str | None = None
+    scopes: list[str] = Field(default_factory=list)
+    status: str
+    status_reason: str | None = None
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    last_checked_at: datetime | None = None
+
+    @classmethod
+    def of(cls, c: SocialConnection) -> ConnectionView:
+        return cls.model_validate(c)
+
+
+class ConnectStart(BaseModel):
+    platform: str
+    authorize_url: str
+    redirect_uri: str
+    expires_at: datetime
+
+
+class AccountChoice(BaseModel):
+    account_id: str
+    kind: str
+    name: str
+    handle: str | None = None
+    avatar_url: str | None = None
+
+
+class ConnectResult(BaseModel):
+    status: str = Field(description="connected | select_account")
+    platform: str
+    org_id: str
+    connections: list[ConnectionView] = Field(default_factory=list)
+    selection_id: str | None = None
+    accounts: list[AccountChoice] = Field(default_factory=list)
+    selection_expires_at: datetime | None = None
+
+
+class NoticeView(BaseModel):
+    notice_id: str
+    kind: str
+    connection_id: str
+    platform: str
+    account_name: str | None = None
+    reason: str | None = None
+    created_at: datetime
