@@ -67,7 +67,7 @@ def register_user(http, email: str | None = None, password: str | None = None, v
     assert r.status_code == 202, r.text
     result = {"user_id": None, "email": email, "password": password, "token": None, "headers": None}
     if not verified:
-        from lily.identity.service import normalise_email, user_by_email
+        from lily.identity.users import normalise_email, user_by_email
 
         user = user_by_email(normalise_email(email))
         result["user_id"] = user.user_id if user else None

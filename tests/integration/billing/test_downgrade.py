@@ -8,9 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lily.billing import entitlements, service
-from lily.billing.ports import on_plan_change, remove_plan_change_hook
+from lily import composition
+from lily.billing import entitlements
+from lily.billing.reaper import reap
 from lily.billing.stripe_gateway import StripeSubscription
+from lily.billing.subscription_sync import sync_subscription
+from lily.billing.views import subscription_view
 from lily.core import clock, ids
 from lily.core.config import reset_settings
 from lily.core.errors import LilyError
@@ -34,9 +37,8 @@ def hook_calls():
     def record(org_id, old, new):
         calls.append((org_id, old.plan_id, new.plan_id))
 
-    on_plan_change(record)
-    yield calls
-    remove_plan_change_hook(record)
+    with composition.overriding(plan_change_listeners=(*composition.plan_change_listeners(), record)):
+        yield calls
 
 
 def _snap(org_id: str, status: str = "active", plan: str = "pro", **kw) -> StripeSubscription:
@@ -49,7 +51,7 @@ def test_ended_subscription_is_downgraded_by_the_reaper_and_keeps_its_data(billi
     org_id = ids.new_id("org")
     with clock.freeze(T0):
         # Given a pro organization, set to cancel at the end of its period, with 5 connected profiles
-        service.sync_subscription(org_id, _snap(org_id, cancel_at_period_end=True,
+        sync_subscription(org_id, _snap(org_id, cancel_at_period_end=True,
                                                 current_period_end=T0 + timedelta(hours=1)))
         for _ in range(5):
             entitlements.consume(org_id, "social_profiles")
@@ -57,7 +59,7 @@ def test_ended_subscription_is_downgraded_by_the_reaper_and_keeps_its_data(billi
         assert hook_calls == [(org_id, "free", "pro")]
     # When its period ends (Stripe's "deleted" webhook never arrived) and the daily reaper runs
     with clock.freeze(T0 + timedelta(hours=3)):
-        result = service.reap()
+        result = reap()
         # Then the organization is on free, the hooks ran once for the downgrade
         assert result.downgraded == 1
         assert entitlements.plan_of(org_id).plan_id == "free"
@@ -69,7 +71,7 @@ def test_ended_subscription_is_downgraded_by_the_reaper_and_keeps_its_data(billi
             entitlements.consume(org_id, "social_profiles")
         assert refused.value.details["upgrade_to"] == "pro"  # 6 profiles fit pro
         # And running the reaper again changes nothing and notifies no one
-        assert service.reap().downgraded == 0
+        assert reap().downgraded == 0
         assert len(hook_calls) == 2
         # Removing paused profiles gives the quota back until the plan fits again
         for _ in range(4):
@@ -80,30 +82,30 @@ def test_ended_subscription_is_downgraded_by_the_reaper_and_keeps_its_data(billi
 def test_failed_payment_keeps_the_plan_for_the_grace_period_then_downgrades(billing_env, hook_calls):
     org_id = ids.new_id("org")
     with clock.freeze(T0):
-        service.sync_subscription(org_id, _snap(org_id))
-        service.sync_subscription(org_id, _snap(org_id, status="past_due"))
-        view = service.subscription_view(org_id)
+        sync_subscription(org_id, _snap(org_id))
+        sync_subscription(org_id, _snap(org_id, status="past_due"))
+        view = subscription_view(org_id)
         assert (view.status, view.plan_id) == ("past_due", "pro")
         assert view.grace_until == T0 + timedelta(days=3)
     with clock.freeze(T0 + timedelta(days=2)):
-        service.sync_subscription(org_id, _snap(org_id, status="past_due"))  # another retry failed
-        assert service.subscription_view(org_id).grace_until == T0 + timedelta(days=3)  # grace is not extended
-        assert service.reap().downgraded == 0
+        sync_subscription(org_id, _snap(org_id, status="past_due"))  # another retry failed
+        assert subscription_view(org_id).grace_until == T0 + timedelta(days=3)  # grace is not extended
+        assert reap().downgraded == 0
     with clock.freeze(T0 + timedelta(days=3, seconds=1)):
         assert entitlements.plan_of(org_id).plan_id == "free"  # gates see it at once
-        assert service.reap().downgraded == 1
+        assert reap().downgraded == 1
         assert hook_calls[-1] == (org_id, "pro", "free")
     with clock.freeze(T0 + timedelta(days=4)):
-        service.sync_subscription(org_id, _snap(org_id, status="active"))  # the card was updated
+        sync_subscription(org_id, _snap(org_id, status="active"))  # the card was updated
         assert entitlements.plan_of(org_id).plan_id == "pro"
         assert hook_calls[-1] == (org_id, "free", "pro")
 
 
 def test_a_stale_ended_subscription_does_not_replace_the_live_one(billing_env, hook_calls):
     org_id = ids.new_id("org")
-    service.sync_subscription(org_id, _snap(org_id, plan="starter", id="sub_new"))
-    service.sync_subscription(org_id, _snap(org_id, status="canceled", plan="pro", id="sub_old"))
-    assert (service.subscription_view(org_id).stripe_subscription_id, entitlements.plan_of(org_id).plan_id) == (
+    sync_subscription(org_id, _snap(org_id, plan="starter", id="sub_new"))
+    sync_subscription(org_id, _snap(org_id, status="canceled", plan="pro", id="sub_old"))
+    assert (subscription_view(org_id).stripe_subscription_id, entitlements.plan_of(org_id).plan_id) == (
         "sub_new", "starter")
 
 
@@ -111,7 +113,7 @@ def test_connections_over_the_new_limit_are_paused_not_deleted(billing_env):
     from lily.social import models
     org_id = ids.new_id("org")
     with clock.freeze(T0):
-        service.sync_subscription(org_id, _snap(org_id, cancel_at_period_end=True,
+        sync_subscription(org_id, _snap(org_id, cancel_at_period_end=True,
                                                 current_period_end=T0 + timedelta(hours=1)))
         for i in range(3):
             models.SocialConnection(
@@ -120,7 +122,7 @@ def test_connections_over_the_new_limit_are_paused_not_deleted(billing_env):
                 created_at=T0 + timedelta(seconds=i), updated_at=T0).save()
             entitlements.consume(org_id, "social_profiles")
     with clock.freeze(T0 + timedelta(hours=2)):
-        assert service.reap().downgraded == 1
+        assert reap().downgraded == 1
     conns = sorted(models.SocialConnection.query(org_id), key=lambda c: c.created_at)
     assert [c.status for c in conns] == ["active", "paused", "paused"]
     assert {u.quota: u.used for u in entitlements.usage(org_id)}["social_profiles"] == 3

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from lily.core.config import reset_settings
-from lily.social import health, service, tokens
+from lily.social import connect, health, tokens
 from lily.social.models import SocialConnection, SocialNotice
 from lily.social.platforms import adapter
 from lily.social.platforms.base import ErrorKind, PlatformError, PostPayload
@@ -19,11 +19,11 @@ from tests.integration.social.conftest import approve
 
 def _connect(platform: str, org_id: str = "org_adapters", user: str = "alice"):
     """Connect straight through the service (no HTTP API needed for adapter tests)."""
-    start = service.start_connect(org_id, "usr_1", platform)
+    start = connect.start_connect(org_id, "usr_1", platform)
     redirect = approve(start.authorize_url, user)
-    result = service.complete(platform, redirect["code"], redirect["state"])
+    result = connect.complete(platform, redirect["code"], redirect["state"])
     if result.status == "select_account":
-        result = service.select_accounts(org_id, "usr_1", result.selection_id, [result.accounts[0].account_id])
+        result = connect.select_accounts(org_id, "usr_1", result.selection_id, [result.accounts[0].account_id])
     return result.connections[0]
 
 

@@ -13,7 +13,8 @@ import pytest
 from lily.core import clock
 from lily.core.aws import client
 from lily.core.errors import LilyError
-from lily.social import service, tokens
+from lily.social import tokens
+from lily.social.connections import create_or_reconnect
 from lily.social.models import SocialConnection
 from lily.social.platforms.base import Account, TokenSet
 from tests.helpers import drain
@@ -109,24 +110,24 @@ def test_profile_limit_is_each_plans_number(plan, limit, lily_env):
         set_plan(org_id, plan)
     t = TokenSet(access_token="at", refresh_token="rt", expires_at=None, scopes=["s"])
     for i in range(limit):
-        service._create_or_reconnect(org_id, "usr_1", "x", _account(i), t, "grant_1")
+        create_or_reconnect(org_id, "usr_1", "x", _account(i), t, "grant_1")
     with pytest.raises(LilyError) as err:
-        service._create_or_reconnect(org_id, "usr_1", "x", _account(limit), t, "grant_1")
+        create_or_reconnect(org_id, "usr_1", "x", _account(limit), t, "grant_1")
     assert err.value.code.value == "PLAN_002" and err.value.details["limit"] == limit
     # Reconnecting an existing account is not a new profile
-    service._create_or_reconnect(org_id, "usr_1", "x", _account(0), t, "grant_2")
+    create_or_reconnect(org_id, "usr_1", "x", _account(0), t, "grant_2")
     assert len(list(SocialConnection.query(org_id))) == limit
 
 
 def test_downgrade_pauses_connections_over_the_new_limit(lily_env):
     from lily.billing.plans import get_plan
-    from lily.billing.ports import notify_plan_change
+    from lily.billing.subscription_sync import notify_plan_change
 
     org_id = "org_downgrade"
     set_plan(org_id, "starter")
     t = TokenSet(access_token="at", scopes=[])
     for i in range(3):
-        service._create_or_reconnect(org_id, "usr_1", "x", _account(i), t, f"g{i}")
+        create_or_reconnect(org_id, "usr_1", "x", _account(i), t, f"g{i}")
         clock.advance(1)
     assert notify_plan_change(org_id, get_plan("starter"), get_plan("free")) == 0
     statuses = sorted((c.created_at, c.status) for c in SocialConnection.query(org_id))
@@ -210,11 +211,11 @@ def test_route_table_offers_one_way_in(local_suite):
     writes = {(m, p) for m, p in social_routes if m in ("POST", "PUT", "PATCH")}
     assert writes == {
         ("POST", "/api/orgs/{org_id}/social/connect/{platform}"),  # only creates a state
-        ("POST", "/api/orgs/{org_id}/social/connect/{platform}/complete"),  # → service.complete
-        ("POST", "/api/orgs/{org_id}/social/selections/{selection_id}"),  # → service.select_accounts
+        ("POST", "/api/orgs/{org_id}/social/connect/{platform}/complete"),  # → connect.complete
+        ("POST", "/api/orgs/{org_id}/social/selections/{selection_id}"),  # → connect.select_accounts
         ("POST", "/api/orgs/{org_id}/social/validate"),  # pure validation
     }
-    assert ("GET", "/api/social/callback/{platform}") in social_routes  # → service.complete
+    assert ("GET", "/api/social/callback/{platform}") in social_routes  # → connect.complete
     # Statically: exactly one function in the code base constructs a SocialConnection, and it consumes the quota
     creators = []
     for path in list((ROOT / "shared").rglob("*.py")) + list((ROOT / "functions").rglob("*.py")):
@@ -227,8 +228,9 @@ def test_route_table_offers_one_way_in(local_suite):
                 consumes = any(
                     isinstance(c.func, ast.Attribute)
                     and c.func.attr == "consume"
-                    and any(isinstance(a, ast.Name) and a.id == "QUOTA" for a in c.args)
+                    and isinstance(c.func.value, ast.Name)
+                    and c.func.value.id == "profiles"  # the ProfileQuota port (lily.social.ports)
                     for c in calls
                 )
                 creators.append((path.relative_to(ROOT).as_posix(), fn.name, consumes))
-    assert creators == [("shared/lily/social/service.py", "_create_or_reconnect", True)]
+    assert creators == [("shared/lily/social/connections.py", "create_or_reconnect", True)]
