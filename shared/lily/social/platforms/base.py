@@ -2,6 +2,10 @@
 
 Adapters translate platform answers into domain values and :class:`PlatformError`; they never log a
 token (httpx's own request log is silenced because Graph API puts secrets in query strings).
+
+Longer than ~350 lines on purpose: this is the one contract between the adapters and their callers (the
+values, the error taxonomy, the abstract adapter and the HTTP client they all share); every adapter and
+caller imports it whole, and splitting it would spread one interface over several modules.
 """
 
 from __future__ import annotations

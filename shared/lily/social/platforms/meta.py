@@ -7,6 +7,10 @@ Meta has no per-Page revoke (``DELETE /{user-id}/permissions`` would de-authoris
 user, in every organization, and is UNVERIFIED): disconnecting only forgets the tokens.
 Errors: ``{"error":{"code","error_subcode","message","type","is_transient"}}``; usage headers
 ``X-App-Usage`` and ``X-Business-Use-Case-Usage`` (JSON, percentages; regain time in minutes).
+
+Longer than ~350 lines on purpose: it is one port implementation (``PlatformAdapter``) for one API, Facebook
+and Instagram flows sharing its Graph client, error classifier and rate-limit headers; one file per platform
+is how a reader finds every call Lily makes to it.
 """
 
 from __future__ import annotations
