@@ -107,10 +107,14 @@ def platform_gateway() -> PlatformGateway:
     return SocialGateway()
 
 
+WIRINGS = frozenset(w.__name__ for w in (
+    plan_change_listeners, profile_quota, seat_quota, api_key_gate, posts_quota, platform_gateway))
+
+
 def override(port: str, implementation: Any | None) -> None:
     """Serve ``port`` with ``implementation`` for the whole process from now on; None restores the wiring."""
-    if not hasattr(globals().get(port), "__wrapped__"):
-        raise KeyError(f"{port!r} is not a wiring of lily.composition")
+    if port not in WIRINGS:
+        raise KeyError(f"{port!r} is not a wiring of lily.composition; known: {sorted(WIRINGS)}")
     if implementation is None:
         _overrides.pop(port, None)
     else:
