@@ -22,6 +22,7 @@ import base64
 import hashlib
 import json
 import math
+import re
 import struct
 import time
 import uuid
@@ -422,7 +423,8 @@ def build(state: AIState | None = None):
         for group in groups:
             text = " ".join(t for _, t in group).lower()
             kinds = sorted({k for k, _ in group})
-            hits = {cat for cat, words in terms.items() if any(w in text for w in words)}
+            hits = {cat for cat, words in terms.items()
+                    if any(re.search(rf"(?<!\w){re.escape(w.lower())}(?!\w)", text) for w in words)}
             results.append({
                 "flagged": bool(hits),
                 "categories": {c: c in hits for c in MODERATION_CATEGORIES},
