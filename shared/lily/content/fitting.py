@@ -22,7 +22,9 @@ from lily.social.platforms.linkedin import escape_little_text
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]")
-_HASHTAG = re.compile(r"(?:^|(?<=\s))#\w+")
+# The validator's own patterns (lily.social.constraints), so the caps count what it counts.
+_HASHTAG = re.compile(r"(?:^|(?<=[^\w&]))#(\w*[^\W\d_]\w*)", re.UNICODE)
+_MENTION = re.compile(r"(?:^|(?<=[^\w]))@(\w{1,30})")
 ELLIPSIS = "…"
 
 
@@ -136,13 +138,23 @@ def strip_emoji(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", _EMOJI.sub("", text)).strip()
 
 
-def _cap_hashtags(platform: str, text: str) -> str:
-    cap = tags_of.limit_for(platform)
-    found = _HASHTAG.findall(text)
-    for tag in found[cap:][::-1]:
-        index = text.rfind(tag)
-        text = (text[:index] + text[index + len(tag):]).rstrip()
-    return " ".join(text.split(" ")) if found[cap:] else text
+def _cap(pattern: re.Pattern, sign: str, cap: int | None, text: str) -> str:
+    """Beyond ``cap`` matches, ``#tag`` / ``@name`` lose their sign and become plain words."""
+    if cap is None:
+        return text
+    seen = 0
+
+    def keep(m: re.Match) -> str:
+        nonlocal seen
+        seen += 1
+        return m.group(0) if seen <= cap else m.group(0).replace(sign, "", 1)
+
+    return pattern.sub(keep, text)
+
+
+def _cap_tags_and_mentions(platform: str, text: str) -> str:
+    text = _cap(_HASHTAG, "#", tags_of.limit_for(platform), text)
+    return _cap(_MENTION, "@", rules_for(platform).max_mentions, text)
 
 
 def fit(platform: str, text: str, *, structure: str = "single_post", hashtags: list[str] | None = None,
@@ -154,7 +166,7 @@ def fit(platform: str, text: str, *, structure: str = "single_post", hashtags: l
         body = strip_emoji(body)
     if cta and cta.casefold() not in body.casefold():
         body = f"{body} {cta}".strip()
-    body = _cap_hashtags(platform, body)
+    body = _cap_tags_and_mentions(platform, body)
     chosen = tags_of.select(platform, hashtags or [], brand_hashtags or [], body)
     tag_line = " ".join(chosen)
     if platform == "x" and structure in ("thread", "long_post"):
