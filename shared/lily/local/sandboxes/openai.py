@@ -132,7 +132,7 @@ def fill(schema: dict, path: tuple[str, ...], brief: Brief, seed: str, defs: dic
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
     if "enum" in schema:
-        index = int(path[-1]) if path and path[-1].isdigit() else 0
+        index = next((int(p) for p in reversed(path) if p.isdigit()), 0)  # the nearest array position
         return schema["enum"][index % len(schema["enum"])]
     if kind == "object":
         return {name: fill(sub, (*path, name), brief, seed, defs)
@@ -216,14 +216,19 @@ def build(state: AIState | None = None):
     app = sandbox_app(state, "OpenAI-compatible sandbox", rate_limited=rate_limited, server_error=server_error,
                       signer=lambda raw: {}, api_prefixes=("/v1/",), decorate=decorate)
 
-    async def read(request: Request) -> tuple[dict | None, JSONResponse | None]:
-        """The JSON body after the key check, or the real error."""
+    def unauthorized(request: Request) -> JSONResponse | None:
         key = bearer(request)
         if not key:
-            return None, error(401, "You didn't provide an API key. You need to provide your API key in an "
-                                    "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
+            return error(401, "You didn't provide an API key. You need to provide your API key in an "
+                              "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
         if key not in state.config["api_keys"]:
-            return None, error(401, f"Incorrect API key provided: {key[:3]}***{key[-4:]}.", code="invalid_api_key")
+            return error(401, f"Incorrect API key provided: {key[:3]}***{key[-4:]}.", code="invalid_api_key")
+        return None
+
+    async def read(request: Request) -> tuple[dict | None, JSONResponse | None]:
+        """The JSON body after the key check, or the real error."""
+        if (problem := unauthorized(request)) is not None:
+            return None, problem
         try:
             body = json.loads(await request.body() or b"null")
         except ValueError:
@@ -493,11 +498,13 @@ def build(state: AIState | None = None):
         return Response(data, media_type="image/png") if data else error(404, "No such image")
 
     @app.get("/v1/models")
-    def models() -> dict:
+    def models(request: Request) -> Response:
+        if (problem := unauthorized(request)) is not None:
+            return problem
         names = ["gpt-4.1-mini", "gpt-4o-mini", "grok-3-mini", "omni-moderation-latest", "gpt-image-1",
                  "grok-imagine-image", *EMBEDDING_SIZES]
-        return {"object": "list", "data": [{"id": n, "object": "model", "created": 0, "owned_by": "sandbox"}
-                                           for n in names]}
+        return JSONResponse({"object": "list", "data": [
+            {"id": n, "object": "model", "created": 0, "owned_by": "sandbox"} for n in names]})
 
     @app.get("/_sandbox/requests")
     def requests_seen() -> list[dict]:
