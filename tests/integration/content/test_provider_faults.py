@@ -146,3 +146,18 @@ def test_http_quota_refusal_names_the_plan_that_lifts_it(http, owner, sandbox):
     err = r.json()["error"]
     assert err["code"] == "PLAN_002" and err["details"]["upgrade_to"] == "starter"
     assert [q for q in sandbox.state.requests if q["path"] == "/v1/chat/completions"] == []
+
+
+def test_xai_runs_through_the_same_client_with_its_own_model_and_breaker(lily_env, sandbox):
+    from lily.ai.settings import ai_settings
+
+    xai = OpenAIAdapter(settings=ai_settings().model_copy(update={"text_provider": "xai"}), sleep=lambda s: None)
+    result = xai.generate(REQUEST, ctx())
+    assert (result.provider, result.model) == ("xai", "grok-3-mini")
+    assert sandbox.state.requests[-1]["body"]["model"] == "grok-3-mini"
+    fault(sandbox, kind="5xx", count=100)
+    with pytest.raises(LilyError):
+        xai.generate(REQUEST, ctx())
+    assert breaker.state_of("ai:xai") == "open" and breaker.state_of("ai:openai") == "closed"
+    httpx.delete(f"{sandbox.base_url}/_sandbox/faults", timeout=5)
+    assert OpenAIAdapter().moderate(["a calm sentence"], ctx())[0].flagged is False  # OpenAI is unaffected
