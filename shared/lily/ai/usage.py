@@ -43,8 +43,3 @@ def record(ctx: CallContext, *, provider: str, model: str, operation: str, usage
     observe("ai_latency_seconds", latency_ms / 1000, provider=provider, operation=operation)
     return cost
 
-
-def calls_of(org_id: str, since: str | None = None) -> list[AIUsage]:
-    """An organization's recorded calls, oldest first (``since``: an ISO time)."""
-    condition = AIUsage.call_key >= since if since else None
-    return list(AIUsage.query(org_id, condition))

@@ -18,9 +18,6 @@ TONES: tuple[str, ...] = ("professional", "casual", "educational", "entertaining
 STRUCTURES: tuple[str, ...] = ("single_post", "thread", "long_post", "carousel")
 GOALS: tuple[str, ...] = ("awareness", "engagement", "traffic", "leads", "sales", "community")
 
-Word = Field(min_length=1, max_length=60)
-
-
 def _unique(values: list[str], what: str) -> list[str]:
     seen: set[str] = set()
     for v in values:

@@ -161,3 +161,11 @@ def test_xai_runs_through_the_same_client_with_its_own_model_and_breaker(lily_en
     assert breaker.state_of("ai:xai") == "open" and breaker.state_of("ai:openai") == "closed"
     httpx.delete(f"{sandbox.base_url}/_sandbox/faults", timeout=5)
     assert OpenAIAdapter().moderate(["a calm sentence"], ctx())[0].flagged is False  # OpenAI is unaffected
+
+
+def test_embeddings_have_the_deployments_dimension_and_record_usage(adapter, sandbox):
+    result = adapter.embed(["fleet routing", "chocolate cake"], ctx())
+    assert [len(v) for v in result.vectors] == [1024, 1024] and result.usage.input_tokens > 0
+    sent = sandbox.state.requests[-1]["body"]
+    assert (sent["model"], sent["dimensions"]) == ("text-embedding-3-large", 1024)
+    assert [c.operation for c in AIUsage.query(ORG)] == ["embedding"]

@@ -203,10 +203,10 @@ def build(state: AIState | None = None):
         if "x-ratelimit-limit-requests" in response.headers:
             return
         now = time.time()
-        minute = [c for c in state.calls if c[0] == "POST"]
+        used = sum(1 for method, _ in state.calls if method == "POST")  # since the last reset
         limit, tlimit = state.config["requests_per_min"], state.config["tokens_per_min"]
         response.headers["x-ratelimit-limit-requests"] = str(limit)
-        response.headers["x-ratelimit-remaining-requests"] = str(max(0, limit - len(minute) % limit))
+        response.headers["x-ratelimit-remaining-requests"] = str(max(0, limit - used % limit))
         response.headers["x-ratelimit-reset-requests"] = f"{60 - int(now) % 60}s"
         response.headers["x-ratelimit-limit-tokens"] = str(tlimit)
         response.headers["x-ratelimit-remaining-tokens"] = str(tlimit - 1000)
