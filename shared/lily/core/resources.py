@@ -32,6 +32,12 @@ def _local_social_apps() -> dict:
     return dict(LOCAL_APP_SECRETS)
 
 
+def _local_ai_keys() -> dict:
+    from lily.ai.settings import LOCAL_PROVIDER_KEYS  # the keys the local OpenAI-compatible sandbox accepts
+
+    return dict(LOCAL_PROVIDER_KEYS)
+
+
 # short name -> purpose
 BUCKETS: dict[str, str] = {
     "media": "User media (uploads and generated images), private, presigned access only",
@@ -44,6 +50,7 @@ SECRETS: dict[str, Secret] = {
     "stripe": Secret("Stripe API key and webhook endpoint secret: {api_key, webhook_secret}",
                      lambda: {"api_key": "sk_test_lily_local_sandbox",
                               "webhook_secret": "whsec_lily_local_sandbox_signing_secret"}),
+    "ai-providers": Secret("AI provider API keys: {openai_api_key, xai_api_key}", _local_ai_keys),
     "social-apps": Secret("Social platform app secrets: {x_client_secret, x_consumer_secret, meta_app_secret, "
                           "meta_verify_token, linkedin_client_secret}", _local_social_apps),
 }

@@ -3,7 +3,7 @@ posts, switchable faults, an approving authorize page, signed webhook delivery, 
 
 Every sandbox app answers these test/operator routes:
 
-- ``POST /_sandbox/faults`` ``{"kind": "429"|"5xx"|"slow"|"timeout_after_accept", "count": 1, "reset_s": 60,
+- ``POST /_sandbox/faults`` ``{"kind": "429"|"5xx"|"slow"|"timeout_after_accept"|"malformed", "count": 1, "reset_s": 60,
   "delay_s": 3, "path": "/2/tweets", "method": "POST"}`` queues faults for the next matching API calls;
   ``GET`` lists them, ``DELETE`` clears them.
 - ``GET /_sandbox/posts`` every post created (also deleted ones, flagged), so a test can assert exactly-once.
@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 
 
 class Fault(BaseModel):
-    kind: Literal["429", "5xx", "slow", "timeout_after_accept"]
+    kind: Literal["429", "5xx", "slow", "timeout_after_accept", "malformed"]
     count: int = Field(1, ge=1, le=1000)
     reset_s: int = Field(60, ge=0, description="429: seconds until the window resets")
     delay_s: float = Field(3.0, ge=0, le=120, description="slow / timeout_after_accept: seconds to hold the answer")
@@ -220,6 +220,8 @@ def sandbox_app(
             response = rate_limited(fault)
         elif fault and fault.kind == "5xx":
             response = server_error()
+        elif fault and fault.kind == "malformed":  # a 200 whose JSON body is cut short
+            response = Response(b'{"id": "truncated', status_code=200, media_type="application/json")
         else:
             if fault and fault.kind == "slow":
                 await asyncio.sleep(fault.delay_s)

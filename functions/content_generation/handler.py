@@ -1,0 +1,115 @@
+"""Content generation HTTP function: the brand profile, generate / repurpose / rewrite, and drafts."""
+
+from fastapi import Depends, Query, Response
+
+from lily.content import brand, drafts
+from lily.content.composition import content_ports
+from lily.content.generate import generate
+from lily.content.ports import ContentPorts
+from lily.content.repurpose import repurpose
+from lily.content.rewrite import rewrite
+from lily.content.schemas import (
+    BrandOut,
+    BrandPut,
+    DraftEdit,
+    DraftOut,
+    DraftPage,
+    GenerateIn,
+    GenerationOut,
+    RepurposeIn,
+    RewriteIn,
+    SaveIn,
+    SaveOut,
+    TemplateOut,
+    TemplatePage,
+)
+from lily.content.templates import catalog
+from lily.core.http import create_app, http_handler
+from lily.identity.access import OrgAccess, OrgRole, org_access
+
+app = create_app("Lily content generation", "Brand voice, templates and AI drafts")
+brand_reader = org_access(OrgRole.viewer, scope="brand:read")
+brand_admin = org_access(OrgRole.admin, scope="brand:write")
+reader = org_access(OrgRole.viewer, scope="content:read")
+writer = org_access(OrgRole.editor, scope="content:write")
+approver = org_access(OrgRole.admin, scope="content:write")
+BRAND = "/api/orgs/{org_id}/brand"
+BASE = "/api/orgs/{org_id}/content"
+
+
+@app.get(BRAND, response_model=BrandOut, operation_id="content_get_brand", tags=["brand"])
+def get_brand(org_id: str, access: OrgAccess = Depends(brand_reader)) -> BrandOut:
+    return brand.get(org_id)
+
+
+@app.put(BRAND, response_model=BrandOut, operation_id="content_put_brand", tags=["brand"])
+def put_brand(org_id: str, body: BrandPut, access: OrgAccess = Depends(brand_admin)) -> BrandOut:
+    return brand.put(org_id, body, access.principal.subject)
+
+
+@app.delete(BRAND, status_code=204, response_model=None, operation_id="content_delete_brand", tags=["brand"])
+def delete_brand(org_id: str, access: OrgAccess = Depends(brand_admin)) -> Response:
+    brand.delete(org_id)
+    return Response(status_code=204)
+
+
+@app.get(BASE + "/templates", response_model=TemplatePage, operation_id="content_list_templates", tags=["content"])
+def list_templates(org_id: str, access: OrgAccess = Depends(reader)) -> TemplatePage:
+    return TemplatePage(items=[TemplateOut(template_id=t.template_id, tone=t.tone, structure=t.structure,
+                                           platform=t.platform, instructions=t.instructions, prompt=t.prompt,
+                                           placeholders=t.placeholders()) for t in catalog().values()])
+
+
+@app.post(BASE + "/generate", response_model=GenerationOut, status_code=201, operation_id="content_generate",
+          tags=["content"])
+def generate_route(org_id: str, body: GenerateIn, access: OrgAccess = Depends(writer),
+                   ports: ContentPorts = Depends(content_ports)) -> GenerationOut:
+    return generate(ports, org_id, body, access.principal.subject)
+
+
+@app.post(BASE + "/repurpose", response_model=GenerationOut, status_code=201, operation_id="content_repurpose",
+          tags=["content"])
+def repurpose_route(org_id: str, body: RepurposeIn, access: OrgAccess = Depends(writer),
+                    ports: ContentPorts = Depends(content_ports)) -> GenerationOut:
+    return repurpose(ports, org_id, body, access.principal.subject)
+
+
+@app.post(BASE + "/rewrite", response_model=GenerationOut, status_code=201, operation_id="content_rewrite",
+          tags=["content"])
+def rewrite_route(org_id: str, body: RewriteIn, access: OrgAccess = Depends(writer),
+                  ports: ContentPorts = Depends(content_ports)) -> GenerationOut:
+    return rewrite(ports, org_id, body, access.principal.subject)
+
+
+@app.get(BASE + "/drafts", response_model=DraftPage, operation_id="content_list_drafts", tags=["drafts"])
+def list_drafts(org_id: str, access: OrgAccess = Depends(reader),
+                generation_id: str | None = Query(None, pattern=r"^gen_[0-9a-z]{26}$"),
+                limit: int = Query(50, ge=1, le=100)) -> DraftPage:
+    return drafts.list_drafts(org_id, generation_id, limit)
+
+
+@app.get(BASE + "/drafts/{draft_id}", response_model=DraftOut, operation_id="content_get_draft", tags=["drafts"])
+def get_draft(org_id: str, draft_id: str, access: OrgAccess = Depends(reader)) -> DraftOut:
+    return drafts.get(org_id, draft_id)
+
+
+@app.patch(BASE + "/drafts/{draft_id}", response_model=DraftOut, operation_id="content_edit_draft", tags=["drafts"])
+def edit_draft(org_id: str, draft_id: str, body: DraftEdit, access: OrgAccess = Depends(writer),
+               ports: ContentPorts = Depends(content_ports)) -> DraftOut:
+    return drafts.edit(ports, org_id, draft_id, body, access.principal.subject)
+
+
+@app.post(BASE + "/drafts/{draft_id}/approve", response_model=DraftOut, operation_id="content_approve_draft",
+          tags=["drafts"])
+def approve_draft(org_id: str, draft_id: str, access: OrgAccess = Depends(approver)) -> DraftOut:
+    return drafts.approve(org_id, draft_id)
+
+
+@app.post(BASE + "/drafts/save", response_model=SaveOut, status_code=201, operation_id="content_save_drafts",
+          tags=["drafts"])
+def save_drafts(org_id: str, body: SaveIn, access: OrgAccess = Depends(writer),
+                ports: ContentPorts = Depends(content_ports)) -> SaveOut:
+    return drafts.save(ports, org_id, body, access.principal.subject)
+
+
+handler = http_handler(app)

@@ -1,0 +1,208 @@
+"""The one adapter of the AI port: the official ``openai`` client.
+
+OpenAI and xAI are both reached through ``openai.OpenAI`` with their own ``base_url`` and key
+(:mod:`lily.ai.settings`); in local mode the base URLs point at the OpenAI-compatible sandbox
+(:mod:`lily.local.sandboxes.openai`), so this is the code path everywhere. Text uses Chat Completions
+(both providers serve it; structured output through ``response_format: json_schema``); moderation
+and embeddings always go to OpenAI (xAI has neither).
+
+Every call goes through :meth:`OpenAIAdapter._call`: the provider's circuit breaker (the publishing
+breaker, state in DynamoDB so every instance shares it, key ``ai:<provider>``), the SDK's own retries
+off, and our retries instead: a 429 waits what ``retry-after`` / ``x-ratelimit-reset-*`` say (up to
+``max_retry_wait_s``), a 5xx, timeout, connection failure or malformed answer backs off and counts as
+one breaker failure. What is left becomes ``EXTERNAL_001`` with ``retry_after`` (unavailable) or
+``CONTENT_002`` (the provider refused or answered something unusable). Usage of each successful call
+is recorded once (:mod:`lily.ai.usage`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import openai
+
+from lily.ai import usage as usage_log
+from lily.ai.port import CallContext, Embeddings, ModerationVerdict, TextRequest, TextResult, Usage
+from lily.ai.retry_after import retry_after_s
+from lily.ai.settings import AISettings, Provider, ai_settings, provider_keys
+from lily.core import clock
+from lily.core.errors import ErrorCode, LilyError
+from lily.core.observability import count, logger
+from lily.publishing import breaker
+
+
+class _Malformed(Exception):
+    """The provider answered 2xx with a body that is not the expected JSON."""
+
+
+def unavailable(provider: str, retry_after: float, reason: str) -> LilyError:
+    seconds = max(1, math.ceil(retry_after))
+    return LilyError(ErrorCode.EXTERNAL_001, f"The AI provider is unavailable ({reason}); retry later",
+                     {"provider": provider, "reason": reason, "retry_after": seconds},
+                     headers={"Retry-After": str(seconds)})
+
+
+def generation_failed(provider: str, reason: str, **details: Any) -> LilyError:
+    return LilyError(ErrorCode.CONTENT_002, f"Content generation failed: {reason}",
+                     {"provider": provider, "reason": reason, **details}, retryable=False)
+
+
+class OpenAIAdapter:
+    """:class:`lily.ai.port.AIPort` on the ``openai`` client."""
+
+    def __init__(self, settings: AISettings | None = None, keys: dict[str, str] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings or ai_settings()
+        self._keys = keys
+        self._sleep = sleep
+        self._clients: dict[str, openai.OpenAI] = {}
+
+    def client(self, provider: Provider) -> openai.OpenAI:
+        if provider not in self._clients:
+            keys = self._keys if self._keys is not None else provider_keys()
+            self._clients[provider] = openai.OpenAI(
+                api_key=keys.get(provider) or "missing", base_url=self.settings.base_url(provider),
+                timeout=self.settings.timeout_s, max_retries=0, _strict_response_validation=True)
+        return self._clients[provider]
+
+    # ------------------------------------------------------------------ the port
+
+    def generate(self, request: TextRequest, ctx: CallContext) -> TextResult:
+        provider = self.settings.text_provider
+        model = self.settings.text_model(provider)
+        params: dict[str, Any] = {
+            "model": model,
+            "messages": [{"role": "system", "content": request.instructions},
+                         {"role": "user", "content": request.prompt}],
+            "max_completion_tokens": request.max_output_tokens,
+            "temperature": request.temperature,
+        }
+        if request.json_schema is not None:
+            params["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": request.schema_name, "schema": request.json_schema, "strict": True}}
+        completion, headers, attempts, latency_ms = self._call(
+            provider, "text", lambda c: c.chat.completions.with_raw_response.create(**params))
+        u = completion.usage
+        used = Usage(input_tokens=u.prompt_tokens, output_tokens=u.completion_tokens,
+                     total_tokens=u.total_tokens) if u else Usage()
+        cost = usage_log.record(ctx, provider=provider, model=completion.model or model, operation="text",
+                                usage=used, latency_ms=latency_ms, attempts=attempts)
+        if not completion.choices:
+            raise generation_failed(provider, "no choices in the answer")
+        message = completion.choices[0].message
+        if getattr(message, "refusal", None):
+            raise generation_failed(provider, "the model refused", refusal=message.refusal[:300])
+        text = message.content or ""
+        data = None
+        if request.json_schema is not None:
+            try:
+                data = json.loads(text)
+            except ValueError:
+                raise generation_failed(provider, "the structured answer is not JSON",
+                                        finish_reason=completion.choices[0].finish_reason) from None
+            if not isinstance(data, dict):
+                raise generation_failed(provider, "the structured answer is not an object")
+        processing = headers.get("openai-processing-ms")
+        return TextResult(text=text, data=data, provider=provider, model=completion.model or model, usage=used,
+                          cost_usd=cost, latency_ms=round(latency_ms, 1), attempts=attempts,
+                          provider_ms=float(processing) if processing else None)
+
+    def moderate(self, texts: list[str], ctx: CallContext) -> list[ModerationVerdict]:
+        if not texts:
+            return []
+        model = self.settings.moderation_model
+        answer, _, attempts, latency_ms = self._call(
+            "openai", "moderation", lambda c: c.moderations.with_raw_response.create(model=model, input=texts))
+        usage_log.record(ctx, provider="openai", model=answer.model or model, operation="moderation", usage=Usage(),
+                         latency_ms=latency_ms, attempts=attempts)
+        if len(answer.results) != len(texts):
+            raise generation_failed("openai", "moderation answered a different number of results")
+        verdicts = []
+        for result in answer.results:
+            flags = result.categories.model_dump(by_alias=True)
+            verdicts.append(ModerationVerdict(flagged=bool(result.flagged),
+                                              categories=sorted(k for k, v in flags.items() if v)))
+        return verdicts
+
+    def embed(self, texts: list[str], ctx: CallContext) -> Embeddings:
+        model, dims = self.settings.embedding_model, self.settings.embedding_dimensions
+        answer, _, attempts, latency_ms = self._call(
+            "openai", "embedding",
+            lambda c: c.embeddings.with_raw_response.create(model=model, input=texts, dimensions=dims,
+                                                            encoding_format="float"))
+        used = Usage(input_tokens=answer.usage.prompt_tokens, total_tokens=answer.usage.total_tokens)
+        usage_log.record(ctx, provider="openai", model=answer.model or model, operation="embedding", usage=used,
+                         latency_ms=latency_ms, attempts=attempts)
+        vectors = [d.embedding for d in sorted(answer.data, key=lambda d: d.index)]
+        if len(vectors) != len(texts) or any(len(v) != dims for v in vectors):
+            raise generation_failed("openai", "embeddings of the wrong count or dimension", dimensions=dims)
+        return Embeddings(vectors=vectors, model=answer.model or model, usage=used)
+
+    # ------------------------------------------------------------------ one guarded provider call
+
+    def _call(self, provider: Provider, operation: str, send: Callable[[openai.OpenAI], Any]):
+        """``(parsed answer, headers, attempts, latency_ms)`` of the first successful attempt."""
+        s = self.settings
+        key = f"ai:{provider}"
+        attempt = 0
+        while True:
+            attempt += 1
+            decision = breaker.allow(key, open_s=s.breaker_open_s, probe_lease_s=s.breaker_probe_lease_s)
+            if not decision.allowed:
+                count("ai_requests_total", provider=provider, operation=operation, outcome="breaker_open")
+                raise unavailable(provider, (decision.retry_at or clock.now_ts() + 1) - clock.now_ts(),
+                                  "circuit open")
+            started = time.perf_counter()
+            try:
+                raw = send(self.client(provider))
+                parsed = raw.parse()
+                if isinstance(parsed, str | bytes):
+                    raise _Malformed("not JSON")
+            except openai.RateLimitError as exc:
+                wait = retry_after_s(exc.response.headers)
+                count("ai_requests_total", provider=provider, operation=operation, outcome="rate_limited")
+                logger.warning("AI provider rate limited", extra={"provider": provider, "retry_after": wait})
+                wait = s.backoff_s * 2 ** (attempt - 1) if wait is None else wait
+                if attempt <= s.max_retries and wait <= s.max_retry_wait_s:
+                    self._sleep(wait)
+                    continue
+                raise unavailable(provider, wait, "rate limited") from None
+            except (openai.APIConnectionError, openai.InternalServerError, openai.APIResponseValidationError,
+                    _Malformed, ValueError) as exc:  # ValueError: the body is not JSON at all
+                reason = _transient_reason(exc)
+                opened = breaker.record_failure(key, threshold=s.breaker_threshold, open_s=s.breaker_open_s)
+                count("ai_requests_total", provider=provider, operation=operation, outcome=reason.replace(" ", "_"))
+                logger.warning("AI provider call failed", extra={"provider": provider, "reason": reason,
+                                                                 "attempt": attempt, "breaker_opened": opened})
+                wait = s.backoff_s * 2 ** (attempt - 1)
+                if not opened and attempt <= s.max_retries:
+                    self._sleep(wait)
+                    continue
+                if reason == "malformed answer":
+                    raise generation_failed(provider, "the provider answered malformed data") from None
+                raise unavailable(provider, s.breaker_open_s if opened else wait, reason) from None
+            except openai.APIStatusError as exc:
+                body = exc.body if isinstance(exc.body, dict) else {}
+                count("ai_requests_total", provider=provider, operation=operation, outcome="rejected")
+                logger.error("AI provider refused the request", extra={
+                    "provider": provider, "status": exc.status_code, "code": body.get("code"),
+                    "param": body.get("param")})
+                raise generation_failed(provider, "the provider refused the request", status=exc.status_code,
+                                        provider_code=body.get("code"), param=body.get("param")) from None
+            latency_ms = (time.perf_counter() - started) * 1000
+            breaker.record_success(key)
+            return parsed, raw.headers, attempt, latency_ms
+
+
+def _transient_reason(exc: Exception) -> str:
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection failed"
+    if isinstance(exc, openai.InternalServerError):
+        return "server error"
+    return "malformed answer"

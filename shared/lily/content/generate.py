@@ -1,0 +1,17 @@
+"""``POST /api/orgs/{org_id}/content/generate``: drafts for each platform from a topic."""
+
+from __future__ import annotations
+
+from lily.content import brand as brands
+from lily.content import pipeline
+from lily.content.ports import ContentPorts
+from lily.content.schemas import GenerateIn, GenerationOut
+
+
+def generate(ports: ContentPorts, org_id: str, body: GenerateIn, user_id: str | None) -> GenerationOut:
+    profile, _ = brands.current(org_id)
+    source = f"see {body.source_url}" if body.source_url else ""
+    job = pipeline.Job(kind="generate", topic=body.topic, platforms=list(body.platforms),
+                       tone=body.tone or profile.tone, structure=body.structure, goal=body.goal, n=body.n,
+                       source=source, insights=list(body.research_insight_ids))
+    return pipeline.run(ports, org_id, user_id, job, {"topic": body.topic})

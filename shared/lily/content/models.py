@@ -1,0 +1,63 @@
+"""Brand profiles and generated drafts.
+
+Access patterns:
+- ``BrandProfile``: GetItem by org; every write is conditional on the version read (optimistic lock).
+- ``ContentDraft``: GetItem by (org, draft_id); a generation's drafts: Query org, ``draft_id``
+  begins_with the generation id (draft ids are ``<generation_id>.<platform>.<alternative>``); an org's
+  recent drafts: Query org, newest first (ids are ULID-based, so they sort by time).
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+
+from lily.core.db import LilyModel, TableMeta
+
+
+class BrandProfile(LilyModel):
+    class Meta(TableMeta):
+        short_name = "content_brand_profiles"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(default=1)
+    data = JSONAttribute()  # lily.content.schemas.BrandIn, validated on every write
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+
+
+class ContentDraft(LilyModel):
+    class Meta(TableMeta):
+        short_name = "content_drafts"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    draft_id = UnicodeAttribute(range_key=True)
+    generation_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # generate | repurpose | rewrite
+    platform = UnicodeAttribute()
+    alternative = NumberAttribute(default=0)
+    structure = UnicodeAttribute()
+    tone = UnicodeAttribute()
+    goal = UnicodeAttribute(null=True)
+    parts = JSONAttribute()  # list[str]: one post, or a numbered thread
+    hashtags = JSONAttribute(null=True)
+    template_id = UnicodeAttribute(null=True)
+    provider = UnicodeAttribute(null=True)
+    model = UnicodeAttribute(null=True)
+    input_tokens = NumberAttribute(default=0)
+    output_tokens = NumberAttribute(default=0)
+    brand_version = NumberAttribute(default=0)
+    score = NumberAttribute(default=0)
+    reasons = JSONAttribute(null=True)
+    flagged = BooleanAttribute(default=False)
+    status = UnicodeAttribute(default="draft")  # draft | flagged | approved | saved
+    post_id = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = NumberAttribute(default=1)

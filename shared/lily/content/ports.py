@@ -1,0 +1,38 @@
+"""What content needs from other capabilities, as small Protocols (the consumer declares them).
+
+- :class:`lily.ai.port.AIPort`: text generation and moderation.
+- :class:`QuotaPort`: the plan's ``ai_text_requests`` per-day quota (billing entitlements).
+- :class:`PostsPort`: saving drafts as posts and reading a post's text (publishing).
+
+:mod:`lily.content.composition` wires the real implementations; tests pass fakes or the real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from lily.ai.port import AIPort
+
+
+class QuotaPort(Protocol):
+    def consume(self, org_id: str) -> None:
+        """Take one AI text request of today's quota; raises LilyError PLAN_002 (with ``upgrade_to``)."""
+
+    def release(self, org_id: str) -> None:
+        """Give one back (the provider call failed)."""
+
+
+class PostsPort(Protocol):
+    def create_post(self, org_id: str, targets: list[tuple[str, str]], created_by: str | None) -> str:
+        """A draft post with one target per ``(connection_id, text)``; returns its id."""
+
+    def post_text(self, org_id: str, post_id: str) -> str:
+        """The text of a saved post (VALIDATION_004 when there is none)."""
+
+
+@dataclass(frozen=True)
+class ContentPorts:
+    ai: AIPort
+    quota: QuotaPort
+    posts: PostsPort

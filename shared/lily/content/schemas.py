@@ -1,0 +1,256 @@
+"""Request and response models of the brand and content-generation API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Platform = Literal["x", "facebook", "instagram", "linkedin"]
+Tone = Literal["professional", "casual", "educational", "entertaining", "inspirational"]
+Structure = Literal["single_post", "thread", "long_post", "carousel"]
+Goal = Literal["awareness", "engagement", "traffic", "leads", "sales", "community"]
+EmojiPolicy = Literal["none", "sparse", "free"]
+
+PLATFORMS: tuple[str, ...] = ("x", "facebook", "instagram", "linkedin")
+TONES: tuple[str, ...] = ("professional", "casual", "educational", "entertaining", "inspirational")
+STRUCTURES: tuple[str, ...] = ("single_post", "thread", "long_post", "carousel")
+GOALS: tuple[str, ...] = ("awareness", "engagement", "traffic", "leads", "sales", "community")
+
+def _unique(values: list[str], what: str) -> list[str]:
+    seen: set[str] = set()
+    for v in values:
+        key = v.strip().casefold()
+        if not key:
+            raise ValueError(f"{what}: empty entry")
+        if key in seen:
+            raise ValueError(f"{what}: duplicate {v!r}")
+        seen.add(key)
+    return [v.strip() for v in values]
+
+
+class BrandIn(BaseModel):
+    """An organization's brand voice; every generation applies it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tone: Tone = "professional"
+    industry: str = Field("", max_length=80)
+    audience: str = Field("", max_length=160)
+    keywords: list[str] = Field(default_factory=list, max_length=20)
+    avoid: list[str] = Field(default_factory=list, max_length=50, description="Words or phrases to steer clear of")
+    banned_words: list[str] = Field(default_factory=list, max_length=100,
+                                    description="A draft containing one is flagged and cannot be saved unapproved")
+    emoji_policy: EmojiPolicy = "sparse"
+    default_hashtags: list[str] = Field(default_factory=list, max_length=30)
+    ctas: dict[Platform, dict[Goal, str]] = Field(default_factory=dict,
+                                                  description="Preferred call to action per platform and goal")
+    example_posts: list[str] = Field(default_factory=list, max_length=10)
+
+    @field_validator("keywords", "avoid", "banned_words")
+    @classmethod
+    def _words(cls, v: list[str], info) -> list[str]:
+        for w in v:
+            if len(w.strip()) > 60:
+                raise ValueError(f"{info.field_name}: {w[:20]!r}… is longer than 60 characters")
+        return _unique(v, info.field_name)
+
+    @field_validator("default_hashtags")
+    @classmethod
+    def _tags(cls, v: list[str]) -> list[str]:
+        from lily.content.hashtags import normalise
+
+        out = []
+        for tag in v:
+            norm = normalise(tag)
+            if norm is None:
+                raise ValueError(f"default_hashtags: {tag!r} is not a hashtag")
+            out.append(norm)
+        return _unique(out, "default_hashtags")
+
+    @field_validator("example_posts")
+    @classmethod
+    def _examples(cls, v: list[str]) -> list[str]:
+        for post in v:
+            if not post.strip() or len(post) > 3000:
+                raise ValueError("example_posts: each must be 1–3000 characters")
+        return _unique(v, "example_posts")
+
+    @field_validator("ctas")
+    @classmethod
+    def _ctas(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for platform, goals in v.items():
+            for goal, text in goals.items():
+                if not text.strip() or len(text) > 200:
+                    raise ValueError(f"ctas.{platform}.{goal}: 1–200 characters")
+        return v
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> BrandIn:
+        clash = {k.casefold() for k in self.keywords} & {w.casefold() for w in self.avoid + self.banned_words}
+        if clash:
+            raise ValueError(f"a keyword is also avoided or banned: {sorted(clash)[0]!r}")
+        return self
+
+
+class BrandPut(BrandIn):
+    expected_version: int | None = Field(None, ge=0, description="Fail with 409 unless the stored version is this")
+
+
+class BrandOut(BrandIn):
+    org_id: str
+    version: int = Field(description="0: no profile saved yet (defaults shown)")
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+class GenerateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    topic: str = Field(min_length=3, max_length=300)
+    platforms: list[Platform] = Field(min_length=1, max_length=4)
+    tone: Tone | None = Field(None, description="Default: the brand's tone")
+    structure: Structure = "single_post"
+    goal: Goal = "engagement"
+    n: int = Field(1, ge=1, le=5, description="Alternatives per platform")
+    research_insight_ids: list[str] = Field(default_factory=list, max_length=10)
+    source_url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
+
+    @field_validator("platforms")
+    @classmethod
+    def _distinct(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("a platform appears twice")
+        return v
+
+
+class RepurposeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, min_length=1, max_length=20000, description="The source text")
+    post_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_\-]{1,128}$", description="Or: a saved post")
+    platforms: list[Platform] = Field(min_length=1, max_length=4)
+    mode: Literal["adapt", "thread"] = Field(
+        "adapt", description="adapt: a variant per platform (one AI call); thread: the text itself split into an "
+                             "X thread (no AI call)")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RepurposeIn:
+        if (self.text is None) == (self.post_id is None):
+            raise ValueError("give exactly one of text or post_id")
+        if self.mode == "thread" and self.platforms != ["x"]:
+            raise ValueError("mode=thread makes an X thread: platforms must be ['x']")
+        return self
+
+
+class RewriteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=20000)
+    platform: Platform
+    action: Literal["shorten", "lengthen", "change_tone", "fix_to_platform"]
+    tone: Tone | None = Field(None, description="Required for change_tone")
+
+    @model_validator(mode="after")
+    def _tone(self) -> RewriteIn:
+        if self.action == "change_tone" and self.tone is None:
+            raise ValueError("change_tone needs a tone")
+        return self
+
+
+class Reason(BaseModel):
+    check: str = Field(description="keywords | banned_words | avoid | length | tone | emoji")
+    ok: bool
+    points: int
+    detail: str
+
+
+class Score(BaseModel):
+    score: int = Field(ge=0, le=100)
+    flagged: bool = Field(description="A banned or avoided word is present")
+    hits: list[str] = Field(default_factory=list, description="Banned or avoided words found")
+    reasons: list[Reason]
+
+
+class DraftOut(BaseModel):
+    draft_id: str
+    generation_id: str
+    kind: str
+    platform: Platform
+    alternative: int
+    structure: Structure
+    tone: Tone
+    goal: Goal | None = None
+    text: str = Field(description="The post, or a thread's parts joined by blank lines")
+    parts: list[str] = Field(description="One post, or the numbered parts of a thread")
+    hashtags: list[str] = Field(default_factory=list)
+    score: Score
+    status: Literal["draft", "flagged", "approved", "saved"]
+    schedulable: bool = Field(description="False while flagged (edit or approve it first)")
+    template_id: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    brand_version: int = 0
+    post_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class Blocked(BaseModel):
+    platform: str
+    alternative: int
+    categories: list[str]
+
+
+class GenerationOut(BaseModel):
+    generation_id: str
+    drafts: list[DraftOut]
+    blocked: list[Blocked] = Field(default_factory=list, description="Outputs moderation blocked (not stored)")
+    provider: str | None = None
+    model: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_ms: float | None = Field(None, description="The provider call as Lily measured it")
+    provider_ms: float | None = Field(None, description="The provider's own processing time")
+    brand_version: int = 0
+
+
+class DraftPage(BaseModel):
+    items: list[DraftOut]
+
+
+class DraftEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=20000, description="The new text (a thread is split again)")
+    expected_version: int | None = Field(None, ge=1)
+
+
+class SaveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    draft_ids: list[str] = Field(min_length=1, max_length=4, description="At most one draft per platform")
+    connections: dict[Platform, str] = Field(description="The connection to publish each platform's draft on")
+
+
+class SaveOut(BaseModel):
+    post_id: str
+    draft_ids: list[str]
+
+
+class TemplateOut(BaseModel):
+    template_id: str
+    tone: Tone
+    structure: Structure
+    platform: Platform
+    instructions: str
+    prompt: str
+    placeholders: list[str]
+
+
+class TemplatePage(BaseModel):
+    items: list[TemplateOut]

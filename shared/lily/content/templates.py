@@ -1,0 +1,82 @@
+"""Prompt templates as data: ``templates.json`` holds one template per tone × structure × platform.
+
+Placeholders are ``{name}`` fields from :data:`PLACEHOLDERS`; a template naming any other field (or with a
+malformed brace) fails when the file is loaded, not when a user first hits it. The coverage test checks
+that every combination has a template.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from lily.content.schemas import PLATFORMS, STRUCTURES, TONES
+
+DATA = Path(__file__).with_name("templates.json")
+PLACEHOLDERS = frozenset({
+    "topic", "audience", "industry", "keywords", "avoid", "tone", "structure", "platform", "goal", "cta",
+    "emoji_policy", "max_chars", "n", "examples", "source", "insights",
+})
+
+
+class TemplateError(ValueError):
+    """A template file that cannot be used."""
+
+
+class Template(BaseModel):
+    tone: str
+    structure: str
+    platform: str
+    instructions: str = Field(min_length=1)
+    prompt: str = Field(min_length=1)
+
+    @property
+    def template_id(self) -> str:
+        return f"{self.tone}.{self.structure}.{self.platform}"
+
+    def placeholders(self) -> list[str]:
+        return sorted(fields_of(self.instructions) | fields_of(self.prompt))
+
+    def render(self, values: dict[str, object]) -> tuple[str, str]:
+        return self.instructions.format_map(values), self.prompt.format_map(values)
+
+
+def fields_of(text: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        raise TemplateError(f"malformed template text: {exc}") from None
+
+
+def parse(raw: dict) -> dict[str, Template]:
+    """Templates by id; raises TemplateError for unknown placeholders, unknown axes or duplicates."""
+    out: dict[str, Template] = {}
+    for row in raw.get("templates", []):
+        t = Template(**row)
+        if t.tone not in TONES or t.structure not in STRUCTURES or t.platform not in PLATFORMS:
+            raise TemplateError(f"{t.template_id}: unknown tone, structure or platform")
+        unknown = set(t.placeholders()) - PLACEHOLDERS
+        if unknown:
+            raise TemplateError(f"{t.template_id}: unknown placeholder(s) {sorted(unknown)}")
+        if t.template_id in out:
+            raise TemplateError(f"{t.template_id}: defined twice")
+        out[t.template_id] = t
+    return out
+
+
+def missing(templates: dict[str, Template]) -> list[str]:
+    """Combinations without a template."""
+    return [f"{t}.{s}.{p}" for t in TONES for s in STRUCTURES for p in PLATFORMS if f"{t}.{s}.{p}" not in templates]
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, Template]:
+    return parse(json.loads(DATA.read_text(encoding="utf-8")))
+
+
+def template_for(tone: str, structure: str, platform: str) -> Template:
+    return catalog()[f"{tone}.{structure}.{platform}"]
