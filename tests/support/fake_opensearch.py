@@ -16,7 +16,8 @@ body ``{"error": {"root_cause", "type", "reason"}, "status"}``:
 - ``POST /<index>/_delete_by_query``, ``POST /<index>/_count``, ``GET /<index>/_mapping``,
   ``HEAD|DELETE /<index>``.
 
-Tests read ``server.state.requests`` (method, path, parsed body) to check what an adapter sent.
+Tests read ``server.state.requests`` (method, path, parsed body) and ``server.state.headers`` to check
+what an adapter sent.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class FakeState:
     server_ids: bool = True
     indices: dict[str, FakeIndex] = field(default_factory=dict)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     ids: itertools.count = field(default_factory=itertools.count)
 
@@ -85,6 +87,7 @@ class FakeState:
         with self.lock:
             self.indices.clear()
             self.requests.clear()
+            self.headers.clear()
 
     def index(self, name: str) -> FakeIndex:
         if name not in self.indices:
@@ -172,35 +175,58 @@ def check_document(index: FakeIndex, doc: Any) -> None:
 # -- filters and scoring --
 
 
-def matches(query: dict[str, Any], doc: dict[str, Any]) -> bool:
+def clause(query: Any) -> tuple[str, Any]:
     if not isinstance(query, dict) or len(query) != 1:
         raise bad("a query clause must be an object with exactly one key")
     (kind, body), = query.items()
+    return kind, body
+
+
+def check_query(query: Any) -> None:
+    """Refuse a query the fake (and OpenSearch) cannot parse, before any document is looked at."""
+    kind, body = clause(query)
     if kind == "match_all":
-        return True
-    if kind == "term":
-        (fname, value), = body.items()
-        value = value.get("value") if isinstance(value, dict) else value
-        return doc.get(fname) == value
-    if kind == "terms":
-        (fname, values), = body.items()
-        if not isinstance(values, list):
+        return
+    if kind in ("term", "terms"):
+        if not isinstance(body, dict) or len(body) != 1:
+            raise bad(f"[{kind}] query must name exactly one field")
+        (_, value), = body.items()
+        if kind == "terms" and not isinstance(value, list):
             raise bad("[terms] query needs an array of values")
-        return doc.get(fname) in values
+        return
     if kind == "bool":
         unknown = set(body) - {"filter", "must", "should", "must_not", "minimum_should_match"}
         if unknown:
             raise bad(f"[bool] query does not support [{sorted(unknown)[0]}]")
-        def clauses(key: str) -> list[dict[str, Any]]:
+        for key in ("filter", "must", "should", "must_not"):
             value = body.get(key, [])
-            return value if isinstance(value, list) else [value]
-        if not all(matches(c, doc) for c in clauses("filter") + clauses("must")):
-            return False
-        if any(matches(c, doc) for c in clauses("must_not")):
-            return False
-        should = clauses("should")
-        return not should or any(matches(c, doc) for c in should)
+            for sub in value if isinstance(value, list) else [value]:
+                check_query(sub)
+        return
     raise bad(f"unknown query [{kind}]", "parsing_exception")
+
+
+def matches(query: dict[str, Any], doc: dict[str, Any]) -> bool:
+    """Whether ``doc`` matches ``query`` (checked by :func:`check_query`)."""
+    kind, body = clause(query)
+    if kind == "match_all":
+        return True
+    if kind in ("term", "terms"):
+        (fname, value), = body.items()
+        if kind == "terms":
+            return doc.get(fname) in value
+        return doc.get(fname) == (value.get("value") if isinstance(value, dict) else value)
+
+    def clauses(key: str) -> list[dict[str, Any]]:
+        value = body.get(key, [])
+        return value if isinstance(value, list) else [value]
+
+    if not all(matches(c, doc) for c in clauses("filter") + clauses("must")):
+        return False
+    if any(matches(c, doc) for c in clauses("must_not")):
+        return False
+    should = clauses("should")
+    return not should or any(matches(c, doc) for c in should)
 
 
 def knn_score(space: str, a: list[float], b: list[float]) -> float:
@@ -236,6 +262,7 @@ def create_app(state: FakeState) -> FastAPI:
     def record(request: Request, body: Any) -> None:
         with state.lock:
             state.requests.append((request.method, request.url.path, body))
+            state.headers.append(dict(request.headers))
 
     @app.head("/{index}")
     async def exists(index: str, request: Request):
@@ -321,6 +348,7 @@ def create_app(state: FakeState) -> FastAPI:
         with state.lock:
             docs = state.index(index).docs.values()
             query = body.get("query", {"match_all": {}})
+            check_query(query)
             return {"count": sum(1 for d in docs if matches(query, d)), "_shards": _SHARDS}
 
     @app.post("/{index}/_delete_by_query")
@@ -329,6 +357,7 @@ def create_app(state: FakeState) -> FastAPI:
         record(request, body)
         if set(body) != {"query"}:
             raise bad("_delete_by_query needs exactly a [query]", "action_request_validation_exception")
+        check_query(body["query"])
         with state.lock:
             target = state.index(index)
             doomed = [doc_id for doc_id, doc in target.docs.items() if matches(body["query"], doc)]
@@ -385,6 +414,7 @@ def run_search(index: FakeIndex, name: str, body: dict[str, Any]) -> dict[str, A
             raise bad("a query clause must be an object with exactly one key")
         scored = knn_search(index, query["knn"])
     else:
+        check_query(query)
         scored = [(doc_id, 1.0) for doc_id, doc in index.docs.items() if matches(query, doc)]
     floor = body.get("min_score")
     if floor is not None:
@@ -422,6 +452,8 @@ def knn_search(index: FakeIndex, knn: Any) -> list[tuple[str, float]]:
     if k is not None and (not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 10000):
         raise bad("[knn] [k] must be an integer in [1, 10000]")
     filt = spec.get("filter")
+    if filt is not None:
+        check_query(filt)
     space = space_of(mapping)
     scored = []
     for doc_id, doc in index.docs.items():
