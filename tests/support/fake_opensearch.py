@@ -134,7 +134,8 @@ def check_knn_field(name: str, spec: dict[str, Any], knn_enabled: bool) -> None:
     if not knn_enabled:
         raise bad(f"field [{name}]: a k-NN method needs index.knn: true", "mapper_parsing_exception")
     if set(method) - KNN_METHOD_KEYS or method.get("name") != "hnsw":
-        raise bad(f"field [{name}]: method must be hnsw with keys {sorted(KNN_METHOD_KEYS)}", "mapper_parsing_exception")
+        raise bad(f"field [{name}]: method must be hnsw with keys {sorted(KNN_METHOD_KEYS)}",
+                  "mapper_parsing_exception")
     engine, space = method.get("engine", "faiss"), method.get("space_type", spec.get("space_type", "l2"))
     if space not in ENGINE_SPACES.get(engine, set()):
         raise bad(f"field [{name}]: engine [{engine}] does not support space [{space}]", "mapper_parsing_exception")

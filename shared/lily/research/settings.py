@@ -32,7 +32,9 @@ class ResearchSettings(BaseSettings):
     opensearch_endpoint: str | None = Field(
         None, description="OpenSearch endpoint URL (collection or domain endpoint, https://...)"
     )
-    opensearch_auth: Literal["sigv4", "none"] = Field("sigv4", description="sigv4 for Amazon OpenSearch; none for a local test server")
+    opensearch_auth: Literal["sigv4", "none"] = Field(
+        "sigv4", description="sigv4 for Amazon OpenSearch; none for a local test server"
+    )
     opensearch_service: Literal["aoss", "es"] = Field(
         "aoss", description="SigV4 service name: aoss (Serverless collection) or es (Service domain)"
     )
