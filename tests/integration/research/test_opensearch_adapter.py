@@ -113,6 +113,25 @@ def test_without_sigv4_nothing_is_signed(fake, index):
     assert "authorization" not in fake.state.headers[-1]
 
 
+def test_an_unreachable_cluster_is_a_retryable_domain_error():
+    from lily.core.errors import ErrorCode, LilyError
+    from lily.local.runner import free_port
+
+    client = opensearch_client(f"http://127.0.0.1:{free_port()}", region="us-east-1", auth="none", timeout_s=1)
+    with pytest.raises(LilyError) as failed:
+        OpenSearchVectorIndex(client, "lily-test-research", INFO).search("org-a", unit(0), k=1)
+    assert failed.value.code == ErrorCode.EXTERNAL_003 and failed.value.retryable
+
+
+def test_a_refused_request_is_a_domain_error_that_is_not_retried(fake, index):
+    from lily.core.errors import LilyError
+
+    index.client.indices.delete(index="lily-test-research")
+    with pytest.raises(LilyError) as failed:
+        index.count("org-a")  # 404 index_not_found_exception
+    assert failed.value.details["status"] == 404 and not failed.value.retryable
+
+
 # -- the fake is strict: it rejects what OpenSearch rejects --
 
 

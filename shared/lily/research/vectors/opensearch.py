@@ -11,16 +11,20 @@ no ``refresh`` parameter: documents carry ``org_id``/``item_id`` as fields; an u
 items' previous documents (``_delete_by_query`` on org and item ids) and indexes the new ones in one
 ``_bulk``. Writes become visible to search after the engine's refresh interval.
 
+Client errors become ``LilyError(EXTERNAL_003)``, retryable unless OpenSearch refused the request (4xx).
+
 Scores: faiss ``innerproduct`` reports ``1 + dot`` for a positive dot product and ``1 / (1 - dot)``
 otherwise (OpenSearch k-NN "Spaces"); the adapter converts both ways so the port speaks cosine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+from lily.core.errors import ErrorCode, LilyError
 from lily.research.vectors.port import (
     IndexInfo,
     IndexMismatchError,
@@ -124,6 +128,20 @@ def opensearch_client(
     )
 
 
+@contextmanager
+def _translated(action: str) -> Iterator[None]:
+    """OpenSearch client errors become one domain error (retryable when the cluster is the cause)."""
+    from opensearchpy.exceptions import OpenSearchException, TransportError
+
+    try:
+        yield
+    except OpenSearchException as exc:
+        status = exc.status_code if isinstance(exc, TransportError) else None
+        retryable = not isinstance(status, int) or status == 429 or status >= 500
+        raise LilyError(ErrorCode.EXTERNAL_003, f"vector store: {action} failed",
+                        {"status": status, "error": type(exc).__name__}, retryable=retryable) from exc
+
+
 class OpenSearchVectorIndex:
     """The vector index port on an OpenSearch k-NN index."""
 
@@ -139,13 +157,14 @@ class OpenSearchVectorIndex:
     def open(self) -> None:
         from opensearchpy.exceptions import RequestError
 
-        if not self.client.indices.exists(index=self.index):
-            try:
-                self.client.indices.create(index=self.index, body=index_body(self._info))
-            except RequestError as exc:  # created meanwhile by another function: check what it holds
-                if exc.error != "resource_already_exists_exception":
-                    raise
-        mapping = self.client.indices.get_mapping(index=self.index)[self.index]["mappings"]
+        with _translated("open"):
+            if not self.client.indices.exists(index=self.index):
+                try:
+                    self.client.indices.create(index=self.index, body=index_body(self._info))
+                except RequestError as exc:  # created meanwhile by another function: check what it holds
+                    if exc.error != "resource_already_exists_exception":
+                        raise
+            mapping = self.client.indices.get_mapping(index=self.index)[self.index]["mappings"]
         recorded = recorded_info(mapping)
         if recorded != self._info:
             raise IndexMismatchError(self.index, recorded, self._info)
@@ -165,7 +184,8 @@ class OpenSearchVectorIndex:
         for org_id, item_ids in by_org.items():
             self.delete(org_id, item_ids)
         actions = ({"_op_type": "index", "_index": self.index, "_source": doc} for doc in docs)
-        helpers.bulk(self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=True, stats_only=True)
+        with _translated("upsert"):
+            helpers.bulk(self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=True, stats_only=True)
 
     def delete(self, org_id: str, item_ids: Sequence[str]) -> None:
         if item_ids:
@@ -175,14 +195,16 @@ class OpenSearchVectorIndex:
         self._delete_where(_org_filter(org_id))
 
     def _delete_where(self, query: dict[str, Any]) -> None:
-        self.client.delete_by_query(index=self.index, body={"query": query}, params={"conflicts": "proceed"})
+        with _translated("delete"):
+            self.client.delete_by_query(index=self.index, body={"query": query}, params={"conflicts": "proceed"})
 
     def search(
         self, org_id: str, vector: Sequence[float], k: int, min_score: float = 0.0, industry: str | None = None
     ) -> list[VectorHit]:
         check_query(k, min_score)
         body = search_body(org_id, normalized(vector, self._info.dimension), k, min_score, industry)
-        hits = self.client.search(index=self.index, body=body)["hits"]["hits"]
+        with _translated("search"):
+            hits = self.client.search(index=self.index, body=body)["hits"]["hits"]
         best: dict[str, float] = {}
         for hit in hits:  # an item replaced within one refresh interval may briefly appear twice
             item, score = hit["_source"]["item_id"], from_engine_score(float(hit["_score"]))
@@ -190,7 +212,9 @@ class OpenSearchVectorIndex:
         return [VectorHit(item, score) for item, score in sorted(best.items(), key=lambda kv: -kv[1])]
 
     def count(self, org_id: str) -> int:
-        return int(self.client.count(index=self.index, body={"query": _org_filter(org_id)})["count"])
+        with _translated("count"):
+            return int(self.client.count(index=self.index, body={"query": _org_filter(org_id)})["count"])
 
     def drop(self) -> None:
-        self.client.indices.delete(index=self.index, params={"ignore_unavailable": "true"})
+        with _translated("drop"):
+            self.client.indices.delete(index=self.index, params={"ignore_unavailable": "true"})
