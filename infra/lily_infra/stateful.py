@@ -38,6 +38,7 @@ from constructs import Construct
 
 from lily_infra import nag
 from lily_infra.config import StageConfig
+from lily_infra.research_vectors import VectorCollection
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
@@ -145,6 +146,8 @@ class StatefulStack(Stack):
         self.secrets: dict[str, secretsmanager.Secret] = {}
         for short, purpose in secrets.items():
             self._secret(short, purpose)
+
+        self.vectors = VectorCollection(self, "ResearchVectors", config=config, key=self.storage_key)
 
         CfnOutput(self, "DataKeyArn", value=self.data_key.key_arn, description="LILY_KMS_KEY_ID")
         if "media" in self.buckets:
