@@ -21,10 +21,10 @@ from fastapi.responses import JSONResponse, Response
 from mangum import Mangum
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lily.core import ids
+from lily.core import ids, snapstart
 from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError, error_body
-from lily.core.observability import logger, metrics, tracer
+from lily.core.observability import logger, metrics, trace_handler
 
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
@@ -145,9 +145,10 @@ def http_handler(app: FastAPI) -> Callable[[dict, Any], dict]:
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @metrics.log_metrics
-    @tracer.capture_lambda_handler
+    @trace_handler
     def handler(event: dict, context: Any) -> dict:
         return adapter(event, context)
 
     handler.__name__ = "handler"
+    snapstart.install()
     return handler
