@@ -40,22 +40,43 @@ def tracer() -> Tracer:
 
 
 def trace_handler(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    """``tracer().capture_lambda_handler`` that never records the handler's response or error.
+    """``tracer().capture_lambda_handler`` that never records the handler's response or error detail.
 
-    Responses carry access tokens, refresh cookies, new API keys and TOTP secrets, and errors may quote
-    input: neither may land in X-Ray metadata. (Every function's environment also sets
-    ``POWERTOOLS_TRACER_CAPTURE_RESPONSE`` and ``..._ERROR`` to false, for any other traced method.)
+    Responses carry access tokens, refresh cookies, new API keys and TOTP secrets, and an error's message may
+    quote input: neither may land in X-Ray. Powertools' response and error metadata are off (here, and in every
+    function's environment through ``POWERTOOLS_TRACER_CAPTURE_RESPONSE``/``..._ERROR`` for any other traced
+    method); the X-Ray SDK itself would still copy an escaping exception's message and stack into the
+    subsegment, so :func:`_fault_without_detail` hands it the exception already marked as recorded.
     """
 
     @functools.cache
     def traced() -> Callable[[Any, Any], Any]:
-        return tracer().capture_lambda_handler(handler, capture_response=False, capture_error=False)
+        return tracer().capture_lambda_handler(_fault_without_detail(handler), capture_response=False,
+                                               capture_error=False)
 
     @functools.wraps(handler)
     def wrapper(event: Any, context: Any) -> Any:
         return traced()(event, context)
 
     return wrapper
+
+
+def _fault_without_detail(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """Re-raise the handler's exception unchanged (Lambda and the logs still see it whole), marked the way the
+    X-Ray SDK marks an exception it has recorded: ``Entity.add_exception`` then flags the fault and stores only
+    a cause id, without message or stack. ``tests/unit/test_tracing.py`` holds this against the real SDK."""
+
+    @functools.wraps(handler)
+    def run(event: Any, context: Any) -> Any:
+        try:
+            return handler(event, context)
+        except Exception as exc:
+            exc._recorded = True  # type: ignore[attr-defined]
+            exc._cause_id = os.urandom(8).hex()  # type: ignore[attr-defined]
+            raise
+
+    return run
+
 
 _lock = threading.Lock()
 _counters: Counter[tuple[str, tuple[tuple[str, str], ...]]] = Counter()
