@@ -23,19 +23,22 @@ of the batch is not affected.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lily.core import snapstart
 from lily.core.observability import logger, metrics, trace_handler
 
-R = TypeVar("R", bound=SqsRecordModel)
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+
+R = TypeVar("R", bound="SqsRecordModel")
 
 
 def queue_handler(model: type[R], record_handler: Callable[[R], Any]) -> Callable[[dict, Any], dict]:
     """An SQS worker parsing each record as ``model`` and reporting partial batch failures."""
+    # Imported here, not at the top: scheduled jobs share this module and never load the batch utility.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     processor = BatchProcessor(event_type=EventType.SQS, model=model)
 
     def _one(record: R) -> Any:
