@@ -22,8 +22,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m lily.local
 
+# ruff, then the layering contracts of pyproject.toml [tool.importlinter] (core -> nothing of Lily, capabilities
+# -> each other's ports only, lily.local never imported by deployed code).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check shared functions infra tests
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q -n $(PYTEST_WORKERS)

@@ -4,7 +4,9 @@ The layer holds, under ``python/`` (``/opt/python`` in Lambda):
 
 - the runtime dependencies of ``layers/requirements.txt`` as Linux arm64 wheels for CPython 3.14
   (``pip install --platform ... --only-binary=:all:`` works on any host: no compiler, no Docker);
-- the ``lily`` package from ``shared/lily``, without ``lily/local`` (the local runner is dev-only).
+- the ``lily`` package from ``shared/lily``, without what is never deployed: ``lily/local`` (the local
+  runner and its sandboxes) and test doubles (``fake*.py``; they belong under ``tests/``, and one left in
+  ``lily`` is not shipped, so no setting can switch it on in the cloud).
 
 boto3, botocore and s3transfer are removed after the install: the Lambda runtime ships them, and
 botocore alone is a third of the layer.
@@ -16,6 +18,7 @@ The CDK app calls :func:`build_layer` from its local bundler; run it by hand to 
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import shutil
@@ -36,6 +39,8 @@ PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64", "manylinux_2_34_
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
 # Dev-only subpackages of lily, relative to the package root.
 EXCLUDED_SUBPACKAGES = ("local",)
+# Test doubles, wherever they sit in lily (file name patterns).
+TEST_ONLY_MODULES = ("fake*.py",)
 # Lambda allows 250 MB unzipped for function code plus layers.
 MAX_LAYER_BYTES = 200 * 1024 * 1024
 
@@ -65,6 +70,8 @@ def _ignore_for(package_root: Path):
         here = Path(directory).resolve()
         skipped = {n for n in names if n == "__pycache__" or n.endswith((".pyc", ".pyo"))}
         skipped |= {n for n in names if (here / n) in excluded}
+        skipped |= {n for n in names if any(fnmatch.fnmatch(n, p) for p in TEST_ONLY_MODULES)
+                    and (here / n).is_file()}
         return skipped
 
     return ignore

@@ -13,10 +13,11 @@ from lily.core.http import create_app, http_handler
 from lily.identity import audit, service
 from lily.identity.access import PlatformRole, Principal, platform_access
 from lily.identity.audit import AuditEntry
+from lily.identity.ratelimit import rate_limit_middleware
 from lily.identity.service import PublicUser
 from lily.identity.settings import identity_settings
 
-app = create_app("Lily admin", "Platform administration")
+app = create_app("Lily admin", "Platform administration", middleware=[rate_limit_middleware])
 
 super_admins = APIRouter(dependencies=[Depends(platform_access(PlatformRole.super_admin))], tags=["admin"])
 admins = APIRouter(dependencies=[Depends(platform_access(PlatformRole.admin))], tags=["admin"])

@@ -10,7 +10,7 @@ from lily.core.errors import ErrorCode, LilyError
 from lily.core.http import create_app, http_handler
 from lily.identity import service
 from lily.identity.access import Principal, authenticate, current_principal, current_user
-from lily.identity.ratelimit import client_ip
+from lily.identity.ratelimit import client_ip, rate_limit_middleware
 from lily.identity.service import MfaChallenge, PublicUser, Session
 from lily.identity.settings import identity_settings
 
@@ -18,7 +18,8 @@ REFRESH_COOKIE = "lily_refresh"
 CSRF_COOKIE = "lily_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 
-app = create_app("Lily auth", "Accounts, sessions, email verification, password reset and TOTP")
+app = create_app("Lily auth", "Accounts, sessions, email verification, password reset and TOTP",
+                 middleware=[rate_limit_middleware])
 
 
 class Credentials(BaseModel):

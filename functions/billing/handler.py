@@ -20,9 +20,11 @@ from lily.billing.service import (
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
 from lily.identity.access import OrgAccess, OrgRole, org_access
+from lily.identity.ratelimit import rate_limit_middleware
 
 settings = get_settings()
-app = create_app("Lily billing", "Plans, entitlements, usage and Stripe subscriptions")
+app = create_app("Lily billing", "Plans, entitlements, usage and Stripe subscriptions",
+                 middleware=[rate_limit_middleware])
 
 READ = org_access(OrgRole.viewer, scope="billing:read")
 MANAGE = org_access(OrgRole.admin, scope="billing:write")

@@ -1,16 +1,22 @@
 """Queue worker for Stripe events: state comes from the subscription as Stripe has it now."""
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import Json
 
 from lily.billing import service
+from lily.billing.service import BillingMessage
 from lily.core.config import get_settings
-from lily.core.handlers import message_body, queue_handler
+from lily.core.handlers import queue_handler
 
 settings = get_settings()
 
 
-def record(record: SQSRecord) -> str:
-    return service.process_event(message_body(record))
+class BillingRecord(SqsRecordModel):
+    body: Json[BillingMessage]
 
 
-handler = queue_handler(record)
+def record(record: BillingRecord) -> str:
+    return service.process_event(record.body.model_dump())
+
+
+handler = queue_handler(BillingRecord, record)

@@ -5,6 +5,7 @@ from fastapi import Depends, Header, Query, Response
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
 from lily.identity.access import OrgAccess, OrgRole, org_access
+from lily.identity.ratelimit import rate_limit_middleware
 from lily.publishing import idempotency, media, service
 from lily.publishing.schemas import (
     CancelOut,
@@ -19,7 +20,7 @@ from lily.publishing.schemas import (
 )
 
 settings = get_settings()
-app = create_app("Lily content", "Posts, scheduling and media")
+app = create_app("Lily content", "Posts, scheduling and media", middleware=[rate_limit_middleware])
 viewer = org_access(OrgRole.viewer, scope="posts:read")
 editor = org_access(OrgRole.editor, scope="posts:write")
 BASE = "/api/orgs/{org_id}/posts"

@@ -1,16 +1,22 @@
 """Queue worker: records each heartbeat; a malformed message fails alone and ends in the DLQ."""
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import Json
 
 from lily.core.config import get_settings
-from lily.core.handlers import message_body, queue_handler
+from lily.core.handlers import queue_handler
 from lily.health import service
+from lily.health.service import Beat
 
 settings = get_settings()
 
 
-def record(record: SQSRecord) -> None:
-    service.record_heartbeat(message_body(record))
+class HeartbeatRecord(SqsRecordModel):
+    body: Json[Beat]
 
 
-handler = queue_handler(record)
+def record(record: HeartbeatRecord) -> None:
+    service.record_heartbeat(record.body.model_dump())
+
+
+handler = queue_handler(HeartbeatRecord, record)

@@ -9,8 +9,10 @@ from lily.identity.access import OrgAccess, OrgRole, Principal, current_principa
 from lily.identity.apikeys import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from lily.identity.audit import AuditEntry
 from lily.identity.orgs import InviteOut, MemberOut, OrgOut
+from lily.identity.ratelimit import rate_limit_middleware
 
-app = create_app("Lily organizations", "Organizations, members and roles, invitations, API keys, audit log")
+app = create_app("Lily organizations", "Organizations, members and roles, invitations, API keys, audit log",
+                 middleware=[rate_limit_middleware])
 
 
 class OrgIn(BaseModel):

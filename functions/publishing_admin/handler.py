@@ -5,11 +5,12 @@ from fastapi import Depends, Query
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
 from lily.identity.access import PlatformRole, Principal, platform_access
+from lily.identity.ratelimit import rate_limit_middleware
 from lily.publishing import dlq
 from lily.publishing.schemas import RequeueOut
 
 settings = get_settings()
-app = create_app("Lily publishing admin", "Publish DLQ")
+app = create_app("Lily publishing admin", "Publish DLQ", middleware=[rate_limit_middleware])
 admin = platform_access(PlatformRole.admin)
 
 

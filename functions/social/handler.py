@@ -11,13 +11,15 @@ from pydantic import BaseModel, Field
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
 from lily.identity.access import OrgAccess, OrgRole, org_access, public_route
+from lily.identity.ratelimit import rate_limit_middleware
 from lily.social import constraints, service
 from lily.social.constraints import MediaInfo, Violation
 from lily.social.platforms import PLATFORMS
 from lily.social.service import ConnectionView, ConnectResult, ConnectStart, NoticeView
 
 settings = get_settings()
-app = create_app("Lily social accounts", "Connect X, Facebook Pages, Instagram Business and LinkedIn accounts")
+app = create_app("Lily social accounts", "Connect X, Facebook Pages, Instagram Business and LinkedIn accounts",
+                 middleware=[rate_limit_middleware])
 TAGS = ["social"]
 
 

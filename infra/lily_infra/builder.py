@@ -18,7 +18,7 @@ from lily_infra.stateful import QueueDecl, StatefulStack, TableModel
 
 CDK_JSON = ROOT / "cdk.json"
 CONFIG_KEYS = ("stage", "retain_data", "version", "log_level", "cors_origins", "public_base_url", "offline",
-               "alarm_email", "ses_identity", "api_rate_limit", "api_burst_limit")
+               "alarm_email", "ses_identity", "api_rate_limit", "api_burst_limit", "snap_start")
 # Synthesize without building any asset (no pip, no Docker): what the tests use.
 NO_BUNDLING = {"aws:cdk:bundling-stacks": []}
 

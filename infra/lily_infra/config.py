@@ -14,6 +14,7 @@ else ``dev``. Other knobs are context values with stage-dependent defaults:
 | ``alarm_email`` | none | e-mail subscribed to the alarm topic |
 | ``ses_identity`` | none (any identity of the account) | SES identity (domain or address) functions may send from |
 | ``api_rate_limit`` / ``api_burst_limit`` | 50/100 (ephemeral), 500/1000 | HTTP API default stage throttling |
+| ``snap_start`` | true | Lambda SnapStart on every function's published version (Python 3.12+, arm64 and x86_64) |
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class StageConfig:
     ses_identity: str | None = None
     api_rate_limit: int = 50
     api_burst_limit: int = 100
+    snap_start: bool = True
     tags: dict[str, str] = field(default_factory=dict)
 
     # -- physical names (must match lily.core.config.CoreSettings and lily.core.resources) --
@@ -142,6 +144,7 @@ def load_config(context: dict[str, Any], environ: dict[str, str] | None = None) 
         ses_identity=context.get("ses_identity") or None,
         api_rate_limit=int(context.get("api_rate_limit", rate_default)),
         api_burst_limit=int(context.get("api_burst_limit", burst_default)),
+        snap_start=_bool(context.get("snap_start", True)),
         tags={"project": "lily", "stage": stage},
     )
 

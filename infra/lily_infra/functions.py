@@ -4,6 +4,12 @@
 own log group with retention, the runtime/architecture/layer, the deployment's environment and
 exactly its declared access. :class:`HttpFunction`, :class:`QueueFunction` and
 :class:`ScheduledFunction` add the trigger.
+
+Each deployment publishes a version of every function and points its ``live`` alias at it; every
+trigger invokes the alias. With SnapStart on (the default, ``StageConfig.snap_start``), Lambda
+initializes the version once at publish time and resumes new execution environments from its
+snapshot (``lily.core.snapstart`` holds the priming and after-restore hooks). SnapStart serves only
+published versions, hence the alias.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -32,6 +38,8 @@ from lily_infra.stateful import StatefulStack
 
 # Function-level overrides of these are allowed; every other deployment variable is fixed.
 OVERRIDABLE_ENV = frozenset({"LILY_LOG_LEVEL", "POWERTOOLS_LOG_LEVEL"})
+
+LIVE_ALIAS = "live"
 
 XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 XRAY_REASON = (
@@ -58,6 +66,9 @@ def deployment_environment(
         "POWERTOOLS_SERVICE_NAME": "lily",
         "POWERTOOLS_METRICS_NAMESPACE": "Lily",
         "POWERTOOLS_LOG_LEVEL": config.log_level,
+        # Never record a handler's response or error in X-Ray: responses carry tokens, cookies and new keys.
+        "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+        "POWERTOOLS_TRACER_CAPTURE_ERROR": "false",
     }
 
 
@@ -135,6 +146,9 @@ class LilyFunction(Construct):
             role=self.role,
             environment=dict(environment),
             log_group=self.log_group,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if config.snap_start else None,
+            # A version replaced by the next deployment is deleted (its snapshot is billed while it exists).
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
         )
         # Active tracing without CDK's implicit X-Ray grant (it lands in the role's default policy
         # with Resource "*"; TracingPolicy above holds it instead, acknowledged on its own).
@@ -143,6 +157,10 @@ class LilyFunction(Construct):
         # The function must not run before its permissions exist.
         self.function.node.add_dependency(access)
         self.function.node.add_dependency(tracing)
+        # What every trigger invokes: the version this deployment published (SnapStart's snapshot).
+        self.alias = lambda_.Alias(self, "Live", alias_name=LIVE_ALIAS, version=self.function.current_version)
+        Annotations.of(self.function).acknowledge_warning(
+            "@aws-cdk/aws-lambda:snapStartRequirePublish", "every deployment publishes a version: the live alias")
 
 
 class HttpFunction(LilyFunction):
@@ -153,7 +171,7 @@ class HttpFunction(LilyFunction):
         trigger = self.spec.trigger
         assert isinstance(trigger, Http)
         integration = HttpLambdaIntegration(
-            f"{self.spec.name}-integration", self.function,
+            f"{self.spec.name}-integration", self.alias,
             payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
         )
         self.routes: list[apigwv2.HttpRoute] = []
@@ -170,7 +188,7 @@ class QueueFunction(LilyFunction):
         trigger = self.spec.trigger
         assert isinstance(trigger, Queue)
         window = trigger.max_batching_window_s
-        self.function.add_event_source(event_sources.SqsEventSource(
+        self.alias.add_event_source(event_sources.SqsEventSource(
             self.stateful.queues[trigger.queue],
             batch_size=trigger.batch_size,
             max_batching_window=Duration.seconds(window) if window else None,
@@ -189,7 +207,7 @@ class ScheduledFunction(LilyFunction):
             self, "Schedule",
             description=f"Lily {self.config.stage} {self.spec.name}: {trigger.expression}",
             schedule=events.Schedule.expression(trigger.expression),
-            targets=[targets.LambdaFunction(self.function, retry_attempts=2, max_event_age=Duration.hours(1))],
+            targets=[targets.LambdaFunction(self.alias, retry_attempts=2, max_event_age=Duration.hours(1))],
         )
 
 

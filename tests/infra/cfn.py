@@ -74,3 +74,29 @@ def nag_acknowledgments(resource: dict) -> dict[str, str]:
     """cdk-nag acknowledgments written into the resource's metadata: rule id -> reason."""
     rules = resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
     return {r["id"]: r.get("reason", "") for r in rules}
+
+
+def invoked_function(template: dict, value: Any) -> str | None:
+    """The logical id of the function a trigger invokes, through its alias (``live``) when it targets one.
+
+    ``value`` is a Ref/GetAtt, or an expression around one (an event source mapping names ``<function>:live``).
+    """
+    target = invoked_target(template, value)
+    resource = template["Resources"].get(target or "", {})
+    if resource.get("Type") == "AWS::Lambda::Alias":
+        return ref_id(props(resource)["FunctionName"])
+    return target
+
+
+def invoked_target(template: dict, value: Any) -> str | None:
+    """The logical id of the function or alias referenced in ``value``."""
+    direct = ref_id(value)
+    if direct is not None:
+        kind = template["Resources"].get(direct, {}).get("Type")
+        return direct if kind in ("AWS::Lambda::Function", "AWS::Lambda::Alias") else None
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    for child in children:
+        found = invoked_target(template, child)
+        if found:
+            return found
+    return None

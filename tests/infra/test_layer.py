@@ -74,3 +74,49 @@ def test_local_bundler_implements_ilocalbundling_and_builds_in_process(tmp_path,
 
 def test_function_code_excludes_bytecode():
     assert {"__pycache__", "*.pyc"} <= set(bundling.CODE_EXCLUDES)
+
+
+# Deployed modules that still import a module the layer leaves out (each would fail in Lambda if reached):
+# publishing's "fake" gateway setting, removed by issue 15 (test doubles move to tests/). Delete when gone.
+KNOWN_IMPORTS_OF_UNSHIPPED = {
+    ("lily.publishing.ports", "lily.publishing.fake"),
+    ("lily.composition", "lily.publishing.fake"),
+}
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return {name for name in found if name.split(".")[0] == "lily"}
+
+
+def _modules(package: Path) -> dict[str, Path]:
+    return {".".join(p.relative_to(package.parent).with_suffix("").parts).removesuffix(".__init__"): p
+            for p in package.rglob("*.py")}
+
+
+def test_the_built_layer_ships_no_local_mode_and_no_test_double(tmp_path):
+    # Given the real build, run without third-party requirements (no download): lily as Lambda gets it
+    empty = tmp_path / "requirements.txt"
+    empty.write_text("# nothing to download\n")
+    built = layer_builder().build_layer(tmp_path / "layer", requirements=empty) / "python" / "lily"
+    modules = _modules(built)
+    # Then it holds the deployed capabilities...
+    assert {"lily.core.http", "lily.core.handlers", "lily.publishing.publisher"} <= set(modules)
+    # ...and neither local mode nor a test double, nor byte-code
+    assert not [m for m in modules if m == "lily.local" or m.startswith("lily.local.")]
+    assert not [m for m in modules if m.rsplit(".", 1)[-1].startswith("fake")]
+    assert not [p for p in built.rglob("*") if p.suffix in (".pyc", ".pyo")]
+    # And no shipped module imports one that was left out (it would fail in Lambda)
+    left_out = set(_modules(layer_builder().SHARED_PACKAGE)) - set(modules)
+    assert "lily.local.runner" in left_out
+    reaching = {(name, imported) for name, path in modules.items() for imported in _imports(path)
+                if imported in left_out}
+    assert reaching <= KNOWN_IMPORTS_OF_UNSHIPPED, sorted(reaching - KNOWN_IMPORTS_OF_UNSHIPPED)

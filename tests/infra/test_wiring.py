@@ -8,7 +8,7 @@ import pytest
 
 from lily.core.functions import Http, Queue, Schedule, queues
 from lily.core.resources import BUCKETS, SECRETS
-from tests.infra.cfn import as_list, functions_by_name, props, ref_id, resolve_import, resources
+from tests.infra.cfn import as_list, functions_by_name, invoked_function, props, ref_id, resolve_import, resources
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,8 @@ def test_every_http_prefix_has_both_routes_to_its_function(synth, specs, functio
                 integration = props(integrations[ref_id(target[1])])
                 assert integration["IntegrationType"] == "AWS_PROXY"
                 assert integration["PayloadFormatVersion"] == "2.0"
-                assert ref_id(integration["IntegrationUri"]) == fn_id, f"{key} goes to another function"
+                assert invoked_function(synth.service, integration["IntegrationUri"]) == fn_id, \
+                    f"{key} goes to another function"
     assert set(routes) == expected, "routes without a declaration"
 
 
@@ -136,7 +137,7 @@ def test_every_schedule_has_a_rule_targeting_its_function(synth, specs, function
     for spec in scheduled:
         fn_id, _ = _fn(synth, functions, spec)
         matching = [r for r in rules if props(r)["ScheduleExpression"] == spec.trigger.expression
-                    and any(ref_id(t["Arn"]) == fn_id for t in props(r)["Targets"])]
+                    and any(invoked_function(synth.service, t["Arn"]) == fn_id for t in props(r)["Targets"])]
         assert len(matching) == 1, spec.name
         assert props(matching[0])["State"] == "ENABLED"
 
@@ -149,7 +150,7 @@ def test_every_queue_function_consumes_its_queue_reporting_batch_item_failures(s
     assert len(mappings) == len(consumers)
     for spec in consumers:
         fn_id, _ = _fn(synth, functions, spec)
-        mine = [props(m) for m in mappings if ref_id(props(m)["FunctionName"]) == fn_id]
+        mine = [props(m) for m in mappings if invoked_function(synth.service, props(m)["FunctionName"]) == fn_id]
         assert len(mine) == 1, spec.name
         m = mine[0]
         assert m["FunctionResponseTypes"] == ["ReportBatchItemFailures"], spec.name

@@ -3,25 +3,28 @@
 One place for: the error body and status mapping, request ids and log correlation, security
 headers, CORS from configuration. Handlers build their app with :func:`create_app` and wrap it
 with :func:`http_handler`.
+
+Core knows no capability: a function that wants a capability's middleware (identity's per-IP rate
+limit, for one) passes it to :func:`create_app` itself, so a function loads only what it uses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from mangum import Mangum
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lily.core import ids
+from lily.core import ids, snapstart
 from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError, error_body
-from lily.core.observability import logger, metrics, tracer
+from lily.core.observability import logger, metrics, trace_handler
 
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
@@ -37,6 +40,10 @@ _DOCS_CSP = (
     "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
     "frame-ancestors 'none'"
 )
+
+
+# ``async def middleware(request, call_next) -> Response``: Starlette's HTTP middleware function.
+HttpMiddleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
 
 
 def request_id(request: Request) -> str:
@@ -85,16 +92,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(code, message, request, status=exc.status_code, headers=getattr(exc, "headers", None))
 
 
-def create_app(title: str, description: str = "", **kwargs: Any) -> FastAPI:
-    """A FastAPI app with Lily's error handling, request ids, security headers and CORS."""
+def create_app(title: str, description: str = "", *, middleware: Sequence[HttpMiddleware] = (),
+               **kwargs: Any) -> FastAPI:
+    """A FastAPI app with Lily's error handling, request ids, security headers and CORS.
+
+    ``middleware`` runs inside Lily's request context, first listed outermost: its answers (a 429 from a
+    rate limit, say) still get the request id and the security headers.
+    """
     settings = get_settings()
     app = FastAPI(title=title, description=description, version=settings.version, **kwargs)
     install_error_handlers(app)
-    # Per-IP rate limit on every route class (counted in DynamoDB; /health and /_local exempt). Registered
-    # before the context middleware so that one stays outermost and its answers still get request ids and headers.
-    from lily.identity.ratelimit import rate_limit_middleware
-
-    app.middleware("http")(rate_limit_middleware)
+    # Starlette runs the last registered middleware outermost: register the given ones innermost-first, then the
+    # context middleware last so that it wraps them all.
+    for mw in reversed(middleware):
+        app.middleware("http")(mw)
 
     @app.middleware("http")
     async def _context(request: Request, call_next):
@@ -134,9 +145,10 @@ def http_handler(app: FastAPI) -> Callable[[dict, Any], dict]:
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @metrics.log_metrics
-    @tracer.capture_lambda_handler
+    @trace_handler
     def handler(event: dict, context: Any) -> dict:
         return adapter(event, context)
 
     handler.__name__ = "handler"
+    snapstart.install()
     return handler

@@ -3,14 +3,22 @@
 Use :func:`count` / :func:`observe` for metrics with dimensions (``plan_limit_hits_total{feature,plan}``):
 each call emits one EMF document through Powertools and also bumps an in-process registry that
 tests and the local runner's ``/_local/metrics`` read.
+
+The Tracer is built on first use (:func:`tracer`), not at import: building it loads the X-Ray SDK and
+patches botocore and the HTTP clients, which costs more than ``import boto3`` itself. Handlers are traced
+with :func:`trace_handler`, which builds it at the first invocation; deployed functions build it before
+their SnapStart snapshot instead (:mod:`lily.core.snapstart`), so no invocation pays for it.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import warnings
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -22,8 +30,53 @@ NAMESPACE = "Lily"
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+@functools.cache
+def tracer() -> Tracer:
+    """The process's Powertools Tracer (X-Ray), built on first use."""
+    return Tracer(service=SERVICE)
+
+
+def trace_handler(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``tracer().capture_lambda_handler`` that never records the handler's response or error detail.
+
+    Responses carry access tokens, refresh cookies, new API keys and TOTP secrets, and an error's message may
+    quote input: neither may land in X-Ray. Powertools' response and error metadata are off (here, and in every
+    function's environment through ``POWERTOOLS_TRACER_CAPTURE_RESPONSE``/``..._ERROR`` for any other traced
+    method); the X-Ray SDK itself would still copy an escaping exception's message and stack into the
+    subsegment, so :func:`_fault_without_detail` hands it the exception already marked as recorded.
+    """
+
+    @functools.cache
+    def traced() -> Callable[[Any, Any], Any]:
+        return tracer().capture_lambda_handler(_fault_without_detail(handler), capture_response=False,
+                                               capture_error=False)
+
+    @functools.wraps(handler)
+    def wrapper(event: Any, context: Any) -> Any:
+        return traced()(event, context)
+
+    return wrapper
+
+
+def _fault_without_detail(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """Re-raise the handler's exception unchanged (Lambda and the logs still see it whole), marked the way the
+    X-Ray SDK marks an exception it has recorded: ``Entity.add_exception`` then flags the fault and stores only
+    a cause id, without message or stack. ``tests/unit/test_tracing.py`` holds this against the real SDK."""
+
+    @functools.wraps(handler)
+    def run(event: Any, context: Any) -> Any:
+        try:
+            return handler(event, context)
+        except Exception as exc:
+            exc._recorded = True  # type: ignore[attr-defined]
+            exc._cause_id = os.urandom(8).hex()  # type: ignore[attr-defined]
+            raise
+
+    return run
+
 
 _lock = threading.Lock()
 _counters: Counter[tuple[str, tuple[tuple[str, str], ...]]] = Counter()

@@ -2,6 +2,9 @@
 
 Every instance of every function counts in the same table, so limits hold across Lambda
 instances. Rate limits use fixed windows: ``rl#<who>#<class>#<window index>``.
+
+The per-IP limit is :func:`rate_limit_middleware`; an HTTP function that wants it passes it to
+``lily.core.http.create_app(..., middleware=[rate_limit_middleware])`` (core never imports identity).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from starlette.requests import Request
 
 from lily.core import clock
 from lily.core.errors import ErrorCode, LilyError
+from lily.core.http import error_response
 from lily.core.observability import count, logger
 from lily.identity.models import Counter
 from lily.identity.settings import identity_settings
@@ -83,8 +87,6 @@ def ip_limit_for(cls: str) -> int:
 
 async def rate_limit_middleware(request: Request, call_next):
     """Per-IP limit on every route class; the per-user limit runs after authentication."""
-    from lily.core.http import error_response
-
     path = request.url.path
     ip = client_ip(request)
     token = _client_ip.set(ip)

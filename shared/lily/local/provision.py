@@ -11,6 +11,7 @@ from lily.core.aws import client
 from lily.core.config import get_settings
 from lily.core.db import all_models, table_schema
 from lily.core.resources import BUCKETS, SECRETS, bucket_name, secret_name
+from lily.local.secret_values import local_value
 
 
 def _create_table(model) -> None:
@@ -94,7 +95,7 @@ def _create_bucket(short: str) -> None:
 def _create_secret(short: str) -> None:
     sm = client("secretsmanager")
     try:
-        sm.create_secret(Name=secret_name(short), SecretString=json.dumps(SECRETS[short].local_value()))
+        sm.create_secret(Name=secret_name(short), SecretString=json.dumps(local_value(short)))
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceExistsException":
             raise

@@ -56,10 +56,10 @@ API_VERSION = "2026-10-28.endive"
 
 
 def local_keys() -> dict[str, str]:
-    """The keys local mode provisions in Secrets Manager (``lily.core.resources.SECRETS['stripe']``)."""
-    from lily.core.resources import SECRETS
+    """The keys local mode provisions in Secrets Manager (``lily.local.secret_values``)."""
+    from lily.local.secret_values import local_value
 
-    return SECRETS["stripe"].local_value()
+    return local_value("stripe")
 
 
 def _id(prefix: str) -> str:

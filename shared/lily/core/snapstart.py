@@ -1,0 +1,45 @@
+"""Lambda SnapStart runtime hooks: what goes into the snapshot, and what each restored copy redoes.
+
+Deployed stages publish every function version with SnapStart (``infra``): Lambda runs the init phase
+once, snapshots the memory, and resumes new execution environments from that snapshot. Every handler
+factory of core calls :func:`install` so that
+
+- before the snapshot, :func:`prime` builds what Lily otherwise loads lazily at the first invocation
+  (the Tracer: the X-Ray SDK and its patches of botocore and the HTTP clients), so a restored environment
+  starts with it ready;
+- after each restore, :func:`after_restore` re-seeds what must differ between environments resumed
+  from one snapshot (``random``'s state: the publisher's retry jitter would otherwise repeat in lockstep).
+  Ids and secrets come from ``os.urandom``/``secrets``, which read the kernel's entropy at call time.
+
+``snapshot_restore_py`` ships with Lambda's Python managed runtimes (3.12 and later); elsewhere (local
+mode, tests without it) there is no snapshot and nothing to register.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+
+from lily.core.observability import tracer
+
+
+def prime() -> None:
+    """Load before the snapshot what a first invocation would otherwise load."""
+    tracer()
+
+
+def after_restore() -> None:
+    """Make this restored environment's randomness its own."""
+    random.seed()
+
+
+@functools.cache
+def install() -> bool:
+    """Register :func:`prime` and :func:`after_restore` once; False where the runtime has no SnapStart hooks."""
+    try:
+        from snapshot_restore_py import register_after_restore, register_before_snapshot
+    except ImportError:
+        return False
+    register_before_snapshot(prime)
+    register_after_restore(after_restore)
+    return True
