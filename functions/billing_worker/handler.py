@@ -4,7 +4,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
 from lily.billing import service
-from lily.billing.service import BillingMessage
+from lily.billing.messages import BillingMessage
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
 

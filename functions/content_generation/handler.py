@@ -2,8 +2,9 @@
 
 from fastapi import Depends, Query, Response
 
+import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
+from lily.composition import content_ports
 from lily.content import brand, drafts
-from lily.content.composition import content_ports
 from lily.content.generate import generate
 from lily.content.ports import ContentPorts
 from lily.content.repurpose import repurpose

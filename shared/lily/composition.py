@@ -14,6 +14,8 @@ consumer port                                  implementation
 ``identity.ports.FeatureGate`` (API keys)      ``billing.entitlements.PlanFeature("api_keys")``
 ``publishing.ports.QuotaPort``                 ``billing.entitlements.PlanQuota("posts_per_day")``
 ``publishing.ports.PlatformGateway``           ``publishing.bridge.SocialGateway`` (or the configured fake)
+``content.ports.ContentPorts`` (AI, quota,      ``ai.openai_client.OpenAIAdapter``,
+posts)                                          ``PlanQuota("ai_text_requests")``, :class:`PublishingPosts`
 =============================================  ===================================================
 
 Providers are imported inside the factories: importing this module loads no capability, and a function
@@ -30,11 +32,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from lily.core.config import on_reset
 
 if TYPE_CHECKING:
     from lily.billing.ports import PlanChangeListener
+    from lily.content.ports import ContentPorts
     from lily.identity.ports import FeatureGate, SeatQuota
     from lily.publishing.ports import PlatformGateway, QuotaPort
     from lily.social.ports import ProfileQuota
@@ -107,8 +112,41 @@ def platform_gateway() -> PlatformGateway:
     return SocialGateway()
 
 
+class PublishingPosts:
+    """:class:`lily.content.ports.PostsPort` on publishing's post use cases."""
+
+    def create_post(self, org_id: str, targets: list[tuple[str, str]], created_by: str | None) -> str:
+        from lily.publishing.drafts import create_post
+        from lily.publishing.schemas import PostCreate, TargetIn
+
+        body = PostCreate(text=targets[0][1], targets=[TargetIn(connection_id=c, text=t) for c, t in targets])
+        return create_post(org_id, body, created_by).post_id
+
+    def post_text(self, org_id: str, post_id: str) -> str:
+        from lily.publishing.posts import get_post
+
+        return get_post(org_id, post_id).text
+
+
+@lru_cache(maxsize=1)
+def _content_ports() -> ContentPorts:
+    from lily.ai.openai_client import OpenAIAdapter
+    from lily.billing.entitlements import PlanQuota
+    from lily.content.ports import AI_QUOTA, ContentPorts
+
+    return ContentPorts(ai=OpenAIAdapter(), quota=PlanQuota(AI_QUOTA), posts=PublishingPosts())
+
+
+@_wiring
+def content_ports() -> ContentPorts:
+    # One adapter per process: the openai client keeps its connection pool (reset with the settings).
+    return _content_ports()
+
+
+on_reset(_content_ports.cache_clear)
+
 WIRINGS = frozenset(w.__name__ for w in (
-    plan_change_listeners, profile_quota, seat_quota, api_key_gate, posts_quota, platform_gateway))
+    plan_change_listeners, profile_quota, seat_quota, api_key_gate, posts_quota, platform_gateway, content_ports))
 
 
 def override(port: str, implementation: Any | None) -> None:

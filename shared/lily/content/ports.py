@@ -4,7 +4,8 @@
 - :class:`QuotaPort`: the plan's ``ai_text_requests`` per-day quota (billing entitlements).
 - :class:`PostsPort`: saving drafts as posts and reading a post's text (publishing).
 
-:mod:`lily.content.composition` wires the real implementations; tests pass fakes or the real ones.
+The suite's one composition place (:func:`lily.composition.content_ports`) wires the real implementations;
+tests pass fakes or the real ones.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from lily.ai.port import AIPort
+
+AI_QUOTA = "ai_text_requests"  # billing's plan quota behind QuotaPort
 
 
 class QuotaPort(Protocol):
