@@ -78,6 +78,7 @@ class PlatformState:
             self.media: dict[str, dict[str, Any]] = {}
             self.faults: list[Fault] = []
             self.calls: list[tuple[str, str]] = []
+            self.windows: dict[tuple[str, str], list[float]] = {}  # rate windows: (endpoint, who) → [start, used]
             self.seq = itertools.count(1)
 
     def next_id(self, prefix: str = "") -> str:
@@ -162,6 +163,22 @@ def bearer(request: Request) -> str | None:
     return request.query_params.get("access_token")
 
 
+def count_in_window(state: PlatformState, key: str, who: str, limit: int, window_s: int) -> tuple[int, int]:
+    """Count one call of ``who`` to endpoint ``key`` in its fixed window (opened by the first call);
+    returns (remaining after this call, window reset epoch s); remaining is -1 when the limit was reached
+    (the call is refused and not counted)."""
+    now = time.time()
+    with state.lock:
+        window = state.windows.get((key, who))
+        if window is None or now >= window[0] + window_s:
+            window = state.windows[(key, who)] = [now, 0]
+        reset = int(window[0] + window_s)
+        if window[1] >= limit:
+            return -1, reset
+        window[1] += 1
+        return limit - int(window[1]), reset
+
+
 def approve_flow(request: Request, form: dict[str, str], issue: Callable[[str], str], title: str) -> Response:
     """The authorize page: ``auto=1`` (or a POST) approves and 302s to ``redirect_uri`` with code and state;
     ``deny=1`` answers ``error=access_denied``; otherwise an HTML page with Approve / Deny buttons."""
@@ -205,7 +222,10 @@ def sandbox_app(
     signer: Callable[[bytes], dict[str, str]],
     api_prefixes: tuple[str, ...],
     decorate: Callable[[Request, Response], None] | None = None,
+    gate: Callable[[Request], Response | None] | None = None,
 ) -> FastAPI:
+    """``gate`` runs before each API call that met no fault: a response it returns is the answer (a rate
+    limit reached); ``decorate`` adds the platform's headers to every API answer."""
     app = FastAPI(title=title, openapi_url=None, docs_url=None, redoc_url=None)
 
     @app.middleware("http")
@@ -222,6 +242,8 @@ def sandbox_app(
             response = server_error()
         elif fault and fault.kind == "malformed":  # a 200 whose JSON body is cut short
             response = Response(b'{"id": "truncated', status_code=200, media_type="application/json")
+        elif gate and (refused := gate(request)) is not None:
+            response = refused
         else:
             if fault and fault.kind == "slow":
                 await asyncio.sleep(fault.delay_s)

@@ -4,8 +4,17 @@ the Instagram container flow (create → status → media_publish), reads, insig
 ``X-App-Usage`` / ``X-Business-Use-Case-Usage`` headers, Graph error bodies, and webhooks signed with
 ``X-Hub-Signature-256``. Facts: /work/shared/reference/platform-apis.md §2.
 Switches: ``code_ttl_s`` (600), ``pages_per_user`` (2), ``throttle_code`` (4), ``ig_hashtag_limit`` (30),
-``container_polls`` (0: containers are FINISHED at once; n: IN_PROGRESS for n status reads).
+``container_polls`` (0: containers are FINISHED at once; n: IN_PROGRESS for n status reads),
+``container_ttl_s`` (86400), ``ig_publish_quota`` (50 per 24 h; older docs said 25, some say 100),
+``quota_error`` ({"code": 9, "subcode": 2207042}: the quota-reached error, UNVERIFIED).
 Every sandbox user owns ``pages_per_user`` Pages, each linked to an Instagram Business account.
+
+As Graph does: the access token may come in the header, the query or a form body; ``GET`` answers only the
+edges a node has (``(#100) Tried accessing nonexisting field``); ``content_publishing_limit`` answers
+``quota_usage`` (and ``config`` when asked); insights refuse retired metrics (IG ``impressions``, ``plays``,
+``video_views``…; Page ``*impressions*``, ``page_fans``) and fail the whole request; IG containers expire
+(``EXPIRED``, subcode 2207020) ``container_ttl_s`` after creation; ``media_publish`` past the quota fails.
+Time comes from ``lily.core.clock`` (tests move it with ``clock.advance``).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import time
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from lily.core import clock
 from lily.local.sandboxes import Sandbox
 from lily.local.sandboxes._platform_kit import (
     Fault,
@@ -56,10 +66,29 @@ def graph_error(
     return JSONResponse({"error": err}, status_code=status, headers=headers)
 
 
+# IG media insights [facts §2.6]: current metrics, and the retired ones (asking for one fails the request).
+IG_MEDIA_METRICS = (
+    "views", "reach", "likes", "comments", "saved", "shares", "total_interactions", "follows", "profile_visits",
+    "profile_activity", "navigation", "replies", "ig_reels_avg_watch_time", "ig_reels_video_view_total_time",
+    "total_likes", "total_comments", "total_views",
+)
+IG_RETIRED_METRICS = frozenset({"impressions", "plays", "clips_replays_count", "ig_reels_aggregated_all_plays_count",
+                                "video_views"})
+# Edges a GET may read here (account insights are not modelled: the sandbox treats them as absent).
+IG_USER_EDGES = frozenset({"media", "content_publishing_limit"})
+PAGE_EDGES = frozenset({"feed", "posts", "published_posts"})
+
+
+def retired_page_metric(name: str) -> bool:
+    """Page/post impressions metrics were retired on 2025-11-15; ``page_fans`` became ``page_follows``."""
+    return "impressions" in name or name.startswith("page_fans")
+
+
 def build(state: PlatformState | None = None):
     state = state or PlatformState(
         "meta",
-        {"code_ttl_s": 600, "pages_per_user": 2, "throttle_code": 4, "ig_hashtag_limit": 30, "container_polls": 0},
+        {"code_ttl_s": 600, "pages_per_user": 2, "throttle_code": 4, "ig_hashtag_limit": 30, "container_polls": 0,
+         "container_ttl_s": 86400, "ig_publish_quota": 50, "quota_error": {"code": 9, "subcode": 2207042}},
     )
 
     def pages_of(user: str) -> list[dict]:
@@ -250,6 +279,7 @@ def build(state: PlatformState | None = None):
             "owner": user,
             "account_id": owner_id,
             "created_time": time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime()),
+            "created_ts": clock.now_ts(),
             "deleted": False,
             **fields,
         }
@@ -282,6 +312,11 @@ def build(state: PlatformState | None = None):
             container = state.media.get(obj_id)
             post = state.posts.get(obj_id)
         if container is not None:
+            if expired(container):
+                container["status_code"] = "EXPIRED"
+            if container["status_code"] == "EXPIRED":
+                return JSONResponse({"id": obj_id, "status_code": "EXPIRED",
+                                     "status": "Expired: the container was not published within 24 hours"})
             if container["polls_left"] > 0:
                 container["polls_left"] -= 1
                 return JSONResponse({"id": obj_id, "status_code": "IN_PROGRESS", "status": "In Progress"})
@@ -309,35 +344,93 @@ def build(state: PlatformState | None = None):
         post["deleted"] = True
         return JSONResponse({"success": True})
 
+    def expired(container: dict) -> bool:
+        return container.get("kind") == "container" and container["status_code"] != "PUBLISHED" and (
+            clock.now_ts() >= container["created_ts"] + float(state.config["container_ttl_s"])
+        )
+
+    def published_since(ig_id: str, since: float) -> int:
+        with state.lock:
+            return sum(1 for p in state.posts.values() if p["account_id"] == ig_id and p.get("created_ts", 0) > since)
+
+    def nonexisting(edge: str, node: str) -> JSONResponse:
+        return graph_error(400, f"(#100) Tried accessing nonexisting field ({edge}) on node type ({node})", 100)
+
+    def insights(post: dict, names: list[str]) -> JSONResponse:
+        if not names:
+            return graph_error(400, "(#100) The parameter metric is required", 100)
+        for i, name in enumerate(names):
+            if post["platform"] == "instagram" and name not in IG_MEDIA_METRICS:
+                if name in IG_RETIRED_METRICS:
+                    return graph_error(
+                        400,
+                        f"(#100) Starting from version 22 and above, the {name} metric is no longer supported. "
+                        "Please refer to the documentation for a list of supported metrics.",
+                        100,
+                    )
+                return graph_error(
+                    400, f"(#100) metric[{i}] must be one of the following values: {', '.join(IG_MEDIA_METRICS)}", 100
+                )
+            if post["platform"] == "facebook" and retired_page_metric(name):
+                return graph_error(400, "(#100) The value must be a valid insights metric", 100)
+        return JSONResponse(
+            {
+                "data": [
+                    {
+                        "name": n,
+                        "period": "lifetime",
+                        "values": [{"value": 10 + i}],
+                        "title": n,
+                        "id": f"{post['id']}/insights/{n}/lifetime",
+                    }
+                    for i, n in enumerate(names)
+                ]
+            }
+        )
+
+    def publishing_limit(ig_id: str, form: dict) -> JSONResponse:
+        fields = [f for f in form.get("fields", "quota_usage").split(",") if f]
+        for f in fields:
+            if f not in ("quota_usage", "config"):
+                return nonexisting(f, "ContentPublishingLimitResponse")
+        window = float(86400)
+        since = clock.now_ts() - window
+        if form.get("since"):
+            try:
+                asked = float(form["since"])
+            except ValueError:
+                return graph_error(400, "(#100) Param since must be a unix timestamp", 100)
+            if asked < since:
+                return graph_error(400, "(#100) Param since must be within the last 24 hours", 100)
+            since = asked
+        item: dict = {}
+        if "quota_usage" in fields:
+            item["quota_usage"] = published_since(ig_id, since)
+        if "config" in fields:
+            item["config"] = {"quota_total": int(state.config["ig_publish_quota"]), "quota_duration": int(window)}
+        return JSONResponse({"data": [item]})
+
     @app.api_route("/{version}/{obj_id}/{edge}", methods=["GET", "POST"])
     async def edge(version: str, obj_id: str, edge: str, request: Request) -> Response:
-        g = state.grant_for(bearer(request))
+        form = await form_of(request)
+        g = state.grant_for(bearer(request) or form.get("access_token"))
         if g is None:
             return invalid_token()
-        form = await form_of(request)
-        if request.method == "GET" and edge == "insights":
-            post = state.posts.get(obj_id)
-            if post is None:
+        if request.method == "GET" and edge == "insights" and obj_id in state.posts:
+            post = state.posts[obj_id]
+            if post["deleted"]:
                 return graph_error(400, "Object does not exist", 100, 33)
-            names = [m for m in form.get("metric", "").split(",") if m]
-            return JSONResponse(
-                {
-                    "data": [
-                        {
-                            "name": n,
-                            "period": "lifetime",
-                            "values": [{"value": 10 + i}],
-                            "title": n,
-                            "id": f"{obj_id}/insights/{n}/lifetime",
-                        }
-                        for i, n in enumerate(names)
-                    ]
-                }
-            )
+            return insights(post, [m for m in form.get("metric", "").split(",") if m])
+        if request.method == "GET" and edge == "insights" and owned(g, obj_id) is None:
+            return graph_error(400, "Object does not exist", 100, 33)
         page = owned(g, obj_id)
         if page is None:
             return graph_error(403, "(#200) Permissions error", 200)
         is_ig = obj_id == page["ig"]["id"]
+        if request.method == "GET" and edge not in (IG_USER_EDGES if is_ig else PAGE_EDGES):
+            return nonexisting(edge, "IGUser" if is_ig else "Page")
+        if request.method == "GET" and edge == "content_publishing_limit":
+            return publishing_limit(obj_id, form)
         if request.method == "GET":
             with state.lock:
                 items = [p for p in state.posts.values() if p["account_id"] == obj_id and not p["deleted"]]
@@ -377,6 +470,7 @@ def build(state: PlatformState | None = None):
             cid = state.next_id("178")
             state.media[cid] = {
                 "kind": "container",
+                "created_ts": clock.now_ts(),
                 "owner": obj_id,
                 "caption": caption,
                 "media_type": form.get("media_type", "IMAGE"),
@@ -388,8 +482,20 @@ def build(state: PlatformState | None = None):
             container = state.media.get(form.get("creation_id", ""))
             if container is None or container.get("owner") != obj_id:
                 return graph_error(400, "Media ID is not available", 9007, 2207006)
+            if expired(container):
+                container["status_code"] = "EXPIRED"
+                return graph_error(400, "The media container has expired.", 9007, 2207020,
+                                   error_user_title="Media expired",
+                                   error_user_msg="The media was not published within 24 hours of its creation.")
             if container["polls_left"] > 0 or container["status_code"] != "FINISHED":
                 return graph_error(400, "Media ID is not available", 9007, 2207027)
+            quota = int(state.config["ig_publish_quota"])
+            if published_since(obj_id, clock.now_ts() - 86400) >= quota:
+                err = state.config["quota_error"]
+                return graph_error(400, "Application request limit reached", int(err["code"]), int(err["subcode"]),
+                                   is_transient=False, error_user_title="Maximum number of posts reached",
+                                   error_user_msg=f"You have reached the maximum of {quota} posts that can be "
+                                   "published via the API in a 24-hour period.")
             container["status_code"] = "PUBLISHED"
             post = new_post("ig", obj_id, g.user, caption=container["caption"])
             post["permalink"] = f"https://www.instagram.com/p/{post['id'][-11:]}/"

@@ -14,6 +14,11 @@ with other parameters is an ``idempotency_error``), Stripe-shaped objects and er
   proration_behavior, metadata)
 - ``GET /v1/prices``, ``GET /v1/prices/{id}``, ``GET /v1/events``, ``GET /v1/events/{id}``
 
+Lists page as Stripe's do (``limit`` 1-100, ``starting_after`` / ``ending_before``, ``has_more``), so the
+``stripe`` library's ``auto_paging_iter()`` ends; ``expand[]`` replaces ids with their objects on every
+route (unexpandable paths are refused); an unknown route or method is Stripe's 404
+``Unrecognized request URL`` in Stripe's error body.
+
 Hosted pages: ``GET /checkout/{session_id}`` *completes the payment* (a test card that always
 succeeds; ``?decline=1`` declines it) and creates the subscription (trialing when the session asked
 for a trial); ``GET /portal/{id}`` shows the customer's subscriptions.
@@ -47,6 +52,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lily.core import clock
 from lily.local.sandboxes import Sandbox
@@ -86,12 +92,12 @@ def parse_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         parts = [head] + ([p.rstrip("]") for p in ("[" + rest).split("[")[1:]] if rest else [])
         node: Any = root
         for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            nxt_is_index = not last and parts[i + 1].isdigit()
-            if last:
+            if part == "":  # ``expand[]=a&expand[]=b``: the next free index
+                part = str(len(node))
+            if i == len(parts) - 1:
                 node[part] = value
             else:
-                node = node.setdefault(part, {} if not nxt_is_index else {})
+                node = node.setdefault(part, {})
     return _lists(root)
 
 
@@ -124,6 +130,43 @@ class StripeApiError(Exception):
 
 def _missing(kind: str, oid: str, param: str = "id") -> StripeApiError:
     return StripeApiError(404, "invalid_request_error", f"No such {kind}: '{oid}'", "resource_missing", param)
+
+
+def _limit(params: dict) -> int:
+    raw = params.get("limit", "10")
+    try:
+        limit = int(raw)
+    except (TypeError, ValueError):
+        raise StripeApiError(400, "invalid_request_error", f"Invalid integer: {raw}", "parameter_invalid_integer",
+                             "limit") from None
+    if not 1 <= limit <= 100:
+        raise StripeApiError(400, "invalid_request_error",
+                             "This value must be greater than or equal to 1 and less than or equal to 100.",
+                             "parameter_invalid_integer", "limit")
+    return limit
+
+
+def list_page(items: list[dict], params: dict, kind: str, url: str) -> dict:
+    """One page of a list endpoint: ``limit`` (1-100, default 10), then ``starting_after`` (the page after
+    that object) or ``ending_before`` (the page before it); ``has_more`` says whether more lie that way."""
+    limit = _limit(params)
+    after, before = params.get("starting_after"), params.get("ending_before")
+    if after and before:
+        raise StripeApiError(400, "invalid_request_error",
+                             "You may only specify one of these parameters: ending_before, starting_after.")
+    ids = [o["id"] for o in items]
+    for param, cursor in (("starting_after", after), ("ending_before", before)):
+        if cursor and cursor not in ids:
+            raise _missing(kind, cursor, param)
+    if after:
+        rest = items[ids.index(after) + 1:]
+        data, has_more = rest[:limit], len(rest) > limit
+    elif before:
+        rest = items[:ids.index(before)]
+        data, has_more = rest[-limit:], len(rest) > limit
+    else:
+        data, has_more = items[:limit], len(items) > limit
+    return {"object": "list", "data": data, "has_more": has_more, "url": url}
 
 
 def _required(param: str) -> StripeApiError:
@@ -207,6 +250,53 @@ class StripeState:
         with self.lock:
             out, self.outbox = self.outbox, []
             return out
+
+    # ------------------------------------------------------------ expand
+
+    def expand(self, obj: dict, paths: list[str] | dict | str | None) -> dict:
+        """Stripe's ``expand[]``: replace the id at each dotted path with the object it names (lists are
+        walked through ``data``); a path that names no expandable id is an ``invalid_request_error``."""
+        if isinstance(paths, str):
+            paths = [paths]
+        for path in (paths or []):
+            parts = path.split(".")
+            if len([p for p in parts if p != "data"]) > 4:
+                raise StripeApiError(400, "invalid_request_error",
+                                     f"You cannot expand more than 4 levels of a property. Property: {path}",
+                                     param="expand")
+            self._expand(obj, parts, path)
+        return obj
+
+    def _expand(self, node: Any, parts: list[str], path: str) -> None:
+        def refuse() -> StripeApiError:
+            return StripeApiError(400, "invalid_request_error", f"This property cannot be expanded ({path}).",
+                                  param="expand")
+
+        if isinstance(node, list):
+            for item in node:
+                self._expand(item, parts, path)
+            return
+        key, rest = parts[0], parts[1:]
+        if not isinstance(node, dict) or key not in node:
+            raise refuse()
+        value = node[key]
+        if isinstance(value, str):
+            value = self._by_id(value)
+            if value is None:
+                raise refuse()
+            node[key] = value = json.loads(json.dumps(value))
+        elif isinstance(value, list) and not rest:
+            raise refuse()
+        if rest and value is not None:
+            self._expand(value, rest, path)
+
+    def _by_id(self, oid: str) -> dict | None:
+        tables = {"cus_": self.customers, "sub_": self.subscriptions, "in_": self.invoices, "price_": self.prices,
+                  "cs_": self.sessions, "bps_": self.portal_sessions}
+        for prefix, table in tables.items():
+            if oid.startswith(prefix):
+                return table.get(oid)
+        return None
 
     # ------------------------------------------------------------ objects
 
@@ -403,6 +493,16 @@ def create_app(state: StripeState) -> FastAPI:
     async def _stripe_error(request: Request, exc: StripeApiError) -> JSONResponse:
         return exc.response()
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _unrecognized(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Stripe answers a path (or a method on a path) it does not serve with a 404 in its error shape."""
+        if exc.status_code not in (404, 405):
+            return JSONResponse({"error": {"type": "api_error", "message": str(exc.detail)}}, exc.status_code)
+        return StripeApiError(
+            404, "invalid_request_error",
+            f"Unrecognized request URL ({request.method}: {request.url.path}). Please see https://stripe.com/docs "
+            "or we can help at https://support.stripe.com/.").response()
+
     def authorize(request: Request) -> None:
         auth = request.headers.get("authorization", "")
         if auth != f"Bearer {state.api_key}":
@@ -444,7 +544,7 @@ def create_app(state: StripeState) -> FastAPI:
                 if request.method == "POST" and key and exc.status >= 500:
                     state.idempotency[key] = (fingerprint, exc.status, json.loads(exc.response().body))
                 raise
-            body = json.loads(json.dumps(result))
+            body = state.expand(json.loads(json.dumps(result)), params.get("expand"))
             if request.method == "POST" and key:
                 state.idempotency[key] = (fingerprint, status, body)
         return JSONResponse(body, status_code=status, headers={"Request-Id": _id("req")})
@@ -591,9 +691,11 @@ def create_app(state: StripeState) -> FastAPI:
     @app.get("/v1/prices")
     async def list_prices(request: Request):
         def do(p: dict) -> dict:
-            limit = int(p.get("limit", 10))
-            data = list(state.prices.values())[:limit]
-            return {"object": "list", "data": data, "has_more": len(state.prices) > limit, "url": "/v1/prices"}
+            prices = [x for x in state.prices.values() if "active" not in p or x["active"] == _bool(p["active"])]
+            if p.get("lookup_keys"):
+                keys = p["lookup_keys"] if isinstance(p["lookup_keys"], list) else [p["lookup_keys"]]
+                prices = [x for x in prices if x["lookup_key"] in keys]
+            return list_page(prices, p, "price", "/v1/prices")
         return await call(request, do)
 
     @app.get("/v1/prices/{price_id}")
@@ -603,9 +705,9 @@ def create_app(state: StripeState) -> FastAPI:
     @app.get("/v1/events")
     async def list_events(request: Request):
         def do(p: dict) -> dict:
-            limit = int(p.get("limit", 10))
-            events = [e for e in reversed(state.events) if not p.get("type") or e["type"] == p["type"]]
-            return {"object": "list", "data": events[:limit], "has_more": len(events) > limit, "url": "/v1/events"}
+            types = p.get("types") or ([p["type"]] if p.get("type") else None)
+            events = [e for e in reversed(state.events) if not types or e["type"] in types]
+            return list_page(events, p, "event", "/v1/events")
         return await call(request, do)
 
     @app.get("/v1/events/{event_id}")

@@ -2,7 +2,13 @@
 public metrics, ``x-rate-limit-*`` headers, RFC 7807 errors, and webhooks signed with the consumer
 secret (``x-twitter-webhooks-signature``). Facts: /work/shared/reference/platform-apis.md §1.
 Switches (``/_sandbox/config``): ``code_ttl_s`` (30), ``access_ttl_s`` (7200), ``rotate_refresh`` (True),
-``tweet_limit_15m`` (100).
+``tweet_limit_15m`` (100), ``limits_15m`` ({"METHOD /2/path/:id": n} overrides of the per-user limits).
+
+Like the real API: each endpoint counts calls per user in a 15-minute window (``x-rate-limit-*`` headers)
+and answers 429 once the window is spent; posts carry ``edit_history_tweet_ids``; objects hold only their
+default fields (post ``id, text, edit_history_tweet_ids``; user ``id, name, username``) plus those asked for
+in ``tweet.fields`` / ``user.fields`` (unknown names are a 400 invalid-request); timelines honour
+``since_id``, ``until_id``, ``start_time``, ``end_time``, ``exclude`` and ``pagination_token``.
 """
 
 from __future__ import annotations
@@ -17,12 +23,14 @@ import unicodedata
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from lily.core import clock
 from lily.local.sandboxes import Sandbox
 from lily.local.sandboxes._platform_kit import (
     Fault,
     PlatformState,
     approve_flow,
     bearer,
+    count_in_window,
     form_of,
     json_error,
     sandbox_app,
@@ -52,9 +60,68 @@ def weighted_length(text: str) -> int:
     return x_weighted_length(unicodedata.normalize("NFC", text))
 
 
+INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
+TWEET_FIELDS = frozenset(
+    "article attachments author_id card_uri community_id context_annotations conversation_id created_at "
+    "display_text_range edit_controls edit_history_tweet_ids entities geo id in_reply_to_user_id lang "
+    "media_metadata non_public_metrics note_tweet organic_metrics possibly_sensitive promoted_metrics "
+    "public_metrics referenced_tweets reply_settings scopes source suggested_source_links text withheld".split()
+)
+USER_FIELDS = frozenset(
+    "affiliation connection_status created_at description entities id location most_recent_tweet_id name "
+    "pinned_tweet_id profile_banner_url profile_image_url protected public_metrics receives_your_dm "
+    "subscription_type url username verified verified_type withheld".split()
+)
+EXPANSIONS = frozenset(
+    "article.cover_media article.media_entities attachments.media_keys attachments.media_source_tweet "
+    "attachments.poll_ids author_id edit_history_tweet_ids entities.mentions.username geo.place_id "
+    "in_reply_to_user_id entities.note.mentions.username referenced_tweets.id referenced_tweets.id.author_id".split()
+)
+# Per-user limits per 15-minute window [facts §1.2, §1.5, §1.7, §1.4]; other endpoints: 900.
+LIMITS_15M = {
+    "DELETE /2/tweets/:id": 50,
+    "GET /2/tweets/:id": 900,
+    "GET /2/tweets": 5000,
+    "GET /2/users/:id/tweets": 900,
+    "GET /2/users/me": 75,
+    "POST /2/media/upload": 500,
+    "POST /2/media/upload/:id/append": 1875,
+    "POST /2/media/upload/:id/finalize": 1875,
+    "POST /2/media/upload/initialize": 1875,
+}
+
+
+def endpoint_of(method: str, path: str) -> str:
+    """``GET /2/users/123/tweets`` → ``GET /2/users/:id/tweets`` (X limits per endpoint, not per object)."""
+    return f"{method} " + re.sub(r"/\d+(?=/|$)", "/:id", path)
+
+
+def invalid_parameter(name: str, values: list[str], allowed: frozenset[str] | None = None) -> JSONResponse:
+    shown = ",".join(values)
+    message = (
+        f"The `{name}` query parameter value [{shown}] is not one of [{','.join(sorted(allowed))}]"
+        if allowed
+        else f"The `{name}` query parameter value [{shown}] is not valid"
+    )
+    return problem(
+        400,
+        "Invalid Request",
+        "One or more parameters to your request was invalid.",
+        INVALID_REQUEST,
+        errors=[{"parameters": {name: values}, "message": message}],
+    )
+
+
+def requested(request: Request, name: str, allowed: frozenset[str]) -> tuple[set[str], JSONResponse | None]:
+    values = [v for v in request.query_params.get(name, "").split(",") if v]
+    unknown = [v for v in values if v not in allowed]
+    return set(values), (invalid_parameter(name, unknown, allowed) if unknown else None)
+
+
 def build(state: PlatformState | None = None):
     state = state or PlatformState(
         "x", {"code_ttl_s": 30, "access_ttl_s": 7200, "rotate_refresh": True, "tweet_limit_15m": 100,
+         "limits_15m": {},
          # X returns links wrapped in t.co; not confirmed in the facts sheet, so a switch
          "wrap_urls": False}
     )
@@ -70,22 +137,51 @@ def build(state: PlatformState | None = None):
     def server_error() -> Response:
         return problem(503, "Service Unavailable", "Service Unavailable")
 
+    def limit_of(endpoint: str) -> int:
+        if endpoint in state.config["limits_15m"]:
+            return int(state.config["limits_15m"][endpoint])
+        if endpoint == "POST /2/tweets":
+            return int(state.config["tweet_limit_15m"])
+        return LIMITS_15M.get(endpoint, 900)
+
+    def gate(request: Request) -> Response | None:
+        """Count the call in its user's 15-minute window for the endpoint; a spent window is a 429."""
+        if request.url.path.startswith("/2/oauth2/"):
+            return None
+        endpoint = endpoint_of(request.method, request.url.path)
+        token = bearer(request) or "anonymous"
+        grant = state.grant_for(token)
+        limit = limit_of(endpoint)
+        remaining, reset = count_in_window(state, endpoint, grant.user if grant else token, limit, 900)
+        request.state.rate = (limit, max(remaining, 0), reset)
+        if remaining < 0:
+            return JSONResponse(
+                {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
+                status_code=429,
+                headers={"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": "0",
+                         "x-rate-limit-reset": str(reset)},
+            )
+        return None
+
     def decorate(request: Request, response: Response) -> None:
-        if "x-rate-limit-reset" in response.headers:
+        rate = getattr(request.state, "rate", None)
+        if "x-rate-limit-reset" in response.headers or rate is None:
             return
-        window = 900
-        reset = (int(time.time()) // window + 1) * window
-        limit = state.config["tweet_limit_15m"] if request.url.path == "/2/tweets" else 900
-        used = sum(1 for m, p in state.calls if p == request.url.path and m == request.method)
+        limit, remaining, reset = rate
         response.headers["x-rate-limit-limit"] = str(limit)
-        response.headers["x-rate-limit-remaining"] = str(max(0, limit - used))
+        response.headers["x-rate-limit-remaining"] = str(remaining)
         response.headers["x-rate-limit-reset"] = str(reset)
         if request.url.path == "/2/tweets" and request.method == "POST":
-            day = (int(time.time()) // 86400 + 1) * 86400
-            for scope, lim in (("user", 10000), ("app", 10000)):
+            day_ago = time.time() - 86400
+            with state.lock:
+                recent = [p for p in state.posts.values() if p["created_ts"] > day_ago]
+            grant = state.grant_for(bearer(request))
+            mine = [p for p in recent if grant and p["owner"] == grant.user]
+            reset_24h = str(int(min((p["created_ts"] for p in recent), default=time.time()) + 86400))
+            for scope, lim, used in (("user", 10000, len(mine)), ("app", 10000, len(recent))):
                 response.headers[f"x-{scope}-limit-24hour-limit"] = str(lim)
                 response.headers[f"x-{scope}-limit-24hour-remaining"] = str(max(0, lim - used))
-                response.headers[f"x-{scope}-limit-24hour-reset"] = str(day)
+                response.headers[f"x-{scope}-limit-24hour-reset"] = reset_24h
 
     def signer(raw: bytes) -> dict[str, str]:
         mac = hmac.new(_secrets()["x_consumer_secret"].encode(), raw, hashlib.sha256).digest()
@@ -99,6 +195,7 @@ def build(state: PlatformState | None = None):
         signer=signer,
         api_prefixes=("/2/",),
         decorate=decorate,
+        gate=gate,
     )
 
     def user_of(request: Request):
@@ -106,6 +203,30 @@ def build(state: PlatformState | None = None):
 
     def unauthorized() -> JSONResponse:
         return problem(401, "Unauthorized", "Unauthorized")
+
+    def user_view(user: str, fields: set[str]) -> dict:
+        full = me(user)
+        return {k: v for k, v in full.items() if k in {"id", "name", "username"} | fields}
+
+    def tweet_view(p: dict, fields: set[str]) -> dict:
+        """A post as X shows it: its default fields and the ``tweet.fields`` asked for (when it has them)."""
+        full = {
+            "id": p["id"],
+            "text": p["text"],
+            "edit_history_tweet_ids": [p["id"]],
+            "created_at": p["created_at"],
+            "author_id": p["author_id"],
+            "conversation_id": (p.get("reply") or {}).get("conversation_id") or p["id"],
+            "public_metrics": metrics(p),
+            "reply_settings": "everyone",
+            "lang": "en",
+            "possibly_sensitive": False,
+        }
+        if p.get("reply"):
+            full["referenced_tweets"] = [{"type": "replied_to", "id": p["reply"]["in_reply_to_tweet_id"]}]
+        if (p.get("media") or {}).get("media_ids"):
+            full["attachments"] = {"media_keys": [f"3_{m}" for m in p["media"]["media_ids"]]}
+        return {k: v for k, v in full.items() if k in {"id", "text", "edit_history_tweet_ids"} | fields}
 
     def me(user: str) -> dict:
         return {
@@ -223,7 +344,8 @@ def build(state: PlatformState | None = None):
         g = user_of(request)
         if g is None:
             return unauthorized()
-        return JSONResponse({"data": me(g.user)})
+        fields, bad = requested(request, "user.fields", USER_FIELDS)
+        return bad or JSONResponse({"data": user_view(g.user, fields)})
 
     @app.post("/2/tweets")
     async def create(request: Request) -> Response:
@@ -250,9 +372,11 @@ def build(state: PlatformState | None = None):
                 "media": body.get("media"),
                 "reply": body.get("reply"),
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+                "created_ts": time.time(),
                 "deleted": False,
             }
-        return JSONResponse({"data": {"id": post_id, "text": text}}, status_code=201)
+        return JSONResponse({"data": {"id": post_id, "text": text, "edit_history_tweet_ids": [post_id]}},
+                            status_code=201)
 
     def metrics(post: dict) -> dict:
         return {
@@ -268,6 +392,9 @@ def build(state: PlatformState | None = None):
     def read(post_id: str, request: Request) -> Response:
         if user_of(request) is None:
             return unauthorized()
+        fields, bad = requested(request, "tweet.fields", TWEET_FIELDS)
+        if bad:
+            return bad
         p = state.posts.get(post_id)
         if p is None or p["deleted"]:
             return problem(
@@ -276,10 +403,7 @@ def build(state: PlatformState | None = None):
                 f"Could not find tweet with id: [{post_id}].",
                 "https://api.twitter.com/2/problems/resource-not-found",
             )
-        data = {"id": p["id"], "text": p["text"], "created_at": p["created_at"], "author_id": p["author_id"]}
-        if "public_metrics" in request.query_params.get("tweet.fields", ""):
-            data["public_metrics"] = metrics(p)
-        return JSONResponse({"data": data})
+        return JSONResponse({"data": tweet_view(p, fields)})
 
     @app.delete("/2/tweets/{post_id}")
     def delete(post_id: str, request: Request) -> Response:
@@ -301,26 +425,51 @@ def build(state: PlatformState | None = None):
         g = user_of(request)
         if g is None:
             return unauthorized()
-        with state.lock:
-            items = [p for p in state.posts.values() if p["author_id"] == user_id and not p["deleted"]]
-        items.sort(key=lambda p: p["id"], reverse=True)
         q = request.query_params
+        fields, bad = requested(request, "tweet.fields", TWEET_FIELDS)
+        if bad:
+            return bad
+        _, bad = requested(request, "expansions", EXPANSIONS)
+        if bad:
+            return bad
         try:
             n = int(q.get("max_results", "10"))
             if not 5 <= n <= 100:
                 raise ValueError
         except ValueError:
-            return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 5 and 100")
-        if q.get("start_time"):  # RFC 3339; the sandbox stores created_at in the same format
-            items = [p for p in items if p["created_at"] >= q["start_time"]]
+            return invalid_parameter("max_results", [q.get("max_results", "")])
+        for name in ("since_id", "until_id", "pagination_token"):
+            if q.get(name) and not q[name].isdigit():
+                return invalid_parameter(name, [q[name]])
+        times = {}
+        for name in ("start_time", "end_time"):
+            if q.get(name):
+                try:
+                    times[name] = clock.parse_iso(q[name]).timestamp()
+                except ValueError:
+                    return invalid_parameter(name, [q[name]])
+        exclude = [v for v in q.get("exclude", "").split(",") if v]
+        if set(exclude) - {"replies", "retweets"}:
+            return invalid_parameter("exclude", exclude, frozenset({"replies", "retweets"}))
+        with state.lock:
+            items = [p for p in state.posts.values() if p["author_id"] == user_id and not p["deleted"]]
+        items.sort(key=lambda p: int(p["id"]), reverse=True)
+        keep = [
+            p for p in items
+            if (not q.get("since_id") or int(p["id"]) > int(q["since_id"]))
+            and (not q.get("until_id") or int(p["id"]) < int(q["until_id"]))
+            and ("start_time" not in times or p["created_ts"] >= times["start_time"])
+            and ("end_time" not in times or p["created_ts"] <= times["end_time"])
+            and not ("replies" in exclude and p.get("reply"))
+        ]
         if q.get("pagination_token"):  # the token is the id to continue below
-            items = [p for p in items if int(p["id"]) < int(q["pagination_token"])]
-        page = items[:n]
-        data = [{"id": p["id"], "text": p["text"], "created_at": p["created_at"]} for p in page]
+            keep = [p for p in keep if int(p["id"]) < int(q["pagination_token"])]
+        page = keep[:n]
+        data = [tweet_view(p, fields) for p in page]
         meta: dict = {"result_count": len(data)}
         if data:
             meta |= {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"]}
-        if len(items) > n:
+        if len(keep) > n:
             meta["next_token"] = page[-1]["id"]
         return JSONResponse({"data": data, "meta": meta} if data else {"meta": meta})
 
