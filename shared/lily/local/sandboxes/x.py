@@ -93,7 +93,8 @@ LIMITS_15M = {
 
 def endpoint_of(method: str, path: str) -> str:
     """``GET /2/users/123/tweets`` → ``GET /2/users/:id/tweets`` (X limits per endpoint, not per object)."""
-    return f"{method} " + re.sub(r"/\d+(?=/|$)", "/:id", path)
+    version, rest = path[:2], path[2:]  # "/2" stays
+    return f"{method} {version}" + re.sub(r"/\d+(?=/|$)", "/:id", rest)
 
 
 def invalid_parameter(name: str, values: list[str], allowed: frozenset[str] | None = None) -> JSONResponse:
