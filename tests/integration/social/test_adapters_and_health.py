@@ -183,7 +183,8 @@ def test_reset_settings_is_harmless(env):
 
 
 def test_x_lookup_pages_back_through_a_busy_timeline(env):
-    # Given a post followed by 150 more (more than one page of the timeline)
+    # Given a post followed by 150 more (more than one page of the timeline; above X's 100 posts / 15 min)
+    httpx.post(f"{env['x'].base_url}/_sandbox/config", json={"tweet_limit_15m": 200}, timeout=5)
     view = _connect("x")
     creds = tokens.credentials("org_adapters", view.connection_id)
     a = adapter("x")

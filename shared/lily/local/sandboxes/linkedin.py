@@ -4,20 +4,29 @@ Images API, statistics, ``LinkedIn-Version`` enforcement, 429s without rate-limi
 signed as ``X-LI-Signature`` = hex HMAC-SHA256(clientSecret, "hmacsha256=" + body).
 Facts: /work/shared/reference/platform-apis.md §3.
 Switches (UNVERIFIED behaviours): ``rotate_refresh`` (False), ``issue_refresh`` (True), ``member_read``
-(False: reading member posts needs the restricted r_member_social), ``revoke_supported`` (True),
-``min_version`` ("202508"), ``orgs_per_user`` (1), ``signature_style`` ("prefixed" | "header_prefix").
+(False: the app is not approved for the restricted ``r_member_social``, so asking for it is refused),
+``revoke_supported`` (True), ``supported_months`` (12: how long a version stays active), ``min_version``
+("": an extra floor), ``orgs_per_user`` (1), ``signature_style`` ("prefixed" | "header_prefix"),
+``restli_required`` ("finders_and_posts" | "all" | "none").
+
+As the real API: ``LinkedIn-Version`` must be an active ``YYYYMM`` (optionally ``.NN``) version, one of the
+last ``supported_months`` months, else 426 ``NONEXISTENT_VERSION`` ("Requested version … is not active");
+reading a member's posts needs ``r_member_social`` in the grant (an organization's: ``r_organization_social``);
+finders (``q=``) and the Posts API need ``X-Restli-Protocol-Version: 2.0.0``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from lily.core import clock
 from lily.local.sandboxes import Sandbox
 from lily.local.sandboxes._platform_kit import (
     Fault,
@@ -39,10 +48,17 @@ def _secret() -> str:
     return LOCAL_APP_SECRETS["linkedin_client_secret"]
 
 
-def li_error(status: int, message: str, service_code: int | None = None, headers: dict | None = None) -> JSONResponse:
+VERSION = re.compile(r"(?P<year>\d{4})(?P<month>\d{2})(?:\.\d{2})?")
+
+
+def li_error(
+    status: int, message: str, service_code: int | None = None, headers: dict | None = None, code: str | None = None
+) -> JSONResponse:
     body: dict = {"message": message, "status": status}
     if service_code is not None:
         body["serviceErrorCode"] = service_code
+    if code is not None:
+        body["code"] = code
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -59,7 +75,9 @@ def build(state: PlatformState | None = None):
             "issue_refresh": True,
             "member_read": False,
             "revoke_supported": True,
-            "min_version": "202508",
+            "supported_months": 12,
+            "min_version": "",
+            "restli_required": "finders_and_posts",
             "orgs_per_user": 1,
             "signature_style": "prefixed",
             "access_ttl_s": 5184000,
@@ -103,15 +121,38 @@ def build(state: PlatformState | None = None):
     def client_ok(form: dict) -> bool:
         return form.get("client_id") == CLIENT_ID and hmac.compare_digest(form.get("client_secret", ""), _secret())
 
+    def version_active(version: str) -> bool:
+        m = VERSION.fullmatch(version)
+        if not m or not 1 <= int(m["month"]) <= 12:
+            return False
+        now = clock.now()
+        age = (now.year * 12 + now.month) - (int(m["year"]) * 12 + int(m["month"]))
+        floor = str(state.config["min_version"] or "")
+        return 0 <= age < int(state.config["supported_months"]) and version[:6] >= floor
+
+    def restli_needed(request: Request) -> bool:
+        rule = state.config["restli_required"]
+        if rule == "all":
+            return True
+        return rule == "finders_and_posts" and (
+            "q" in request.query_params or request.url.path.startswith("/rest/posts")
+        )
+
     def rest_guard(request: Request):
         """(grant, None) or (None, error response) for /rest calls."""
         version = request.headers.get("linkedin-version")
         if not version:
             return None, li_error(
-                400, "A version must be present. Please specify a version by adding the LinkedIn-Version header.", 100
+                400,
+                "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
+                code="VERSION_MISSING",
             )
-        if version < str(state.config["min_version"]):
-            return None, li_error(426, "Requested version is not active", 100)
+        if not version_active(version):
+            return None, li_error(426, f"Requested version {version} is not active", code="NONEXISTENT_VERSION")
+        if restli_needed(request) and request.headers.get("x-restli-protocol-version") != "2.0.0":
+            return None, li_error(
+                400, "This request requires the header X-Restli-Protocol-Version: 2.0.0", 100, code="ILLEGAL_ARGUMENT"
+            )
         g = state.grant_for(bearer(request))
         if g is None:
             return None, li_error(401, "Invalid access token", 65600)
@@ -122,6 +163,15 @@ def build(state: PlatformState | None = None):
         form = await form_of(request)
         if form.get("client_id") != CLIENT_ID or form.get("response_type") != "code":
             return oauth_error(400, "invalid_request", "The passed in client_id is invalid")
+
+        if "r_member_social" in form.get("scope", "").split() and not state.config["member_read"]:
+            sep = "&" if "?" in form.get("redirect_uri", "") else "?"
+            query = urlencode({
+                "error": "unauthorized_scope_error",
+                "error_description": "Scope \"r_member_social\" is not authorized for your application",
+                "state": form.get("state", ""),
+            })
+            return RedirectResponse(f"{form.get('redirect_uri', '')}{sep}{query}", 302)
 
         def issue(user: str) -> str:
             return state.issue_code(
@@ -252,6 +302,10 @@ def build(state: PlatformState | None = None):
                 return JSONResponse(o)
         return li_error(404, "Not Found", 100)
 
+    def may_read(g, author: str) -> bool:
+        """Member posts need the restricted r_member_social; organization posts r_organization_social."""
+        return ("r_member_social" if ":person:" in author else "r_organization_social") in g.scopes
+
     def may_author(g, author: str) -> bool:
         return author == person(g.user) or any(author == f"urn:li:organization:{o['id']}" for o in orgs_of(g.user))
 
@@ -290,8 +344,7 @@ def build(state: PlatformState | None = None):
         author = request.query_params.get("author", "")
         if request.query_params.get("q") != "author" or not author:
             return li_error(400, "q=author and author are required", 100)
-        member = ":person:" in author
-        if (member and not state.config["member_read"]) or (not member and "r_organization_social" not in g.scopes):
+        if not may_read(g, author):
             return li_error(403, "Not enough permissions to access: partnerApiPostsExternal.FINDER-author", 100)
         with state.lock:
             items = [p for p in state.posts.values() if p["author"] == author and not p["deleted"]]
@@ -321,6 +374,8 @@ def build(state: PlatformState | None = None):
         p = state.posts.get(unquote(urn))
         if p is None or p["deleted"]:
             return li_error(404, "Not Found", 100)
+        if not may_read(g, p["author"]):
+            return li_error(403, "Not enough permissions to access: partnerApiPostsExternal.GET", 100)
         return JSONResponse(
             {
                 "id": p["id"],
