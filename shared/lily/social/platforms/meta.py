@@ -43,6 +43,7 @@ from lily.social.settings import app_secrets, social_settings
 
 _THROTTLE = {4, 17, 32, 341, 613, 80001, 80002, 80004, 80005, 80006, 80008}
 _IG_TRANSIENT_SUBCODES = {2207001, 2207003, 2207027}
+_IG_QUOTA_SUBCODE = 2207042  # the account's 24-hour publishing quota is spent (facts §2.4, §2.7)
 
 
 def read_rate_limit(resp: httpx.Response) -> RateLimit | None:
@@ -82,7 +83,7 @@ def classify(resp: httpx.Response, platform: str = "meta") -> PlatformError:
     sub = err.get("error_subcode")
     message = str(err.get("error_user_msg") or err.get("message") or "Graph API error")
     pcode = f"{code}" + (f"/{sub}" if sub else "")
-    if code in _THROTTLE or status == 429:
+    if code in _THROTTLE or status == 429 or sub == _IG_QUOTA_SUBCODE:
         rl = read_rate_limit(resp)
         reset = rl.reset_at if rl and rl.reset_at else clock.now_ts() + 3600
         return PlatformError(
