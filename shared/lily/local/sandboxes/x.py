@@ -127,13 +127,15 @@ def build(state: PlatformState | None = None):
          "wrap_urls": False}
     )
 
-    def rate_limited(f: Fault) -> Response:
-        reset = int(time.time()) + f.reset_s
+    def too_many(limit: int, reset: int) -> Response:
         return JSONResponse(
             {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
             status_code=429,
-            headers={"x-rate-limit-limit": "100", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)},
+            headers={"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)},
         )
+
+    def rate_limited(f: Fault) -> Response:
+        return too_many(100, int(time.time()) + f.reset_s)
 
     def server_error() -> Response:
         return problem(503, "Service Unavailable", "Service Unavailable")
@@ -155,14 +157,7 @@ def build(state: PlatformState | None = None):
         limit = limit_of(endpoint)
         remaining, reset = count_in_window(state, endpoint, grant.user if grant else token, limit, 900)
         request.state.rate = (limit, max(remaining, 0), reset)
-        if remaining < 0:
-            return JSONResponse(
-                {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
-                status_code=429,
-                headers={"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": "0",
-                         "x-rate-limit-reset": str(reset)},
-            )
-        return None
+        return too_many(limit, reset) if remaining < 0 else None
 
     def decorate(request: Request, response: Response) -> None:
         rate = getattr(request.state, "rate", None)
