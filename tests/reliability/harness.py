@@ -20,10 +20,10 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 
-from lily.core import queues
+from lily.core import clock, queues
 from lily.core.aws import client
 from lily.local import workers
-from lily.publishing import dispatcher, ports, service
+from lily.publishing import dispatcher, ports, publisher, service
 from lily.publishing.bridge import SocialGateway
 from lily.publishing.models import Target
 from lily.publishing.ports import PublishError
@@ -68,13 +68,42 @@ class Chaos:
     duplicates: int = 0
 
 
+class History:
+    """What happened to each target, in order: claims (who, lease end), platform calls and what lookup saw."""
+
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+        self.lock = threading.Lock()
+        self.events: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, target_id: str, what: str) -> None:
+        line = f"{time.monotonic() - self.t0:8.3f}s {threading.current_thread().name:>12} {what}"
+        with self.lock:
+            self.events[target_id].append(line)
+
+    def claim_recorder(self, claim):
+        """Wrap the publisher's claim so every won claim (and takeover) lands in the history."""
+
+        def recorded(t, msg):
+            before = (t.state, t.attempt_id, t.lease_until)
+            won = claim(t, msg)
+            if won is not None:
+                took = "takeover of " + str(before[1]) if before[0] == "publishing" else "claim"
+                self.add(t.target_id, f"{took} -> {won[1]} lease until {clock.iso(won[0].lease_until)} "
+                                      f"(attempt {int(won[0].attempts or 0)}, msg {msg.reason})")
+            return won
+
+        return recorded
+
+
 class ChaosGateway:
     """The real social gateway, recording every platform call and crashing the worker now and then."""
 
-    def __init__(self, inner: SocialGateway, chaos: Chaos, sandboxes: dict) -> None:
+    def __init__(self, inner: SocialGateway, chaos: Chaos, sandboxes: dict, history: History | None = None) -> None:
         self.inner = inner
         self.sandboxes = sandboxes
         self.chaos = chaos
+        self.history = history or History()
         self.lock = threading.Lock()
         self.calls: dict[str, list[float]] = defaultdict(list)
         self.rate_limited = 0
@@ -87,9 +116,16 @@ class ChaosGateway:
         return self.inner.validate(*a, **kw)
 
     def lookup(self, target):
-        return self.inner.lookup(target)
+        self.history.add(target.target_id, f"lookup since {clock.iso(target.since) if target.since else '-'}")
+        try:
+            found = self.inner.lookup(target)
+        except PublishError as e:
+            self.history.add(target.target_id, f"lookup failed: {e.kind} {e.message[:80]}")
+            raise
+        self.history.add(target.target_id, f"lookup saw {found.platform_post_id if found else 'nothing'}")
+        return found
 
-    def _inject(self, platform: str) -> None:
+    def _inject(self, platform: str) -> str:
         from lily.local.sandboxes._platform_kit import Fault
 
         kinds = ["5xx", "slow", "timeout_after_accept"] + (["429"] if platform == "x" else [])
@@ -99,23 +135,27 @@ class ChaosGateway:
             state.faults.append(Fault(kind=kind, count=1, reset_s=2, path=POST_PATH[platform], method="POST",
                                       delay_s=1.5 if kind == "timeout_after_accept" else 0.3))
             self.chaos.pushed[(platform, kind)] += 1
+        return kind
 
     def publish(self, target):
         with self.lock:
             self.calls[target.connection_id].append(time.monotonic())
             inject = self.armed and self.chaos.rng.random() < self.chaos.p_fault
-        if inject:
-            self._inject(target.platform)
+        pushed = self._inject(target.platform) if inject else None
+        self.history.add(target.target_id, "publish" + (f" (queued a {pushed} fault)" if pushed else ""))
         try:
             result = self.inner.publish(target)
         except PublishError as e:
+            self.history.add(target.target_id, f"publish failed: {e.kind}{' ambiguous' if e.ambiguous else ''}")
             if e.kind == "rate_limited":
                 with self.lock:
                     self.rate_limited += 1
             raise
         if self.armed and self.chaos.rng.random() < self.chaos.p_crash:
             self.chaos.crashes += 1
+            self.history.add(target.target_id, f"publish accepted {result.platform_post_id}; the worker crashes")
             raise WorkerCrash()
+        self.history.add(target.target_id, f"publish accepted {result.platform_post_id}")
         return result
 
 
@@ -175,6 +215,7 @@ class Report:
     duplicates_sent: int = 0
     seconds: float = 0.0
     counters: dict = field(default_factory=dict)
+    explained: list[str] = field(default_factory=list)  # the history of every duplicated or lost target
 
     def lines(self) -> list[str]:
         return [
@@ -190,6 +231,7 @@ class Report:
             f"publish lag p50 {self.lag_p50:.2f}s  p99 {self.lag_p99:.2f}s  max {self.lag_max:.2f}s  "
             f"(run {self.seconds:.1f}s)",
             f"counters: {self.counters}",
+            *self.explained,
         ]
 
 
@@ -211,12 +253,16 @@ def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, tim
     workers.RETRY_DELAY_S = 0
 
     conns = [(platform, connect(http, headers, org_id, platform, user)) for platform, user in ACCOUNTS]
-    gateway = ChaosGateway(SocialGateway(), chaos, sandboxes)
+    history = History()
+    gateway = ChaosGateway(SocialGateway(), chaos, sandboxes, history)
     ports.set_gateway(gateway)
     ports.set_quota(UnlimitedQuota())
+    claim = publisher._claim
+    publisher._claim = history.claim_recorder(claim)
     try:
         return _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url)
     finally:
+        publisher._claim = claim
         ports.set_gateway(None)
         ports.set_quota(None)
         workers.RETRY_DELAY_S = 1
@@ -269,8 +315,8 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
                 pass
             stop.wait(1.0)
 
-    threads = [threading.Thread(target=publisher_loop, daemon=True) for _ in range(2)]
-    threads += [threading.Thread(target=dispatcher_loop, daemon=True) for _ in range(2)]
+    threads = [threading.Thread(target=publisher_loop, daemon=True, name=f"publisher-{i}") for i in (1, 2)]
+    threads += [threading.Thread(target=dispatcher_loop, daemon=True, name=f"dispatcher-{i}") for i in (1, 2)]
     t0 = time.monotonic()
     for th in threads:
         th.start()
@@ -327,6 +373,10 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
                 report.unexplained_failures += 1
         else:
             report.pending += 1
+        if on_platform > 1 or (t.state == "published") != (on_platform == 1):
+            report.explained += [f"target {tid}: {t.state} in Lily (post {t.platform_post_id}, "
+                                 f"{int(t.attempts or 0)} attempts), {on_platform} on the platform; history:",
+                                 *("    " + line for line in gateway.history.events.get(tid, []))]
     for times in gateway.calls.values():
         window: deque[float] = deque()
         for ts in sorted(times):

@@ -25,6 +25,15 @@ class FakeQuota:
         self.used[org_id] = max(0, self.used.get(org_id, 0) - amount)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def faithful_emulator(emulator):
+    """DynamoDB serializes writes per item; make this process's moto do the same (as local mode does)."""
+    from lily.local.emulator import serialize_writes
+
+    serialize_writes()
+    return emulator
+
+
 @pytest.fixture
 def fake(lily_env):
     platforms = FakePlatforms()

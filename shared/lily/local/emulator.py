@@ -1,0 +1,118 @@
+"""The local AWS emulator (moto), made faithful where Lily's correctness depends on it.
+
+DynamoDB applies the writes to one item one after the other, so a conditional write always sees the
+previous write's result: of two racing ``UpdateItem`` calls conditioned on the same old value, exactly
+one wins. moto does not serialize them (two threads can both read the old value, both pass the condition
+and both write), and its ``TransactWriteItems`` snapshots whole tables and restores them on failure, which
+can undo other threads' writes. :func:`serialize_writes` restores DynamoDB's guarantee inside the process
+that runs moto's backend: every single-item write takes the lock of its item (locks are striped by item key),
+and a transaction takes every lock.
+
+Used by local mode (:func:`lily.local.runner.start_emulator`), the tests and the benches. ``python -m
+lily.local.emulator PORT`` serves moto from its own process with the same guarantee, so the emulator's CPU
+does not compete with Lily's for one interpreter lock.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import zlib
+from typing import Any
+
+STRIPES = 256
+_locks = [threading.RLock() for _ in range(STRIPES)]
+_installed = False
+_install_lock = threading.Lock()
+
+
+def _stripe(table_name: str, key: dict[str, Any]) -> threading.RLock:
+    token = f"{table_name}\x00{json.dumps(key, sort_keys=True, default=str)}"
+    return _locks[zlib.crc32(token.encode()) % STRIPES]
+
+
+def _key_of(backend: Any, table_name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    try:
+        table = backend.get_table(table_name)
+    except Exception:  # noqa: BLE001 - unknown table: moto itself raises the proper error next
+        return attrs
+    names = [n for n in (table.hash_key_attr, table.range_key_attr) if n]
+    return {n: attrs.get(n) for n in names}
+
+
+class _AllStripes:
+    """Every stripe, taken in a fixed order (no deadlock with single-item writers)."""
+
+    def __enter__(self) -> None:
+        for lock in _locks:
+            lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        for lock in reversed(_locks):
+            lock.release()
+
+
+def serialize_writes() -> None:
+    """Make moto's DynamoDB backend in this process apply writes to one item one at a time (idempotent)."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        from moto.dynamodb.models import DynamoDBBackend
+
+        def wrap_item(name: str, key_arg: str) -> None:
+            original = getattr(DynamoDBBackend, name)
+
+            def serialized(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+                attrs = args[0] if args else kwargs[key_arg]
+                key = attrs if key_arg == "key" else _key_of(self, table_name, attrs)
+                with _stripe(table_name, key):
+                    return original(self, table_name, *args, **kwargs)
+
+            serialized.__wrapped__ = original  # type: ignore[attr-defined]
+            setattr(DynamoDBBackend, name, serialized)
+
+        wrap_item("put_item", "item_attrs")
+        wrap_item("update_item", "key")
+        wrap_item("delete_item", "key")
+        original_transact = DynamoDBBackend.transact_write_items
+
+        def transact(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with _AllStripes():
+                return original_transact(self, *args, **kwargs)
+
+        transact.__wrapped__ = original_transact  # type: ignore[attr-defined]
+        DynamoDBBackend.transact_write_items = transact
+        _installed = True
+
+
+def start_server(port: int, host: str = "127.0.0.1") -> Any:
+    """moto's server in a thread of this process, with writes serialized; returns it (``.stop()``)."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    serialize_writes()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    return server
+
+
+def main(argv: list[str]) -> int:
+    """Serve moto on ``argv[0]`` (a port) until killed: the emulator in a process of its own."""
+    port = int(argv[0]) if argv else 5000
+    server = start_server(port)
+    print(f"emulator listening on http://127.0.0.1:{port}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
