@@ -31,19 +31,21 @@ from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
 
 # Pacing the harness gives Lily (the platform limit it must respect): 10 posts per 4 s per account.
 # (Slow enough that a crashed post is still among the 20 newest the adapters' lookup reads back.)
-PACE_LIMIT, PACE_WINDOW = 10, 4.0
+PACE_LIMIT, PACE_WINDOW, PACE_BURST = 10, 4.0, 3
+DISPATCH_EVERY_S = 10.0  # each of the two dispatchers (half a period apart); production ticks every 60 s
 ENV = {
     "LILY_SOCIAL_LINKEDIN_MIN_INTERVAL_S": "0",
     "LILY_SOCIAL_HTTP_TIMEOUT_S": "1",
     "LILY_PUBLISHING_BACKOFF_BASE_S": "0.25",
     "LILY_PUBLISHING_BACKOFF_CAP_S": "4",
     "LILY_PUBLISHING_LEASE_S": "3",
+    "LILY_PUBLISHING_CALL_BUDGET_S": "2",  # a publish is one HTTP call of at most 1 s (no media here)
     "LILY_PUBLISHING_RECONCILE_DELAY_S": "4",
     "LILY_PUBLISHING_WATCHDOG_GRACE_S": "60",
     "LILY_PUBLISHING_BREAKER_OPEN_S": "2",
     "LILY_PUBLISHING_MAX_ATTEMPTS": "8",
     "LILY_PUBLISHING_PACING": json.dumps({
-        p: [{"scope": "account", "limit": PACE_LIMIT, "window_s": PACE_WINDOW, "burst": 3}]
+        p: [{"scope": "account", "limit": PACE_LIMIT, "window_s": PACE_WINDOW, "burst": PACE_BURST}]
         for p in ("x", "linkedin")}),
 }
 # Ten accounts: at N=200 each has 20 posts, all within the 20 newest the adapters' lookup reads back
@@ -159,6 +161,37 @@ class ChaosGateway:
         return result
 
 
+class AwsCalls:
+    """Counts the AWS API calls Lily's workers make (every thread but the harness's own, which polls)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_operation: Counter = Counter()
+
+    def __enter__(self) -> AwsCalls:
+        from botocore.client import BaseClient
+
+        self._original = original = BaseClient._make_api_call
+        calls = self
+
+        def counted(client, operation_name, api_params):
+            if threading.current_thread() is not threading.main_thread():
+                with calls.lock:
+                    calls.by_operation[f"{client.meta.service_model.service_name}:{operation_name}"] += 1
+            return original(client, operation_name, api_params)
+
+        BaseClient._make_api_call = counted
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from botocore.client import BaseClient
+
+        BaseClient._make_api_call = self._original
+
+    def total(self) -> int:
+        return sum(self.by_operation.values())
+
+
 def approve(authorize_url: str, user: str) -> dict[str, str]:
     r = httpx.get(f"{authorize_url}&{urlencode({'auto': '1', 'sandbox_user': user})}", follow_redirects=False,
                   timeout=5)
@@ -214,8 +247,20 @@ class Report:
     crashes: int = 0
     duplicates_sent: int = 0
     seconds: float = 0.0
+    aws_calls: int = 0
+    aws_by_operation: dict = field(default_factory=dict)
     counters: dict = field(default_factory=dict)
     explained: list[str] = field(default_factory=list)  # the history of every duplicated or lost target
+
+    sandbox_ceiling: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return self.published + self.failed
+
+    @property
+    def calls_per_post(self) -> float:
+        return self.aws_calls / max(1, self.published)
 
     def lines(self) -> list[str]:
         return [
@@ -230,9 +275,43 @@ class Report:
             f"duplicate deliveries: {self.duplicates_sent}",
             f"publish lag p50 {self.lag_p50:.2f}s  p99 {self.lag_p99:.2f}s  max {self.lag_max:.2f}s  "
             f"(run {self.seconds:.1f}s)",
+            f"throughput {self.done / max(self.seconds, 1e-9):.2f} targets/s beside the pacing ceiling "
+            f"{pacing_ceiling():.2f}/s (sandbox-only ceiling: {self.sandbox_ceiling:.1f} posts/s)",
+            f"AWS calls by Lily's workers: {self.aws_calls} = {self.calls_per_post:.1f} per published post; "
+            f"{dict(sorted(self.aws_by_operation.items(), key=lambda kv: -kv[1]))}",
             f"counters: {self.counters}",
             *self.explained,
         ]
+
+
+def pacing_ceiling() -> float:
+    """Posts per second Lily may send at most: every account at its pacing rate (burst aside)."""
+    return len(ACCOUNTS) * (PACE_LIMIT - PACE_BURST) / PACE_WINDOW
+
+
+def sandbox_ceiling(gateway: ChaosGateway, conns: list[tuple[str, str]], org_id: str, seconds: float = 3.0) -> float:
+    """Posts per second the sandboxes take from the social adapters alone (no Lily pipeline), two threads."""
+    from lily.publishing.ports import PublishTarget
+
+    stop_at = time.monotonic() + seconds
+    done = Counter()
+
+    def probe(i: int) -> None:
+        k = 0
+        while time.monotonic() < stop_at:
+            platform, cid = conns[(i + 2 * k) % len(conns)]
+            target = PublishTarget(target_id=f"probe-{i}-{k}", post_id="probe", org_id=org_id, connection_id=cid,
+                                   platform=platform, text=f"ceiling probe {i} {k} {time.time()}")
+            gateway.inner.publish(target)
+            done[i] += 1
+            k += 1
+
+    threads = [threading.Thread(target=probe, args=(i,)) for i in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return sum(done.values()) / seconds
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -307,16 +386,19 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
             except Exception:  # noqa: BLE001 - emulator hiccup: keep going like the poller does
                 stop.wait(0.2)
 
-    def dispatcher_loop() -> None:
+    def dispatcher_loop(offset_s: float) -> None:
+        stop.wait(offset_s)
         while not stop.is_set():
             try:
                 dispatcher.tick()
             except Exception:  # noqa: BLE001
                 pass
-            stop.wait(1.0)
+            stop.wait(DISPATCH_EVERY_S)
 
     threads = [threading.Thread(target=publisher_loop, daemon=True, name=f"publisher-{i}") for i in (1, 2)]
-    threads += [threading.Thread(target=dispatcher_loop, daemon=True, name=f"dispatcher-{i}") for i in (1, 2)]
+    threads += [threading.Thread(target=dispatcher_loop, args=((i - 1) * DISPATCH_EVERY_S / 2,), daemon=True,
+                                 name=f"dispatcher-{i}") for i in (1, 2)]
+    aws = AwsCalls().__enter__()
     t0 = time.monotonic()
     for th in threads:
         th.start()
@@ -324,17 +406,21 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
     # When they run until every target is published or failed (or the time is up)
     pending = set(targets)
     deadline = t0 + timeout_s
-    while pending and time.monotonic() < deadline:
-        time.sleep(1.0)
-        for key in list(pending):
-            t = Target.get(*key)
-            if t.state in ("published", "failed"):
-                pending.discard(key)
-        if len(pending) < max(3, n // 50):
-            gateway.armed = False  # let the last few finish without new faults
-    stop.set()
-    for th in threads:
-        th.join(timeout=10)
+    try:
+        while pending and time.monotonic() < deadline:
+            time.sleep(2.0)
+            keys = list(pending)
+            for i in range(0, len(keys), 100):
+                for t in Target.batch_get(keys[i:i + 100]):
+                    if t.state in ("published", "failed"):
+                        pending.discard((t.post_id, t.target_id))
+            if len(pending) < max(3, n // 50):
+                gateway.armed = False  # let the last few finish without new faults
+        stop.set()
+        for th in threads:
+            th.join(timeout=10)
+    finally:
+        aws.__exit__()
     poller.handler = original
     elapsed = time.monotonic() - t0
 
@@ -351,12 +437,15 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
             if not p.get("deleted"):
                 posts_by_text[p.get("text") or p.get("commentary") or ""] += 1
     report = Report(n=n, injected=injected, crashes=chaos.crashes, duplicates_sent=chaos.duplicates,
-                    seconds=elapsed)
+                    seconds=elapsed, aws_calls=aws.total(), aws_by_operation=dict(aws.by_operation))
     report.injected_429 = injected.get("x:429", 0)
     report.platform_429 = gateway.rate_limited
     lags = []
+    final = {}
+    for i in range(0, len(targets), 100):
+        final.update({(t.post_id, t.target_id): t for t in Target.batch_get(targets[i:i + 100])})
     for post_id, tid in targets:
-        t = Target.get(post_id, tid)
+        t = final[(post_id, tid)]
         on_platform = posts_by_text[texts[tid]]
         if on_platform > 1:
             report.duplicated += 1
@@ -394,4 +483,5 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
     report.lag_p50 = statistics.median(lags) if lags else 0.0
     report.lag_p99 = _pct(lags, 0.99)
     report.lag_max = max(lags, default=0.0)
+    report.sandbox_ceiling = sandbox_ceiling(gateway, conns, org_id)
     return report

@@ -63,3 +63,22 @@ def test_racing_conditional_updates_on_one_item_have_exactly_one_winner(lily_env
         # Then exactly one wins, and the item holds its write
         assert len(winners) == 1, (trial, winners)
         assert PacingState.get(key, consistent_read=True).seq == winners[0] + 1
+
+
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(lily_env):
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    from lily.publishing.models import PacingState as P
+
+    # Given two items
+    P("tx#a", seq=1, tat=10).save()
+    P("tx#b", seq=1).save()
+    # When a transaction writes the first and its condition on the second fails
+    with pytest.raises(TransactWriteError):
+        with TransactWrite(connection=P._get_connection().connection) as tx:
+            tx.save(P("tx#a", seq=2, tat=99))
+            tx.update(P("tx#b"), actions=[P.seq.set(5)], condition=P.seq == 7)
+    # Then neither changed, and the table still serves both
+    assert P.get("tx#a", consistent_read=True).tat == 10
+    assert P.get("tx#b", consistent_read=True).seq == 1

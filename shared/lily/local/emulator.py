@@ -6,7 +6,8 @@ one wins. moto does not serialize them (two threads can both read the old value,
 and both write), and its ``TransactWriteItems`` snapshots whole tables and restores them on failure, which
 can undo other threads' writes. :func:`serialize_writes` restores DynamoDB's guarantee inside the process
 that runs moto's backend: every single-item write takes the lock of its item (locks are striped by item key),
-and a transaction takes every lock.
+and a transaction takes every lock. A failed transaction is undone item by item (moto restores whole-table
+copies, which costs O(table) per transaction and can undo other threads' writes).
 
 Used by local mode (:func:`lily.local.runner.start_emulator`), the tests and the benches. ``python -m
 lily.local.emulator PORT`` serves moto from its own process with the same guarantee, so the emulator's CPU
@@ -15,10 +16,12 @@ does not compete with Lily's for one interpreter lock.
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import threading
 import zlib
+from contextlib import contextmanager
 from typing import Any
 
 STRIPES = 256
@@ -53,6 +56,53 @@ class _AllStripes:
             lock.release()
 
 
+def _touched(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for entry in transact_items:
+        for op_type, op in entry.items():
+            table_name = op.get("TableName")
+            if not table_name:
+                continue
+            key = _key_of(backend, table_name, op["Item"]) if op_type == "Put" else op.get("Key")
+            if key:
+                out.append((table_name, key))
+    return out
+
+
+def _snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, dict, dict | None]]:
+    """The items a transaction touches, as they are before it (None: absent)."""
+    snap = []
+    for table_name, key in _touched(backend, transact_items):
+        try:
+            item = backend.get_item(table_name, key)
+        except Exception:  # noqa: BLE001, S112 - moto reports the bad request itself
+            continue
+        snap.append((table_name, key, copy.deepcopy(item.to_json()["Attributes"]) if item else None))
+    return snap
+
+
+def _restore(backend: Any, snap: list[tuple[str, dict, dict | None]]) -> None:
+    """Undo a failed transaction item by item (moto would restore whole-table copies, undoing others' writes)."""
+    for table_name, key, attrs in reversed(snap):
+        if attrs is None:
+            backend.delete_item(table_name, key)
+        else:
+            backend.put_item(table_name, attrs)
+
+
+@contextmanager
+def _tables_not_copied():
+    """moto's transaction deep-copies every table it touches (O(table) per transaction, O(N²) for N posts);
+    with the item-level undo above, a table's "copy" can be the table itself."""
+    from moto.dynamodb.models.table import Table
+
+    Table.__deepcopy__ = lambda self, memo: self
+    try:
+        yield
+    finally:
+        del Table.__deepcopy__
+
+
 def serialize_writes() -> None:
     """Make moto's DynamoDB backend in this process apply writes to one item one at a time (idempotent)."""
     global _installed
@@ -78,9 +128,15 @@ def serialize_writes() -> None:
         wrap_item("delete_item", "key")
         original_transact = DynamoDBBackend.transact_write_items
 
-        def transact(self: Any, *args: Any, **kwargs: Any) -> Any:
+        def transact(self: Any, transact_items: list[dict[str, Any]]) -> Any:
             with _AllStripes():
-                return original_transact(self, *args, **kwargs)
+                before = _snapshot(self, transact_items)
+                with _tables_not_copied():
+                    try:
+                        return original_transact(self, transact_items)
+                    except Exception:
+                        _restore(self, before)
+                        raise
 
         transact.__wrapped__ = original_transact  # type: ignore[attr-defined]
         DynamoDBBackend.transact_write_items = transact

@@ -6,7 +6,7 @@ import pytest
 
 from lily.core import clock
 from lily.publishing import ports
-from lily.publishing.fake import FakePlatforms
+from tests.support.fake_platforms import FakePlatforms
 
 
 class FakeQuota:
