@@ -122,12 +122,18 @@ def _build_target(t: Target) -> PublishTarget:
                          first_comment=first, since=since)
 
 
+def _takeover_at(t: Target) -> datetime:
+    """When another worker may take over ``t``'s claim: its lease has ended and a request its holder sent
+    (at the latest ``call_budget_s`` before the lease's end) has had ``reconcile_delay_s`` to land."""
+    return t.lease_until + timedelta(seconds=publishing_settings().reconcile_delay_s)
+
+
 def _claim(t: Target, msg: PublishMessage) -> tuple[Target, str] | None:
     """Move the target to publishing under a fresh attempt id; None when someone else owns it.
 
     From ``queued``: conditional on the attempt id it was read with. A takeover (from ``publishing``) is
-    conditional on that attempt id *and* on its lease having ended at the moment of the write, and sets
-    ``reconcile``: the previous holder may have posted.
+    conditional on that attempt id *and* on its lease having ended ``reconcile_delay_s`` before the
+    write (see :func:`_takeover_at`), and sets ``reconcile``: the previous holder may have posted.
     """
     s = publishing_settings()
     now = _now()
@@ -137,7 +143,7 @@ def _claim(t: Target, msg: PublishMessage) -> tuple[Target, str] | None:
     cond = (Target.dispatch_id == msg.dispatch_id) & (Target.state == t.state)
     cond &= (Target.attempt_id == t.attempt_id) if t.attempt_id else Target.attempt_id.does_not_exist()
     if takeover:
-        cond &= Target.lease_until < now
+        cond &= Target.lease_until < now - timedelta(seconds=s.reconcile_delay_s)
     actions = [Target.state.set("publishing"), Target.attempt_id.set(attempt_id), Target.lease_until.set(lease),
                Target.attempts.add(1), Target.updated_at.set(now), _watch(lease, t)]
     if t.first_attempt_at is None:
@@ -257,8 +263,8 @@ def process(msg: PublishMessage, gateway: PlatformGateway | None = None) -> Outc
     if t.state not in ("queued", "publishing"):
         return "ignored"
     now = _now()
-    if t.state == "publishing" and t.lease_until and t.lease_until > now:
-        return _defer(msg, t.lease_until + timedelta(seconds=1), "claimed")
+    if t.state == "publishing" and t.lease_until and _takeover_at(t) > now:
+        return _defer(msg, _takeover_at(t) + timedelta(seconds=1), "claimed")
     due = max([d for d in (t.scheduled_at, t.next_attempt_at) if d is not None], default=now)
     if due > now + timedelta(seconds=0.5):
         return _defer(msg, due, "not_due")

@@ -28,9 +28,9 @@ class FakeQuota:
 @pytest.fixture(scope="session", autouse=True)
 def faithful_emulator(emulator):
     """DynamoDB serializes writes per item; make this process's moto do the same (as local mode does)."""
-    from lily.local.emulator import serialize_writes
+    from lily.local.emulator import prepare
 
-    serialize_writes()
+    prepare()
     return emulator
 
 
