@@ -3,11 +3,11 @@
 DynamoDB applies the writes to one item one after the other, so a conditional write always sees the
 previous write's result: of two racing ``UpdateItem`` calls conditioned on the same old value, exactly
 one wins. moto does not serialize them (two threads can both read the old value, both pass the condition
-and both write), and its ``TransactWriteItems`` snapshots whole tables and restores them on failure, which
-can undo other threads' writes. :func:`serialize_writes` restores DynamoDB's guarantee inside the process
-that runs moto's backend (:func:`prepare`, which also turns on HTTP keep-alive): every single-item write takes the lock of its item (locks are striped by item key),
-and a transaction takes every lock. A failed transaction is undone item by item (moto restores whole-table
-copies, which costs O(table) per transaction and can undo other threads' writes).
+and both write), and its ``TransactWriteItems`` copies whole tables and restores them on failure, which
+costs O(table) per transaction and can undo other threads' writes. :func:`serialize_writes` restores
+DynamoDB's guarantee inside the process that runs moto's backend: every single-item write takes the lock
+of its item (locks are striped by item key), a transaction takes every lock, and a failed transaction is
+undone item by item. :func:`prepare` does that and turns on HTTP keep-alive.
 
 Used by local mode (:func:`lily.local.runner.start_emulator`), the tests and the benches. ``python -m
 lily.local.emulator PORT`` serves moto from its own process with the same guarantee, so the emulator's CPU
