@@ -170,6 +170,25 @@ def start_server(port: int, host: str = "127.0.0.1") -> Any:
     return server
 
 
+class EmulatorProcess:
+    """``python -m lily.local.emulator PORT`` as a child process (its own interpreter, its own core)."""
+
+    def __init__(self, port: int) -> None:
+        import subprocess
+
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen([sys.executable, "-m", "lily.local.emulator", str(port)],  # noqa: S603
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if "listening" not in line:
+            self.stop()
+            raise RuntimeError(f"the emulator process did not start: {line!r}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
 def main(argv: list[str]) -> int:
     """Serve moto on ``argv[0]`` (a port) until killed: the emulator in a process of its own."""
     port = int(argv[0]) if argv else 5000
