@@ -4,12 +4,15 @@ closed → (``threshold`` consecutive failures) → open for ``open_s`` → one 
 closes the breaker, its failure opens it again. Every change is a conditional write; exactly one caller
 wins the probe. One breaker per platform and one per connection (``platform:x``, ``connection:<id>``).
 
-A publish reads both of its breakers once (:func:`read`, one BatchGetItem) and hands what it read to
-:func:`allow` and :func:`record_success`, which then write only when the state must change.
+A publish reads both of its breakers once (:func:`read`: one BatchGetItem, or what this process read in the
+last ``CACHE_S``) and hands what it read to :func:`allow` and :func:`record_success`, which then write only
+when the state must change.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 from lily.core import clock
@@ -27,13 +30,34 @@ class Decision:
     retry_at: float | None = None  # when rejected: when to ask again
 
 
+CACHE_S = 1.0  # a breaker another instance opened is seen at most this late; this instance's changes at once
+_seen: dict[tuple[str, str], tuple[float, BreakerState | None]] = {}  # (table, key) -> (read at, state)
+_seen_lock = threading.Lock()
+
+
+def _forget(key: str) -> None:
+    with _seen_lock:
+        _seen.pop((BreakerState.Meta.table_name, key), None)
+
+
 def read(*keys: str) -> dict[str, BreakerState | None]:
-    """The current state of these breakers (None: never failed), in one consistent BatchGetItem."""
-    found = {item.key: item for item in BreakerState.batch_get(list(keys), consistent_read=True)}
-    return {key: found.get(key) for key in keys}
+    """The state of these breakers (None: never failed): one consistent BatchGetItem for those this process
+    has not read in the last ``CACHE_S``."""
+    now, table = time.monotonic(), BreakerState.Meta.table_name
+    with _seen_lock:
+        out = {k: v[1] for k in keys if (v := _seen.get((table, k))) and now - v[0] < CACHE_S}
+    missing = [k for k in keys if k not in out]
+    if missing:
+        found = {item.key: item for item in BreakerState.batch_get(missing, consistent_read=True)}
+        with _seen_lock:
+            for k in missing:
+                out[k] = found.get(k)
+                _seen[(table, k)] = (now, out[k])
+    return {k: out[k] for k in keys}
 
 
 def _get(key: str) -> BreakerState | None:
+    _forget(key)
     return read(key)[key]
 
 
@@ -49,6 +73,7 @@ def allow(key: str, *, open_s: float, probe_lease_s: float, item: BreakerState |
     if state.state == "half_open" and now < state.probe_until:
         return Decision(False, retry_at=state.probe_until)
     # open and expired, or a half-open probe that never reported: claim the probe
+    _forget(key)
     if not won(lambda: state.update(
             actions=[BreakerState.state.set("half_open"), BreakerState.probe_until.set(now + probe_lease_s),
                      BreakerState.updated_at.set(clock.now())],
@@ -64,6 +89,7 @@ def record_success(key: str, item: BreakerState | None | object = _UNREAD) -> No
     state = _get(key) if item is _UNREAD else item
     if state is None or (state.state == "closed" and not state.failures):
         return
+    _forget(key)
     BreakerState(key).update(actions=[BreakerState.state.set("closed"), BreakerState.failures.set(0),
                                       BreakerState.updated_at.set(clock.now())])
     if state.state != "closed":
@@ -74,6 +100,7 @@ def record_success(key: str, item: BreakerState | None | object = _UNREAD) -> No
 def record_failure(key: str, *, threshold: int, open_s: float) -> bool:
     """Count one failure; returns True when this failure opened the breaker."""
     now = clock.now_ts()
+    _forget(key)
     item = BreakerState(key)
     item.update(actions=[BreakerState.failures.add(1), BreakerState.updated_at.set(clock.now())])
     failures = int(item.failures or 0)

@@ -13,13 +13,16 @@ at the next free slot, where all but one would have to wait again. A post back f
 slot before newcomers (who queue behind the line).
 
 The state is one item per rule and account (theoretical arrival time, line), read together with the
-account's block in one BatchGetItem and changed by optimistic conditional writes. When a platform still
+account's block in one BatchGetItem (or taken from what this process saw within the last second) and
+changed by optimistic conditional writes. When a platform still
 answers 429 (another app on the same account, a limit we do not know), :func:`block` records its reset
 time and the account waits.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 from lily.core import clock
@@ -47,9 +50,42 @@ def _block_key(platform: str, connection_id: str) -> str:
     return f"{platform}#blocked#{connection_id}"
 
 
+class _Seen:
+    """What this process last read or wrote of each pacing item, for ``CACHE_S``. Deciding from it is safe:
+    every slot is taken by a write conditional on ``seq``, which fails if anyone wrote since (then the item is
+    read again); the values only grow, so a stale one only makes a post come back early."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: dict[tuple[str, str], tuple[float, PacingState | None]] = {}  # (table, key) -> (at, item)
+
+    def get(self, keys: list[str]) -> dict[str, PacingState | None]:
+        now, table = time.monotonic(), PacingState.Meta.table_name
+        with self.lock:
+            fresh = {k: v[1] for k in keys if (v := self.items.get((table, k))) and now - v[0] < CACHE_S}
+        missing = [k for k in keys if k not in fresh]
+        if missing:
+            found = {i.key: i for i in PacingState.batch_get(missing, consistent_read=True)}
+            for k in missing:
+                self.put(k, found.get(k))
+                fresh[k] = found.get(k)
+        return fresh
+
+    def put(self, key: str, item: PacingState | None) -> None:
+        with self.lock:
+            self.items[(PacingState.Meta.table_name, key)] = (time.monotonic(), item)
+
+    def forget(self, key: str) -> None:
+        with self.lock:
+            self.items.pop((PacingState.Meta.table_name, key), None)
+
+
+CACHE_S = 1.0
+_seen = _Seen()
+
+
 def _read(keys: list[str]) -> dict[str, PacingState | None]:
-    found = {i.key: i for i in PacingState.batch_get(keys, consistent_read=True)}
-    return {k: found.get(k) for k in keys}
+    return _seen.get(keys)
 
 
 def _cas(key: str, item: PacingState | None, **values: float) -> bool:
@@ -60,7 +96,11 @@ def _cas(key: str, item: PacingState | None, **values: float) -> bool:
 
     new = PacingState(key, seq=seq + 1, **{n: values.get(n, current(n)) for n in ("tat", "line", "blocked_until")})
     cond = PacingState.key.does_not_exist() if item is None else (PacingState.seq == seq)
-    return won(lambda: new.save(condition=cond))
+    if won(lambda: new.save(condition=cond)):
+        _seen.put(key, new)
+        return True
+    _seen.forget(key)
+    return False
 
 
 def _shape(rule: PacingRule) -> tuple[float, float]:
