@@ -54,8 +54,10 @@ def main() -> int:
             org_id = create_org(http, user["headers"])
             Subscription(org_id, plan_id="enterprise", applied_plan_id="enterprise", status="active").save()
             report = harness.run(n, http, suite, sandboxes, user["headers"], org_id, timeout_s=max(120, n * 0.6),
-                                 spread_s=max(20, n / 20), chaos=harness.Chaos(rng=random.Random(seed)))
-        print(f"publishing reliability bench, N={n}, seed {seed}")
+                                 spread_s=max(20, n / 20), chaos=harness.Chaos(rng=random.Random(seed)),
+                                 publishers=int(os.environ.get("LILY_BENCH_WORKERS", "2")))
+        print(f"publishing reliability bench, N={n}, seed {seed}, "
+              f"{os.environ.get('LILY_BENCH_WORKERS', '2')} publisher workers")
         print("\n".join(report.lines()))
     finally:
         suite.shutdown()

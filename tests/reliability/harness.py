@@ -327,7 +327,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, timeout_s: float = 240,
-        chaos: Chaos | None = None, spread_s: float = 20) -> Report:
+        chaos: Chaos | None = None, spread_s: float = 20, publishers: int = 2) -> Report:
     chaos = chaos or Chaos()
     sandboxes["linkedin"].state.config["member_read"] = True  # reconciliation reads member posts (a switch)
     sqs = client("sqs")
@@ -344,7 +344,7 @@ def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, tim
     claim = publisher._claim
     publisher._claim = history.claim_recorder(claim)
     try:
-        return _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url)
+        return _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url, publishers)
     finally:
         publisher._claim = claim
         ports.set_gateway(None)
@@ -352,7 +352,7 @@ def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, tim
         workers.RETRY_DELAY_S = 1
 
 
-def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url) -> Report:
+def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url, publishers) -> Report:
     # Given N posts, one per target, round-robin over the accounts, due within the next ``spread_s``
     texts: dict[str, str] = {}
     targets: list[tuple[str, str]] = []
@@ -400,7 +400,8 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
                 pass
             stop.wait(DISPATCH_EVERY_S)
 
-    threads = [threading.Thread(target=publisher_loop, daemon=True, name=f"publisher-{i}") for i in (1, 2)]
+    threads = [threading.Thread(target=publisher_loop, daemon=True, name=f"publisher-{i}")
+               for i in range(1, publishers + 1)]
     threads += [threading.Thread(target=dispatcher_loop, args=((i - 1) * DISPATCH_EVERY_S / 2,), daemon=True,
                                  name=f"dispatcher-{i}") for i in (1, 2)]
     aws = AwsCalls().__enter__()

@@ -7,7 +7,8 @@ and both write), and its ``TransactWriteItems`` copies whole tables and restores
 costs O(table) per transaction and can undo other threads' writes. :func:`serialize_writes` restores
 DynamoDB's guarantee inside the process that runs moto's backend: every single-item write takes the lock
 of its item (locks are striped by item key), a transaction takes every lock, and a failed transaction is
-undone item by item. :func:`prepare` does that and turns on HTTP keep-alive.
+undone item by item; over HTTP each request is answered from one state (a read never sees half a write).
+:func:`prepare` does that and turns on HTTP keep-alive.
 
 Used by local mode (:func:`lily.local.runner.start_emulator`), the tests and the benches. ``python -m
 lily.local.emulator PORT`` serves moto from its own process with the same guarantee, so the emulator's CPU
@@ -103,6 +104,25 @@ def _tables_not_copied():
         del Table.__deepcopy__
 
 
+_request_lock = threading.RLock()
+
+
+def _atomic_requests() -> None:
+    """moto updates items in place and serializes its answers after the backend call: a read running beside a
+    write can see it half done (or fail with "dictionary changed size"). DynamoDB answers each request from
+    one state, so moto's DynamoDB requests run one at a time (moto's CPU is one interpreter's anyway)."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with _request_lock:
+            return original(self)
+
+    call_action.__wrapped__ = original  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action
+
+
 def serialize_writes() -> None:
     """Make moto's DynamoDB backend in this process apply writes to one item one at a time (idempotent)."""
     global _installed
@@ -140,6 +160,7 @@ def serialize_writes() -> None:
 
         transact.__wrapped__ = original_transact  # type: ignore[attr-defined]
         DynamoDBBackend.transact_write_items = transact
+        _atomic_requests()
         _installed = True
 
 
