@@ -1,6 +1,7 @@
 """Bench: the publishing reliability harness at a larger N (a measurement, not a test).
 
     .venv/bin/python tests/bench/publishing_reliability.py [N] [SEED]      # default 10000, seed 42
+    LILY_BENCH_FAULTS=0 .venv/bin/python tests/bench/publishing_reliability.py 100   # no faults: calls per post
 
 Starts moto (in a process of its own unless ``LILY_BENCH_EMULATOR=thread``; either way with writes
 serialized per item, see :mod:`lily.local.emulator`), provisions a deployment, starts the X and LinkedIn
@@ -18,6 +19,32 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+
+def _chaos(seed: int):
+    """The harness's fault mix, or none at all with ``LILY_BENCH_FAULTS=0`` (to count calls per post)."""
+    from tests.reliability import harness
+
+    if os.environ.get("LILY_BENCH_FAULTS", "1") == "0":
+        return harness.Chaos(p_fault=0, p_crash=0, p_duplicate=0, rng=random.Random(seed))
+    return harness.Chaos(rng=random.Random(seed))
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_mb(emulator) -> float:
+    """Resident memory of the emulator's own process (0 when it runs in this one)."""
+    proc = getattr(emulator, "proc", None)
+    if proc is None:
+        return 0.0
+    for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def main() -> int:
@@ -54,11 +81,12 @@ def main() -> int:
             org_id = create_org(http, user["headers"])
             Subscription(org_id, plan_id="enterprise", applied_plan_id="enterprise", status="active").save()
             report = harness.run(n, http, suite, sandboxes, user["headers"], org_id, timeout_s=max(120, n * 0.6),
-                                 spread_s=max(20, n / 20), chaos=harness.Chaos(rng=random.Random(seed)),
+                                 spread_s=max(20, n / 20), chaos=_chaos(seed),
                                  publishers=int(os.environ.get("LILY_BENCH_WORKERS", "2")))
         print(f"publishing reliability bench, N={n}, seed {seed}, "
               f"{os.environ.get('LILY_BENCH_WORKERS', '2')} publisher workers")
         print("\n".join(report.lines()))
+        print(f"peak RSS: bench {_peak_rss_mb():.0f} MB, emulator {_rss_mb(emulator):.0f} MB")
     finally:
         suite.shutdown()
         for sb in sandboxes.values():

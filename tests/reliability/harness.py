@@ -251,6 +251,7 @@ class Report:
     crashes: int = 0
     duplicates_sent: int = 0
     seconds: float = 0.0
+    cpu_s: float = 0.0  # CPU of this process (Lily's workers, the sandboxes, the harness) during the run
     aws_calls: int = 0
     aws_by_operation: dict = field(default_factory=dict)
     counters: dict = field(default_factory=dict)
@@ -280,7 +281,8 @@ class Report:
             f"publish lag p50 {self.lag_p50:.2f}s  p99 {self.lag_p99:.2f}s  max {self.lag_max:.2f}s  "
             f"(run {self.seconds:.1f}s)",
             f"throughput {self.done / max(self.seconds, 1e-9):.2f} targets/s beside the pacing ceiling "
-            f"{pacing_ceiling():.2f}/s (sandbox-only ceiling: {self.sandbox_ceiling:.1f} posts/s)",
+            f"{pacing_ceiling():.2f}/s (sandbox-only ceiling: {self.sandbox_ceiling:.1f} posts/s); CPU of this "
+            f"process {self.cpu_s:.0f} s = {self.cpu_s / max(1, self.done) * 1000:.0f} ms per target",
             f"AWS calls by Lily's workers: {self.aws_calls} = {self.calls_per_post:.1f} per published post "
             f"(queue polling by the runtime not counted); "
             f"{dict(sorted(self.aws_by_operation.items(), key=lambda kv: -kv[1]))}",
@@ -405,7 +407,7 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
     threads += [threading.Thread(target=dispatcher_loop, args=((i - 1) * DISPATCH_EVERY_S / 2,), daemon=True,
                                  name=f"dispatcher-{i}") for i in (1, 2)]
     aws = AwsCalls().__enter__()
-    t0 = time.monotonic()
+    t0, cpu0 = time.monotonic(), time.process_time()
     for th in threads:
         th.start()
 
@@ -428,7 +430,7 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
     finally:
         aws.__exit__()
     poller.handler = original
-    elapsed = time.monotonic() - t0
+    elapsed, cpu = time.monotonic() - t0, time.process_time() - cpu0
 
     # Then read the ledger: Lily's targets against the sandboxes' own record of posts
     remaining = Counter()
@@ -443,7 +445,7 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
             if not p.get("deleted"):
                 posts_by_text[p.get("text") or p.get("commentary") or ""] += 1
     report = Report(n=n, injected=injected, crashes=chaos.crashes, duplicates_sent=chaos.duplicates,
-                    seconds=elapsed, aws_calls=aws.total(), aws_by_operation=dict(aws.by_operation))
+                    seconds=elapsed, cpu_s=cpu, aws_calls=aws.total(), aws_by_operation=dict(aws.by_operation))
     report.injected_429 = injected.get("x:429", 0)
     report.platform_429 = gateway.rate_limited
     lags = []

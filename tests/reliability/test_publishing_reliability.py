@@ -16,6 +16,7 @@ N = int(os.environ.get("LILY_RELIABILITY_N", "200"))
 SEEDS = [int(s) for s in os.environ.get("LILY_RELIABILITY_SEEDS", "42,7,2026").split(",")]
 
 
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_target_published_exactly_once_or_failed_with_a_reason(sandboxes, local_suite, http, owner, seed):
     chaos = harness.Chaos(rng=random.Random(seed))
