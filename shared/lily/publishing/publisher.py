@@ -4,19 +4,19 @@ One message names one target and the dispatch it belongs to. The worker:
 
 1. ignores messages for unknown targets, other dispatches (rescheduled or cancelled) and finished targets;
 2. waits (re-enqueues itself with a delay, not an attempt) while the target is not yet due, while a
-   breaker (platform or connection) is open, while the account's pacing has no slot, or while another
-   worker holds a live claim on the target;
+   breaker (platform or connection) is open, or while another worker's claim cannot be taken over yet;
+   without a pacing slot it takes a place in the account's pacing line and comes back then;
 3. claims the target with a conditional write (``queued`` → ``publishing`` with a fresh ``attempt_id``
    and a lease; or takes over a claim whose lease has ended, checked by the write itself), so two workers
    can never both call the platform;
 4. when a previous attempt may have posted (a timeout after sending, a worker that died mid-call),
    looks the post up on the platform first and records it instead of posting again;
-4b. calls the platform only while at least ``call_budget_s`` of its lease is left (else hands the claim
+5. calls the platform only while at least ``call_budget_s`` of its lease is left (else hands the claim
    back), so no takeover can start while its call may still reach the platform;
-5. calls the platform and records ``published`` (post id and URL) or, for a retryable failure, goes back to
-   ``queued`` with an exponential, jittered delay that honours the platform's reset time (a new delayed
-   message; the current one is acknowledged), or ``failed`` with the taxonomy code and the platform's
-   message for a permanent failure or after the last attempt.
+6. records ``published`` (post id and URL) or, for a retryable failure, goes back to ``queued`` with an
+   exponential, jittered delay that honours the platform's reset time (a new delayed message; the current
+   one is acknowledged), or ``failed`` with the taxonomy code and the platform's message for a permanent
+   failure or after the last attempt.
 
 A target failed after its last retry keeps its message failing (:class:`ParkInDlq`), so SQS's redrive
 moves it to the DLQ, where the admin re-queue endpoint finds it (:mod:`lily.publishing.dlq`).
