@@ -38,8 +38,8 @@ ENV = {
     "LILY_SOCIAL_HTTP_TIMEOUT_S": "1",
     "LILY_PUBLISHING_BACKOFF_BASE_S": "0.25",
     "LILY_PUBLISHING_BACKOFF_CAP_S": "4",
-    "LILY_PUBLISHING_LEASE_S": "3",
-    "LILY_PUBLISHING_CALL_BUDGET_S": "2",  # a publish is one HTTP call of at most 1 s (no media here)
+    "LILY_PUBLISHING_LEASE_S": "6",
+    "LILY_PUBLISHING_CALL_BUDGET_S": "3",  # a publish is one HTTP call of at most 1 s (no media here)
     "LILY_PUBLISHING_RECONCILE_DELAY_S": "4",
     "LILY_PUBLISHING_WATCHDOG_GRACE_S": "60",
     "LILY_PUBLISHING_BREAKER_OPEN_S": "2",

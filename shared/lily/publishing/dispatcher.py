@@ -6,10 +6,11 @@ Per shard of the sparse ``due`` index it runs two Queries (no Scan):
   (two dispatchers cannot both move it) *before* its message is sent; if the process dies in between, the
   target's watchdog instant makes a later tick send it again. Targets a missed tick left behind are found
   by the next one.
-- the watchdog range (``w#`` keys) up to ``now``: queued or publishing targets that nobody has moved for
-  ``watchdog_grace_s`` (a message was lost): their message is sent again, and each re-send doubles the next
-  wait. Targets in progress keep their watchdog instant ahead of them (every claim, retry and long wait in
-  the pacing line moves it), so they never appear here, and never in the dispatch window.
+- the watchdog range (``w#`` keys) up to ``now``, when the publish queue has no backlog: queued or
+  publishing targets that nobody has moved for ``watchdog_grace_s`` (a message was lost): their message is
+  sent again, and each re-send doubles the next wait. Targets in progress keep their watchdog instant
+  ahead of them (every claim, retry and long wait in the pacing line moves it), so they never appear here,
+  and never in the dispatch window.
 
 Duplicated messages are harmless: the publisher's transitions are conditional.
 """
@@ -19,7 +20,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from lily.core import clock
+from lily.core import clock, queues
+from lily.core.aws import client
 from lily.core.db import won
 from lily.core.observability import count, logger
 from lily.publishing import messages
@@ -80,15 +82,30 @@ def _one(t: Target) -> str:
         return "error"
 
 
+def _backlog() -> int:
+    """Messages waiting (visible) on the publish queue."""
+    sqs = client("sqs")
+    attrs = sqs.get_queue_attributes(QueueUrl=queues.queue_url(publishing_settings().queue),
+                                     AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attrs["Attributes"].get("ApproximateNumberOfMessages", 0))
+
+
 def _due(limit: int) -> list[Target]:
-    """Scheduled targets due within the lookahead, then silent targets past their watchdog instant."""
+    """Scheduled targets due within the lookahead, then silent targets past their watchdog instant.
+
+    Silent targets are looked for only when the publish queue has no backlog: while messages wait on the
+    queue, a target nobody has moved is most likely waiting behind them, and re-sending it would only make
+    the backlog longer. A lost message is then found by the first tick after the backlog drains.
+    """
     s = publishing_settings()
     now = clock.now()
     horizon = clock.iso(now + timedelta(seconds=s.lookahead_s)) + "#~"  # below every ``w#`` key
-    silent = f"{WATCH}{clock.iso(now)}#~"
+    ranges = [Target.due_sk <= horizon]
+    if _backlog() == 0:
+        ranges.append(Target.due_sk.between(WATCH, f"{WATCH}{clock.iso(now)}#~"))
     found: list[Target] = []
     for shard in shards():
-        for condition in (Target.due_sk <= horizon, Target.due_sk.between(WATCH, silent)):
+        for condition in ranges:
             for t in Target.due.query(shard, condition, limit=limit - len(found)):
                 found.append(t)
             if len(found) >= limit:

@@ -11,8 +11,8 @@ One message names one target and the dispatch it belongs to. The worker:
    can never both call the platform;
 4. when a previous attempt may have posted (a timeout after sending, a worker that died mid-call),
    looks the post up on the platform first and records it instead of posting again;
-5. calls the platform only while at least ``call_budget_s`` of its lease is left (else hands the claim
-   back), so no takeover can start while its call may still reach the platform;
+5. calls the platform only while at least ``call_budget_s`` of its lease is left (renewing it first when
+   the work before took long), so no takeover can start while its call may still reach the platform;
 6. records ``published`` (post id and URL) or, for a retryable failure, goes back to ``queued`` with an
    exponential, jittered delay that honours the platform's reset time (a new delayed message; the current
    one is acknowledged), or ``failed`` with the taxonomy code and the platform's message for a permanent
@@ -226,6 +226,17 @@ def _retry_later(t: Target, attempt_id: str, msg: PublishMessage, e: PublishErro
     return "retry"
 
 
+def _renew(t: Target, attempt_id: str) -> bool:
+    """A fresh lease before a platform call (the work before it took long); False when the claim was lost.
+    Conditional on the attempt id, so it and a takeover (conditional on the old lease) exclude each other."""
+    lease = _now() + timedelta(seconds=publishing_settings().lease_s)
+    renewed = won(lambda: t.update(actions=[Target.lease_until.set(lease), _watch(lease, t)],
+                                   condition=_holding(attempt_id)))
+    logger.warning("lease renewed before a platform call" if renewed else "claim lost before a platform call",
+                   extra={"target_id": t.target_id})
+    return renewed
+
+
 def _release(t: Target, attempt_id: str, at: datetime) -> None:
     """Hand the claim back without an attempt (nothing was posted): ``queued`` again until ``at``."""
     won(lambda: t.update(actions=[Target.state.set("queued"), Target.attempts.add(-1), Target.lease_until.remove(),
@@ -321,11 +332,8 @@ def _attempt(t: Target, attempt_id: str, msg: PublishMessage, gateway: PlatformG
             return _defer(msg, slot.at, "paced", slot.place)
 
     left = (t.lease_until - _now()).total_seconds()
-    if left < s.call_budget_s:  # the call could outlive the lease: a takeover might overlap it
-        _release(t, attempt_id, _now())
-        logger.warning("claim handed back: too little lease left for a platform call",
-                       extra={"target_id": t.target_id, "lease_left_s": round(left, 3)})
-        return _defer(msg, _now(), "lease_short")
+    if left < s.call_budget_s and not _renew(t, attempt_id):  # the call could outlive the lease
+        return "busy"  # taken over meanwhile: the new holder reconciles
 
     try:
         result = gateway.publish(target)

@@ -81,9 +81,8 @@ def test_the_takeover_write_itself_refuses_a_live_lease(fake, quota, mq, frozen)
     assert _target(post, tid).attempt_id == claimed[1]
 
 
-def test_no_platform_call_without_call_budget_s_of_lease_left(fake, quota, mq, frozen):
-    # Given a takeover whose lookup is so slow that less than call_budget_s of the lease is left after it
-    conn, post, tid = _queued(fake)
+def _crashed_then_slow_lookup(fake, mq, post, tid, during_lookup):
+    """A worker died after the platform accepted; the post is gone again; the taker's lookup is slow."""
     msg = mq.due()[0]
     real = _crash_after_accept(fake)
     try:
@@ -92,24 +91,60 @@ def test_no_platform_call_without_call_budget_s_of_lease_left(fake, quota, mq, f
         pass
     fake.publish = real
     fake.posts.clear()  # the first post never landed: the lookup will find nothing
-    s = publishing_settings()
     slow_lookup = fake.lookup
 
     def lookup(target):
-        clock.advance(s.lease_s - s.call_budget_s + 1)
+        during_lookup()
         return slow_lookup(target)
 
     fake.lookup = lookup
+    s = publishing_settings()
     clock.advance(s.lease_s + s.reconcile_delay_s + 1)
-    calls = fake.publish_calls
+    return msg
+
+
+def test_the_platform_is_called_only_with_call_budget_s_of_lease_left(fake, quota, mq, frozen):
+    # Given a takeover whose lookup is so slow that less than call_budget_s of its lease is left after it
+    conn, post, tid = _queued(fake)
+    s = publishing_settings()
+    msg = _crashed_then_slow_lookup(fake, mq, post, tid, lambda: clock.advance(s.lease_s - s.call_budget_s + 1))
+    left_at_call = []
+    real = fake.publish
+
+    def publish(target):
+        left_at_call.append((_target(post, tid).lease_until - clock.now()).total_seconds())
+        return real(target)
+
+    fake.publish = publish
     # When the worker is done looking
+    assert publisher.process(msg) == "published"
+    # Then it renewed its lease before calling: the call had at least call_budget_s of lease left
+    assert left_at_call and left_at_call[0] >= s.call_budget_s
+    assert len(fake.posts_of(tid)) == 1
+
+
+def test_a_worker_that_lost_its_claim_during_the_lookup_never_calls(fake, quota, mq, frozen):
+    # Given a worker whose lookup takes so long that its lease ends and another worker takes over meanwhile
+    conn, post, tid = _queued(fake)
+    s = publishing_settings()
+    taken = []
+
+    def taken_over():
+        clock.advance(s.lease_s + s.reconcile_delay_s + 1)
+        from lily.publishing.messages import PublishMessage
+
+        t = _target(post, tid)
+        copy = PublishMessage(org_id=ORG, post_id=post.post_id, target_id=tid, dispatch_id=t.dispatch_id)
+        taken.append(publisher._claim(t, copy))
+
+    msg = _crashed_then_slow_lookup(fake, mq, post, tid, taken_over)
+    calls = fake.publish_calls
+    # When the first worker is done looking
     outcome = publisher.process(msg)
-    # Then it hands the claim back instead of calling the platform (no attempt spent)
-    assert outcome == "deferred" and fake.publish_calls == calls
-    t = _target(post, tid)
-    assert t.state == "queued" and t.reconcile and t.attempts == 1
-    fake.lookup = slow_lookup
-    assert mq.run_until_idle()[-1] == "published" and len(fake.posts_of(tid)) == 1
+    # Then it cannot renew a lease it lost, and does not call the platform
+    assert taken and taken[0] is not None
+    assert outcome == "busy" and fake.publish_calls == calls
+    assert _target(post, tid).attempt_id == taken[0][1]
 
 
 def test_a_record_from_a_lost_claim_never_lands(fake, quota, mq, frozen):
@@ -189,3 +224,20 @@ def test_a_backlog_waits_in_line_one_deferral_each(fake, quota, mq, frozen, monk
     assert outcomes.count("published") == 8 and outcomes.count("deferred") == 7
     times = sorted(p.created_at.timestamp() for p in fake.posts if p.connection_id == conn.connection_id)
     assert all(b - a >= 30 - 1e-6 for a, b in zip(times, times[1:], strict=False))
+
+
+def test_the_watchdog_holds_off_while_the_queue_has_a_backlog(fake, quota, mq, frozen):
+    from lily.core import queues
+    from tests.integration.publishing.helpers import purge_queue
+
+    # Given a dispatched target whose message was lost, and other messages waiting on the publish queue
+    conn, post, tid = _queued(fake)
+    mq.messages.clear()
+    queues.send(publishing_settings().queue, {"waiting": True})
+    clock.advance(publishing_settings().watchdog_grace_s + 1)
+    # When the dispatcher ticks past its watchdog instant, nothing is re-sent while the backlog lasts
+    assert tick()["watchdog"] == 0
+    # Then once the queue is drained, the next tick re-sends it
+    purge_queue()
+    assert tick()["watchdog"] == 1
+    assert mq.run_until_idle() == ["published"]
