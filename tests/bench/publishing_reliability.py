@@ -1,8 +1,11 @@
 """Bench: the publishing reliability harness at a larger N (a measurement, not a test).
 
-    .venv/bin/python tests/bench/publishing_reliability.py [N]      # default 10000
+    .venv/bin/python tests/bench/publishing_reliability.py [N] [SEED]      # default 10000, seed 42
+    LILY_BENCH_FAULTS=0 .venv/bin/python tests/bench/publishing_reliability.py 100   # no faults: calls per post
 
-Starts moto, provisions a deployment, starts the X and LinkedIn sandboxes, signs up an owner and runs
+Starts moto (in a process of its own unless ``LILY_BENCH_EMULATOR=thread``; either way with writes
+serialized per item, see :mod:`lily.local.emulator`), provisions a deployment, starts the X and LinkedIn
+sandboxes, signs up an owner and runs
 :func:`tests.reliability.harness.run`, printing counts (published / failed / lost / duplicated),
 429s (injected vs Lily's own), pacing violations and publish lag p50/p99.
 """
@@ -10,6 +13,7 @@ Starts moto, provisions a deployment, starts the X and LinkedIn sandboxes, signs
 from __future__ import annotations
 
 import os
+import random
 import sys
 from pathlib import Path
 
@@ -17,18 +21,53 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
+def _chaos(seed: int):
+    """The harness's fault mix, or none at all with ``LILY_BENCH_FAULTS=0`` (to count calls per post)."""
+    from tests.reliability import harness
+
+    if os.environ.get("LILY_BENCH_FAULTS", "1") == "0":
+        return harness.Chaos(p_fault=0, p_crash=0, p_duplicate=0, rng=random.Random(seed))
+    return harness.Chaos(rng=random.Random(seed))
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_mb(emulator) -> float:
+    """Resident memory of the emulator's own process (0 when it runs in this one)."""
+    proc = getattr(emulator, "proc", None)
+    if proc is None:
+        return 0.0
+    for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 42
     from lily.local.runner import apply_local_defaults, start_emulator
 
     apply_local_defaults({"LILY_RESOURCE_PREFIX": "lily-bench-", "LILY_MEDIA_BUCKET": "lily-bench-media",
                           "LILY_KMS_KEY_ID": "alias/lily-bench-data"})
-    emulator = start_emulator()
+    if os.environ.get("LILY_BENCH_EMULATOR", "process") == "process" and not os.environ.get("AWS_ENDPOINT_URL"):
+        from lily.local.emulator import EmulatorProcess
+        from lily.local.runner import free_port
+
+        emulator = EmulatorProcess(free_port())  # moto on the other core: it no longer shares Lily's GIL
+        os.environ["AWS_ENDPOINT_URL"] = emulator.url
+    else:
+        emulator = start_emulator()
     from lily.local.sandboxes import linkedin, x
     from tests.reliability import harness
 
     sandboxes = {"x": x.start(), "linkedin": linkedin.start()}
-    os.environ.update({k: v for sb in sandboxes.values() for k, v in sb.env.items()} | harness.ENV)
+    os.environ.update({k: v for sb in sandboxes.values() for k, v in sb.env.items()} | harness.ENV
+                      | {"LILY_LOG_LEVEL": os.environ.get("LILY_LOG_LEVEL", "WARNING")})
     from fastapi.testclient import TestClient
 
     from lily.billing.models import Subscription
@@ -42,9 +81,12 @@ def main() -> int:
             org_id = create_org(http, user["headers"])
             Subscription(org_id, plan_id="enterprise", applied_plan_id="enterprise", status="active").save()
             report = harness.run(n, http, suite, sandboxes, user["headers"], org_id, timeout_s=max(120, n * 0.6),
-                                 spread_s=max(20, n / 20))
-        print(f"publishing reliability bench, N={n}")
+                                 spread_s=max(20, n / 20), chaos=_chaos(seed),
+                                 publishers=int(os.environ.get("LILY_BENCH_WORKERS", "2")))
+        print(f"publishing reliability bench, N={n}, seed {seed}, "
+              f"{os.environ.get('LILY_BENCH_WORKERS', '2')} publisher workers")
         print("\n".join(report.lines()))
+        print(f"peak RSS: bench {_peak_rss_mb():.0f} MB, emulator {_rss_mb(emulator):.0f} MB")
     finally:
         suite.shutdown()
         for sb in sandboxes.values():

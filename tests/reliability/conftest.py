@@ -29,3 +29,12 @@ def owner(sandboxes, http):
     org_id = create_org(http, user["headers"])
     Subscription(org_id, plan_id="enterprise", applied_plan_id="enterprise", status="active").save()
     return {"headers": user["headers"], "org_id": org_id}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def faithful_emulator(emulator):
+    """DynamoDB serializes writes per item; make this process's moto do the same (as local mode does)."""
+    from lily.local.emulator import prepare
+
+    prepare()
+    return emulator

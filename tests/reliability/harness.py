@@ -20,10 +20,10 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 
-from lily.core import queues
+from lily.core import clock, queues
 from lily.core.aws import client
 from lily.local import workers
-from lily.publishing import dispatcher, ports, service
+from lily.publishing import dispatcher, ports, publisher, service
 from lily.publishing.bridge import SocialGateway
 from lily.publishing.models import Target
 from lily.publishing.ports import PublishError
@@ -31,19 +31,21 @@ from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
 
 # Pacing the harness gives Lily (the platform limit it must respect): 10 posts per 4 s per account.
 # (Slow enough that a crashed post is still among the 20 newest the adapters' lookup reads back.)
-PACE_LIMIT, PACE_WINDOW = 10, 4.0
+PACE_LIMIT, PACE_WINDOW, PACE_BURST = 10, 4.0, 3
+DISPATCH_EVERY_S = 10.0  # each of the two dispatchers (half a period apart); production ticks every 60 s
 ENV = {
     "LILY_SOCIAL_LINKEDIN_MIN_INTERVAL_S": "0",
     "LILY_SOCIAL_HTTP_TIMEOUT_S": "1",
     "LILY_PUBLISHING_BACKOFF_BASE_S": "0.25",
     "LILY_PUBLISHING_BACKOFF_CAP_S": "4",
-    "LILY_PUBLISHING_LEASE_S": "3",
+    "LILY_PUBLISHING_LEASE_S": "6",
+    "LILY_PUBLISHING_CALL_BUDGET_S": "3",  # a publish is one HTTP call of at most 1 s (no media here)
     "LILY_PUBLISHING_RECONCILE_DELAY_S": "4",
     "LILY_PUBLISHING_WATCHDOG_GRACE_S": "60",
     "LILY_PUBLISHING_BREAKER_OPEN_S": "2",
     "LILY_PUBLISHING_MAX_ATTEMPTS": "8",
     "LILY_PUBLISHING_PACING": json.dumps({
-        p: [{"scope": "account", "limit": PACE_LIMIT, "window_s": PACE_WINDOW, "burst": 3}]
+        p: [{"scope": "account", "limit": PACE_LIMIT, "window_s": PACE_WINDOW, "burst": PACE_BURST}]
         for p in ("x", "linkedin")}),
 }
 # Ten accounts: at N=200 each has 20 posts, all within the 20 newest the adapters' lookup reads back
@@ -68,13 +70,42 @@ class Chaos:
     duplicates: int = 0
 
 
+class History:
+    """What happened to each target, in order: claims (who, lease end), platform calls and what lookup saw."""
+
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+        self.lock = threading.Lock()
+        self.events: dict[str, list[str]] = defaultdict(list)
+
+    def add(self, target_id: str, what: str) -> None:
+        line = f"{time.monotonic() - self.t0:8.3f}s {threading.current_thread().name:>12} {what}"
+        with self.lock:
+            self.events[target_id].append(line)
+
+    def claim_recorder(self, claim):
+        """Wrap the publisher's claim so every won claim (and takeover) lands in the history."""
+
+        def recorded(t, msg):
+            before = (t.state, t.attempt_id, t.lease_until)
+            won = claim(t, msg)
+            if won is not None:
+                took = "takeover of " + str(before[1]) if before[0] == "publishing" else "claim"
+                self.add(t.target_id, f"{took} -> {won[1]} lease until {clock.iso(won[0].lease_until)} "
+                                      f"(attempt {int(won[0].attempts or 0)}, msg {msg.reason})")
+            return won
+
+        return recorded
+
+
 class ChaosGateway:
     """The real social gateway, recording every platform call and crashing the worker now and then."""
 
-    def __init__(self, inner: SocialGateway, chaos: Chaos, sandboxes: dict) -> None:
+    def __init__(self, inner: SocialGateway, chaos: Chaos, sandboxes: dict, history: History | None = None) -> None:
         self.inner = inner
         self.sandboxes = sandboxes
         self.chaos = chaos
+        self.history = history or History()
         self.lock = threading.Lock()
         self.calls: dict[str, list[float]] = defaultdict(list)
         self.rate_limited = 0
@@ -87,9 +118,16 @@ class ChaosGateway:
         return self.inner.validate(*a, **kw)
 
     def lookup(self, target):
-        return self.inner.lookup(target)
+        self.history.add(target.target_id, f"lookup since {clock.iso(target.since) if target.since else '-'}")
+        try:
+            found = self.inner.lookup(target)
+        except PublishError as e:
+            self.history.add(target.target_id, f"lookup failed: {e.kind} {e.message[:80]}")
+            raise
+        self.history.add(target.target_id, f"lookup saw {found.platform_post_id if found else 'nothing'}")
+        return found
 
-    def _inject(self, platform: str) -> None:
+    def _inject(self, platform: str) -> str:
         from lily.local.sandboxes._platform_kit import Fault
 
         kinds = ["5xx", "slow", "timeout_after_accept"] + (["429"] if platform == "x" else [])
@@ -99,24 +137,63 @@ class ChaosGateway:
             state.faults.append(Fault(kind=kind, count=1, reset_s=2, path=POST_PATH[platform], method="POST",
                                       delay_s=1.5 if kind == "timeout_after_accept" else 0.3))
             self.chaos.pushed[(platform, kind)] += 1
+        return kind
 
     def publish(self, target):
         with self.lock:
             self.calls[target.connection_id].append(time.monotonic())
             inject = self.armed and self.chaos.rng.random() < self.chaos.p_fault
-        if inject:
-            self._inject(target.platform)
+        pushed = self._inject(target.platform) if inject else None
+        self.history.add(target.target_id, "publish" + (f" (queued a {pushed} fault)" if pushed else ""))
         try:
             result = self.inner.publish(target)
         except PublishError as e:
+            self.history.add(target.target_id, f"publish failed: {e.kind}{' ambiguous' if e.ambiguous else ''}")
             if e.kind == "rate_limited":
                 with self.lock:
                     self.rate_limited += 1
             raise
         if self.armed and self.chaos.rng.random() < self.chaos.p_crash:
             self.chaos.crashes += 1
+            self.history.add(target.target_id, f"publish accepted {result.platform_post_id}; the worker crashes")
             raise WorkerCrash()
+        self.history.add(target.target_id, f"publish accepted {result.platform_post_id}")
         return result
+
+
+POLLING = ("sqs:ReceiveMessage", "sqs:DeleteMessageBatch", "sqs:ChangeMessageVisibility")
+
+
+class AwsCalls:
+    """Counts the AWS API calls Lily's workers make (every thread but the harness's own, which polls)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_operation: Counter = Counter()
+
+    def __enter__(self) -> AwsCalls:
+        from botocore.client import BaseClient
+
+        self._original = original = BaseClient._make_api_call
+        calls = self
+
+        def counted(client, operation_name, api_params):
+            if threading.current_thread() is not threading.main_thread():
+                with calls.lock:
+                    calls.by_operation[f"{client.meta.service_model.service_name}:{operation_name}"] += 1
+            return original(client, operation_name, api_params)
+
+        BaseClient._make_api_call = counted
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from botocore.client import BaseClient
+
+        BaseClient._make_api_call = self._original
+
+    def total(self) -> int:
+        """Calls made by Lily's code (the queue polling of Lambda's event source mapping is not Lily's)."""
+        return sum(v for k, v in self.by_operation.items() if k not in POLLING)
 
 
 def approve(authorize_url: str, user: str) -> dict[str, str]:
@@ -174,7 +251,21 @@ class Report:
     crashes: int = 0
     duplicates_sent: int = 0
     seconds: float = 0.0
+    cpu_s: float = 0.0  # CPU of this process (Lily's workers, the sandboxes, the harness) during the run
+    aws_calls: int = 0
+    aws_by_operation: dict = field(default_factory=dict)
     counters: dict = field(default_factory=dict)
+    explained: list[str] = field(default_factory=list)  # the history of every duplicated or lost target
+
+    sandbox_ceiling: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return self.published + self.failed
+
+    @property
+    def calls_per_post(self) -> float:
+        return self.aws_calls / max(1, self.published)
 
     def lines(self) -> list[str]:
         return [
@@ -189,8 +280,45 @@ class Report:
             f"duplicate deliveries: {self.duplicates_sent}",
             f"publish lag p50 {self.lag_p50:.2f}s  p99 {self.lag_p99:.2f}s  max {self.lag_max:.2f}s  "
             f"(run {self.seconds:.1f}s)",
+            f"throughput {self.done / max(self.seconds, 1e-9):.2f} targets/s beside the pacing ceiling "
+            f"{pacing_ceiling():.2f}/s (sandbox-only ceiling: {self.sandbox_ceiling:.1f} posts/s); CPU of this "
+            f"process {self.cpu_s:.0f} s = {self.cpu_s / max(1, self.done) * 1000:.0f} ms per target",
+            f"AWS calls by Lily's workers: {self.aws_calls} = {self.calls_per_post:.1f} per published post "
+            f"(queue polling by the runtime not counted); "
+            f"{dict(sorted(self.aws_by_operation.items(), key=lambda kv: -kv[1]))}",
             f"counters: {self.counters}",
+            *self.explained,
         ]
+
+
+def pacing_ceiling() -> float:
+    """Posts per second Lily may send at most: every account at its pacing rate (burst aside)."""
+    return len(ACCOUNTS) * (PACE_LIMIT - PACE_BURST) / PACE_WINDOW
+
+
+def sandbox_ceiling(gateway: ChaosGateway, conns: list[tuple[str, str]], org_id: str, seconds: float = 3.0) -> float:
+    """Posts per second the sandboxes take from the social adapters alone (no Lily pipeline), two threads."""
+    from lily.publishing.ports import PublishTarget
+
+    stop_at = time.monotonic() + seconds
+    done = Counter()
+
+    def probe(i: int) -> None:
+        k = 0
+        while time.monotonic() < stop_at:
+            platform, cid = conns[(i + 2 * k) % len(conns)]
+            target = PublishTarget(target_id=f"probe-{i}-{k}", post_id="probe", org_id=org_id, connection_id=cid,
+                                   platform=platform, text=f"ceiling probe {i} {k} {time.time()}")
+            gateway.inner.publish(target)
+            done[i] += 1
+            k += 1
+
+    threads = [threading.Thread(target=probe, args=(i,)) for i in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return sum(done.values()) / seconds
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -201,7 +329,7 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, timeout_s: float = 240,
-        chaos: Chaos | None = None, spread_s: float = 20) -> Report:
+        chaos: Chaos | None = None, spread_s: float = 20, publishers: int = 2) -> Report:
     chaos = chaos or Chaos()
     sandboxes["linkedin"].state.config["member_read"] = True  # reconciliation reads member posts (a switch)
     sqs = client("sqs")
@@ -211,18 +339,22 @@ def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, tim
     workers.RETRY_DELAY_S = 0
 
     conns = [(platform, connect(http, headers, org_id, platform, user)) for platform, user in ACCOUNTS]
-    gateway = ChaosGateway(SocialGateway(), chaos, sandboxes)
+    history = History()
+    gateway = ChaosGateway(SocialGateway(), chaos, sandboxes, history)
     ports.set_gateway(gateway)
     ports.set_quota(UnlimitedQuota())
+    claim = publisher._claim
+    publisher._claim = history.claim_recorder(claim)
     try:
-        return _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url)
+        return _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url, publishers)
     finally:
+        publisher._claim = claim
         ports.set_gateway(None)
         ports.set_quota(None)
         workers.RETRY_DELAY_S = 1
 
 
-def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url) -> Report:
+def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url, publishers) -> Report:
     # Given N posts, one per target, round-robin over the accounts, due within the next ``spread_s``
     texts: dict[str, str] = {}
     targets: list[tuple[str, str]] = []
@@ -261,36 +393,44 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
             except Exception:  # noqa: BLE001 - emulator hiccup: keep going like the poller does
                 stop.wait(0.2)
 
-    def dispatcher_loop() -> None:
+    def dispatcher_loop(offset_s: float) -> None:
+        stop.wait(offset_s)
         while not stop.is_set():
             try:
                 dispatcher.tick()
             except Exception:  # noqa: BLE001
                 pass
-            stop.wait(1.0)
+            stop.wait(DISPATCH_EVERY_S)
 
-    threads = [threading.Thread(target=publisher_loop, daemon=True) for _ in range(2)]
-    threads += [threading.Thread(target=dispatcher_loop, daemon=True) for _ in range(2)]
-    t0 = time.monotonic()
+    threads = [threading.Thread(target=publisher_loop, daemon=True, name=f"publisher-{i}")
+               for i in range(1, publishers + 1)]
+    threads += [threading.Thread(target=dispatcher_loop, args=((i - 1) * DISPATCH_EVERY_S / 2,), daemon=True,
+                                 name=f"dispatcher-{i}") for i in (1, 2)]
+    aws = AwsCalls().__enter__()
+    t0, cpu0 = time.monotonic(), time.process_time()
     for th in threads:
         th.start()
 
     # When they run until every target is published or failed (or the time is up)
     pending = set(targets)
     deadline = t0 + timeout_s
-    while pending and time.monotonic() < deadline:
-        time.sleep(1.0)
-        for key in list(pending):
-            t = Target.get(*key)
-            if t.state in ("published", "failed"):
-                pending.discard(key)
-        if len(pending) < max(3, n // 50):
-            gateway.armed = False  # let the last few finish without new faults
-    stop.set()
-    for th in threads:
-        th.join(timeout=10)
+    try:
+        while pending and time.monotonic() < deadline:
+            time.sleep(2.0)
+            keys = list(pending)
+            for i in range(0, len(keys), 100):
+                for t in Target.batch_get(keys[i:i + 100]):
+                    if t.state in ("published", "failed"):
+                        pending.discard((t.post_id, t.target_id))
+            if len(pending) < max(3, n // 50):
+                gateway.armed = False  # let the last few finish without new faults
+        stop.set()
+        for th in threads:
+            th.join(timeout=10)
+    finally:
+        aws.__exit__()
     poller.handler = original
-    elapsed = time.monotonic() - t0
+    elapsed, cpu = time.monotonic() - t0, time.process_time() - cpu0
 
     # Then read the ledger: Lily's targets against the sandboxes' own record of posts
     remaining = Counter()
@@ -305,12 +445,15 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
             if not p.get("deleted"):
                 posts_by_text[p.get("text") or p.get("commentary") or ""] += 1
     report = Report(n=n, injected=injected, crashes=chaos.crashes, duplicates_sent=chaos.duplicates,
-                    seconds=elapsed)
+                    seconds=elapsed, cpu_s=cpu, aws_calls=aws.total(), aws_by_operation=dict(aws.by_operation))
     report.injected_429 = injected.get("x:429", 0)
     report.platform_429 = gateway.rate_limited
     lags = []
+    final = {}
+    for i in range(0, len(targets), 100):
+        final.update({(t.post_id, t.target_id): t for t in Target.batch_get(targets[i:i + 100])})
     for post_id, tid in targets:
-        t = Target.get(post_id, tid)
+        t = final[(post_id, tid)]
         on_platform = posts_by_text[texts[tid]]
         if on_platform > 1:
             report.duplicated += 1
@@ -327,6 +470,10 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
                 report.unexplained_failures += 1
         else:
             report.pending += 1
+        if on_platform > 1 or (t.state == "published") != (on_platform == 1):
+            report.explained += [f"target {tid}: {t.state} in Lily (post {t.platform_post_id}, "
+                                 f"{int(t.attempts or 0)} attempts), {on_platform} on the platform; history:",
+                                 *("    " + line for line in gateway.history.events.get(tid, []))]
     for times in gateway.calls.values():
         window: deque[float] = deque()
         for ts in sorted(times):
@@ -344,4 +491,5 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
     report.lag_p50 = statistics.median(lags) if lags else 0.0
     report.lag_p99 = _pct(lags, 0.99)
     report.lag_max = max(lags, default=0.0)
+    report.sandbox_ceiling = sandbox_ceiling(gateway, conns, org_id)
     return report

@@ -45,6 +45,9 @@ def start_emulator() -> Any | None:
 
     from moto.server import ThreadedMotoServer
 
+    from lily.local.emulator import prepare
+
+    prepare()  # DynamoDB applies writes to one item one at a time, moto must too; and keep connections alive
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     port = free_port()

@@ -1,11 +1,18 @@
 """The every-minute dispatcher: due targets scheduled → queued, each enqueued for its exact second.
 
-It Queries the sparse ``due`` index of every shard for keys up to ``now + lookahead`` (no Scan), so
-targets a missed tick left behind are found by the next one. Each target moves by a conditional write
-(two dispatchers cannot both move it) *before* its message is sent; if the process dies in between,
-the target's watchdog instant (also in the ``due`` index) makes a later tick send it again. The same
-watchdog re-sends queued or publishing targets nothing has touched for ``watchdog_grace_s`` (a lost
-message); duplicates are harmless because the publisher's transitions are conditional.
+Per shard of the sparse ``due`` index it runs two Queries (no Scan):
+
+- the dispatch window, keys up to ``now + lookahead``: scheduled targets. Each moves by a conditional write
+  (two dispatchers cannot both move it) *before* its message is sent; if the process dies in between, the
+  target's watchdog instant makes a later tick send it again. Targets a missed tick left behind are found
+  by the next one.
+- the watchdog range (``w#`` keys) up to ``now``, when the publish queue has no backlog: queued or
+  publishing targets that nobody has moved for ``watchdog_grace_s`` (a message was lost): their message is
+  sent again, and each re-send doubles the next wait. Targets in progress keep their watchdog instant
+  ahead of them (every claim, retry and long wait in the pacing line moves it), so they never appear here,
+  and never in the dispatch window.
+
+Duplicated messages are harmless: the publisher's transitions are conditional.
 """
 
 from __future__ import annotations
@@ -13,14 +20,15 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from lily.core import clock
-from lily.core.db import condition_failed
+from lily.core import clock, queues
+from lily.core.aws import client
+from lily.core.db import won
 from lily.core.observability import count, logger
 from lily.publishing import messages
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Target
 from lily.publishing.settings import publishing_settings
-from lily.publishing.states import due_sk, shards
+from lily.publishing.states import WATCH, is_watch_sk, shards, watch_sk
 
 
 def _dispatch(t: Target) -> str:
@@ -28,14 +36,10 @@ def _dispatch(t: Target) -> str:
     now = clock.now()
     at = t.scheduled_at or now
     watch = max(at, now) + timedelta(seconds=s.watchdog_grace_s)
-    try:
-        t.update(actions=[Target.state.set("queued"), Target.queued_at.set(now),
-                          Target.due_sk.set(due_sk(watch, t.target_id)), Target.updated_at.set(now)],
-                 condition=(Target.state == "scheduled") & (Target.dispatch_id == t.dispatch_id))
-    except Exception as exc:
-        if condition_failed(exc):
-            return "lost"
-        raise
+    if not won(lambda: t.update(actions=[Target.state.set("queued"), Target.queued_at.set(now),
+                                         Target.due_sk.set(watch_sk(watch, t.target_id)), Target.updated_at.set(now)],
+                                condition=(Target.state == "scheduled") & (Target.dispatch_id == t.dispatch_id))):
+        return "lost"
     messages.send(PublishMessage(org_id=t.org_id, post_id=t.post_id, target_id=t.target_id,
                                  dispatch_id=t.dispatch_id or ""), not_before=at)
     return "dispatched"
@@ -46,15 +50,11 @@ def _watchdog(t: Target) -> str:
     now = clock.now()
     # Each re-send doubles the next wait: a backlog (targets legitimately silent) must not feed itself.
     wait = s.watchdog_grace_s * 2 ** min(int(t.watchdogs or 0) + 1, 6)
-    try:
-        t.update(actions=[Target.due_sk.set(due_sk(now + timedelta(seconds=wait), t.target_id)),
-                          Target.watchdogs.add(1)],
-                 condition=(Target.state == t.state) & (Target.due_sk == t.due_sk)
-                 & (Target.dispatch_id == t.dispatch_id))
-    except Exception as exc:
-        if condition_failed(exc):
-            return "lost"
-        raise
+    if not won(lambda: t.update(actions=[Target.due_sk.set(watch_sk(now + timedelta(seconds=wait), t.target_id)),
+                                         Target.watchdogs.add(1)],
+                                condition=(Target.state == t.state) & (Target.due_sk == t.due_sk)
+                                & (Target.dispatch_id == t.dispatch_id))):
+        return "lost"
     logger.warning("watchdog re-enqueues a silent target", extra={"target_id": t.target_id, "state": t.state})
     count("publish_watchdog_requeues_total", platform=t.platform)
     messages.send(PublishMessage(org_id=t.org_id, post_id=t.post_id, target_id=t.target_id,
@@ -63,21 +63,17 @@ def _watchdog(t: Target) -> str:
 
 
 def _drop(t: Target) -> str:
-    try:
-        t.update(actions=[Target.due_shard.remove(), Target.due_sk.remove()],
-                 condition=(Target.state == t.state) & (Target.due_sk == t.due_sk))
-    except Exception as exc:
-        if not condition_failed(exc):
-            raise
+    won(lambda: t.update(actions=[Target.due_shard.remove(), Target.due_sk.remove()],
+                         condition=(Target.state == t.state) & (Target.due_sk == t.due_sk)))
     return "cleaned"
 
 
-def _one(t: Target, now_key: str) -> str:
+def _one(t: Target) -> str:
     try:
         if t.state == "scheduled":
             return _dispatch(t)
-        if (t.due_sk or "") > now_key:
-            return "waiting"  # a watchdog instant inside the lookahead: not silent yet
+        if not is_watch_sk(t.due_sk) and (t.due_sk or "") > clock.iso(clock.now()) + "#~":
+            return "waiting"  # a watchdog instant written before watchdog keys had their own range
         if t.state in ("queued", "publishing"):
             return _watchdog(t)
         return _drop(t)
@@ -86,23 +82,44 @@ def _one(t: Target, now_key: str) -> str:
         return "error"
 
 
+def _backlog() -> int:
+    """Messages waiting (visible) on the publish queue."""
+    sqs = client("sqs")
+    attrs = sqs.get_queue_attributes(QueueUrl=queues.queue_url(publishing_settings().queue),
+                                     AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attrs["Attributes"].get("ApproximateNumberOfMessages", 0))
+
+
+def _due(limit: int) -> list[Target]:
+    """Scheduled targets due within the lookahead, then silent targets past their watchdog instant.
+
+    Silent targets are looked for only when the publish queue has no backlog: while messages wait on the
+    queue, a target nobody has moved is most likely waiting behind them, and re-sending it would only make
+    the backlog longer. A lost message is then found by the first tick after the backlog drains.
+    """
+    s = publishing_settings()
+    now = clock.now()
+    horizon = clock.iso(now + timedelta(seconds=s.lookahead_s)) + "#~"  # below every ``w#`` key
+    ranges = [Target.due_sk <= horizon]
+    if _backlog() == 0:
+        ranges.append(Target.due_sk.between(WATCH, f"{WATCH}{clock.iso(now)}#~"))
+    found: list[Target] = []
+    for shard in shards():
+        for condition in ranges:
+            for t in Target.due.query(shard, condition, limit=limit - len(found)):
+                found.append(t)
+            if len(found) >= limit:
+                return found
+    return found
+
+
 def tick() -> dict[str, int]:
     """One dispatcher run; returns how many targets it dispatched, re-sent, cleaned or lost to a race."""
-    s = publishing_settings()
-    horizon = clock.iso(clock.now() + timedelta(seconds=s.lookahead_s)) + "#~"
-    due: list[Target] = []
-    for shard in shards():
-        for t in Target.due.query(shard, Target.due_sk <= horizon):
-            due.append(t)
-            if len(due) >= s.max_per_tick:
-                break
-        if len(due) >= s.max_per_tick:
-            break
+    due = _due(publishing_settings().max_per_tick)
     result = {"dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0}
-    now_key = clock.iso(clock.now()) + "#~"
     if due:
         with ThreadPoolExecutor(max_workers=min(8, len(due))) as pool:
-            for outcome in pool.map(lambda t: _one(t, now_key), due):
+            for outcome in pool.map(_one, due):
                 result[outcome] += 1
     if result["dispatched"]:
         count("publish_dispatched_total", result["dispatched"])

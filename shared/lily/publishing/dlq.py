@@ -19,14 +19,14 @@ from pydantic import ValidationError
 
 from lily.core import clock, ids, queues
 from lily.core.aws import client
-from lily.core.db import condition_failed
+from lily.core.db import won
 from lily.core.observability import count, logger
 from lily.publishing import messages
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Target
 from lily.publishing.schemas import RequeueOut
 from lily.publishing.settings import publishing_settings
-from lily.publishing.states import due_sk, refresh_post_status, shard_of
+from lily.publishing.states import refresh_post_status, shard_of, watch_sk
 
 
 def dlq_url() -> str:
@@ -48,18 +48,13 @@ def _requeue_target(msg: PublishMessage) -> tuple[bool, str]:
     s = publishing_settings()
     now = clock.now()
     dispatch_id = ids.new_id("dsp")
-    try:
-        t.update(actions=[
+    if not won(lambda: t.update(actions=[
             Target.state.set("queued"), Target.dispatch_id.set(dispatch_id), Target.attempts.set(0),
             Target.exhausted.set(False), Target.reconcile.set(True), Target.failed_at.remove(), Target.watchdogs.set(0),
             Target.next_attempt_at.remove(), Target.queued_at.set(now), Target.due_shard.set(shard_of(t.target_id)),
-            Target.due_sk.set(due_sk(now + timedelta(seconds=s.watchdog_grace_s), t.target_id)),
-            Target.updated_at.set(now),
-        ], condition=(Target.state == "failed") & (Target.dispatch_id == t.dispatch_id))
-    except Exception as exc:
-        if condition_failed(exc):
-            return False, "target changed meanwhile"
-        raise
+            Target.due_sk.set(watch_sk(now + timedelta(seconds=s.watchdog_grace_s), t.target_id)),
+            Target.updated_at.set(now)], condition=(Target.state == "failed") & (Target.dispatch_id == t.dispatch_id))):
+        return False, "target changed meanwhile"
     messages.send(PublishMessage(org_id=t.org_id, post_id=t.post_id, target_id=t.target_id,
                                  dispatch_id=dispatch_id, reason="requeue"))
     refresh_post_status(t.org_id, t.post_id)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from lily.core import clock
-from lily.core.db import condition_failed, is_live
+from lily.core.db import is_live, won
 from lily.core.errors import ErrorCode, LilyError, invalid
 from lily.core.observability import count
 from lily.publishing.models import IdempotencyRecord
@@ -34,11 +34,8 @@ def run(org_id: str, operation: str, key: str | None, payload: Any, fn: Callable
     now = clock.now()
     record = IdempotencyRecord(pk, request_hash=digest, status="in_progress", created_at=now,
                                expires_at=now + timedelta(seconds=publishing_settings().idempotency_ttl_s))
-    try:
-        record.save(condition=IdempotencyRecord.key.does_not_exist() | (IdempotencyRecord.expires_at < now))
-    except Exception as exc:
-        if not condition_failed(exc):
-            raise
+    if not won(lambda: record.save(
+            condition=IdempotencyRecord.key.does_not_exist() | (IdempotencyRecord.expires_at < now))):
         try:
             existing = IdempotencyRecord.get(pk, consistent_read=True)
         except IdempotencyRecord.DoesNotExist:

@@ -20,6 +20,7 @@ class PublishMessage(BaseModel):
     target_id: str = Field(min_length=1, max_length=128)
     dispatch_id: str = Field(min_length=1, max_length=128)
     reason: str = Field("dispatch", description="dispatch | retry | defer | watchdog | requeue")
+    place: float | None = Field(None, description="The place in the account's pacing line this message holds")
 
 
 def send(msg: PublishMessage, not_before: datetime | None = None) -> str:

@@ -10,21 +10,24 @@
   draft → scheduled → queued → publishing → published | failed (cancel: scheduled|queued → draft).
   - targets of a post: Query pk=post_id (consistent)
   - every transition: UpdateItem conditional on ``state`` (and ``dispatch_id`` / ``attempt_id``)
-  - due targets: Query GSI ``due`` pk ``due_shard`` (``due#0``..``due#N-1``), sk ``due_sk`` <= now
-    (``<iso instant>#<target_id>``). The index is sparse: only targets someone must look at again have
-    ``due_shard`` (scheduled: at their instant; queued/publishing: a watchdog instant), so the dispatcher
-    never scans and a missed tick is caught up by the next query.
+  - due targets: Query GSI ``due`` pk ``due_shard`` (``due#0``..``due#N-1``), sk ``due_sk`` <= now + lookahead
+    (``<iso instant>#<target_id>``); silent targets: sk between ``w#`` and ``w#<now>`` (watchdog instants).
+    The index is sparse: only targets someone must look at again have ``due_shard`` (scheduled: at their
+    instant; queued/publishing: a watchdog instant in its own key range), so the dispatcher never scans, a
+    missed tick is caught up by the next query, and targets in progress never enter the dispatch window.
 
 ``publishing_media`` — pk ``org_id``, sk ``media_id``: uploaded media (presigned upload records).
 
 ``publishing_idempotency`` — pk ``<org_id>#<operation>#<Idempotency-Key>``: the request hash and the
   answer; PutItem conditional on absence claims a key; TTL ``expires_at``.
 
-``publishing_breakers`` — pk ``platform#<p>`` or ``connection#<id>``: shared circuit breaker state.
-  Every change is a conditional UpdateItem (one half-open probe at a time).
+``publishing_breakers`` — pk ``platform:<p>`` or ``connection:<id>``: shared circuit breaker state.
+  Both breakers of a call are read in one BatchGetItem; every change is a conditional UpdateItem (one
+  half-open probe at a time).
 
-``publishing_pacing`` — pk ``<platform>#<account|app>#<id>``: GCRA theoretical arrival time and the
-  platform's own ``blocked_until``; optimistic conditional writes.
+``publishing_pacing`` — pk ``<platform>#<account|app>#<id>``: GCRA theoretical arrival time, the line of
+  waiting posts and the platform's own ``blocked_until``; read together (BatchGetItem), changed by optimistic
+  conditional writes on ``seq``.
 
 ``publish_attempts`` — pk ``target_id``, sk ``<iso>#<attempt_id>``: one audit record per platform call.
 """
@@ -159,6 +162,7 @@ class PacingState(LilyModel):
 
     key = UnicodeAttribute(hash_key=True)
     tat = NumberAttribute(default=0)  # GCRA theoretical arrival time, epoch seconds
+    line = NumberAttribute(default=0)  # the next free place in the account's line of waiting posts, epoch seconds
     blocked_until = NumberAttribute(default=0)  # the platform said: not before this
     seq = NumberAttribute(default=0)  # optimistic concurrency
 

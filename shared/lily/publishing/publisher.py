@@ -4,21 +4,27 @@ One message names one target and the dispatch it belongs to. The worker:
 
 1. ignores messages for unknown targets, other dispatches (rescheduled or cancelled) and finished targets;
 2. waits (re-enqueues itself with a delay, not an attempt) while the target is not yet due, while a
-   breaker (platform or connection) is open, while the account's pacing has no slot, or while another
-   worker holds a live claim on the target;
+   breaker (platform or connection) is open, or while another worker's claim cannot be taken over yet;
+   without a pacing slot it takes a place in the account's pacing line and comes back then;
 3. claims the target with a conditional write (``queued`` → ``publishing`` with a fresh ``attempt_id``
-   and a lease; or takes over an expired claim), so two workers can never both call the platform;
+   and a lease; or takes over a claim whose lease has ended, checked by the write itself), so two workers
+   can never both call the platform;
 4. when a previous attempt may have posted (a timeout after sending, a worker that died mid-call),
    looks the post up on the platform first and records it instead of posting again;
-5. calls the platform and records ``published`` (post id and URL) or, for a retryable failure, goes back to
-   ``queued`` with an exponential, jittered delay that honours the platform's reset time (a new delayed
-   message; the current one is acknowledged), or ``failed`` with the taxonomy code and the platform's
-   message for a permanent failure or after the last attempt.
+5. calls the platform only while at least ``call_budget_s`` of its lease is left (renewing it first when
+   the work before took long), so no takeover can start while its call may still reach the platform;
+6. records ``published`` (post id and URL) or, for a retryable failure, goes back to ``queued`` with an
+   exponential, jittered delay that honours the platform's reset time (a new delayed message; the current
+   one is acknowledged), or ``failed`` with the taxonomy code and the platform's message for a permanent
+   failure or after the last attempt.
 
 A target failed after its last retry keeps its message failing (:class:`ParkInDlq`), so SQS's redrive
 moves it to the DLQ, where the admin re-queue endpoint finds it (:mod:`lily.publishing.dlq`).
 Retry attempts live on the target (``attempts``), not in SQS receive counts, so deferrals never burn
 them; the DLQ's ``maxReceiveCount`` still catches poison messages and crash loops.
+
+The protocol, its invariants and the tests that hold each are in ``docs/publishing.md`` ("Exactly once").
+This module stays whole (~380 lines) because it is that one state machine.
 """
 
 from __future__ import annotations
@@ -30,16 +36,17 @@ from typing import Literal
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lily.core import clock, ids
-from lily.core.db import condition_failed
+from lily.core.db import won
 from lily.core.observability import count, logger, observe
 from lily.publishing import breaker, messages, pacing, ports
 from lily.publishing.media import media_items
 from lily.publishing.messages import PublishMessage
-from lily.publishing.models import Attempt, Post, Target
+from lily.publishing.models import Attempt, BreakerState, Post, Target
+from lily.publishing.pacing import Slot
 from lily.publishing.ports import PlatformGateway, PublishError, PublishOutcome, PublishTarget
 from lily.publishing.retry import backoff_delay
 from lily.publishing.settings import publishing_settings
-from lily.publishing.states import due_sk, refresh_post_status
+from lily.publishing.states import refresh_post_status, targets_of, watch_sk
 
 Outcome = Literal["published", "reconciled", "retry", "failed", "deferred", "ignored", "parked", "busy"]
 BREAKER_KINDS = {"transient", "rate_limited", "unknown"}
@@ -54,11 +61,32 @@ def _now() -> datetime:
     return clock.now()
 
 
-def _defer(msg: PublishMessage, until: float | datetime, why: str) -> Outcome:
-    at = until if isinstance(until, datetime) else datetime.fromtimestamp(until, tz=_now().tzinfo)
-    messages.send(msg.model_copy(update={"reason": "defer"}), not_before=at)
+def _at(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=_now().tzinfo)
+
+
+def _watch(at: datetime, t: Target):
+    """The due-index action that sets ``t``'s watchdog instant ``watchdog_grace_s`` after ``at``."""
+    return Target.due_sk.set(watch_sk(at + timedelta(seconds=publishing_settings().watchdog_grace_s), t.target_id))
+
+
+def _defer(msg: PublishMessage, until: float | datetime, why: str, place: float | None = None) -> Outcome:
+    at = until if isinstance(until, datetime) else _at(until)
+    messages.send(msg.model_copy(update={"reason": "defer", "place": place if place is not None else msg.place}),
+                  not_before=at)
     count("publish_deferred_total", reason=why)
     return "deferred"
+
+
+def _wait_in_line(t: Target, msg: PublishMessage, slot: Slot) -> Outcome:
+    """Come back at the pacing slot's instant; a wait past the watchdog instant moves it (the target progresses)."""
+    at = _at(slot.at)
+    key = watch_sk(at + timedelta(seconds=publishing_settings().watchdog_grace_s), t.target_id)
+    if t.state == "queued" and t.due_sk is not None and t.due_sk < key:
+        won(lambda: t.update(actions=[Target.due_sk.set(key)],
+                             condition=(Target.state == "queued") & (Target.due_sk == t.due_sk)
+                             & (Target.dispatch_id == t.dispatch_id)))
+    return _defer(msg, at, "paced", slot.place)
 
 
 def _error_json(e: PublishError) -> dict:
@@ -90,12 +118,23 @@ def _build_target(t: Target) -> PublishTarget:
         first = t.first_comment
     since = (t.first_attempt_at or _now()) - timedelta(seconds=5)
     return PublishTarget(target_id=t.target_id, post_id=t.post_id, org_id=t.org_id, connection_id=t.connection_id,
-                         platform=t.platform, text=text, media=media_items(t.org_id, media_ids), first_comment=first,
-                         since=since)
+                         platform=t.platform, text=text, media=media_items(t.org_id, media_ids),
+                         first_comment=first, since=since)
+
+
+def _takeover_at(t: Target) -> datetime:
+    """When another worker may take over ``t``'s claim: its lease has ended and a request its holder sent
+    (at the latest ``call_budget_s`` before the lease's end) has had ``reconcile_delay_s`` to land."""
+    return t.lease_until + timedelta(seconds=publishing_settings().reconcile_delay_s)
 
 
 def _claim(t: Target, msg: PublishMessage) -> tuple[Target, str] | None:
-    """Move the target to publishing under a fresh attempt id; None when someone else owns it."""
+    """Move the target to publishing under a fresh attempt id; None when someone else owns it.
+
+    From ``queued``: conditional on the attempt id it was read with. A takeover (from ``publishing``) is
+    conditional on that attempt id *and* on its lease having ended ``reconcile_delay_s`` before the
+    write (see :func:`_takeover_at`), and sets ``reconcile``: the previous holder may have posted.
+    """
     s = publishing_settings()
     now = _now()
     attempt_id = ids.new_id("att")
@@ -103,69 +142,68 @@ def _claim(t: Target, msg: PublishMessage) -> tuple[Target, str] | None:
     takeover = t.state == "publishing"
     cond = (Target.dispatch_id == msg.dispatch_id) & (Target.state == t.state)
     cond &= (Target.attempt_id == t.attempt_id) if t.attempt_id else Target.attempt_id.does_not_exist()
+    if takeover:
+        cond &= Target.lease_until < now - timedelta(seconds=s.reconcile_delay_s)
     actions = [Target.state.set("publishing"), Target.attempt_id.set(attempt_id), Target.lease_until.set(lease),
-               Target.attempts.add(1), Target.updated_at.set(now),
-               Target.due_sk.set(due_sk(lease + timedelta(seconds=s.watchdog_grace_s), t.target_id))]
+               Target.attempts.add(1), Target.updated_at.set(now), _watch(lease, t)]
     if t.first_attempt_at is None:
         actions.append(Target.first_attempt_at.set(now))
     if takeover:  # the previous holder died or timed out mid-call: it may have posted
         actions.append(Target.reconcile.set(True))
-    try:
-        t.update(actions=actions, condition=cond)
-    except Exception as exc:
-        if condition_failed(exc):
-            return None
-        raise
+    if not won(lambda: t.update(actions=actions, condition=cond)):
+        return None
     if takeover:
         logger.warning("took over an expired publishing claim", extra={"target_id": t.target_id})
         count("publish_takeovers_total", platform=t.platform)
     return t, attempt_id
 
 
-def _published(t: Target, attempt_id: str, result: PublishOutcome, outcome: Outcome) -> Outcome:
+def _holding(attempt_id: str):
+    return (Target.state == "publishing") & (Target.attempt_id == attempt_id)
+
+
+def _published(t: Target, attempt_id: str, result: PublishOutcome, outcome: Outcome,
+               siblings: list[Target]) -> Outcome:
     now = _now()
-    try:
-        t.update(actions=[
+    if not won(lambda: t.update(actions=[
             Target.state.set("published"), Target.platform_post_id.set(result.platform_post_id),
             Target.platform_url.set(result.url) if result.url else Target.platform_url.remove(),
             Target.published_at.set(now), Target.due_shard.remove(), Target.due_sk.remove(),
             Target.lease_until.remove(), Target.next_attempt_at.remove(), Target.reconcile.set(False),
-            Target.updated_at.set(now),
-        ], condition=(Target.state == "publishing") & (Target.attempt_id == attempt_id))
-    except Exception as exc:
-        if condition_failed(exc):
-            # Our claim expired and someone took over; they reconcile first and will find this post.
-            logger.error("published after losing the claim", extra={"target_id": t.target_id,
-                                                                    "platform_post_id": result.platform_post_id})
-            count("publish_claim_lost_total", platform=t.platform)
-            return "busy"
-        raise
+            Target.updated_at.set(now)], condition=_holding(attempt_id))):
+        # Cannot happen while the lease outlasts the call (see call_budget_s); if it does, the new holder
+        # reconciles first and finds this post.
+        logger.error("published after losing the claim", extra={"target_id": t.target_id,
+                                                                "platform_post_id": result.platform_post_id})
+        count("publish_claim_lost_total", platform=t.platform)
+        return "busy"
     count("content_posts_published_total", platform=t.platform)
     if t.scheduled_at is not None:
         observe("publish_lag_seconds", max(0.0, (now - t.scheduled_at).total_seconds()), platform=t.platform)
     logger.info("target published", extra={"target_id": t.target_id, "platform": t.platform,
                                            "platform_post_id": result.platform_post_id, "how": outcome})
-    refresh_post_status(t.org_id, t.post_id)
+    _refresh_status(t, siblings)
     return outcome
 
 
-def _failed(t: Target, attempt_id: str, e: PublishError, exhausted: bool) -> Outcome:
+def _refresh_status(t: Target, siblings: list[Target]) -> None:
+    """The post's status after ``t`` moved: a post whose only target is ``t`` needs no read."""
+    refresh_post_status(t.org_id, t.post_id, [t] if len(siblings) == 1 else None)
+
+
+def _failed(t: Target, attempt_id: str, e: PublishError, exhausted: bool, siblings: list[Target]) -> Outcome:
     now = _now()
-    try:
-        t.update(actions=[
+    if not won(lambda: t.update(actions=[
             Target.state.set("failed"), Target.last_error.set(_error_json(e)), Target.failed_at.set(now),
             Target.exhausted.set(exhausted), Target.due_shard.remove(), Target.due_sk.remove(),
-            Target.lease_until.remove(), Target.next_attempt_at.remove(), Target.updated_at.set(now),
-        ], condition=(Target.state == "publishing") & (Target.attempt_id == attempt_id))
-    except Exception as exc:
-        if condition_failed(exc):
-            return "busy"
-        raise
+            Target.lease_until.remove(), Target.next_attempt_at.remove(), Target.updated_at.set(now)],
+            condition=_holding(attempt_id))):
+        return "busy"
     count("content_posts_failed_total", platform=t.platform, kind=e.kind)
     logger.warning("target failed", extra={"target_id": t.target_id, "platform": t.platform, "kind": e.kind,
                                            "code": e.code.value, "attempts": int(t.attempts or 0),
                                            "platform_message": e.message[:300]})
-    refresh_post_status(t.org_id, t.post_id)
+    _refresh_status(t, siblings)
     return "parked" if exhausted else "failed"
 
 
@@ -177,21 +215,32 @@ def _retry_later(t: Target, attempt_id: str, msg: PublishMessage, e: PublishErro
     if e.ambiguous:  # the original request may still land: look it up only once it surely has
         delay = max(delay, s.reconcile_delay_s)
     at = now + timedelta(seconds=delay)
-    try:
-        t.update(actions=[
+    if not won(lambda: t.update(actions=[
             Target.state.set("queued"), Target.next_attempt_at.set(at), Target.last_error.set(_error_json(e)),
-            Target.reconcile.set(bool(e.ambiguous or t.reconcile)), Target.lease_until.remove(),
-            Target.due_sk.set(due_sk(at + timedelta(seconds=s.watchdog_grace_s), t.target_id)),
-            Target.updated_at.set(now),
-        ], condition=(Target.state == "publishing") & (Target.attempt_id == attempt_id))
-    except Exception as exc:
-        if condition_failed(exc):
-            return "busy"
-        raise
-    messages.send(msg.model_copy(update={"reason": "retry"}), not_before=at)
+            Target.reconcile.set(bool(e.ambiguous or t.reconcile)), Target.lease_until.remove(), _watch(at, t),
+            Target.updated_at.set(now)], condition=_holding(attempt_id))):
+        return "busy"
+    messages.send(msg.model_copy(update={"reason": "retry", "place": None}), not_before=at)
     logger.info("publish will be retried", extra={"target_id": t.target_id, "kind": e.kind,
                                                   "attempt": int(t.attempts or 0), "delay_s": round(delay, 2)})
     return "retry"
+
+
+def _renew(t: Target, attempt_id: str) -> bool:
+    """A fresh lease before a platform call (the work before it took long); False when the claim was lost.
+    Conditional on the attempt id, so it and a takeover (conditional on the old lease) exclude each other."""
+    lease = _now() + timedelta(seconds=publishing_settings().lease_s)
+    renewed = won(lambda: t.update(actions=[Target.lease_until.set(lease), _watch(lease, t)],
+                                   condition=_holding(attempt_id)))
+    logger.warning("lease renewed before a platform call" if renewed else "claim lost before a platform call",
+                   extra={"target_id": t.target_id})
+    return renewed
+
+
+def _release(t: Target, attempt_id: str, at: datetime) -> None:
+    """Hand the claim back without an attempt (nothing was posted): ``queued`` again until ``at``."""
+    won(lambda: t.update(actions=[Target.state.set("queued"), Target.attempts.add(-1), Target.lease_until.remove(),
+                                  Target.next_attempt_at.set(at), _watch(at, t)], condition=_holding(attempt_id)))
 
 
 def _breaker_keys(t: Target) -> tuple[str, str]:
@@ -209,17 +258,12 @@ def _count_failure(t: Target, e: PublishError) -> None:
         pacing.block(t.platform, t.connection_id, e.reset_at)
 
 
-def _count_success(t: Target) -> None:
-    for key in _breaker_keys(t):
-        breaker.record_success(key)
-
-
 def process(msg: PublishMessage, gateway: PlatformGateway | None = None) -> Outcome:
     """Handle one publish message; raises :class:`ParkInDlq` for a target that failed after its last retry."""
     s = publishing_settings()
-    try:
-        t = Target.get(msg.post_id, msg.target_id, consistent_read=True)
-    except Target.DoesNotExist:
+    siblings = targets_of(msg.post_id)  # one consistent Query: this target and the post's others
+    t = next((x for x in siblings if x.target_id == msg.target_id), None)
+    if t is None:
         logger.warning("publish message for an unknown target", extra={"target_id": msg.target_id})
         return "ignored"
     if t.org_id != msg.org_id or t.dispatch_id != msg.dispatch_id:
@@ -230,27 +274,35 @@ def process(msg: PublishMessage, gateway: PlatformGateway | None = None) -> Outc
     if t.state not in ("queued", "publishing"):
         return "ignored"
     now = _now()
-    if t.state == "publishing" and t.lease_until and t.lease_until > now:
-        return _defer(msg, t.lease_until + timedelta(seconds=1), "claimed")
+    if t.state == "publishing" and t.lease_until and _takeover_at(t) > now:
+        return _defer(msg, _takeover_at(t) + timedelta(seconds=1), "claimed")
     due = max([d for d in (t.scheduled_at, t.next_attempt_at) if d is not None], default=now)
     if due > now + timedelta(seconds=0.5):
         return _defer(msg, due, "not_due")
 
-    platform_key, conn_key = _breaker_keys(t)
-    for key in (platform_key, conn_key):
-        decision = breaker.allow(key, open_s=s.breaker_open_s, probe_lease_s=s.lease_s)
+    breakers = breaker.read(*_breaker_keys(t))
+    for key, state in breakers.items():
+        decision = breaker.allow(key, open_s=s.breaker_open_s, probe_lease_s=s.lease_s, item=state)
         if not decision.allowed:
             return _defer(msg, decision.retry_at or clock.now_ts() + 5, "breaker_open")
     gateway = gateway or ports.gateway()
+    rules = s.pacing.get(t.platform, [])
 
     if t.state == "queued" and not t.reconcile:
-        retry_at = pacing.acquire(t.platform, t.connection_id, s.pacing.get(t.platform, []))
-        if retry_at is not None:
-            return _defer(msg, retry_at, "paced")
+        slot = pacing.acquire(t.platform, t.connection_id, rules, place=msg.place)
+        if not slot.go:
+            return _wait_in_line(t, msg, slot)
     claimed = _claim(t, msg)
     if claimed is None:
         return "busy"
     t, attempt_id = claimed
+    return _attempt(t, attempt_id, msg, gateway, breakers, siblings)
+
+
+def _attempt(t: Target, attempt_id: str, msg: PublishMessage, gateway: PlatformGateway,
+             breakers: dict[str, BreakerState | None], siblings: list[Target]) -> Outcome:
+    """Holding the claim: reconcile if a previous attempt may have posted, then call the platform once."""
+    s = publishing_settings()
     number = int(t.attempts or 1)
     target = _build_target(t)
     started = time.monotonic()
@@ -265,19 +317,23 @@ def process(msg: PublishMessage, gateway: PlatformGateway | None = None) -> Outc
                 uncertain = PublishError("unknown", "publish outcome uncertain: the platform may have accepted the "
                                          f"post and it cannot be looked up ({e.kind}: {e.message})", retryable=False,
                                          platform_status=e.platform_status, platform_code=e.platform_code)
-                return _failed(t, attempt_id, uncertain, exhausted=False)
+                return _failed(t, attempt_id, uncertain, False, siblings)
             if number >= s.max_attempts:
-                return _failed(t, attempt_id, e, exhausted=True)
+                return _failed(t, attempt_id, e, True, siblings)
             return _retry_later(t, attempt_id, msg, e)
         if found is not None:
             count("publish_reconciled_total", platform=t.platform)
             count("publish_attempts_total", platform=t.platform, outcome="reconciled")
             _audit(t, attempt_id, number, "reconciled", started, result=found)
-            return _published(t, attempt_id, found, "reconciled")
-        retry_at = pacing.acquire(t.platform, t.connection_id, s.pacing.get(t.platform, []))
-        if retry_at is not None:  # hand the claim back and wait for a slot (not an attempt)
-            _release(t, attempt_id, retry_at)
-            return _defer(msg, retry_at, "paced")
+            return _published(t, attempt_id, found, "reconciled", siblings)
+        slot = pacing.acquire(t.platform, t.connection_id, s.pacing.get(t.platform, []), place=msg.place)
+        if not slot.go:  # hand the claim back and wait for a slot (not an attempt)
+            _release(t, attempt_id, _at(slot.at))
+            return _defer(msg, slot.at, "paced", slot.place)
+
+    left = (t.lease_until - _now()).total_seconds()
+    if left < s.call_budget_s and not _renew(t, attempt_id):  # the call could outlive the lease
+        return "busy"  # taken over meanwhile: the new holder reconciles
 
     try:
         result = gateway.publish(target)
@@ -289,28 +345,18 @@ def process(msg: PublishMessage, gateway: PlatformGateway | None = None) -> Outc
             found = _safe_lookup(gateway, target)
             if found is not None:
                 _audit(t, attempt_id, number, "reconciled", started, result=found)
-                return _published(t, attempt_id, found, "reconciled")
+                return _published(t, attempt_id, found, "reconciled", siblings)
         if e.retryable and number < s.max_attempts:
             _audit(t, attempt_id, number, "retry", started, error=e)
             return _retry_later(t, attempt_id, msg, e)
         _audit(t, attempt_id, number, "failed", started, error=e)
-        return _failed(t, attempt_id, e, exhausted=e.retryable)
+        return _failed(t, attempt_id, e, e.retryable, siblings)
     observe("publish_duration_seconds", time.monotonic() - started, MetricUnit.Seconds, platform=t.platform)
     count("publish_attempts_total", platform=t.platform, outcome="published")
-    _count_success(t)
+    for key, state in breakers.items():
+        breaker.record_success(key, state)
     _audit(t, attempt_id, number, "published", started, result=result)
-    return _published(t, attempt_id, result, "published")
-
-
-def _release(t: Target, attempt_id: str, retry_at: float) -> None:
-    at = datetime.fromtimestamp(retry_at, tz=_now().tzinfo)
-    try:
-        t.update(actions=[Target.state.set("queued"), Target.attempts.add(-1), Target.lease_until.remove(),
-                          Target.next_attempt_at.set(at)],
-                 condition=(Target.state == "publishing") & (Target.attempt_id == attempt_id))
-    except Exception as exc:
-        if not condition_failed(exc):
-            raise
+    return _published(t, attempt_id, result, "published", siblings)
 
 
 def _safe_lookup(gateway: PlatformGateway, target: PublishTarget) -> PublishOutcome | None:

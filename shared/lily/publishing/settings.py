@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings
 
 from lily.core.config import load, on_reset, settings_config
@@ -42,6 +42,9 @@ class PublishingSettings(BaseSettings):
     reconcile_delay_s: float = Field(30.0, ge=0, description="After a timeout that may have posted, wait this long "
                                      "(the request may still be in flight) before looking the post up")
     lease_s: float = Field(120.0, gt=0, description="How long a publishing claim blocks others (> function timeout)")
+    call_budget_s: float = Field(60.0, gt=0, description="The longest one platform call can take (its HTTP "
+                                 "timeouts, uploads included): the platform is called only while at least this much "
+                                 "of the claim's lease is left, so a takeover can never overlap a call")
     due_shards: int = Field(8, ge=1, le=64, description="Partitions of the due index (fixed once deployed)")
     lookahead_s: int = Field(60, ge=0, le=900, description="Dispatch targets due within this and delay them")
     watchdog_grace_s: int = Field(600, ge=10, description="Re-enqueue a queued/publishing target silent this long")
@@ -58,6 +61,13 @@ class PublishingSettings(BaseSettings):
     media_url_ttl_s: int = Field(3600, ge=60, description="Lifetime of the presigned GET handed to platforms")
     gateway: str = Field("social", pattern=r"^(social|fake)$",
                          description="Platform gateway: the social adapters, or the in-process fake")
+
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_call(self) -> PublishingSettings:
+        if self.call_budget_s >= self.lease_s:
+            raise ValueError("LILY_PUBLISHING_CALL_BUDGET_S must be shorter than LILY_PUBLISHING_LEASE_S")
+        return self
 
 
 @lru_cache(maxsize=1)

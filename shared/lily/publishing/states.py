@@ -1,4 +1,13 @@
-"""Helpers shared by the service, dispatcher and publisher: the due index keys and the post status."""
+"""Helpers shared by the service, dispatcher and publisher: the due index keys and the post status.
+
+The ``due`` index holds two kinds of keys per shard, in two ranges of its sort key:
+
+- ``<iso instant>#<target_id>``: a scheduled target, due at that instant (the dispatcher reads these up to
+  ``now + lookahead`` and sends each message delayed to its second);
+- ``w#<iso instant>#<target_id>``: the watchdog instant of a queued or publishing target (read only once that
+  instant has passed). ``w`` sorts after every digit, so a watchdog key never falls in the dispatch window:
+  a target that is progressing costs the dispatcher nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,7 @@ import zlib
 from datetime import datetime
 
 from lily.core import clock
-from lily.core.db import condition_failed
+from lily.core.db import won
 from lily.core.observability import logger
 from lily.publishing.models import Post, Target
 from lily.publishing.settings import publishing_settings
@@ -19,8 +28,20 @@ def shard_of(target_id: str) -> str:
     return f"due#{zlib.crc32(target_id.encode()) % publishing_settings().due_shards}"
 
 
+WATCH = "w#"
+
+
 def due_sk(at: datetime, target_id: str) -> str:
     return f"{clock.iso(at)}#{target_id}"
+
+
+def watch_sk(at: datetime, target_id: str) -> str:
+    """The due-index key of a queued/publishing target's watchdog instant (outside the dispatch window)."""
+    return f"{WATCH}{due_sk(at, target_id)}"
+
+
+def is_watch_sk(key: str | None) -> bool:
+    return bool(key) and key.startswith(WATCH)
 
 
 def shards() -> list[str]:
@@ -46,18 +67,18 @@ def post_status(targets: list[Target]) -> tuple[str, int]:
     return "partial", done
 
 
-def refresh_post_status(org_id: str, post_id: str) -> str | None:
-    """Recompute a post's status after a worker moved a target; a stale recompute never wins."""
-    targets = targets_of(post_id)
+def refresh_post_status(org_id: str, post_id: str, targets: list[Target] | None = None) -> str | None:
+    """Recompute a post's status after a worker moved a target; a stale recompute never wins.
+
+    ``targets``: the post's targets as they are now, when the caller knows them (a post with one target
+    whose move the caller just made); otherwise they are read.
+    """
+    targets = targets_of(post_id) if targets is None else targets
     status, rank = post_status(targets)
-    try:
-        Post(org_id, post_id).update(
+    post = Post(org_id, post_id)
+    if not won(lambda: post.update(
             actions=[Post.status.set(status), Post.status_rank.set(rank)],
-            condition=Post.post_id.exists() & ((Post.status_rank <= rank) | Post.status_rank.does_not_exist()),
-        )
-    except Exception as exc:
-        if condition_failed(exc):
-            logger.debug("post status recompute lost a race", extra={"post_id": post_id})
-            return None
-        raise
+            condition=Post.post_id.exists() & ((Post.status_rank <= rank) | Post.status_rank.does_not_exist()))):
+        logger.debug("post status recompute lost a race", extra={"post_id": post_id})
+        return None
     return status

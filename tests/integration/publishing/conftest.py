@@ -6,7 +6,7 @@ import pytest
 
 from lily.core import clock
 from lily.publishing import ports
-from lily.publishing.fake import FakePlatforms
+from tests.support.fake_platforms import FakePlatforms
 
 
 class FakeQuota:
@@ -23,6 +23,15 @@ class FakeQuota:
 
     def release(self, org_id: str, amount: int = 1) -> None:
         self.used[org_id] = max(0, self.used.get(org_id, 0) - amount)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def faithful_emulator(emulator):
+    """DynamoDB serializes writes per item; make this process's moto do the same (as local mode does)."""
+    from lily.local.emulator import prepare
+
+    prepare()
+    return emulator
 
 
 @pytest.fixture

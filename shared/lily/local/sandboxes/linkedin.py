@@ -350,6 +350,7 @@ def build(state: PlatformState | None = None):
             items = [p for p in state.posts.values() if p["author"] == author and not p["deleted"]]
         items.sort(key=lambda p: p["created_at"], reverse=True)
         n = int(request.query_params.get("count", "10"))
+        start = int(request.query_params.get("start", "0"))
         return JSONResponse(
             {
                 "elements": [
@@ -360,9 +361,9 @@ def build(state: PlatformState | None = None):
                         "lifecycleState": "PUBLISHED",
                         "createdAt": p["created_at"],
                     }
-                    for p in items[:n]
+                    for p in items[start:start + n]
                 ],
-                "paging": {"count": n, "start": 0},
+                "paging": {"count": n, "start": start, "total": len(items)},
             }
         )
 

@@ -262,17 +262,25 @@ class LinkedInAdapter(PlatformAdapter):
     ) -> PublishResult | None:
         """Reads the author's recent posts. Member posts need the restricted ``r_member_social``: without it
         this raises PlatformError(PERMISSION) and the caller must not assume the post is absent."""
-        resp = self.http.request(
-            "GET",
-            "/rest/posts",
-            token=creds.access_token,
-            params={"q": "author", "author": creds.urn or creds.account_id, "count": 20, "sortBy": "LAST_MODIFIED"},
-        )
         want = escape_little_text(text) if text else None
-        for p in resp.json().get("elements") or []:
-            if matches(p.get("commentary"), marker, want):
-                return PublishResult(platform_post_id=p["id"], url=f"https://www.linkedin.com/feed/update/{p['id']}/")
-        return None
+        author = creds.urn or creds.account_id
+        page = 100
+        # Page back (newest first) until a page starts before ``since``, so a busy account cannot hide the post.
+        for start in range(0, 10 * page, page):
+            resp = self.http.request(
+                "GET",
+                "/rest/posts",
+                token=creds.access_token,
+                params={"q": "author", "author": author, "count": page, "start": start, "sortBy": "LAST_MODIFIED"},
+            )
+            elements = resp.json().get("elements") or []
+            for p in elements:
+                if matches(p.get("commentary"), marker, want):
+                    return PublishResult(platform_post_id=p["id"], url=f"https://www.linkedin.com/feed/update/{p['id']}/")
+            oldest = min((p.get("createdAt") or 0 for p in elements), default=0) / 1000
+            if len(elements) < page or (since is not None and oldest < since):
+                return None
+        raise PlatformError(ErrorKind.TRANSIENT, "linkedin", "lookup did not reach the start of the window")
 
     def delete(self, creds: Credentials, platform_post_id: str) -> bool:
         try:

@@ -1,4 +1,4 @@
-"""An in-process platform gateway with fault injection: the offline stand-in for tests and benches.
+"""An in-process platform gateway with fault injection: the offline stand-in for tests (test-only, not shipped).
 
 It implements :class:`lily.publishing.ports.PlatformGateway` the way the sandboxes behave: posts are
 stored per account, each platform enforces its own sliding-window rate limit (a 429 that Lily's pacing
@@ -165,13 +165,3 @@ class FakePlatforms:
                                           url=f"https://{target.platform}.example/p/{post.platform_post_id}")
         return None
 
-
-_shared: FakePlatforms | None = None
-
-
-def shared_fake() -> FakePlatforms:
-    """The process-wide fake (``LILY_PUBLISHING_GATEWAY=fake``)."""
-    global _shared
-    if _shared is None:
-        _shared = FakePlatforms()
-    return _shared

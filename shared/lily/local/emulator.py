@@ -1,0 +1,228 @@
+"""The local AWS emulator (moto), made faithful where Lily's correctness depends on it.
+
+DynamoDB applies the writes to one item one after the other, so a conditional write always sees the
+previous write's result: of two racing ``UpdateItem`` calls conditioned on the same old value, exactly
+one wins. moto does not serialize them (two threads can both read the old value, both pass the condition
+and both write), and its ``TransactWriteItems`` copies whole tables and restores them on failure, which
+costs O(table) per transaction and can undo other threads' writes. :func:`serialize_writes` restores
+DynamoDB's guarantee inside the process that runs moto's backend: every single-item write takes the lock
+of its item (locks are striped by item key), a transaction takes every lock, and a failed transaction is
+undone item by item; over HTTP each request is answered from one state (a read never sees half a write).
+:func:`prepare` does that and turns on HTTP keep-alive.
+
+Used by local mode (:func:`lily.local.runner.start_emulator`), the tests and the benches. ``python -m
+lily.local.emulator PORT`` serves moto from its own process with the same guarantee, so the emulator's CPU
+does not compete with Lily's for one interpreter lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+import threading
+import zlib
+from contextlib import contextmanager
+from typing import Any
+
+STRIPES = 256
+_locks = [threading.RLock() for _ in range(STRIPES)]
+_installed = False
+_install_lock = threading.Lock()
+
+
+def _stripe(table_name: str, key: dict[str, Any]) -> threading.RLock:
+    token = f"{table_name}\x00{json.dumps(key, sort_keys=True, default=str)}"
+    return _locks[zlib.crc32(token.encode()) % STRIPES]
+
+
+def _key_of(backend: Any, table_name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    try:
+        table = backend.get_table(table_name)
+    except Exception:  # noqa: BLE001 - unknown table: moto itself raises the proper error next
+        return attrs
+    names = [n for n in (table.hash_key_attr, table.range_key_attr) if n]
+    return {n: attrs.get(n) for n in names}
+
+
+class _AllStripes:
+    """Every stripe, taken in a fixed order (no deadlock with single-item writers)."""
+
+    def __enter__(self) -> None:
+        for lock in _locks:
+            lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        for lock in reversed(_locks):
+            lock.release()
+
+
+def _touched(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for entry in transact_items:
+        for op_type, op in entry.items():
+            table_name = op.get("TableName")
+            if not table_name:
+                continue
+            key = _key_of(backend, table_name, op["Item"]) if op_type == "Put" else op.get("Key")
+            if key:
+                out.append((table_name, key))
+    return out
+
+
+def _snapshot(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, dict, dict | None]]:
+    """The items a transaction touches, as they are before it (None: absent)."""
+    snap = []
+    for table_name, key in _touched(backend, transact_items):
+        try:
+            item = backend.get_item(table_name, key)
+        except Exception:  # noqa: BLE001, S112 - moto reports the bad request itself
+            continue
+        snap.append((table_name, key, copy.deepcopy(item.to_json()["Attributes"]) if item else None))
+    return snap
+
+
+def _restore(backend: Any, snap: list[tuple[str, dict, dict | None]]) -> None:
+    """Undo a failed transaction item by item (moto would restore whole-table copies, undoing others' writes)."""
+    for table_name, key, attrs in reversed(snap):
+        if attrs is None:
+            backend.delete_item(table_name, key)
+        else:
+            backend.put_item(table_name, attrs)
+
+
+@contextmanager
+def _tables_not_copied():
+    """moto's transaction deep-copies every table it touches (O(table) per transaction, O(N²) for N posts);
+    with the item-level undo above, a table's "copy" can be the table itself."""
+    from moto.dynamodb.models.table import Table
+
+    Table.__deepcopy__ = lambda self, memo: self
+    try:
+        yield
+    finally:
+        del Table.__deepcopy__
+
+
+_request_lock = threading.RLock()
+
+
+def _atomic_requests() -> None:
+    """moto updates items in place and serializes its answers after the backend call: a read running beside a
+    write can see it half done (or fail with "dictionary changed size"). DynamoDB answers each request from
+    one state, so moto's DynamoDB requests run one at a time (moto's CPU is one interpreter's anyway)."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with _request_lock:
+            return original(self)
+
+    call_action.__wrapped__ = original  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action
+
+
+def serialize_writes() -> None:
+    """Make moto's DynamoDB backend in this process apply writes to one item one at a time (idempotent)."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        from moto.dynamodb.models import DynamoDBBackend
+
+        def wrap_item(name: str, key_arg: str) -> None:
+            original = getattr(DynamoDBBackend, name)
+
+            def serialized(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
+                attrs = args[0] if args else kwargs[key_arg]
+                key = attrs if key_arg == "key" else _key_of(self, table_name, attrs)
+                with _stripe(table_name, key):
+                    return original(self, table_name, *args, **kwargs)
+
+            serialized.__wrapped__ = original  # type: ignore[attr-defined]
+            setattr(DynamoDBBackend, name, serialized)
+
+        wrap_item("put_item", "item_attrs")
+        wrap_item("update_item", "key")
+        wrap_item("delete_item", "key")
+        original_transact = DynamoDBBackend.transact_write_items
+
+        def transact(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+            with _AllStripes():
+                before = _snapshot(self, transact_items)
+                with _tables_not_copied():
+                    try:
+                        return original_transact(self, transact_items)
+                    except Exception:
+                        _restore(self, before)
+                        raise
+
+        transact.__wrapped__ = original_transact  # type: ignore[attr-defined]
+        DynamoDBBackend.transact_write_items = transact
+        _atomic_requests()
+        _installed = True
+
+
+def keep_connections_alive() -> None:
+    """moto's server answers HTTP/1.0 by default: every AWS call then opens a TCP connection and a server
+    thread. HTTP/1.1 keeps the SDKs' pooled connections open (a third of a call's cost under load)."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    MotoRequestHandler.protocol_version = "HTTP/1.1"
+
+
+def prepare() -> None:
+    """Make moto in this process faithful (writes serialized per item) and fast (keep-alive)."""
+    serialize_writes()
+    keep_connections_alive()
+
+
+def start_server(port: int, host: str = "127.0.0.1") -> Any:
+    """moto's server in a thread of this process, with writes serialized; returns it (``.stop()``)."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    prepare()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    return server
+
+
+class EmulatorProcess:
+    """``python -m lily.local.emulator PORT`` as a child process (its own interpreter, its own core)."""
+
+    def __init__(self, port: int) -> None:
+        import subprocess
+
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen([sys.executable, "-m", "lily.local.emulator", str(port)],  # noqa: S603
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if "listening" not in line:
+            self.stop()
+            raise RuntimeError(f"the emulator process did not start: {line!r}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def main(argv: list[str]) -> int:
+    """Serve moto on ``argv[0]`` (a port) until killed: the emulator in a process of its own."""
+    port = int(argv[0]) if argv else 5000
+    server = start_server(port)
+    print(f"emulator listening on http://127.0.0.1:{port}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
