@@ -9,7 +9,8 @@ PYTEST_WORKERS ?= 2
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint unit integration infra-test e2e reliability synth deploy diff bench bench-coldstart clean
+.PHONY: install run test lint unit integration infra-test e2e reliability synth deploy diff bench bench-coldstart \
+	bench-publishing bench-vectors clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -58,7 +59,15 @@ diff: synth
 bench-coldstart: $(STAMP)
 	$(PY) tests/bench/coldstart.py
 
-bench: bench-coldstart
+# N posts through the whole pipeline with faults on (default 10,000; `make bench-publishing N=1000`)
+bench-publishing: $(STAMP)
+	$(PY) tests/bench/publishing_reliability.py $(or $(N),10000)
+
+# recall@10 and latency of the embedded vector index at 100k x 1024-d, beside exact search
+bench-vectors: $(STAMP)
+	$(PY) tests/bench/vectors.py
+
+bench: bench-coldstart bench-vectors bench-publishing
 
 clean:
 	rm -rf cdk.out build .pytest_cache .ruff_cache

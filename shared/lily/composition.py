@@ -13,7 +13,7 @@ consumer port                                  implementation
 ``identity.ports.SeatQuota``                   ``billing.entitlements.PlanQuota("team_seats")``
 ``identity.ports.FeatureGate`` (API keys)      ``billing.entitlements.PlanFeature("api_keys")``
 ``publishing.ports.QuotaPort``                 ``billing.entitlements.PlanQuota("posts_per_day")``
-``publishing.ports.PlatformGateway``           ``publishing.bridge.SocialGateway`` (or the configured fake)
+``publishing.ports.PlatformGateway``           ``publishing.bridge.SocialGateway``
 ``content.ports.ContentPorts`` (AI, quota,      ``ai.openai_client.OpenAIAdapter``,
 posts)                                          ``PlanQuota("ai_text_requests")``, :class:`PublishingPosts`
 =============================================  ===================================================
@@ -101,12 +101,6 @@ def posts_quota() -> QuotaPort:
 
 @_wiring
 def platform_gateway() -> PlatformGateway:
-    from lily.publishing.settings import publishing_settings
-
-    if publishing_settings().gateway == "fake":
-        from lily.publishing.fake import shared_fake
-
-        return shared_fake()
     from lily.publishing.bridge import SocialGateway
 
     return SocialGateway()

@@ -77,11 +77,8 @@ def test_function_code_excludes_bytecode():
 
 
 # Deployed modules that still import a module the layer leaves out (each would fail in Lambda if reached):
-# publishing's "fake" gateway setting, removed by issue 15 (test doubles move to tests/). Delete when gone.
-KNOWN_IMPORTS_OF_UNSHIPPED = {
-    ("lily.publishing.ports", "lily.publishing.fake"),
-    ("lily.composition", "lily.publishing.fake"),
-}
+# (none today: test doubles live under tests/)
+KNOWN_IMPORTS_OF_UNSHIPPED: set[tuple[str, str]] = set()
 
 
 def _imports(path: Path) -> set[str]:

@@ -20,10 +20,11 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 
+from lily import composition
 from lily.core import clock, queues
 from lily.core.aws import client
 from lily.local import workers
-from lily.publishing import dispatcher, ports, publisher, service
+from lily.publishing import dispatcher, publisher, service
 from lily.publishing.bridge import SocialGateway
 from lily.publishing.models import Target
 from lily.publishing.ports import PublishError
@@ -341,16 +342,16 @@ def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, tim
     conns = [(platform, connect(http, headers, org_id, platform, user)) for platform, user in ACCOUNTS]
     history = History()
     gateway = ChaosGateway(SocialGateway(), chaos, sandboxes, history)
-    ports.set_gateway(gateway)
-    ports.set_quota(UnlimitedQuota())
+    composition.override("platform_gateway", gateway)
+    composition.override("posts_quota", UnlimitedQuota())
     claim = publisher._claim
     publisher._claim = history.claim_recorder(claim)
     try:
         return _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url, publishers)
     finally:
         publisher._claim = claim
-        ports.set_gateway(None)
-        ports.set_quota(None)
+        composition.override("platform_gateway", None)
+        composition.override("posts_quota", None)
         workers.RETRY_DELAY_S = 1
 
 

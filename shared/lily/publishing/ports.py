@@ -2,7 +2,7 @@
 
 - :class:`PlatformGateway`: the social capability (connections, the one constraints validator,
   publish, lookup for reconciliation). :mod:`lily.publishing.bridge` adapts the social adapters;
-  :mod:`lily.publishing.fake` is an in-process implementation for tests.
+  `tests/support/fake_platforms.py` is an in-process implementation for tests.
 - :class:`QuotaPort`: the plan's ``posts_per_day`` quota (billing's ``PlanQuota``).
 
 Errors cross the port as :class:`PublishError`, already classified: ``retryable``, ``reset_at`` (epoch
@@ -130,13 +130,3 @@ def gateway() -> PlatformGateway:
 def quota() -> QuotaPort:
     """The wired ``posts_per_day`` quota (:func:`lily.composition.posts_quota`)."""
     return composition.posts_quota()
-
-
-def set_gateway(gateway: PlatformGateway | None) -> None:
-    """Kept for the publishing tests: :func:`lily.composition.override` of ``platform_gateway``."""
-    composition.override("platform_gateway", gateway)
-
-
-def set_quota(quota: QuotaPort | None) -> None:
-    """Kept for the publishing tests: :func:`lily.composition.override` of ``posts_quota``."""
-    composition.override("posts_quota", quota)

@@ -59,8 +59,6 @@ class PublishingSettings(BaseSettings):
     max_schedule_days: int = Field(365, ge=1, description="Furthest a post can be scheduled")
     upload_url_ttl_s: int = Field(900, ge=60, le=3600, description="Lifetime of a presigned upload")
     media_url_ttl_s: int = Field(3600, ge=60, description="Lifetime of the presigned GET handed to platforms")
-    gateway: str = Field("social", pattern=r"^(social|fake)$",
-                         description="Platform gateway: the social adapters, or the in-process fake")
 
 
     @model_validator(mode="after")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lily import composition
 from lily.core import clock
-from lily.publishing import ports
 from tests.support.fake_platforms import FakePlatforms
 
 
@@ -37,17 +37,17 @@ def faithful_emulator(emulator):
 @pytest.fixture
 def fake(lily_env):
     platforms = FakePlatforms()
-    ports.set_gateway(platforms)
+    composition.override("platform_gateway", platforms)
     yield platforms
-    ports.set_gateway(None)
+    composition.override("platform_gateway", None)
 
 
 @pytest.fixture
 def quota(lily_env):
     q = FakeQuota()
-    ports.set_quota(q)
+    composition.override("posts_quota", q)
     yield q
-    ports.set_quota(None)
+    composition.override("posts_quota", None)
 
 
 @pytest.fixture

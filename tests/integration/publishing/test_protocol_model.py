@@ -166,13 +166,13 @@ def _drain(w: World, tids: list[tuple[str, str]]) -> dict[str, Target]:
 
 @pytest.fixture
 def model_world(lily_env, quota, frozen, monkeypatch):
-    from lily.publishing import ports
+    from lily import composition
 
     platforms = InterleavingPlatforms()
-    ports.set_gateway(platforms)
+    composition.override("platform_gateway", platforms)
     monkeypatch.setattr("lily.publishing.messages.send", lambda *a, **k: platforms.world_send(*a, **k))
     yield platforms
-    ports.set_gateway(None)
+    composition.override("platform_gateway", None)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -215,3 +215,21 @@ def test_x_lookup_finds_a_post_whose_links_came_back_wrapped(env):
     found = a.lookup(creds, text=text, since=time.time() - 5)
     assert found is not None and found.platform_post_id == published.platform_post_id
     assert a.lookup(creds, text=text.replace("New menu", "Old menu"), since=time.time() - 5) is None
+
+
+def test_linkedin_lookup_pages_back_through_a_busy_feed(env):
+    # Given a LinkedIn post followed by 120 more (more than one page of the author's posts)
+    view = _connect("linkedin")
+    creds = tokens.credentials("org_adapters", view.connection_id)
+    a = adapter("linkedin")
+    since = time.time() - 5
+    marker = f"lily-busy-{int(time.time() * 1000)}"
+    first = a.publish(creds, PostPayload(text=f"The one to find {marker}"))
+    for i in range(120):
+        a.publish(creds, PostPayload(text=f"Later post number {i}"))
+    # When reconciliation looks it up, it is found on a later page (the first page holds only newer posts)
+    found = a.lookup(creds, marker=marker, text=f"The one to find {marker}", since=since)
+    assert found is not None and found.platform_post_id == first.platform_post_id
+    pages = [c for c in httpx.get(f"{env['linkedin'].base_url}/_sandbox/calls", timeout=5).json()
+             if "/rest/posts" in str(c) and "GET" in str(c)]
+    assert len(pages) >= 2
