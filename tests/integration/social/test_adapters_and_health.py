@@ -217,8 +217,12 @@ def test_x_lookup_finds_a_post_whose_links_came_back_wrapped(env):
     assert a.lookup(creds, text=text.replace("New menu", "Old menu"), since=time.time() - 5) is None
 
 
-def test_linkedin_lookup_pages_back_through_a_busy_feed(env):
-    # Given a LinkedIn post followed by 120 more (more than one page of the author's posts)
+def test_linkedin_lookup_pages_back_through_a_busy_feed(env, monkeypatch):
+    # Given an app approved for r_member_social (reconciliation reads member posts), and a LinkedIn post
+    # followed by 120 more (more than one page of the author's posts)
+    httpx.post(f"{env['linkedin'].base_url}/_sandbox/config", json={"member_read": True}, timeout=5)
+    monkeypatch.setenv("LILY_SOCIAL_LINKEDIN_SCOPES", "openid profile email w_member_social r_member_social")
+    reset_settings()
     view = _connect("linkedin")
     creds = tokens.credentials("org_adapters", view.connection_id)
     a = adapter("linkedin")
