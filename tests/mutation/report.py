@@ -4,7 +4,8 @@ Reads the ``.meta`` files mutmut writes next to each mutated file under ``mutant
 equivalent mutants in ``tests/mutation/equivalent.md``. Score = (killed + timed out) / (mutants in scope -
 listed equivalents). A module's scope is every function in it, except where :data:`SCOPE` names the
 pure functions of a module that also does I/O (those functions are exercised by tests/integration).
-Exits 1 when a module is under :data:`TARGET` or a survivor is neither killed nor listed.
+The ``raw`` column counts the equivalents as survivors. Exits 1 when a module's score is under
+:data:`TARGET` or a survivor is neither killed nor listed.
 
     python tests/mutation/report.py [--survivors]
 """
@@ -78,7 +79,7 @@ def main(argv: list[str]) -> int:
     failed = False
     unexplained: list[str] = []
     header = (f"{'module':<28}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'timeout':>8}"
-              f"{'equiv.':>7}{'score':>8}")
+              f"{'equiv.':>7}{'raw':>8}{'score':>8}")
     print(header)
     print("-" * len(header))
     for module, statuses in results().items():
@@ -86,10 +87,11 @@ def main(argv: list[str]) -> int:
         equiv = sum(1 for m, s in statuses.items() if m in listed and s != "killed")
         scored = len(statuses) - equiv
         score = (n["killed"] + n["timeout"]) / scored if scored else 0.0
+        raw = (n["killed"] + n["timeout"]) / len(statuses) if statuses else 0.0
         failed |= score < TARGET or n["not checked"] > 0
         unexplained += [m for m, s in statuses.items() if s not in ("killed", "timeout") and m not in listed]
         print(f"{module.removeprefix('lily.'):<28}{len(statuses):>8}{n['killed']:>8}{n['survived']:>9}"
-              f"{n['no tests']:>9}{n['timeout']:>8}{equiv:>7}{score:>8.1%}")
+              f"{n['no tests']:>9}{n['timeout']:>8}{equiv:>7}{raw:>8.1%}{score:>8.1%}")
     stale = sorted(listed - {m for s in results().values() for m in s})
     if stale:
         print(f"\nlisted as equivalent but not found (re-check {EQUIVALENT.name}): {', '.join(stale)}")
