@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install run test lint unit integration infra-test e2e reliability synth deploy diff bench bench-coldstart \
-	bench-publishing bench-vectors clean
+	bench-publishing bench-vectors mutation clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,12 @@ bench-vectors: $(STAMP)
 	$(PY) tests/bench/vectors.py
 
 bench: bench-coldstart bench-vectors bench-publishing
+
+# Mutation score of the pure-logic modules against tests/unit ([tool.mutmut] in pyproject.toml; ~10 min on 2 cores).
+mutation: $(STAMP)
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children $(PYTEST_WORKERS) > /dev/null
+	$(PY) tests/mutation/report.py
 
 clean:
 	rm -rf cdk.out build .pytest_cache .ruff_cache

@@ -42,9 +42,9 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
-    """Check a password; with no stored hash, burn the same time on a dummy hash and fail."""
+    """Check a password; with no stored hash (None or empty), burn the same time on a dummy hash and fail."""
     try:
-        return _hasher().verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
+        return _hasher().verify(stored_hash or _dummy_hash(), password) and bool(stored_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

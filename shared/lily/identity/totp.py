@@ -25,7 +25,7 @@ def provisioning_uri(secret: str, email: str, issuer: str) -> str:
 def matching_step(secret: str, code: str, window: int = 1) -> int | None:
     """The time step the code belongs to (now ±window), or None. Callers reject steps already used."""
     code = (code or "").strip().replace(" ", "")
-    if not code.isdigit() or len(code) != 6:
+    if not (code.isascii() and code.isdigit()) or len(code) != 6:  # "١٢٣٤٥٦" is a str.isdigit() too
         return None
     totp = pyotp.TOTP(secret)
     now = clock.now()

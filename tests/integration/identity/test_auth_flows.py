@@ -3,6 +3,7 @@
 import pyotp
 
 from lily.core import clock
+from lily.identity.models import User
 from tests.support.identity import latest_link, link_token, login, new_email, register_user
 
 PASSWORD = "Sturdy-Passw0rd-42"
@@ -47,7 +48,13 @@ def test_full_session_with_totp(http):
     refresh_cookie = next(c for c in cookies if c.startswith("lily_refresh="))
     for attr in ("HttpOnly", "Secure", "SameSite=strict", "Path=/api/auth"):
         assert attr.lower() in refresh_cookie.lower()
-    assert "refresh_token" not in r.json() and r.json()["expires_in"] == 15 * 60 or r.json()["expires_in"] == 30 * 60
+    assert "refresh_token" not in r.json()
+    # The deployment's first user is its super admin: 30-minute access tokens; anyone else gets 15
+    assert r.json()["expires_in"] == 30 * 60
+    me = http.get("/api/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).json()
+    assert me["platform_role"] == "super_admin"
+    second = register_user(http)
+    assert login(http, second["email"], second["password"])["expires_in"] == 15 * 60
     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
     # Enable 2FA
     secret, _codes = _enable_2fa(http, headers)
@@ -70,6 +77,18 @@ def test_full_session_with_totp(http):
     assert http.post("/api/auth/logout", headers={**_csrf(http), **new_headers}).status_code == 204
     assert http.get("/api/auth/me", headers=new_headers).status_code == 401
     assert http.get("/api/auth/me", headers=headers).status_code == 401  # same family: revoked too
+
+
+def test_a_user_without_a_password_hash_cannot_log_in(http):
+    # Given a verified user whose stored hash is empty (no password was ever set)
+    user = register_user(http)
+    stored = User.get(user["user_id"])
+    stored.update(actions=[User.password_hash.set("")])
+    # When anyone tries the password the dummy verification uses, or the old one
+    for password in ("lily-dummy-password-for-timing", user["password"]):
+        r = http.post("/api/auth/login", json={"email": user["email"], "password": password})
+        # Then the login fails like any wrong password
+        assert r.status_code == 401 and r.json()["error"]["code"] == "AUTH_002", r.text
 
 
 def test_backup_code_login_works_once(http):

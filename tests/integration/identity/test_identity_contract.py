@@ -1,6 +1,18 @@
 """The contract other capabilities code against: helpers, org_access, platform_access, API keys."""
 
-from lily.identity.access import OrgRole, PlatformRole, is_member, org_access, org_member_ids, platform_access
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+
+from lily.core.http import install_error_handlers
+from lily.identity.access import (
+    OrgAccess,
+    OrgRole,
+    PlatformRole,
+    is_member,
+    org_access,
+    org_member_ids,
+    platform_access,
+)
 from tests.support.identity import add_member, create_api_key, create_org, register_user
 
 
@@ -10,10 +22,38 @@ def test_roles_are_ordered_by_power_not_alphabet():
     assert max(OrgRole) == OrgRole.owner and OrgRole.admin >= "editor"
 
 
-def test_dependencies_carry_their_requirement():
+def test_dependencies_carry_their_requirement_and_enforce_it(http):
+    # The requirement is readable (the tenant isolation test reads every route's from the route table)
     dep = org_access(OrgRole.editor, scope="posts:write")
     assert (dep.min_role, dep.scope) == (OrgRole.editor, "posts:write")
     assert platform_access(PlatformRole.moderator).min_platform_role == PlatformRole.moderator
+    # And a route that declares it answers by it
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/api/orgs/{org_id}/things")
+    def write(org_id: str, access: OrgAccess = Depends(dep)) -> dict:
+        return {"role": access.role.value, "subject": access.principal.subject}
+
+    owner = register_user(http)
+    org_id = create_org(http, owner["headers"])
+    viewer, editor = (add_member(http, owner["headers"], org_id, r) for r in ("viewer", "editor"))
+    writer = create_api_key(http, owner["headers"], org_id, scopes=["posts:write"])
+    reader = create_api_key(http, owner["headers"], org_id, scopes=["posts:read"])
+    outsider = register_user(http)
+    client = TestClient(app)
+
+    def call(headers: dict | None) -> tuple[int, str | None]:
+        r = client.post(f"/api/orgs/{org_id}/things", headers=headers or {})
+        return r.status_code, (r.json().get("error") or {}).get("code") or r.json().get("role")
+
+    assert call(editor["headers"]) == (200, "editor")
+    assert call(owner["headers"]) == (200, "owner")
+    assert call(writer["headers"]) == (200, "editor")
+    assert call(viewer["headers"]) == (403, "AUTH_003")
+    assert call(reader["headers"]) == (403, "AUTH_003")  # an API key needs the scope too
+    assert call(outsider["headers"])[0] == 404  # not a member: the organization is not revealed
+    assert call(None) == (401, "AUTH_001")
 
 
 def test_helpers_build_users_orgs_and_members(http):

@@ -91,7 +91,12 @@ def _hs256_by_hand(claims: dict, key: bytes, kid: str) -> str:
 
 def test_a_well_formed_token_is_accepted(http):
     user = register_user(http)
-    assert http.get("/api/auth/me", headers={"Authorization": f"Bearer {_sign(_claims(user))}"}).status_code == 200
+    r = http.get("/api/auth/me", headers={"Authorization": f"Bearer {_sign(_claims(user))}"})
+    # The token's subject is the caller
+    assert r.status_code == 200 and (r.json()["user_id"], r.json()["email"]) == (user["user_id"], user["email"])
+    other = register_user(http)
+    r = http.get("/api/auth/me", headers={"Authorization": f"Bearer {_sign(_claims(other))}"})
+    assert r.json()["user_id"] == other["user_id"]
 
 
 def test_attack_corpus_is_refused(http):

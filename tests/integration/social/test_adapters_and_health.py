@@ -62,7 +62,9 @@ def test_publish_lookup_metrics_delete(platform, sandbox, env):
     assert [p["id"] for p in created] == [result.platform_post_id]
     # metrics
     m = a.metrics(creds, result.platform_post_id)
-    assert m.platform_post_id == result.platform_post_id
+    assert m.platform_post_id == result.platform_post_id and m.raw  # the platform's own answer is kept
+    counters = [m.impressions, m.likes, m.comments, m.shares, m.clicks]
+    assert any(c is not None for c in counters) and all(c is None or c >= 0 for c in counters), m
     # lookup by marker (reconciliation); LinkedIn members cannot read back without r_member_social
     if platform == "linkedin" and creds.kind == "member":
         with pytest.raises(PlatformError) as err:
@@ -74,6 +76,8 @@ def test_publish_lookup_metrics_delete(platform, sandbox, env):
         assert a.lookup(creds, marker="not-there") is None
     # delete where the platform allows it
     assert a.delete(creds, result.platform_post_id) is (platform != "instagram")
+    left = [p["id"] for p in _posts(env[sandbox]) if not p["deleted"]]
+    assert left == ([result.platform_post_id] if platform == "instagram" else [])  # gone at the platform
     # last_used_at is recorded
     assert SocialConnection.get("org_adapters", view.connection_id).last_used_at is not None
 
@@ -178,8 +182,14 @@ def test_refresh_race_keeps_the_winners_rotated_token(env):
 
 
 def test_reset_settings_is_harmless(env):
+    # Given a connection made before the settings (and every cache hooked to them) are reset
+    view = _connect("x")
     reset_settings()
+    # Then its tokens still open and the adapter still publishes to the same platform
     assert adapter("x").s.x_api_base == env["x"].base_url
+    creds = tokens.credentials("org_adapters", view.connection_id)
+    result = adapter("x").publish(creds, PostPayload(text="after a settings reset"))
+    assert [p["id"] for p in _posts(env["x"]) if not p["deleted"]] == [result.platform_post_id]
 
 
 def test_x_lookup_pages_back_through_a_busy_timeline(env):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
+from urllib.parse import parse_qs, urlparse
+
 import pytest
 
+from lily.core.errors import LilyError
 from lily.social import tokens
 from lily.social.models import SocialConnection
 from tests.helpers import drain
-from tests.integration.social.conftest import connect, set_plan
+from tests.integration.social.conftest import approve, connect, set_plan
 from tests.support.identity import add_member, create_org, register_user
 
 EXPECTED = {
@@ -46,13 +48,29 @@ def test_connect_list_refresh_disconnect(platform, http, owner, local_suite, san
     assert one["scopes"] and "avatar_url" in one and "last_used_at" in one
     assert "access_envelope" not in one and "token" not in str(one).lower()
     # When the publisher asks for credentials after the access token has aged
+    sb = sandboxes["meta" if platform in ("facebook", "instagram") else platform]
     conn = SocialConnection.get(org_id, listed[0]["connection_id"])
     before = tokens.open_tokens(conn)
-    if before.refresh_token:
-        refreshed = tokens.refresh_connection(conn)
-        assert refreshed.access_token != before.access_token
-        creds = tokens.credentials(org_id, conn.connection_id)
-        assert creds.access_token == refreshed.access_token
+    version = conn.token_version
+    calls = len(sb.state.calls)
+    refreshed = tokens.refresh_connection(conn)
+    stored = SocialConnection.get(org_id, conn.connection_id)
+    assert stored.token_version == version + 1 and stored.last_refreshed_at is not None
+    creds = tokens.credentials(org_id, conn.connection_id)
+    assert creds.access_token == refreshed.access_token
+    if platform in ("x", "linkedin"):
+        # Then the platform issued a new access token, which it accepts
+        assert before.refresh_token and refreshed.access_token != before.access_token
+        assert sb.state.grant_for(refreshed.access_token) is not None
+        if platform == "x":  # X rotates refresh tokens: the old one is spent, the new one is stored
+            assert sb.state.refresh[before.refresh_token].revoked
+            assert refreshed.refresh_token != before.refresh_token
+            assert tokens.open_tokens(stored).refresh_token == refreshed.refresh_token
+    else:
+        # Then the Page token (it never expires) is kept as it is, with no call to Meta, and Meta accepts it
+        assert before.refresh_token is None and before.expires_at is None
+        assert refreshed.access_token == before.access_token and len(sb.state.calls) == calls
+        assert sb.state.grant_for(refreshed.access_token) is not None
     # And a viewer may not disconnect
     cid = listed[0]["connection_id"]
     assert http.delete(f"/api/orgs/{org_id}/social/connections/{cid}", headers=viewer["headers"]).status_code == 403
@@ -63,11 +81,23 @@ def test_connect_list_refresh_disconnect(platform, http, owner, local_suite, san
             == 204
         )
     drain(local_suite)
-    # Then nothing is listed, and the grant is revoked where the platform allows
+    # Then nothing is listed, and Lily holds no token any more
     assert http.get(f"/api/orgs/{org_id}/social/connections", headers=headers).json() == []
-    sb = sandboxes["meta" if platform in ("facebook", "instagram") else platform]
+    for c in listed:
+        with pytest.raises(SocialConnection.DoesNotExist):
+            SocialConnection.get(org_id, c["connection_id"])
+        with pytest.raises(LilyError) as err:
+            tokens.credentials(org_id, c["connection_id"])
+        assert err.value.code.value == "VALIDATION_004"
+    alice = [g for g in sb.state.access.values() if g.user == "alice"]
+    assert alice
     if platform in ("x", "linkedin"):
-        assert all(not g.live() for g in sb.state.access.values() if g.user == "alice")
+        # And the grant is revoked at the platform
+        assert all(not g.live() for g in alice)
+    else:
+        # Meta has no per-Page revoke (it would de-authorise every Page of the user): Lily only forgets
+        assert not any(method == "DELETE" for method, _ in sb.state.calls)
+        assert sb.state.grant_for(creds.access_token) is not None
 
 
 def test_reconnect_keeps_refresh_token_unless_a_new_one_is_issued(http, owner, sandboxes):
@@ -101,7 +131,30 @@ def test_reconnect_keeps_refresh_token_unless_a_new_one_is_issued(http, owner, s
     assert used["social_profiles"] == 1
 
 
-def test_authorize_page_is_a_page_a_person_can_approve(http, owner, sandboxes):
-    r = http.post(f"/api/orgs/{owner['org_id']}/social/connect/x", headers=owner["headers"])
-    page = httpx.get(r.json()["authorize_url"], timeout=5)
-    assert page.status_code == 200 and "Approve" in page.text and "<form" in page.text
+@pytest.mark.parametrize("platform", ["x", "facebook", "linkedin"])
+def test_authorize_url_sends_the_person_to_the_platform_with_lilys_client_and_callback(
+        platform, http, owner, sandboxes):
+    from lily.social.settings import social_settings
+
+    s = social_settings()
+    # When an admin starts a connection twice
+    starts = [http.post(f"/api/orgs/{owner['org_id']}/social/connect/{platform}", headers=owner["headers"])
+              for _ in range(2)]
+    assert [r.status_code for r in starts] == [201, 201]
+    urls = [urlparse(r.json()["authorize_url"]) for r in starts]
+    queries = [{k: v[0] for k, v in parse_qs(u.query).items()} for u in urls]
+    q = queries[0]
+    # Then each URL is the platform's authorize page for Lily's client, back to Lily's registered callback
+    sb = sandboxes["meta" if platform == "facebook" else platform]
+    assert f"{urls[0].scheme}://{urls[0].netloc}" == sb.base_url.rstrip("/")
+    client_id = {"x": s.x_client_id, "facebook": s.meta_app_id, "linkedin": s.linkedin_client_id}[platform]
+    assert q["client_id"] == client_id and q["redirect_uri"] == s.callback_url(platform)
+    assert q["response_type"] == "code" and q["scope"]
+    # With a fresh, unguessable state each time (and PKCE where the platform supports it)
+    assert queries[0]["state"] != queries[1]["state"] and len(q["state"]) >= 32
+    if platform == "x":
+        assert q["code_challenge_method"] == "S256" and len(q["code_challenge"]) == 43
+        assert queries[0]["code_challenge"] != queries[1]["code_challenge"]
+    # And the platform accepts it: approving sends the person back to that callback with the same state
+    back = approve(starts[0].json()["authorize_url"])
+    assert back["location"].startswith(s.callback_url(platform)) and back["state"] == q["state"] and back["code"]

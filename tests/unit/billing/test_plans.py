@@ -10,6 +10,8 @@ from lily.billing.plans import (
     QuotaKind,
     cheapest_plan_with,
     get_plan,
+    is_feature,
+    is_quota,
     renewal_terms,
 )
 
@@ -72,3 +74,43 @@ def test_unknown_plan_ids_are_free_and_terms_are_plain_words():
     assert get_plan("gold").plan_id == "free" and get_plan(None).plan_id == "free"
     terms = renewal_terms(PLANS["pro"])
     assert "$79 per month" in terms and "14-day free trial" in terms and "Renews automatically" in terms
+
+
+@pytest.mark.parametrize(("quota", "at_least", "cheapest"), [
+    ("posts_per_day", 1, "free"), ("posts_per_day", 2, "starter"),
+    ("posts_per_day", 5, "starter"), ("posts_per_day", 6, "pro"),  # the exact limit is enough
+    ("posts_per_day", 25, "pro"), ("posts_per_day", 26, "enterprise"), ("posts_per_day", 100, "enterprise"),
+    ("social_profiles", 3, "starter"), ("social_profiles", 4, "pro"), ("team_seats", 25, "enterprise"),
+])
+def test_upgrade_suggestion_at_the_exact_limit(quota, at_least, cheapest):
+    assert cheapest_plan_with(quota=quota, at_least=at_least).plan_id == cheapest
+
+
+def test_upgrades_above_a_plan_and_quotas_no_plan_has():
+    assert cheapest_plan_with(quota="posts_per_day", at_least=5, above=PLANS["free"]).plan_id == "starter"
+    assert cheapest_plan_with(quota="posts_per_day", at_least=1, above=PLANS["pro"]).plan_id == "enterprise"
+    assert cheapest_plan_with(feature="api_keys", above=PLANS["starter"]).plan_id == "pro"
+    assert cheapest_plan_with(above=PLANS["enterprise"]) is None
+    assert cheapest_plan_with(quota="no_such_quota", at_least=1) is None
+    assert cheapest_plan_with(quota="posts_per_day").plan_id == "free"
+
+
+def test_plan_prices_by_interval():
+    assert PLANS["pro"].price("month").amount_cents == 7900 and PLANS["pro"].price("year").amount_cents == 79000
+    assert PLANS["free"].price("month") is None
+
+
+def test_declared_names():
+    assert is_feature("api_keys") and not is_feature("posts_per_day")
+    assert is_quota("posts_per_day") and not is_quota("api_keys")
+
+
+def test_renewal_terms_in_full():
+    assert renewal_terms(PLANS["free"]) == "Free forever. No card needed."
+    after = (" Renews automatically at the end of each billing period until cancelled. Cancel any time in the app:"
+             " you keep the plan until the end of the paid period and are not charged again."
+             " Plan changes are prorated.")
+    assert renewal_terms(PLANS["starter"]) == (
+        "$29 per month or $290 per year, billed in advance. Starts with a 14-day free trial (first subscription"
+        " only); you are charged when the trial ends unless you cancel before." + after)
+    assert renewal_terms(PLANS["enterprise"]) == "$299 per month or $2,990 per year, billed in advance." + after

@@ -1,6 +1,7 @@
 """Pure billing logic: effective plan of a subscription, quota periods, Stripe object parsing, form parsing."""
 
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -24,8 +25,14 @@ def _sub(**kw) -> Subscription:
     ({"status": "trialing"}, "pro"),
     ({"cancel_at_period_end": True}, "pro"),
     ({"cancel_at_period_end": True, "current_period_end": NOW - timedelta(seconds=1)}, "free"),
+    ({"cancel_at_period_end": True, "current_period_end": NOW}, "free"),  # the period ends at its end instant
+    ({"cancel_at_period_end": True, "current_period_end": NOW + timedelta(seconds=1)}, "pro"),
+    # not cancelling: a past period end alone never downgrades
+    ({"cancel_at_period_end": False, "current_period_end": NOW - timedelta(days=1)}, "pro"),
     ({"status": "past_due", "grace_until": NOW + timedelta(hours=1)}, "pro"),
     ({"status": "past_due", "grace_until": NOW - timedelta(hours=1)}, "free"),
+    ({"status": "past_due", "grace_until": NOW}, "free"),  # grace ends at its instant
+    ({"status": "past_due", "grace_until": NOW + timedelta(seconds=1)}, "pro"),
     ({"status": "past_due"}, "free"),
     ({"status": "canceled"}, "free"),
     ({"status": "unpaid"}, "free"),
@@ -40,6 +47,27 @@ def test_effective_plan(kw, expected):
 
 def test_no_subscription_is_free():
     assert effective_plan_id(None, NOW) == "free"
+
+
+def test_periods_start_at_utc_boundaries_whatever_the_time_of_day():
+    late = datetime(2026, 11, 27, 23, 59, 59, 999999, tzinfo=UTC)
+    assert period_of(QuotaKind.day, late) == ("2026-11-27", datetime(2026, 11, 28, tzinfo=UTC))
+    assert period_of(QuotaKind.month, late) == ("2026-11", datetime(2026, 12, 1, tzinfo=UTC))
+    assert period_of(QuotaKind.month, datetime(2027, 2, 1, 0, 0, 1, tzinfo=UTC)) == (
+        "2027-02", datetime(2027, 3, 1, tzinfo=UTC))
+    paris = timezone(timedelta(hours=1))
+    assert period_of(QuotaKind.day, datetime(2026, 11, 28, 0, 30, tzinfo=paris))[0] == "2026-11-27"
+
+
+def test_periods_do_not_follow_the_server_time_zone(monkeypatch):
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
+    time.tzset()
+    try:
+        assert period_of(QuotaKind.day, datetime(2026, 11, 27, 12, 0, tzinfo=UTC)) == (
+            "2026-11-27", datetime(2026, 11, 28, tzinfo=UTC))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_periods():

@@ -176,12 +176,16 @@ def test_x_weighted_length():
 
 def test_validator_lists_every_violation():
     text = "x" * 270 + " https://lily.example.com/a-very-long-link-that-still-counts-23"
-    assert constraints.text_length("x", text) == 294 and constraints.violations("x", text)[0].rule == "text_length"
-    found = constraints.violations(
-        "instagram", " ".join(f"#t{i}" for i in range(31)), [MediaInfo(content_type="image/png", size_bytes=10)]
-    )
-    assert {v.rule for v in found} == {"hashtags", "media_type"}
-    assert {v.rule for v in constraints.violations("instagram", "no media")} == {"media_required"}
+    assert constraints.text_length("x", text) == 294
+    assert [v.rule for v in constraints.violations("x", text)] == ["text_length"]
+    # A post that breaks five Instagram rules gets all five, in rule order
+    text = "y" * 2100 + " " + " ".join(f"#t{i}" for i in range(31)) + " " + " ".join(f"@u{i}" for i in range(21))
+    big = [MediaInfo(content_type="image/png", size_bytes=10)] + [
+        MediaInfo(content_type="image/jpeg", size_bytes=9 * 1024 * 1024)] * 10
+    found = constraints.violations("instagram", text, big)
+    assert [v.rule for v in found] == [
+        "text_length", "hashtags", "mentions", "media_count", "media_type"] + ["media_size"] * 10
+    assert [v.rule for v in constraints.violations("instagram", "no media")] == ["media_required"]
     found = constraints.violations(
         "x",
         "hi",
@@ -190,10 +194,11 @@ def test_validator_lists_every_violation():
             MediaInfo(content_type="image/jpeg", size_bytes=6 * 1024 * 1024),
         ],
     )
-    assert {v.rule for v in found} == {"media_mix", "media_size"}
+    assert [v.rule for v in found] == ["media_size", "media_mix"]
     with pytest.raises(LilyError) as err:
-        constraints.validate("linkedin", "a" * 3001)
-    assert err.value.code.value == "CONTENT_001" and err.value.details["violations"][0]["rule"] == "text_length"
+        constraints.validate("instagram", text, big)
+    assert err.value.code.value == "CONTENT_001"
+    assert err.value.details["violations"] == [v.model_dump() for v in constraints.violations("instagram", text, big)]
     constraints.validate("x", "fine")
 
 
