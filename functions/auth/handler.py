@@ -6,13 +6,15 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.http import create_app, http_handler
+from lily.core.openapi import declares
 from lily.identity import service
 from lily.identity.access import Principal, authenticate, current_principal, current_user
 from lily.identity.ratelimit import client_ip, rate_limit_middleware
+from lily.identity.schemas import Email
 from lily.identity.service import MfaChallenge, PublicUser, Session
-from lily.identity.settings import identity_settings
 
 REFRESH_COOKIE = "lily_refresh"
 CSRF_COOKIE = "lily_csrf"
@@ -23,7 +25,7 @@ app = create_app("Lily auth", "Accounts, sessions, email verification, password 
 
 
 class Credentials(BaseModel):
-    email: str = Field(max_length=254)
+    email: Email
     password: str = Field(max_length=256)
 
 
@@ -32,7 +34,7 @@ class RegisterIn(Credentials):
 
 
 class EmailIn(BaseModel):
-    email: str = Field(max_length=254)
+    email: Email
 
 
 class TokenIn(BaseModel):
@@ -71,23 +73,35 @@ class SessionOut(BaseModel):
     user: PublicUser
 
 
+def _secure_cookies() -> bool:
+    """Secure cookies wherever the public base URL is https; over plain http (local mode) a browser or client
+    would never send a Secure cookie back."""
+    return get_settings().public_base_url.lower().startswith("https://")
+
+
 def _session_response(session: Session) -> JSONResponse:
-    s = identity_settings()
+    secure = _secure_cookies()
     body = SessionOut(**session.model_dump(exclude={"refresh_token", "refresh_expires_in"}))
     response = JSONResponse(body.model_dump(mode="json"))
     response.set_cookie(REFRESH_COOKIE, session.refresh_token, max_age=session.refresh_expires_in, path="/api/auth",
-                        secure=s.cookie_secure, httponly=True, samesite="strict")
+                        secure=secure, httponly=True, samesite="strict")
     response.set_cookie(CSRF_COOKIE, session.csrf_token, max_age=session.refresh_expires_in, path="/",
-                        secure=s.cookie_secure, httponly=False, samesite="strict")
+                        secure=secure, httponly=False, samesite="strict")
     return response
 
 
 def _clear_cookies(response: Response) -> None:
-    s = identity_settings()
-    response.delete_cookie(REFRESH_COOKIE, path="/api/auth", secure=s.cookie_secure, httponly=True, samesite="strict")
-    response.delete_cookie(CSRF_COOKIE, path="/", secure=s.cookie_secure, httponly=False, samesite="strict")
+    secure = _secure_cookies()
+    response.delete_cookie(REFRESH_COOKIE, path="/api/auth", secure=secure, httponly=True, samesite="strict")
+    response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, httponly=False, samesite="strict")
 
 
+@declares(errors=(401, 403), security={
+    "refreshCookie": {"type": "apiKey", "in": "cookie", "name": REFRESH_COOKIE,
+                      "description": "The refresh token set by login (HttpOnly, path /api/auth)"},
+    "csrfHeader": {"type": "apiKey", "in": "header", "name": CSRF_HEADER,
+                   "description": "Echo of the readable lily_csrf cookie (double submit)"},
+})
 def require_csrf(request: Request) -> None:
     """Double submit: the readable CSRF cookie must be echoed in the X-CSRF-Token header."""
     cookie = request.cookies.get(CSRF_COOKIE) or ""

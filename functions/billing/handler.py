@@ -1,13 +1,14 @@
 """Billing HTTP function: plans, entitlements and usage; checkout, portal, cancel, resume, change plan."""
 
-from typing import Literal
 
 from fastapi import Depends, Header
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from lily.billing import entitlements, service
 from lily.billing.entitlements import QuotaUsage
+from lily.billing.plans import Interval
+from lily.billing.schemas import PlanId
 from lily.billing.service import (
     BillingHealth,
     CapabilityView,
@@ -33,13 +34,13 @@ IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", max_length=100,
 
 
 class CheckoutRequest(BaseModel):
-    plan_id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
-    interval: Literal["month", "year"] = "month"
+    plan_id: PlanId
+    interval: Interval = "month"
 
 
 class ChangePlanRequest(BaseModel):
-    plan_id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
-    interval: Literal["month", "year"] | None = None
+    plan_id: PlanId
+    interval: Interval | None = None
 
 
 @app.get("/api/plans", response_model=list[PlanView], tags=["billing"])

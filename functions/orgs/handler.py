@@ -10,6 +10,7 @@ from lily.identity.apikeys import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from lily.identity.audit import AuditEntry
 from lily.identity.orgs import InviteOut, MemberOut, OrgOut
 from lily.identity.ratelimit import rate_limit_middleware
+from lily.identity.schemas import Email, InviteRole
 
 app = create_app("Lily organizations", "Organizations, members and roles, invitations, API keys, audit log",
                  middleware=[rate_limit_middleware])
@@ -20,8 +21,8 @@ class OrgIn(BaseModel):
 
 
 class InviteIn(BaseModel):
-    email: str = Field(max_length=254)
-    role: OrgRole = OrgRole.viewer
+    email: Email
+    role: InviteRole = "viewer"
 
 
 class AcceptIn(BaseModel):
@@ -64,7 +65,7 @@ def members(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, 
 
 @app.post("/api/orgs/{org_id}/invites", status_code=201, response_model=InviteOut, tags=["orgs"])
 def invite(org_id: str, body: InviteIn, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> InviteOut:
-    return orgs.invite(access, body.email, body.role)
+    return orgs.invite(access, body.email, OrgRole(body.role))
 
 
 @app.patch("/api/orgs/{org_id}/members/{user_id}", response_model=MemberOut, tags=["orgs"])

@@ -3,23 +3,31 @@ API keys, audit entries."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from lily.identity.access import OrgRole, PlatformRole
+
+# The one email rule: the API states it (format and pattern) and the service applies the same pattern.
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$"
+Email = Annotated[str, Field(min_length=6, max_length=254, pattern=EMAIL_PATTERN,
+                             json_schema_extra={"format": "email"})]
+# Roles an invitation can give: ownership moves only by transfer.
+InviteRole = Literal["viewer", "editor", "admin"]
 
 # --- accounts and sessions ---------------------------------------------------------------------------------
 
 
 class PublicUser(BaseModel):
     user_id: str
-    email: str
+    email: str = Field(json_schema_extra={"format": "email"})
     email_verified: bool
     platform_role: PlatformRole | None = None
     totp_enabled: bool = False
-    status: str = "active"
-    created_at: str
+    status: Literal["active", "suspended"] = "active"
+    created_at: datetime
     orgs: list[dict[str, str]] = []
 
 
@@ -46,7 +54,7 @@ class OrgOut(BaseModel):
     org_id: str
     name: str
     owner_id: str
-    created_at: str
+    created_at: datetime
     role: OrgRole | None = None
 
 
@@ -54,14 +62,14 @@ class MemberOut(BaseModel):
     user_id: str
     email: str | None = None
     role: OrgRole
-    joined_at: str
+    joined_at: datetime
 
 
 class InviteOut(BaseModel):
     org_id: str
-    email: str
+    email: str = Field(json_schema_extra={"format": "email"})
     role: OrgRole
-    expires_at: str
+    expires_at: datetime
 
 
 # --- API keys ----------------------------------------------------------------------------------------------
@@ -79,9 +87,9 @@ class ApiKeyOut(BaseModel):
     role: OrgRole
     scopes: list[str]
     created_by: str
-    created_at: str
-    last_used_at: str | None = None
-    revoked_at: str | None = None
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -93,7 +101,7 @@ class ApiKeyCreated(ApiKeyOut):
 
 class AuditEntry(BaseModel):
     id: str
-    at: str
+    at: datetime
     action: str
     outcome: str
     actor_id: str | None = None
