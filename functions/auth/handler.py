@@ -9,12 +9,11 @@ from pydantic import BaseModel, Field
 from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.http import create_app, http_handler
-from lily.core.openapi import declares
-from lily.identity import service
+from lily.core.openapi import declares, errors
+from lily.identity import password_reset, registration, sessions, two_factor
 from lily.identity.access import Principal, authenticate, current_principal, current_user
 from lily.identity.ratelimit import client_ip, rate_limit_middleware
-from lily.identity.schemas import Email
-from lily.identity.service import MfaChallenge, PublicUser, Session
+from lily.identity.schemas import Email, MfaChallenge, PublicUser, Session
 
 REFRESH_COOKIE = "lily_refresh"
 CSRF_COOKIE = "lily_csrf"
@@ -112,58 +111,59 @@ def require_csrf(request: Request) -> None:
 
 @app.post("/api/auth/register", status_code=202, response_model=Accepted, tags=["auth"])
 def register(body: RegisterIn) -> dict:
-    return service.register(body.email, body.password, body.registration_key)
+    return registration.register(body.email, body.password, body.registration_key)
 
 
 @app.post("/api/auth/verify-email", response_model=PublicUser, tags=["auth"])
 def verify_email(body: TokenIn) -> PublicUser:
-    return service.verify_email(body.token)
+    return registration.verify_email(body.token)
 
 
 @app.get("/api/auth/verify-email", response_model=PublicUser, tags=["auth"],
          description="The link in the verification email")
 def verify_email_link(token: str) -> PublicUser:
-    return service.verify_email(token)
+    return registration.verify_email(token)
 
 
 @app.post("/api/auth/verify-email/resend", status_code=202, response_model=Accepted, tags=["auth"])
 def resend(body: EmailIn) -> dict:
-    return service.resend_verification(body.email)
+    return registration.resend_verification(body.email)
 
 
 @app.post("/api/auth/password-reset/request", status_code=202, response_model=Accepted, tags=["auth"])
 def reset_request(body: EmailIn) -> dict:
-    return service.request_password_reset(body.email)
+    return password_reset.request_password_reset(body.email)
 
 
 @app.get("/api/auth/password-reset/confirm", tags=["auth"],
          description="The link in the reset email: tells whether the token is still valid")
 def reset_link(token: str) -> dict:
-    return service.check_reset_token(token)
+    return password_reset.check_reset_token(token)
 
 
 @app.post("/api/auth/password-reset/confirm", tags=["auth"])
 def reset_confirm(body: ResetConfirmIn) -> dict:
-    return service.confirm_password_reset(body.token, body.new_password)
+    return password_reset.confirm_password_reset(body.token, body.new_password)
 
 
-@app.post("/api/auth/login", tags=["auth"], responses={200: {"model": SessionOut | MfaChallenge}})
+@app.post("/api/auth/login", tags=["auth"],
+          responses={200: {"model": SessionOut | MfaChallenge}, **errors(401, 403, 429)})
 def login(body: Credentials, request: Request) -> Response:
-    result = service.login(body.email, body.password, client_ip(request))
+    result = sessions.login(body.email, body.password, client_ip(request))
     if isinstance(result, MfaChallenge):
         return JSONResponse(result.model_dump())
     return _session_response(result)
 
 
-@app.post("/api/auth/login/2fa", tags=["auth"], response_model=SessionOut)
+@app.post("/api/auth/login/2fa", tags=["auth"], response_model=SessionOut, responses=errors(401, 403, 429))
 def login_2fa(body: SecondFactorIn, request: Request) -> Response:
-    return _session_response(service.login_second_factor(body.challenge, body.code, body.backup_code,
+    return _session_response(sessions.login_second_factor(body.challenge, body.code, body.backup_code,
                                                          client_ip(request)))
 
 
 @app.post("/api/auth/refresh", tags=["auth"], response_model=SessionOut, dependencies=[Depends(require_csrf)])
 def refresh(request: Request) -> Response:
-    return _session_response(service.refresh(request.cookies.get(REFRESH_COOKIE)))
+    return _session_response(sessions.refresh(request.cookies.get(REFRESH_COOKIE)))
 
 
 @app.post("/api/auth/logout", status_code=204, tags=["auth"], dependencies=[Depends(require_csrf)])
@@ -174,7 +174,7 @@ def logout(request: Request) -> Response:
             principal = authenticate(request.headers.get("authorization"))
         except LilyError:
             principal = None
-    service.logout(request.cookies.get(REFRESH_COOKIE), principal)
+    sessions.logout(request.cookies.get(REFRESH_COOKIE), principal)
     response = Response(status_code=204)
     _clear_cookies(response)
     return response
@@ -182,22 +182,22 @@ def logout(request: Request) -> Response:
 
 @app.get("/api/auth/me", response_model=PublicUser, tags=["auth"])
 def me(principal: Principal = Depends(current_user)) -> PublicUser:
-    return service.me(principal)
+    return sessions.me(principal)
 
 
-@app.post("/api/auth/2fa/setup", tags=["auth"])
+@app.post("/api/auth/2fa/setup", tags=["auth"], responses=errors(409))
 def totp_setup(principal: Principal = Depends(current_user)) -> dict:
-    return service.totp_setup(principal)
+    return two_factor.totp_setup(principal)
 
 
-@app.post("/api/auth/2fa/enable", tags=["auth"])
+@app.post("/api/auth/2fa/enable", tags=["auth"], responses=errors(409))
 def totp_enable(body: CodeIn, principal: Principal = Depends(current_user)) -> dict:
-    return service.totp_enable(principal, body.code)
+    return two_factor.totp_enable(principal, body.code)
 
 
-@app.post("/api/auth/2fa/disable", tags=["auth"])
+@app.post("/api/auth/2fa/disable", tags=["auth"], responses=errors(409))
 def totp_disable(body: DisableIn, request: Request, principal: Principal = Depends(current_user)) -> dict:
-    return service.totp_disable(principal, body.password, body.code, body.backup_code, client_ip(request))
+    return two_factor.totp_disable(principal, body.password, body.code, body.backup_code, client_ip(request))
 
 
 # Keep ``current_principal`` importable from here for symmetry with the other functions.

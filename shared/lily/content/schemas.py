@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Platform = Literal["x", "facebook", "instagram", "linkedin"]
+ObjectId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-:.]{1,128}$")]  # a draft, post or connection id
 Tone = Literal["professional", "casual", "educational", "entertaining", "inspirational"]
 Structure = Literal["single_post", "thread", "long_post", "carousel"]
 Goal = Literal["awareness", "engagement", "traffic", "leads", "sales", "community"]
@@ -233,8 +234,8 @@ class DraftEdit(BaseModel):
 class SaveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    draft_ids: list[str] = Field(min_length=1, max_length=4, description="At most one draft per platform")
-    connections: dict[Platform, str] = Field(description="The connection to publish each platform's draft on")
+    draft_ids: list[ObjectId] = Field(min_length=1, max_length=4, description="At most one draft per platform")
+    connections: dict[Platform, ObjectId] = Field(description="The connection to publish each platform's draft on")
 
 
 class SaveOut(BaseModel):

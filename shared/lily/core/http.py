@@ -74,12 +74,16 @@ def error_response(code: ErrorCode, message: str, request: Request, details: dic
 
 
 def allowed_methods(request: Request) -> str:
-    """Every method the app serves on the request's path (Starlette lists only the first matching route's)."""
+    """Every method the app serves on the request's path template. Starlette lists only the first matching
+    route's methods; the routes sharing its template (``/posts/{post_id}``: GET, PATCH, DELETE) all count, while
+    a literal sibling that the template also matches (``/drafts/save`` vs ``/drafts/{draft_id}``) does not."""
+    template = None
     methods: set[str] = set()
     for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE and getattr(route, "methods", None):
-            methods.update(route.methods)
+        if template is None and route.matches(request.scope)[0] is not Match.NONE:
+            template = getattr(route, "path_format", None)
+        if template is not None and getattr(route, "path_format", None) == template:
+            methods.update(getattr(route, "methods", None) or ())
     return ", ".join(sorted(methods))
 
 

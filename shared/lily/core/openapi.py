@@ -174,3 +174,8 @@ def install(app: FastAPI, middleware: Iterable[Any] = ()) -> None:
     """Serve :func:`document` as the app's OpenAPI; middleware contracts apply to every operation."""
     app_contracts = [c for c in (contract_of(mw) for mw in middleware) if c is not None]
     app.openapi = lambda: document(app, app_contracts)  # type: ignore[method-assign]
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=errors(409)`` on a route: statuses it answers on its own, documented with ``ErrorBody``."""
+    return {status: {"description": DESCRIPTIONS.get(status, "Error")} for status in statuses}
