@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from lily.core import observability
 from lily.core.http import create_app, http_handler
+from lily.core.openapi import errors
 from lily.identity import audit, user_admin
 from lily.identity.access import PlatformRole, Principal, platform_access
 from lily.identity.audit import AuditEntry
@@ -41,7 +42,8 @@ def get_user(user_id: str) -> PublicUser:
     return user_admin.admin_get_user(user_id)
 
 
-@app.patch("/api/admin/users/{user_id}", dependencies=SUPER_ADMIN, tags=TAGS, response_model=PublicUser)
+@app.patch("/api/admin/users/{user_id}", dependencies=SUPER_ADMIN, tags=TAGS, response_model=PublicUser,
+           responses=errors(409))
 def update_user(user_id: str, body: UserPatch,
                 actor: Principal = Depends(platform_access(PlatformRole.super_admin))) -> PublicUser:
     fields = body.model_fields_set

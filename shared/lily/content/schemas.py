@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Platform = Literal["x", "facebook", "instagram", "linkedin"]
 ObjectId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-:.]{1,128}$")]  # a draft, post or connection id
+Word = Annotated[str, Field(min_length=1, pattern=r"\S")]  # a keyword or phrase: not blank
 Tone = Literal["professional", "casual", "educational", "entertaining", "inspirational"]
 Structure = Literal["single_post", "thread", "long_post", "carousel"]
 Goal = Literal["awareness", "engagement", "traffic", "leads", "sales", "community"]
@@ -39,9 +40,9 @@ class BrandIn(BaseModel):
     tone: Tone = "professional"
     industry: str = Field("", max_length=80)
     audience: str = Field("", max_length=160)
-    keywords: list[str] = Field(default_factory=list, max_length=20)
-    avoid: list[str] = Field(default_factory=list, max_length=50, description="Words or phrases to steer clear of")
-    banned_words: list[str] = Field(default_factory=list, max_length=100,
+    keywords: list[Word] = Field(default_factory=list, max_length=20)
+    avoid: list[Word] = Field(default_factory=list, max_length=50, description="Words or phrases to steer clear of")
+    banned_words: list[Word] = Field(default_factory=list, max_length=100,
                                     description="A draft containing one is flagged and cannot be saved unapproved")
     emoji_policy: EmojiPolicy = "sparse"
     default_hashtags: list[str] = Field(default_factory=list, max_length=30)
@@ -96,7 +97,8 @@ class BrandIn(BaseModel):
 
 
 class BrandPut(BrandIn):
-    expected_version: int | None = Field(None, ge=0, description="Fail with 409 unless the stored version is this")
+    expected_version: int | None = Field(None, ge=0, strict=True,
+                                         description="Fail with 409 unless the stored version is this")
 
 
 class BrandOut(BrandIn):
@@ -110,7 +112,7 @@ class GenerateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     topic: str = Field(min_length=3, max_length=300)
-    platforms: list[Platform] = Field(min_length=1, max_length=4)
+    platforms: list[Platform] = Field(min_length=1, max_length=4, json_schema_extra={"uniqueItems": True})
     tone: Tone | None = Field(None, description="Default: the brand's tone")
     structure: Structure = "single_post"
     goal: Goal = "engagement"
@@ -131,7 +133,7 @@ class RepurposeIn(BaseModel):
 
     text: str | None = Field(None, min_length=1, max_length=20000, description="The source text")
     post_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_\-]{1,128}$", description="Or: a saved post")
-    platforms: list[Platform] = Field(min_length=1, max_length=4)
+    platforms: list[Platform] = Field(min_length=1, max_length=4, json_schema_extra={"uniqueItems": True})
     mode: Literal["adapt", "thread"] = Field(
         "adapt", description="adapt: a variant per platform (one AI call); thread: the text itself split into an "
                              "X thread (no AI call)")

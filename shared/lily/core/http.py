@@ -77,11 +77,12 @@ def allowed_methods(request: Request) -> str:
     """Every method the app serves on the request's path template. Starlette lists only the first matching
     route's methods; the routes sharing its template (``/posts/{post_id}``: GET, PATCH, DELETE) all count, while
     a literal sibling that the template also matches (``/drafts/save`` vs ``/drafts/{draft_id}``) does not."""
-    template = None
+    templates = [route.path_format for route in request.app.router.routes
+                 if hasattr(route, "path_format") and route.matches(request.scope)[0] is not Match.NONE]
+    # The most literal template is the path's own (``/drafts/save`` before ``/drafts/{draft_id}``).
+    template = min(templates, key=lambda t: t.count("{"), default=None)
     methods: set[str] = set()
     for route in request.app.router.routes:
-        if template is None and route.matches(request.scope)[0] is not Match.NONE:
-            template = getattr(route, "path_format", None)
         if template is not None and getattr(route, "path_format", None) == template:
             methods.update(getattr(route, "methods", None) or ())
     return ", ".join(sorted(methods))

@@ -9,13 +9,16 @@ one body (``ErrorBody``, see :mod:`lily.core.errors`), so this module rewrites t
   in its own ``responses=`` without a model;
 - security requirements come from the same declarations: a dependency that reads credentials says which
   scheme with :func:`declares`, so the document never drifts from the code that checks them;
-- operation ids read ``<tag>_<function name>`` (``billing_org_usage``), so generated SDKs read well.
+- operation ids read ``<tag>_<function name>`` (``billing_org_usage``), so generated SDKs read well;
+- OpenAPI links (:func:`add_links`) say where a created object's id goes next (an org to its sub-resources, a post
+  to its schedule, cancel and delete), so a client or a stateful fuzzer can follow them.
 
 Core knows no capability: a capability marks its dependencies (or its middleware) with :func:`declares`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -166,6 +169,7 @@ def document(app: FastAPI, app_contracts: list[Contract]) -> dict[str, Any]:
     schemas.update(_error_components())
     if schemes:
         components["securitySchemes"] = dict(sorted(schemes.items()))
+    add_links(doc)
     app.openapi_schema = doc
     return doc
 
@@ -179,3 +183,39 @@ def install(app: FastAPI, middleware: Iterable[Any] = ()) -> None:
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=errors(409)`` on a route: statuses it answers on its own, documented with ``ErrorBody``."""
     return {status: {"description": DESCRIPTIONS.get(status, "Error")} for status in statuses}
+
+
+_PARAM = re.compile(r"{(\w+)}")
+
+
+def add_links(doc: dict[str, Any]) -> dict[str, Any]:
+    """Link each creating operation (POST/PUT) to the operations that take the ids its answer carries.
+
+    An answer with ``post_id`` links to every operation whose path parameters are that id plus the creating
+    operation's own path parameters (``/api/orgs/{org_id}/posts`` -> ``.../posts/{post_id}/schedule``).
+    """
+    ops = [(path, method, op) for path, item in doc.get("paths", {}).items() for method, op in item.items()
+           if isinstance(op, dict) and "operationId" in op]
+    schemas = doc.get("components", {}).get("schemas", {})
+    for path, method, op in ops:
+        if method not in ("post", "put"):
+            continue
+        own = set(_PARAM.findall(path))
+        for status, response in op.get("responses", {}).items():
+            ref = response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+            if not status.startswith("2") or not ref:
+                continue
+            ids = {name for name in schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+                   if name.endswith("_id") and name not in own}
+            links: dict[str, Any] = {}
+            for target_path, _, target in ops:
+                params = _PARAM.findall(target_path)
+                if target is op or not ids.intersection(params) or not set(params) <= ids | own:
+                    continue
+                links[target["operationId"]] = {
+                    "operationId": target["operationId"],
+                    "parameters": {p: f"$response.body#/{p}" if p in ids else f"$request.path.{p}" for p in params},
+                }
+            if links:
+                response["links"] = dict(sorted(links.items()))
+    return doc
