@@ -15,7 +15,7 @@ from lily.identity import audit, user_admin
 from lily.identity.access import PlatformRole, Principal, platform_access
 from lily.identity.audit import AuditEntry
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.identity.schemas import PublicUser
+from lily.identity.schemas import AdminSettingsOut, MetricPoint, PublicUser
 from lily.identity.settings import identity_settings
 
 app = create_app("Lily admin", "Platform administration", middleware=[rate_limit_middleware])
@@ -52,10 +52,10 @@ def update_user(user_id: str, body: UserPatch,
                                      body.status if "status" in fields else None)
 
 
-@app.get("/api/admin/settings", dependencies=ADMIN, tags=TAGS)
-def settings() -> dict:
+@app.get("/api/admin/settings", dependencies=ADMIN, tags=TAGS, response_model=AdminSettingsOut)
+def settings() -> AdminSettingsOut:
     s = identity_settings()
-    return {
+    return AdminSettingsOut(**{
         "registration_mode": s.registration_mode,
         "access_ttl_user_s": s.access_ttl_user_s,
         "access_ttl_admin_s": s.access_ttl_admin_s,
@@ -64,7 +64,7 @@ def settings() -> dict:
         "rate_limit_ip": s.rate_limit_ip,
         "rate_limit_user": s.rate_limit_user,
         "audit_retention_days": s.audit_retention_days,
-    }
+    })
 
 
 @app.get("/api/admin/audit", dependencies=MODERATOR, tags=TAGS, response_model=list[AuditEntry])
@@ -72,7 +72,8 @@ def all_audit(day: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"), lim
     return audit.for_day(day, min(max(limit, 1), 500))
 
 
-@app.get("/api/admin/metrics", dependencies=MODERATOR, tags=TAGS)
+@app.get("/api/admin/metrics", dependencies=MODERATOR, tags=TAGS, response_model=dict[str, list[MetricPoint]],
+         description="Every counter series of this function instance, by metric name")
 def metrics() -> dict:
     return observability.snapshot()
 

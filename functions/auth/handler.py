@@ -13,7 +13,17 @@ from lily.core.openapi import declares, errors
 from lily.identity import password_reset, registration, sessions, two_factor
 from lily.identity.access import Principal, authenticate, current_principal, current_user
 from lily.identity.ratelimit import client_ip, rate_limit_middleware
-from lily.identity.schemas import Email, MfaChallenge, PublicUser, Session
+from lily.identity.schemas import (
+    Email,
+    MfaChallenge,
+    PasswordChanged,
+    PublicUser,
+    ResetTokenCheck,
+    Session,
+    TotpDisabledOut,
+    TotpEnabledOut,
+    TotpSetupOut,
+)
 
 REFRESH_COOKIE = "lily_refresh"
 CSRF_COOKIE = "lily_csrf"
@@ -135,13 +145,13 @@ def reset_request(body: EmailIn) -> dict:
     return password_reset.request_password_reset(body.email)
 
 
-@app.get("/api/auth/password-reset/confirm", tags=["auth"],
+@app.get("/api/auth/password-reset/confirm", tags=["auth"], response_model=ResetTokenCheck,
          description="The link in the reset email: tells whether the token is still valid")
 def reset_link(token: str) -> dict:
     return password_reset.check_reset_token(token)
 
 
-@app.post("/api/auth/password-reset/confirm", tags=["auth"])
+@app.post("/api/auth/password-reset/confirm", tags=["auth"], response_model=PasswordChanged)
 def reset_confirm(body: ResetConfirmIn) -> dict:
     return password_reset.confirm_password_reset(body.token, body.new_password)
 
@@ -185,17 +195,17 @@ def me(principal: Principal = Depends(current_user)) -> PublicUser:
     return sessions.me(principal)
 
 
-@app.post("/api/auth/2fa/setup", tags=["auth"], responses=errors(409))
+@app.post("/api/auth/2fa/setup", tags=["auth"], response_model=TotpSetupOut, responses=errors(409))
 def totp_setup(principal: Principal = Depends(current_user)) -> dict:
     return two_factor.totp_setup(principal)
 
 
-@app.post("/api/auth/2fa/enable", tags=["auth"], responses=errors(409))
+@app.post("/api/auth/2fa/enable", tags=["auth"], response_model=TotpEnabledOut, responses=errors(409))
 def totp_enable(body: CodeIn, principal: Principal = Depends(current_user)) -> dict:
     return two_factor.totp_enable(principal, body.code)
 
 
-@app.post("/api/auth/2fa/disable", tags=["auth"], responses=errors(409))
+@app.post("/api/auth/2fa/disable", tags=["auth"], response_model=TotpDisabledOut, responses=errors(409))
 def totp_disable(body: DisableIn, request: Request, principal: Principal = Depends(current_user)) -> dict:
     return two_factor.totp_disable(principal, body.password, body.code, body.backup_code, client_ip(request))
 

@@ -18,7 +18,7 @@ from lily.social import constraints
 from lily.social import notices as reauth_notices
 from lily.social.constraints import MediaInfo, Violation
 from lily.social.platforms import PLATFORMS
-from lily.social.schemas import ConnectionView, ConnectResult, ConnectStart, NoticeView
+from lily.social.schemas import ConnectionView, ConnectResult, ConnectStart, NoticeView, PlatformsOut
 
 settings = get_settings()
 app = create_app("Lily social accounts", "Connect X, Facebook Pages, Instagram Business and LinkedIn accounts",
@@ -53,10 +53,10 @@ class ValidateResult(BaseModel):
     violations: list[Violation]
 
 
-@app.get("/api/social/platforms", tags=TAGS, dependencies=[Depends(public_route)])
-def platforms() -> dict:
+@app.get("/api/social/platforms", response_model=PlatformsOut, tags=TAGS, dependencies=[Depends(public_route)])
+def platforms() -> PlatformsOut:
     """The platforms Lily connects to and their content rules."""
-    return {"platforms": [constraints.rules_for(p).model_dump() for p in PLATFORMS]}
+    return PlatformsOut(platforms=[constraints.rules_for(p) for p in PLATFORMS])
 
 
 @app.post("/api/orgs/{org_id}/social/connect/{platform}", status_code=201, response_model=ConnectStart, tags=TAGS)

@@ -42,6 +42,46 @@ class Session(BaseModel):
     user: PublicUser
 
 
+class TotpSetupOut(BaseModel):
+    secret: str = Field(description="Base32 TOTP secret; shown only now")
+    provisioning_uri: str = Field(description="otpauth:// URI for an authenticator app's QR code")
+
+
+class TotpEnabledOut(BaseModel):
+    enabled: Literal[True] = True
+    backup_codes: list[str] = Field(description="Single-use codes; shown only now")
+
+
+class TotpDisabledOut(BaseModel):
+    enabled: Literal[False] = False
+
+
+class ResetTokenCheck(BaseModel):
+    valid: Literal[True] = True
+
+
+class PasswordChanged(BaseModel):
+    status: Literal["password_changed"] = "password_changed"
+
+
+class AdminSettingsOut(BaseModel):
+    """The identity settings an operator may want to see (no secrets)."""
+
+    registration_mode: Literal["open", "closed"]
+    access_ttl_user_s: int
+    access_ttl_admin_s: int
+    refresh_ttl_s: int
+    lockout_threshold: int
+    rate_limit_ip: int
+    rate_limit_user: int
+    audit_retention_days: int
+
+
+class MetricPoint(BaseModel):
+    dimensions: dict[str, str]
+    value: float
+
+
 class MfaChallenge(BaseModel):
     mfa_required: bool = True
     challenge: str

@@ -149,6 +149,11 @@ class MediaOut(BaseModel):
     created_at: datetime
 
 
+class DlqDepthOut(BaseModel):
+    queue: str = Field(description="The publish DLQ's name")
+    approximate_messages: int
+
+
 class RequeueOut(BaseModel):
     examined: int
     requeued: list[str]
