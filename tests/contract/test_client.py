@@ -46,55 +46,58 @@ def lily_client(served, tmp_path_factory):
             del sys.modules[name]
 
 
-def _api(name: str):
+def _op(name: str):
+    """One generated operation module, e.g. ``_op("posts.posts_schedule")``."""
     return importlib.import_module(f"lily_client.api.{name}")
 
 
 def test_golden_path_with_the_generated_client(served, lily_client):
     models = importlib.import_module("lily_client.models")
-    auth, orgs = _api("auth"), _api("orgs")
-    social, posts = _api("social"), _api("posts")
     client = lily_client.Client(base_url=served.base_url, raise_on_unexpected_status=True)
     email = new_email("client")
 
     # register -> verify through the outbox
-    r = auth.auth_register.sync_detailed(client=client, body=models.RegisterIn(email=email, password=DEFAULT_PASSWORD))
+    r = _op("auth.auth_register").sync_detailed(client=client,
+                                                body=models.RegisterIn(email=email, password=DEFAULT_PASSWORD))
     assert r.status_code == 202
     outbox = httpx.get(f"{served.base_url}/_local/outbox", params={"to": email}, timeout=5).json()
     link = next(x for m in outbox for x in m["links"] if urlparse(x).path == "/api/auth/verify-email")
-    user = auth.auth_verify_email.sync(client=client, body=models.TokenIn(token=link_token(link)))
+    user = _op("auth.auth_verify_email").sync(client=client, body=models.TokenIn(token=link_token(link)))
     assert isinstance(user, models.PublicUser) and user.email_verified
 
     # login (the refresh cookie lands in the client's cookie jar: plain http here, so not Secure) -> refresh
-    session = auth.auth_login.sync(client=client, body=models.Credentials(email=email, password=DEFAULT_PASSWORD))
+    credentials = models.Credentials(email=email, password=DEFAULT_PASSWORD)
+    session = _op("auth.auth_login").sync(client=client, body=credentials)
     assert isinstance(session, models.SessionOut)
     client.get_httpx_client().headers["X-CSRF-Token"] = session.csrf_token
-    refreshed = auth.auth_refresh.sync(client=client)
+    refreshed = _op("auth.auth_refresh").sync(client=client)
     assert isinstance(refreshed, models.SessionOut) and refreshed.access_token != session.access_token
     authed = lily_client.AuthenticatedClient(base_url=served.base_url, token=refreshed.access_token,
                                              raise_on_unexpected_status=True)
 
     # org -> connect X through the sandbox's OAuth
-    org = orgs.orgs_create.sync(client=authed, body=models.OrgIn(name="Client Co"))
-    start = social.social_connect.sync(client=authed, org_id=org.org_id, platform="x")
+    org = _op("orgs.orgs_create").sync(client=authed, body=models.OrgIn(name="Client Co"))
+    start = _op("social.social_connect").sync(client=authed, org_id=org.org_id, platform="x",
+                                              body=models.ConnectRequest())
     approved = httpx.get(f"{start.authorize_url}&{urlencode({'auto': '1', 'sandbox_user': 'alice'})}", timeout=5)
     assert approved.status_code == 302, approved.text
     query = parse_qs(urlparse(approved.headers["location"]).query)
-    result = social.social_callback.sync(client=client, platform="x", state=query["state"][0], code=query["code"][0])
+    result = _op("social.social_callback").sync(client=client, platform="x", state=query["state"][0],
+                                                code=query["code"][0])
     connection_id = result.connections[0].connection_id
 
     # draft -> schedule -> published
     draft = models.PostCreate(text=f"Hello from a generated client {time.time():.0f}",
                               targets=[models.TargetIn(connection_id=connection_id)])
-    post = posts.posts_create_post.sync(client=authed, org_id=org.org_id, body=draft)
+    post = _op("posts.posts_create_post").sync(client=authed, org_id=org.org_id, body=draft)
     at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
-    scheduled = posts.posts_schedule.sync(client=authed, org_id=org.org_id, post_id=post.post_id,
+    scheduled = _op("posts.posts_schedule").sync(client=authed, org_id=org.org_id, post_id=post.post_id,
                                           body=models.ScheduleIn(scheduled_at=at))
     assert scheduled.status == "scheduled"
     assert httpx.post(f"{served.base_url}/_local/schedules/dispatcher/fire", timeout=10).status_code == 200
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        got = posts.posts_get_post.sync(client=authed, org_id=org.org_id, post_id=post.post_id)
+        got = _op("posts.posts_get_post").sync(client=authed, org_id=org.org_id, post_id=post.post_id)
         if got.targets[0].state in ("published", "failed"):
             break
         time.sleep(1)
@@ -102,14 +105,14 @@ def test_golden_path_with_the_generated_client(served, lily_client):
     assert got.targets[0].platform_url
 
     # typed errors: 401 (no credentials), 404 (no such post), 429 (login locked after repeated failures)
-    r = orgs.orgs_mine.sync_detailed(client=client)
+    r = _op("orgs.orgs_mine").sync_detailed(client=client)
     assert r.status_code == 401 and isinstance(r.parsed, models.ErrorBody)
     assert r.parsed.error.code == "AUTH_001"
-    r = posts.posts_get_post.sync_detailed(client=authed, org_id=org.org_id, post_id="post_missing")
+    r = _op("posts.posts_get_post").sync_detailed(client=authed, org_id=org.org_id, post_id="post_missing")
     assert r.status_code == 404 and r.parsed.error.code == "VALIDATION_004"
     wrong = models.Credentials(email=email, password="not-the-password")
-    codes = [auth.auth_login.sync_detailed(client=client, body=wrong).status_code for _ in range(8)]
+    codes = [_op("auth.auth_login").sync_detailed(client=client, body=wrong).status_code for _ in range(8)]
     assert 429 in codes, codes
-    r = auth.auth_login.sync_detailed(client=client, body=wrong)
+    r = _op("auth.auth_login").sync_detailed(client=client, body=wrong)
     assert r.status_code == 429 and isinstance(r.parsed, models.ErrorBody)
     assert r.parsed.error.code == "AUTH_004"
