@@ -44,7 +44,7 @@ def get_brand(org_id: str, access: OrgAccess = Depends(brand_reader)) -> BrandOu
     return brand.get(org_id)
 
 
-@app.put(BRAND, response_model=BrandOut, operation_id="content_put_brand", tags=["brand"])
+@app.put(BRAND, response_model=BrandOut, operation_id="content_put_brand", tags=["brand"], responses=errors(409))
 def put_brand(org_id: str, body: BrandPut, access: OrgAccess = Depends(brand_admin)) -> BrandOut:
     return brand.put(org_id, body, access.principal.subject)
 

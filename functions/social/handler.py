@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
+from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access, public_route
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.social import connect as oauth_connect  # aliases: the route functions below take the modules' names
@@ -59,7 +60,8 @@ def platforms() -> PlatformsOut:
     return PlatformsOut(platforms=[constraints.rules_for(p) for p in PLATFORMS])
 
 
-@app.post("/api/orgs/{org_id}/social/connect/{platform}", status_code=201, response_model=ConnectStart, tags=TAGS)
+@app.post("/api/orgs/{org_id}/social/connect/{platform}", status_code=201, response_model=ConnectStart, tags=TAGS,
+          responses=errors(400))
 def connect(
     org_id: str,
     platform: str,
@@ -71,7 +73,8 @@ def connect(
 
 
 @app.get(
-    "/api/social/callback/{platform}", response_model=ConnectResult, tags=TAGS, dependencies=[Depends(public_route)]
+    "/api/social/callback/{platform}", response_model=ConnectResult, tags=TAGS, dependencies=[Depends(public_route)],
+    responses=errors(400, 409),
 )
 def callback(
     platform: str,
@@ -83,7 +86,8 @@ def callback(
     return oauth_connect.complete(platform, code, state, error=error)
 
 
-@app.post("/api/orgs/{org_id}/social/connect/{platform}/complete", response_model=ConnectResult, tags=TAGS)
+@app.post("/api/orgs/{org_id}/social/connect/{platform}/complete", response_model=ConnectResult, tags=TAGS,
+          responses=errors(400, 409))
 def complete(
     org_id: str, platform: str, body: CompleteRequest, access: OrgAccess = Depends(org_access(OrgRole.admin))
 ) -> ConnectResult:

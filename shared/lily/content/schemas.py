@@ -97,8 +97,14 @@ class BrandIn(BaseModel):
 
 
 class BrandPut(BrandIn):
-    expected_version: int | None = Field(None, ge=0, strict=True,
-                                         description="Fail with 409 unless the stored version is this")
+    expected_version: int | None = Field(None, ge=0, description="Fail with 409 unless the stored version is this")
+
+    @field_validator("expected_version", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, v: object) -> object:
+        if isinstance(v, bool):  # JSON true/false is not a version (pydantic would read it as 1/0)
+            raise ValueError("expected_version must be an integer")
+        return v
 
 
 class BrandOut(BrandIn):

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 from lily.identity.access import OrgRole, PlatformRole
 
 # The one email rule: the API states it (format and pattern) and the service applies the same pattern.
-# (ASCII addresses: local part of RFC 5322 atoms and dots, a dotted host name, a letters-only top-level domain).
-EMAIL_PATTERN = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,63}$"
+# (ASCII addresses: a dot-atom local part (RFC 5322), a dotted host name, a letters-only top-level domain).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+EMAIL_PATTERN = rf"^{_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9-]{{1,63}}\.){{1,8}}[A-Za-z]{{2,63}}$"
 Email = Annotated[str, Field(min_length=6, max_length=254, pattern=EMAIL_PATTERN,
                              json_schema_extra={"format": "email"})]
 # Roles an invitation can give: ownership moves only by transfer.
