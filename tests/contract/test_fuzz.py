@@ -12,6 +12,8 @@ and why:
   failure: schema_valid_input_passes_validation fails any schema-valid request whose 422 lists field errors.
 - media_create_upload also expects 413: which media types each platform takes (no GIF on Instagram) is a rule
   between two fields the schema lists separately; Lily answers it with VALIDATION_005 (413).
+- social_connect, social_callback and social_complete also expect 400: an OAuth state and code are valid only
+  when the platform issued them for this flow, and a redirect_uri only when registered (SOCIAL_002, 400).
 - webhooks_stripe_webhook also expects 400: the body is schema-free bytes and only Stripe can sign them; an
   unsigned request is refused with 400 (WEBHOOK_001), as Stripe's own libraries do.
 
@@ -45,6 +47,10 @@ expected-statuses = ["2XX", "3XX", "401", "403", "404", "409", "422", "429", "5X
 [[operations]]
 include-operation-id = "media_create_upload"
 checks.positive_data_acceptance.expected-statuses = ["2XX", "401", "403", "404", "409", "413", "422", "429", "5XX"]
+
+[[operations]]
+include-operation-id-regex = "^social_(connect|callback|complete)$"
+checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", "400", "401", "403", "404", "409", "422", "429", "5XX"]
 
 [[operations]]
 include-operation-id = "webhooks_stripe_webhook"

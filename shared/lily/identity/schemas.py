@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from lily.identity.access import OrgRole, PlatformRole
 
@@ -14,8 +14,16 @@ from lily.identity.access import OrgRole, PlatformRole
 # (ASCII addresses: a dot-atom local part (RFC 5322), a dotted host name, a letters-only top-level domain).
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 EMAIL_PATTERN = rf"^{_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9-]{{1,63}}\.){{1,8}}[A-Za-z]{{2,63}}$"
+
+
+def _local_part_fits(value: str) -> str:
+    if len(value.partition("@")[0]) > 64:  # RFC 5321; the pattern engine has no look-ahead to say it
+        raise ValueError("the part before @ is longer than 64 characters")
+    return value
+
+
 Email = Annotated[str, Field(min_length=6, max_length=254, pattern=EMAIL_PATTERN,
-                             json_schema_extra={"format": "email"})]
+                             json_schema_extra={"format": "email"}), AfterValidator(_local_part_fits)]
 # Roles an invitation can give: ownership moves only by transfer.
 InviteRole = Literal["viewer", "editor", "admin"]
 
