@@ -50,7 +50,9 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "401", "403", "404",
 
 [[operations]]
 include-operation-id-regex = "^social_(connect|callback|complete)$"
-checks.positive_data_acceptance.expected-statuses = ["2XX", "3XX", "400", "401", "403", "404", "409", "422", "429", "5XX"]
+checks.positive_data_acceptance.expected-statuses = [
+  "2XX", "3XX", "400", "401", "403", "404", "409", "422", "429", "5XX",
+]
 
 [[operations]]
 include-operation-id = "webhooks_stripe_webhook"
