@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint unit integration infra-test e2e reliability synth deploy diff bench bench-coldstart \
+.PHONY: install run test lint unit integration infra-test e2e reliability contract synth deploy diff bench bench-coldstart \
 	bench-publishing bench-vectors mutation clean
 
 $(STAMP): pyproject.toml
@@ -44,7 +44,11 @@ e2e: $(STAMP)
 reliability: $(STAMP)
 	$(PY) -m pytest tests/reliability -q
 
-test: lint unit integration infra-test e2e reliability
+# schemathesis against local mode from its own OpenAPI document, and a client generated from that document
+contract: $(STAMP)
+	$(PY) -m pytest tests/contract -q
+
+test: lint unit integration infra-test e2e reliability contract
 
 synth: $(STAMP)
 	rm -rf cdk.out

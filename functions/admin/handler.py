@@ -5,23 +5,26 @@ super_admin: users and their platform roles; admin: system settings; moderator: 
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from lily.core import observability
 from lily.core.http import create_app, http_handler
-from lily.identity import audit, service
+from lily.core.openapi import errors
+from lily.identity import audit, user_admin
 from lily.identity.access import PlatformRole, Principal, platform_access
 from lily.identity.audit import AuditEntry
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.identity.service import PublicUser
+from lily.identity.schemas import AdminSettingsOut, MetricPoint, PublicUser
 from lily.identity.settings import identity_settings
 
 app = create_app("Lily admin", "Platform administration", middleware=[rate_limit_middleware])
 
-super_admins = APIRouter(dependencies=[Depends(platform_access(PlatformRole.super_admin))], tags=["admin"])
-admins = APIRouter(dependencies=[Depends(platform_access(PlatformRole.admin))], tags=["admin"])
-moderators = APIRouter(dependencies=[Depends(platform_access(PlatformRole.moderator))], tags=["admin"])
+# Every route names its platform role in ``dependencies`` (routes on the app itself, so they share its route class).
+SUPER_ADMIN = [Depends(platform_access(PlatformRole.super_admin))]
+ADMIN = [Depends(platform_access(PlatformRole.admin))]
+MODERATOR = [Depends(platform_access(PlatformRole.moderator))]
+TAGS = ["admin"]
 
 
 class UserPatch(BaseModel):
@@ -29,29 +32,30 @@ class UserPatch(BaseModel):
     status: Literal["active", "suspended"] | None = None
 
 
-@super_admins.get("/api/admin/users", response_model=PublicUser)
+@app.get("/api/admin/users", dependencies=SUPER_ADMIN, tags=TAGS, response_model=PublicUser)
 def find_user(email: str) -> PublicUser:
-    return service.admin_find_user(email)
+    return user_admin.admin_find_user(email)
 
 
-@super_admins.get("/api/admin/users/{user_id}", response_model=PublicUser)
+@app.get("/api/admin/users/{user_id}", dependencies=SUPER_ADMIN, tags=TAGS, response_model=PublicUser)
 def get_user(user_id: str) -> PublicUser:
-    return service.admin_get_user(user_id)
+    return user_admin.admin_get_user(user_id)
 
 
-@super_admins.patch("/api/admin/users/{user_id}", response_model=PublicUser)
+@app.patch("/api/admin/users/{user_id}", dependencies=SUPER_ADMIN, tags=TAGS, response_model=PublicUser,
+           responses=errors(409))
 def update_user(user_id: str, body: UserPatch,
                 actor: Principal = Depends(platform_access(PlatformRole.super_admin))) -> PublicUser:
     fields = body.model_fields_set
-    return service.admin_update_user(actor, user_id,
+    return user_admin.admin_update_user(actor, user_id,
                                      body.platform_role if "platform_role" in fields else ...,
                                      body.status if "status" in fields else None)
 
 
-@admins.get("/api/admin/settings")
-def settings() -> dict:
+@app.get("/api/admin/settings", dependencies=ADMIN, tags=TAGS, response_model=AdminSettingsOut)
+def settings() -> AdminSettingsOut:
     s = identity_settings()
-    return {
+    return AdminSettingsOut(**{
         "registration_mode": s.registration_mode,
         "access_ttl_user_s": s.access_ttl_user_s,
         "access_ttl_admin_s": s.access_ttl_admin_s,
@@ -60,21 +64,18 @@ def settings() -> dict:
         "rate_limit_ip": s.rate_limit_ip,
         "rate_limit_user": s.rate_limit_user,
         "audit_retention_days": s.audit_retention_days,
-    }
+    })
 
 
-@moderators.get("/api/admin/audit", response_model=list[AuditEntry])
+@app.get("/api/admin/audit", dependencies=MODERATOR, tags=TAGS, response_model=list[AuditEntry])
 def all_audit(day: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"), limit: int = 100) -> list[AuditEntry]:
     return audit.for_day(day, min(max(limit, 1), 500))
 
 
-@moderators.get("/api/admin/metrics")
+@app.get("/api/admin/metrics", dependencies=MODERATOR, tags=TAGS, response_model=dict[str, list[MetricPoint]],
+         description="Every counter series of this function instance, by metric name")
 def metrics() -> dict:
     return observability.snapshot()
 
-
-app.include_router(super_admins)
-app.include_router(admins)
-app.include_router(moderators)
 
 handler = http_handler(app)

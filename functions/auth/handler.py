@@ -6,13 +6,24 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.http import create_app, http_handler
-from lily.identity import service
+from lily.core.openapi import declares, errors
+from lily.identity import password_reset, registration, sessions, two_factor
 from lily.identity.access import Principal, authenticate, current_principal, current_user
 from lily.identity.ratelimit import client_ip, rate_limit_middleware
-from lily.identity.service import MfaChallenge, PublicUser, Session
-from lily.identity.settings import identity_settings
+from lily.identity.schemas import (
+    Email,
+    MfaChallenge,
+    PasswordChanged,
+    PublicUser,
+    ResetTokenCheck,
+    Session,
+    TotpDisabledOut,
+    TotpEnabledOut,
+    TotpSetupOut,
+)
 
 REFRESH_COOKIE = "lily_refresh"
 CSRF_COOKIE = "lily_csrf"
@@ -23,7 +34,7 @@ app = create_app("Lily auth", "Accounts, sessions, email verification, password 
 
 
 class Credentials(BaseModel):
-    email: str = Field(max_length=254)
+    email: Email
     password: str = Field(max_length=256)
 
 
@@ -32,7 +43,7 @@ class RegisterIn(Credentials):
 
 
 class EmailIn(BaseModel):
-    email: str = Field(max_length=254)
+    email: Email
 
 
 class TokenIn(BaseModel):
@@ -71,23 +82,35 @@ class SessionOut(BaseModel):
     user: PublicUser
 
 
+def _secure_cookies() -> bool:
+    """Secure cookies wherever the public base URL is https; over plain http (local mode) a browser or client
+    would never send a Secure cookie back."""
+    return get_settings().public_base_url.lower().startswith("https://")
+
+
 def _session_response(session: Session) -> JSONResponse:
-    s = identity_settings()
+    secure = _secure_cookies()
     body = SessionOut(**session.model_dump(exclude={"refresh_token", "refresh_expires_in"}))
     response = JSONResponse(body.model_dump(mode="json"))
     response.set_cookie(REFRESH_COOKIE, session.refresh_token, max_age=session.refresh_expires_in, path="/api/auth",
-                        secure=s.cookie_secure, httponly=True, samesite="strict")
+                        secure=secure, httponly=True, samesite="strict")
     response.set_cookie(CSRF_COOKIE, session.csrf_token, max_age=session.refresh_expires_in, path="/",
-                        secure=s.cookie_secure, httponly=False, samesite="strict")
+                        secure=secure, httponly=False, samesite="strict")
     return response
 
 
 def _clear_cookies(response: Response) -> None:
-    s = identity_settings()
-    response.delete_cookie(REFRESH_COOKIE, path="/api/auth", secure=s.cookie_secure, httponly=True, samesite="strict")
-    response.delete_cookie(CSRF_COOKIE, path="/", secure=s.cookie_secure, httponly=False, samesite="strict")
+    secure = _secure_cookies()
+    response.delete_cookie(REFRESH_COOKIE, path="/api/auth", secure=secure, httponly=True, samesite="strict")
+    response.delete_cookie(CSRF_COOKIE, path="/", secure=secure, httponly=False, samesite="strict")
 
 
+@declares(errors=(401, 403), security={
+    "refreshCookie": {"type": "apiKey", "in": "cookie", "name": REFRESH_COOKIE,
+                      "description": "The refresh token set by login (HttpOnly, path /api/auth)"},
+    "csrfHeader": {"type": "apiKey", "in": "header", "name": CSRF_HEADER,
+                   "description": "Echo of the readable lily_csrf cookie (double submit)"},
+})
 def require_csrf(request: Request) -> None:
     """Double submit: the readable CSRF cookie must be echoed in the X-CSRF-Token header."""
     cookie = request.cookies.get(CSRF_COOKIE) or ""
@@ -98,58 +121,59 @@ def require_csrf(request: Request) -> None:
 
 @app.post("/api/auth/register", status_code=202, response_model=Accepted, tags=["auth"])
 def register(body: RegisterIn) -> dict:
-    return service.register(body.email, body.password, body.registration_key)
+    return registration.register(body.email, body.password, body.registration_key)
 
 
 @app.post("/api/auth/verify-email", response_model=PublicUser, tags=["auth"])
 def verify_email(body: TokenIn) -> PublicUser:
-    return service.verify_email(body.token)
+    return registration.verify_email(body.token)
 
 
 @app.get("/api/auth/verify-email", response_model=PublicUser, tags=["auth"],
          description="The link in the verification email")
 def verify_email_link(token: str) -> PublicUser:
-    return service.verify_email(token)
+    return registration.verify_email(token)
 
 
 @app.post("/api/auth/verify-email/resend", status_code=202, response_model=Accepted, tags=["auth"])
 def resend(body: EmailIn) -> dict:
-    return service.resend_verification(body.email)
+    return registration.resend_verification(body.email)
 
 
 @app.post("/api/auth/password-reset/request", status_code=202, response_model=Accepted, tags=["auth"])
 def reset_request(body: EmailIn) -> dict:
-    return service.request_password_reset(body.email)
+    return password_reset.request_password_reset(body.email)
 
 
-@app.get("/api/auth/password-reset/confirm", tags=["auth"],
+@app.get("/api/auth/password-reset/confirm", tags=["auth"], response_model=ResetTokenCheck,
          description="The link in the reset email: tells whether the token is still valid")
 def reset_link(token: str) -> dict:
-    return service.check_reset_token(token)
+    return password_reset.check_reset_token(token)
 
 
-@app.post("/api/auth/password-reset/confirm", tags=["auth"])
+@app.post("/api/auth/password-reset/confirm", tags=["auth"], response_model=PasswordChanged)
 def reset_confirm(body: ResetConfirmIn) -> dict:
-    return service.confirm_password_reset(body.token, body.new_password)
+    return password_reset.confirm_password_reset(body.token, body.new_password)
 
 
-@app.post("/api/auth/login", tags=["auth"], responses={200: {"model": SessionOut | MfaChallenge}})
+@app.post("/api/auth/login", tags=["auth"],
+          responses={200: {"model": SessionOut | MfaChallenge}, **errors(401, 403, 429)})
 def login(body: Credentials, request: Request) -> Response:
-    result = service.login(body.email, body.password, client_ip(request))
+    result = sessions.login(body.email, body.password, client_ip(request))
     if isinstance(result, MfaChallenge):
         return JSONResponse(result.model_dump())
     return _session_response(result)
 
 
-@app.post("/api/auth/login/2fa", tags=["auth"], response_model=SessionOut)
+@app.post("/api/auth/login/2fa", tags=["auth"], response_model=SessionOut, responses=errors(401, 403, 429))
 def login_2fa(body: SecondFactorIn, request: Request) -> Response:
-    return _session_response(service.login_second_factor(body.challenge, body.code, body.backup_code,
+    return _session_response(sessions.login_second_factor(body.challenge, body.code, body.backup_code,
                                                          client_ip(request)))
 
 
 @app.post("/api/auth/refresh", tags=["auth"], response_model=SessionOut, dependencies=[Depends(require_csrf)])
 def refresh(request: Request) -> Response:
-    return _session_response(service.refresh(request.cookies.get(REFRESH_COOKIE)))
+    return _session_response(sessions.refresh(request.cookies.get(REFRESH_COOKIE)))
 
 
 @app.post("/api/auth/logout", status_code=204, tags=["auth"], dependencies=[Depends(require_csrf)])
@@ -160,7 +184,7 @@ def logout(request: Request) -> Response:
             principal = authenticate(request.headers.get("authorization"))
         except LilyError:
             principal = None
-    service.logout(request.cookies.get(REFRESH_COOKIE), principal)
+    sessions.logout(request.cookies.get(REFRESH_COOKIE), principal)
     response = Response(status_code=204)
     _clear_cookies(response)
     return response
@@ -168,22 +192,22 @@ def logout(request: Request) -> Response:
 
 @app.get("/api/auth/me", response_model=PublicUser, tags=["auth"])
 def me(principal: Principal = Depends(current_user)) -> PublicUser:
-    return service.me(principal)
+    return sessions.me(principal)
 
 
-@app.post("/api/auth/2fa/setup", tags=["auth"])
+@app.post("/api/auth/2fa/setup", tags=["auth"], response_model=TotpSetupOut, responses=errors(409))
 def totp_setup(principal: Principal = Depends(current_user)) -> dict:
-    return service.totp_setup(principal)
+    return two_factor.totp_setup(principal)
 
 
-@app.post("/api/auth/2fa/enable", tags=["auth"])
+@app.post("/api/auth/2fa/enable", tags=["auth"], response_model=TotpEnabledOut, responses=errors(409))
 def totp_enable(body: CodeIn, principal: Principal = Depends(current_user)) -> dict:
-    return service.totp_enable(principal, body.code)
+    return two_factor.totp_enable(principal, body.code)
 
 
-@app.post("/api/auth/2fa/disable", tags=["auth"])
+@app.post("/api/auth/2fa/disable", tags=["auth"], response_model=TotpDisabledOut, responses=errors(409))
 def totp_disable(body: DisableIn, request: Request, principal: Principal = Depends(current_user)) -> dict:
-    return service.totp_disable(principal, body.password, body.code, body.backup_code, client_ip(request))
+    return two_factor.totp_disable(principal, body.password, body.code, body.backup_code, client_ip(request))
 
 
 # Keep ``current_principal`` importable from here for symmetry with the other functions.

@@ -3,7 +3,7 @@
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
-from lily.billing import service
+from lily.billing import worker
 from lily.billing.messages import BillingMessage
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
@@ -16,7 +16,7 @@ class BillingRecord(SqsRecordModel):
 
 
 def record(record: BillingRecord) -> str:
-    return service.process_event(record.body.model_dump())
+    return worker.process_event(record.body.model_dump())
 
 
 handler = queue_handler(BillingRecord, record)

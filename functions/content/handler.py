@@ -4,9 +4,10 @@ from fastapi import Depends, Header, Query, Response
 
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
+from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.publishing import idempotency, media, service
+from lily.publishing import drafts, idempotency, media, posts, scheduling
 from lily.publishing.schemas import (
     CancelOut,
     MediaOut,
@@ -31,11 +32,11 @@ def _replay(response: Response, replayed: bool) -> None:
         response.headers["Idempotent-Replayed"] = "true"
 
 
-@app.post(BASE, response_model=PostOut, status_code=201, tags=["posts"])
+@app.post(BASE, response_model=PostOut, status_code=201, tags=["posts"], responses=errors(409))
 def create_post(org_id: str, body: PostCreate, response: Response, access: OrgAccess = Depends(editor),
                 idempotency_key: str | None = Header(None)):
     answer, replayed = idempotency.run(org_id, "create_post", idempotency_key, body.model_dump(mode="json"),
-                                       lambda: service.create_post(org_id, body, access.principal.subject))
+                                       lambda: drafts.create_post(org_id, body, access.principal.subject))
     _replay(response, replayed)
     return answer
 
@@ -46,43 +47,44 @@ def list_posts(org_id: str, access: OrgAccess = Depends(viewer),
                platform: str | None = Query(None, pattern="^(x|facebook|instagram|linkedin)$"),
                date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
                limit: int = Query(20, ge=1, le=100), cursor: str | None = Query(None, max_length=512)) -> PostPage:
-    return service.list_posts(org_id, status=status, platform=platform,
-                              date_from=service.parse_date(date_from, "from"),
-                              date_to=service.parse_date(date_to, "to"), limit=limit, cursor=cursor)
+    return posts.list_posts(org_id, status=status, platform=platform,
+                              date_from=posts.parse_date(date_from, "from"),
+                              date_to=posts.parse_date(date_to, "to"), limit=limit, cursor=cursor)
 
 
 @app.get(BASE + "/{post_id}", response_model=PostOut, tags=["posts"])
 def get_post(org_id: str, post_id: str, access: OrgAccess = Depends(viewer)) -> PostOut:
-    return service.get_post(org_id, post_id)
+    return posts.get_post(org_id, post_id)
 
 
-@app.patch(BASE + "/{post_id}", response_model=PostOut, tags=["posts"])
+@app.patch(BASE + "/{post_id}", response_model=PostOut, tags=["posts"], responses=errors(409))
 def update_post(org_id: str, post_id: str, body: PostUpdate, access: OrgAccess = Depends(editor)) -> PostOut:
-    return service.update_post(org_id, post_id, body)
+    return drafts.update_post(org_id, post_id, body)
 
 
-@app.delete(BASE + "/{post_id}", status_code=204, tags=["posts"])
+@app.delete(BASE + "/{post_id}", status_code=204, tags=["posts"], responses=errors(409))
 def delete_post(org_id: str, post_id: str, access: OrgAccess = Depends(editor)) -> Response:
-    service.delete_post(org_id, post_id)
+    drafts.delete_post(org_id, post_id)
     return Response(status_code=204)
 
 
-@app.post(BASE + "/{post_id}/schedule", response_model=PostOut, tags=["posts"])
+@app.post(BASE + "/{post_id}/schedule", response_model=PostOut, tags=["posts"], responses=errors(409))
 def schedule(org_id: str, post_id: str, body: ScheduleIn, response: Response, access: OrgAccess = Depends(editor),
              idempotency_key: str | None = Header(None)):
     payload = {"post_id": post_id, **body.model_dump(mode="json")}
     answer, replayed = idempotency.run(org_id, "schedule", idempotency_key, payload,
-                                       lambda: service.schedule(org_id, post_id, body))
+                                       lambda: scheduling.schedule(org_id, post_id, body))
     _replay(response, replayed)
     return answer
 
 
-@app.post(BASE + "/{post_id}/cancel", response_model=CancelOut, tags=["posts"])
+@app.post(BASE + "/{post_id}/cancel", response_model=CancelOut, tags=["posts"], responses=errors(409))
 def cancel(org_id: str, post_id: str, access: OrgAccess = Depends(editor)) -> CancelOut:
-    return service.cancel(org_id, post_id)
+    return scheduling.cancel(org_id, post_id)
 
 
-@app.post("/api/orgs/{org_id}/media/uploads", response_model=UploadOut, status_code=201, tags=["media"])
+@app.post("/api/orgs/{org_id}/media/uploads", response_model=UploadOut, status_code=201, tags=["media"],
+          responses=errors(413))
 def create_upload(org_id: str, body: UploadIn, access: OrgAccess = Depends(editor)) -> UploadOut:
     return media.create_upload(org_id, body, access.principal.subject)
 

@@ -26,6 +26,7 @@ from lily.content.schemas import (
 )
 from lily.content.templates import catalog
 from lily.core.http import create_app, http_handler
+from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access
 
 app = create_app("Lily content generation", "Brand voice, templates and AI drafts")
@@ -43,7 +44,7 @@ def get_brand(org_id: str, access: OrgAccess = Depends(brand_reader)) -> BrandOu
     return brand.get(org_id)
 
 
-@app.put(BRAND, response_model=BrandOut, operation_id="content_put_brand", tags=["brand"])
+@app.put(BRAND, response_model=BrandOut, operation_id="content_put_brand", tags=["brand"], responses=errors(409))
 def put_brand(org_id: str, body: BrandPut, access: OrgAccess = Depends(brand_admin)) -> BrandOut:
     return brand.put(org_id, body, access.principal.subject)
 
@@ -94,20 +95,21 @@ def get_draft(org_id: str, draft_id: str, access: OrgAccess = Depends(reader)) -
     return drafts.get(org_id, draft_id)
 
 
-@app.patch(BASE + "/drafts/{draft_id}", response_model=DraftOut, operation_id="content_edit_draft", tags=["drafts"])
+@app.patch(BASE + "/drafts/{draft_id}", response_model=DraftOut, operation_id="content_edit_draft", tags=["drafts"],
+           responses=errors(409))
 def edit_draft(org_id: str, draft_id: str, body: DraftEdit, access: OrgAccess = Depends(writer),
                ports: ContentPorts = Depends(content_ports)) -> DraftOut:
     return drafts.edit(ports, org_id, draft_id, body, access.principal.subject)
 
 
 @app.post(BASE + "/drafts/{draft_id}/approve", response_model=DraftOut, operation_id="content_approve_draft",
-          tags=["drafts"])
+          tags=["drafts"], responses=errors(409))
 def approve_draft(org_id: str, draft_id: str, access: OrgAccess = Depends(approver)) -> DraftOut:
     return drafts.approve(org_id, draft_id)
 
 
 @app.post(BASE + "/drafts/save", response_model=SaveOut, status_code=201, operation_id="content_save_drafts",
-          tags=["drafts"])
+          tags=["drafts"], responses=errors(409))
 def save_drafts(org_id: str, body: SaveIn, access: OrgAccess = Depends(writer),
                 ports: ContentPorts = Depends(content_ports)) -> SaveOut:
     return drafts.save(ports, org_id, body, access.principal.subject)

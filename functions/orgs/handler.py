@@ -4,12 +4,14 @@ from fastapi import Depends, Response
 from pydantic import BaseModel, Field
 
 from lily.core.http import create_app, http_handler
+from lily.core.openapi import errors
 from lily.identity import apikeys, audit, orgs
 from lily.identity.access import OrgAccess, OrgRole, Principal, current_principal, current_user, org_access
 from lily.identity.apikeys import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from lily.identity.audit import AuditEntry
 from lily.identity.orgs import InviteOut, MemberOut, OrgOut
 from lily.identity.ratelimit import rate_limit_middleware
+from lily.identity.schemas import Email, InviteRole
 
 app = create_app("Lily organizations", "Organizations, members and roles, invitations, API keys, audit log",
                  middleware=[rate_limit_middleware])
@@ -20,8 +22,8 @@ class OrgIn(BaseModel):
 
 
 class InviteIn(BaseModel):
-    email: str = Field(max_length=254)
-    role: OrgRole = OrgRole.viewer
+    email: Email
+    role: InviteRole = "viewer"
 
 
 class AcceptIn(BaseModel):
@@ -62,30 +64,31 @@ def members(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, 
     return orgs.members(access)
 
 
-@app.post("/api/orgs/{org_id}/invites", status_code=201, response_model=InviteOut, tags=["orgs"])
+@app.post("/api/orgs/{org_id}/invites", status_code=201, response_model=InviteOut, tags=["orgs"],
+          responses=errors(409))
 def invite(org_id: str, body: InviteIn, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> InviteOut:
-    return orgs.invite(access, body.email, body.role)
+    return orgs.invite(access, body.email, OrgRole(body.role))
 
 
-@app.patch("/api/orgs/{org_id}/members/{user_id}", response_model=MemberOut, tags=["orgs"])
+@app.patch("/api/orgs/{org_id}/members/{user_id}", response_model=MemberOut, tags=["orgs"], responses=errors(409))
 def change_role(org_id: str, user_id: str, body: RoleIn,
                 access: OrgAccess = Depends(org_access(OrgRole.admin))) -> MemberOut:
     return orgs.change_role(access, user_id, body.role)
 
 
-@app.delete("/api/orgs/{org_id}/members/{user_id}", status_code=204, tags=["orgs"])
+@app.delete("/api/orgs/{org_id}/members/{user_id}", status_code=204, tags=["orgs"], responses=errors(409))
 def remove(org_id: str, user_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> Response:
     orgs.remove_member(access, user_id)
     return Response(status_code=204)
 
 
-@app.post("/api/orgs/{org_id}/leave", status_code=204, tags=["orgs"])
+@app.post("/api/orgs/{org_id}/leave", status_code=204, tags=["orgs"], responses=errors(409))
 def leave(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> Response:
     orgs.leave(access)
     return Response(status_code=204)
 
 
-@app.post("/api/orgs/{org_id}/transfer", response_model=OrgOut, tags=["orgs"])
+@app.post("/api/orgs/{org_id}/transfer", response_model=OrgOut, tags=["orgs"], responses=errors(409))
 def transfer(org_id: str, body: TransferIn, access: OrgAccess = Depends(org_access(OrgRole.owner))) -> OrgOut:
     return orgs.transfer(access, body.user_id)
 

@@ -1,7 +1,7 @@
 """Social accounts HTTP API: connect (OAuth), complete, select accounts, list, inspect, disconnect.
 
 Route table (the test ``test_route_table_offers_one_way_in`` pins it): every route that can create a
-connection ends in ``service.complete`` or ``service.select_accounts``, which both store through the one
+connection ends in ``connect.complete`` or ``connect.select_accounts``, which both store through the one
 quota-checked path.
 """
 
@@ -10,12 +10,16 @@ from pydantic import BaseModel, Field
 
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
+from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access, public_route
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.social import constraints, service
+from lily.social import connect as oauth_connect  # aliases: the route functions below take the modules' names
+from lily.social import connections as connection_store
+from lily.social import constraints
+from lily.social import notices as reauth_notices
 from lily.social.constraints import MediaInfo, Violation
 from lily.social.platforms import PLATFORMS
-from lily.social.service import ConnectionView, ConnectResult, ConnectStart, NoticeView
+from lily.social.schemas import ConnectionView, ConnectResult, ConnectStart, NoticeView, PlatformsOut
 
 settings = get_settings()
 app = create_app("Lily social accounts", "Connect X, Facebook Pages, Instagram Business and LinkedIn accounts",
@@ -50,13 +54,14 @@ class ValidateResult(BaseModel):
     violations: list[Violation]
 
 
-@app.get("/api/social/platforms", tags=TAGS, dependencies=[Depends(public_route)])
-def platforms() -> dict:
+@app.get("/api/social/platforms", response_model=PlatformsOut, tags=TAGS, dependencies=[Depends(public_route)])
+def platforms() -> PlatformsOut:
     """The platforms Lily connects to and their content rules."""
-    return {"platforms": [constraints.rules_for(p).model_dump() for p in PLATFORMS]}
+    return PlatformsOut(platforms=[constraints.rules_for(p) for p in PLATFORMS])
 
 
-@app.post("/api/orgs/{org_id}/social/connect/{platform}", status_code=201, response_model=ConnectStart, tags=TAGS)
+@app.post("/api/orgs/{org_id}/social/connect/{platform}", status_code=201, response_model=ConnectStart, tags=TAGS,
+          responses=errors(400))
 def connect(
     org_id: str,
     platform: str,
@@ -64,11 +69,12 @@ def connect(
     access: OrgAccess = Depends(org_access(OrgRole.admin)),
 ) -> ConnectStart:
     """Start an OAuth authorization: open ``authorize_url`` in the user's browser within 10 minutes."""
-    return service.start_connect(org_id, access.principal.subject, platform, body.redirect_uri if body else None)
+    return oauth_connect.start_connect(org_id, access.principal.subject, platform, body.redirect_uri if body else None)
 
 
 @app.get(
-    "/api/social/callback/{platform}", response_model=ConnectResult, tags=TAGS, dependencies=[Depends(public_route)]
+    "/api/social/callback/{platform}", response_model=ConnectResult, tags=TAGS, dependencies=[Depends(public_route)],
+    responses=errors(400, 409),
 )
 def callback(
     platform: str,
@@ -77,22 +83,23 @@ def callback(
     error: str | None = Query(None, max_length=200),
 ) -> ConnectResult:
     """The platform redirects the browser here. Public: the single-use state authenticates it."""
-    return service.complete(platform, code, state, error=error)
+    return oauth_connect.complete(platform, code, state, error=error)
 
 
-@app.post("/api/orgs/{org_id}/social/connect/{platform}/complete", response_model=ConnectResult, tags=TAGS)
+@app.post("/api/orgs/{org_id}/social/connect/{platform}/complete", response_model=ConnectResult, tags=TAGS,
+          responses=errors(400, 409))
 def complete(
     org_id: str, platform: str, body: CompleteRequest, access: OrgAccess = Depends(org_access(OrgRole.admin))
 ) -> ConnectResult:
     """For apps that receive the redirect themselves: hand over code and state as the user who started it."""
-    return service.complete(
+    return oauth_connect.complete(
         platform, body.code, body.state, redirect_uri=body.redirect_uri, user_id=access.principal.subject, org_id=org_id
     )
 
 
 @app.get("/api/orgs/{org_id}/social/selections/{selection_id}", response_model=ConnectResult, tags=TAGS)
 def selection(org_id: str, selection_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> ConnectResult:
-    return service.selection_accounts(org_id, access.principal.subject, selection_id)
+    return oauth_connect.selection_accounts(org_id, access.principal.subject, selection_id)
 
 
 @app.post("/api/orgs/{org_id}/social/selections/{selection_id}", response_model=ConnectResult, tags=TAGS)
@@ -100,32 +107,32 @@ def select(
     org_id: str, selection_id: str, body: SelectRequest, access: OrgAccess = Depends(org_access(OrgRole.admin))
 ) -> ConnectResult:
     """Connect the chosen Pages / Instagram accounts / LinkedIn organizations of one login."""
-    return service.select_accounts(org_id, access.principal.subject, selection_id, body.account_ids)
+    return oauth_connect.select_accounts(org_id, access.principal.subject, selection_id, body.account_ids)
 
 
 @app.get("/api/orgs/{org_id}/social/connections", response_model=list[ConnectionView], tags=TAGS)
 def connections(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> list[ConnectionView]:
-    return service.list_connections(org_id)
+    return connection_store.list_connections(org_id)
 
 
 @app.get("/api/orgs/{org_id}/social/connections/{connection_id}", response_model=ConnectionView, tags=TAGS)
 def connection(
     org_id: str, connection_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))
 ) -> ConnectionView:
-    return service.get_connection(org_id, connection_id)
+    return connection_store.get_connection(org_id, connection_id)
 
 
 @app.delete("/api/orgs/{org_id}/social/connections/{connection_id}", status_code=204, tags=TAGS)
 def disconnect(org_id: str, connection_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> Response:
     """Forget the account and revoke Lily's access at the platform where its API allows."""
-    service.disconnect(org_id, connection_id, access.principal.subject)
+    connection_store.disconnect(org_id, connection_id, access.principal.subject)
     return Response(status_code=204)
 
 
 @app.get("/api/orgs/{org_id}/social/notices", response_model=list[NoticeView], tags=TAGS)
 def notices(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> list[NoticeView]:
     """Connections that need attention (needs_reauth), newest first."""
-    return service.notices(org_id)
+    return reauth_notices.notices(org_id)
 
 
 @app.post("/api/orgs/{org_id}/social/validate", response_model=ValidateResult, tags=TAGS)

@@ -2,19 +2,20 @@
 
 from fastapi import Request
 
-from lily.billing import service
-from lily.billing.service import WebhookAck
+from lily.billing import webhook_intake
+from lily.billing.schemas import WebhookAck
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
+from lily.core.openapi import errors
 
 settings = get_settings()
 app = create_app("Lily Stripe webhook", "Receives Stripe events")
 
 
-@app.post("/webhooks/stripe", response_model=WebhookAck, tags=["webhooks"])
+@app.post("/webhooks/stripe", response_model=WebhookAck, tags=["webhooks"], responses=errors(400))
 async def stripe_webhook(request: Request) -> WebhookAck:
     raw = await request.body()  # the exact bytes Stripe signed
-    return service.accept_webhook(raw, request.headers.get("stripe-signature"))
+    return webhook_intake.accept_webhook(raw, request.headers.get("stripe-signature"))
 
 
 handler = http_handler(app)

@@ -1,6 +1,6 @@
 """Scheduled reaper: ended subscriptions go to free; connections over the new limit are paused."""
 
-from lily.billing import service
+from lily.billing import reaper
 from lily.core.config import get_settings
 from lily.core.handlers import scheduled_handler
 
@@ -8,7 +8,7 @@ settings = get_settings()
 
 
 def job(event: dict) -> dict:
-    return service.reap().model_dump()
+    return reaper.reap().model_dump()
 
 
 handler = scheduled_handler(job)

@@ -19,11 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class LocalMode:
-    def __init__(self) -> None:
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LILY_", "AWS_"))}
         env.update({"LILY_HOST": "127.0.0.1", "LILY_PORT": str(self.port), "PYTHONUNBUFFERED": "1"})
+        env.update(extra_env or {})
         self.log_path = Path(tempfile.mkstemp(prefix="lily-e2e-", suffix=".log")[1])
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(  # noqa: S603

@@ -24,7 +24,7 @@ from lily import composition
 from lily.core import clock, queues
 from lily.core.aws import client
 from lily.local import workers
-from lily.publishing import dispatcher, publisher, service
+from lily.publishing import dispatcher, drafts, publisher, scheduling
 from lily.publishing.bridge import SocialGateway
 from lily.publishing.models import Target
 from lily.publishing.ports import PublishError
@@ -363,13 +363,13 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
     for i in range(n):  # sequential: moto's TransactWriteItems is not thread-safe
         _platform, cid = conns[i % len(conns)]
         text = f"Reliability post {i} {stamp}"
-        post = service.create_post(org_id, PostCreate(text=text, targets=[TargetIn(connection_id=cid)]))
+        post = drafts.create_post(org_id, PostCreate(text=text, targets=[TargetIn(connection_id=cid)]))
         texts[post.targets[0].target_id] = text
         targets.append((post.post_id, post.targets[0].target_id))
     start = datetime.now(UTC) + timedelta(seconds=2)
     for i, (post_id, _tid) in enumerate(targets):
         at = max(start + timedelta(seconds=spread_s * i / max(1, n)), datetime.now(UTC) + timedelta(seconds=1))
-        service.schedule(org_id, post_id, ScheduleIn(scheduled_at=at))
+        scheduling.schedule(org_id, post_id, ScheduleIn(scheduled_at=at))
 
     poller = next(p for p in suite.pollers if p.trigger.queue == "publish")
     original = poller.handler

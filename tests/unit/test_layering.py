@@ -59,8 +59,8 @@ WRONG = [
     ("functions/health/_wrong.py", "import lily.local.gateway", NO_LOCAL,
      "functions.health._wrong -> lily.local.gateway"),
     ("shared/lily/social/_wrong.py", "import lily.billing.models", PORTS, "lily.social._wrong -> lily.billing.models"),
-    ("shared/lily/health/_wrong.py", "from lily.publishing import service", PORTS,
-     "lily.health._wrong -> lily.publishing.service"),
+    ("shared/lily/health/_wrong.py", "from lily.publishing import scheduling", PORTS,
+     "lily.health._wrong -> lily.publishing.scheduling"),
 ]
 
 

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from lily.billing.plans import Interval, QuotaKind
 
+PlanId = Literal["free", "starter", "pro", "enterprise"]  # the keys of lily.billing.plans.PLANS (a test pins it)
+
 
 class PriceView(BaseModel):
     interval: Interval
@@ -19,7 +21,7 @@ class PriceView(BaseModel):
 
 
 class PlanView(BaseModel):
-    plan_id: str
+    plan_id: PlanId
     name: str
     description: str
     rank: int
@@ -55,10 +57,10 @@ class QuotaUsage(BaseModel):
 
 class SubscriptionView(BaseModel):
     org_id: str
-    plan_id: str = Field(description="The plan in effect now")
-    subscribed_plan_id: str | None = Field(description="The plan of the Stripe subscription, if any")
+    plan_id: PlanId = Field(description="The plan in effect now")
+    subscribed_plan_id: PlanId | None = Field(description="The plan of the Stripe subscription, if any")
     status: str
-    interval: str | None = None
+    interval: Interval | None = None
     current_period_end: datetime | None = None
     cancel_at_period_end: bool = False
     trial_end: datetime | None = None
@@ -69,7 +71,7 @@ class SubscriptionView(BaseModel):
 
 class EntitlementsView(BaseModel):
     org_id: str
-    plan_id: str
+    plan_id: PlanId
     plan_name: str
     subscription: SubscriptionView
     features: list[str]
@@ -84,7 +86,7 @@ class CheckoutView(BaseModel):
     session_id: str
     url: str
     expires_at: datetime | None
-    plan_id: str
+    plan_id: PlanId
     interval: Interval
     trial_days: int
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Platform = Literal["x", "facebook", "instagram", "linkedin"]
+ObjectId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-:.]{1,128}$")]  # a draft, post or connection id
+Word = Annotated[str, Field(min_length=1, pattern=r"\S")]  # a keyword or phrase: not blank
 Tone = Literal["professional", "casual", "educational", "entertaining", "inspirational"]
 Structure = Literal["single_post", "thread", "long_post", "carousel"]
 Goal = Literal["awareness", "engagement", "traffic", "leads", "sales", "community"]
@@ -38,9 +40,9 @@ class BrandIn(BaseModel):
     tone: Tone = "professional"
     industry: str = Field("", max_length=80)
     audience: str = Field("", max_length=160)
-    keywords: list[str] = Field(default_factory=list, max_length=20)
-    avoid: list[str] = Field(default_factory=list, max_length=50, description="Words or phrases to steer clear of")
-    banned_words: list[str] = Field(default_factory=list, max_length=100,
+    keywords: list[Word] = Field(default_factory=list, max_length=20)
+    avoid: list[Word] = Field(default_factory=list, max_length=50, description="Words or phrases to steer clear of")
+    banned_words: list[Word] = Field(default_factory=list, max_length=100,
                                     description="A draft containing one is flagged and cannot be saved unapproved")
     emoji_policy: EmojiPolicy = "sparse"
     default_hashtags: list[str] = Field(default_factory=list, max_length=30)
@@ -97,6 +99,13 @@ class BrandIn(BaseModel):
 class BrandPut(BrandIn):
     expected_version: int | None = Field(None, ge=0, description="Fail with 409 unless the stored version is this")
 
+    @field_validator("expected_version", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, v: object) -> object:
+        if isinstance(v, bool):  # JSON true/false is not a version (pydantic would read it as 1/0)
+            raise ValueError("expected_version must be an integer")
+        return v
+
 
 class BrandOut(BrandIn):
     org_id: str
@@ -109,7 +118,7 @@ class GenerateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     topic: str = Field(min_length=3, max_length=300)
-    platforms: list[Platform] = Field(min_length=1, max_length=4)
+    platforms: list[Platform] = Field(min_length=1, max_length=4, json_schema_extra={"uniqueItems": True})
     tone: Tone | None = Field(None, description="Default: the brand's tone")
     structure: Structure = "single_post"
     goal: Goal = "engagement"
@@ -130,7 +139,7 @@ class RepurposeIn(BaseModel):
 
     text: str | None = Field(None, min_length=1, max_length=20000, description="The source text")
     post_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_\-]{1,128}$", description="Or: a saved post")
-    platforms: list[Platform] = Field(min_length=1, max_length=4)
+    platforms: list[Platform] = Field(min_length=1, max_length=4, json_schema_extra={"uniqueItems": True})
     mode: Literal["adapt", "thread"] = Field(
         "adapt", description="adapt: a variant per platform (one AI call); thread: the text itself split into an "
                              "X thread (no AI call)")
@@ -233,8 +242,8 @@ class DraftEdit(BaseModel):
 class SaveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    draft_ids: list[str] = Field(min_length=1, max_length=4, description="At most one draft per platform")
-    connections: dict[Platform, str] = Field(description="The connection to publish each platform's draft on")
+    draft_ids: list[ObjectId] = Field(min_length=1, max_length=4, description="At most one draft per platform")
+    connections: dict[Platform, ObjectId] = Field(description="The connection to publish each platform's draft on")
 
 
 class SaveOut(BaseModel):

@@ -10,6 +10,7 @@ limit, for one) passes it to :func:`create_app` itself, so a function loads only
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -18,10 +19,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from mangum import Mangum
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from lily.core import ids, snapstart
+from lily.core import ids, openapi, snapstart
 from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError, error_body
 from lily.core.observability import logger, metrics, trace_handler
@@ -70,6 +73,53 @@ def error_response(code: ErrorCode, message: str, request: Request, details: dic
     )
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the app serves on the request's path template. Starlette lists only the first matching
+    route's methods; the routes sharing its template (``/posts/{post_id}``: GET, PATCH, DELETE) all count, while
+    a literal sibling that the template also matches (``/drafts/save`` vs ``/drafts/{draft_id}``) does not."""
+    templates = [route.path_format for route in request.app.router.routes
+                 if hasattr(route, "path_format") and route.matches(request.scope)[0] is not Match.NONE]
+    # The most literal template is the path's own (``/drafts/save`` before ``/drafts/{draft_id}``).
+    template = min(templates, key=lambda t: t.count("{"), default=None)
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if template is not None and getattr(route, "path_format", None) == template:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+class _StrictJsonRequest(Request):
+    """A request whose JSON body must be UTF-8 text: an unpaired surrogate (``"\\ud800"``) is invalid JSON here,
+    a 422 at the edge instead of a 500 where the text is stored."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise json.JSONDecodeError("body is not UTF-8", body.decode("utf-8", "replace"), exc.start) from None
+            value = json.loads(text)
+            try:
+                json.dumps(value, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise json.JSONDecodeError("unpaired surrogate in a string", text, exc.start) from None
+            self._json = value
+        return self._json
+
+
+class LilyRoute(APIRoute):
+    """Every route of a Lily app: reads JSON bodies with :class:`_StrictJsonRequest`."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handler(_StrictJsonRequest(request.scope, request.receive))
+
+        return strict
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LilyError)
     async def _lily(request: Request, exc: LilyError) -> JSONResponse:
@@ -89,7 +139,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _status_code(exc)
         message = exc.detail if isinstance(exc.detail, str) else code.default_message
-        return error_response(code, message, request, status=exc.status_code, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return error_response(code, message, request, status=exc.status_code, headers=headers or None)
 
 
 def create_app(title: str, description: str = "", *, middleware: Sequence[HttpMiddleware] = (),
@@ -100,8 +153,11 @@ def create_app(title: str, description: str = "", *, middleware: Sequence[HttpMi
     rate limit, say) still get the request id and the security headers.
     """
     settings = get_settings()
-    app = FastAPI(title=title, description=description, version=settings.version, **kwargs)
+    app = FastAPI(title=title, description=description, version=settings.version,
+                  generate_unique_id_function=openapi.operation_id, **kwargs)
+    app.router.route_class = LilyRoute
     install_error_handlers(app)
+    openapi.install(app, middleware)
     # Starlette runs the last registered middleware outermost: register the given ones innermost-first, then the
     # context middleware last so that it wraps them all.
     for mw in reversed(middleware):

@@ -29,6 +29,7 @@ from pynamodb.exceptions import PynamoDBException
 from lily.core import clock
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import logger
+from lily.core.openapi import declares
 from lily.identity import ratelimit
 from lily.identity.models import ApiKey, Membership, Revocation
 from lily.identity.settings import identity_settings
@@ -185,6 +186,11 @@ def authenticate(authorization: str | None) -> Principal:
     return _from_api_key(value) if value.startswith(API_KEY_PREFIX) else _from_jwt(value)
 
 
+BEARER = {"bearer": {"type": "http", "scheme": "bearer",
+                     "description": "A user's access token (JWT from /api/auth/login) or an organization's API key"}}
+
+
+@declares(errors=(401, 429), security=BEARER)
 def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the authenticated caller (user JWT or API key), per-user rate limited."""
     cached = getattr(request.state, "principal", None)
@@ -197,6 +203,7 @@ def current_principal(request: Request) -> Principal:
     return principal
 
 
+@declares(errors=(403,))
 def current_user(principal: Principal = Depends(current_principal)) -> Principal:
     """FastAPI dependency: a signed-in user (API keys are refused)."""
     if principal.kind != "user":
@@ -258,6 +265,7 @@ def org_access(min_role: OrgRole, scope: str | None = None):
     def dependency(org_id: str, principal: Principal = Depends(current_principal)) -> OrgAccess:
         return resolve_org_access(principal, org_id, min_role, scope)
 
+    declares(errors=(403, 404))(dependency)
     dependency.min_role = min_role  # type: ignore[attr-defined]
     dependency.scope = scope  # type: ignore[attr-defined]
     dependency.__name__ = f"org_access_{min_role.value}"
@@ -273,6 +281,7 @@ def platform_access(min_role: PlatformRole):
             raise LilyError(ErrorCode.AUTH_003, "Not allowed", {"required": min_role.value})
         return principal
 
+    declares(errors=(403,))(dependency)
     dependency.min_platform_role = min_role  # type: ignore[attr-defined]
     dependency.__name__ = f"platform_access_{min_role.value}"
     return dependency

@@ -20,6 +20,7 @@ from lily.core import clock
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.http import error_response
 from lily.core.observability import count, logger
+from lily.core.openapi import declares
 from lily.identity.models import Counter
 from lily.identity.settings import identity_settings
 
@@ -85,6 +86,7 @@ def ip_limit_for(cls: str) -> int:
     return s.rate_limit_auth_ip if cls == "auth" else s.rate_limit_ip
 
 
+@declares(errors=(429,))
 async def rate_limit_middleware(request: Request, call_next):
     """Per-IP limit on every route class; the per-user limit runs after authentication."""
     path = request.url.path

@@ -3,23 +3,41 @@ API keys, audit entries."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from lily.identity.access import OrgRole, PlatformRole
+
+# The one email rule: the API states it (format and pattern) and the service applies the same pattern.
+# (ASCII addresses: a dot-atom local part (RFC 5322), a dotted host name, a letters-only top-level domain).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+EMAIL_PATTERN = rf"^{_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9-]{{1,63}}\.){{1,8}}[A-Za-z]{{2,63}}$"
+
+
+def _local_part_fits(value: str) -> str:
+    if len(value.partition("@")[0]) > 64:  # RFC 5321; the pattern engine has no look-ahead to say it
+        raise ValueError("the part before @ is longer than 64 characters")
+    return value
+
+
+Email = Annotated[str, Field(min_length=6, max_length=254, pattern=EMAIL_PATTERN,
+                             json_schema_extra={"format": "email"}), AfterValidator(_local_part_fits)]
+# Roles an invitation can give: ownership moves only by transfer.
+InviteRole = Literal["viewer", "editor", "admin"]
 
 # --- accounts and sessions ---------------------------------------------------------------------------------
 
 
 class PublicUser(BaseModel):
     user_id: str
-    email: str
+    email: str = Field(json_schema_extra={"format": "email"})
     email_verified: bool
     platform_role: PlatformRole | None = None
     totp_enabled: bool = False
-    status: str = "active"
-    created_at: str
+    status: Literal["active", "suspended"] = "active"
+    created_at: datetime
     orgs: list[dict[str, str]] = []
 
 
@@ -31,6 +49,46 @@ class Session(BaseModel):
     refresh_expires_in: int
     csrf_token: str
     user: PublicUser
+
+
+class TotpSetupOut(BaseModel):
+    secret: str = Field(description="Base32 TOTP secret; shown only now")
+    provisioning_uri: str = Field(description="otpauth:// URI for an authenticator app's QR code")
+
+
+class TotpEnabledOut(BaseModel):
+    enabled: Literal[True] = True
+    backup_codes: list[str] = Field(description="Single-use codes; shown only now")
+
+
+class TotpDisabledOut(BaseModel):
+    enabled: Literal[False] = False
+
+
+class ResetTokenCheck(BaseModel):
+    valid: Literal[True] = True
+
+
+class PasswordChanged(BaseModel):
+    status: Literal["password_changed"] = "password_changed"
+
+
+class AdminSettingsOut(BaseModel):
+    """The identity settings an operator may want to see (no secrets)."""
+
+    registration_mode: Literal["open", "closed"]
+    access_ttl_user_s: int
+    access_ttl_admin_s: int
+    refresh_ttl_s: int
+    lockout_threshold: int
+    rate_limit_ip: int
+    rate_limit_user: int
+    audit_retention_days: int
+
+
+class MetricPoint(BaseModel):
+    dimensions: dict[str, str]
+    value: float
 
 
 class MfaChallenge(BaseModel):
@@ -46,7 +104,7 @@ class OrgOut(BaseModel):
     org_id: str
     name: str
     owner_id: str
-    created_at: str
+    created_at: datetime
     role: OrgRole | None = None
 
 
@@ -54,14 +112,14 @@ class MemberOut(BaseModel):
     user_id: str
     email: str | None = None
     role: OrgRole
-    joined_at: str
+    joined_at: datetime
 
 
 class InviteOut(BaseModel):
     org_id: str
-    email: str
+    email: str = Field(json_schema_extra={"format": "email"})
     role: OrgRole
-    expires_at: str
+    expires_at: datetime
 
 
 # --- API keys ----------------------------------------------------------------------------------------------
@@ -79,9 +137,9 @@ class ApiKeyOut(BaseModel):
     role: OrgRole
     scopes: list[str]
     created_by: str
-    created_at: str
-    last_used_at: str | None = None
-    revoked_at: str | None = None
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -93,7 +151,7 @@ class ApiKeyCreated(ApiKeyOut):
 
 class AuditEntry(BaseModel):
     id: str
-    at: str
+    at: datetime
     action: str
     outcome: str
     actor_id: str | None = None

@@ -53,7 +53,6 @@ class IdentitySettings(BaseSettings):
     email_sender: str = Field("no-reply@lily.local", description="SES From address")
     totp_issuer: str = Field("Lily", description="Issuer shown in authenticator apps")
     audit_retention_days: int = Field(90, ge=1)
-    cookie_secure: bool = Field(True, description="Secure flag on cookies (keep true outside plain-http dev)")
 
 
 @lru_cache(maxsize=1)

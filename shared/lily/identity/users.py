@@ -20,11 +20,11 @@ from lily.core.errors import ErrorCode, LilyError
 from lily.identity import ratelimit
 from lily.identity.access import Principal
 from lily.identity.models import Membership, User, UserEmail
-from lily.identity.schemas import PublicUser
+from lily.identity.schemas import EMAIL_PATTERN, PublicUser
 from lily.identity.settings import identity_settings
 from lily.identity.tokens import hash_secret
 
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
+EMAIL_RE = re.compile(EMAIL_PATTERN)
 ACCEPTED = {"status": "accepted"}
 
 
@@ -47,6 +47,8 @@ def get_user(user_id: str) -> User | None:
 
 
 def user_by_email(email_addr: str) -> User | None:
+    if not email_addr:  # an empty key is not a lookup DynamoDB accepts
+        return None
     try:
         claim = UserEmail.get(email_addr)
     except UserEmail.DoesNotExist:

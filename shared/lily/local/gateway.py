@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 
 from lily.core.functions import FunctionSpec, Http
+from lily.core.openapi import add_links
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def merged_openapi(apps: list[Any], version: str) -> dict[str, Any]:
         doc["paths"].update(part.get("paths", {}))
         for kind, items in part.get("components", {}).items():
             doc["components"].setdefault(kind, {}).update(items)
-    return doc
+    return add_links(doc)  # again across functions: an org created by one links to its posts served by another
 
 
 class Gateway:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -10,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from lily.publishing.models import POST_STATUSES, TARGET_STATES
 
 _ID = r"^[A-Za-z0-9_\-:.]{1,128}$"
+MediaId = Annotated[str, Field(pattern=_ID)]
+Platform = Literal["x", "facebook", "instagram", "linkedin"]
+# The media types lily.publishing.media accepts (a test pins it).
+ContentType = Literal["image/jpeg", "image/png", "image/webp", "image/gif", "video/mp4", "video/quicktime"]
 
 
 class TargetIn(BaseModel):
@@ -17,7 +22,7 @@ class TargetIn(BaseModel):
 
     connection_id: str = Field(pattern=_ID)
     text: str | None = Field(None, max_length=70000, description="Overrides the post's text on this target")
-    media_ids: list[str] | None = Field(None, max_length=10, description="Overrides the post's media")
+    media_ids: list[MediaId] | None = Field(None, max_length=10, description="Overrides the post's media")
     first_comment: str | None = Field(None, max_length=10000, description="Overrides the post's first comment")
 
 
@@ -25,7 +30,7 @@ class PostCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field("", max_length=70000)
-    media_ids: list[str] = Field(default_factory=list, max_length=10)
+    media_ids: list[MediaId] = Field(default_factory=list, max_length=10)
     first_comment: str | None = Field(None, max_length=10000)
     targets: list[TargetIn] = Field(default_factory=list, max_length=10)
 
@@ -34,7 +39,7 @@ class PostUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str | None = Field(None, max_length=70000)
-    media_ids: list[str] | None = Field(None, max_length=10)
+    media_ids: list[MediaId] | None = Field(None, max_length=10)
     first_comment: str | None = Field(None, max_length=10000)
     targets: list[TargetIn] | None = Field(None, max_length=10, description="Replaces every target")
 
@@ -73,8 +78,8 @@ class ErrorOut(BaseModel):
 class TargetOut(BaseModel):
     target_id: str
     connection_id: str
-    platform: str
-    state: str = Field(description=" | ".join(TARGET_STATES))
+    platform: Platform
+    state: Literal[TARGET_STATES]
     text: str | None = None
     media_ids: list[str] | None = None
     first_comment: str | None = None
@@ -95,8 +100,8 @@ class PostOut(BaseModel):
     text: str
     media_ids: list[str]
     first_comment: str | None = None
-    status: str = Field(description=" | ".join(POST_STATUSES))
-    platforms: list[str] = Field(default_factory=list)
+    status: Literal[POST_STATUSES]
+    platforms: list[Platform] = Field(default_factory=list)
     scheduled_at: datetime | None = None
     timezone: str | None = None
     created_by: str | None = None
@@ -121,9 +126,10 @@ class UploadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filename: str = Field(min_length=1, max_length=255)
-    content_type: str = Field(max_length=100)
+    content_type: ContentType
     size: int = Field(ge=1, description="Bytes")
-    platforms: list[str] = Field(default_factory=list, description="Where it will be published (limits apply)")
+    platforms: list[Platform] = Field(default_factory=list, max_length=4,
+                                      description="Where it will be published (limits apply)")
 
 
 class UploadOut(BaseModel):
@@ -141,6 +147,11 @@ class MediaOut(BaseModel):
     size: int
     filename: str | None = None
     created_at: datetime
+
+
+class DlqDepthOut(BaseModel):
+    queue: str = Field(description="The publish DLQ's name")
+    approximate_messages: int
 
 
 class RequeueOut(BaseModel):

@@ -7,8 +7,14 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lily.social.constraints import PlatformRules
+
 if TYPE_CHECKING:
     from lily.social.models import SocialConnection
+
+
+class PlatformsOut(BaseModel):
+    platforms: list[PlatformRules] = Field(description="Each platform's content rules")
 
 
 class ConnectionView(BaseModel):

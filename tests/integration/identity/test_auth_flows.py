@@ -32,7 +32,12 @@ def _next_code(secret: str) -> str:
     return pyotp.TOTP(secret).at(clock.now())
 
 
-def test_full_session_with_totp(http):
+def test_full_session_with_totp(http, monkeypatch):
+    from lily.core.config import reset_settings
+
+    # Given a deployment served over https (cookies are Secure exactly then)
+    monkeypatch.setenv("LILY_PUBLIC_BASE_URL", "https://testserver")
+    reset_settings()
     # Register and verify through the emailed link
     email = new_email()
     assert http.post("/api/auth/register", json={"email": email, "password": PASSWORD}).status_code == 202

@@ -7,19 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 from lily.core import clock, queues
 from lily.core.aws import client
-from lily.publishing import dispatcher, publisher, service
+from lily.publishing import dispatcher, drafts, publisher, scheduling
 from lily.publishing.messages import PublishMessage
 from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
 
 
 def make_post(org_id: str, connection_ids: list[str], text: str = "Hello from Lily", **kw):
     targets = [TargetIn(connection_id=c) for c in connection_ids]
-    return service.create_post(org_id, PostCreate(text=text, targets=targets, **kw))
+    return drafts.create_post(org_id, PostCreate(text=text, targets=targets, **kw))
 
 
 def schedule_in(org_id: str, post_id: str, seconds: float, tz: str = "UTC"):
     at = datetime.fromtimestamp(clock.now_ts() + seconds, tz=UTC)
-    return service.schedule(org_id, post_id, ScheduleIn(scheduled_at=at, timezone=tz))
+    return scheduling.schedule(org_id, post_id, ScheduleIn(scheduled_at=at, timezone=tz))
 
 
 def receive_all(max_rounds: int = 50, wait_s: int = 0) -> list[tuple[PublishMessage, str, int]]:

@@ -7,7 +7,7 @@ import pytest
 from lily.core import clock
 from lily.core.errors import LilyError
 from lily.core.observability import counter_value, observations
-from lily.publishing import service
+from lily.publishing import posts, scheduling
 from lily.publishing.models import Attempt, Target
 from lily.publishing.schemas import ScheduleIn
 from tests.integration.publishing.helpers import make_post, schedule_in, tick
@@ -34,7 +34,7 @@ def test_scheduled_post_is_published_once_at_its_second(fake, quota, mq, frozen)
     clock.advance(30)
     assert sorted(mq.deliver()) == ["published", "published"]
     # Then each target is published exactly once with its URL, and the post is published
-    got = service.get_post(org, post.post_id)
+    got = posts.get_post(org, post.post_id)
     assert got.status == "published"
     for t in got.targets:
         assert t.state == "published" and t.platform_url and t.attempts == 1
@@ -63,7 +63,7 @@ def test_cancel_releases_quota_and_stops_a_queued_target(fake, quota, mq, frozen
     post = make_post(org, [conn.connection_id])
     schedule_in(org, post.post_id, 30)
     assert tick()["dispatched"] == 1  # queued, its message in flight
-    out = service.cancel(org, post.post_id)
+    out = scheduling.cancel(org, post.post_id)
     assert out.cancelled and out.post.status == "draft" and quota.used[org] == 0
     clock.advance(60)
     assert mq.deliver() == ["ignored"]
@@ -102,7 +102,7 @@ def test_schedule_in_a_time_zone(fake, quota, mq, frozen):
     x = fake.add_connection(org, "x")
     post = make_post(org, [x.connection_id])
     local = (datetime.now(ZoneInfo("Asia/Tokyo")) + timedelta(days=1)).replace(tzinfo=None, microsecond=0)
-    out = service.schedule(org, post.post_id, ScheduleIn(scheduled_at=local, timezone="Asia/Tokyo"))
+    out = scheduling.schedule(org, post.post_id, ScheduleIn(scheduled_at=local, timezone="Asia/Tokyo"))
     assert out.timezone == "Asia/Tokyo"
     assert out.scheduled_at == local.replace(tzinfo=ZoneInfo("Asia/Tokyo"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from lily.core import clock
-from lily.publishing import breaker, dispatcher, dlq, publisher, service
+from lily.publishing import breaker, dispatcher, dlq, posts, publisher
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Target
 from lily.publishing.ports import PublishError
@@ -54,7 +54,7 @@ def test_permanent_error_fails_at_once_with_its_reason(fake, quota, mq, frozen):
     conn, post, tid = _one(fake)
     fake.force(conn.connection_id, "validation")
     assert mq.run_until_idle() == ["failed"]
-    got = service.get_post(ORG, post.post_id)
+    got = posts.get_post(ORG, post.post_id)
     assert got.status == "failed"
     t = got.targets[0]
     assert t.state == "failed" and t.attempts == 1
@@ -196,7 +196,7 @@ def test_two_dispatchers_and_two_publishers_never_publish_twice(fake, quota, mq,
     assert not errors
     mq.run_until_idle()
     for p in posts:
-        for t in service.get_post(ORG, p.post_id).targets:
+        for t in posts.get_post(ORG, p.post_id).targets:
             assert t.state == "published", t
             assert len(fake.posts_of(t.target_id)) == 1
 
