@@ -22,7 +22,7 @@ FUNCTION = FunctionSpec(
             "counters": "readwrite",
         },
         # encrypt: new tokens; decrypt: only the PKCE verifier and a pending account selection,
-        # never a stored connection (see lily.social.service).
+        # never a stored connection (see lily.social.connections).
         kms="both",
         secrets=["social-apps", "jwt-keys"],
         queues_send=["social_events"],
