@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
-from lily.identity.access import OrgAccess, OrgRole, org_access, public_route
+from lily.identity.access import SESSIONS_ONLY, OrgAccess, OrgRole, org_access, public_route
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.social import constraints, service
 from lily.social.constraints import MediaInfo, Violation
@@ -21,6 +21,9 @@ settings = get_settings()
 app = create_app("Lily social accounts", "Connect X, Facebook Pages, Instagram Business and LinkedIn accounts",
                  middleware=[rate_limit_middleware])
 TAGS = ["social"]
+connector = org_access(OrgRole.admin, SESSIONS_ONLY)  # an OAuth flow belongs to a person and their browser
+manager = org_access(OrgRole.admin, "social:write")
+reader = org_access(OrgRole.viewer, "social:read")
 
 
 class ConnectRequest(BaseModel):
@@ -61,7 +64,7 @@ def connect(
     org_id: str,
     platform: str,
     body: ConnectRequest | None = None,
-    access: OrgAccess = Depends(org_access(OrgRole.admin)),
+    access: OrgAccess = Depends(connector),
 ) -> ConnectStart:
     """Start an OAuth authorization: open ``authorize_url`` in the user's browser within 10 minutes."""
     return service.start_connect(org_id, access.principal.subject, platform, body.redirect_uri if body else None)
@@ -82,7 +85,7 @@ def callback(
 
 @app.post("/api/orgs/{org_id}/social/connect/{platform}/complete", response_model=ConnectResult, tags=TAGS)
 def complete(
-    org_id: str, platform: str, body: CompleteRequest, access: OrgAccess = Depends(org_access(OrgRole.admin))
+    org_id: str, platform: str, body: CompleteRequest, access: OrgAccess = Depends(connector)
 ) -> ConnectResult:
     """For apps that receive the redirect themselves: hand over code and state as the user who started it."""
     return service.complete(
@@ -91,46 +94,46 @@ def complete(
 
 
 @app.get("/api/orgs/{org_id}/social/selections/{selection_id}", response_model=ConnectResult, tags=TAGS)
-def selection(org_id: str, selection_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> ConnectResult:
+def selection(org_id: str, selection_id: str, access: OrgAccess = Depends(connector)) -> ConnectResult:
     return service.selection_accounts(org_id, access.principal.subject, selection_id)
 
 
 @app.post("/api/orgs/{org_id}/social/selections/{selection_id}", response_model=ConnectResult, tags=TAGS)
 def select(
-    org_id: str, selection_id: str, body: SelectRequest, access: OrgAccess = Depends(org_access(OrgRole.admin))
+    org_id: str, selection_id: str, body: SelectRequest, access: OrgAccess = Depends(connector)
 ) -> ConnectResult:
     """Connect the chosen Pages / Instagram accounts / LinkedIn organizations of one login."""
     return service.select_accounts(org_id, access.principal.subject, selection_id, body.account_ids)
 
 
 @app.get("/api/orgs/{org_id}/social/connections", response_model=list[ConnectionView], tags=TAGS)
-def connections(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> list[ConnectionView]:
+def connections(org_id: str, access: OrgAccess = Depends(reader)) -> list[ConnectionView]:
     return service.list_connections(org_id)
 
 
 @app.get("/api/orgs/{org_id}/social/connections/{connection_id}", response_model=ConnectionView, tags=TAGS)
 def connection(
-    org_id: str, connection_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))
+    org_id: str, connection_id: str, access: OrgAccess = Depends(reader)
 ) -> ConnectionView:
     return service.get_connection(org_id, connection_id)
 
 
 @app.delete("/api/orgs/{org_id}/social/connections/{connection_id}", status_code=204, tags=TAGS)
-def disconnect(org_id: str, connection_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> Response:
+def disconnect(org_id: str, connection_id: str, access: OrgAccess = Depends(manager)) -> Response:
     """Forget the account and revoke Lily's access at the platform where its API allows."""
     service.disconnect(org_id, connection_id, access.principal.subject)
     return Response(status_code=204)
 
 
 @app.get("/api/orgs/{org_id}/social/notices", response_model=list[NoticeView], tags=TAGS)
-def notices(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> list[NoticeView]:
+def notices(org_id: str, access: OrgAccess = Depends(reader)) -> list[NoticeView]:
     """Connections that need attention (needs_reauth), newest first."""
     return service.notices(org_id)
 
 
 @app.post("/api/orgs/{org_id}/social/validate", response_model=ValidateResult, tags=TAGS)
 def validate(
-    org_id: str, body: ValidateRequest, access: OrgAccess = Depends(org_access(OrgRole.viewer))
+    org_id: str, body: ValidateRequest, access: OrgAccess = Depends(reader)
 ) -> ValidateResult:
     """Check a post against a platform's rules (the scheduler runs the same validator)."""
     if body.platform not in PLATFORMS:
