@@ -5,7 +5,9 @@ connection ends in ``service.complete`` or ``service.select_accounts``, which bo
 quota-checked path.
 """
 
-from fastapi import Depends, Query, Response
+from urllib.parse import urlparse
+
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from lily.core.config import get_settings
@@ -16,6 +18,7 @@ from lily.social import constraints, service
 from lily.social.constraints import MediaInfo, Violation
 from lily.social.platforms import PLATFORMS
 from lily.social.service import ConnectionView, ConnectResult, ConnectStart, NoticeView
+from lily.social.settings import social_settings
 
 settings = get_settings()
 app = create_app("Lily social accounts", "Connect X, Facebook Pages, Instagram Business and LinkedIn accounts",
@@ -63,11 +66,23 @@ def platforms() -> dict:
 def connect(
     org_id: str,
     platform: str,
+    response: Response,
     body: ConnectRequest | None = None,
     access: OrgAccess = Depends(connector),
 ) -> ConnectStart:
-    """Start an OAuth authorization: open ``authorize_url`` in the user's browser within 10 minutes."""
-    return service.start_connect(org_id, access.principal.subject, platform, body.redirect_uri if body else None)
+    """Start an OAuth authorization: open ``authorize_url`` within 10 minutes, in this browser (the callback
+    checks the HttpOnly cookie set here) or complete it through ``/complete`` as the same user."""
+    flow = service.start_connect(org_id, access.principal.subject, platform, body.redirect_uri if body else None)
+    path, secure = _callback_cookie_scope(platform)
+    response.set_cookie(flow.cookie_name, flow.browser_secret, max_age=social_settings().state_ttl_s, path=path,
+                        secure=secure, httponly=True, samesite="lax")  # lax: sent on the platform's redirect back
+    return flow.start
+
+
+def _callback_cookie_scope(platform: str) -> tuple[str, bool]:
+    """The flow cookie goes only to the callback URL: its path, and Secure when that URL is https."""
+    url = urlparse(social_settings().callback_url(platform))
+    return url.path, url.scheme == "https"
 
 
 @app.get(
@@ -75,12 +90,21 @@ def connect(
 )
 def callback(
     platform: str,
+    request: Request,
+    response: Response,
     state: str | None = Query(None, max_length=512),
     code: str | None = Query(None, max_length=2048),
     error: str | None = Query(None, max_length=200),
 ) -> ConnectResult:
-    """The platform redirects the browser here. Public: the single-use state authenticates it."""
-    return service.complete(platform, code, state, error=error)
+    """The platform redirects the browser here. Public: the single-use state and the flow cookie of the browser
+    that started it authenticate it."""
+    cookie = service.flow_cookie_name(state) if state else None
+    result = service.complete(platform, code, state, error=error,
+                              browser_secret=request.cookies.get(cookie) if cookie else None)
+    if cookie:
+        path, secure = _callback_cookie_scope(platform)
+        response.delete_cookie(cookie, path=path, secure=secure, httponly=True, samesite="lax")
+    return result
 
 
 @app.post("/api/orgs/{org_id}/social/connect/{platform}/complete", response_model=ConnectResult, tags=TAGS)

@@ -6,12 +6,13 @@ disconnect), :mod:`notices` (re-authorization notices), :mod:`schemas` (response
 listener is :func:`lily.social.plan_limits.pause_over_limit`, wired in :mod:`lily.composition`.
 """
 
-from lily.social.connect import complete, select_accounts, selection_accounts, start_connect
+from lily.social.connect import complete, flow_cookie_name, select_accounts, selection_accounts, start_connect
 from lily.social.connections import disconnect, get_connection, list_connections
 from lily.social.notices import notices
 from lily.social.schemas import AccountChoice, ConnectionView, ConnectResult, ConnectStart, NoticeView
 
 __all__ = [
     "AccountChoice", "ConnectResult", "ConnectStart", "ConnectionView", "NoticeView", "complete", "disconnect",
+    "flow_cookie_name",
     "get_connection", "list_connections", "notices", "select_accounts", "selection_accounts", "start_connect",
 ]
