@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -172,6 +172,8 @@ def _from_api_key(raw: str) -> Principal:
     if not hmac.compare_digest(expected, hash_secret(secret)) or key is None or key.revoked_at is not None:
         raise LilyError(ErrorCode.AUTH_002, "Invalid or expired credentials", {"reason": "api key"})
     now = clock.now()
+    if now >= key_expiry(key):
+        raise LilyError(ErrorCode.AUTH_002, "Invalid or expired credentials", {"reason": "api key expired"})
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
         try:  # last use, at most once a minute per key
             key.update(actions=[ApiKey.last_used_at.set(now)])
@@ -179,6 +181,11 @@ def _from_api_key(raw: str) -> Principal:
             logger.warning("could not record API key use", extra={"key_id": key.key_id})
     return Principal(kind="api_key", api_key_id=key.key_id, api_key_org_id=key.org_id,
                      api_key_role=OrgRole(key.role), scopes=frozenset(key.scopes or ()), user_id=None)
+
+
+def key_expiry(key: ApiKey) -> datetime:
+    """When a key stops working (keys made before keys expired count the default lifetime from creation)."""
+    return key.expires_at or key.created_at + timedelta(days=identity_settings().api_key_default_days)
 
 
 def authenticate(authorization: str | None) -> Principal:

@@ -48,6 +48,9 @@ class IdentitySettings(BaseSettings):
     rate_limit_auth_ip: int = Field(120, ge=1, description="Requests per IP per window on /api/auth")
     rate_limit_user: int = Field(600, ge=1, description="Requests per user/API key per window per class")
 
+    api_key_default_days: int = Field(90, ge=1, description="Lifetime of an API key created without expires_in_days")
+    api_key_max_days: int = Field(365, ge=1, description="Longest lifetime an API key may ask for")
+
     enumeration_floor_ms: int = Field(120, ge=0, description="Minimum answer time of email-keyed public routes")
 
     email_sender: str = Field("no-reply@lily.local", description="SES From address")
