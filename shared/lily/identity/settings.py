@@ -16,6 +16,8 @@ class IdentitySettings(BaseSettings):
 
     registration_mode: Literal["open", "closed"] = Field("open", description="closed needs registration_key")
     registration_key: str | None = Field(None, description="Key required to register when closed")
+    bootstrap_admin_email: str | None = Field(None, description="The account registered with this address is "
+                                              "created super_admin (no one else becomes admin by registering)")
 
     jwt_issuer: str = Field("https://lily.local", description="iss of access tokens")
     jwt_audience: str = Field("lily-api", description="aud of access tokens")
