@@ -17,7 +17,7 @@ ORG_PREFIX = "/api/orgs/{org_id}"
 
 # Routes that answer without credentials (method, path). Adding a public route means adding it here.
 PUBLIC = {
-    ("GET", "/health"), ("GET", "/health/deep"),
+    ("GET", "/health"),
     ("POST", "/api/auth/register"), ("POST", "/api/auth/verify-email"), ("GET", "/api/auth/verify-email"),
     ("POST", "/api/auth/verify-email/resend"), ("POST", "/api/auth/password-reset/request"),
     ("GET", "/api/auth/password-reset/confirm"), ("POST", "/api/auth/password-reset/confirm"),
