@@ -53,6 +53,10 @@ class CodeIn(BaseModel):
     code: str = Field(max_length=16)
 
 
+class PasswordIn(BaseModel):
+    password: str = Field(max_length=256)
+
+
 class DisableIn(BaseModel):
     password: str = Field(max_length=256)
     code: str | None = Field(None, max_length=16)
@@ -172,8 +176,8 @@ def me(principal: Principal = Depends(current_user)) -> PublicUser:
 
 
 @app.post("/api/auth/2fa/setup", tags=["auth"])
-def totp_setup(principal: Principal = Depends(current_user)) -> dict:
-    return service.totp_setup(principal)
+def totp_setup(body: PasswordIn, request: Request, principal: Principal = Depends(current_user)) -> dict:
+    return service.totp_setup(principal, body.password, client_ip(request))
 
 
 @app.post("/api/auth/2fa/enable", tags=["auth"])

@@ -3,7 +3,7 @@
 import pyotp
 
 from lily.core import clock
-from tests.support.identity import latest_link, link_token, login, new_email, register_user
+from tests.support.identity import DEFAULT_PASSWORD, latest_link, link_token, login, new_email, register_user
 
 PASSWORD = "Sturdy-Passw0rd-42"
 
@@ -12,8 +12,10 @@ def _csrf(http) -> dict:
     return {"X-CSRF-Token": http.cookies.get("lily_csrf")}
 
 
-def _enable_2fa(http, headers) -> tuple[str, list[str]]:
-    setup = http.post("/api/auth/2fa/setup", headers=headers)
+def _enable_2fa(http, headers, password: str = DEFAULT_PASSWORD) -> tuple[str, list[str]]:
+    # Enrolment needs the password again (a stolen access token alone cannot change the second factor)
+    assert http.post("/api/auth/2fa/setup", json={"password": "Not-The-Passw0rd"}, headers=headers).status_code == 401
+    setup = http.post("/api/auth/2fa/setup", json={"password": password}, headers=headers)
     assert setup.status_code == 200
     secret = setup.json()["secret"]
     assert setup.json()["provisioning_uri"].startswith("otpauth://totp/")
@@ -50,7 +52,7 @@ def test_full_session_with_totp(http):
     assert "refresh_token" not in r.json() and r.json()["expires_in"] == 15 * 60 or r.json()["expires_in"] == 30 * 60
     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
     # Enable 2FA
-    secret, _codes = _enable_2fa(http, headers)
+    secret, _codes = _enable_2fa(http, headers, PASSWORD)
     # Login now needs the second factor
     challenge = http.post("/api/auth/login", json={"email": email, "password": PASSWORD}).json()
     assert challenge["mfa_required"] is True and "access_token" not in challenge
