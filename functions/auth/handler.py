@@ -64,6 +64,10 @@ class CodeIn(BaseModel):
     code: str = Field(max_length=16)
 
 
+class PasswordIn(BaseModel):
+    password: str = Field(max_length=256)
+
+
 class DisableIn(BaseModel):
     password: str = Field(max_length=256)
     code: str | None = Field(None, max_length=16)
@@ -196,8 +200,8 @@ def me(principal: Principal = Depends(current_user)) -> PublicUser:
 
 
 @app.post("/api/auth/2fa/setup", tags=["auth"], response_model=TotpSetupOut, responses=errors(409))
-def totp_setup(principal: Principal = Depends(current_user)) -> dict:
-    return two_factor.totp_setup(principal)
+def totp_setup(body: PasswordIn, request: Request, principal: Principal = Depends(current_user)) -> dict:
+    return two_factor.totp_setup(principal, body.password, client_ip(request))
 
 
 @app.post("/api/auth/2fa/enable", tags=["auth"], response_model=TotpEnabledOut, responses=errors(409))

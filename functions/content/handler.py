@@ -1,6 +1,6 @@
 """Content HTTP function: posts, the content library, scheduling and media uploads."""
 
-from fastapi import Depends, Header, Query, Response
+from fastapi import Depends, Header, Query, Request, Response
 
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
@@ -27,6 +27,17 @@ editor = org_access(OrgRole.editor, scope="posts:write")
 BASE = "/api/orgs/{org_id}/posts"
 
 
+HTTP_API_TIMEOUT_S = 30.0  # API Gateway HTTP APIs give up on an integration after 30 seconds
+
+
+def invocation_lease(request: Request) -> float:
+    """How long this request may still run: the Lambda's remaining time (Mangum passes its context in the
+    scope), never more than API Gateway waits. An Idempotency-Key claim in progress expires then."""
+    context = request.scope.get("aws.context")
+    remaining = context.get_remaining_time_in_millis() / 1000 if context is not None else HTTP_API_TIMEOUT_S
+    return min(remaining, HTTP_API_TIMEOUT_S)
+
+
 def _replay(response: Response, replayed: bool) -> None:
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -34,9 +45,10 @@ def _replay(response: Response, replayed: bool) -> None:
 
 @app.post(BASE, response_model=PostOut, status_code=201, tags=["posts"], responses=errors(409))
 def create_post(org_id: str, body: PostCreate, response: Response, access: OrgAccess = Depends(editor),
-                idempotency_key: str | None = Header(None)):
+                idempotency_key: str | None = Header(None), lease_s: float = Depends(invocation_lease)):
     answer, replayed = idempotency.run(org_id, "create_post", idempotency_key, body.model_dump(mode="json"),
-                                       lambda: drafts.create_post(org_id, body, access.principal.subject))
+                                       lambda: drafts.create_post(org_id, body, access.principal.subject),
+                                       lease_s=lease_s)
     _replay(response, replayed)
     return answer
 
@@ -70,10 +82,10 @@ def delete_post(org_id: str, post_id: str, access: OrgAccess = Depends(editor)) 
 
 @app.post(BASE + "/{post_id}/schedule", response_model=PostOut, tags=["posts"], responses=errors(409))
 def schedule(org_id: str, post_id: str, body: ScheduleIn, response: Response, access: OrgAccess = Depends(editor),
-             idempotency_key: str | None = Header(None)):
+             idempotency_key: str | None = Header(None), lease_s: float = Depends(invocation_lease)):
     payload = {"post_id": post_id, **body.model_dump(mode="json")}
     answer, replayed = idempotency.run(org_id, "schedule", idempotency_key, payload,
-                                       lambda: scheduling.schedule(org_id, post_id, body))
+                                       lambda: scheduling.schedule(org_id, post_id, body), lease_s=lease_s)
     _replay(response, replayed)
     return answer
 

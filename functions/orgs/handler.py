@@ -6,7 +6,15 @@ from pydantic import BaseModel, Field
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.identity import apikeys, audit, orgs
-from lily.identity.access import OrgAccess, OrgRole, Principal, current_principal, current_user, org_access
+from lily.identity.access import (
+    SESSIONS_ONLY,
+    OrgAccess,
+    OrgRole,
+    Principal,
+    current_user,
+    org_access,
+    scoped_principal,
+)
 from lily.identity.apikeys import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from lily.identity.audit import AuditEntry
 from lily.identity.orgs import InviteOut, MemberOut, OrgOut
@@ -15,6 +23,9 @@ from lily.identity.schemas import Email, InviteRole
 
 app = create_app("Lily organizations", "Organizations, members and roles, invitations, API keys, audit log",
                  middleware=[rate_limit_middleware])
+member_admin = org_access(OrgRole.admin, "members:write")
+key_admin = org_access(OrgRole.admin, SESSIONS_ONLY)  # API keys never see or manage API keys
+owner_session = org_access(OrgRole.owner, SESSIONS_ONLY)
 
 
 class OrgIn(BaseModel):
@@ -44,7 +55,7 @@ def create(body: OrgIn, principal: Principal = Depends(current_user)) -> OrgOut:
 
 
 @app.get("/api/orgs", response_model=list[OrgOut], tags=["orgs"])
-def mine(principal: Principal = Depends(current_principal)) -> list[OrgOut]:
+def mine(principal: Principal = Depends(scoped_principal("orgs:read"))) -> list[OrgOut]:
     return orgs.my_orgs(principal)
 
 
@@ -54,7 +65,7 @@ def accept(body: AcceptIn, principal: Principal = Depends(current_user)) -> OrgO
 
 
 @app.get("/api/orgs/{org_id}", response_model=OrgOut, tags=["orgs"])
-def get(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> OrgOut:
+def get(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, "orgs:read"))) -> OrgOut:
     return orgs.get_org(access)
 
 
@@ -66,51 +77,51 @@ def members(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, 
 
 @app.post("/api/orgs/{org_id}/invites", status_code=201, response_model=InviteOut, tags=["orgs"],
           responses=errors(409))
-def invite(org_id: str, body: InviteIn, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> InviteOut:
+def invite(org_id: str, body: InviteIn, access: OrgAccess = Depends(member_admin)) -> InviteOut:
     return orgs.invite(access, body.email, OrgRole(body.role))
 
 
 @app.patch("/api/orgs/{org_id}/members/{user_id}", response_model=MemberOut, tags=["orgs"], responses=errors(409))
 def change_role(org_id: str, user_id: str, body: RoleIn,
-                access: OrgAccess = Depends(org_access(OrgRole.admin))) -> MemberOut:
+                access: OrgAccess = Depends(member_admin)) -> MemberOut:
     return orgs.change_role(access, user_id, body.role)
 
 
 @app.delete("/api/orgs/{org_id}/members/{user_id}", status_code=204, tags=["orgs"], responses=errors(409))
-def remove(org_id: str, user_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> Response:
+def remove(org_id: str, user_id: str, access: OrgAccess = Depends(member_admin)) -> Response:
     orgs.remove_member(access, user_id)
     return Response(status_code=204)
 
 
 @app.post("/api/orgs/{org_id}/leave", status_code=204, tags=["orgs"], responses=errors(409))
-def leave(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> Response:
+def leave(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, SESSIONS_ONLY))) -> Response:
     orgs.leave(access)
     return Response(status_code=204)
 
 
 @app.post("/api/orgs/{org_id}/transfer", response_model=OrgOut, tags=["orgs"], responses=errors(409))
-def transfer(org_id: str, body: TransferIn, access: OrgAccess = Depends(org_access(OrgRole.owner))) -> OrgOut:
+def transfer(org_id: str, body: TransferIn, access: OrgAccess = Depends(owner_session)) -> OrgOut:
     return orgs.transfer(access, body.user_id)
 
 
 @app.get("/api/orgs/{org_id}/audit", response_model=list[AuditEntry], tags=["orgs"])
-def org_audit(org_id: str, limit: int = 100, access: OrgAccess = Depends(org_access(OrgRole.admin))
+def org_audit(org_id: str, limit: int = 100, access: OrgAccess = Depends(org_access(OrgRole.admin, "audit:read"))
               ) -> list[AuditEntry]:
     return audit.for_org(access.org_id, min(max(limit, 1), 500))
 
 
 @app.post("/api/orgs/{org_id}/api-keys", status_code=201, response_model=ApiKeyCreated, tags=["api keys"])
-def create_key(org_id: str, body: ApiKeyIn, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> ApiKeyCreated:
+def create_key(org_id: str, body: ApiKeyIn, access: OrgAccess = Depends(key_admin)) -> ApiKeyCreated:
     return apikeys.create(access, body)
 
 
 @app.get("/api/orgs/{org_id}/api-keys", response_model=list[ApiKeyOut], tags=["api keys"])
-def list_keys(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> list[ApiKeyOut]:
+def list_keys(org_id: str, access: OrgAccess = Depends(key_admin)) -> list[ApiKeyOut]:
     return apikeys.list_keys(access)
 
 
 @app.delete("/api/orgs/{org_id}/api-keys/{key_id}", response_model=ApiKeyOut, tags=["api keys"])
-def revoke_key(org_id: str, key_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> ApiKeyOut:
+def revoke_key(org_id: str, key_id: str, access: OrgAccess = Depends(key_admin)) -> ApiKeyOut:
     return apikeys.revoke(access, key_id)
 
 

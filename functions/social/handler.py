@@ -5,13 +5,15 @@ connection ends in ``connect.complete`` or ``connect.select_accounts``, which bo
 quota-checked path.
 """
 
-from fastapi import Depends, Query, Response
+from urllib.parse import urlparse
+
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
-from lily.identity.access import OrgAccess, OrgRole, org_access, public_route
+from lily.identity.access import SESSIONS_ONLY, OrgAccess, OrgRole, org_access, public_route
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.social import connect as oauth_connect  # aliases: the route functions below take the modules' names
 from lily.social import connections as connection_store
@@ -20,11 +22,15 @@ from lily.social import notices as reauth_notices
 from lily.social.constraints import MediaInfo, Violation
 from lily.social.platforms import PLATFORMS
 from lily.social.schemas import ConnectionView, ConnectResult, ConnectStart, NoticeView, PlatformsOut
+from lily.social.settings import social_settings
 
 settings = get_settings()
 app = create_app("Lily social accounts", "Connect X, Facebook Pages, Instagram Business and LinkedIn accounts",
                  middleware=[rate_limit_middleware])
 TAGS = ["social"]
+connector = org_access(OrgRole.admin, SESSIONS_ONLY)  # an OAuth flow belongs to a person and their browser
+manager = org_access(OrgRole.admin, "social:write")
+reader = org_access(OrgRole.viewer, "social:read")
 
 
 class ConnectRequest(BaseModel):
@@ -65,11 +71,23 @@ def platforms() -> PlatformsOut:
 def connect(
     org_id: str,
     platform: str,
+    response: Response,
     body: ConnectRequest | None = None,
-    access: OrgAccess = Depends(org_access(OrgRole.admin)),
+    access: OrgAccess = Depends(connector),
 ) -> ConnectStart:
-    """Start an OAuth authorization: open ``authorize_url`` in the user's browser within 10 minutes."""
-    return oauth_connect.start_connect(org_id, access.principal.subject, platform, body.redirect_uri if body else None)
+    """Start an OAuth authorization: open ``authorize_url`` within 10 minutes, in this browser (the callback
+    checks the HttpOnly cookie set here) or complete it through ``/complete`` as the same user."""
+    flow = oauth_connect.start_connect(org_id, access.principal.subject, platform, body.redirect_uri if body else None)
+    path, secure = _callback_cookie_scope(platform)
+    response.set_cookie(flow.cookie_name, flow.browser_secret, max_age=social_settings().state_ttl_s, path=path,
+                        secure=secure, httponly=True, samesite="lax")  # lax: sent on the platform's redirect back
+    return flow.start
+
+
+def _callback_cookie_scope(platform: str) -> tuple[str, bool]:
+    """The flow cookie goes only to the callback URL: its path, and Secure when that URL is https."""
+    url = urlparse(social_settings().callback_url(platform))
+    return url.path, url.scheme == "https"
 
 
 @app.get(
@@ -78,18 +96,27 @@ def connect(
 )
 def callback(
     platform: str,
+    request: Request,
+    response: Response,
     state: str | None = Query(None, max_length=512),
     code: str | None = Query(None, max_length=2048),
     error: str | None = Query(None, max_length=200),
 ) -> ConnectResult:
-    """The platform redirects the browser here. Public: the single-use state authenticates it."""
-    return oauth_connect.complete(platform, code, state, error=error)
+    """The platform redirects the browser here. Public: the single-use state and the flow cookie of the browser
+    that started it authenticate it."""
+    cookie = oauth_connect.flow_cookie_name(state) if state else None
+    result = oauth_connect.complete(platform, code, state, error=error,
+                              browser_secret=request.cookies.get(cookie) if cookie else None)
+    if cookie:
+        path, secure = _callback_cookie_scope(platform)
+        response.delete_cookie(cookie, path=path, secure=secure, httponly=True, samesite="lax")
+    return result
 
 
 @app.post("/api/orgs/{org_id}/social/connect/{platform}/complete", response_model=ConnectResult, tags=TAGS,
           responses=errors(400, 409))
 def complete(
-    org_id: str, platform: str, body: CompleteRequest, access: OrgAccess = Depends(org_access(OrgRole.admin))
+    org_id: str, platform: str, body: CompleteRequest, access: OrgAccess = Depends(connector)
 ) -> ConnectResult:
     """For apps that receive the redirect themselves: hand over code and state as the user who started it."""
     return oauth_connect.complete(
@@ -98,46 +125,46 @@ def complete(
 
 
 @app.get("/api/orgs/{org_id}/social/selections/{selection_id}", response_model=ConnectResult, tags=TAGS)
-def selection(org_id: str, selection_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> ConnectResult:
+def selection(org_id: str, selection_id: str, access: OrgAccess = Depends(connector)) -> ConnectResult:
     return oauth_connect.selection_accounts(org_id, access.principal.subject, selection_id)
 
 
 @app.post("/api/orgs/{org_id}/social/selections/{selection_id}", response_model=ConnectResult, tags=TAGS)
 def select(
-    org_id: str, selection_id: str, body: SelectRequest, access: OrgAccess = Depends(org_access(OrgRole.admin))
+    org_id: str, selection_id: str, body: SelectRequest, access: OrgAccess = Depends(connector)
 ) -> ConnectResult:
     """Connect the chosen Pages / Instagram accounts / LinkedIn organizations of one login."""
     return oauth_connect.select_accounts(org_id, access.principal.subject, selection_id, body.account_ids)
 
 
 @app.get("/api/orgs/{org_id}/social/connections", response_model=list[ConnectionView], tags=TAGS)
-def connections(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> list[ConnectionView]:
+def connections(org_id: str, access: OrgAccess = Depends(reader)) -> list[ConnectionView]:
     return connection_store.list_connections(org_id)
 
 
 @app.get("/api/orgs/{org_id}/social/connections/{connection_id}", response_model=ConnectionView, tags=TAGS)
 def connection(
-    org_id: str, connection_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))
+    org_id: str, connection_id: str, access: OrgAccess = Depends(reader)
 ) -> ConnectionView:
     return connection_store.get_connection(org_id, connection_id)
 
 
 @app.delete("/api/orgs/{org_id}/social/connections/{connection_id}", status_code=204, tags=TAGS)
-def disconnect(org_id: str, connection_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))) -> Response:
+def disconnect(org_id: str, connection_id: str, access: OrgAccess = Depends(manager)) -> Response:
     """Forget the account and revoke Lily's access at the platform where its API allows."""
     connection_store.disconnect(org_id, connection_id, access.principal.subject)
     return Response(status_code=204)
 
 
 @app.get("/api/orgs/{org_id}/social/notices", response_model=list[NoticeView], tags=TAGS)
-def notices(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer))) -> list[NoticeView]:
+def notices(org_id: str, access: OrgAccess = Depends(reader)) -> list[NoticeView]:
     """Connections that need attention (needs_reauth), newest first."""
     return reauth_notices.notices(org_id)
 
 
 @app.post("/api/orgs/{org_id}/social/validate", response_model=ValidateResult, tags=TAGS)
 def validate(
-    org_id: str, body: ValidateRequest, access: OrgAccess = Depends(org_access(OrgRole.viewer))
+    org_id: str, body: ValidateRequest, access: OrgAccess = Depends(reader)
 ) -> ValidateResult:
     """Check a post against a platform's rules (the scheduler runs the same validator)."""
     if body.platform not in PLATFORMS:

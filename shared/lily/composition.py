@@ -62,9 +62,10 @@ def _wiring(factory: Callable[[], T]) -> Callable[[], T]:
 
 @_wiring
 def plan_change_listeners() -> tuple[PlanChangeListener, ...]:
+    from lily.identity.apikeys import revoke_when_plan_drops_keys
     from lily.social.plan_limits import pause_over_limit
 
-    return (pause_over_limit,)
+    return (pause_over_limit, revoke_when_plan_drops_keys)
 
 
 @_wiring

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -16,6 +17,8 @@ import pytest
 from lily.local.runner import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+OPERATOR_TOKEN = "local-mode-operator"  # sent as X-Operator-Token to /health/deep
+OPERATOR_TOKEN_SHA256 = hashlib.sha256(OPERATOR_TOKEN.encode()).hexdigest()
 
 
 class LocalMode:
@@ -23,7 +26,8 @@ class LocalMode:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LILY_", "AWS_"))}
-        env.update({"LILY_HOST": "127.0.0.1", "LILY_PORT": str(self.port), "PYTHONUNBUFFERED": "1"})
+        env.update({"LILY_HOST": "127.0.0.1", "LILY_PORT": str(self.port), "PYTHONUNBUFFERED": "1",
+                    "LILY_HEALTH_OPERATOR_TOKEN_SHA256": OPERATOR_TOKEN_SHA256})
         env.update(extra_env or {})
         self.log_path = Path(tempfile.mkstemp(prefix="lily-e2e-", suffix=".log")[1])
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()

@@ -3,12 +3,12 @@
 import signal
 import time
 
-from tests.e2e.conftest import LocalMode
+from tests.e2e.conftest import OPERATOR_TOKEN, LocalMode
 
 
 def test_local_mode_serves_health_and_deep_health(local_mode):
     assert local_mode.client.get("/health").json()["status"] == "ok"
-    deep = local_mode.client.get("/health/deep")
+    deep = local_mode.client.get("/health/deep", headers={"X-Operator-Token": OPERATOR_TOKEN})
     assert deep.status_code == 200, deep.text
     assert {c["name"] for c in deep.json()["checks"]} == {"dynamodb", "s3", "sqs", "kms"}
     assert "/health" in local_mode.client.get("/openapi.json").json()["paths"]

@@ -82,6 +82,15 @@ def register_user(http, email: str | None = None, password: str | None = None, v
     return result
 
 
+def make_super_admin(http, user: dict) -> dict:
+    """Grant ``user`` super_admin with the operator command and sign in again (tokens carry the role)."""
+    from lily.admin.__main__ import main
+
+    assert main(["grant-super-admin", user["email"]]) == 0
+    session = login(http, user["email"], user["password"])
+    return {**user, "token": session["access_token"], "headers": auth_headers(session["access_token"])}
+
+
 def create_org(http, headers: dict, name: str | None = None) -> str:
     r = http.post("/api/orgs", json={"name": name or f"Org {uuid.uuid4().hex[:6]}"}, headers=headers)
     assert r.status_code == 201, r.text

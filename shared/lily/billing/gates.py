@@ -23,7 +23,7 @@ def requires_feature(feature: str):
 
     Declare it after the ``org_access(...)`` parameter so authorization is checked first::
 
-        def route(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.editor)),
+        def route(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.editor, "posts:write")),
                   plan: Plan = Depends(requires_feature("advanced_scheduling"))): ...
     """
     _known_feature(feature)

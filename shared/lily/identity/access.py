@@ -3,22 +3,27 @@
 Other capabilities protect their routes with these dependencies::
 
     @app.post("/api/orgs/{org_id}/billing/checkout")
-    def checkout(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin))): ...
+    def checkout(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin, "billing:write"))): ...
 
     @router.get("/api/orgs/{org_id}/posts")
     def posts(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, scope="posts:read"))): ...
 
+API keys are default-deny: every route names the scope a key needs (``org_access(role, scope)`` has no
+default; ``scoped_principal(scope)`` for routes outside an organization), or ``SESSIONS_ONLY`` when no key may
+call it (``current_user`` and ``platform_access`` are sessions-only too). A key holding neither that scope nor
+``<resource>:*`` gets 403 AUTH_003.
+
 ``org_access`` answers 401 without credentials, 404 when the caller is not a member of the
 organization (its existence is not revealed), 403 AUTH_003 when the role is too low or an API key
-lacks the scope. The dependency it returns carries ``min_role`` and ``scope`` so the tenant
-isolation test can read every route's requirement from the route table.
+lacks the scope. Every dependency here carries ``scope`` (and ``min_role`` / ``min_platform_role``) so the
+tenant isolation test can read every route's requirement from the route table.
 """
 
 from __future__ import annotations
 
 import hmac
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -36,6 +41,8 @@ from lily.identity.settings import identity_settings
 from lily.identity.tokens import decode_access, hash_secret
 
 API_KEY_PREFIX = "lily_"
+SESSIONS_ONLY = "sessions-only"
+"""The scope of a route no API key may call: key scopes look like ``name:read``, so no key can hold it."""
 ORG_ID = re.compile(r"^org_[0-9a-z]{26}$")
 
 
@@ -166,6 +173,8 @@ def _from_api_key(raw: str) -> Principal:
     if not hmac.compare_digest(expected, hash_secret(secret)) or key is None or key.revoked_at is not None:
         raise LilyError(ErrorCode.AUTH_002, "Invalid or expired credentials", {"reason": "api key"})
     now = clock.now()
+    if now >= key_expiry(key):
+        raise LilyError(ErrorCode.AUTH_002, "Invalid or expired credentials", {"reason": "api key expired"})
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
         try:  # last use, at most once a minute per key
             key.update(actions=[ApiKey.last_used_at.set(now)])
@@ -173,6 +182,11 @@ def _from_api_key(raw: str) -> Principal:
             logger.warning("could not record API key use", extra={"key_id": key.key_id})
     return Principal(kind="api_key", api_key_id=key.key_id, api_key_org_id=key.org_id,
                      api_key_role=OrgRole(key.role), scopes=frozenset(key.scopes or ()), user_id=None)
+
+
+def key_expiry(key: ApiKey) -> datetime:
+    """When a key stops working (keys made before keys expired count the default lifetime from creation)."""
+    return key.expires_at or key.created_at + timedelta(days=identity_settings().api_key_default_days)
 
 
 def authenticate(authorization: str | None) -> Principal:
@@ -203,12 +217,43 @@ def current_principal(request: Request) -> Principal:
     return principal
 
 
+def key_grants(scopes: frozenset[str], scope: str) -> bool:
+    """Does a key holding ``scopes`` have ``scope`` (``posts:read``), itself or as ``posts:*``?"""
+    resource = scope.partition(":")[0]
+    return scope != SESSIONS_ONLY and (scope in scopes or f"{resource}:*" in scopes)
+
+
+def require_scope(principal: Principal, scope: str) -> None:
+    """Default-deny for API keys: a key passes only when it holds the route's scope. Users pass."""
+    if principal.kind != "api_key":
+        return
+    if scope == SESSIONS_ONLY:
+        raise LilyError(ErrorCode.AUTH_003, "This route needs a user session, not an API key")
+    if not key_grants(principal.scopes, scope):
+        raise LilyError(ErrorCode.AUTH_003, "API key lacks the scope", {"scope": scope})
+
+
 @declares(errors=(403,))
 def current_user(principal: Principal = Depends(current_principal)) -> Principal:
     """FastAPI dependency: a signed-in user (API keys are refused)."""
-    if principal.kind != "user":
-        raise LilyError(ErrorCode.AUTH_003, "This route needs a user session, not an API key")
+    require_scope(principal, SESSIONS_ONLY)
     return principal
+
+
+current_user.scope = SESSIONS_ONLY  # type: ignore[attr-defined]
+
+
+def scoped_principal(scope: str):
+    """A dependency for a route outside any organization that API keys holding ``scope`` may call."""
+
+    def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+        require_scope(principal, scope)
+        return principal
+
+    dependency.scope = scope  # type: ignore[attr-defined]
+    dependency.__name__ = f"scoped_principal_{scope}"
+    declares(errors=(403,))(dependency)
+    return dependency
 
 
 def membership(org_id: str, user_id: str) -> Membership | None:
@@ -238,7 +283,7 @@ def _org_not_found(org_id: str) -> LilyError:
     return LilyError(ErrorCode.VALIDATION_004, "Organization not found", {"org_id": org_id[:40]})
 
 
-def resolve_org_access(principal: Principal, org_id: str, min_role: OrgRole, scope: str | None = None) -> OrgAccess:
+def resolve_org_access(principal: Principal, org_id: str, min_role: OrgRole, scope: str) -> OrgAccess:
     """The access check itself, usable outside FastAPI (workers, tests)."""
     if not ORG_ID.match(org_id or ""):
         raise _org_not_found(org_id or "")
@@ -246,8 +291,7 @@ def resolve_org_access(principal: Principal, org_id: str, min_role: OrgRole, sco
         if principal.api_key_org_id != org_id or principal.api_key_role is None:
             raise _org_not_found(org_id)
         role = principal.api_key_role
-        if scope is not None and scope not in principal.scopes:
-            raise LilyError(ErrorCode.AUTH_003, "API key lacks the scope", {"scope": scope})
+        require_scope(principal, scope)
     else:
         m = membership(org_id, principal.user_id or "")
         if m is None:
@@ -258,8 +302,9 @@ def resolve_org_access(principal: Principal, org_id: str, min_role: OrgRole, sco
     return OrgAccess(principal=principal, org_id=org_id, role=role)
 
 
-def org_access(min_role: OrgRole, scope: str | None = None):
-    """A dependency requiring membership of path parameter ``org_id`` with at least ``min_role``."""
+def org_access(min_role: OrgRole, scope: str):
+    """A dependency requiring membership of path parameter ``org_id`` with at least ``min_role``; an API key
+    must also hold ``scope`` (``SESSIONS_ONLY``: no key may call the route)."""
     min_role = OrgRole(min_role)
 
     def dependency(org_id: str, principal: Principal = Depends(current_principal)) -> OrgAccess:
@@ -277,12 +322,14 @@ def platform_access(min_role: PlatformRole):
     min_role = PlatformRole(min_role)
 
     def dependency(principal: Principal = Depends(current_principal)) -> Principal:
-        if principal.kind != "user" or principal.platform_role is None or principal.platform_role < min_role:
+        require_scope(principal, SESSIONS_ONLY)
+        if principal.platform_role is None or principal.platform_role < min_role:
             raise LilyError(ErrorCode.AUTH_003, "Not allowed", {"required": min_role.value})
         return principal
 
     declares(errors=(403,))(dependency)
     dependency.min_platform_role = min_role  # type: ignore[attr-defined]
+    dependency.scope = SESSIONS_ONLY  # type: ignore[attr-defined]
     dependency.__name__ = f"platform_access_{min_role.value}"
     return dependency
 

@@ -166,7 +166,9 @@ class ApiKey(LilyModel):
     scopes = UnicodeSetAttribute(null=True)
     created_by = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute(null=True)  # kept after expiry (listed); None on keys made before expiry
     revoked_at = UTCDateTimeAttribute(null=True)
+    revoked_reason = UnicodeAttribute(null=True)  # revoked | creator_removed | creator_demoted | ... | plan
     last_used_at = UTCDateTimeAttribute(null=True)
     by_org = ByOrg()
 

@@ -2,7 +2,8 @@
 
 Rules: the creator is the owner; exactly one owner, changed only by transfer; admins manage
 editors and viewers; only the owner promotes to or demotes from admin; the owner cannot leave or
-be removed (transfer first).
+be removed (transfer first). A pending invitation is honoured only while its inviter (a member, or an API key)
+may still invite that role: an inviter removed, demoted or suspended since has revoked it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from lily import composition
 from lily.core import clock, ids
 from lily.core.db import won, won_transaction
 from lily.core.errors import ErrorCode, LilyError
-from lily.identity import audit, email
+from lily.identity import apikeys, audit, email
 from lily.identity.access import OrgAccess, OrgRole, Principal, membership
 from lily.identity.auth_tokens import consume_token, issue_token, peek_token
 from lily.identity.models import Membership, Org
@@ -109,8 +110,9 @@ def invite(access: OrgAccess, email_in: str, role: OrgRole) -> InviteOut:
     org = _get_org(access.org_id)
     _seat_available(org.org_id)
     ttl = identity_settings().invite_ttl_s
+    inviter = {"key_id": access.principal.api_key_id} if access.principal.kind == "api_key" else {}
     secret = issue_token("invite", ttl, user_id=access.principal.user_id,
-                         data={"org_id": org.org_id, "email": addr, "role": role.value})
+                         data={"org_id": org.org_id, "email": addr, "role": role.value, **inviter})
     url = link("/api/invites/accept", secret)
     email.send(addr, f"You are invited to {org.name} on Lily",
                f"You were invited to join {org.name} as {role.value}. Accept with:\n{url}\n", [url], kind="invite")
@@ -130,6 +132,11 @@ def accept_invite(principal: Principal, secret: str) -> OrgOut:
         audit.record("org.invite_accept", "denied", actor_id=principal.user_id, org_id=data.get("org_id"))
         raise LilyError(ErrorCode.AUTH_003, "This invitation is for another email address")
     org = _get_org(data["org_id"])
+    if not _inviter_may_invite(org.org_id, item.user_id, data.get("key_id"), OrgRole(data["role"])):
+        consume_token("invite", secret)  # revoked for good: regaining the right later does not revive it
+        audit.record("org.invite_accept", "denied", actor_id=principal.user_id, org_id=org.org_id,
+                     details={"reason": "inviter_lost_right"})
+        raise LilyError(ErrorCode.AUTH_003, "This invitation was revoked: its sender can no longer invite")
     if membership(org.org_id, principal.user_id) is not None:
         raise LilyError(ErrorCode.VALIDATION_003, "Already a member")
     _seat_available(org.org_id)
@@ -138,6 +145,16 @@ def accept_invite(principal: Principal, secret: str) -> OrgOut:
     audit.record("org.invite_accept", "success", actor_id=principal.user_id, org_id=org.org_id,
                  details={"role": data["role"]})
     return _org_out(org, data["role"])
+
+
+def _inviter_may_invite(org_id: str, inviter_id: str | None, key_id: str | None, role: OrgRole) -> bool:
+    """May the invitation's sender still invite ``role`` here (an admin; the owner for admins; a live key)?"""
+    needed = OrgRole.owner if role == OrgRole.admin else OrgRole.admin
+    if key_id:
+        return apikeys.may_invite(key_id, org_id) and needed <= OrgRole.admin
+    m = membership(org_id, inviter_id) if inviter_id else None
+    inviter = get_user(inviter_id) if m is not None and inviter_id else None
+    return inviter is not None and inviter.status == "active" and OrgRole(m.role) >= needed
 
 
 def add_member_direct(org_id: str, user_id: str, role: OrgRole, email_addr: str | None = None) -> None:
@@ -170,6 +187,8 @@ def change_role(access: OrgAccess, user_id: str, role: OrgRole) -> MemberOut:
         raise _concurrent_update()
     audit.record("org.role_change", "success", actor_id=access.principal.subject, org_id=access.org_id,
                  target=user_id, details={"from": old.value, "to": role.value})
+    if role < old:  # the keys they made above their new role die with the rights they lost
+        apikeys.revoke_created_by(access.org_id, user_id, "creator_demoted", keep_up_to=role)
     return _member_out(m)
 
 
@@ -178,6 +197,7 @@ def remove_member(access: OrgAccess, user_id: str) -> None:
     _may_manage(access, OrgRole(m.role), None)
     m.delete(condition=Membership.role == m.role)
     composition.seat_quota().release(access.org_id)
+    apikeys.revoke_created_by(access.org_id, user_id, "creator_removed")
     audit.record("org.member_remove", "success", actor_id=access.principal.subject, org_id=access.org_id,
                  target=user_id, details={"role": m.role})
 
@@ -189,6 +209,7 @@ def leave(access: OrgAccess) -> None:
         raise LilyError(ErrorCode.VALIDATION_003, "Transfer ownership before leaving")
     Membership(access.org_id, access.principal.user_id).delete()
     composition.seat_quota().release(access.org_id)
+    apikeys.revoke_created_by(access.org_id, access.principal.user_id or "", "creator_left")
     audit.record("org.leave", "success", actor_id=access.principal.user_id, org_id=access.org_id)
 
 

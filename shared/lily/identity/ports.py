@@ -2,6 +2,8 @@
 
 - :class:`SeatQuota`: the plan's limit on members; a member joins by taking a seat, and leaving gives it back.
 - :class:`FeatureGate`: whether the organization's plan includes API keys.
+- :class:`PlanView`: what identity reads of a plan handed to its plan change listener
+  (:func:`lily.identity.apikeys.revoke_when_plan_drops_keys`, wired in :mod:`lily.composition`).
 """
 
 from __future__ import annotations
@@ -26,3 +28,10 @@ class SeatQuota(Protocol):
 class FeatureGate(Protocol):
     def require(self, org_id: str) -> object:
         """Return when the organization's plan includes the feature; raise LilyError PLAN_001 otherwise."""
+
+
+class PlanView(Protocol):
+    plan_id: str
+
+    def has(self, feature: str) -> bool:
+        """Does the plan include ``feature``?"""

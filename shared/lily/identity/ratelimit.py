@@ -25,7 +25,8 @@ from lily.identity.models import Counter
 from lily.identity.settings import identity_settings
 
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("lily_client_ip", default=None)
-EXEMPT_PREFIXES = ("/health", "/_local", "/docs", "/openapi.json", "/favicon.ico")
+EXEMPT_PATHS = frozenset({"/health"})  # liveness only: /health/deep does real work and is limited
+EXEMPT_PREFIXES = ("/_local", "/docs", "/openapi.json", "/favicon.ico")
 
 
 def client_ip(request: Request | None = None) -> str:
@@ -93,7 +94,7 @@ async def rate_limit_middleware(request: Request, call_next):
     ip = client_ip(request)
     token = _client_ip.set(ip)
     try:
-        if request.method != "OPTIONS" and not path.startswith(EXEMPT_PREFIXES):
+        if request.method != "OPTIONS" and path not in EXEMPT_PATHS and not path.startswith(EXEMPT_PREFIXES):
             cls = route_class(path)
             try:
                 await run_in_threadpool(enforce, f"ip#{ip}", cls, ip_limit_for(cls))

@@ -1,7 +1,7 @@
 """Registration and email verification.
 
-The first account ever registered becomes the platform's super admin (claimed with a conditional
-write, so exactly one). Registering an address that already has an account answers the same as a new
+Registering never makes a platform admin, except the one address ``LILY_BOOTSTRAP_ADMIN_EMAIL`` names
+(:mod:`lily.identity.platform_admins`). Registering an address that already has an account answers the same as a new
 one and emails the owner instead.
 """
 
@@ -17,6 +17,7 @@ from lily.identity import audit, email, passwords
 from lily.identity.access import PlatformRole
 from lily.identity.auth_tokens import consume_token, invalid_token, issue_token
 from lily.identity.models import User, UserEmail
+from lily.identity.platform_admins import is_bootstrap_admin
 from lily.identity.schemas import PublicUser
 from lily.identity.settings import identity_settings
 from lily.identity.users import (
@@ -30,8 +31,6 @@ from lily.identity.users import (
     user_by_email,
 )
 
-FIRST_USER = "#super_admin"
-
 
 def _send_verification(user: User) -> None:
     secret = issue_token("verify_email", identity_settings().verify_token_ttl_s, user_id=user.user_id)
@@ -41,7 +40,7 @@ def _send_verification(user: User) -> None:
 
 
 def _claim(address: str, user_id: str) -> bool:
-    """Claim an address (or the first-user marker) for ``user_id``: False when it is taken."""
+    """Claim an address for ``user_id``: False when it is taken."""
     return won(lambda: UserEmail(address, user_id=user_id).save(condition=UserEmail.email.does_not_exist()))
 
 
@@ -64,7 +63,7 @@ def register(email_in: str, password: str, registration_key: str | None = None) 
                        "your password.", kind="duplicate_register")
             audit.record("auth.register", "duplicate", actor_id=existing.user_id if existing else None)
             return ACCEPTED
-        role = PlatformRole.super_admin.value if _claim(FIRST_USER, user_id) else None
+        role = PlatformRole.super_admin.value if is_bootstrap_admin(addr) else None
         user = User(user_id, email=addr, password_hash=password_hash, email_verified=False, platform_role=role,
                     status="active", created_at=clock.now())
         user.save()

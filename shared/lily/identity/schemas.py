@@ -129,6 +129,7 @@ class ApiKeyIn(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     scopes: list[str] = Field(default_factory=list, max_length=50)
     role: OrgRole = OrgRole.editor
+    expires_in_days: int | None = Field(None, ge=1, description="Default 90; at most 365 (LILY_API_KEY_*_DAYS)")
 
 
 class ApiKeyOut(BaseModel):
@@ -139,7 +140,9 @@ class ApiKeyOut(BaseModel):
     created_by: str
     created_at: datetime
     last_used_at: datetime | None = None
+    expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    revoked_reason: str | None = None
 
 
 class ApiKeyCreated(ApiKeyOut):

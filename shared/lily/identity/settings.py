@@ -16,6 +16,8 @@ class IdentitySettings(BaseSettings):
 
     registration_mode: Literal["open", "closed"] = Field("open", description="closed needs registration_key")
     registration_key: str | None = Field(None, description="Key required to register when closed")
+    bootstrap_admin_email: str | None = Field(None, description="The account registered with this address is "
+                                              "created super_admin (no one else becomes admin by registering)")
 
     jwt_issuer: str = Field("https://lily.local", description="iss of access tokens")
     jwt_audience: str = Field("lily-api", description="aud of access tokens")
@@ -47,6 +49,9 @@ class IdentitySettings(BaseSettings):
     rate_limit_ip: int = Field(600, ge=1, description="Requests per IP per window per route class")
     rate_limit_auth_ip: int = Field(120, ge=1, description="Requests per IP per window on /api/auth")
     rate_limit_user: int = Field(600, ge=1, description="Requests per user/API key per window per class")
+
+    api_key_default_days: int = Field(90, ge=1, description="Lifetime of an API key created without expires_in_days")
+    api_key_max_days: int = Field(365, ge=1, description="Longest lifetime an API key may ask for")
 
     enumeration_floor_ms: int = Field(120, ge=0, description="Minimum answer time of email-keyed public routes")
 

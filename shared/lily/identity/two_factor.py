@@ -47,10 +47,24 @@ def second_factor_ok(user: User, code: str | None, backup_code: str | None) -> s
     return None
 
 
-def totp_setup(principal: Principal) -> dict[str, str]:
+def _reauthenticate(user: User, password: str, ip: str, action: str) -> None:
+    """A stolen access token alone must not change the second factor: the password again, throttled as login is."""
+    key = account_key(user.email)
+    wait = ratelimit.locked_for(key, ip)
+    if wait > 0:
+        raise ratelimit.locked_error(wait)
+    if not passwords.verify_password(user.password_hash, password or ""):
+        ratelimit.record_failure(key, ip)
+        audit.record(action, "failure", actor_id=user.user_id)
+        raise LilyError(ErrorCode.AUTH_006, "Your password is required")
+
+
+def totp_setup(principal: Principal, password: str, ip: str) -> dict[str, str]:
+    """Start enrolment (needs the password: re-authentication)."""
     user = require_user(principal)
     if user.totp_enabled:
         raise LilyError(ErrorCode.VALIDATION_003, "Two-factor authentication is already on")
+    _reauthenticate(user, password, ip, "auth.2fa_setup")
     secret = totp.new_secret()
     envelope = crypto.encrypt(secret, {"user_id": user.user_id, "purpose": "totp"})
     user.update(actions=[User.totp_pending.set(envelope)])

@@ -1,5 +1,5 @@
 """Platform administration of users: find, inspect, change platform role or status (which revokes the
-user's sessions, since outstanding tokens carry the old role)."""
+user's sessions, since outstanding tokens carry the old role; suspending also revokes the API keys they made)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import logger
-from lily.identity import audit
+from lily.identity import apikeys, audit
 from lily.identity.access import PlatformRole, Principal
 from lily.identity.models import User
 from lily.identity.revocation import revoke_all_sessions
@@ -47,6 +47,8 @@ def admin_update_user(actor: Principal, user_id: str, platform_role: str | None 
         user.update(actions=actions)
         # New role or status applies now: outstanding tokens carry the old one.
         revoke_all_sessions(user_id, "admin change")
+        if status == "suspended":
+            apikeys.revoke_created_by_everywhere(user_id, "creator_suspended")
     audit.record("admin.user_update", "success", actor_id=actor.user_id, target=user_id, details=details)
     logger.info("user updated by admin", extra={"target": user_id})
     return public_user(user, with_orgs=True)

@@ -19,7 +19,8 @@
 ``publishing_media`` — pk ``org_id``, sk ``media_id``: uploaded media (presigned upload records).
 
 ``publishing_idempotency`` — pk ``<org_id>#<operation>#<Idempotency-Key>``: the request hash and the
-  answer; PutItem conditional on absence claims a key; TTL ``expires_at``.
+  answer; PutItem conditional on absence (or expiry) claims a key for one ``attempt``; TTL ``expires_at`` (the
+  invocation's remaining time while in progress, ``idempotency_ttl_s`` once done).
 
 ``publishing_breakers`` — pk ``platform:<p>`` or ``connection:<id>``: shared circuit breaker state.
   Both breakers of a call are read in one BatchGetItem; every change is a conditional UpdateItem (one
@@ -138,6 +139,7 @@ class IdempotencyRecord(LilyModel):
     key = UnicodeAttribute(hash_key=True)
     request_hash = UnicodeAttribute()
     status = UnicodeAttribute(default="in_progress")  # in_progress | done
+    attempt = UnicodeAttribute(null=True)  # the claim's id: only its own attempt finishes or clears it
     response_status = NumberAttribute(null=True)
     response_body = JSONAttribute(null=True)
     created_at = UTCDateTimeAttribute()

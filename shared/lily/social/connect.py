@@ -2,6 +2,13 @@
 where the platform uses it), then connecting the one account the login grants, or offering a choice
 when it grants several (Facebook Pages, LinkedIn organizations) and connecting the chosen ones.
 
+A flow finishes only in the browser or for the user that started it: the start answers with a
+``browser_secret`` the function sets as a short-lived HttpOnly cookie (its sha256 is kept with the state),
+and the public callback refuses a state whose cookie is missing or different. Without that, anyone could start
+a flow in their organization, send the ``authorize_url`` to a victim, and the victim's approval would connect
+the victim's account to the attacker's organization (PKCE does not help: the verifier belongs to the
+attacker's state). The authenticated ``/complete`` route needs no cookie: it is bound to the user instead.
+
 Every connection is stored through :func:`lily.social.connections.create_or_reconnect`.
 """
 
@@ -9,7 +16,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist
@@ -46,8 +55,25 @@ def _pkce() -> tuple[str, str]:
     return verifier, challenge
 
 
-def start_connect(org_id: str, user_id: str, platform: str, redirect_uri: str | None = None) -> ConnectStart:
-    """Create a single-use state bound to the user and organization; return the platform's authorize URL."""
+FLOW_COOKIE_PREFIX = "lily_oauth_"
+
+
+@dataclass(frozen=True)
+class ConnectFlow:
+    """A started flow: what the caller sees, and the secret its browser must bring back to the callback."""
+
+    start: ConnectStart
+    cookie_name: str
+    browser_secret: str
+
+
+def flow_cookie_name(state: str) -> str:
+    """The cookie carrying one flow's browser secret (one per flow, so two tabs do not collide)."""
+    return FLOW_COOKIE_PREFIX + _hash(state)[:16]
+
+
+def start_connect(org_id: str, user_id: str, platform: str, redirect_uri: str | None = None) -> ConnectFlow:
+    """Create a single-use state bound to the user, organization and browser; return the authorize URL."""
     _check_platform(platform)
     s = social_settings()
     registered = s.callback_url(platform)
@@ -56,6 +82,7 @@ def start_connect(org_id: str, user_id: str, platform: str, redirect_uri: str | 
     a = adapter(platform)
     state = ids.token(32)
     state_hash = _hash(state)
+    browser_secret = ids.token(32)
     verifier_envelope, challenge = None, None
     if a.uses_pkce:
         verifier, challenge = _pkce()
@@ -69,19 +96,29 @@ def start_connect(org_id: str, user_id: str, platform: str, redirect_uri: str | 
         platform=platform,
         redirect_uri=registered,
         verifier_envelope=verifier_envelope,
+        browser_hash=_hash(browser_secret),
         created_at=now,
         expires_at=expires,
     ).save()
     count("social_connect_started_total", platform=platform)
-    return ConnectStart(
+    start = ConnectStart(
         platform=platform,
         authorize_url=a.authorize_url(state, registered, challenge),
         redirect_uri=registered,
         expires_at=expires,
     )
+    return ConnectFlow(start=start, cookie_name=flow_cookie_name(state), browser_secret=browser_secret)
 
 
-def _claim_state(state: str, platform: str, redirect_uri: str, user_id: str | None, org_id: str | None) -> OAuthState:
+def _same_browser(item: OAuthState, browser_secret: str | None) -> bool:
+    return bool(item.browser_hash and browser_secret) and hmac.compare_digest(
+        item.browser_hash, _hash(browser_secret or "")
+    )
+
+
+def _claim_state(
+    state: str, platform: str, redirect_uri: str, user_id: str | None, org_id: str | None, browser_secret: str | None
+) -> OAuthState:
     """Check every binding, then mark the state used (exactly one caller wins)."""
     if not state:
         raise _oauth_error("state is missing", reason="state_missing")
@@ -95,6 +132,10 @@ def _claim_state(state: str, platform: str, redirect_uri: str, user_id: str | No
         raise _oauth_error("redirect_uri does not match the authorization request", reason="redirect_mismatch")
     if (user_id is not None and item.user_id != user_id) or (org_id is not None and item.org_id != org_id):
         raise _oauth_error("state was issued to another user or organization", reason="state_foreign")
+    if user_id is None and not _same_browser(item, browser_secret):
+        raise _oauth_error(
+            "this browser did not start the connection; start it again from Lily", reason="browser_mismatch"
+        )
     if not won(lambda: item.update(actions=[OAuthState.used_at.set(clock.now())],
                                    condition=OAuthState.used_at.does_not_exist())):
         raise _oauth_error("state already used", reason="state_invalid")
@@ -109,17 +150,18 @@ def complete(
     redirect_uri: str | None = None,
     user_id: str | None = None,
     org_id: str | None = None,
+    browser_secret: str | None = None,
     error: str | None = None,
 ) -> ConnectResult:
     """Finish an authorization: claim the state, exchange the code, fetch the accounts, connect or offer a choice.
 
-    The public callback passes neither ``user_id`` nor ``org_id`` (the state authenticates it); the
-    authenticated completion route passes both and they must match the state's.
+    The public callback passes the flow cookie's ``browser_secret`` (it must match the one issued at start);
+    the authenticated completion route passes ``user_id`` and ``org_id`` instead, which must match the state's.
     """
     _check_platform(platform)
     s = social_settings()
     registered = s.callback_url(platform)
-    item = _claim_state(state or "", platform, redirect_uri or registered, user_id, org_id)
+    item = _claim_state(state or "", platform, redirect_uri or registered, user_id, org_id, browser_secret)
     if error:
         raise _oauth_error("the platform did not grant access", reason="denied", platform_error=error[:64])
     if not code:

@@ -76,6 +76,7 @@ class OAuthState(LilyModel):
     platform = UnicodeAttribute()
     redirect_uri = UnicodeAttribute()
     verifier_envelope = UnicodeAttribute(null=True)  # PKCE code_verifier, context {"org_id", "state_hash"}
+    browser_hash = UnicodeAttribute(null=True)  # sha256 of the flow cookie set in the starting browser
     created_at = UTCDateTimeAttribute()
     used_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute()

@@ -4,7 +4,15 @@ import pyotp
 
 from lily.core import clock
 from lily.identity.models import User
-from tests.support.identity import latest_link, link_token, login, new_email, register_user
+from tests.support.identity import (
+    DEFAULT_PASSWORD,
+    latest_link,
+    link_token,
+    login,
+    make_super_admin,
+    new_email,
+    register_user,
+)
 
 PASSWORD = "Sturdy-Passw0rd-42"
 
@@ -13,8 +21,10 @@ def _csrf(http) -> dict:
     return {"X-CSRF-Token": http.cookies.get("lily_csrf")}
 
 
-def _enable_2fa(http, headers) -> tuple[str, list[str]]:
-    setup = http.post("/api/auth/2fa/setup", headers=headers)
+def _enable_2fa(http, headers, password: str = DEFAULT_PASSWORD) -> tuple[str, list[str]]:
+    # Enrolment needs the password again (a stolen access token alone cannot change the second factor)
+    assert http.post("/api/auth/2fa/setup", json={"password": "Not-The-Passw0rd"}, headers=headers).status_code == 401
+    setup = http.post("/api/auth/2fa/setup", json={"password": password}, headers=headers)
     assert setup.status_code == 200
     secret = setup.json()["secret"]
     assert setup.json()["provisioning_uri"].startswith("otpauth://totp/")
@@ -54,15 +64,15 @@ def test_full_session_with_totp(http, monkeypatch):
     for attr in ("HttpOnly", "Secure", "SameSite=strict", "Path=/api/auth"):
         assert attr.lower() in refresh_cookie.lower()
     assert "refresh_token" not in r.json()
-    # The deployment's first user is its super admin: 30-minute access tokens; anyone else gets 15
-    assert r.json()["expires_in"] == 30 * 60
+    # Registering first makes nobody an admin: 15-minute access tokens; a platform admin's last 30
+    assert r.json()["expires_in"] == 15 * 60
     me = http.get("/api/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).json()
-    assert me["platform_role"] == "super_admin"
-    second = register_user(http)
-    assert login(http, second["email"], second["password"])["expires_in"] == 15 * 60
+    assert me["platform_role"] is None
+    admin = make_super_admin(http, register_user(http))
+    assert login(http, admin["email"], admin["password"])["expires_in"] == 30 * 60
     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
     # Enable 2FA
-    secret, _codes = _enable_2fa(http, headers)
+    secret, _codes = _enable_2fa(http, headers, PASSWORD)
     # Login now needs the second factor
     challenge = http.post("/api/auth/login", json={"email": email, "password": PASSWORD}).json()
     assert challenge["mfa_required"] is True and "access_token" not in challenge

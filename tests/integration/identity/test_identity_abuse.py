@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from lily.core import clock
 from lily.core.config import reset_settings
 from lily.local.runner import build_suite
-from tests.support.identity import new_email, register_user
+from tests.support.identity import make_super_admin, new_email, register_user
 
 
 def _strip(body: dict) -> dict:
@@ -124,7 +124,7 @@ def test_security_headers_on_every_answer(http):
 
 
 def test_audit_log_records_auth_events_for_moderators(http):
-    admin = register_user(http)  # first user: super admin
+    admin = make_super_admin(http, register_user(http))  # platform admins are granted, never first come
     http.post("/api/auth/login", json={"email": admin["email"], "password": "Wrong-Passw0rd-1"})
     events = http.get("/api/admin/audit", headers=admin["headers"]).json()
     failure = next(e for e in events if e["action"] == "auth.login" and e["outcome"] == "failure")

@@ -13,7 +13,7 @@ from lily.identity.access import (
     org_member_ids,
     platform_access,
 )
-from tests.support.identity import add_member, create_api_key, create_org, register_user
+from tests.support.identity import add_member, create_api_key, create_org, make_super_admin, register_user
 
 
 def test_roles_are_ordered_by_power_not_alphabet():
@@ -101,7 +101,7 @@ def test_api_key_acts_in_its_org_with_its_scopes_until_revoked(http):
 
 
 def test_platform_roles_guard_admin_routes(http):
-    first = register_user(http)  # the first user is super admin
+    first = make_super_admin(http, register_user(http))  # granted by the operator command
     second = register_user(http)
     assert http.get("/api/admin/audit", headers=second["headers"]).status_code == 403
     assert http.get("/api/admin/audit", headers=first["headers"]).status_code == 200

@@ -10,7 +10,7 @@ import pytest
 from lily.core import clock, ids
 from lily.social.models import SocialConnection
 from tests.support.billing import set_plan
-from tests.support.identity import add_member, create_org, register_user
+from tests.support.identity import add_member, create_org, make_super_admin, register_user
 
 
 def _connection(org_id: str, platform: str = "x") -> str:
@@ -171,8 +171,8 @@ def test_dlq_requeue_over_http_is_admin_only_and_safe(http, org, lily_env):
     from lily.core.aws import client
     from lily.publishing import dlq
 
-    # The first user of a deployment is its super admin; an org owner is not a platform admin.
-    admin = org["owner"]
+    # A platform admin granted by the operator command; an org owner is not a platform admin.
+    admin = make_super_admin(http, org["owner"])
     stranger = register_user(http)
     assert http.get("/api/admin/publishing/dlq", headers=stranger["headers"]).status_code == 403
     # Given a DLQ holding a message for a target that no longer exists and an unreadable one

@@ -19,9 +19,9 @@ from tests.integration.social.conftest import approve
 
 def _connect(platform: str, org_id: str = "org_adapters", user: str = "alice"):
     """Connect straight through the service (no HTTP API needed for adapter tests)."""
-    start = connect.start_connect(org_id, "usr_1", platform)
-    redirect = approve(start.authorize_url, user)
-    result = connect.complete(platform, redirect["code"], redirect["state"])
+    flow = connect.start_connect(org_id, "usr_1", platform)
+    redirect = approve(flow.start.authorize_url, user)
+    result = connect.complete(platform, redirect["code"], redirect["state"], browser_secret=flow.browser_secret)
     if result.status == "select_account":
         result = connect.select_accounts(org_id, "usr_1", result.selection_id, [result.accounts[0].account_id])
     return result.connections[0]

@@ -87,6 +87,37 @@ def test_states_and_codes_cannot_be_replayed_redirected_or_borrowed(http, owner,
     assert http.post(f"/api/orgs/{org_id}/social/connect/x", headers=viewer["headers"]).status_code == 403
 
 
+def test_an_authorize_url_sent_to_a_victim_cannot_connect_the_victims_account(http, owner, local_suite, sandboxes):
+    from fastapi.testclient import TestClient
+
+    # Given an attacker who starts a connection in their own organization
+    r = http.post(f"/api/orgs/{owner['org_id']}/social/connect/x", headers=owner["headers"])
+    assert r.status_code == 201, r.text
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "path=/api/social/callback/x" in cookie and "samesite=lax" in cookie
+    assert "max-age=600" in cookie
+    # When they send the authorize_url to a victim, who approves it at X in their own browser
+    redirect = approve(r.json()["authorize_url"], user="bob")
+    with TestClient(local_suite.gateway, base_url="https://testserver") as victim_browser:
+        r = victim_browser.get(f"{redirect['path']}?{redirect['query']}")
+    # Then Lily's public callback refuses it: that browser did not start the flow
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["details"]["reason"] == "browser_mismatch"
+    assert list(SocialConnection.query(owner["org_id"])) == []
+    # And a forged flow cookie does not pass either
+    with TestClient(local_suite.gateway, base_url="https://testserver") as forged:
+        from lily.social.connect import flow_cookie_name
+
+        forged.cookies.set(flow_cookie_name(redirect["state"]), "guessed", path="/api/social/callback/x")
+        r = forged.get(f"{redirect['path']}?{redirect['query']}")
+    assert r.json()["error"]["details"]["reason"] == "browser_mismatch"
+    # While the browser that started a flow completes it, and its cookie is cleared
+    mine = approve(_start(http, owner["headers"], owner["org_id"])["authorize_url"], user="carol")
+    r = http.get(f"{mine['path']}?{mine['query']}")
+    assert r.status_code == 200 and r.json()["status"] == "connected", r.text
+    assert "max-age=0" in r.headers["set-cookie"].lower()
+
+
 def test_free_plan_refuses_a_second_profile_over_http(http, sandboxes):
     user = register_user(http)
     org_id = create_org(http, user["headers"])

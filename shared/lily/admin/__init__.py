@@ -1,0 +1,1 @@
+"""Operator commands, run with deployment credentials: ``python -m lily.admin --help``."""

@@ -1,0 +1,36 @@
+"""Operator commands against a deployment (its LILY_* settings and AWS credentials in the environment).
+
+    python -m lily.admin grant-super-admin EMAIL
+
+Platform administrators are never made by registering first: this command (or ``LILY_BOOTSTRAP_ADMIN_EMAIL``,
+see docs/identity.md) makes the first one; after that, super admins manage platform roles over
+``PATCH /api/admin/users/{user_id}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from lily.core.errors import LilyError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lily.admin", description="Lily operator commands")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grant = commands.add_parser("grant-super-admin", help="make an existing account a platform super admin")
+    grant.add_argument("email")
+    args = parser.parse_args(argv)
+    from lily.identity.platform_admins import grant_super_admin
+
+    try:
+        user = grant_super_admin(args.email)
+    except LilyError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"{user.email} ({user.user_id}) is now super_admin; their sessions were revoked (sign in again)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
