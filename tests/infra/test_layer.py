@@ -6,7 +6,8 @@ import re
 import tomllib
 from pathlib import Path
 
-from aws_cdk import DockerImage, ILocalBundling
+from aws_cdk import App, DockerImage, ILocalBundling, Stack
+from aws_cdk import aws_lambda as lambda_
 from lily_infra import bundling
 from lily_infra.bundling import LocalLayerBundler, layer_builder
 
@@ -72,8 +73,24 @@ def test_local_bundler_implements_ilocalbundling_and_builds_in_process(tmp_path,
     assert calls == [tmp_path]
 
 
-def test_function_code_excludes_bytecode():
-    assert {"__pycache__", "*.pyc"} <= set(bundling.CODE_EXCLUDES)
+def test_function_code_excludes_bytecode(tmp_path):
+    # Given a function folder that has been imported locally (byte-code next to its source)
+    folder = tmp_path / "fn"
+    (folder / "__pycache__").mkdir(parents=True)
+    (folder / "handler.py").write_text("def handler(event, context):\n    return {}\n")
+    (folder / "wiring.py").write_text("SPEC = None\n")
+    (folder / "__pycache__" / "handler.cpython-314.pyc").write_bytes(b"\x00")
+    (folder / "stray.pyc").write_bytes(b"\x00")
+    # When CDK stages it as a function's code asset
+    app = App(outdir=str(tmp_path / "cdk.out"))
+    lambda_.Function(Stack(app, "S"), "F", code=bundling.function_code(folder), handler="handler.handler",
+                     runtime=bundling.RUNTIME, architecture=bundling.ARCHITECTURE)
+    app.synth()
+    staged = [p for p in (tmp_path / "cdk.out").glob("asset.*") if p.is_dir()]
+    # Then the bundle holds the sources and no byte-code
+    assert len(staged) == 1, staged
+    files = {p.relative_to(staged[0]).as_posix() for p in staged[0].rglob("*")}
+    assert files == {"handler.py", "wiring.py"}, files
 
 
 # Deployed modules that still import a module the layer leaves out (each would fail in Lambda if reached):
@@ -110,7 +127,7 @@ def test_the_built_layer_ships_no_local_mode_and_no_test_double(tmp_path):
     # ...and neither local mode nor a test double, nor byte-code
     assert not [m for m in modules if m == "lily.local" or m.startswith("lily.local.")]
     assert not [m for m in modules if m.rsplit(".", 1)[-1].startswith("fake")]
-    assert not [p for p in built.rglob("*") if p.suffix in (".pyc", ".pyo")]
+    assert not [p for p in built.rglob("*") if p.suffix in (".pyc", ".pyo") or p.name == "__pycache__"]
     # And no shipped module imports one that was left out (it would fail in Lambda)
     left_out = set(_modules(layer_builder().SHARED_PACKAGE)) - set(modules)
     assert "lily.local.runner" in left_out

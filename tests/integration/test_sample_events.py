@@ -1,12 +1,76 @@
-"""Every function has a real-shaped sample event in events/, and its handler accepts it."""
+"""Every function has a real-shaped sample event in events/, and its handler does its work on it."""
+
+import json
 
 import pytest
 
 from lily.core.functions import Http, Queue, Schedule, discover, load_handler_module
 from lily.local.context import LocalContext
 from tests.helpers import EVENTS, load_event
+from tests.support.identity import auth_headers, create_org, register_user
+from tests.support.sandboxes import running_sandboxes
 
 SPECS = discover()
+HTTP_SPECS = [s for s in SPECS if isinstance(s.trigger, Http)]
+QUEUE_SPECS = [s for s in SPECS if isinstance(s.trigger, Queue)]
+SCHEDULE_SPECS = [s for s in SPECS if isinstance(s.trigger, Schedule)]
+SAMPLE_ORG_IDS = ("org_01jdsample00000000000000001", "org_01jd3xk6z7m8n9p0q1r2s3t4v5")
+
+# What each HTTP function answers to its sample event once the caller is real: (status, a key of the body).
+HTTP_OUTCOMES = {
+    "admin": (200, "action"),  # the audit log of today: a list of entries
+    "auth": (200, "access_token"),
+    "billing": (200, "plan_id"),  # the public plans: a list
+    "content": (201, "post_id"),
+    "content_generation": (201, "drafts"),
+    "health": (200, "checks"),
+    "orgs": (200, "role"),  # the members of the org: a list, the caller among them
+    "publishing_admin": (200, "requeued"),
+    "social": (200, "platforms"),
+    "stripe_webhook": (200, "event_id"),
+}
+
+
+# What each scheduled job reports on a fresh deployment (nothing due, nothing to check).
+SCHEDULE_REPORTS = {
+    "dispatcher": {"due": 0, "dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0},
+    "subscription_reaper": {"scanned": 0, "resynced": 0, "downgraded": 0, "upgraded": 0, "errors": 0},
+    "token_health": {"checked": 0, "outcomes": {}},
+}
+
+
+@pytest.fixture(scope="module")
+def ai_sandbox():
+    """The OpenAI-compatible sandbox that content_generation's real client calls."""
+    with running_sandboxes(["openai"]) as started:
+        yield started["openai"]
+
+
+def _run(spec, event):
+    return load_handler_module(spec).handler(event, LocalContext(spec.name, spec.memory_mb, spec.timeout_s))
+
+
+def _with_real_caller(name: str, event: dict, http) -> dict:
+    """The sample event as a real caller sends it: a live token, its own org, a valid signature."""
+    from lily.billing.webhooks import sign
+    from lily.local.secret_values import STRIPE_KEYS
+
+    if name == "stripe_webhook":
+        event["headers"]["stripe-signature"] = sign(event["body"].encode(), STRIPE_KEYS["webhook_secret"])
+        return event
+    if name == "auth":
+        credentials = json.loads(event["body"])
+        register_user(http, credentials["email"], credentials["password"])
+        return event
+    if "authorization" not in event["headers"]:
+        return event
+    user = register_user(http)  # the deployment's first user: its super admin (admin, publishing_admin)
+    event["headers"]["authorization"] = auth_headers(user["token"])["Authorization"]
+    org_id = create_org(http, user["headers"])
+    text = json.dumps(event)
+    for sample in SAMPLE_ORG_IDS:
+        text = text.replace(sample, org_id)
+    return json.loads(text)
 
 
 def test_every_function_has_a_sample_event():
@@ -14,24 +78,44 @@ def test_every_function_has_a_sample_event():
     assert not missing, f"add events/<name>.json for: {missing}"
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
-def test_handler_accepts_its_sample_event(spec, lily_env):
+def test_every_http_function_has_an_expected_outcome():
+    assert set(HTTP_OUTCOMES) == {s.name for s in HTTP_SPECS}
+
+
+@pytest.mark.parametrize("spec", HTTP_SPECS, ids=[s.name for s in HTTP_SPECS])
+def test_http_handler_does_its_work_on_its_sample_event(spec, http, request):
+    if spec.name == "content_generation":
+        request.getfixturevalue("ai_sandbox")
     event = load_event(spec.name)
-    module = load_handler_module(spec)
-    result = module.handler(event, LocalContext(spec.name, spec.memory_mb, spec.timeout_s))
-    if isinstance(spec.trigger, Http):
-        assert event["version"] == "2.0" and "requestContext" in event
-        assert result["statusCode"] < 500, result
-        assert "x-request-id" in {k.lower() for k in result["headers"]}
-    elif isinstance(spec.trigger, Queue):
-        assert all(r["eventSource"] == "aws:sqs" for r in event["Records"])
-        assert result == {"batchItemFailures": []}, result
-    elif isinstance(spec.trigger, Schedule):
-        assert event["detail-type"] == "Scheduled Event"
-        assert isinstance(result, dict), result  # every job reports what it did
+    assert event["version"] == "2.0" and "requestContext" in event
+    result = _run(spec, _with_real_caller(spec.name, event, http))
+    status, key = HTTP_OUTCOMES[spec.name]
+    assert result["statusCode"] == status, result
+    assert "x-request-id" in {k.lower() for k in result["headers"]}
+    body = json.loads(result["body"])
+    assert key in (body[0] if isinstance(body, list) else body), body
 
 
-QUEUE_SPECS = [s for s in SPECS if isinstance(s.trigger, Queue)]
+@pytest.mark.parametrize("spec", QUEUE_SPECS, ids=[s.name for s in QUEUE_SPECS])
+def test_queue_handler_accepts_its_sample_event(spec, lily_env):
+    event = load_event(spec.name)
+    assert all(r["eventSource"] == "aws:sqs" for r in event["Records"])
+    assert _run(spec, event) == {"batchItemFailures": []}
+
+
+@pytest.mark.parametrize("spec", SCHEDULE_SPECS, ids=[s.name for s in SCHEDULE_SPECS])
+def test_scheduled_job_reports_its_work_on_its_sample_event(spec, lily_env):
+    event = load_event(spec.name)
+    assert event["detail-type"] == "Scheduled Event"
+    result = _run(spec, event)
+    if spec.name == "heartbeat":  # the beat it enqueued for heartbeat_worker
+        assert set(result) == {"beat_id"} and result["beat_id"].startswith("beat_"), result
+    else:
+        assert result == SCHEDULE_REPORTS[spec.name], result
+
+
+def test_every_scheduled_job_has_an_expected_report():
+    assert {*SCHEDULE_REPORTS, "heartbeat"} == {s.name for s in SCHEDULE_SPECS}
 
 
 @pytest.mark.parametrize("spec", QUEUE_SPECS, ids=[s.name for s in QUEUE_SPECS])
@@ -43,8 +127,7 @@ def test_a_malformed_record_fails_alone(spec, lily_env):
     wrong_shape = {**good, "messageId": "00000000-0000-4000-8000-00000000bad2", "body": '{"unexpected": true}'}
     event["Records"] = [not_json, *event["Records"], wrong_shape]
     # When the worker handles the batch
-    module = load_handler_module(spec)
-    result = module.handler(event, LocalContext(spec.name, spec.memory_mb, spec.timeout_s))
+    result = _run(spec, event)
     # Then exactly the two bad records are reported as item failures (SQS retries them, then the DLQ keeps them)
     assert result == {"batchItemFailures": [{"itemIdentifier": not_json["messageId"]},
                                             {"itemIdentifier": wrong_shape["messageId"]}]}, result
