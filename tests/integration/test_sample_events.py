@@ -7,7 +7,7 @@ import pytest
 from lily.core.functions import Http, Queue, Schedule, discover, load_handler_module
 from lily.local.context import LocalContext
 from tests.helpers import EVENTS, load_event
-from tests.support.identity import auth_headers, create_org, register_user
+from tests.support.identity import auth_headers, create_org, make_super_admin, register_user
 from tests.support.sandboxes import running_sandboxes
 
 SPECS = discover()
@@ -64,7 +64,8 @@ def _with_real_caller(name: str, event: dict, http) -> dict:
         return event
     if "authorization" not in event["headers"]:
         return event
-    user = register_user(http)  # the deployment's first user: its super admin (admin, publishing_admin)
+    # a platform admin (the admin, publishing_admin and deep-health routes need one; members need nothing more)
+    user = make_super_admin(http, register_user(http))
     event["headers"]["authorization"] = auth_headers(user["token"])["Authorization"]
     org_id = create_org(http, user["headers"])
     text = json.dumps(event)
