@@ -71,3 +71,20 @@ def tick():
 
 def later(seconds: float) -> datetime:
     return clock.now() + timedelta(seconds=seconds)
+
+
+def queued_target(fake, org_id: str, platform: str = "x", text: str = "hello"):
+    """A post for one new ``platform`` connection, scheduled, due and dispatched: (connection, post, target id)."""
+    conn = fake.add_connection(org_id, platform)
+    post = make_post(org_id, [conn.connection_id], text=text)
+    schedule_in(org_id, post.post_id, 5)
+    clock.advance(5)
+    assert tick()["dispatched"] == 1
+    return conn, post, post.targets[0].target_id
+
+
+def target_of(post, target_id: str):
+    """The stored target, read consistently."""
+    from lily.publishing.models import Target
+
+    return Target.get(post.post_id, target_id, consistent_read=True)

@@ -10,22 +10,17 @@ from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Target
 from lily.publishing.ports import PublishError
 from lily.publishing.settings import PacingRule, publishing_settings
-from tests.integration.publishing.helpers import make_post, schedule_in, tick
+from tests.integration.publishing.helpers import make_post, queued_target, schedule_in, target_of, tick
 
 ORG = "org_" + "1" * 26
 
 
 def _one(fake, platform: str = "x", text: str = "hello"):
-    conn = fake.add_connection(ORG, platform)
-    post = make_post(ORG, [conn.connection_id], text=text)
-    schedule_in(ORG, post.post_id, 5)
-    clock.advance(5)
-    assert tick()["dispatched"] == 1
-    return conn, post, post.targets[0].target_id
+    return queued_target(fake, ORG, platform, text)
 
 
 def _target(post, tid) -> Target:
-    return Target.get(post.post_id, tid, consistent_read=True)
+    return target_of(post, tid)
 
 
 def test_retryable_errors_back_off_then_publish(fake, quota, mq, frozen):
