@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 
 from lily.core import clock
-from lily.publishing import breaker, dispatcher, dlq, posts, publisher
+from lily.publishing import breaker, dispatcher, dlq, publisher
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Target
 from lily.publishing.ports import PublishError
+from lily.publishing.posts import get_post
 from lily.publishing.settings import PacingRule, publishing_settings
 from tests.integration.publishing.helpers import make_post, queued_target, schedule_in, target_of, tick
 
@@ -49,7 +50,7 @@ def test_permanent_error_fails_at_once_with_its_reason(fake, quota, mq, frozen):
     conn, post, tid = _one(fake)
     fake.force(conn.connection_id, "validation")
     assert mq.run_until_idle() == ["failed"]
-    got = posts.get_post(ORG, post.post_id)
+    got = get_post(ORG, post.post_id)
     assert got.status == "failed"
     t = got.targets[0]
     assert t.state == "failed" and t.attempts == 1
@@ -191,7 +192,7 @@ def test_two_dispatchers_and_two_publishers_never_publish_twice(fake, quota, mq,
     assert not errors
     mq.run_until_idle()
     for p in posts:
-        for t in posts.get_post(ORG, p.post_id).targets:
+        for t in get_post(ORG, p.post_id).targets:
             assert t.state == "published", t
             assert len(fake.posts_of(t.target_id)) == 1
 
