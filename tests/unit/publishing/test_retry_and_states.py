@@ -35,10 +35,11 @@ def test_unknown_time_zone_is_refused():
         ScheduleIn(scheduled_at="2026-12-01T09:30:00", timezone="Mars/Olympus")
 
 
-@pytest.mark.parametrize(("states", "status"), [
-    ([], "draft"), (["draft"], "draft"), (["scheduled", "queued"], "scheduled"),
-    (["publishing", "published"], "publishing"), (["published", "published"], "published"),
-    (["failed"], "failed"), (["published", "failed"], "partial"),
+@pytest.mark.parametrize(("states", "status", "rank"), [
+    ([], "draft", 0), (["draft"], "draft", 0), (["scheduled", "queued"], "scheduled", 0),
+    (["publishing", "published"], "publishing", 1), (["published", "published"], "published", 2),
+    (["failed"], "failed", 1), (["published", "failed"], "partial", 2), (["draft", "published"], "published", 1),
 ])
-def test_post_status_from_targets(states, status):
-    assert post_status([SimpleNamespace(state=s) for s in states])[0] == status
+def test_post_status_from_targets(states, status, rank):
+    # the status, and the rank (targets done) that stops a stale recompute from overwriting a newer one
+    assert post_status([SimpleNamespace(state=s) for s in states]) == (status, rank)
