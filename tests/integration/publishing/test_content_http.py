@@ -159,7 +159,7 @@ def test_media_upload_is_presigned_and_enforces_type_and_size(http, org, lily_en
     # ... a type no platform takes, or a size over the platform limit, is refused before any upload
     r = http.post(url, json={"filename": "x.exe", "content_type": "application/x-msdownload", "size": 10},
                   headers=org["headers"])
-    assert (r.status_code, r.json()["error"]["code"]) == (413, "VALIDATION_005"), r.text
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "VALIDATION_001"), r.text  # not in the enum
     r = http.post(url, json={"filename": "big.png", "content_type": "image/png", "size": 10**10, "platforms": ["x"]},
                   headers=org["headers"])
     assert (r.status_code, r.json()["error"]["code"]) == (413, "VALIDATION_005"), r.text
