@@ -5,6 +5,7 @@ from fastapi.responses import JSONResponse
 
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
+from lily.core.openapi import errors
 from lily.health import service
 from lily.health.operator import OPERATOR_HEADER, is_operator
 from lily.health.service import DeepHealth, HealthInfo
@@ -33,7 +34,7 @@ def health() -> HealthInfo:
 
 
 @app.get("/health/deep", response_model=DeepHealth, tags=["health"], dependencies=[Depends(operator_or_admin)],
-         responses={503: {"model": DeepHealth, "description": "A dependency is unreachable"}})
+         responses={503: {"model": DeepHealth, "description": "A dependency is unreachable"}, **errors(401, 403)})
 def deep() -> JSONResponse:
     result = service.deep()
     return JSONResponse(result.model_dump(), status_code=200 if result.status == "ok" else 503)

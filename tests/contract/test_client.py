@@ -82,8 +82,10 @@ def test_golden_path_with_the_generated_client(served, lily_client):
     approved = httpx.get(f"{start.authorize_url}&{urlencode({'auto': '1', 'sandbox_user': 'alice'})}", timeout=5)
     assert approved.status_code == 302, approved.text
     query = parse_qs(urlparse(approved.headers["location"]).query)
-    result = _op("social.social_callback").sync(client=client, platform="x", state=query["state"][0],
-                                                code=query["code"][0])
+    # the authenticated hand-off (the public callback also needs the starting browser's flow cookie)
+    result = _op("social.social_complete").sync(client=authed, org_id=org.org_id, platform="x",
+                                                body=models.CompleteRequest(code=query["code"][0],
+                                                                            state=query["state"][0]))
     connection_id = result.connections[0].connection_id
 
     # draft -> schedule -> published
