@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
 
-from lily.core.aws import client
 from lily.core.config import load, on_reset, settings_config
-from lily.core.resources import secret_name
+from lily.core.resources import read_secret
 
 Provider = Literal["openai", "xai"]
 
@@ -74,8 +72,7 @@ def ai_settings() -> AISettings:
 @lru_cache(maxsize=1)
 def provider_keys() -> dict[str, str]:
     """``{openai_api_key, xai_api_key}`` from Secrets Manager (cached per cold start; never logged)."""
-    raw = client("secretsmanager").get_secret_value(SecretId=secret_name(ai_settings().secret))
-    value = json.loads(raw["SecretString"])
+    value = read_secret(ai_settings().secret)
     return {"openai": value.get("openai_api_key", ""), "xai": value.get("xai_api_key", "")}
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
-from lily.core.aws import client
 from lily.core.config import load, on_reset, settings_config
-from lily.core.resources import secret_name
+from lily.core.resources import read_secret
 
 
 class BillingSettings(BaseSettings):
@@ -49,8 +47,7 @@ def billing_settings() -> BillingSettings:
 @lru_cache(maxsize=1)
 def stripe_keys() -> dict[str, str]:
     """``{api_key, webhook_secret}`` from Secrets Manager (cached per cold start)."""
-    raw = client("secretsmanager").get_secret_value(SecretId=secret_name(billing_settings().stripe_secret))
-    value = json.loads(raw["SecretString"])
+    value = read_secret(billing_settings().stripe_secret)
     return {"api_key": value.get("api_key", ""), "webhook_secret": value.get("webhook_secret", "")}
 
 

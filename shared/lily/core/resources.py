@@ -8,7 +8,9 @@ secrets live in :mod:`lily.local.secret_values` (core imports no capability).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from lily.core.config import get_settings
 
@@ -44,3 +46,10 @@ def secret_name(short: str) -> str:
     if short not in SECRETS:
         raise KeyError(f"undeclared secret {short!r}")
     return f"{get_settings().resource_prefix}{short}"
+
+
+def read_secret(short: str) -> dict[str, Any]:
+    """The JSON value of declared secret ``short`` from Secrets Manager (callers cache it; never log it)."""
+    from lily.core.aws import client
+
+    return json.loads(client("secretsmanager").get_secret_value(SecretId=secret_name(short))["SecretString"])

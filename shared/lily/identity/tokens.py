@@ -10,7 +10,6 @@ Keys are cached in-process for ``jwt_key_cache_s`` and refetched early (at most 
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,10 +17,9 @@ from typing import Any
 import jwt
 
 from lily.core import clock, ids
-from lily.core.aws import client
 from lily.core.config import on_reset
 from lily.core.errors import ErrorCode, LilyError
-from lily.core.resources import secret_name
+from lily.core.resources import read_secret
 from lily.identity.settings import identity_settings
 
 ALGORITHM = "HS256"
@@ -48,8 +46,8 @@ def _clear() -> None:
 on_reset(_clear)
 
 
-def _fetch(name: str) -> _Keys:
-    raw = json.loads(client("secretsmanager").get_secret_value(SecretId=name)["SecretString"])
+def _fetch(short: str) -> _Keys:
+    raw = read_secret(short)
     keys = {str(k): str(v) for k, v in (raw.get("keys") or {}).items()}
     active = str(raw.get("active_kid") or "")
     if active not in keys:
@@ -59,7 +57,7 @@ def _fetch(name: str) -> _Keys:
 
 def _keys(unknown_kid: str | None = None) -> _Keys:
     s = identity_settings()
-    name = secret_name("jwt-keys")
+    name = "jwt-keys"
     now = clock.now_ts()
     with _lock:
         current = _cache.get(name)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
-from lily.core.aws import client
 from lily.core.config import get_settings, load, on_reset, settings_config
-from lily.core.resources import secret_name
+from lily.core.resources import read_secret
 
 
 class SocialSettings(BaseSettings):
@@ -65,8 +63,7 @@ on_reset(social_settings.cache_clear)
 @lru_cache(maxsize=1)
 def app_secrets() -> dict[str, str]:
     """``{x_client_secret, meta_app_secret, linkedin_client_secret, x_consumer_secret, meta_verify_token}``."""
-    raw = client("secretsmanager").get_secret_value(SecretId=secret_name("social-apps"))["SecretString"]
-    return json.loads(raw)
+    return read_secret("social-apps")
 
 
 on_reset(app_secrets.cache_clear)

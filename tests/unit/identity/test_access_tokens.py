@@ -9,7 +9,7 @@ import json
 import jwt
 import pytest
 
-from lily.core import clock
+from lily.core import aws, clock
 from lily.core.config import reset_settings
 from lily.core.errors import LilyError
 from lily.core.resources import secret_name
@@ -37,7 +37,7 @@ class FakeSecrets:
 def secrets(monkeypatch):
     reset_settings()
     fake = FakeSecrets({"active_kid": "k1", "keys": {"k1": K1}})
-    monkeypatch.setattr(tokens, "client", lambda service: fake if service == "secretsmanager" else None)
+    monkeypatch.setattr(aws, "client", lambda service: fake if service == "secretsmanager" else None)
     with clock.freeze(T0):
         yield fake
     clock.reset()
