@@ -34,7 +34,7 @@ from fastapi.responses import JSONResponse, Response
 
 from lily.local.sandboxes import Sandbox
 from lily.local.sandboxes._platform_kit import Fault, PlatformState, bearer, sandbox_app
-from lily.local.sandboxes._textgen import Brief, brief_of, hashtags, rng_for, write_post, write_sentence
+from lily.local.sandboxes._textgen import Brief, brief_of, hashtags, write_post, write_sentence
 from lily.local.serve import ThreadedServer
 
 CHAT_PARAMS = {
@@ -393,9 +393,10 @@ def build(state: AIState | None = None):
                              param="dimensions", code="invalid_value")
         dims = dims or native
         texts = [i if isinstance(i, str) else " ".join(map(str, i)) for i in inputs]
+        from lily.local.sentence_embeddings import embed  # the local sentence model (loaded on first use)
+
         data = []
-        for index, text in enumerate(texts):
-            vector = embed(text, dims)
+        for index, vector in enumerate(embed(texts, dims)):
             if body.get("encoding_format") == "base64":
                 vector = base64.b64encode(struct.pack(f"<{dims}f", *vector)).decode()
             data.append({"object": "embedding", "index": index, "embedding": vector})
@@ -512,19 +513,6 @@ def build(state: AIState | None = None):
             return list(state.requests)
 
     return app, state
-
-
-def embed(text: str, dims: int) -> list[float]:
-    """Hashed bag of words: texts sharing words are close (cosine), so retrieval tests mean something."""
-    vector = [0.0] * dims
-    words = [w.lower() for w in text.split() if w.strip()]
-    for word in words or [text]:
-        h = int(hashlib.sha256(word.encode()).hexdigest(), 16)
-        vector[h % dims] += 1.0 if (h >> 64) & 1 else -1.0
-    rng = rng_for("noise", text)
-    vector = [v + rng.uniform(-0.01, 0.01) for v in vector]
-    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
-    return [v / norm for v in vector]
 
 
 def start() -> Sandbox:
