@@ -8,7 +8,7 @@ FUNCTION = FunctionSpec(
     timeout_s=29,
     access=Access(
         tables={"content_brand_profiles": "readwrite", "content_drafts": "readwrite", "ai_usage": "readwrite",
-                "publishing_breakers": "readwrite", "posts": "readwrite", "post_targets": "readwrite",
+                "breakers": "readwrite", "posts": "readwrite", "post_targets": "readwrite",
                 "social_connections": "read", "billing_subscriptions": "read",
                 "billing_quota_counters": "readwrite", "memberships": "read", "revocations": "read",
                 "api_keys": "readwrite", "counters": "readwrite"},

@@ -8,7 +8,7 @@ FUNCTION = FunctionSpec(
     timeout_s=60,
     access=Access(
         tables={"post_targets": "readwrite", "posts": "readwrite", "publishing_media": "read",
-                "publishing_breakers": "readwrite", "publishing_pacing": "readwrite",
+                "breakers": "readwrite", "publishing_pacing": "readwrite",
                 "publish_attempts": "write", "social_connections": "readwrite"},
         # publish: retries and deferrals re-enqueue with a delay; social_events: needs_reauth notices
         queues_send=["publish", "social_events"],

@@ -29,10 +29,9 @@ from lily.ai import usage as usage_log
 from lily.ai.port import CallContext, Embeddings, ModerationVerdict, TextRequest, TextResult, Usage
 from lily.ai.retry_after import retry_after_s
 from lily.ai.settings import AISettings, Provider, ai_settings, provider_keys
-from lily.core import clock
+from lily.core import breaker, clock
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger
-from lily.publishing import breaker
 
 
 class _Malformed(Exception):

@@ -22,7 +22,6 @@
   answer; PutItem conditional on absence (or expiry) claims a key for one ``attempt``; TTL ``expires_at`` (the
   invocation's remaining time while in progress, ``idempotency_ttl_s`` once done).
 
-``publishing_breakers`` — pk ``platform:<p>`` or ``connection:<id>``: shared circuit breaker state.
   Both breakers of a call are read in one BatchGetItem; every change is a conditional UpdateItem (one
   half-open probe at a time).
 
@@ -144,18 +143,6 @@ class IdempotencyRecord(LilyModel):
     response_body = JSONAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
-
-
-class BreakerState(LilyModel):
-    class Meta(TableMeta):
-        short_name = "publishing_breakers"
-
-    key = UnicodeAttribute(hash_key=True)
-    state = UnicodeAttribute(default="closed")  # closed | open | half_open
-    failures = NumberAttribute(default=0)
-    open_until = NumberAttribute(default=0)  # epoch seconds
-    probe_until = NumberAttribute(default=0)
-    updated_at = UTCDateTimeAttribute(null=True)
 
 
 class PacingState(LilyModel):

@@ -35,13 +35,14 @@ from typing import Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lily.core import clock, ids
+from lily.core import breaker, clock, ids
 from lily.core.db import won
+from lily.core.models import BreakerState
 from lily.core.observability import count, logger, observe
-from lily.publishing import breaker, messages, pacing, ports
+from lily.publishing import messages, pacing, ports
 from lily.publishing.media import media_items
 from lily.publishing.messages import PublishMessage
-from lily.publishing.models import Attempt, BreakerState, Post, Target
+from lily.publishing.models import Attempt, Post, Target
 from lily.publishing.pacing import Slot
 from lily.publishing.ports import PlatformGateway, PublishError, PublishOutcome, PublishTarget
 from lily.publishing.retry import backoff_delay

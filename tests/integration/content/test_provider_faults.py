@@ -10,8 +10,8 @@ from lily.ai.models import AIUsage
 from lily.ai.openai_client import OpenAIAdapter
 from lily.ai.port import CallContext, TextRequest
 from lily.billing.entitlements import usage
+from lily.core import breaker
 from lily.core.errors import ErrorCode, LilyError
-from lily.publishing import breaker
 
 ORG = "org_01jdfaults0000000000000001"
 REQUEST = TextRequest(instructions="Tone: casual", prompt="Topic: bicycle commuting\nKeywords: rain gear")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from lily.core import clock
-from lily.publishing import breaker, dispatcher, dlq, publisher
+from lily.core import breaker, clock
+from lily.publishing import dispatcher, dlq, publisher
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Target
 from lily.publishing.ports import PublishError

@@ -2,7 +2,8 @@
 
 closed → (``threshold`` consecutive failures) → open for ``open_s`` → one half-open probe: its success
 closes the breaker, its failure opens it again. Every change is a conditional write; exactly one caller
-wins the probe. One breaker per platform and one per connection (``platform:x``, ``connection:<id>``).
+wins the probe. Publishing keeps one per platform and one per connection (``platform:x``, ``connection:<id>``);
+the AI port one per provider (``ai:openai``).
 
 A publish reads both of its breakers once (:func:`read`: one BatchGetItem, or what this process read in the
 last ``CACHE_S``) and hands what it read to :func:`allow` and :func:`record_success`, which then write only
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 
 from lily.core import clock
 from lily.core.db import won
+from lily.core.models import BreakerState
 from lily.core.observability import count, logger
-from lily.publishing.models import BreakerState
 
 _UNREAD = object()
 
@@ -94,7 +95,7 @@ def record_success(key: str, item: BreakerState | None | object = _UNREAD) -> No
                                       BreakerState.updated_at.set(clock.now())])
     if state.state != "closed":
         logger.info("breaker closed", extra={"breaker": key})
-        count("publish_breaker_transitions_total", breaker=key.split(":", 1)[0], to="closed")
+        count("breaker_transitions_total", breaker=key.split(":", 1)[0], to="closed")
 
 
 def record_failure(key: str, *, threshold: int, open_s: float) -> bool:
@@ -115,7 +116,7 @@ def record_failure(key: str, *, threshold: int, open_s: float) -> bool:
             condition=(BreakerState.state == state) | BreakerState.state.does_not_exist())):
         return False
     logger.warning("breaker opened", extra={"breaker": key, "failures": failures})
-    count("publish_breaker_transitions_total", breaker=key.split(":", 1)[0], to="open")
+    count("breaker_transitions_total", breaker=key.split(":", 1)[0], to="open")
     return True
 
 

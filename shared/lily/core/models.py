@@ -1,0 +1,23 @@
+"""Tables of the shared mechanisms in core (access patterns next to each model).
+
+``breakers`` — pk ``<scope>:<name>`` (``platform:x``, ``connection:<id>``, ``ai:openai``): circuit breaker state
+shared by every instance (:mod:`lily.core.breaker`). GetItem / BatchGetItem and conditional UpdateItem only.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+
+from lily.core.db import LilyModel, TableMeta
+
+
+class BreakerState(LilyModel):
+    class Meta(TableMeta):
+        short_name = "breakers"
+
+    key = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute(default="closed")  # closed | open | half_open
+    failures = NumberAttribute(default=0)
+    open_until = NumberAttribute(default=0)  # epoch seconds
+    probe_until = NumberAttribute(default=0)
+    updated_at = UTCDateTimeAttribute(null=True)
