@@ -88,3 +88,12 @@ def target_of(post, target_id: str):
     from lily.publishing.models import Target
 
     return Target.get(post.post_id, target_id, consistent_read=True)
+
+
+def due_together(org_id: str, connection_ids: list[str], n: int, text: str) -> list:
+    """``n`` posts for ``connection_ids``, scheduled 5 s ahead, with the clock moved to when they are all due."""
+    posts = [make_post(org_id, connection_ids, text=f"{text} {i}") for i in range(n)]
+    for p in posts:
+        schedule_in(org_id, p.post_id, 5)
+    clock.advance(5)
+    return posts

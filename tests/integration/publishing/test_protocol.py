@@ -10,7 +10,7 @@ from lily.publishing import publisher
 from lily.publishing.models import Target
 from lily.publishing.settings import PacingRule, publishing_settings
 from lily.publishing.states import is_watch_sk
-from tests.integration.publishing.helpers import make_post, queued_target, schedule_in, target_of, tick
+from tests.integration.publishing.helpers import due_together, queued_target, target_of, tick
 
 ORG = "org_" + "5" * 26
 
@@ -171,13 +171,11 @@ def test_progressing_targets_never_enter_the_dispatch_window(fake, quota, mq, fr
 
 
 def test_a_long_wait_in_the_pacing_line_moves_the_watchdog_instant(fake, quota, mq, frozen, monkeypatch):
-    # Given an account allowed 1 post per 30 minutes (far beyond the watchdog grace) and 3 posts due at once
+    # Given an account allowed 2 posts per hour, burst 1 (the wait is far beyond the watchdog grace), and 3 posts
+    # due at once
     monkeypatch.setitem(publishing_settings().pacing, "x", [PacingRule(limit=2, window_s=3600, burst=1)])
     conn = fake.add_connection(ORG, "x")
-    posts = [make_post(ORG, [conn.connection_id], text=f"line {i}") for i in range(3)]
-    for p in posts:
-        schedule_in(ORG, p.post_id, 5)
-    clock.advance(5)
+    posts = due_together(ORG, [conn.connection_id], 3, "line")
     assert tick()["dispatched"] == 3
     before = dict(snapshot()).get("publish_watchdog_requeues_total", [])
     outcomes = mq.deliver()
@@ -205,13 +203,10 @@ def test_a_lost_message_is_sent_again_by_the_watchdog(fake, quota, mq, frozen):
 
 
 def test_a_backlog_waits_in_line_one_deferral_each(fake, quota, mq, frozen, monkeypatch):
-    # Given 8 posts due at once on one account paced at 2 per minute, burst 1
+    # Given 8 posts due at once on one account paced at 3 per minute, burst 1
     monkeypatch.setitem(publishing_settings().pacing, "x", [PacingRule(limit=3, window_s=60, burst=1)])
     conn = fake.add_connection(ORG, "x")
-    posts = [make_post(ORG, [conn.connection_id], text=f"backlog {i}") for i in range(8)]
-    for p in posts:
-        schedule_in(ORG, p.post_id, 5)
-    clock.advance(5)
+    due_together(ORG, [conn.connection_id], 8, "backlog")
     tick()
     # When they are delivered
     outcomes = mq.run_until_idle()

@@ -11,7 +11,7 @@ from lily.publishing.models import Target
 from lily.publishing.ports import PublishError
 from lily.publishing.posts import get_post
 from lily.publishing.settings import PacingRule, publishing_settings
-from tests.integration.publishing.helpers import make_post, queued_target, schedule_in, target_of, tick
+from tests.integration.publishing.helpers import due_together, make_post, queued_target, schedule_in, target_of, tick
 
 ORG = "org_" + "1" * 26
 
@@ -146,10 +146,7 @@ def test_pacing_spaces_posts_so_the_platform_never_says_429(fake, quota, mq, fro
     fake.rate_limits["x"] = (3, 60.0)
     monkeypatch.setitem(publishing_settings().pacing, "x", [PacingRule(limit=3, window_s=60, burst=2)])
     conn = fake.add_connection(ORG, "x")
-    posts = [make_post(ORG, [conn.connection_id], text=f"paced {i}") for i in range(8)]
-    for p in posts:
-        schedule_in(ORG, p.post_id, 5)
-    clock.advance(5)
+    due_together(ORG, [conn.connection_id], 8, "paced")
     tick()
     outcomes = mq.run_until_idle()
     assert outcomes.count("published") == 8
