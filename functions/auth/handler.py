@@ -1,16 +1,14 @@
 """Auth HTTP function: accounts and sessions under /api/auth (see docs/identity.md)."""
 
-import hmac
-
 from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from lily.core.config import get_settings
-from lily.core.errors import ErrorCode, LilyError
+from lily.core.errors import LilyError
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import declares, errors
-from lily.identity import password_reset, registration, sessions, two_factor
+from lily.identity import csrf, password_reset, registration, sessions, two_factor
 from lily.identity.access import Principal, authenticate, current_principal, current_user
 from lily.identity.ratelimit import client_ip, rate_limit_middleware
 from lily.identity.schemas import (
@@ -29,6 +27,7 @@ REFRESH_COOKIE = "lily_refresh"
 CSRF_COOKIE = "lily_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 
+# Each path in ratelimit.FAIL_CLOSED_PATHS answers 503 SYSTEM_002 while the counter store is unreachable.
 app = create_app("Lily auth", "Accounts, sessions, email verification, password reset and TOTP",
                  middleware=[rate_limit_middleware])
 
@@ -113,17 +112,14 @@ def _clear_cookies(response: Response) -> None:
     "refreshCookie": {"type": "apiKey", "in": "cookie", "name": REFRESH_COOKIE,
                       "description": "The refresh token set by login (HttpOnly, path /api/auth)"},
     "csrfHeader": {"type": "apiKey", "in": "header", "name": CSRF_HEADER,
-                   "description": "Echo of the readable lily_csrf cookie (double submit)"},
+                   "description": "The session's CSRF token (from the login answer or the readable lily_csrf cookie)"},
 })
 def require_csrf(request: Request) -> None:
-    """Double submit: the readable CSRF cookie must be echoed in the X-CSRF-Token header."""
-    cookie = request.cookies.get(CSRF_COOKIE) or ""
-    header = request.headers.get(CSRF_HEADER) or ""
-    if not cookie or not header or not hmac.compare_digest(cookie.encode(), header.encode()):
-        raise LilyError(ErrorCode.AUTH_005, "CSRF check failed")
+    """The X-CSRF-Token header must be the CSRF token of the session whose refresh cookie comes with it."""
+    csrf.check_csrf(request.cookies.get(REFRESH_COOKIE), request.headers.get(CSRF_HEADER))
 
 
-@app.post("/api/auth/register", status_code=202, response_model=Accepted, tags=["auth"])
+@app.post("/api/auth/register", status_code=202, response_model=Accepted, tags=["auth"], responses=errors(503))
 def register(body: RegisterIn) -> dict:
     return registration.register(body.email, body.password, body.registration_key)
 
@@ -144,7 +140,8 @@ def resend(body: EmailIn) -> dict:
     return registration.resend_verification(body.email)
 
 
-@app.post("/api/auth/password-reset/request", status_code=202, response_model=Accepted, tags=["auth"])
+@app.post("/api/auth/password-reset/request", status_code=202, response_model=Accepted, tags=["auth"],
+          responses=errors(503))
 def reset_request(body: EmailIn) -> dict:
     return password_reset.request_password_reset(body.email)
 
@@ -155,13 +152,13 @@ def reset_link(token: str) -> dict:
     return password_reset.check_reset_token(token)
 
 
-@app.post("/api/auth/password-reset/confirm", tags=["auth"], response_model=PasswordChanged)
+@app.post("/api/auth/password-reset/confirm", tags=["auth"], response_model=PasswordChanged, responses=errors(503))
 def reset_confirm(body: ResetConfirmIn) -> dict:
     return password_reset.confirm_password_reset(body.token, body.new_password)
 
 
 @app.post("/api/auth/login", tags=["auth"],
-          responses={200: {"model": SessionOut | MfaChallenge}, **errors(401, 403, 429)})
+          responses={200: {"model": SessionOut | MfaChallenge}, **errors(401, 403, 429, 503)})
 def login(body: Credentials, request: Request) -> Response:
     result = sessions.login(body.email, body.password, client_ip(request))
     if isinstance(result, MfaChallenge):
@@ -169,7 +166,7 @@ def login(body: Credentials, request: Request) -> Response:
     return _session_response(result)
 
 
-@app.post("/api/auth/login/2fa", tags=["auth"], response_model=SessionOut, responses=errors(401, 403, 429))
+@app.post("/api/auth/login/2fa", tags=["auth"], response_model=SessionOut, responses=errors(401, 403, 429, 503))
 def login_2fa(body: SecondFactorIn, request: Request) -> Response:
     return _session_response(sessions.login_second_factor(body.challenge, body.code, body.backup_code,
                                                          client_ip(request)))

@@ -11,7 +11,7 @@ FUNCTION = FunctionSpec(
                 "revocations": "readwrite", "counters": "readwrite", "memberships": "read",
                 "audit_log": "write", "api_keys": "readwrite"},
         kms="both",
-        secrets=["jwt-keys"],
+        secrets=["jwt-keys", "csrf-keys"],
         ses_send=True,
     ),
 )

@@ -4,6 +4,7 @@
 - every function: error rate (errors / invocations) >= 5 % over five minutes;
 - the HTTP API: 5xx answers;
 - plan-limit storms: ``plan_limit_hits_total`` (all features and plans) over a threshold;
+- rate limits failing open: any ``rate_limit_store_errors_total`` (the counter store was unreachable);
 - all alarms notify an SNS topic encrypted with its own key (CloudWatch cannot publish to a topic
   under the AWS managed SNS key), optionally with an e-mail subscription.
 """
@@ -105,6 +106,19 @@ class Monitoring(Construct):
             ),
             threshold=PLAN_LIMIT_STORM_THRESHOLD,
             description="Plan-limit hits spiked: a client is looping on a limit or a plan is misconfigured.",
+        )
+
+        self._alarm(
+            "rate-limits-failing-open",
+            metric=cw.MathExpression(
+                expression='SELECT SUM(rate_limit_store_errors_total) FROM "Lily"',
+                using_metrics={},
+                period=FIVE_MINUTES,
+                label="rate_limit_store_errors_total (all route classes)",
+            ),
+            threshold=1,
+            description="The rate-limit counter store was unreachable: limits are off (login, register and "
+                        "reset answer 503) until it is back.",
         )
 
         self.dashboard = self._dashboard(functions, queues, api)

@@ -28,6 +28,7 @@ BUCKETS: dict[str, str] = {
 # short name -> purpose. Values live in Secrets Manager as ``<resource_prefix><short name>``.
 SECRETS: dict[str, Secret] = {
     "jwt-keys": Secret("JWT signing keys: {active_kid, keys: {kid: secret}}"),
+    "csrf-keys": Secret("Keys binding CSRF tokens to their session (HMAC of the refresh family): {keys: [...]}"),
     "stripe": Secret("Stripe API key and webhook endpoint secret: {api_key, webhook_secret}"),
     "ai-providers": Secret("AI provider API keys: {openai_api_key, xai_api_key}"),
     "social-apps": Secret("Social platform app secrets: {x_client_secret, x_consumer_secret, meta_app_secret, "

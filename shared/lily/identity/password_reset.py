@@ -49,6 +49,6 @@ def confirm_password_reset(secret: str, new_password: str) -> dict[str, str]:
     user.update(actions=[User.password_hash.set(passwords.hash_password(new_password)),
                          User.email_verified.set(True)])
     revoke_all_sessions(user.user_id, "password reset")
-    ratelimit.clear_failures(account_key(user.email))
+    ratelimit.clear_failures(account_key(user.email), ratelimit.client_ip())
     audit.record("auth.password_reset", "success", actor_id=user.user_id)
     return {"status": "password_changed"}

@@ -10,6 +10,7 @@ The per-IP limit is :func:`rate_limit_middleware`; an HTTP function that wants i
 from __future__ import annotations
 
 import contextvars
+import time
 from datetime import UTC, datetime
 from math import ceil
 
@@ -25,8 +26,13 @@ from lily.identity.models import Counter
 from lily.identity.settings import identity_settings
 
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("lily_client_ip", default=None)
+FAIL_OPEN_METRIC = "rate_limit_store_errors_total"
 EXEMPT_PATHS = frozenset({"/health"})  # liveness only: /health/deep does real work and is limited
 EXEMPT_PREFIXES = ("/_local", "/docs", "/openapi.json", "/favicon.ico")
+# Routes whose limits guard passwords and mailboxes: when the counter store is unreachable they answer 503
+# SYSTEM_002 (the rest of the API fails open). Their routes declare 503.
+FAIL_CLOSED_PATHS = frozenset({"/api/auth/login", "/api/auth/login/2fa", "/api/auth/register",
+                               "/api/auth/password-reset/request", "/api/auth/password-reset/confirm"})
 
 
 def client_ip(request: Request | None = None) -> str:
@@ -73,9 +79,28 @@ def window_hit(who: str, cls: str, window_s: int) -> tuple[int, float]:
     return n, (index + 1) * window_s - now
 
 
-def enforce(who: str, cls: str, limit: int) -> None:
+def store_unavailable() -> LilyError:
+    return LilyError(ErrorCode.SYSTEM_002, "Temporarily unavailable; try again shortly", {"retry_after_s": 30},
+                     headers={"Retry-After": "30"})
+
+
+def enforce(who: str, cls: str, limit: int, *, fail_closed: bool = False) -> None:
+    """Count one request of ``who`` on route class ``cls``; RATE_001 beyond ``limit`` in the window.
+
+    When the counter store is unreachable the limit fails open (the API stays up) and says so with the
+    ``rate_limit_store_errors_total`` metric, which an alarm watches; ``fail_closed`` answers SYSTEM_002 (503)
+    instead, for the routes that guard passwords and mailboxes (:data:`FAIL_CLOSED_PATHS`).
+    """
     s = identity_settings()
-    n, remaining = window_hit(who, cls, s.rate_limit_window_s)
+    try:
+        n, remaining = window_hit(who, cls, s.rate_limit_window_s)
+    except Exception as exc:  # noqa: BLE001 - any store failure: botocore, pynamodb, timeouts
+        count(FAIL_OPEN_METRIC, route_class=cls)
+        logger.warning("rate limit store unreachable; " + ("refusing" if fail_closed else "allowing"),
+                       extra={"error_type": type(exc).__name__, "route_class": cls})
+        if fail_closed:
+            raise store_unavailable() from None
+        return
     if n > limit:
         count("rate_limited_total", route_class=cls, kind=who.split("#", 1)[0])
         raise LilyError(ErrorCode.RATE_001, "Too many requests", {"retry_after_s": ceil(remaining)},
@@ -97,13 +122,11 @@ async def rate_limit_middleware(request: Request, call_next):
         if request.method != "OPTIONS" and path not in EXEMPT_PATHS and not path.startswith(EXEMPT_PREFIXES):
             cls = route_class(path)
             try:
-                await run_in_threadpool(enforce, f"ip#{ip}", cls, ip_limit_for(cls))
+                await run_in_threadpool(enforce, f"ip#{ip}", cls, ip_limit_for(cls),
+                                        fail_closed=path in FAIL_CLOSED_PATHS)
             except LilyError as exc:
-                logger.warning("rate limited", extra={"route_class": cls})
+                logger.warning("rate limited", extra={"route_class": cls, "code": exc.code.value})
                 return error_response(exc.code, exc.message, request, exc.details, headers=exc.headers)
-            except Exception as exc:  # noqa: BLE001 - fail open: the counter store being down must not take the API down
-                logger.warning("rate limit check failed; allowing", extra={"error_type": type(exc).__name__})
-                count("rate_limit_errors_total", route_class=cls)
         return await call_next(request)
     finally:
         _client_ip.reset(token)
@@ -119,10 +142,10 @@ def _get(key: str) -> Counter | None:
         return None
 
 
-def locked_for(account_key: str, ip: str) -> float:
-    """Seconds until login may be tried again for this account or from this IP (0 = allowed)."""
+def _lock_wait(account_key: str, ip: str) -> float:
+    """Seconds until this account may be tried again from this IP, or this IP at all (0 = allowed)."""
     s = identity_settings()
-    return max(_remaining(_get(f"fail#acct#{account_key}"), s.lockout_threshold),
+    return max(_remaining(_get(f"fail#acct#{account_key}#ip#{ip}"), s.lockout_threshold),
                _remaining(_get(f"fail#ip#{ip}"), s.ip_failure_threshold))
 
 
@@ -137,18 +160,46 @@ def _remaining(item: Counter | None, threshold: int) -> float:
     return max(0.0, float(item.last_at or 0) + delay - clock.now_ts())
 
 
+def _slowdown_s(account_key: str) -> float:
+    """Delay for an attempt on an account that failed often from any IP: it grows, it never refuses."""
+    s = identity_settings()
+    item = _get(f"fail#acct#{account_key}")
+    if item is None or item.expires_at is None or item.expires_at.timestamp() <= clock.now_ts():
+        return 0.0
+    over = int(item.hits or 0) - s.lockout_threshold
+    return 0.0 if over < 0 else min(s.login_slowdown_max_ms, s.login_slowdown_step_ms * (over + 1)) / 1000
+
+
+def throttle_login(account_key: str, ip: str) -> None:
+    """Before a password or second-factor check: AUTH_004 while this (account, IP) pair or this IP is locked.
+
+    Failures lock the pair, never the account for everyone, so an attacker cannot lock its owner out; failures
+    on the account from any IP only slow down its attempts (``login_slowdown_*``).
+    """
+    wait = _lock_wait(account_key, ip)
+    if wait > 0:
+        raise locked_error(wait)
+    delay = _slowdown_s(account_key)
+    if delay > 0:
+        count("login_slowed_total")
+        time.sleep(delay)
+
+
 def record_failure(account_key: str, ip: str) -> None:
     s = identity_settings()
+    hit(f"fail#acct#{account_key}#ip#{ip}", s.lockout_window_s)
     hit(f"fail#acct#{account_key}", s.lockout_window_s)
     hit(f"fail#ip#{ip}", s.lockout_window_s)
     count("login_failures_total")
 
 
-def clear_failures(account_key: str) -> None:
-    try:
-        Counter(f"fail#acct#{account_key}").delete()
-    except Exception:  # noqa: BLE001 - clearing is best effort; the TTL forgets it anyway
-        logger.warning("could not clear failure counter")
+def clear_failures(account_key: str, ip: str) -> None:
+    """After a successful sign-in (or password reset) from ``ip``: forget that pair's and the account's failures."""
+    for key in (f"fail#acct#{account_key}#ip#{ip}", f"fail#acct#{account_key}"):
+        try:
+            Counter(key).delete()
+        except Exception:  # noqa: BLE001 - clearing is best effort; the TTL forgets it anyway
+            logger.warning("could not clear failure counter")
 
 
 def locked_error(seconds: float) -> LilyError:

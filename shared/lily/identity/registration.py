@@ -25,6 +25,7 @@ from lily.identity.users import (
     get_user,
     limit_mail,
     link,
+    mail_allowed,
     normalise_email,
     public_user,
     uniform_time,
@@ -58,10 +59,13 @@ def register(email_in: str, password: str, registration_key: str | None = None) 
         user_id = ids.new_id("usr")
         if not _claim(addr, user_id):
             existing = user_by_email(addr)
-            email.send(addr, "Someone tried to register with your address",
-                       "An account with this address already exists. If this was you, sign in or reset "
-                       "your password.", kind="duplicate_register")
-            audit.record("auth.register", "duplicate", actor_id=existing.user_id if existing else None)
+            notified = mail_allowed(addr)  # the answer stays 202: a 429 here would tell the address exists
+            if notified:
+                email.send(addr, "Someone tried to register with your address",
+                           "An account with this address already exists. If this was you, sign in or reset "
+                           "your password.", kind="duplicate_register")
+            audit.record("auth.register", "duplicate", actor_id=existing.user_id if existing else None,
+                         details={"notified": notified})
             return ACCEPTED
         role = PlatformRole.super_admin.value if is_bootstrap_admin(addr) else None
         user = User(user_id, email=addr, password_hash=password_hash, email_verified=False, platform_role=role,

@@ -2,7 +2,8 @@
 
 Login burns an argon2 verify on a dummy hash for unknown addresses and counts failures for them too.
 A refresh token is used up when rotated; presenting one that was already rotated means it leaked, and
-revokes its whole family.
+revokes its whole family. A family (a session) ends ``refresh_family_max_s`` after its login, whatever the
+rotations: each refresh token carries the family's start and never outlives it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from lily.core.observability import count
 from lily.identity import audit, passwords, ratelimit
 from lily.identity.access import Principal
 from lily.identity.auth_tokens import consume_token, invalid_token, issue_token, mark_used, peek_token
+from lily.identity.csrf import csrf_token
 from lily.identity.models import AuthToken, User
 from lily.identity.revocation import family_revoked, revoke, user_not_before
 from lily.identity.schemas import MfaChallenge, PublicUser, Session
@@ -32,17 +34,21 @@ def _session_invalid(reason: str) -> LilyError:
     return LilyError(ErrorCode.AUTH_002, "Invalid or expired credentials", {"reason": reason})
 
 
-def start_session(user: User, family_id: str | None = None) -> Session:
+def start_session(user: User, family_id: str | None = None, family_started: float | None = None) -> Session:
+    """A new session (a new refresh family), or the next rotation of family ``family_id`` started then."""
     s = identity_settings()
     family_id = family_id or ids.new_id("fam")
-    refresh = issue_token("refresh", s.refresh_ttl_s, user_id=user.user_id, family_id=family_id)
+    family_started = clock.now_ts() if family_started is None else family_started
+    refresh_ttl = max(1, min(s.refresh_ttl_s, int(family_started + s.refresh_family_max_s - clock.now_ts())))
+    refresh = issue_token("refresh", refresh_ttl, user_id=user.user_id, family_id=family_id,
+                          data={"family_started": family_started})
     ttl = s.access_ttl_admin_s if user.platform_role else s.access_ttl_user_s
     extra: dict[str, Any] = {"email": user.email, "fam": family_id}
     if user.platform_role:
         extra["prole"] = user.platform_role
     access, _ = issue_access(user.user_id, ttl, extra)
-    return Session(access_token=access, expires_in=ttl, refresh_token=refresh, refresh_expires_in=s.refresh_ttl_s,
-                   csrf_token=ids.token(24), user=public_user(user))
+    return Session(access_token=access, expires_in=ttl, refresh_token=refresh, refresh_expires_in=refresh_ttl,
+                   csrf_token=csrf_token(family_id), user=public_user(user))
 
 
 def login(email_in: str, password: str, ip: str) -> Session | MfaChallenge:
@@ -52,17 +58,18 @@ def login(email_in: str, password: str, ip: str) -> Session | MfaChallenge:
     except LilyError:
         addr = (email_in or "").strip().lower()[:254]
     key = account_key(addr)
-    wait = ratelimit.locked_for(key, ip)
-    if wait > 0:
+    try:
+        ratelimit.throttle_login(key, ip)
+    except LilyError:
         audit.record("auth.login", "locked", details={"account": key[:16]})
-        raise ratelimit.locked_error(wait)
+        raise
     user = user_by_email(addr)
     ok = passwords.verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None:
         ratelimit.record_failure(key, ip)
         audit.record("auth.login", "failure", actor_id=user.user_id if user else None)
         raise _bad_login()
-    ratelimit.clear_failures(key)
+    ratelimit.clear_failures(key, ip)
     if user.status != "active":
         audit.record("auth.login", "suspended", actor_id=user.user_id)
         raise LilyError(ErrorCode.AUTH_007, "Account suspended")
@@ -85,16 +92,14 @@ def login_second_factor(challenge: str, code: str | None, backup_code: str | Non
     if user is None:
         raise invalid_token()
     key = account_key(user.email)
-    wait = ratelimit.locked_for(key, ip)
-    if wait > 0:
-        raise ratelimit.locked_error(wait)
+    ratelimit.throttle_login(key, ip)
     used = second_factor_ok(user, code, backup_code)
     if used is None:
         ratelimit.record_failure(key, ip)
         audit.record("auth.login_2fa", "failure", actor_id=user.user_id)
         raise LilyError(ErrorCode.AUTH_006, "Second factor required or invalid")
     consume_token("mfa", challenge)
-    ratelimit.clear_failures(key)
+    ratelimit.clear_failures(key, ip)
     audit.record("auth.login_2fa", "success", actor_id=user.user_id, details={"method": used})
     return start_session(get_user(user.user_id) or user)
 
@@ -115,6 +120,9 @@ def refresh(refresh_secret: str | None) -> Session:
         raise _session_invalid("expired")
     if family_revoked(item.family_id):
         raise _session_invalid("revoked")
+    family_started = float((item.data or {}).get("family_started") or item.created_at.timestamp())
+    if clock.now_ts() >= family_started + s.refresh_family_max_s:
+        raise _session_invalid("session too old")
     reused = item.used_at is not None or not mark_used(item)  # used before, or by a racing rotation
     if reused:
         revoke(f"family#{item.family_id}", s.refresh_ttl_s + 60, "refresh token reuse")
@@ -125,7 +133,7 @@ def refresh(refresh_secret: str | None) -> Session:
     if user is None or user.status != "active" or item.created_at.timestamp() < user_not_before(user.user_id):
         raise _session_invalid("revoked")
     audit.record("auth.refresh", "success", actor_id=user.user_id)
-    return start_session(user, family_id=item.family_id)
+    return start_session(user, family_id=item.family_id, family_started=family_started)
 
 
 def logout(refresh_secret: str | None, principal: Principal | None) -> None:

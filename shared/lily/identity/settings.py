@@ -9,6 +9,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings
 
 from lily.core.config import load, on_reset, settings_config
+from lily.core.errors import ErrorCode, LilyError
+from lily.core.resources import read_secret
 
 
 class IdentitySettings(BaseSettings):
@@ -26,6 +28,8 @@ class IdentitySettings(BaseSettings):
     access_ttl_user_s: int = Field(15 * 60, ge=60)
     access_ttl_admin_s: int = Field(30 * 60, ge=60)
     refresh_ttl_s: int = Field(7 * 24 * 3600, ge=300)
+    refresh_family_max_s: int = Field(30 * 24 * 3600, ge=300, description="Absolute lifetime of a session "
+                                      "(refresh family) from its login, whatever the rotations")
     jwt_leeway_s: int = Field(10, ge=0, le=120, description="Clock skew allowed on exp/nbf/iat")
 
     verify_token_ttl_s: int = Field(24 * 3600, ge=60)
@@ -39,8 +43,12 @@ class IdentitySettings(BaseSettings):
     argon2_memory_kib: int = Field(19456, ge=1024, description="OWASP minimum for argon2id: 19 MiB")
     argon2_parallelism: int = Field(1, ge=1)
 
-    lockout_threshold: int = Field(5, ge=1, description="Failures before an account is locked")
+    lockout_threshold: int = Field(5, ge=1, description="Failures before an account is locked for the IP they "
+                                   "came from (never for everyone)")
     lockout_base_s: int = Field(30, ge=1, description="First lockout delay; doubles per further failure")
+    login_slowdown_step_ms: int = Field(200, ge=0, description="Added per failure beyond lockout_threshold, from "
+                                        "any IP, to every attempt on the account")
+    login_slowdown_max_ms: int = Field(2000, ge=0, description="Longest slowdown of an attempt")
     lockout_max_s: int = Field(3600, ge=1)
     lockout_window_s: int = Field(3600, ge=60, description="Failures are forgotten after this")
     ip_failure_threshold: int = Field(20, ge=1, description="Failures from one IP before it is locked")
@@ -66,3 +74,16 @@ def identity_settings() -> IdentitySettings:
 
 
 on_reset(identity_settings.cache_clear)
+
+
+@lru_cache(maxsize=1)
+def csrf_keys() -> list[str]:
+    """The CSRF binding keys (secret ``csrf-keys``), newest first: tokens are made with the first and accepted
+    with any, so a new key can be put in front without ending sessions (cached per cold start; never logged)."""
+    keys = [str(k) for k in read_secret("csrf-keys").get("keys") or [] if k]
+    if not keys:
+        raise LilyError(ErrorCode.SYSTEM_003, "CSRF key configuration invalid")
+    return keys
+
+
+on_reset(csrf_keys.cache_clear)

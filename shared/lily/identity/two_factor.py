@@ -50,9 +50,7 @@ def second_factor_ok(user: User, code: str | None, backup_code: str | None) -> s
 def _reauthenticate(user: User, password: str, ip: str, action: str) -> None:
     """A stolen access token alone must not change the second factor: the password again, throttled as login is."""
     key = account_key(user.email)
-    wait = ratelimit.locked_for(key, ip)
-    if wait > 0:
-        raise ratelimit.locked_error(wait)
+    ratelimit.throttle_login(key, ip)
     if not passwords.verify_password(user.password_hash, password or ""):
         ratelimit.record_failure(key, ip)
         audit.record(action, "failure", actor_id=user.user_id)
@@ -99,9 +97,7 @@ def totp_disable(principal: Principal, password: str, code: str | None, backup_c
     if not user.totp_enabled:
         raise LilyError(ErrorCode.VALIDATION_003, "Two-factor authentication is off")
     key = account_key(user.email)
-    wait = ratelimit.locked_for(key, ip)
-    if wait > 0:
-        raise ratelimit.locked_error(wait)
+    ratelimit.throttle_login(key, ip)
     if not passwords.verify_password(user.password_hash, password or "") or \
             second_factor_ok(user, code, backup_code) is None:
         ratelimit.record_failure(key, ip)

@@ -3,7 +3,9 @@ operation shares.
 
 Public, email-keyed operations (register, resend, reset request) answer identically whether or not the
 address exists (:data:`ACCEPTED`), take at least ``enumeration_floor_ms`` (:func:`uniform_time`) and
-limit the emails an address receives (:func:`limit_mail`), counted for unknown addresses too.
+limit the emails an address receives (:func:`limit_mail`), counted for unknown addresses too. Registering an
+address that has an account answers 202 like any other; its "someone tried to register" email is counted in the
+same per-address budget and silently not sent beyond it (:func:`mail_allowed`).
 """
 
 from __future__ import annotations
@@ -90,11 +92,15 @@ def uniform_time() -> Iterator[None]:
             time.sleep(remaining)
 
 
-def limit_mail(email_addr: str) -> None:
-    """Per-address limit on verification/reset emails; counted for unknown addresses too."""
-    s = identity_settings()
+def mail_allowed(email_addr: str) -> bool:
+    """Count one email to ``email_addr``: False once the address had ``resend_per_hour`` this hour."""
     n = ratelimit.hit(f"mail#{account_key(email_addr)}#{int(clock.now_ts() // 3600)}", 7200)
-    if n > s.resend_per_hour:
+    return n <= identity_settings().resend_per_hour
+
+
+def limit_mail(email_addr: str) -> None:
+    """Per-address limit on verification/reset emails (429); counted for unknown addresses too."""
+    if not mail_allowed(email_addr):
         wait = int(3600 - clock.now_ts() % 3600) + 1
         raise LilyError(ErrorCode.RATE_001, "Too many requests", {"retry_after_s": wait},
                         headers={"Retry-After": str(wait)})

@@ -25,6 +25,7 @@ def _jwt_keys() -> dict:
 # short name -> the value local mode provisions (a test checks every declared secret has one)
 LOCAL_VALUES: dict[str, Callable[[], dict]] = {
     "jwt-keys": _jwt_keys,
+    "csrf-keys": lambda: {"keys": [secrets.token_urlsafe(48)]},
     "stripe": lambda: dict(STRIPE_KEYS),
     "social-apps": lambda: dict(LOCAL_APP_SECRETS),
     "ai-providers": lambda: dict(LOCAL_PROVIDER_KEYS),

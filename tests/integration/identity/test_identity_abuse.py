@@ -6,8 +6,9 @@ from fastapi.testclient import TestClient
 
 from lily.core import clock
 from lily.core.config import reset_settings
+from lily.core.observability import counter_value
 from lily.local.runner import build_suite
-from tests.support.identity import make_super_admin, new_email, register_user
+from tests.support.identity import make_super_admin, new_email, outbox, register_user
 
 
 def _strip(body: dict) -> dict:
@@ -72,6 +73,27 @@ def test_lockout_holds_across_two_instances(http, lily_env):
     other.shutdown()
 
 
+def test_an_attacker_cannot_lock_the_owner_out_from_another_ip(local_suite, monkeypatch):
+    monkeypatch.setenv("LILY_LOGIN_SLOWDOWN_STEP_MS", "20")
+    reset_settings()
+    gateway, base = local_suite.gateway, "https://testserver"
+    with TestClient(gateway, base_url=base, client=("203.0.113.9", 40000)) as attacker, \
+            TestClient(gateway, base_url=base, client=("198.51.100.7", 40001)) as owner:
+        user = register_user(owner)
+        wrong = {"email": user["email"], "password": "Wrong-Passw0rd-1"}
+        right = {"email": user["email"], "password": user["password"]}
+        codes = [attacker.post("/api/auth/login", json=wrong).status_code for _ in range(7)]
+        assert codes == [401] * 5 + [429] * 2
+        assert attacker.post("/api/auth/login", json=right).status_code == 429  # locked for that IP
+        # The owner, from another address, signs in (slowed down, not locked out)
+        slowed = counter_value("login_slowed_total")
+        r = owner.post("/api/auth/login", json=right)
+        assert r.status_code == 200, r.text
+        assert counter_value("login_slowed_total") == slowed + 1
+        # ... and the attacker's address stays locked for that account
+        assert attacker.post("/api/auth/login", json=right).status_code == 429
+
+
 def test_unknown_accounts_lock_out_like_known_ones(http):
     ghost = new_email("ghost")
     codes = [http.post("/api/auth/login", json={"email": ghost, "password": "Wrong-Passw0rd-1"}).status_code
@@ -129,3 +151,39 @@ def test_audit_log_records_auth_events_for_moderators(http):
     events = http.get("/api/admin/audit", headers=admin["headers"]).json()
     failure = next(e for e in events if e["action"] == "auth.login" and e["outcome"] == "failure")
     assert failure["actor_id"] == admin["user_id"] and failure["ip"] and failure["at"]
+
+
+def test_duplicate_registration_emails_are_limited_per_address(http):
+    known = register_user(http)
+    body = {"email": known["email"], "password": "Another-Passw0rd-1"}
+    assert [http.post("/api/auth/register", json=body).status_code for _ in range(6)] == [202] * 6
+    warnings = [m for m in outbox(http, known["email"]) if m["subject"].startswith("Someone tried to register")]
+    assert len(warnings) == 3  # LILY_RESEND_PER_HOUR
+
+
+def test_rate_limits_fail_open_with_a_metric_but_login_register_and_reset_fail_closed(http):
+    from lily.identity.models import Counter
+    from lily.identity.ratelimit import FAIL_CLOSED_PATHS
+
+    user = register_user(http)
+    Counter.delete_table()  # the counter store is gone
+    before = counter_value("rate_limit_store_errors_total")
+    # Everything else stays up (per-IP and per-user limits both fail open), and each failure is counted
+    assert http.get("/api/auth/me", headers=user["headers"]).status_code == 200
+    assert counter_value("rate_limit_store_errors_total") == before + 2
+    # The routes that guard passwords and mailboxes refuse with Lily's error body, as their contract declares
+    attempts = {
+        "/api/auth/login": {"email": user["email"], "password": user["password"]},
+        "/api/auth/login/2fa": {"challenge": "x", "code": "123456"},
+        "/api/auth/register": {"email": new_email(), "password": "Another-Passw0rd-1"},
+        "/api/auth/password-reset/request": {"email": user["email"]},
+        "/api/auth/password-reset/confirm": {"token": "x", "new_password": "Another-Passw0rd-1"},
+    }
+    assert set(attempts) == FAIL_CLOSED_PATHS
+    contract = http.get("/openapi.json").json()["paths"]
+    for path, body in attempts.items():
+        r = http.post(path, json=body)
+        assert r.status_code == 503 and r.json()["error"]["code"] == "SYSTEM_002", path
+        assert int(r.headers["Retry-After"]) > 0
+        assert "503" in contract[path]["post"]["responses"], path
+    assert outbox(http, user["email"])[0]["subject"].startswith("Verify")  # no reset mail went out
