@@ -11,7 +11,7 @@ FUNCTION = FunctionSpec(
                 "revocations": "readwrite", "counters": "readwrite", "memberships": "read",
                 "audit_log": "write", "api_keys": "readwrite"},
         kms="both",
-        secrets=["jwt-keys", "csrf-keys"],
+        secrets=["jwt-keys", "jwt-signing-keys", "csrf-keys"],  # the one function that signs tokens
         ses_send=True,
     ),
 )

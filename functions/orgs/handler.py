@@ -49,7 +49,7 @@ class TransferIn(BaseModel):
     user_id: str = Field(min_length=1, max_length=64)
 
 
-@app.post("/api/orgs", status_code=201, response_model=OrgOut, tags=["orgs"])
+@app.post("/api/orgs", status_code=201, response_model=OrgOut, tags=["orgs"], responses=errors(409))
 def create(body: OrgIn, principal: Principal = Depends(current_user)) -> OrgOut:
     return orgs.create_org(principal, body.name)
 

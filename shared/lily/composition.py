@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lily.core.config import on_reset
 
 if TYPE_CHECKING:
-    from lily.billing.ports import PlanChangeListener
+    from lily.billing.ports import PlanChangeListener, TrialClaim
     from lily.content.ports import ContentPorts
     from lily.identity.ports import FeatureGate, SeatQuota
     from lily.publishing.ports import PlatformGateway, QuotaPort
@@ -66,6 +66,13 @@ def plan_change_listeners() -> tuple[PlanChangeListener, ...]:
     from lily.social.plan_limits import pause_over_limit
 
     return (pause_over_limit, revoke_when_plan_drops_keys)
+
+
+@_wiring
+def trial_claim() -> TrialClaim:
+    from lily.identity.orgs import claim_owner_trial
+
+    return claim_owner_trial
 
 
 @_wiring

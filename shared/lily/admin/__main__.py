@@ -1,6 +1,7 @@
 """Operator commands against a deployment (its LILY_* settings and AWS credentials in the environment).
 
     python -m lily.admin grant-super-admin EMAIL
+    python -m lily.admin set-org-limit EMAIL N      # let an account own up to N organizations (default 5)
 
 Platform administrators are never made by registering first: this command (or ``LILY_BOOTSTRAP_ADMIN_EMAIL``,
 see docs/identity.md) makes the first one; after that, super admins manage platform roles over
@@ -20,10 +21,18 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     grant = commands.add_parser("grant-super-admin", help="make an existing account a platform super admin")
     grant.add_argument("email")
+    org_limit = commands.add_parser("set-org-limit", help="let an account own up to N organizations")
+    org_limit.add_argument("email")
+    org_limit.add_argument("limit", type=int)
     args = parser.parse_args(argv)
     from lily.identity.platform_admins import grant_super_admin
+    from lily.identity.user_admin import set_org_limit
 
     try:
+        if args.command == "set-org-limit":
+            user = set_org_limit(args.email, args.limit)
+            print(f"{user.email} ({user.user_id}) may now own {args.limit} organizations")
+            return 0
         user = grant_super_admin(args.email)
     except LilyError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lily import composition
 from lily.billing.customers import ensure_customer
 from lily.billing.entitlements import subscription_of
 from lily.billing.plans import PLANS, Interval, Plan
@@ -59,7 +60,10 @@ def start_checkout(org_id: str, plan_id: str, interval: Interval = "month", *, e
         raise conflict("The organization already has a subscription; change its plan instead",
                        subscription_status=sub.status, plan_id=sub.plan_id)
     customer_id = ensure_customer(org_id, email, gateway)
+    # One free trial per account (the organization's owner), not per organization
     trial_days = plan.trial_days if plan.trial_days and not (sub is not None and sub.trial_used) else 0
+    if trial_days and not composition.trial_claim()(org_id):
+        trial_days = 0
     s = billing_settings()
     subscription_data: dict[str, Any] = {"metadata": {"org_id": org_id, "plan_id": plan.plan_id}}
     if trial_days:

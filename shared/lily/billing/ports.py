@@ -7,6 +7,9 @@ Stripe event), in-app changes and the daily reaper call every listener exactly o
 transition is claimed with a conditional write first, :func:`lily.billing.subscription_sync.apply_plan`).
 Listeners must be idempotent and must never delete data. A failing listener is logged and counted; the
 others still run.
+
+:class:`TrialClaim`: a free trial is granted once per account, not once per organization; identity records which
+organization the owner's trial went to (:func:`lily.composition.trial_claim`).
 """
 
 from __future__ import annotations
@@ -19,3 +22,8 @@ from lily.billing.plans import Plan
 class PlanChangeListener(Protocol):
     def __call__(self, org_id: str, old_plan: Plan, new_plan: Plan) -> None:
         """React to the organization moving from ``old_plan`` to ``new_plan`` (idempotent; never deletes)."""
+
+
+class TrialClaim(Protocol):
+    def __call__(self, org_id: str) -> bool:
+        """Give the owner's one free trial to ``org_id``: True when it is this organization's (now or already)."""

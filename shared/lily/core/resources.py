@@ -27,7 +27,8 @@ BUCKETS: dict[str, str] = {
 
 # short name -> purpose. Values live in Secrets Manager as ``<resource_prefix><short name>``.
 SECRETS: dict[str, Secret] = {
-    "jwt-keys": Secret("JWT signing keys: {active_kid, keys: {kid: secret}}"),
+    "jwt-keys": Secret("JWT verification keys, public (JWK set, ES256): {keys: [{kid, kty, crv, x, y, alg}]}"),
+    "jwt-signing-keys": Secret("JWT signing key, private (the auth function only): {kid, private_key: PEM}"),
     "csrf-keys": Secret("Keys binding CSRF tokens to their session (HMAC of the refresh family): {keys: [...]}"),
     "stripe": Secret("Stripe API key and webhook endpoint secret: {api_key, webhook_secret}"),
     "ai-providers": Secret("AI provider API keys: {openai_api_key, xai_api_key}"),

@@ -1,7 +1,8 @@
 """Organizations, members, roles and invitations.
 
-Rules: the creator is the owner; exactly one owner, changed only by transfer; admins manage
-editors and viewers; only the owner promotes to or demotes from admin; the owner cannot leave or
+Rules: the creator is the owner; a user owns at most their organization limit (``LILY_MAX_OWNED_ORGS``, 5, or
+what an admin set for them), by creating or by receiving a transfer; exactly one owner, changed only by transfer;
+admins manage editors and viewers; only the owner promotes to or demotes from admin; the owner cannot leave or
 be removed (transfer first). A pending invitation is honoured only while its inviter (a member, or an API key)
 may still invite that role: an inviter removed, demoted or suspended since has revoked it.
 """
@@ -17,7 +18,7 @@ from lily.core.errors import ErrorCode, LilyError
 from lily.identity import apikeys, audit, email
 from lily.identity.access import OrgAccess, OrgRole, Principal, membership
 from lily.identity.auth_tokens import consume_token, issue_token, peek_token
-from lily.identity.models import Membership, Org
+from lily.identity.models import Membership, Org, User
 from lily.identity.schemas import InviteOut, MemberOut, OrgOut
 from lily.identity.settings import identity_settings
 from lily.identity.users import get_user, link, normalise_email
@@ -66,9 +67,25 @@ def _get_org(org_id: str) -> Org:
         raise LilyError(ErrorCode.VALIDATION_004, "Organization not found") from None
 
 
+def org_limit(user_id: str) -> int:
+    user = get_user(user_id)
+    limit = user.org_limit if user is not None else None
+    return int(limit) if limit is not None else identity_settings().max_owned_orgs
+
+
+def _may_own_another(user_id: str) -> None:
+    """Refuse (409) when ``user_id`` already owns as many organizations as they may."""
+    limit = org_limit(user_id)
+    owned = sum(1 for m in Membership.by_user.query(user_id) if m.role == OrgRole.owner.value)
+    if owned >= limit:
+        raise LilyError(ErrorCode.VALIDATION_003, "Organization limit reached; ask an administrator to raise it",
+                        {"limit": limit, "owned": owned})
+
+
 def create_org(principal: Principal, name: str) -> OrgOut:
     if principal.kind != "user" or not principal.user_id:
         raise LilyError(ErrorCode.AUTH_003, "Only users create organizations")
+    _may_own_another(principal.user_id)
     now = clock.now()
     org = Org(ids.new_id("org"), name=name.strip(), owner_id=principal.user_id, created_at=now)
     owner = Membership(org.org_id, principal.user_id, role=OrgRole.owner.value, email=principal.email, joined_at=now)
@@ -219,6 +236,7 @@ def transfer(access: OrgAccess, new_owner_id: str) -> OrgOut:
     if new_owner_id == access.principal.user_id:
         raise LilyError(ErrorCode.VALIDATION_003, "You already own this organization")
     target = _target(access, new_owner_id)
+    _may_own_another(new_owner_id)
     org = _get_org(access.org_id)
     old_owner = access.principal.user_id or ""
 
@@ -233,3 +251,13 @@ def transfer(access: OrgAccess, new_owner_id: str) -> OrgOut:
         raise _concurrent_update()
     audit.record("org.transfer", "success", actor_id=old_owner, org_id=access.org_id, target=new_owner_id)
     return _org_out(_get_org(access.org_id), OrgRole.admin.value)
+
+
+def claim_owner_trial(org_id: str) -> bool:
+    """The owner's one free trial goes to ``org_id``: True when it did now or before, False when it went elsewhere
+    (billing's ``TrialClaim`` port)."""
+    owner = get_user(_get_org(org_id).owner_id)
+    if owner is None:
+        return False
+    return won(lambda: owner.update(actions=[User.trial_org_id.set(org_id)],
+                                    condition=User.trial_org_id.does_not_exist() | (User.trial_org_id == org_id)))

@@ -1,20 +1,27 @@
-"""Access JWTs: one algorithm (HS256), keys with a kid from Secrets Manager, every claim verified.
+"""Access JWTs: one algorithm (ES256), keys with a kid from Secrets Manager, every claim verified.
 
-The ``jwt-keys`` secret holds ``{"active_kid": "...", "keys": {kid: secret}}``. New tokens are signed
-with the active key; any key still listed verifies. Rotation: add a new kid, make it active, and
-remove the old kid after the longest access lifetime (30 minutes) has passed; nobody is logged out.
-Keys are cached in-process for ``jwt_key_cache_s`` and refetched early (at most every
-``jwt_key_refetch_s``) when a token names an unknown kid.
+Signing is asymmetric so that only the auth function can mint tokens:
+
+- ``jwt-signing-keys`` (readable by the auth function alone): ``{"kid": "k2", "private_key": "<PEM, EC P-256>"}``;
+- ``jwt-keys`` (readable by every function that checks tokens): the public keys as a JWK set,
+  ``{"keys": [{"kty": "EC", "crv": "P-256", "x": ..., "y": ..., "kid": "k2", "alg": "ES256", "use": "sig"}]}``.
+
+Rotation with overlap: (1) add the new public key to ``jwt-keys``; (2) after ``jwt_key_cache_s`` put the new private
+key in ``jwt-signing-keys``; (3) remove the old public key after the longest access lifetime (30 minutes) more.
+Nobody is logged out. :func:`new_signing_key` makes a pair. Keys are cached in-process for ``jwt_key_cache_s``
+and the public set is refetched early (at most every ``jwt_key_refetch_s``) when a token names an unknown kid.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from lily.core import clock, ids
 from lily.core.config import on_reset
@@ -22,20 +29,21 @@ from lily.core.errors import ErrorCode, LilyError
 from lily.core.resources import read_secret
 from lily.identity.settings import identity_settings
 
-ALGORITHM = "HS256"
+ALGORITHM = "ES256"
 TYP = "at+jwt"
 REQUIRED = ["exp", "nbf", "iat", "jti", "iss", "aud", "sub"]
+VERIFY_SECRET = "jwt-keys"
+SIGNING_SECRET = "jwt-signing-keys"
 
 
-@dataclass
-class _Keys:
-    active_kid: str = ""
-    keys: dict[str, str] = field(default_factory=dict)
-    fetched_at: float = 0.0
+@dataclass(frozen=True)
+class _Fetched:
+    value: Any
+    fetched_at: float
 
 
 _lock = threading.Lock()
-_cache: dict[str, _Keys] = {}
+_cache: dict[str, _Fetched] = {}
 
 
 def _clear() -> None:
@@ -46,35 +54,71 @@ def _clear() -> None:
 on_reset(_clear)
 
 
-def _fetch(short: str) -> _Keys:
-    raw = read_secret(short)
-    keys = {str(k): str(v) for k, v in (raw.get("keys") or {}).items()}
-    active = str(raw.get("active_kid") or "")
-    if active not in keys:
-        raise LilyError(ErrorCode.SYSTEM_003, "JWT key configuration invalid")
-    return _Keys(active, keys, clock.now_ts())
+def _invalid() -> LilyError:
+    return LilyError(ErrorCode.SYSTEM_003, "JWT key configuration invalid")
 
 
-def _keys(unknown_kid: str | None = None) -> _Keys:
+def _public_keys(raw: dict[str, Any]) -> dict[str, ec.EllipticCurvePublicKey]:
+    keys: dict[str, ec.EllipticCurvePublicKey] = {}
+    try:
+        for jwk in jwt.PyJWKSet.from_dict(raw).keys:
+            if jwk.key_id and jwk.algorithm_name == ALGORITHM and isinstance(jwk.key, ec.EllipticCurvePublicKey):
+                keys[str(jwk.key_id)] = jwk.key
+    except (jwt.PyJWTError, TypeError, ValueError, KeyError):
+        raise _invalid() from None
+    if not keys:
+        raise _invalid()
+    return keys
+
+
+def _signing_key(raw: dict[str, Any]) -> tuple[str, ec.EllipticCurvePrivateKey]:
+    kid = str(raw.get("kid") or "")
+    try:
+        key = serialization.load_pem_private_key(str(raw.get("private_key") or "").encode(), password=None)
+    except (TypeError, ValueError):
+        raise _invalid() from None
+    if not kid or not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise _invalid()
+    return kid, key
+
+
+_PARSE = {VERIFY_SECRET: _public_keys, SIGNING_SECRET: _signing_key}
+
+
+def _fetch(name: str) -> _Fetched:
+    return _Fetched(_PARSE[name](read_secret(name)), clock.now_ts())
+
+
+def _keys(name: str = VERIFY_SECRET, unknown_kid: str | None = None) -> Any:
+    """The parsed secret ``name``, cached; an ``unknown_kid`` refetches the public set early (bounded)."""
     s = identity_settings()
-    name = "jwt-keys"
     now = clock.now_ts()
     with _lock:
         current = _cache.get(name)
     stale = current is None or now - current.fetched_at >= s.jwt_key_cache_s
-    if unknown_kid and current is not None and unknown_kid not in current.keys:
+    if unknown_kid and current is not None and unknown_kid not in current.value:
         stale = stale or now - current.fetched_at >= s.jwt_key_refetch_s
     if stale:
         current = _fetch(name)
         with _lock:
             _cache[name] = current
     assert current is not None
-    return current
+    return current.value
+
+
+def new_signing_key(kid: str) -> tuple[dict[str, str], dict[str, str]]:
+    """A fresh P-256 pair: (the ``jwt-signing-keys`` value, its public JWK for the ``jwt-keys`` set)."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    jwk = {**jwt.algorithms.ECAlgorithm.to_jwk(private.public_key(), as_dict=True),
+           "kid": kid, "alg": ALGORITHM, "use": "sig"}
+    return {"kid": kid, "private_key": pem}, jwk
 
 
 def issue_access(sub: str, ttl_s: int, extra: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
     s = identity_settings()
-    keys = _keys()
+    kid, private_key = _keys(SIGNING_SECRET)
     precise = clock.now_ts()
     now = int(precise)
     claims = {
@@ -83,8 +127,7 @@ def issue_access(sub: str, ttl_s: int, extra: dict[str, Any] | None = None) -> t
         "iss": s.jwt_issuer, "aud": s.jwt_audience, "sub": sub,
         "iat": now, "nbf": now, "exp": now + ttl_s, "jti": ids.token(16),
     }
-    token = jwt.encode(claims, keys.keys[keys.active_kid], algorithm=ALGORITHM,
-                       headers={"kid": keys.active_kid, "typ": TYP})
+    token = jwt.encode(claims, private_key, algorithm=ALGORITHM, headers={"kid": kid, "typ": TYP})
     return token, claims
 
 
@@ -106,12 +149,12 @@ def decode_access(token: str) -> dict[str, Any]:
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise _bad("kid")
-    secret = _keys().keys.get(kid) or _keys(unknown_kid=kid).keys.get(kid)
-    if secret is None:
+    public_key = _keys().get(kid) or _keys(unknown_kid=kid).get(kid)
+    if public_key is None:
         raise _bad("kid")
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], audience=s.jwt_audience, issuer=s.jwt_issuer,
+            token, public_key, algorithms=[ALGORITHM], audience=s.jwt_audience, issuer=s.jwt_issuer,
             # Time claims are checked below against lily.core.clock (one clock for the whole platform).
             options={"require": REQUIRED, "verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )

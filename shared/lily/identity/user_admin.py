@@ -52,3 +52,13 @@ def admin_update_user(actor: Principal, user_id: str, platform_role: str | None 
     audit.record("admin.user_update", "success", actor_id=actor.user_id, target=user_id, details=details)
     logger.info("user updated by admin", extra={"target": user_id})
     return public_user(user, with_orgs=True)
+
+
+def set_org_limit(email_addr: str, limit: int, actor_id: str | None = None) -> User:
+    """Let the user with ``email_addr`` own up to ``limit`` organizations (the operator command's use case)."""
+    if limit < 1:
+        raise LilyError(ErrorCode.VALIDATION_002, "The limit must be at least 1")
+    user = _found(user_by_email(normalise_email(email_addr)))
+    user.update(actions=[User.org_limit.set(limit)])
+    audit.record("admin.org_limit", "success", actor_id=actor_id, target=user.user_id, details={"limit": limit})
+    return user

@@ -10,21 +10,25 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from functools import lru_cache
 
 from lily.ai.settings import LOCAL_PROVIDER_KEYS
+from lily.identity.tokens import new_signing_key
 from lily.social.settings import LOCAL_APP_SECRETS
 
 STRIPE_KEYS = {"api_key": "sk_test_lily_local_sandbox", "webhook_secret": "whsec_lily_local_sandbox_signing_secret"}
 
 
-def _jwt_keys() -> dict:
-    kid = "local-" + secrets.token_hex(4)
-    return {"active_kid": kid, "keys": {kid: secrets.token_urlsafe(48)}}
+@lru_cache(maxsize=1)
+def _jwt_pair() -> tuple[dict, dict]:
+    """One ES256 pair per process: the signing secret and the public set must match."""
+    return new_signing_key("local-" + secrets.token_hex(4))
 
 
 # short name -> the value local mode provisions (a test checks every declared secret has one)
 LOCAL_VALUES: dict[str, Callable[[], dict]] = {
-    "jwt-keys": _jwt_keys,
+    "jwt-keys": lambda: {"keys": [dict(_jwt_pair()[1])]},
+    "jwt-signing-keys": lambda: dict(_jwt_pair()[0]),
     "csrf-keys": lambda: {"keys": [secrets.token_urlsafe(48)]},
     "stripe": lambda: dict(STRIPE_KEYS),
     "social-apps": lambda: dict(LOCAL_APP_SECRETS),

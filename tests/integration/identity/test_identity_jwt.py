@@ -16,8 +16,14 @@ from lily.identity import tokens
 from tests.support.identity import register_user
 
 
-def _secret() -> dict:
-    return json.loads(client("secretsmanager").get_secret_value(SecretId=secret_name("jwt-keys"))["SecretString"])
+def _secret(short: str = "jwt-signing-keys") -> dict:
+    return json.loads(client("secretsmanager").get_secret_value(SecretId=secret_name(short))["SecretString"])
+
+
+def _public_pem() -> bytes:
+    """Lily's public key (every function can read it) as PEM bytes."""
+    key = jwt.PyJWK(_secret("jwt-keys")["keys"][0]).key
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _claims(user: dict, **over) -> dict:
@@ -28,11 +34,11 @@ def _claims(user: dict, **over) -> dict:
     return {k: v for k, v in base.items() if v is not None}
 
 
-def _sign(claims: dict, key=None, alg="HS256", **headers) -> str:
+def _sign(claims: dict, key=None, alg="ES256", **headers) -> str:
     sec = _secret()
-    kid = headers.pop("kid", sec["active_kid"])
+    kid = headers.pop("kid", sec["kid"])
     hdr = {"kid": kid, "typ": headers.pop("typ", "at+jwt"), **headers}
-    return jwt.encode(claims, key if key is not None else sec["keys"][sec["active_kid"]], algorithm=alg, headers=hdr)
+    return jwt.encode(claims, key if key is not None else sec["private_key"], algorithm=alg, headers=hdr)
 
 
 def _b64(data: dict) -> str:
@@ -50,19 +56,21 @@ def _corpus(user: dict) -> dict[str, str]:
     sec = _secret()
     good = _sign(_claims(user))
     head, payload, sig = good.split(".")
-    private, pem_pub = _rsa_pair()
+    private, _ = _rsa_pair()
+    attacker_signing, _ = tokens.new_signing_key(sec["kid"])
     tampered_payload = _b64({**_claims(user), "prole": "super_admin"})
     return {
-        "alg none": f"{_b64({'alg': 'none', 'typ': 'at+jwt', 'kid': sec['active_kid']})}.{payload}.",
-        "alg none lowercase sig": f"{_b64({'alg': 'None', 'typ': 'at+jwt', 'kid': sec['active_kid']})}.{payload}.x",
+        "alg none": f"{_b64({'alg': 'none', 'typ': 'at+jwt', 'kid': sec['kid']})}.{payload}.",
+        "alg none lowercase sig": f"{_b64({'alg': 'None', 'typ': 'at+jwt', 'kid': sec['kid']})}.{payload}.x",
         "RS256 signed with attacker key": _sign(_claims(user), private, alg="RS256"),
-        "HS256 keyed with a public key": _hs256_by_hand(_claims(user), pem_pub, sec["active_kid"]),
-        "HS512": _sign(_claims(user), alg="HS512"),
+        "ES256 signed with attacker key": _sign(_claims(user), attacker_signing["private_key"]),
+        "HS256 keyed with Lily's public key": _hs256_by_hand(_claims(user), _public_pem(), sec["kid"]),
+        "HS512": _sign(_claims(user), "an-hmac-secret-" * 5, alg="HS512"),
         "wrong iss": _sign(_claims(user, iss="https://evil.example")),
         "wrong aud": _sign(_claims(user, aud="someone-else")),
         "wrong typ": _sign(_claims(user), typ="JWT"),
-        "no typ": jwt.encode(_claims(user), sec["keys"][sec["active_kid"]], algorithm="HS256",
-                             headers={"kid": sec["active_kid"], "typ": None}),
+        "no typ": jwt.encode(_claims(user), sec["private_key"], algorithm="ES256",
+                             headers={"kid": sec["kid"], "typ": None}),
         "expired": _sign(_claims(user, iat=int(clock.now_ts()) - 3600, nbf=int(clock.now_ts()) - 3600,
                                  exp=int(clock.now_ts()) - 1800)),
         "not yet valid": _sign(_claims(user, nbf=int(clock.now_ts()) + 3600, exp=int(clock.now_ts()) + 4000)),
@@ -71,8 +79,7 @@ def _corpus(user: dict) -> dict[str, str]:
         "missing jti": _sign(_claims(user, jti=None)),
         "missing exp": _sign(_claims(user, exp=None)),
         "unknown kid": _sign(_claims(user), kid="nope"),
-        "no kid": jwt.encode(_claims(user), sec["keys"][sec["active_kid"]], algorithm="HS256",
-                             headers={"typ": "at+jwt"}),
+        "no kid": jwt.encode(_claims(user), sec["private_key"], algorithm="ES256", headers={"typ": "at+jwt"}),
         "tampered payload": f"{head}.{tampered_payload}.{sig}",
         "tampered signature": f"{head}.{payload}.{sig[:-4]}AAAA",
         "garbage": "not.a.jwt",
@@ -80,7 +87,7 @@ def _corpus(user: dict) -> dict[str, str]:
 
 
 def _hs256_by_hand(claims: dict, key: bytes, kid: str) -> str:
-    """The classic confusion: the RSA public key's bytes used as the HMAC secret (PyJWT refuses to build it)."""
+    """The classic confusion: the public key's bytes used as the HMAC secret (PyJWT refuses to build it)."""
     import hashlib
     import hmac
 
@@ -109,9 +116,12 @@ def test_attack_corpus_is_refused(http):
 
 def test_key_rotation_keeps_sessions_and_signs_with_the_new_key(http, monkeypatch):
     user = register_user(http)
-    old = _secret()
-    new = {"active_kid": "k2", "keys": {**old["keys"], "k2": "a-brand-new-signing-secret-for-rotation-0123456789"}}
-    client("secretsmanager").put_secret_value(SecretId=secret_name("jwt-keys"), SecretString=json.dumps(new))
+    signing, public = tokens.new_signing_key("k2")
+    sm = client("secretsmanager")
+    # (1) publish the new public key next to the old one, (2) then sign with the new private key
+    published = {"keys": [*_secret("jwt-keys")["keys"], public]}
+    sm.put_secret_value(SecretId=secret_name("jwt-keys"), SecretString=json.dumps(published))
+    sm.put_secret_value(SecretId=secret_name("jwt-signing-keys"), SecretString=json.dumps(signing))
     # An old token still verifies (its kid is still listed)
     assert http.get("/api/auth/me", headers=user["headers"]).status_code == 200
     # Once the cache expires, new tokens carry the new kid

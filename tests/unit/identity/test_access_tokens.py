@@ -1,13 +1,15 @@
-"""Access JWTs through issue_access/decode_access, with the jwt-keys secret served by a fake Secrets Manager."""
+"""Access JWTs through issue_access/decode_access, with the key secrets served by a fake Secrets Manager."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from lily.core import aws, clock
 from lily.core.config import reset_settings
@@ -16,18 +18,22 @@ from lily.core.resources import secret_name
 from lily.identity import tokens
 
 T0 = 1_800_000_000
-K1 = "k1-signing-secret-0123456789abcdef0123456789"
-K2 = "k2-signing-secret-0123456789abcdef0123456789"
+SIGN1, JWK1 = tokens.new_signing_key("k1")
+SIGN2, JWK2 = tokens.new_signing_key("k2")
+K1, K2 = SIGN1["private_key"], SIGN2["private_key"]
+PUB1 = jwt.PyJWK(JWK1).key
 NO_TIME = {"verify_exp": False, "verify_nbf": False, "verify_iat": False}  # the frozen clock is not PyJWT's
 
 
 class FakeSecrets:
-    """Secrets Manager's get_secret_value for the jwt-keys secret; counts fetches."""
+    """Secrets Manager's get_secret_value for the public set (``value``, fetches counted) and the signing key."""
 
-    def __init__(self, value: dict) -> None:
-        self.value, self.fetches = value, 0
+    def __init__(self, value: dict, signing: dict) -> None:
+        self.value, self.signing, self.fetches = value, signing, 0
 
     def get_secret_value(self, SecretId: str) -> dict:  # noqa: N803 - boto3's spelling
+        if SecretId == secret_name("jwt-signing-keys"):
+            return {"SecretString": json.dumps(self.signing)}
         assert SecretId == secret_name("jwt-keys")
         self.fetches += 1
         return {"SecretString": json.dumps(self.value)}
@@ -36,7 +42,7 @@ class FakeSecrets:
 @pytest.fixture
 def secrets(monkeypatch):
     reset_settings()
-    fake = FakeSecrets({"active_kid": "k1", "keys": {"k1": K1}})
+    fake = FakeSecrets({"keys": [JWK1]}, SIGN1)
     monkeypatch.setattr(aws, "client", lambda service: fake if service == "secretsmanager" else None)
     with clock.freeze(T0):
         yield fake
@@ -55,27 +61,28 @@ def forge(claims: dict | None = None, *, key: str = K1, headers: dict | None = N
     base = {"iss": "https://lily.local", "aud": "lily-api", "sub": "usr_1", "iat": T0, "nbf": T0,
             "exp": T0 + 900, "jti": "j1"}
     body = {k: v for k, v in (base | (claims or {})).items() if k not in drop}
-    return jwt.encode(body, key, algorithm="HS256", headers={"kid": "k1", "typ": "at+jwt"} | (headers or {}))
+    return jwt.encode(body, key, algorithm="ES256", headers={"kid": "k1", "typ": "at+jwt"} | (headers or {}))
+
+
+def _b64(obj: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
 
 
 def by_hand(header: dict) -> str:
     """A token with any header (PyJWT refuses to build some); its signature does not matter."""
-    def b64(obj: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-
-    return f"{b64(header)}.{b64({'sub': 'usr_1'})}.c2ln"
+    return f"{_b64(header)}.{_b64({'sub': 'usr_1'})}.c2ln"
 
 
 def test_issued_token_carries_every_claim_and_verifies(secrets):
     token, claims = tokens.issue_access("usr_1", 900, {"email": "a@example.com"})
     header = jwt.get_unverified_header(token)
-    assert header == {"alg": "HS256", "kid": "k1", "typ": "at+jwt"}
+    assert header == {"alg": "ES256", "kid": "k1", "typ": "at+jwt"}
     assert claims["iss"] == "https://lily.local" and claims["aud"] == "lily-api" and claims["sub"] == "usr_1"
     assert (claims["iat"], claims["nbf"], claims["exp"], claims["iat_ms"]) == (T0, T0, T0 + 900, T0 * 1000)
     assert claims["email"] == "a@example.com" and len(claims["jti"]) == 22  # 16 random bytes, URL-safe
     assert tokens.decode_access(token) == claims
-    # signed with the active key
-    assert jwt.decode(token, K1, algorithms=["HS256"], audience="lily-api", options=NO_TIME) == claims
+    # signed with the signing key, checked with its public half
+    assert jwt.decode(token, PUB1, algorithms=["ES256"], audience="lily-api", options=NO_TIME) == claims
 
 
 def test_extra_claims_never_override_the_registered_ones(secrets):
@@ -124,12 +131,13 @@ def test_header_checks(secrets):
     assert reason("garbage") == "malformed"
     assert reason(forge(headers={"typ": "JWT"})) == "typ"
     assert reason(forge(headers={"kid": ""})) == "kid"
-    assert reason(by_hand({"alg": "HS256", "typ": "at+jwt", "kid": 7})) == "malformed"  # PyJWT: kid must be a str
-    assert reason(by_hand({"alg": "HS256", "typ": "at+jwt"})) == "kid"
+    assert reason(by_hand({"alg": "ES256", "typ": "at+jwt", "kid": 7})) == "malformed"  # PyJWT: kid must be a str
+    assert reason(by_hand({"alg": "ES256", "typ": "at+jwt"})) == "kid"
     none_alg = jwt.encode({"sub": "usr_1"}, None, algorithm="none", headers={"kid": "k1", "typ": "at+jwt"})
     assert reason(none_alg) == "algorithm"
-    hs512 = jwt.encode({"sub": "usr_1"}, K1 * 2, algorithm="HS512", headers={"kid": "k1", "typ": "at+jwt"})
+    hs512 = jwt.encode({"sub": "usr_1"}, "k" * 64, algorithm="HS512", headers={"kid": "k1", "typ": "at+jwt"})
     assert reason(hs512) == "algorithm"
+    assert reason(by_hand({"alg": "ES384", "typ": "at+jwt", "kid": "k1"})) == "algorithm"
 
 
 def test_signature_issuer_and_audience_are_verified(secrets):
@@ -151,14 +159,14 @@ def test_keys_are_cached_then_refetched(secrets):
 
 
 def test_an_unknown_kid_refetches_at_most_every_refetch_interval(secrets):
-    tokens.issue_access("usr_1", 900)
+    tokens.decode_access(forge())
     assert secrets.fetches == 1
     foreign = forge(headers={"kid": "k2"}, key=K2)
     clock.advance(29)
     assert reason(foreign) == "kid"
     assert secrets.fetches == 1  # too soon to ask again
     clock.advance(1)
-    secrets.value = {"active_kid": "k1", "keys": {"k1": K1, "k2": K2}}  # rotation: k2 added
+    secrets.value = {"keys": [JWK1, JWK2]}  # rotation: k2's public key published
     assert tokens.decode_access(foreign)["sub"] == "usr_1"
     assert secrets.fetches == 2
     assert tokens.decode_access(foreign)["sub"] == "usr_1"  # now known: no fetch
@@ -167,32 +175,50 @@ def test_an_unknown_kid_refetches_at_most_every_refetch_interval(secrets):
 
 def test_rotation_signs_with_the_new_key_and_still_accepts_the_old(secrets):
     old, _ = tokens.issue_access("usr_1", 900)
-    secrets.value = {"active_kid": "k2", "keys": {"k1": K1, "k2": K2}}
+    secrets.value = {"keys": [JWK1, JWK2]}  # (1) the new public key first
+    secrets.signing = SIGN2  # (2) then the new private key
     clock.advance(300)
     new, _ = tokens.issue_access("usr_1", 900)
     assert jwt.get_unverified_header(new)["kid"] == "k2"
-    assert jwt.decode(new, K2, algorithms=["HS256"], audience="lily-api", options=NO_TIME)["sub"] == "usr_1"
+    assert jwt.decode(new, jwt.PyJWK(JWK2).key, algorithms=["ES256"], audience="lily-api",
+                      options=NO_TIME)["sub"] == "usr_1"
     assert tokens.decode_access(old)["sub"] == "usr_1"
+    assert tokens.decode_access(new)["sub"] == "usr_1"
 
 
-@pytest.mark.parametrize("value", [
-    {"active_kid": "k9", "keys": {"k1": K1}},
-    {"active_kid": "", "keys": {}},
-    {"keys": {"k1": K1}},
-    {"active_kid": "k1"},
+@pytest.mark.parametrize("signing", [
+    {"kid": "k1"},
+    {"kid": "", "private_key": K1},
+    {"kid": "k1", "private_key": "not a pem"},
+    {"kid": "k1", "private_key": SIGN1["private_key"].replace("PRIVATE", "PUBLIC")},
 ])
-def test_a_key_configuration_without_its_active_key_is_refused(secrets, value):
-    secrets.value = value
+def test_a_signing_configuration_without_a_usable_key_is_refused(secrets, signing):
+    secrets.signing = signing
     with pytest.raises(LilyError) as err:
         tokens.issue_access("usr_1", 900)
     assert (err.value.code.value, err.value.message) == ("SYSTEM_003", "JWT key configuration invalid")
 
 
-def test_keys_and_kids_are_read_as_strings(secrets):
-    secrets.value = {"active_kid": 1, "keys": {1: K1}}
-    token, _ = tokens.issue_access("usr_1", 900)
-    assert jwt.get_unverified_header(token)["kid"] == "1"
-    assert tokens.decode_access(token)["sub"] == "usr_1"
+@pytest.mark.parametrize("value", [
+    {"keys": []},
+    {"keys": [{**JWK1, "alg": "HS256"}]},
+    {"keys": [{k: v for k, v in JWK1.items() if k != "kid"}]},
+    {"active_kid": "k1"},
+])
+def test_a_public_set_without_an_es256_key_with_a_kid_is_refused(secrets, value):
+    secrets.value = value
+    with pytest.raises(LilyError) as err:
+        tokens.decode_access(forge())
+    assert (err.value.code.value, err.value.message) == ("SYSTEM_003", "JWT key configuration invalid")
+
+
+def test_a_public_key_cannot_sign(secrets):
+    """The public set (which every function reads) used as an HMAC secret: refused, only ES256 is allowed."""
+    public_pem = PUB1.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    header = {"alg": "HS256", "kid": "k1", "typ": "at+jwt"}
+    signing_input = f"{_b64(header)}.{_b64({'sub': 'usr_1', 'exp': T0 + 900})}"
+    sig = base64.urlsafe_b64encode(hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest())
+    assert reason(f"{signing_input}.{sig.rstrip(b'=').decode()}") == "algorithm"
 
 
 def test_hash_secret_is_sha256_hex():
