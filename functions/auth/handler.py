@@ -196,17 +196,17 @@ def me(principal: Principal = Depends(current_user)) -> PublicUser:
     return sessions.me(principal)
 
 
-@app.post("/api/auth/2fa/setup", tags=["auth"], response_model=TotpSetupOut, responses=errors(409))
+@app.post("/api/auth/2fa/setup", tags=["auth"], response_model=TotpSetupOut, responses=errors(409, 503))
 def totp_setup(body: PasswordIn, request: Request, principal: Principal = Depends(current_user)) -> dict:
     return two_factor.totp_setup(principal, body.password, client_ip(request))
 
 
-@app.post("/api/auth/2fa/enable", tags=["auth"], response_model=TotpEnabledOut, responses=errors(409))
+@app.post("/api/auth/2fa/enable", tags=["auth"], response_model=TotpEnabledOut, responses=errors(409, 503))
 def totp_enable(body: CodeIn, principal: Principal = Depends(current_user)) -> dict:
     return two_factor.totp_enable(principal, body.code)
 
 
-@app.post("/api/auth/2fa/disable", tags=["auth"], response_model=TotpDisabledOut, responses=errors(409))
+@app.post("/api/auth/2fa/disable", tags=["auth"], response_model=TotpDisabledOut, responses=errors(409, 503))
 def totp_disable(body: DisableIn, request: Request, principal: Principal = Depends(current_user)) -> dict:
     return two_factor.totp_disable(principal, body.password, body.code, body.backup_code, client_ip(request))
 

@@ -171,18 +171,21 @@ def test_rate_limits_fail_open_with_a_metric_but_login_register_and_reset_fail_c
     # Everything else stays up (per-IP and per-user limits both fail open), and each failure is counted
     assert http.get("/api/auth/me", headers=user["headers"]).status_code == 200
     assert counter_value("rate_limit_store_errors_total") == before + 2
-    # The routes that guard passwords and mailboxes refuse with Lily's error body, as their contract declares
+    # The routes that guard passwords, second factors and mailboxes refuse with Lily's error body, as their contract declares
     attempts = {
         "/api/auth/login": {"email": user["email"], "password": user["password"]},
         "/api/auth/login/2fa": {"challenge": "x", "code": "123456"},
         "/api/auth/register": {"email": new_email(), "password": "Another-Passw0rd-1"},
         "/api/auth/password-reset/request": {"email": user["email"]},
         "/api/auth/password-reset/confirm": {"token": "x", "new_password": "Another-Passw0rd-1"},
+        "/api/auth/2fa/setup": {"password": user["password"]},
+        "/api/auth/2fa/enable": {"code": "123456"},
+        "/api/auth/2fa/disable": {"password": user["password"], "code": "123456"},
     }
     assert set(attempts) == FAIL_CLOSED_PATHS
     contract = http.get("/openapi.json").json()["paths"]
     for path, body in attempts.items():
-        r = http.post(path, json=body)
+        r = http.post(path, json=body, headers=user["headers"])
         assert r.status_code == 503 and r.json()["error"]["code"] == "SYSTEM_002", path
         assert int(r.headers["Retry-After"]) > 0
         assert "503" in contract[path]["post"]["responses"], path
