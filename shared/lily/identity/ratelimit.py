@@ -29,8 +29,8 @@ _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("lily_cl
 FAIL_OPEN_METRIC = "rate_limit_store_errors_total"
 EXEMPT_PATHS = frozenset({"/health"})  # liveness only: /health/deep does real work and is limited
 EXEMPT_PREFIXES = ("/_local", "/docs", "/openapi.json", "/favicon.ico")
-# Routes whose limits guard passwords, second factors and mailboxes: when the counter store is unreachable they answer 503
-# SYSTEM_002 (the rest of the API fails open). Their routes declare 503.
+# Routes whose limits guard passwords, second factors and mailboxes: when the counter store is unreachable they
+# answer 503 SYSTEM_002 (the rest of the API fails open). Their routes declare 503.
 FAIL_CLOSED_PATHS = frozenset({"/api/auth/login", "/api/auth/login/2fa", "/api/auth/register",
                                "/api/auth/password-reset/request", "/api/auth/password-reset/confirm",
                                "/api/auth/2fa/setup", "/api/auth/2fa/enable", "/api/auth/2fa/disable"})

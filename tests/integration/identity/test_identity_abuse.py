@@ -171,7 +171,7 @@ def test_rate_limits_fail_open_with_a_metric_but_login_register_and_reset_fail_c
     # Everything else stays up (per-IP and per-user limits both fail open), and each failure is counted
     assert http.get("/api/auth/me", headers=user["headers"]).status_code == 200
     assert counter_value("rate_limit_store_errors_total") == before + 2
-    # The routes that guard passwords, second factors and mailboxes refuse with Lily's error body, as their contract declares
+    # The routes that guard passwords, second factors and mailboxes refuse with Lily's error body, as declared
     attempts = {
         "/api/auth/login": {"email": user["email"], "password": user["password"]},
         "/api/auth/login/2fa": {"challenge": "x", "code": "123456"},
