@@ -255,9 +255,12 @@ def transfer(access: OrgAccess, new_owner_id: str) -> OrgOut:
 
 def claim_owner_trial(org_id: str) -> bool:
     """The owner's one free trial goes to ``org_id``: True when it did now or before, False when it went elsewhere
-    (billing's ``TrialClaim`` port)."""
-    owner = get_user(_get_org(org_id).owner_id)
+    (billing's ``TrialClaim`` port). An organization without a known owner has no account to count against."""
+    try:
+        owner = get_user(Org.get(org_id).owner_id)
+    except Org.DoesNotExist:
+        owner = None
     if owner is None:
-        return False
+        return True
     return won(lambda: owner.update(actions=[User.trial_org_id.set(org_id)],
                                     condition=User.trial_org_id.does_not_exist() | (User.trial_org_id == org_id)))
