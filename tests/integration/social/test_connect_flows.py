@@ -39,7 +39,7 @@ def test_connect_list_refresh_disconnect(platform, http, owner, local_suite, san
     assert sorted(c["account_kind"] for c in result["connections"]) == sorted(EXPECTED[platform])
     # And a viewer lists and inspects them (platform, name, avatar, scopes, status, last used)
     viewer = add_member(http, headers, org_id, "viewer")
-    listed = http.get(f"/api/orgs/{org_id}/social/connections", headers=viewer["headers"]).json()
+    listed = http.get(f"/api/orgs/{org_id}/social/connections", headers=viewer["headers"]).json()["items"]
     assert {c["connection_id"] for c in listed} == {c["connection_id"] for c in result["connections"]}
     one = http.get(
         f"/api/orgs/{org_id}/social/connections/{listed[0]['connection_id']}", headers=viewer["headers"]
@@ -82,7 +82,7 @@ def test_connect_list_refresh_disconnect(platform, http, owner, local_suite, san
         )
     drain(local_suite)
     # Then nothing is listed, and Lily holds no token any more
-    assert http.get(f"/api/orgs/{org_id}/social/connections", headers=headers).json() == []
+    assert http.get(f"/api/orgs/{org_id}/social/connections", headers=headers).json()["items"] == []
     for c in listed:
         with pytest.raises(SocialConnection.DoesNotExist):
             SocialConnection.get(org_id, c["connection_id"])
