@@ -23,7 +23,8 @@ CANARY = {
     "AWSTemplateFormatVersion": "2010-09-09",
     "Resources": {"PlainLogs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 14}}},
 }
-CHECKOV_BUDGET_S = 120  # measured ~30 s on 2 busy cores
+# Measured 30-65 s (2 cores shared with other suites); a run past this is killed and the suite fails.
+CHECKOV_TIMEOUT_S = 300
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +38,7 @@ def checkov(synth, tmp_path_factory) -> dict:
     for path in [*templates, canary]:
         args += ["--file", str(path)]
     started = time.monotonic()
-    run = subprocess.run(args, capture_output=True, text=True, timeout=CHECKOV_BUDGET_S * 2, check=False)
+    run = subprocess.run(args, capture_output=True, text=True, timeout=CHECKOV_TIMEOUT_S, check=False)
     elapsed = time.monotonic() - started
     assert run.returncode in (0, 1), run.stderr[-2000:]
     report = json.loads(run.stdout)
@@ -57,13 +58,13 @@ def test_checkov_finds_no_unsuppressed_failure(checkov):
         "\n".join(failed)
 
 
-def test_checkov_checked_the_app_and_caught_the_canary(checkov):
+def test_checkov_checked_the_app_and_caught_the_canary(checkov, record_property):
     # The canary's unencrypted log group is reported: the run checks what it should
     canary = {c["check_id"] for c in checkov["results"]["failed_checks"] if _in_canary(c)}
     assert "CKV_AWS_158" in canary
     passed = [c for c in checkov["results"]["passed_checks"] if not _in_canary(c)]
     assert len(passed) > 500 and checkov["summary"]["parsing_errors"] == 0
-    assert checkov["elapsed_s"] < CHECKOV_BUDGET_S, f"checkov took {checkov['elapsed_s']:.0f} s"
+    record_property("checkov_seconds", round(checkov["elapsed_s"], 1))  # a measurement, not a pass/fail timing
 
 
 def test_every_skipped_check_is_a_listed_suppression_and_every_suppression_is_used(checkov):
