@@ -11,11 +11,12 @@ from pydantic import BaseModel
 from lily.core import observability
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
+from lily.core.page_query import page_params
+from lily.core.pages import PageParams
 from lily.identity import audit, user_admin
 from lily.identity.access import PlatformRole, Principal, platform_access
-from lily.identity.audit import AuditEntry
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.identity.schemas import AdminSettingsOut, MetricPoint, PublicUser
+from lily.identity.schemas import AdminSettingsOut, AuditPage, MetricPoint, PublicUser
 from lily.identity.settings import identity_settings
 
 app = create_app("Lily admin", "Platform administration", middleware=[rate_limit_middleware])
@@ -67,9 +68,10 @@ def settings() -> AdminSettingsOut:
     })
 
 
-@app.get("/api/admin/audit", dependencies=MODERATOR, tags=TAGS, response_model=list[AuditEntry])
-def all_audit(day: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"), limit: int = 100) -> list[AuditEntry]:
-    return audit.for_day(day, min(max(limit, 1), 500))
+@app.get("/api/admin/audit", dependencies=MODERATOR, tags=TAGS, response_model=AuditPage)
+def all_audit(day: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+              page: PageParams = Depends(page_params)) -> AuditPage:
+    return audit.for_day(day, page)
 
 
 @app.get("/api/admin/metrics", dependencies=MODERATOR, tags=TAGS, response_model=dict[str, list[MetricPoint]],

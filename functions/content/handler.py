@@ -106,4 +106,11 @@ def get_media(org_id: str, media_id: str, access: OrgAccess = Depends(viewer)) -
     return media.get_media(org_id, media_id)
 
 
+@app.delete("/api/orgs/{org_id}/media/{media_id}", status_code=204, tags=["media"])
+def delete_media(org_id: str, media_id: str, access: OrgAccess = Depends(editor)) -> Response:
+    """Delete a medium and give its bytes back to the plan's media storage."""
+    media.delete_media(org_id, media_id)
+    return Response(status_code=204)
+
+
 handler = http_handler(app)

@@ -27,6 +27,8 @@ from lily.content.schemas import (
 from lily.content.templates import catalog
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
+from lily.core.page_query import page_params
+from lily.core.pages import PageParams
 from lily.identity.access import OrgAccess, OrgRole, org_access
 
 app = create_app("Lily content generation", "Brand voice, templates and AI drafts")
@@ -86,8 +88,8 @@ def rewrite_route(org_id: str, body: RewriteIn, access: OrgAccess = Depends(writ
 @app.get(BASE + "/drafts", response_model=DraftPage, operation_id="content_list_drafts", tags=["drafts"])
 def list_drafts(org_id: str, access: OrgAccess = Depends(reader),
                 generation_id: str | None = Query(None, pattern=r"^gen_[0-9a-z]{26}$"),
-                limit: int = Query(50, ge=1, le=100)) -> DraftPage:
-    return drafts.list_drafts(org_id, generation_id, limit)
+                page: PageParams = Depends(page_params)) -> DraftPage:
+    return drafts.list_drafts(org_id, generation_id, page)
 
 
 @app.get(BASE + "/drafts/{draft_id}", response_model=DraftOut, operation_id="content_get_draft", tags=["drafts"])

@@ -5,6 +5,8 @@ from pydantic import BaseModel, Field
 
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
+from lily.core.page_query import page_params
+from lily.core.pages import PageParams
 from lily.identity import apikeys, audit, orgs
 from lily.identity.access import (
     SESSIONS_ONLY,
@@ -16,10 +18,9 @@ from lily.identity.access import (
     scoped_principal,
 )
 from lily.identity.apikeys import ApiKeyCreated, ApiKeyIn, ApiKeyOut
-from lily.identity.audit import AuditEntry
 from lily.identity.orgs import InviteOut, MemberOut, OrgOut
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.identity.schemas import Email, InviteRole
+from lily.identity.schemas import ApiKeyPage, AuditPage, Email, InviteRole, MemberPage, OrgPage
 
 app = create_app("Lily organizations", "Organizations, members and roles, invitations, API keys, audit log",
                  middleware=[rate_limit_middleware])
@@ -54,9 +55,10 @@ def create(body: OrgIn, principal: Principal = Depends(current_user)) -> OrgOut:
     return orgs.create_org(principal, body.name)
 
 
-@app.get("/api/orgs", response_model=list[OrgOut], tags=["orgs"])
-def mine(principal: Principal = Depends(scoped_principal("orgs:read"))) -> list[OrgOut]:
-    return orgs.my_orgs(principal)
+@app.get("/api/orgs", response_model=OrgPage, tags=["orgs"])
+def mine(principal: Principal = Depends(scoped_principal("orgs:read")), page: PageParams = Depends(page_params)
+         ) -> OrgPage:
+    return orgs.my_orgs(principal, page)
 
 
 @app.post("/api/invites/accept", response_model=OrgOut, tags=["orgs"])
@@ -69,10 +71,10 @@ def get(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, "org
     return orgs.get_org(access)
 
 
-@app.get("/api/orgs/{org_id}/members", response_model=list[MemberOut], tags=["orgs"])
-def members(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, scope="members:read"))
-            ) -> list[MemberOut]:
-    return orgs.members(access)
+@app.get("/api/orgs/{org_id}/members", response_model=MemberPage, tags=["orgs"])
+def members(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, scope="members:read")),
+            page: PageParams = Depends(page_params)) -> MemberPage:
+    return orgs.members(access, page)
 
 
 @app.post("/api/orgs/{org_id}/invites", status_code=201, response_model=InviteOut, tags=["orgs"],
@@ -104,10 +106,10 @@ def transfer(org_id: str, body: TransferIn, access: OrgAccess = Depends(owner_se
     return orgs.transfer(access, body.user_id)
 
 
-@app.get("/api/orgs/{org_id}/audit", response_model=list[AuditEntry], tags=["orgs"])
-def org_audit(org_id: str, limit: int = 100, access: OrgAccess = Depends(org_access(OrgRole.admin, "audit:read"))
-              ) -> list[AuditEntry]:
-    return audit.for_org(access.org_id, min(max(limit, 1), 500))
+@app.get("/api/orgs/{org_id}/audit", response_model=AuditPage, tags=["orgs"])
+def org_audit(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin, "audit:read")),
+              page: PageParams = Depends(page_params)) -> AuditPage:
+    return audit.for_org(access.org_id, page)
 
 
 @app.post("/api/orgs/{org_id}/api-keys", status_code=201, response_model=ApiKeyCreated, tags=["api keys"])
@@ -115,9 +117,10 @@ def create_key(org_id: str, body: ApiKeyIn, access: OrgAccess = Depends(key_admi
     return apikeys.create(access, body)
 
 
-@app.get("/api/orgs/{org_id}/api-keys", response_model=list[ApiKeyOut], tags=["api keys"])
-def list_keys(org_id: str, access: OrgAccess = Depends(key_admin)) -> list[ApiKeyOut]:
-    return apikeys.list_keys(access)
+@app.get("/api/orgs/{org_id}/api-keys", response_model=ApiKeyPage, tags=["api keys"])
+def list_keys(org_id: str, access: OrgAccess = Depends(key_admin), page: PageParams = Depends(page_params)
+              ) -> ApiKeyPage:
+    return apikeys.list_keys(access, page)
 
 
 @app.delete("/api/orgs/{org_id}/api-keys/{key_id}", response_model=ApiKeyOut, tags=["api keys"])

@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
+from lily.core.page_query import page_params
+from lily.core.pages import PageParams
 from lily.identity.access import SESSIONS_ONLY, OrgAccess, OrgRole, org_access, public_route
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.social import connect as oauth_connect  # aliases: the route functions below take the modules' names
@@ -21,7 +23,14 @@ from lily.social import constraints
 from lily.social import notices as reauth_notices
 from lily.social.constraints import MediaInfo, Violation
 from lily.social.platforms import PLATFORMS
-from lily.social.schemas import ConnectionView, ConnectResult, ConnectStart, NoticeView, PlatformsOut
+from lily.social.schemas import (
+    ConnectionPage,
+    ConnectionView,
+    ConnectResult,
+    ConnectStart,
+    NoticePage,
+    PlatformsOut,
+)
 from lily.social.settings import social_settings
 
 settings = get_settings()
@@ -137,9 +146,10 @@ def select(
     return oauth_connect.select_accounts(org_id, access.principal.subject, selection_id, body.account_ids)
 
 
-@app.get("/api/orgs/{org_id}/social/connections", response_model=list[ConnectionView], tags=TAGS)
-def connections(org_id: str, access: OrgAccess = Depends(reader)) -> list[ConnectionView]:
-    return connection_store.list_connections(org_id)
+@app.get("/api/orgs/{org_id}/social/connections", response_model=ConnectionPage, tags=TAGS)
+def connections(org_id: str, access: OrgAccess = Depends(reader), page: PageParams = Depends(page_params)
+                ) -> ConnectionPage:
+    return connection_store.list_connections(org_id, page)
 
 
 @app.get("/api/orgs/{org_id}/social/connections/{connection_id}", response_model=ConnectionView, tags=TAGS)
@@ -156,10 +166,10 @@ def disconnect(org_id: str, connection_id: str, access: OrgAccess = Depends(mana
     return Response(status_code=204)
 
 
-@app.get("/api/orgs/{org_id}/social/notices", response_model=list[NoticeView], tags=TAGS)
-def notices(org_id: str, access: OrgAccess = Depends(reader)) -> list[NoticeView]:
+@app.get("/api/orgs/{org_id}/social/notices", response_model=NoticePage, tags=TAGS)
+def notices(org_id: str, access: OrgAccess = Depends(reader), page: PageParams = Depends(page_params)) -> NoticePage:
     """Connections that need attention (needs_reauth), newest first."""
-    return reauth_notices.notices(org_id)
+    return reauth_notices.notices(org_id, page)
 
 
 @app.post("/api/orgs/{org_id}/social/validate", response_model=ValidateResult, tags=TAGS)

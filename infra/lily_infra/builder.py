@@ -9,16 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Environment, Tags
+from aws_cdk import App, Aspects, Environment, Tags
 
 from lily_infra import ROOT, nag
 from lily_infra.config import StageConfig, load_config
+from lily_infra.posture import PostureSuppressions
 from lily_infra.service import ServiceStack
 from lily_infra.stateful import QueueDecl, StatefulStack, TableModel
 
 CDK_JSON = ROOT / "cdk.json"
 CONFIG_KEYS = ("stage", "retain_data", "version", "log_level", "cors_origins", "public_base_url", "offline",
-               "alarm_email", "ses_identity", "api_rate_limit", "api_burst_limit", "snap_start")
+               "alarm_email", "ses_identity", "api_rate_limit", "api_burst_limit", "snap_start", "reserved_concurrency")
 # Synthesize without building any asset (no pip, no Docker): what the tests use.
 NO_BUNDLING = {"aws:cdk:bundling-stacks": []}
 
@@ -92,6 +93,7 @@ def build_app(
     )
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
+    Aspects.of(app).add(PostureSuppressions())  # checkov's acknowledged findings, each with its reason
     if with_nag:
         nag.enable(app)
     return LilyApp(app=app, config=config, stateful=stateful, service=service)

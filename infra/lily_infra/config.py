@@ -15,6 +15,13 @@ else ``dev``. Other knobs are context values with stage-dependent defaults:
 | ``ses_identity`` | none (any identity of the account) | SES identity (domain or address) functions may send from |
 | ``api_rate_limit`` / ``api_burst_limit`` | 50/100 (ephemeral), 500/1000 | HTTP API default stage throttling |
 | ``snap_start`` | true | Lambda SnapStart on every function's published version (Python 3.12+, arm64 and x86_64) |
+| ``reserved_concurrency`` | ``{}`` | JSON ``{"<function>": n}`` over ``RESERVED_CONCURRENCY`` (``{"publisher": 25}``) |
+
+Reserved concurrency is both a cap and a guarantee (``reserved_concurrency_of``): queue consumers and
+scheduled functions get one, so a burst of API traffic can never starve them and they can never scale past
+what the platforms and the tables allow; the ``publisher``'s is the number of posts published at once.
+HTTP functions get none: the HTTP API stage throttle bounds them (``api_rate_limit`` / ``api_burst_limit``).
+The account must keep 100 unreserved executions beside the sum (Lambda refuses the deployment otherwise).
 """
 
 from __future__ import annotations
@@ -31,6 +38,11 @@ from aws_cdk import aws_logs as logs
 _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,20}$")
 _EPHEMERAL_PREFIXES = ("dev-", "pr-")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+# Reserved concurrency by trigger kind, and per function where one differs (context ``reserved_concurrency``
+# overrides per function). Queue consumers: also their event source's maximum concurrency (at least 2).
+# Schedules: a run and the next may overlap once; more would be a pile-up.
+RESERVED_CONCURRENCY: dict[str, int] = {"queue": 5, "schedule": 2, "publisher": 10}
 
 
 def _bool(value: Any) -> bool:
@@ -53,7 +65,16 @@ class StageConfig:
     api_rate_limit: int = 50
     api_burst_limit: int = 100
     snap_start: bool = True
+    reserved_concurrency: dict[str, int] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+
+    def reserved_concurrency_of(self, function: str, kind: str) -> int | None:
+        """The function's reserved concurrency (None for HTTP functions: the API throttle bounds them)."""
+        if function in self.reserved_concurrency:
+            return self.reserved_concurrency[function]
+        if kind == "http":
+            return None
+        return RESERVED_CONCURRENCY.get(function, RESERVED_CONCURRENCY[kind])
 
     # -- physical names (must match lily.core.config.CoreSettings and lily.core.resources) --
 
@@ -92,6 +113,14 @@ class StageConfig:
     @property
     def ops_key_alias(self) -> str:
         return f"alias/lily-{self.stage}-ops"
+
+    @property
+    def logs_key_alias(self) -> str:
+        return f"alias/lily-{self.stage}-logs"
+
+    def failed_runs_queue_name(self, function: str) -> str:
+        """The dead-letter queue of a scheduled function's failed asynchronous invocations."""
+        return f"{self.prefix}{function}-failed-runs"
 
     # -- stage-dependent policies --
 
@@ -132,6 +161,13 @@ def load_config(context: dict[str, Any], environ: dict[str, str] | None = None) 
     if not isinstance(cors, list) or not all(isinstance(o, str) for o in cors):
         raise ValueError("cors_origins must be a JSON list of origins")
     rate_default, burst_default = (50, 100) if ephemeral else (500, 1000)
+    reserved = context.get("reserved_concurrency", {})
+    if isinstance(reserved, str):
+        reserved = json.loads(reserved) if reserved.strip() else {}
+    if not isinstance(reserved, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 1
+            for k, v in reserved.items()):
+        raise ValueError('reserved_concurrency must be a JSON object {"<function>": n >= 1}')
     return StageConfig(
         stage=stage,
         retain_data=retain,
@@ -145,6 +181,7 @@ def load_config(context: dict[str, Any], environ: dict[str, str] | None = None) 
         api_rate_limit=int(context.get("api_rate_limit", rate_default)),
         api_burst_limit=int(context.get("api_burst_limit", burst_default)),
         snap_start=_bool(context.get("snap_start", True)),
+        reserved_concurrency=dict(reserved),
         tags={"project": "lily", "stage": stage},
     )
 

@@ -5,6 +5,10 @@ own log group with retention, the runtime/architecture/layer, the deployment's e
 exactly its declared access. :class:`HttpFunction`, :class:`QueueFunction` and
 :class:`ScheduledFunction` add the trigger.
 
+Queue consumers and scheduled functions have a reserved concurrency (``StageConfig.reserved_concurrency_of``);
+a scheduled function's failed runs (EventBridge invokes it asynchronously) land, after Lambda's retries, in
+its own dead-letter queue, which is alarmed.
+
 Each deployment publishes a version of every function and points its ``live`` alias at it; every
 trigger invokes the alias. With SnapStart on (the default, ``StageConfig.snap_start``), Lambda
 initializes the version once at publish time and resumes new execution environments from its
@@ -18,7 +22,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -26,12 +30,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from lily.core.functions import FunctionSpec, Http, Queue, Schedule
 from lily_infra import nag
-from lily_infra.access import access_policy
+from lily_infra.access import STORAGE_KEY, access_policy
 from lily_infra.bundling import ARCHITECTURE, RUNTIME, function_code
 from lily_infra.config import StageConfig
 from lily_infra.stateful import StatefulStack
@@ -107,6 +112,7 @@ class LilyFunction(Construct):
             self, "Logs",
             log_group_name=f"/aws/lambda/{self.function_name}",
             retention=config.log_retention,
+            encryption_key=stateful.logs_key,
             removal_policy=config.removal_policy,
         )
         self.role = iam.Role(
@@ -116,7 +122,7 @@ class LilyFunction(Construct):
         )
 
         granted = access_policy(spec, stateful, config, stack)
-        access = iam.Policy(self, "AccessPolicy", roles=[self.role])
+        access = self.access = iam.Policy(self, "AccessPolicy", roles=[self.role])
         # Instead of AWSLambdaBasicExecutionRole: write to this function's own log group only.
         access.add_statements(iam.PolicyStatement(
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -143,6 +149,7 @@ class LilyFunction(Construct):
             layers=[layer],
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
+            reserved_concurrent_executions=config.reserved_concurrency_of(spec.name, spec.trigger.kind),
             role=self.role,
             environment=dict(environment),
             log_group=self.log_group,
@@ -188,21 +195,49 @@ class QueueFunction(LilyFunction):
         trigger = self.spec.trigger
         assert isinstance(trigger, Queue)
         window = trigger.max_batching_window_s
+        reserved = self.config.reserved_concurrency_of(self.spec.name, trigger.kind)
         self.alias.add_event_source(event_sources.SqsEventSource(
             self.stateful.queues[trigger.queue],
             batch_size=trigger.batch_size,
             max_batching_window=Duration.seconds(window) if window else None,
             report_batch_item_failures=True,
+            # Never poll more batches at once than the function may run (throttled batches would burn receives).
+            max_concurrency=reserved if reserved and reserved >= 2 else None,
         ))
 
 
 class ScheduledFunction(LilyFunction):
-    """Invoked by an EventBridge rule on its schedule."""
+    """Invoked by an EventBridge rule on its schedule, asynchronously: a run that still fails after Lambda's
+    two retries (or waits longer than an hour) goes to the function's ``failed_runs`` queue."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         trigger = self.spec.trigger
         assert isinstance(trigger, Schedule)
+        storage_key = self.stateful.storage_key
+        self.failed_runs = sqs.Queue(
+            self, "FailedRuns",
+            queue_name=self.config.failed_runs_queue_name(self.spec.name),
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=storage_key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=self.config.removal_policy,
+        )
+        nag.acknowledge(self.failed_runs, "AwsSolutions-SQS3",
+                        "This queue is itself a dead-letter queue: the on-failure destination of the function's "
+                        "asynchronous invocations (Lambda DeadLetterConfig), which cdk-nag does not recognise.")
+        # Lambda sends a failed event with the function's role: exactly SendMessage, the key only through SQS.
+        self.access.add_statements(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.failed_runs.queue_arn]),
+            iam.PolicyStatement(
+                actions=sorted(STORAGE_KEY[("sqs", "write")]), resources=[storage_key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"sqs.{Aws.REGION}.amazonaws.com"}}),
+        )
+        cfn_function: lambda_.CfnFunction = self.function.node.default_child  # type: ignore[assignment]
+        cfn_function.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
+            target_arn=self.failed_runs.queue_arn)
+        self.alias.configure_async_invoke(retry_attempts=2, max_event_age=Duration.hours(1))
         self.rule = events.Rule(
             self, "Schedule",
             description=f"Lily {self.config.stage} {self.spec.name}: {trigger.expression}",

@@ -1,6 +1,7 @@
 """Alarms and the dashboard.
 
-- every DLQ: ``ApproximateNumberOfMessagesVisible >= 1`` (one poisoned message is worth a look);
+- every DLQ: ``ApproximateNumberOfMessagesVisible >= 1`` (one poisoned message is worth a look), the
+  queues' DLQs and each scheduled function's failed-runs queue alike;
 - every function: error rate (errors / invocations) >= 5 % over five minutes;
 - the HTTP API: 5xx answers;
 - plan-limit storms: ``plan_limit_hits_total`` (all features and plans) over a threshold;
@@ -42,8 +43,10 @@ class Monitoring(Construct):
         functions: Mapping[str, lambda_.Function],
         queues: Mapping[str, tuple[str, str]],
         api: apigwv2.HttpApi,
+        failed_runs: Mapping[str, str] | None = None,
     ) -> None:
-        """``queues`` maps a queue's short name to (queue name, DLQ name)."""
+        """``queues`` maps a queue's short name to (queue name, DLQ name); ``failed_runs`` a scheduled
+        function's name to the name of the queue its failed asynchronous runs go to."""
         super().__init__(scope, construct_id)
         self.config = config
         key = kms.Key(
@@ -79,6 +82,16 @@ class Monitoring(Construct):
                                    label=False),
                 threshold=1,
                 description=f"Messages in {dlq_name}: a {short} message failed every delivery attempt.",
+            )
+
+        self.failed_run_alarms: dict[str, cw.Alarm] = {}
+        for name, queue_name in sorted((failed_runs or {}).items()):
+            self.failed_run_alarms[name] = self._alarm(
+                f"{name}-failed-runs",
+                metric=_sqs_metric("ApproximateNumberOfMessagesVisible", queue_name, "Maximum", Duration.minutes(1),
+                                   label=False),
+                threshold=1,
+                description=f"Messages in {queue_name}: a scheduled {name} run failed after Lambda's retries.",
             )
 
         self.error_rate_alarms: dict[str, cw.Alarm] = {}

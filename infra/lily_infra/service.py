@@ -19,7 +19,13 @@ from lily.core.functions import FunctionSpec, Http
 from lily_infra import nag
 from lily_infra.bundling import ARCHITECTURE, RUNTIME, dependency_layer_code
 from lily_infra.config import StageConfig
-from lily_infra.functions import LilyFunction, construct_for, deployment_environment, function_environment
+from lily_infra.functions import (
+    LilyFunction,
+    ScheduledFunction,
+    construct_for,
+    deployment_environment,
+    function_environment,
+)
 from lily_infra.monitoring import Monitoring
 from lily_infra.stateful import StatefulStack
 
@@ -78,6 +84,7 @@ class ServiceStack(Stack):
             self, "ApiAccessLogs",
             log_group_name=f"/aws/apigateway/lily-{config.stage}-access",
             retention=config.access_log_retention,
+            encryption_key=stateful.logs_key,
             removal_policy=config.removal_policy,
         )
         self.stage = apigwv2.HttpStage(
@@ -116,6 +123,8 @@ class ServiceStack(Stack):
             functions={name: f.function for name, f in self.functions.items()},
             queues={short: (config.queue_name(short), config.dlq_name(short))
                     for short in stateful.queues},
+            failed_runs={name: config.failed_runs_queue_name(name) for name, f in self.functions.items()
+                         if isinstance(f, ScheduledFunction)},
             api=self.api,
         )
         CfnOutput(self, "ApiUrl", value=self.api.api_endpoint, description="Base URL of the HTTP API")

@@ -17,7 +17,8 @@ Two KMS keys, both rotated yearly:
   Functions use it only through those services (``kms:ViaService``).
 
 Keeping them apart means that reading a table never implies being able to open the envelopes
-stored in it.
+stored in it. A third, ``alias/lily-<stage>-logs``, encrypts the CloudWatch log groups (logs hold emails
+and ids): only CloudWatch Logs may use it, and only for this account's log groups.
 
 Non-ephemeral stages RETAIN every resource that holds data and protect tables from deletion.
 """
@@ -30,6 +31,7 @@ from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -127,6 +129,8 @@ class StatefulStack(Stack):
             removal_policy=removal,
         )
 
+        self.logs_key = self._logs_key(pending)
+
         self.tables: dict[str, dynamodb.Table] = {}
         self.table_indexes: dict[str, list[str]] = {}
         for model in tables:
@@ -152,6 +156,27 @@ class StatefulStack(Stack):
         CfnOutput(self, "DataKeyArn", value=self.data_key.key_arn, description="LILY_KMS_KEY_ID")
         if "media" in self.buckets:
             CfnOutput(self, "MediaBucketName", value=self.bucket_names["media"], description="LILY_MEDIA_BUCKET")
+
+    def _logs_key(self, pending: Duration) -> kms.Key:
+        key = kms.Key(
+            self, "LogsKey",
+            alias=self.config.logs_key_alias,
+            description=f"Lily {self.config.stage}: encryption of CloudWatch log groups (function and API logs)",
+            enable_key_rotation=True,
+            pending_window=pending,
+            removal_policy=self.config.removal_policy,
+        )
+        # CloudWatch Logs encrypts and decrypts with it on behalf of this account's log groups only.
+        key.add_to_resource_policy(iam.PolicyStatement(
+            sid="AllowCloudWatchLogsForThisAccountsLogGroups",
+            principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+            actions=["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
+                     "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+            resources=["*"],
+            conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                    f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"}},
+        ))
+        return key
 
     # -- tables --
 
@@ -206,8 +231,10 @@ class StatefulStack(Stack):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
+            versioned=True,  # an overwritten or deleted log object stays recoverable until it expires
             lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs",
-                                              expiration=Duration.days(self.config.access_log_expiry_days))],
+                                              expiration=Duration.days(self.config.access_log_expiry_days),
+                                              noncurrent_version_expiration=Duration.days(30))],
             removal_policy=self.config.removal_policy,
         )
         nag.acknowledge(bucket, "AwsSolutions-S1",

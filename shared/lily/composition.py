@@ -13,6 +13,7 @@ consumer port                                  implementation
 ``identity.ports.SeatQuota``                   ``billing.entitlements.PlanQuota("team_seats")``
 ``identity.ports.FeatureGate`` (API keys)      ``billing.entitlements.PlanFeature("api_keys")``
 ``publishing.ports.QuotaPort``                 ``billing.entitlements.PlanQuota("posts_per_day")``
+``publishing.ports.StorageQuota``              ``billing.entitlements.PlanQuota("media_storage_bytes")``
 ``publishing.ports.PlatformGateway``           ``publishing.bridge.SocialGateway``
 ``content.ports.ContentPorts`` (AI, quota,      ``ai.openai_client.OpenAIAdapter``,
 posts)                                          ``PlanQuota("ai_text_requests")``, :class:`PublishingPosts`
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from lily.billing.ports import PlanChangeListener, TrialClaim
     from lily.content.ports import ContentPorts
     from lily.identity.ports import FeatureGate, SeatQuota
-    from lily.publishing.ports import PlatformGateway, QuotaPort
+    from lily.publishing.ports import PlatformGateway, QuotaPort, StorageQuota
     from lily.social.ports import ProfileQuota
 
 T = TypeVar("T")
@@ -105,6 +106,14 @@ def posts_quota() -> QuotaPort:
     from lily.publishing.ports import POSTS_QUOTA
 
     return PlanQuota(POSTS_QUOTA)
+
+
+@_wiring
+def media_storage_quota() -> StorageQuota:
+    from lily.billing.entitlements import PlanQuota
+    from lily.publishing.ports import MEDIA_STORAGE_QUOTA
+
+    return PlanQuota(MEDIA_STORAGE_QUOTA)
 
 
 @_wiring

@@ -147,6 +147,8 @@ def _identity(synth, value) -> str:
     target = ref_id(value)
     if target and synth.service["Resources"].get(target, {}).get("Type") == "AWS::Logs::LogGroup":
         return "own-log-group"
+    if target and synth.service["Resources"].get(target, {}).get("Type") == "AWS::SQS::Queue":
+        return "queue:" + props(synth.service["Resources"][target])["QueueName"][len(prefix):]
     return str(value)
 
 
@@ -199,6 +201,9 @@ def _expected(spec, table_indexes: dict[str, list[str]], consumed: str | None) -
         want |= {(x, "key:data") for x in a.KEY_DESCRIBE}
     if spec.access.ses_send:
         want |= {(x, "ses:*") for x in a.SES_SEND}
+    if spec.trigger.kind == "schedule":  # its failed asynchronous runs go to its own dead-letter queue
+        want.add(("sqs:SendMessage", f"queue:{spec.name}-failed-runs"))
+        want |= {(x, "key:storage") for x in a.STORAGE_KEY[("sqs", "write")]}
     if consumed:  # the SQS event source's own grant
         want |= {(x, f"queue:{consumed}") for x in ("sqs:ReceiveMessage", "sqs:ChangeMessageVisibility",
                                                      "sqs:GetQueueUrl", "sqs:DeleteMessage", "sqs:GetQueueAttributes")}

@@ -4,16 +4,19 @@ A route added later by anyone is covered without being listed here:
 - every route under /api/orgs/{org_id} must depend on ``org_access``; a member of organization B gets
   403/404 on organization A, and members below the route's ``min_role`` get 403;
 - every route under /api/admin must depend on ``platform_access``; a user with no platform role gets 403;
-- routers added with ``include_router`` are walked with their router's dependencies (tests/support/routes.py);
+- routers added with ``include_router`` are walked with their router's dependencies (tests/support/routes.py;
+  ``test_routers_added_with_include_router_join_the_matrix_with_their_routers_dependencies`` proves it on an app
+  built with included routers, since FastAPI keeps each one as a single ``_IncludedRouter`` entry of app.routes);
 - every route not in PUBLIC (and not declared with ``Depends(public_route)``) answers 401 without credentials.
 No body is sent: dependencies run before body validation.
 """
 
 import pytest
+from fastapi import APIRouter, Depends, FastAPI
 
-from lily.identity.access import OrgRole
+from lily.identity.access import OrgRole, PlatformRole, org_access, platform_access
 from tests.support.identity import add_member, create_api_key, create_org, register_user
-from tests.support.routes import ORG_PREFIX, all_routes, fill, is_public, org_routes, requirement
+from tests.support.routes import ORG_PREFIX, all_routes, app_routes, fill, is_public, org_routes, requirement
 
 
 def test_route_table_is_not_empty(local_suite):
@@ -21,6 +24,24 @@ def test_route_table_is_not_empty(local_suite):
     assert "/api/orgs/{org_id}/members" in paths and "/api/auth/me" in paths
     # Routers added with include_router are in the table (the admin function's three routers)
     assert {"/api/admin/users", "/api/admin/settings"} <= paths
+
+
+def test_routers_added_with_include_router_join_the_matrix_with_their_routers_dependencies():
+    # Given an app whose admin routes come from a router carrying platform_access, and org routes from a
+    # prefixed router (FastAPI keeps each included router as one entry of app.routes)
+    admin = APIRouter(prefix="/api/admin/probe", dependencies=[Depends(platform_access(PlatformRole.admin))])
+    admin.add_api_route("/things", lambda: [], methods=["GET"])
+    org = APIRouter(prefix=ORG_PREFIX + "/probe")
+    org.add_api_route("/{thing_id}", lambda access=Depends(org_access(OrgRole.editor, "posts:write")): None,
+                      methods=["DELETE"])
+    app = FastAPI()
+    app.include_router(admin)
+    app.include_router(org)
+    # When the matrix walks it, every route is there with the access its router declares
+    routes = {(m, p): r for m, p, r in app_routes(app)}
+    assert set(routes) >= {("GET", "/api/admin/probe/things"), ("DELETE", ORG_PREFIX + "/probe/{thing_id}")}
+    assert requirement(routes[("GET", "/api/admin/probe/things")], "min_platform_role") == PlatformRole.admin
+    assert requirement(routes[("DELETE", ORG_PREFIX + "/probe/{thing_id}")], "min_role") == OrgRole.editor
 
 
 def test_every_org_route_declares_org_access(local_suite):

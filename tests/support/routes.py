@@ -43,14 +43,20 @@ def function_apps(suite) -> dict[str, FastAPI]:
     return {r.function: r.app for r in suite.gateway.routes}
 
 
-def all_routes(suite) -> list[tuple[str, str, RouteContext]]:
-    """(method, path, route) of every API route, each route with its effective dependencies (``.dependant``)."""
+def app_routes(app: FastAPI) -> list[tuple[str, str, RouteContext]]:
+    """(method, path, route) of every API route of one app, included routers' routes with their router's
+    dependencies (``.dependant``)."""
     out = []
-    for app in function_apps(suite).values():
-        for route in iter_route_contexts(app.routes):
-            if isinstance(route.original_route, APIRoute):
-                for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
-                    out.append((method, route.path, route))
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute):
+            for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+                out.append((method, route.path, route))
+    return out
+
+
+def all_routes(suite) -> list[tuple[str, str, RouteContext]]:
+    """(method, path, route) of every API route of every HTTP function."""
+    out = [r for app in function_apps(suite).values() for r in app_routes(app)]
     return sorted(out, key=lambda t: (t[1], t[0]))
 
 

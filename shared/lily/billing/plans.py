@@ -43,6 +43,7 @@ QUOTAS: dict[str, QuotaSpec] = {
         QuotaSpec(name="image_generations", kind=QuotaKind.month, description="Image generations per UTC month"),
         QuotaSpec(name="ai_text_requests", kind=QuotaKind.day, description="AI text requests per UTC day"),
         QuotaSpec(name="team_seats", kind=QuotaKind.gauge, description="Members of the organization"),
+        QuotaSpec(name="media_storage_bytes", kind=QuotaKind.gauge, description="Media stored (bytes)"),
     )
 }
 
@@ -155,28 +156,36 @@ _PRO_F = _STARTER_F | _f(F.image_model_gpt_image_1, F.image_quality_premium, F.i
                          F.autopilot_research, F.analytics_advanced)
 _ENTERPRISE_F = _PRO_F | _f(F.image_model_custom, F.autopilot_full, F.predictive_analytics, F.analytics_predictive)
 
+GB = 1024 ** 3
+# Media storage per organization (PRODUCT.md sets none): room for a few long videos on free, then x20 / x10 / x10.
+MEDIA_STORAGE = {"free": GB // 4, "starter": 5 * GB, "pro": 50 * GB, "enterprise": 500 * GB}
+
 PLANS: dict[str, Plan] = {
     p.plan_id: p
     for p in (
         Plan(plan_id="free", name="Free", rank=0, description="Try Lily with one profile",
              features=_FREE_F, autopilot="none", analytics="basic",
              quotas={"social_profiles": 1, "posts_per_day": 1, "image_generations": 5,
-                     "ai_text_requests": 5, "team_seats": 1}),
+                     "ai_text_requests": 5, "team_seats": 1,
+                     "media_storage_bytes": MEDIA_STORAGE["free"]}),
         Plan(plan_id="starter", name="Starter", rank=1, description="For a small business",
              prices=[Price(interval="month", amount_cents=2900), Price(interval="year", amount_cents=29000)],
              trial_days=14, features=_STARTER_F, autopilot="basic", analytics="standard",
              quotas={"social_profiles": 3, "posts_per_day": 5, "image_generations": 50,
-                     "ai_text_requests": 20, "team_seats": 2}),
+                     "ai_text_requests": 20, "team_seats": 2,
+                     "media_storage_bytes": MEDIA_STORAGE["starter"]}),
         Plan(plan_id="pro", name="Pro", rank=2, description="For growing teams and agencies",
              prices=[Price(interval="month", amount_cents=7900), Price(interval="year", amount_cents=79000)],
              trial_days=14, features=_PRO_F, autopilot="enhanced", analytics="advanced",
              quotas={"social_profiles": 10, "posts_per_day": 25, "image_generations": 500,
-                     "ai_text_requests": 200, "team_seats": 5}),
+                     "ai_text_requests": 200, "team_seats": 5,
+                     "media_storage_bytes": MEDIA_STORAGE["pro"]}),
         Plan(plan_id="enterprise", name="Enterprise", rank=3, description="For large organizations",
              prices=[Price(interval="month", amount_cents=29900), Price(interval="year", amount_cents=299000)],
              trial_days=0, self_serve=True, features=_ENTERPRISE_F, autopilot="full", analytics="predictive",
              quotas={"social_profiles": 25, "posts_per_day": 100, "image_generations": 2000,
-                     "ai_text_requests": 2000, "team_seats": 25}),
+                     "ai_text_requests": 2000, "team_seats": 25,
+                     "media_storage_bytes": MEDIA_STORAGE["enterprise"]}),
     )
 }
 FREE = PLANS["free"]

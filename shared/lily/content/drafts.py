@@ -17,6 +17,7 @@ from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, conflict, not_found
 from lily.core.observability import count
+from lily.core.pages import PageParams, query_page
 
 
 def out(d: ContentDraft) -> DraftOut:
@@ -61,10 +62,13 @@ def get(org_id: str, draft_id: str) -> DraftOut:
     return out(_load(org_id, draft_id))
 
 
-def list_drafts(org_id: str, generation_id: str | None = None, limit: int = 50) -> DraftPage:
+def list_drafts(org_id: str, generation_id: str | None, page: PageParams) -> DraftPage:
     condition = ContentDraft.draft_id.startswith(f"{generation_id}.") if generation_id else None
-    items = ContentDraft.query(org_id, condition, scan_index_forward=generation_id is not None, limit=limit)
-    return DraftPage(items=[out(d) for d in items])
+    items, cursor = query_page(
+        lambda start, n: ContentDraft.query(org_id, condition, scan_index_forward=generation_id is not None,
+                                            last_evaluated_key=start, limit=n),
+        {"org_id": org_id}, page, out)
+    return DraftPage(items=items, next_cursor=cursor)
 
 
 def _update(d: ContentDraft, actions: list) -> None:

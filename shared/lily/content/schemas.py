@@ -230,6 +230,7 @@ class GenerationOut(BaseModel):
 
 class DraftPage(BaseModel):
     items: list[DraftOut]
+    next_cursor: str | None = None
 
 
 class DraftEdit(BaseModel):

@@ -19,11 +19,12 @@ from lily.core import clock, ids
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count
+from lily.core.pages import PageParams, query_page
 from lily.identity import audit
 from lily.identity.access import API_KEY_PREFIX, OrgAccess, OrgRole, key_expiry
 from lily.identity.models import ApiKey, Membership
 from lily.identity.ports import API_KEYS_FEATURE, PlanView
-from lily.identity.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut
+from lily.identity.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyPage
 from lily.identity.settings import identity_settings
 from lily.identity.tokens import hash_secret
 
@@ -64,8 +65,10 @@ def create(access: OrgAccess, body: ApiKeyIn) -> ApiKeyCreated:
     return ApiKeyCreated(**_out(item).model_dump(), key=f"{API_KEY_PREFIX}{key_id}.{secret}")
 
 
-def list_keys(access: OrgAccess) -> list[ApiKeyOut]:
-    return [_out(k) for k in ApiKey.by_org.query(access.org_id)]
+def list_keys(access: OrgAccess, page: PageParams) -> ApiKeyPage:
+    items, cursor = query_page(lambda start, n: ApiKey.by_org.query(access.org_id, last_evaluated_key=start, limit=n),
+                               {"org_id": access.org_id}, page, _out)
+    return ApiKeyPage(items=items, next_cursor=cursor)
 
 
 def may_invite(key_id: str, org_id: str) -> bool:

@@ -7,9 +7,10 @@ from typing import Any
 
 from lily.core import clock, ids
 from lily.core.observability import logger
+from lily.core.pages import PageParams, query_page
 from lily.identity.models import AuditEvent
 from lily.identity.ratelimit import current_ip
-from lily.identity.schemas import AuditEntry
+from lily.identity.schemas import AuditEntry, AuditPage
 from lily.identity.settings import identity_settings
 
 
@@ -32,15 +33,18 @@ def _entry(e: AuditEvent) -> AuditEntry:
                       actor_id=e.actor_id, org_id=e.org_id, target=e.target, ip=e.ip, details=e.details or {})
 
 
-def _query(stream: str, limit: int) -> list[AuditEntry]:
+def _query(stream: str, page: PageParams) -> AuditPage:
+    """Newest first; expired entries (TTL deletes late) are skipped."""
     now = clock.now_ts()
-    return [_entry(e) for e in AuditEvent.query(stream, scan_index_forward=False, limit=limit)
-            if e.expires_at is None or e.expires_at.timestamp() > now]
+    items, cursor = query_page(
+        lambda start, n: AuditEvent.query(stream, scan_index_forward=False, last_evaluated_key=start, limit=n),
+        {"stream": stream}, page, _entry, keep=lambda e: e.expires_at is None or e.expires_at.timestamp() > now)
+    return AuditPage(items=items, next_cursor=cursor)
 
 
-def for_org(org_id: str, limit: int = 100) -> list[AuditEntry]:
-    return _query(f"org#{org_id}", limit)
+def for_org(org_id: str, page: PageParams | None = None) -> AuditPage:
+    return _query(f"org#{org_id}", page or PageParams())
 
 
-def for_day(day: str | None = None, limit: int = 100) -> list[AuditEntry]:
-    return _query(f"day#{day or f'{clock.now():%Y-%m-%d}'}", limit)
+def for_day(day: str | None = None, page: PageParams | None = None) -> AuditPage:
+    return _query(f"day#{day or f'{clock.now():%Y-%m-%d}'}", page or PageParams())

@@ -15,11 +15,12 @@ from lily import composition
 from lily.core import clock, ids
 from lily.core.db import won, won_transaction
 from lily.core.errors import ErrorCode, LilyError
+from lily.core.pages import PageParams, query_page
 from lily.identity import apikeys, audit, email
 from lily.identity.access import OrgAccess, OrgRole, Principal, membership
 from lily.identity.auth_tokens import consume_token, issue_token, peek_token
 from lily.identity.models import Membership, Org, User
-from lily.identity.schemas import InviteOut, MemberOut, OrgOut
+from lily.identity.schemas import InviteOut, MemberOut, MemberPage, OrgOut, OrgPage
 from lily.identity.settings import identity_settings
 from lily.identity.users import get_user, link, normalise_email
 
@@ -96,25 +97,31 @@ def create_org(principal: Principal, name: str) -> OrgOut:
     return _org_out(org, OrgRole.owner.value)
 
 
-def my_orgs(principal: Principal) -> list[OrgOut]:
+def my_orgs(principal: Principal, page: PageParams) -> OrgPage:
     if principal.kind == "api_key":
         org = _get_org(principal.api_key_org_id or "")
-        return [_org_out(org, principal.api_key_role)]
-    out = []
-    for m in Membership.by_user.query(principal.user_id or ""):
+        return OrgPage(items=[_org_out(org, principal.api_key_role)])
+    user_id = principal.user_id or ""
+    memberships, cursor = query_page(
+        lambda start, n: Membership.by_user.query(user_id, last_evaluated_key=start, limit=n),
+        {"user_id": user_id}, page, lambda m: m)
+    items = []
+    for m in memberships:
         try:
-            out.append(_org_out(Org.get(m.org_id), m.role))
+            items.append(_org_out(Org.get(m.org_id), m.role))
         except Org.DoesNotExist:
             continue
-    return out
+    return OrgPage(items=items, next_cursor=cursor)
 
 
 def get_org(access: OrgAccess) -> OrgOut:
     return _org_out(_get_org(access.org_id), access.role)
 
 
-def members(access: OrgAccess) -> list[MemberOut]:
-    return [_member_out(m) for m in Membership.query(access.org_id)]
+def members(access: OrgAccess, page: PageParams) -> MemberPage:
+    items, cursor = query_page(lambda start, n: Membership.query(access.org_id, last_evaluated_key=start, limit=n),
+                               {"org_id": access.org_id}, page, _member_out)
+    return MemberPage(items=items, next_cursor=cursor)
 
 
 def invite(access: OrgAccess, email_in: str, role: OrgRole) -> InviteOut:

@@ -162,3 +162,24 @@ class AuditEntry(BaseModel):
     target: str | None = None
     ip: str | None = None
     details: dict[str, Any] = {}
+
+
+# Pages of the list routes (lily.core.pages): at most ``limit`` items, ``next_cursor`` None on the last page.
+class OrgPage(BaseModel):
+    items: list[OrgOut]
+    next_cursor: str | None = None
+
+
+class MemberPage(BaseModel):
+    items: list[MemberOut]
+    next_cursor: str | None = None
+
+
+class ApiKeyPage(BaseModel):
+    items: list[ApiKeyOut]
+    next_cursor: str | None = None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: str | None = None

@@ -4,14 +4,21 @@ the gateway sees them (:func:`media_items`, used by scheduling and the publish w
 
 Limits (bytes) from reference/platform-apis.md where stated: X image 5 MB, GIF 15 MB, video 512 MB;
 Instagram image 8 MiB. Others are conservative defaults (UNVERIFIED in the facts sheet).
+
+Storage is a plan quota (``media_storage_bytes``, through the ``StorageQuota`` port): an upload reserves its
+declared size (the presigned policy never lets more in) before anything is recorded, atomically, so concurrent
+uploads cannot pass the plan; over it the upload is refused (PLAN_002 with the limit, the usage and the plan
+that lifts it). Deleting the medium releases its size.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from lily import composition
 from lily.core import clock, ids
 from lily.core.aws import client
+from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.resources import bucket_name
 from lily.publishing.models import Media
@@ -61,16 +68,22 @@ def create_upload(org_id: str, body: UploadIn, created_by: str | None = None) ->
     s = publishing_settings()
     media_id = ids.new_id("med")
     key = f"orgs/{org_id}/media/{media_id}.{EXT[body.content_type]}"
-    presigned = client("s3").generate_presigned_post(
-        Bucket=bucket_name("media"), Key=key,
-        Fields={"Content-Type": body.content_type},
-        Conditions=[{"Content-Type": body.content_type}, ["content-length-range", 1, body.size]],
-        ExpiresIn=s.upload_url_ttl_s,
-    )
-    now = clock.now()
-    Media(org_id, media_id, key=key, content_type=body.content_type, size=body.size,
-          filename=body.filename[:255], platforms=set(body.platforms) or None, created_by=created_by,
-          created_at=now).save()
+    storage = composition.media_storage_quota()
+    storage.consume(org_id, body.size)
+    try:
+        presigned = client("s3").generate_presigned_post(
+            Bucket=bucket_name("media"), Key=key,
+            Fields={"Content-Type": body.content_type},
+            Conditions=[{"Content-Type": body.content_type}, ["content-length-range", 1, body.size]],
+            ExpiresIn=s.upload_url_ttl_s,
+        )
+        now = clock.now()
+        Media(org_id, media_id, key=key, content_type=body.content_type, size=body.size,
+              filename=body.filename[:255], platforms=set(body.platforms) or None, created_by=created_by,
+              created_at=now).save()
+    except Exception:
+        storage.release(org_id, body.size)  # nothing was recorded: the reservation goes back
+        raise
     return UploadOut(media_id=media_id, url=presigned["url"], fields=presigned["fields"], max_size=body.size,
                      expires_at=now + timedelta(seconds=s.upload_url_ttl_s))
 
@@ -82,6 +95,18 @@ def get_media(org_id: str, media_id: str) -> MediaOut:
         raise not_found("media", media_id=media_id) from None
     return MediaOut(media_id=m.media_id, content_type=m.content_type, size=int(m.size), filename=m.filename,
                     created_at=m.created_at)
+
+
+def delete_media(org_id: str, media_id: str) -> None:
+    """Forget the medium, release its storage, delete its object (the bucket keeps the version 30 days)."""
+    try:
+        m = Media.get(org_id, media_id, consistent_read=True)
+    except Media.DoesNotExist:
+        raise not_found("media", media_id=media_id) from None
+    if not won(lambda: m.delete(condition=Media.media_id.exists())):
+        raise not_found("media", media_id=media_id)  # a concurrent delete released it
+    composition.media_storage_quota().release(org_id, int(m.size))
+    client("s3").delete_object(Bucket=bucket_name("media"), Key=m.key)
 
 
 def download_url(key: str) -> str:

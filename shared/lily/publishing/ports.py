@@ -21,6 +21,7 @@ from lily import composition
 from lily.core.errors import ErrorCode
 
 POSTS_QUOTA = "posts_per_day"  # the plan quota a schedule consumes (billing's catalog name)
+MEDIA_STORAGE_QUOTA = "media_storage_bytes"  # the plan quota an upload reserves and a deletion releases
 
 # Failure kinds, the social capability's taxonomy plus what publishing itself can decide.
 KINDS = ("auth_expired", "permission", "rate_limited", "validation", "transient", "unknown",
@@ -113,6 +114,14 @@ class PlatformGateway(Protocol):
 
     def lookup(self, target: PublishTarget) -> PublishOutcome | None:
         """The post a previous attempt of this target created, if the platform has it; raises PublishError."""
+
+
+class StorageQuota(Protocol):
+    def consume(self, org_id: str, amount: int = 1) -> None:
+        """Reserve ``amount`` bytes of media storage; raises LilyError PLAN_002 over the plan's limit."""
+
+    def release(self, org_id: str, amount: int = 1) -> None:
+        """Give ``amount`` bytes back (a deleted medium, an upload that was never recorded)."""
 
 
 class QuotaPort(Protocol):

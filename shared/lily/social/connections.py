@@ -20,9 +20,10 @@ from lily.core import clock, ids, queues
 from lily.core.db import won
 from lily.core.errors import not_found
 from lily.core.observability import count, logger
+from lily.core.pages import PageParams, query_page
 from lily.social.models import SocialConnection
 from lily.social.platforms.base import Account, TokenSet
-from lily.social.schemas import ConnectionView
+from lily.social.schemas import ConnectionPage, ConnectionView
 from lily.social.tokens import seal_access, seal_refresh
 
 EVENTS_QUEUE = "social_events"
@@ -110,8 +111,10 @@ def create_or_reconnect(
     return conn
 
 
-def list_connections(org_id: str) -> list[ConnectionView]:
-    return [ConnectionView.of(c) for c in SocialConnection.query(org_id)]
+def list_connections(org_id: str, page: PageParams) -> ConnectionPage:
+    items, cursor = query_page(lambda start, n: SocialConnection.query(org_id, last_evaluated_key=start, limit=n),
+                               {"org_id": org_id}, page, ConnectionView.of)
+    return ConnectionPage(items=items, next_cursor=cursor)
 
 
 def _get(org_id: str, connection_id: str) -> SocialConnection:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from lily.core import clock, ids, queues
 from lily.core.db import won
 from lily.core.observability import count, logger
+from lily.core.pages import PageParams, query_page
 from lily.social.connections import EVENTS_QUEUE
 from lily.social.models import SocialConnection, SocialNotice
-from lily.social.schemas import NoticeView
+from lily.social.schemas import NoticePage, NoticeView
 
 
 def mark_needs_reauth(conn: SocialConnection, reason: str) -> bool:
@@ -58,16 +59,14 @@ def record_notice(body: dict) -> bool:
     return won(lambda: notice.save(condition=SocialNotice.notice_id.does_not_exist()))
 
 
-def notices(org_id: str, limit: int = 50) -> list[NoticeView]:
-    return [
-        NoticeView(
-            notice_id=n.notice_id,
-            kind=n.kind,
-            connection_id=n.connection_id,
-            platform=n.platform,
-            account_name=n.account_name,
-            reason=n.reason,
-            created_at=n.created_at,
-        )
-        for n in SocialNotice.query(org_id, scan_index_forward=False, limit=limit)
-    ]
+def notices(org_id: str, page: PageParams) -> NoticePage:
+    """Newest first."""
+
+    def view(n: SocialNotice) -> NoticeView:
+        return NoticeView(notice_id=n.notice_id, kind=n.kind, connection_id=n.connection_id, platform=n.platform,
+                          account_name=n.account_name, reason=n.reason, created_at=n.created_at)
+
+    items, cursor = query_page(
+        lambda start, n: SocialNotice.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
+        {"org_id": org_id}, page, view)
+    return NoticePage(items=items, next_cursor=cursor)

@@ -75,3 +75,14 @@ class NoticeView(BaseModel):
     account_name: str | None = None
     reason: str | None = None
     created_at: datetime
+
+
+# Pages of the list routes (lily.core.pages): at most ``limit`` items, ``next_cursor`` None on the last page.
+class ConnectionPage(BaseModel):
+    items: list[ConnectionView]
+    next_cursor: str | None = None
+
+
+class NoticePage(BaseModel):
+    items: list[NoticeView]
+    next_cursor: str | None = None

@@ -35,7 +35,7 @@ def _works(http, org_id: str, key: dict) -> int:
 
 def _listed(http, org) -> dict:
     r = http.get(f"/api/orgs/{org['id']}/api-keys", headers=org["owner"]["headers"])
-    return {k["key_id"]: k for k in r.json()}
+    return {k["key_id"]: k for k in r.json()["items"]}
 
 
 def test_keys_expire_after_90_days_by_default_and_live_at_most_a_year(http, org):
@@ -128,5 +128,5 @@ def test_an_invitation_dies_when_its_sender_loses_the_right_to_invite(http, org)
                headers=org["owner"]["headers"])
     r = http.post("/api/invites/accept", json={"token": token}, headers=guest["headers"])
     assert r.status_code == 422 and r.json()["error"]["code"] == "VALIDATION_001"  # a used token
-    members = http.get(f"/api/orgs/{org['id']}/members", headers=org["owner"]["headers"]).json()
+    members = http.get(f"/api/orgs/{org['id']}/members", headers=org["owner"]["headers"]).json()["items"]
     assert guest["user_id"] not in {m["user_id"] for m in members}

@@ -148,7 +148,7 @@ def test_security_headers_on_every_answer(http):
 def test_audit_log_records_auth_events_for_moderators(http):
     admin = make_super_admin(http, register_user(http))  # platform admins are granted, never first come
     http.post("/api/auth/login", json={"email": admin["email"], "password": "Wrong-Passw0rd-1"})
-    events = http.get("/api/admin/audit", headers=admin["headers"]).json()
+    events = http.get("/api/admin/audit", headers=admin["headers"]).json()["items"]
     failure = next(e for e in events if e["action"] == "auth.login" and e["outcome"] == "failure")
     assert failure["actor_id"] == admin["user_id"] and failure["ip"] and failure["at"]
 

@@ -64,7 +64,7 @@ def test_helpers_build_users_orgs_and_members(http):
     # Then the member list shows them with their roles
     r = http.get(f"/api/orgs/{org_id}/members", headers=members["viewer"]["headers"])
     assert r.status_code == 200
-    roles = {m["user_id"]: m["role"] for m in r.json()}
+    roles = {m["user_id"]: m["role"] for m in r.json()["items"]}
     assert roles[owner["user_id"]] == "owner"
     assert all(roles[u["user_id"]] == role for role, u in members.items())
     assert set(org_member_ids(org_id)) == set(roles)
@@ -89,7 +89,7 @@ def test_api_key_acts_in_its_org_with_its_scopes_until_revoked(http):
     bare = create_api_key(http, owner["headers"], org_id, scopes=[])
     assert http.get(f"/api/orgs/{org_id}/members", headers=bare["headers"]).json()["error"]["code"] == "AUTH_003"
     # Last use is recorded and the secret is never listed again
-    listed = http.get(f"/api/orgs/{org_id}/api-keys", headers=owner["headers"]).json()
+    listed = http.get(f"/api/orgs/{org_id}/api-keys", headers=owner["headers"]).json()["items"]
     mine = next(k for k in listed if k["key_id"] == key["key_id"])
     assert mine["last_used_at"] and "key" not in mine
     # Revoked keys stop working at once

@@ -52,17 +52,17 @@ def test_role_rules_and_ownership_transfer(http):
     # Transfer: the admin becomes owner, the old owner admin
     r = http.post(f"/api/orgs/{org_id}/transfer", json={"user_id": admin["user_id"]}, headers=owner["headers"])
     assert r.status_code == 200
-    roles = {m["user_id"]: m["role"] for m in http.get(base, headers=owner["headers"]).json()}
+    roles = {m["user_id"]: m["role"] for m in http.get(base, headers=owner["headers"]).json()["items"]}
     assert roles == {owner["user_id"]: "admin", admin["user_id"]: "owner"}
     assert http.get(f"/api/orgs/{org_id}", headers=admin["headers"]).json()["owner_id"] == admin["user_id"]
     assert http.post(f"/api/orgs/{org_id}/transfer", json={"user_id": owner["user_id"]},
                      headers=owner["headers"]).status_code == 403
     # A user may belong to several organizations
     second = create_org(http, admin["headers"])
-    mine = {o["org_id"]: o["role"] for o in http.get("/api/orgs", headers=admin["headers"]).json()}
+    mine = {o["org_id"]: o["role"] for o in http.get("/api/orgs", headers=admin["headers"]).json()["items"]}
     assert mine == {org_id: "owner", second: "owner"}
     # Every change is in the org's audit log, readable by admins only
-    actions = [e["action"] for e in http.get(f"/api/orgs/{org_id}/audit", headers=owner["headers"]).json()]
+    actions = [e["action"] for e in http.get(f"/api/orgs/{org_id}/audit", headers=owner["headers"]).json()["items"]]
     for action in ("org.create", "org.invite", "org.role_change", "org.member_remove", "org.leave", "org.transfer"):
         assert action in actions
 
@@ -88,7 +88,7 @@ def test_team_seats_follow_the_plan(http):
                   headers=owner["headers"])
     assert r.status_code == 429 and r.json()["error"]["details"]["used"] == 2
     # Removing a member frees the seat
-    members = http.get(f"/api/orgs/{org_id}/members", headers=owner["headers"]).json()
+    members = http.get(f"/api/orgs/{org_id}/members", headers=owner["headers"]).json()["items"]
     editor_id = next(m["user_id"] for m in members if m["role"] == "editor")
     assert http.delete(f"/api/orgs/{org_id}/members/{editor_id}", headers=owner["headers"]).status_code in (200, 204)
     r = http.post(f"/api/orgs/{org_id}/invites", json={"email": third["email"], "role": "viewer"},

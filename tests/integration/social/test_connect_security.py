@@ -209,7 +209,7 @@ def test_no_token_appears_in_any_log_of_a_full_flow(http, owner, local_suite, sa
             if tokens.open_tokens(conn).refresh_token:
                 tokens.refresh_connection(conn)
         local_suite.clocks[[c.spec.name for c in local_suite.clocks].index("token_health")].fire()
-        for c in http.get(f"/api/orgs/{org_id}/social/connections", headers=headers).json():
+        for c in http.get(f"/api/orgs/{org_id}/social/connections", headers=headers).json()["items"]:
             http.delete(f"/api/orgs/{org_id}/social/connections/{c['connection_id']}", headers=headers)
         drain(local_suite)
     finally:

@@ -21,6 +21,8 @@ MATRIX = {  # PRODUCT.md "Plans"
     "image_generations": (5, 50, 500, 2000),
     "ai_text_requests": (5, 20, 200, 2000),
     "team_seats": (1, 2, 5, 25),
+    # PRODUCT.md sets no media storage; lily.billing.plans.MEDIA_STORAGE holds it (bytes)
+    "media_storage_bytes": (2 ** 28, 5 * 2 ** 30, 50 * 2 ** 30, 500 * 2 ** 30),
 }
 
 
@@ -38,7 +40,8 @@ def test_plans_in_price_order_with_trials():
 def test_quota_kinds():
     assert {q: s.kind for q, s in QUOTAS.items()} == {
         "social_profiles": QuotaKind.gauge, "team_seats": QuotaKind.gauge, "posts_per_day": QuotaKind.day,
-        "ai_text_requests": QuotaKind.day, "image_generations": QuotaKind.month}
+        "ai_text_requests": QuotaKind.day, "image_generations": QuotaKind.month,
+        "media_storage_bytes": QuotaKind.gauge}
 
 
 def test_image_models_and_qualities_follow_the_matrix():

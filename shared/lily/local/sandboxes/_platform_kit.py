@@ -16,9 +16,12 @@ Every sandbox app answers these test/operator routes:
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
+import hmac
 import html
 import itertools
+import re
 import secrets
 import threading
 import time
@@ -154,6 +157,20 @@ class PlatformState:
     def user_posts(self, user: str) -> list[dict[str, Any]]:
         with self.lock:
             return [p for p in self.posts.values() if p.get("owner") == user and not p.get("deleted")]
+
+
+PKCE_METHODS = ("S256", "plain")
+_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 §4.1: unreserved characters, 43 to 128 of them
+
+
+def pkce_verifies(challenge: str, method: str, verifier: str | None) -> bool:
+    """RFC 7636 §4.6, as the authorization servers check it: the verifier is well formed and
+    ``BASE64URL(SHA256(verifier))`` (``S256``) or the verifier itself (``plain``) equals the challenge."""
+    if not verifier or not _VERIFIER.fullmatch(verifier) or method not in PKCE_METHODS:
+        return False
+    if method == "S256":
+        verifier = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return hmac.compare_digest(verifier, challenge)
 
 
 def bearer(request: Request) -> str | None:

@@ -29,11 +29,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from lily.core import clock
 from lily.local.sandboxes import Sandbox
 from lily.local.sandboxes._platform_kit import (
+    PKCE_METHODS,
     Fault,
     PlatformState,
     approve_flow,
     bearer,
     form_of,
+    pkce_verifies,
     sandbox_app,
     stable_id,
 )
@@ -173,9 +175,16 @@ def build(state: PlatformState | None = None):
             })
             return RedirectResponse(f"{form.get('redirect_uri', '')}{sep}{query}", 302)
 
+        # PKCE exists only for native apps LinkedIn enabled it for (loopback redirects); Lily's web flow does
+        # not send it. A challenge that is sent binds the code to its verifier, as RFC 7636 says.
+        challenge, method = form.get("code_challenge"), form.get("code_challenge_method", "plain")
+        if challenge and method not in PKCE_METHODS:
+            return oauth_error(400, "invalid_request", "Invalid code_challenge_method")
+
         def issue(user: str) -> str:
             return state.issue_code(
-                user=user, redirect_uri=form.get("redirect_uri"), scopes=form.get("scope", "").split()
+                user=user, redirect_uri=form.get("redirect_uri"), scopes=form.get("scope", "").split(),
+                challenge=challenge, method=method,
             )
 
         return approve_flow(request, form, issue, "Sign in with LinkedIn")
@@ -192,7 +201,9 @@ def build(state: PlatformState | None = None):
                 return oauth_error(
                     400, "invalid_request", "Unable to retrieve access token: authorization code not found"
                 )
-            if info["redirect_uri"] != form.get("redirect_uri"):
+            verifier_ok = not info.get("challenge") or pkce_verifies(info["challenge"], info["method"],
+                                                                 form.get("code_verifier"))
+            if info["redirect_uri"] != form.get("redirect_uri") or not verifier_ok:
                 return oauth_error(
                     400,
                     "invalid_redirect_uri",

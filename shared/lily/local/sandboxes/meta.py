@@ -32,11 +32,13 @@ from fastapi.responses import JSONResponse, Response
 from lily.core import clock
 from lily.local.sandboxes import Sandbox
 from lily.local.sandboxes._platform_kit import (
+    PKCE_METHODS,
     Fault,
     PlatformState,
     approve_flow,
     bearer,
     form_of,
+    pkce_verifies,
     sandbox_app,
     stable_id,
 )
@@ -181,11 +183,19 @@ def build(state: PlatformState | None = None):
         if form.get("client_id") != APP_ID:
             return graph_error(400, "Invalid App ID", 101)
 
+        # PKCE (Facebook Login's manual flow): a code_challenge binds the code to the code_verifier
+        # the token exchange must then present.
+        challenge, method = form.get("code_challenge"), form.get("code_challenge_method", "plain")
+        if challenge and method not in PKCE_METHODS:
+            return graph_error(400, "Invalid code_challenge_method", 100)
+
         def issue(user: str) -> str:
             return state.issue_code(
                 user=user,
                 redirect_uri=form.get("redirect_uri"),
                 scopes=[s for s in form.get("scope", "").split(",") if s],
+                challenge=challenge,
+                method=method,
             )
 
         return approve_flow(request, form, issue, "Log in with Facebook")
@@ -213,6 +223,8 @@ def build(state: PlatformState | None = None):
                 100,
                 36008,
             )
+        if info.get("challenge") and not pkce_verifies(info["challenge"], info["method"], q.get("code_verifier")):
+            return graph_error(400, "Invalid code verifier.", 100)  # message UNVERIFIED
         return JSONResponse(state.issue_tokens(info["user"], APP_ID, info["scopes"], 5400, with_refresh=False))
 
     @app.get("/{version}/debug_token")

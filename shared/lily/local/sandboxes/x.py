@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from lily.core import clock
 from lily.local.sandboxes import Sandbox
 from lily.local.sandboxes._platform_kit import (
+    PKCE_METHODS,
     Fault,
     PlatformState,
     approve_flow,
@@ -33,6 +34,7 @@ from lily.local.sandboxes._platform_kit import (
     count_in_window,
     form_of,
     json_error,
+    pkce_verifies,
     sandbox_app,
     stable_id,
 )
@@ -244,7 +246,7 @@ def build(state: PlatformState | None = None):
         form = await form_of(request)
         if form.get("client_id") != CLIENT_ID or form.get("response_type") != "code":
             return JSONResponse({"error": "invalid_request", "error_description": "unknown client"}, 400)
-        if not form.get("code_challenge") or form.get("code_challenge_method") not in ("S256", "plain"):
+        if not form.get("code_challenge") or form.get("code_challenge_method") not in PKCE_METHODS:
             return JSONResponse({"error": "invalid_request", "error_description": "PKCE required"}, 400)
 
         def issue(user: str) -> str:
@@ -284,12 +286,7 @@ def build(state: PlatformState | None = None):
             info = state.take_code(form.get("code", ""), state.config["code_ttl_s"])
             if info is None or info["redirect_uri"] != form.get("redirect_uri"):
                 return json_error(400, invalid)
-            verifier = form.get("code_verifier", "")
-            if info["method"] == "S256":
-                expected = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-            else:
-                expected = verifier
-            if not verifier or not hmac.compare_digest(expected, info["challenge"]):
+            if not pkce_verifies(info["challenge"], info["method"], form.get("code_verifier")):
                 return json_error(
                     400,
                     {

@@ -101,6 +101,10 @@ def classify(resp: httpx.Response) -> PlatformError:
 
 class LinkedInAdapter(PlatformAdapter):
     platform = "linkedin"
+    # No PKCE: LinkedIn offers it only to native apps it enables one by one, redirecting to a loopback address
+    # (learn.microsoft.com/linkedin/shared/authentication/authorization-code-flow-native). Lily is a web app
+    # with an https callback and a client secret, on the standard 3-legged flow, which takes no code_challenge.
+    uses_pkce = False
 
     def __init__(self, transport: httpx.BaseTransport | None = None, min_interval_s: float | None = None) -> None:
         self.s = social_settings()
