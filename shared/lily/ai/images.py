@@ -17,7 +17,7 @@ import httpx
 
 from lily.ai import usage as usage_log
 from lily.ai.openai_client import OpenAIAdapter, generation_failed
-from lily.ai.port import CallContext, GeneratedImage, ImageRequest, ModerationVerdict, Usage
+from lily.ai.port import CallContext, GeneratedImage, ImageRequest, ModerationVerdict, Usage, data_url
 
 SDK_IMAGE_ARGS = {"n", "size", "quality", "background", "output_format", "output_compression", "moderation",
                   "response_format", "user"}
@@ -26,10 +26,6 @@ MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (
 
 def content_type_of(data: bytes) -> str | None:
     return next((kind for magic, kind in MAGIC if data.startswith(magic)), None)
-
-
-def data_url(data: bytes, content_type: str) -> str:
-    return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
 
 
 class OpenAIImageAdapter(OpenAIAdapter):

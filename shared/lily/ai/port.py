@@ -8,6 +8,7 @@ provider refused the request, or answered something unusable).
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
@@ -58,6 +59,11 @@ class Embeddings(BaseModel):
     vectors: list[list[float]]
     model: str
     usage: Usage
+
+
+def data_url(data: bytes, content_type: str) -> str:
+    """An image as the data URL vision and moderation calls take (``TextRequest.image_urls``)."""
+    return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
 
 
 class ImageRequest(BaseModel):
