@@ -4,7 +4,8 @@
 2. up to ``1 + max_retries`` attempts: generate (the rendered request, provider model named), moderate the image
    (blocked → the job is ``blocked`` with the category, nothing stored), post-process (centre crop to the
    platform's exact aspect), score it (:mod:`lily.images.quality` heuristics + the judges), and stop at the first
-   image that reaches the plan's and quality's threshold; below it, the next attempt's prompt says what to fix
+   image that reaches the plan's and quality's threshold with no score under its floor (a blurred or wrong-size
+   image fails whatever its total); otherwise the next attempt's prompt says what to fix
    (the reasons are fed back). ``max_latency_ms`` stops retrying early;
 3. no image passed: the text card in the brand palette (moderated too), with the reason recorded;
 4. deliver: alt text, the bytes stored as a media item (S3 + ``publishing_media``), the job ``done`` with its
@@ -158,16 +159,18 @@ def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptC
         data, size, score, scores, reasons = score_image(ports, s, job, contract, rendered, image.data,
                                                          image.content_type, ctx)
         observe("image_quality_score", score, unit=MetricUnit.NoUnit, model=job.model, quality=contract.quality)
-        log.append({"attempt": attempt, "score": score, "scores": scores, "reasons": reasons,
-                    "latency_ms": image.latency_ms})
+        under = sorted(k for k, floor in s.floors.items() if scores.get(k, 1.0) < floor)
+        log.append({"attempt": attempt, "score": score, "scores": scores, "latency_ms": image.latency_ms,
+                    "reasons": [*(f"{k} under its floor {s.floors[k]}" for k in under), *reasons]})
         _progress(job, attempts_log=log, current_score=score)
-        if score >= float(job.threshold):
+        if score >= float(job.threshold) and not under:
             count("image_attempts_total", model=job.model, outcome="passed")
             return Delivery(data, image.content_type, size, score, image.data, image.content_type,
                             provider_ms=image.provider_ms)
         count("image_attempts_total", model=job.model, outcome="below_threshold")
         weak = sorted((k for k in FIXES if k in scores and scores[k] < 0.6), key=lambda k: scores[k])
-        last_reason = f"score {score} below {float(job.threshold)}: weak {', '.join(weak) or 'judgement'}"
+        last_reason = (f"{', '.join(under)} under the floor" if under else
+                       f"score {score} below {float(job.threshold)}") + f"; weak: {', '.join(weak) or 'judgement'}"
         prompt = enhanced(prompt, weak, reasons)
     return _card(ports, s, job, contract, rendered, ctx, last_reason)
 

@@ -46,6 +46,8 @@ class ImagesSettings(BaseSettings):
     thresholds: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     plan_offsets: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PLAN_OFFSETS))
     heuristic_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_HEURISTIC_WEIGHTS))
+    floors: dict[str, float] = Field(default_factory=lambda: {"resolution": 0.5, "sharpness": 0.25},
+                                     description="Scores under these fail an image whatever its total")
     vision_weight: float = Field(0.4, ge=0, le=1, description="Share of the vision judge in the combined score")
     vision_judge: bool = Field(True, description="Rate each image with the vision model (semantic + aesthetic)")
     vision_alt_text: bool = Field(True, description="Write alt text with the vision model (else from the prompt)")
