@@ -31,13 +31,14 @@ BASE = "/api/orgs/{org_id}/images"
 
 
 @app.post(BASE, response_model=ImageJobOut, status_code=202, operation_id="images_generate", tags=["images"],
-          responses=errors(403, 422, 429, 502))
+          responses=errors(403, 404, 422, 429, 502))
 def generate(org_id: str, body: PromptContract, access: OrgAccess = Depends(writer),
              ports: ImagePorts = Depends(image_ports)) -> ImageJobOut:
     return jobs.accept(ports, org_id, body, access.principal.subject)
 
 
-@app.get(BASE + "/jobs", response_model=ImageJobPage, operation_id="images_list_jobs", tags=["images"])
+@app.get(BASE + "/jobs", response_model=ImageJobPage, operation_id="images_list_jobs", tags=["images"],
+         responses=errors(422))
 def list_jobs(org_id: str, access: OrgAccess = Depends(reader),
               limit: int = Query(20, ge=1, le=100)) -> ImageJobPage:
     return jobs.list_jobs(org_id, limit)
@@ -50,13 +51,13 @@ def get_job(org_id: str, job_id: str, access: OrgAccess = Depends(reader)) -> Im
 
 
 @app.get(BASE + "/settings", response_model=ImageSettingsOut, operation_id="images_get_settings",
-         tags=["image settings"])
+         tags=["image settings"], responses=errors())
 def get_settings(org_id: str, access: OrgAccess = Depends(reader)) -> ImageSettingsOut:
     return org_settings.get(org_id)
 
 
 @app.put(BASE + "/settings", response_model=ImageSettingsOut, operation_id="images_put_settings",
-         tags=["image settings"], responses=errors(409))
+         tags=["image settings"], responses=errors(409, 422))
 def put_settings(org_id: str, body: ImageSettingsPut, access: OrgAccess = Depends(admin)) -> ImageSettingsOut:
     return org_settings.put(org_id, body, access.principal.subject)
 
@@ -68,7 +69,8 @@ def delete_settings(org_id: str, access: OrgAccess = Depends(admin)) -> Response
     return Response(status_code=204)
 
 
-@app.get(BASE + "/styles", response_model=StylePage, operation_id="images_list_styles", tags=["style vault"])
+@app.get(BASE + "/styles", response_model=StylePage, operation_id="images_list_styles", tags=["style vault"],
+         responses=errors())
 def list_styles(org_id: str, access: OrgAccess = Depends(reader)) -> StylePage:
     return styles.list_styles(org_id)
 

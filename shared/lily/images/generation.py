@@ -126,6 +126,11 @@ def process(msg: ImageJobMessage, ports: ImagePorts) -> str:
     except LilyError as exc:  # the provider or a rule refused: the job fails with the reason, its quota comes back
         _finish_empty(ports, job, "failed", reason=exc.message, stage="failed")
         return "failed"
+    except Exception:  # unexpected (a bug, AWS unavailable): hand the job back so SQS's redelivery runs it again
+        won(lambda: job.update(actions=[ImageJob.status.set("queued"), ImageJob.stage.set("requeued"),
+                                        ImageJob.updated_at.set(clock.now())],
+                               condition=ImageJob.status == "running"))
+        raise
 
 
 def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptContract,
