@@ -27,8 +27,10 @@ def _words(values: list[str], limit: int) -> list[str]:
     out: list[str] = []
     for v in values:
         v = " ".join(str(v).split())
-        if not v or len(v) > 60:
-            raise ValueError("each entry is 1-60 characters")
+        if not v:
+            continue
+        if len(v) > 60:
+            raise ValueError("each entry is at most 60 characters")
         if v.lower() not in {o.lower() for o in out}:
             out.append(v)
     if len(out) > limit:
@@ -50,7 +52,8 @@ class PromptContract(BaseModel):
     version: Literal[1] = 1
     prompt: str = Field(min_length=3, max_length=4000, description="What the image shows")
     negative_prompt: str = Field("", max_length=1000, description="What it must not show")
-    model: str = Field("auto", description="auto | grok2_basic | grok2_premium | gpt_image_1")
+    model: str = Field("auto", description="auto | grok2_basic | grok2_premium | gpt_image_1",
+                       json_schema_extra={"enum": list(MODELS)})
     quality: Quality = "standard"
     platform: Platform = "instagram"
     tone: str | None = ShortText
@@ -58,8 +61,8 @@ class PromptContract(BaseModel):
     content_context: str | None = Field(None, max_length=2000, description="The post the image goes with")
     mood: str | None = ShortText
     visual_style: str | None = ShortText
-    primary_color: str | None = Field(None, description="#RRGGBB")
-    secondary_color: str | None = Field(None, description="#RRGGBB")
+    primary_color: str | None = Field(None, description="#RRGGBB", pattern=HEX.pattern)
+    secondary_color: str | None = Field(None, description="#RRGGBB", pattern=HEX.pattern)
     brand_keywords: list[str] = Field(default_factory=list)
     avoid_list: list[str] = Field(default_factory=list)
     reference_images: list[str] = Field(default_factory=list, max_length=4, description="Media ids")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lily.images.contract import MODELS, PromptContract, Quality, _words, check_hex
+from lily.images.contract import HEX, MODELS, PromptContract, Quality, _words, check_hex
 
 
 def _palette(values: list[str]) -> list[str]:
@@ -26,10 +26,11 @@ class ImageSettingsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    default_model: str = Field("auto", description="auto | grok2_basic | grok2_premium | gpt_image_1")
+    default_model: str = Field("auto", description="auto | grok2_basic | grok2_premium | gpt_image_1",
+                               json_schema_extra={"enum": list(MODELS)})
     default_quality: Quality = "standard"
-    primary_color: str | None = None
-    secondary_color: str | None = None
+    primary_color: str | None = Field(None, pattern=HEX.pattern)
+    secondary_color: str | None = Field(None, pattern=HEX.pattern)
     palette: list[str] = Field(default_factory=list, description="Further brand colours, #rrggbb")
     fonts: list[str] = Field(default_factory=list)
     textures: list[str] = Field(default_factory=list)
