@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from lily.images.contract import HEX, MODELS, PromptContract, Quality, _words, check_hex
 
@@ -61,7 +61,7 @@ class ImageSettingsIn(BaseModel):
 
 
 class ImageSettingsPut(ImageSettingsIn):
-    expected_version: int | None = Field(None, ge=0, description="Fail with 409 if the settings changed since")
+    expected_version: StrictInt | None = Field(None, ge=0, description="Fail with 409 if the settings changed since")
 
 
 class ImageSettingsOut(ImageSettingsIn):
@@ -96,7 +96,7 @@ class StyleIn(BaseModel):
 
 
 class StylePut(StyleIn):
-    expected_version: int | None = Field(None, ge=1)
+    expected_version: StrictInt | None = Field(None, ge=1)
 
 
 class StyleOut(StyleIn):
