@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lily.images.contract import HEX, MODELS, PromptContract, Quality, _words, check_hex
+from lily.images.contract import HEX, MODELS, Colour, PromptContract, Quality, WholeNumber, _words, check_hex
 
 
 def _palette(values: list[str]) -> list[str]:
@@ -31,11 +31,11 @@ class ImageSettingsIn(BaseModel):
     default_quality: Quality = "standard"
     primary_color: str | None = Field(None, pattern=HEX.pattern)
     secondary_color: str | None = Field(None, pattern=HEX.pattern)
-    palette: list[str] = Field(default_factory=list, description="Further brand colours, #rrggbb")
+    palette: list[Colour] = Field(default_factory=list, description="Further brand colours, #rrggbb")
     fonts: list[str] = Field(default_factory=list)
     textures: list[str] = Field(default_factory=list)
     composition_rules: list[str] = Field(default_factory=list)
-    avoid_colors: list[str] = Field(default_factory=list, description="#rrggbb colours never to use")
+    avoid_colors: list[Colour] = Field(default_factory=list, description="#rrggbb colours never to use")
 
     @field_validator("default_model")
     @classmethod
@@ -61,7 +61,7 @@ class ImageSettingsIn(BaseModel):
 
 
 class ImageSettingsPut(ImageSettingsIn):
-    expected_version: StrictInt | None = Field(None, ge=0, description="Fail with 409 if the settings changed since")
+    expected_version: WholeNumber | None = Field(None, ge=0, description="Fail with 409 if the settings changed since")
 
 
 class ImageSettingsOut(ImageSettingsIn):
@@ -81,7 +81,7 @@ class StyleIn(BaseModel):
     visual_style: str | None = Field(None, max_length=200)
     mood: str | None = Field(None, max_length=100)
     prompt: str = Field("", max_length=500, description="Added to every prompt that uses the style")
-    palette: list[str] = Field(default_factory=list)
+    palette: list[Colour] = Field(default_factory=list)
     avoid: list[str] = Field(default_factory=list)
 
     @field_validator("palette")
@@ -96,7 +96,7 @@ class StyleIn(BaseModel):
 
 
 class StylePut(StyleIn):
-    expected_version: StrictInt | None = Field(None, ge=1)
+    expected_version: WholeNumber | None = Field(None, ge=1)
 
 
 class StyleOut(StyleIn):
