@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lily.images import policy
 
@@ -22,13 +22,13 @@ PLATFORMS: tuple[str, ...] = ("instagram", "facebook", "linkedin", "x")
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-def _not_a_bool(value: object) -> object:
-    if isinstance(value, bool):  # JSON true is not a number (pydantic's lax int would take it as 1)
+def not_a_bool(value: object) -> object:
+    """A before-validator: JSON true/false is not a number (pydantic's lax int would take it as 1/0)."""
+    if isinstance(value, bool):
         raise ValueError("expected an integer, not a boolean")
     return value
 
 
-WholeNumber = Annotated[int, BeforeValidator(_not_a_bool)]
 Colour = Annotated[str, Field(pattern=HEX.pattern)]
 ShortText = Field(None, max_length=300)
 
@@ -76,23 +76,21 @@ class PromptContract(BaseModel):
     brand_keywords: list[str] = Field(default_factory=list)
     avoid_list: list[str] = Field(default_factory=list)
     reference_images: list[str] = Field(default_factory=list, max_length=4, description="Media ids")
-    seed: WholeNumber | None = Field(None, ge=0, le=2**31 - 1)
-    max_retries: WholeNumber = Field(2, ge=0, le=3)
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    max_retries: int = Field(2, ge=0, le=3)
     custom_options: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=20)
     enable_post_processing: bool = True
     generate_alt_text: bool = True
     nsfw_filter: bool = True
     privacy_mode: Literal["allow", "blur", "disallow"] = "allow"
-    max_latency_ms: WholeNumber | None = Field(None, ge=1000, le=600000)
+    max_latency_ms: int | None = Field(None, ge=1000, le=600000)
     compliance_tags: list[str] = Field(default_factory=list)
     style_id: str | None = Field(None, pattern=r"^sty_[0-9a-z]{26}$", description="A style of the org's vault")
 
-    @field_validator("version", mode="before")
+    @field_validator("version", "seed", "max_retries", "max_latency_ms", mode="before")
     @classmethod
-    def _version(cls, v: object) -> object:
-        if isinstance(v, bool):  # Literal[1] would take True
-            raise ValueError("version is the integer 1")
-        return v
+    def _integers(cls, v: object) -> object:
+        return not_a_bool(v)
 
     @field_validator("model")
     @classmethod

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lily.images.contract import HEX, MODELS, Colour, PromptContract, Quality, WholeNumber, _words, check_hex
+from lily.images.contract import HEX, MODELS, Colour, PromptContract, Quality, _words, check_hex, not_a_bool
 
 
 def _palette(values: list[str]) -> list[str]:
@@ -61,7 +61,12 @@ class ImageSettingsIn(BaseModel):
 
 
 class ImageSettingsPut(ImageSettingsIn):
-    expected_version: WholeNumber | None = Field(None, ge=0, description="Fail with 409 if the settings changed since")
+    expected_version: int | None = Field(None, ge=0, description="Fail with 409 if the settings changed since")
+
+    @field_validator("expected_version", mode="before")
+    @classmethod
+    def _integer(cls, v: object) -> object:
+        return not_a_bool(v)
 
 
 class ImageSettingsOut(ImageSettingsIn):
@@ -96,7 +101,12 @@ class StyleIn(BaseModel):
 
 
 class StylePut(StyleIn):
-    expected_version: WholeNumber | None = Field(None, ge=1)
+    expected_version: int | None = Field(None, ge=1)
+
+    @field_validator("expected_version", mode="before")
+    @classmethod
+    def _integer(cls, v: object) -> object:
+        return not_a_bool(v)
 
 
 class StyleOut(StyleIn):
