@@ -17,6 +17,9 @@ consumer port                                  implementation
 ``publishing.ports.PlatformGateway``           ``publishing.bridge.SocialGateway``
 ``content.ports.ContentPorts`` (AI, quota,      ``ai.openai_client.OpenAIAdapter``,
 posts)                                          ``PlanQuota("ai_text_requests")``, :class:`PublishingPosts`
+``images.ports.ImagePorts`` (AI, quota, plans,  ``ai.images.OpenAIImageAdapter``,
+media)                                          ``PlanQuota("image_generations")``, :class:`ImagePlans`,
+                                                :class:`PublishingMedia`
 =============================================  ===================================================
 
 Providers are imported inside the factories: importing this module loads no capability, and a function
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
     from lily.billing.ports import PlanChangeListener, TrialClaim
     from lily.content.ports import ContentPorts
     from lily.identity.ports import FeatureGate, SeatQuota
+    from lily.images.ports import ImagePorts, PlanView
     from lily.publishing.ports import PlatformGateway, QuotaPort, StorageQuota
     from lily.social.ports import ProfileQuota
 
@@ -156,8 +160,72 @@ def content_ports() -> ContentPorts:
 
 on_reset(_content_ports.cache_clear)
 
+
+def image_plan_view(plan_id: str) -> PlanView:
+    """The plan catalog's image entitlements of ``plan_id`` as :class:`lily.images.ports.PlanView`."""
+    from lily.billing.plans import IMAGE_MODELS, IMAGE_QUALITIES, cheapest_plan_with, get_plan
+    from lily.images.ports import PlanView
+
+    def cheapest(feature: str) -> str | None:
+        found = cheapest_plan_with(feature=feature)
+        return found.plan_id if found else None
+
+    plan = get_plan(plan_id)
+    return PlanView(plan_id=plan.plan_id, models=plan.image_models, qualities=plan.image_qualities,
+                    model_plans={m: cheapest(f"image_model:{m}") for m in IMAGE_MODELS},
+                    quality_plans={q: cheapest(f"image_quality:{q}") for q in IMAGE_QUALITIES})
+
+
+class ImagePlans:
+    """:class:`lily.images.ports.PlanPort` on billing's plan of the organization."""
+
+    def view(self, org_id: str) -> PlanView:
+        from lily.billing.entitlements import plan_of
+
+        return image_plan_view(plan_of(org_id).plan_id)
+
+
+class PublishingMedia:
+    """:class:`lily.images.ports.MediaLibrary` on publishing's media records and the media bucket."""
+
+    EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+
+    def store(self, org_id: str, data: bytes, content_type: str, *, filename: str, alt_text: str | None,
+              created_by: str | None) -> tuple[str, str]:
+        from lily.core import clock, ids
+        from lily.core.aws import client
+        from lily.core.resources import bucket_name
+        from lily.publishing.models import Media
+
+        media_id = ids.new_id("med")
+        key = f"orgs/{org_id}/media/{media_id}.{self.EXT[content_type]}"
+        client("s3").put_object(Bucket=bucket_name("media"), Key=key, Body=data, ContentType=content_type)
+        Media(org_id, media_id, key=key, content_type=content_type, size=len(data), filename=filename[:255],
+              alt_text=alt_text, created_by=created_by, created_at=clock.now()).save()
+        return media_id, key
+
+
+@lru_cache(maxsize=1)
+def _image_ports() -> ImagePorts:
+    from lily.ai.images import OpenAIImageAdapter
+    from lily.billing.entitlements import PlanQuota
+    from lily.images.ports import IMAGES_QUOTA, ImagePorts
+
+    return ImagePorts(ai=OpenAIImageAdapter(), quota=PlanQuota(IMAGES_QUOTA), plans=ImagePlans(),
+                      media=PublishingMedia())
+
+
+@_wiring
+def image_ports() -> ImagePorts:
+    # One adapter per process (the openai client's connection pool), reset with the settings.
+    return _image_ports()
+
+
+on_reset(_image_ports.cache_clear)
+
 WIRINGS = frozenset(w.__name__ for w in (
-    plan_change_listeners, profile_quota, seat_quota, api_key_gate, posts_quota, platform_gateway, content_ports))
+    plan_change_listeners, profile_quota, seat_quota, api_key_gate, posts_quota, platform_gateway, content_ports,
+    image_ports))
 
 
 def override(port: str, implementation: Any | None) -> None:

@@ -24,6 +24,7 @@ HTTP_OUTCOMES = {
     "content": (201, "post_id"),
     "content_generation": (201, "drafts"),
     "health": (200, "checks"),
+    "images": (202, "job_id"),
     "orgs": (200, "role"),  # the members of the org: a page, the caller among them
     "publishing_admin": (200, "requeued"),
     "social": (200, "platforms"),
@@ -85,7 +86,7 @@ def test_every_http_function_has_an_expected_outcome():
 
 @pytest.mark.parametrize("spec", HTTP_SPECS, ids=[s.name for s in HTTP_SPECS])
 def test_http_handler_does_its_work_on_its_sample_event(spec, http, request):
-    if spec.name == "content_generation":
+    if spec.name in ("content_generation", "images"):
         request.getfixturevalue("ai_sandbox")
     event = load_event(spec.name)
     assert event["version"] == "2.0" and "requestContext" in event

@@ -21,7 +21,7 @@ class AIUsage(LilyModel):
     feature = UnicodeAttribute()
     provider = UnicodeAttribute()
     model = UnicodeAttribute()
-    operation = UnicodeAttribute()  # text | moderation | embedding
+    operation = UnicodeAttribute()  # text | moderation | embedding | image
     input_tokens = NumberAttribute(default=0)
     output_tokens = NumberAttribute(default=0)
     total_tokens = NumberAttribute(default=0)

@@ -76,7 +76,7 @@ class OpenAIAdapter:
         params: dict[str, Any] = {
             "model": model,
             "messages": [{"role": "system", "content": request.instructions},
-                         {"role": "user", "content": request.prompt}],
+                         {"role": "user", "content": _user_content(request)}],
             "max_completion_tokens": request.max_output_tokens,
             "temperature": request.temperature,
         }
@@ -195,6 +195,14 @@ class OpenAIAdapter:
             latency_ms = (time.perf_counter() - started) * 1000
             breaker.record_success(key)
             return parsed, raw.headers, attempt, latency_ms
+
+
+def _user_content(request: TextRequest) -> str | list[dict[str, Any]]:
+    """The user message: plain text, or text and images (vision) as content parts."""
+    if not request.image_urls:
+        return request.prompt
+    return [{"type": "text", "text": request.prompt},
+            *({"type": "image_url", "image_url": {"url": url, "detail": "low"}} for url in request.image_urls)]
 
 
 def _transient_reason(exc: Exception) -> str:

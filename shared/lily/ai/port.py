@@ -1,4 +1,4 @@
-"""What Lily needs from an AI provider, in Lily's terms.
+"""What Lily needs from an AI provider, in Lily's terms (text, vision, moderation, embeddings, images).
 
 Errors cross the port as :class:`lily.core.errors.LilyError`: ``EXTERNAL_001`` when the provider is
 unavailable (rate limited, 5xx, timeout, breaker open; ``details.retry_after`` and a ``Retry-After``
@@ -8,6 +8,7 @@ provider refused the request, or answered something unusable).
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
@@ -34,6 +35,7 @@ class TextRequest(BaseModel):
     schema_name: str = "answer"
     max_output_tokens: int = Field(1200, ge=16, le=16000)
     temperature: float = Field(0.7, ge=0, le=2)
+    image_urls: list[str] = Field(default_factory=list, description="Images the (vision) model looks at: data URLs")
 
 
 class TextResult(BaseModel):
@@ -59,6 +61,32 @@ class Embeddings(BaseModel):
     usage: Usage
 
 
+def data_url(data: bytes, content_type: str) -> str:
+    """An image as the data URL vision and moderation calls take (``TextRequest.image_urls``)."""
+    return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
+
+
+class ImageRequest(BaseModel):
+    """One image generation, already in the provider's terms (Lily's per-model rendering decided them)."""
+
+    provider: str = Field(description="openai | xai")
+    model: str = Field(min_length=1, description="The provider model, always named (see PRODUCT.md)")
+    prompt: str
+    params: dict[str, Any] = Field(default_factory=dict, description="Only parameters the provider accepts")
+
+
+class GeneratedImage(BaseModel):
+    data: bytes
+    content_type: str
+    provider: str
+    model: str
+    revised_prompt: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    latency_ms: float
+    provider_ms: float | None = None
+    attempts: int = 1
+
+
 class AIPort(Protocol):
     def generate(self, request: TextRequest, ctx: CallContext) -> TextResult:
         """One text generation (raises LilyError EXTERNAL_001 / CONTENT_002)."""
@@ -68,3 +96,11 @@ class AIPort(Protocol):
 
     def embed(self, texts: list[str], ctx: CallContext) -> Embeddings:
         """One vector per text, in order, of the deployment's dimension."""
+
+
+class ImageAIPort(AIPort, Protocol):
+    def generate_image(self, request: ImageRequest, ctx: CallContext) -> GeneratedImage:
+        """One image (raises LilyError EXTERNAL_001 / CONTENT_002)."""
+
+    def moderate_image(self, data: bytes, content_type: str, ctx: CallContext) -> ModerationVerdict:
+        """The moderation verdict of one image (sent as a data URL)."""

@@ -32,6 +32,7 @@ DEFAULT_PRICES: dict[str, Price] = {
     "text-embedding-3-large": Price(input=0.13, output=0),
     "text-embedding-3-small": Price(input=0.02, output=0),
     "omni-moderation-latest": Price(input=0, output=0),
+    "gpt-image-1": Price(input=5.0, output=40.0),  # text input tokens, image output tokens
 }
 
 

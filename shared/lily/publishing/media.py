@@ -123,5 +123,6 @@ def media_items(org_id: str, media_ids: list[str]) -> list[MediaItem]:
             m = Media.get(org_id, mid)
         except Media.DoesNotExist:
             continue
-        out.append(MediaItem(media_id=mid, content_type=m.content_type, size=int(m.size), key=m.key))
+        out.append(MediaItem(media_id=mid, content_type=m.content_type, size=int(m.size), key=m.key,
+                             alt_text=m.alt_text))
     return out

@@ -126,6 +126,7 @@ class Media(LilyModel):
     content_type = UnicodeAttribute()
     size = NumberAttribute()
     filename = UnicodeAttribute(null=True)
+    alt_text = UnicodeAttribute(null=True)  # generated images carry theirs (lily.images); passed to platforms
     platforms = UnicodeSetAttribute(null=True)
     created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()

@@ -44,6 +44,7 @@ class MediaItem(BaseModel):
     content_type: str
     size: int = 0
     key: str = Field(description="S3 key in the media bucket")
+    alt_text: str | None = Field(None, description="Passed to the platforms that accept it")
 
 
 class Connection(BaseModel):

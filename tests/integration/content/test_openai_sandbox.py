@@ -120,7 +120,7 @@ def test_images_follow_each_providers_rules(client, sandbox):
     assert r.status_code == 400 and r.json()["error"]["param"] == "model"
     xai = openai.OpenAI(api_key=LOCAL_PROVIDER_KEYS["xai_api_key"], base_url=f"{sandbox.base_url}/v1", max_retries=0)
     grok = xai.images.generate(model="grok-imagine-image", prompt="a lighthouse", response_format="url")
-    assert httpx.get(grok.data[0].url).content.startswith(b"\x89PNG")
+    assert httpx.get(grok.data[0].url).content.startswith(b"\xff\xd8\xff")  # xAI answers JPEG (facts §5.2)
     with pytest.raises(openai.BadRequestError) as exc:
         xai.images.generate(model="grok-imagine-image", prompt="x", size="1024x1024")
     assert exc.value.body["param"] == "size"

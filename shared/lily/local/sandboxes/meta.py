@@ -486,6 +486,8 @@ def build(state: PlatformState | None = None):
                 "owner": obj_id,
                 "caption": caption,
                 "media_type": form.get("media_type", "IMAGE"),
+                "image_url": form.get("image_url"),
+                "alt_text": form.get("alt_text"),
                 "status_code": "FINISHED",
                 "polls_left": int(state.config["container_polls"]),
             }
@@ -509,7 +511,8 @@ def build(state: PlatformState | None = None):
                                    error_user_msg=f"You have reached the maximum of {quota} posts that can be "
                                    "published via the API in a 24-hour period.")
             container["status_code"] = "PUBLISHED"
-            post = new_post("ig", obj_id, g.user, caption=container["caption"])
+            post = new_post("ig", obj_id, g.user, caption=container["caption"], media_url=container.get("image_url"),
+                            alt_text=container.get("alt_text"))
             post["permalink"] = f"https://www.instagram.com/p/{post['id'][-11:]}/"
             return JSONResponse({"id": post["id"]})
         return graph_error(400, f"Unsupported {request.method.lower()} request.", 100)

@@ -26,13 +26,14 @@ import re
 import struct
 import time
 import uuid
-import zlib
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from lily.local.sandboxes import Sandbox
+from lily.local.sandboxes._imagery import Gallery
+from lily.local.sandboxes._images_api import ImageParamError, image_answer, image_verdicts, vision_facts
 from lily.local.sandboxes._platform_kit import Fault, PlatformState, bearer, sandbox_app
 from lily.local.sandboxes._textgen import Brief, brief_of, hashtags, write_post, write_sentence
 from lily.local.serve import ThreadedServer
@@ -121,13 +122,17 @@ def first_error(*checks: JSONResponse | None) -> JSONResponse | None:
 PLATFORMS = {"x", "twitter", "facebook", "instagram", "linkedin"}
 
 
-def fill(schema: dict, path: tuple[str, ...], brief: Brief, seed: str, defs: dict) -> Any:
-    """A value valid for ``schema`` (object, array, string, enum, number, boolean, anyOf, $ref)."""
+def fill(schema: dict, path: tuple[str, ...], brief: Brief, seed: str, defs: dict,
+         known: dict[str, Any] | None = None) -> Any:
+    """A value valid for ``schema`` (object, array, string, enum, number, boolean, anyOf, $ref); a property
+    named in ``known`` gets that value (what the sandbox really judged, for vision answers)."""
+    if known and path and path[-1] in known:
+        return known[path[-1]]
     if "$ref" in schema:
         schema = defs.get(schema["$ref"].rsplit("/", 1)[-1], {})
     if "anyOf" in schema:
         options = [s for s in schema["anyOf"] if s.get("type") != "null"] or schema["anyOf"]
-        return fill(options[0], path, brief, seed, defs)
+        return fill(options[0], path, brief, seed, defs, known)
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
@@ -135,14 +140,15 @@ def fill(schema: dict, path: tuple[str, ...], brief: Brief, seed: str, defs: dic
         index = next((int(p) for p in reversed(path) if p.isdigit()), 0)  # the nearest array position
         return schema["enum"][index % len(schema["enum"])]
     if kind == "object":
-        return {name: fill(sub, (*path, name), brief, seed, defs)
+        return {name: fill(sub, (*path, name), brief, seed, defs, known)
                 for name, sub in (schema.get("properties") or {}).items()}
     if kind == "array":
         n = max(int(schema.get("minItems", 1)), 1)
         n = min(n, int(schema.get("maxItems", n)))
         if path and path[-1] == "hashtags":
             return hashtags(brief, (seed, *path), n=max(n, 3))[: schema.get("maxItems", 5)]
-        return [fill(schema.get("items") or {"type": "string"}, (*path, str(i)), brief, seed, defs) for i in range(n)]
+        return [fill(schema.get("items") or {"type": "string"}, (*path, str(i)), brief, seed, defs, known)
+                for i in range(n)]
     if kind in ("integer", "number"):
         return schema.get("minimum", 1)
     if kind == "boolean":
@@ -156,25 +162,12 @@ def fill(schema: dict, path: tuple[str, ...], brief: Brief, seed: str, defs: dic
     return write_sentence(brief, (seed, *path))
 
 
-# ---------------------------------------------------------------- images
-
-def png(seed: str, size: int = 8) -> bytes:
-    """A small valid PNG of one colour derived from ``seed``."""
-    r, g, b = hashlib.sha256(seed.encode()).digest()[:3]
-    raw = b"".join(b"\x00" + bytes([r, g, b]) * size for _ in range(size))
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    ihdr = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
 class AIState(PlatformState):
     def reset(self) -> None:
         super().reset()
         self.requests: list[dict[str, Any]] = []
         self.images: dict[str, bytes] = {}
+        self.gallery = Gallery()
 
 
 def build(state: AIState | None = None):
@@ -183,6 +176,8 @@ def build(state: AIState | None = None):
     state = state or AIState("openai", {
         "api_keys": sorted(LOCAL_PROVIDER_KEYS.values()), "requests_per_min": 500, "tokens_per_min": 200000,
         "send_retry_after": True, "server_error_status": 500, "moderation_terms": DEFAULT_TERMS,
+        "image_moderation_terms": {c: w for c, w in DEFAULT_TERMS.items() if c in IMAGE_CAPABLE},
+        "image_degrade": None, "xai_invalid_values": "fallback",
     })
 
     def rate_limited(f: Fault) -> Response:
@@ -247,14 +242,17 @@ def build(state: AIState | None = None):
 
     # ------------------------------------------------------------ text
 
-    def compose(model: str, system: str, user: str, fmt: dict | None, index: int, max_tokens: int | None):
-        """(text, finish_reason) for one answer."""
+    def compose(model: str, system: str, user: str, fmt: dict | None, index: int, max_tokens: int | None,
+                known: dict[str, Any] | None = None):
+        """(text, finish_reason) for one answer (``known``: what the sandbox saw in the request's images)."""
         brief = brief_of(f"{system}\n{user}")
         seed = hashlib.sha256(f"{model}\x1f{system}\x1f{user}\x1f{index}".encode()).hexdigest()
         if fmt and fmt.get("type") == "json_schema":
             spec = fmt.get("json_schema", fmt)
             schema = spec.get("schema") or {}
-            text = json.dumps(fill(schema, (), brief, seed, schema.get("$defs") or {}), ensure_ascii=False)
+            text = json.dumps(fill(schema, (), brief, seed, schema.get("$defs") or {}, known), ensure_ascii=False)
+        elif known and "alt_text" in known:
+            text = str(known["alt_text"])
         elif fmt and fmt.get("type") == "json_object":
             text = json.dumps({"text": write_post(brief, seed)}, ensure_ascii=False)
         else:
@@ -310,9 +308,10 @@ def build(state: AIState | None = None):
         system = "\n".join(text_of(m.get("content")) for m in messages if m["role"] in ("system", "developer"))
         user = "\n".join(text_of(m.get("content")) for m in messages if m["role"] == "user")
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
+        known = vision_facts(state.gallery, [m.get("content") for m in messages if m["role"] == "user"], user)
         choices, out_tokens = [], 0
         for i in range(int(body.get("n") or 1)):
-            text, finish = compose(body["model"], system, user, body.get("response_format"), i, limit)
+            text, finish = compose(body["model"], system, user, body.get("response_format"), i, limit, known)
             out_tokens += tokens(text)
             choices.append({"index": i, "message": {"role": "assistant", "content": text, "refusal": None,
                                                     "annotations": []},
@@ -424,13 +423,16 @@ def build(state: AIState | None = None):
             groups = [[("image" if i.get("type") == "image_url" else "text", str(i.get("text", ""))) for i in raw]]
         else:
             return error(400, "Invalid type for 'input'.", param="input", code="invalid_type")
+        images, problem = image_verdicts(state.gallery, raw, state.config["image_moderation_terms"])
+        if problem:
+            return error(400, problem, param="input", code="invalid_value")
         terms: dict[str, list[str]] = state.config["moderation_terms"]
         results = []
         for group in groups:
-            text = " ".join(t for _, t in group).lower()
+            text = " ".join(t for k, t in group if k == "text").lower()
             kinds = sorted({k for k, _ in group})
             hits = {cat for cat, words in terms.items()
-                    if any(re.search(rf"(?<!\w){re.escape(w.lower())}(?!\w)", text) for w in words)}
+                    if any(re.search(rf"(?<!\w){re.escape(w.lower())}(?!\w)", text) for w in words)} | images
             results.append({
                 "flagged": bool(hits),
                 "categories": {c: c in hits for c in MODERATION_CATEGORIES},
@@ -451,7 +453,7 @@ def build(state: AIState | None = None):
             return problem
         model = body.get("model")
         if not model:
-            # the provider's default image model is banned by Lily's content policy: always send one
+            # the provider's default image model is of the banned family: Lily always sends one
             return error(400, "Missing required parameter: 'model'.", param="model", code="missing_required_parameter")
         if model in RETIRED_IMAGE_MODELS:
             return error(400, f"The model `{model}` has been fully deprecated. Please use `grok-imagine-image` "
@@ -461,42 +463,19 @@ def build(state: AIState | None = None):
                               out_of_range(body, "n", 1, 10))
         if problem:
             return problem
-        if not xai:
-            size = body.get("size", "auto")
-            if size not in ("auto", "1024x1024", "1536x1024", "1024x1536") and not model.startswith("gpt-image-2"):
-                return error(400, f"Invalid value: '{size}'. Supported values are: '1024x1024', '1024x1536', "
-                                  "'1536x1024', and 'auto'.", param="size", code="invalid_value")
-            if body.get("quality", "auto") not in ("low", "medium", "high", "auto"):
-                return error(400, f"Invalid value: '{body['quality']}'. Supported values are: 'low', 'medium', "
-                                  "'high', and 'auto'.", param="quality", code="invalid_value")
-        n = int(body.get("n") or 1)
-        data = []
-        for i in range(n):
-            image = png(f"{model}:{body['prompt']}:{i}")
-            if xai and body.get("response_format", "url") == "url":
-                image_id = uuid.uuid4().hex
-                with state.lock:
-                    state.images[image_id] = image
-                data.append({"url": f"{str(request.base_url).rstrip('/')}/_sandbox/images/{image_id}",
-                             "revised_prompt": body["prompt"]})
-            else:
-                data.append({"b64_json": base64.b64encode(image).decode(), "revised_prompt": body["prompt"]})
-        prompt_tokens = tokens(body["prompt"])
-        out = {"created": int(time.time()), "data": data,
-               "usage": {"input_tokens": prompt_tokens,
-                         "input_tokens_details": {"text_tokens": prompt_tokens, "image_tokens": 0},
-                         "output_tokens": 272 * n, "output_tokens_details": {"image_tokens": 272 * n, "text_tokens": 0},
-                         "total_tokens": prompt_tokens + 272 * n}}
-        if not xai:
-            out.update(background=body.get("background", "opaque"), output_format=body.get("output_format", "png"),
-                       quality=body.get("quality", "medium"), size=body.get("size", "1024x1024"))
+        try:
+            out = image_answer(state, body, xai, str(request.base_url).rstrip("/"))
+        except ImageParamError as exc:
+            return error(400, exc.message, param=exc.param, code=exc.code)
         return answer(out, started)
 
     @app.get("/_sandbox/images/{image_id}")
     def image_file(image_id: str) -> Response:
         with state.lock:
             data = state.images.get(image_id)
-        return Response(data, media_type="image/png") if data else error(404, "No such image")
+        if not data:
+            return error(404, "No such image")
+        return Response(data, media_type="image/jpeg" if data.startswith(b"\xff\xd8") else "image/png")
 
     @app.get("/v1/models")
     def models(request: Request) -> Response:

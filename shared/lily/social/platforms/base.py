@@ -85,6 +85,7 @@ class PostPayload(BaseModel):
     text: str = ""
     media_urls: list[str] = Field(default_factory=list, description="Publicly reachable media (IG fetches them)")
     media_ids: list[str] = Field(default_factory=list, description="Platform media ids already uploaded")
+    media_alt_texts: list[str | None] = Field(default_factory=list, description="Alt text per media, in order")
     link: str | None = None
     reply_to: str | None = Field(None, description="Platform post id to reply to (X threads)")
     marker: str | None = Field(None, description="Client-side marker for reconciliation (e.g. target id)")

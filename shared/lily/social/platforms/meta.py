@@ -74,6 +74,11 @@ def read_rate_limit(resp: httpx.Response) -> RateLimit | None:
     return RateLimit(usage_pct=pct, reset_at=reset, remaining=0 if (pct or 0) >= 100 else None)
 
 
+def _alt(post: PostPayload, index: int) -> str | None:
+    """The alt text of the post's ``index``-th media, if it has one."""
+    return post.media_alt_texts[index] if index < len(post.media_alt_texts) else None
+
+
 def classify(resp: httpx.Response, platform: str = "meta") -> PlatformError:
     status = resp.status_code
     err = json_or_empty(resp).get("error")
@@ -270,12 +275,15 @@ class MetaAdapter(PlatformAdapter):
             ).json()["id"]
         return PublishResult(platform_post_id=post_id, url=f"https://www.facebook.com/{post_id}")
 
-    def _container(self, creds: Credentials, url: str, caption: str | None, child: bool) -> str:
+    def _container(self, creds: Credentials, url: str, caption: str | None, child: bool,
+                   alt_text: str | None = None) -> str:
         data: dict[str, str] = {}
         if any(url.lower().split("?")[0].endswith(ext) for ext in (".mp4", ".mov")):
             data.update(media_type="REELS", video_url=url)
         else:
             data["image_url"] = url
+            if alt_text:  # images only (facts §2.4)
+                data["alt_text"] = alt_text
         if child:
             data["is_carousel_item"] = "true"
         elif caption:
@@ -304,9 +312,10 @@ class MetaAdapter(PlatformAdapter):
         if not post.media_urls:
             raise PlatformError(ErrorKind.VALIDATION, "instagram", "an Instagram post needs an image or a video")
         if len(post.media_urls) == 1:
-            container = self._container(creds, post.media_urls[0], post.text, child=False)
+            container = self._container(creds, post.media_urls[0], post.text, child=False, alt_text=_alt(post, 0))
         else:
-            children = [self._container(creds, u, None, child=True) for u in post.media_urls[:10]]
+            children = [self._container(creds, u, None, child=True, alt_text=_alt(post, i))
+                        for i, u in enumerate(post.media_urls[:10])]
             for c in children:
                 self._wait_ready(creds, c)
             container = self.http.request(

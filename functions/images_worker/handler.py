@@ -1,0 +1,23 @@
+"""Image worker: one SQS message per image job (see lily.images.generation)."""
+
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import Json
+
+from lily.composition import image_ports
+from lily.core.config import get_settings
+from lily.core.handlers import queue_handler
+from lily.images import generation
+from lily.images.messages import ImageJobMessage
+
+settings = get_settings()
+
+
+class ImageJobRecord(SqsRecordModel):
+    body: Json[ImageJobMessage]
+
+
+def record(record: ImageJobRecord) -> str:
+    return generation.process(record.body, image_ports())
+
+
+handler = queue_handler(ImageJobRecord, record)

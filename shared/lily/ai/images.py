@@ -1,0 +1,84 @@
+"""Images on the AI port's one adapter: generation (OpenAI GPT image models and xAI grok-imagine through the same
+``openai`` client, each with its base URL) and image moderation (an image as a data URL to OpenAI's omni
+moderation model). Every call goes through the adapter's guarded ``_call`` (breaker, retries, usage).
+
+The request names its provider model explicitly (the client's default image model is of the banned family). The
+parameters are the ones Lily's per-model rendering chose: those the SDK knows go as arguments, the provider's own
+(xAI's ``aspect_ratio``, ``resolution``) in ``extra_body``. An answer's image comes as ``b64_json`` or, when a
+provider answers with a URL, is fetched once.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import httpx
+
+from lily.ai import usage as usage_log
+from lily.ai.openai_client import OpenAIAdapter, generation_failed
+from lily.ai.port import CallContext, GeneratedImage, ImageRequest, ModerationVerdict, Usage, data_url
+
+SDK_IMAGE_ARGS = {"n", "size", "quality", "background", "output_format", "output_compression", "moderation",
+                  "response_format", "user"}
+MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"RIFF", "image/webp"))
+
+
+def content_type_of(data: bytes) -> str | None:
+    return next((kind for magic, kind in MAGIC if data.startswith(magic)), None)
+
+
+class OpenAIImageAdapter(OpenAIAdapter):
+    """:class:`lily.ai.port.ImageAIPort`: the text adapter plus images."""
+
+    def generate_image(self, request: ImageRequest, ctx: CallContext) -> GeneratedImage:
+        provider = request.provider
+        if provider not in ("openai", "xai"):
+            raise generation_failed(provider, "unknown image provider")
+        args: dict[str, Any] = {k: v for k, v in request.params.items() if k in SDK_IMAGE_ARGS}
+        extra = {k: v for k, v in request.params.items() if k not in SDK_IMAGE_ARGS}
+        answer, headers, attempts, latency_ms = self._call(
+            provider, "image", lambda c: c.images.with_raw_response.generate(
+                model=request.model, prompt=request.prompt, **args, extra_body=extra or None))
+        if not answer.data:
+            raise generation_failed(provider, "no image in the answer")
+        item = answer.data[0]
+        if item.b64_json:
+            data = base64.b64decode(item.b64_json)
+        elif item.url:
+            data = self._fetch(provider, item.url)
+        else:
+            raise generation_failed(provider, "the image has neither b64_json nor url")
+        kind = content_type_of(data)
+        if kind is None:
+            raise generation_failed(provider, "the image is not PNG, JPEG or WebP")
+        u = answer.usage
+        used = Usage(input_tokens=u.input_tokens, output_tokens=u.output_tokens,
+                     total_tokens=u.total_tokens) if u else Usage()
+        usage_log.record(ctx, provider=provider, model=request.model, operation="image", usage=used,
+                         latency_ms=latency_ms, attempts=attempts)
+        processing = headers.get("openai-processing-ms")
+        return GeneratedImage(data=data, content_type=kind, provider=provider, model=request.model,
+                              revised_prompt=item.revised_prompt, usage=used, latency_ms=round(latency_ms, 1),
+                              provider_ms=float(processing) if processing else None, attempts=attempts)
+
+    def _fetch(self, provider: str, url: str) -> bytes:
+        try:
+            resp = httpx.get(url, timeout=self.settings.timeout_s)
+            resp.raise_for_status()
+        except httpx.HTTPError:
+            raise generation_failed(provider, "the image URL could not be fetched") from None
+        return resp.content
+
+    def moderate_image(self, data: bytes, content_type: str, ctx: CallContext) -> ModerationVerdict:
+        model = self.settings.moderation_model
+        image = [{"type": "image_url", "image_url": {"url": data_url(data, content_type)}}]
+        answer, _, attempts, latency_ms = self._call(
+            "openai", "moderation", lambda c: c.moderations.with_raw_response.create(model=model, input=image))
+        usage_log.record(ctx, provider="openai", model=answer.model or model, operation="moderation", usage=Usage(),
+                         latency_ms=latency_ms, attempts=attempts)
+        if len(answer.results) != 1:
+            raise generation_failed("openai", "image moderation answered a different number of results")
+        flags = answer.results[0].categories.model_dump(by_alias=True)
+        return ModerationVerdict(flagged=bool(answer.results[0].flagged),
+                                 categories=sorted(k for k, v in flags.items() if v))

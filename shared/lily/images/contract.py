@@ -1,0 +1,122 @@
+"""The prompt contract (version 1): everything one image request says, validated once at the edge.
+
+The fields are the audit's. ``model`` is a product id (``auto`` = the best the plan allows); a name of the banned
+family is kept as sent so the router refuses it with the policy error rather than a schema error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lily.images import policy
+
+PRODUCT_MODELS = ("grok2_basic", "grok2_premium", "gpt_image_1")  # best last: auto picks the last the plan allows
+MODELS = ("auto", *PRODUCT_MODELS)
+Quality = Literal["draft", "standard", "premium", "story", "banner"]
+QUALITIES: tuple[str, ...] = ("draft", "standard", "premium", "story", "banner")
+Platform = Literal["instagram", "facebook", "linkedin", "x"]
+PLATFORMS: tuple[str, ...] = ("instagram", "facebook", "linkedin", "x")
+HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def not_a_bool(value: object) -> object:
+    """A before-validator: JSON true/false is not a number (pydantic's lax int would take it as 1/0)."""
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, not a boolean")
+    return value
+
+
+Colour = Annotated[str, Field(pattern=HEX.pattern)]
+ShortText = Field(None, max_length=300)
+
+
+def _words(values: list[str], limit: int) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        v = " ".join(str(v).split())
+        if not v:
+            continue
+        if len(v) > 60:
+            raise ValueError("each entry is at most 60 characters")
+        if v.lower() not in {o.lower() for o in out}:
+            out.append(v)
+    if len(out) > limit:
+        raise ValueError(f"at most {limit} entries")
+    return out
+
+
+def check_hex(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not HEX.match(value):
+        raise ValueError("a colour is #RRGGBB")
+    return value.lower()
+
+
+class PromptContract(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = 1
+    prompt: str = Field(min_length=3, max_length=4000, description="What the image shows")
+    negative_prompt: str = Field("", max_length=1000, description="What it must not show")
+    model: str = Field("auto", description="auto | grok2_basic | grok2_premium | gpt_image_1",
+                       json_schema_extra={"enum": list(MODELS)})
+    quality: Quality = "standard"
+    platform: Platform = "instagram"
+    tone: str | None = ShortText
+    industry_context: str | None = ShortText
+    content_context: str | None = Field(None, max_length=2000, description="The post the image goes with")
+    mood: str | None = ShortText
+    visual_style: str | None = ShortText
+    primary_color: str | None = Field(None, description="#RRGGBB", pattern=HEX.pattern)
+    secondary_color: str | None = Field(None, description="#RRGGBB", pattern=HEX.pattern)
+    brand_keywords: list[str] = Field(default_factory=list)
+    avoid_list: list[str] = Field(default_factory=list)
+    reference_images: list[str] = Field(default_factory=list, max_length=4, description="Media ids")
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    max_retries: int = Field(2, ge=0, le=3)
+    custom_options: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=20)
+    enable_post_processing: bool = True
+    generate_alt_text: bool = True
+    nsfw_filter: bool = True
+    privacy_mode: Literal["allow", "blur", "disallow"] = "allow"
+    max_latency_ms: int | None = Field(None, ge=1000, le=600000)
+    compliance_tags: list[str] = Field(default_factory=list)
+    style_id: str | None = Field(None, pattern=r"^sty_[0-9a-z]{26}$", description="A style of the org's vault")
+
+    @field_validator("version", "seed", "max_retries", "max_latency_ms", mode="before")
+    @classmethod
+    def _integers(cls, v: object) -> object:
+        return not_a_bool(v)
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str) -> str:
+        if policy.is_banned(v):
+            return v  # refused by the router with the policy error, never generated
+        if v not in MODELS:
+            raise ValueError(f"model is one of {', '.join(MODELS)}")
+        return v
+
+    @field_validator("primary_color", "secondary_color")
+    @classmethod
+    def _hex(cls, v: str | None) -> str | None:
+        return check_hex(v)
+
+    @field_validator("brand_keywords", "avoid_list", "compliance_tags")
+    @classmethod
+    def _lists(cls, v: list[str]) -> list[str]:
+        return _words(v, 20)
+
+    @field_validator("custom_options")
+    @classmethod
+    def _options(cls, v: dict[str, str | int | float | bool]) -> dict[str, str | int | float | bool]:
+        for key, value in v.items():
+            if policy.is_banned(key) or policy.is_banned(value if isinstance(value, str) else None):
+                return v  # the router refuses it with the policy error
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key):
+                raise ValueError("option names are lower_snake_case")
+        return v

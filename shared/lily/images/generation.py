@@ -1,0 +1,242 @@
+"""The image worker's use case: run one job's quality loop.
+
+1. claim the job (queued → running, or a running job whose lease ran out) by a conditional write;
+2. up to ``1 + max_retries`` attempts: generate (the rendered request, provider model named), moderate the image
+   (blocked → the job is ``blocked`` with the category, nothing stored), post-process (centre crop to the
+   platform's exact aspect), score it (:mod:`lily.images.quality` heuristics + the judges), and stop at the first
+   image that reaches the plan's and quality's threshold with no score under its floor (a blurred or wrong-size
+   image fails whatever its total); otherwise the next attempt's prompt says what to fix
+   (the reasons are fed back). ``max_latency_ms`` stops retrying early;
+3. no image passed: the text card in the brand palette (moderated too), with the reason recorded;
+4. deliver: alt text, the bytes stored as a media item (S3 + ``publishing_media``), the job ``done`` with its
+   metadata; the held quota unit is kept. A job that ends with nothing delivered gives it back.
+
+Metrics: ``image_quality_score{model,quality}``, ``image_generation_duration_seconds{model,outcome}``,
+``image_attempts_total{model,outcome}``, ``image_moderation_blocks_total{stage}``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from lily.ai.port import CallContext, ImageRequest
+from lily.core import clock
+from lily.core.db import won
+from lily.core.errors import LilyError
+from lily.core.observability import count, logger, observe
+from lily.images import alt_text, card, quality, rendering
+from lily.images.contract import PromptContract
+from lily.images.judge import Judge, VisionJudge, combine
+from lily.images.messages import ImageJobMessage
+from lily.images.models import ImageJob
+from lily.images.personalisation import personalise
+from lily.images.ports import ImagePorts
+from lily.images.rendering.common import Rendered
+from lily.images.settings import ImagesSettings, images_settings
+
+FIXES = {
+    "resolution": "exactly the requested size and aspect ratio, full resolution",
+    "sharpness": "crisp, in sharp focus, no blur",
+    "exposure": "balanced exposure, nothing blown out or too dark",
+    "contrast": "strong contrast and clear separation of subject and background",
+    "palette": "use the brand palette colours prominently",
+}
+
+
+class Delivery:
+    def __init__(self, data: bytes, content_type: str, size: tuple[int, int], score: float,
+                 source: bytes, source_type: str, provider_ms: float | None = None, fallback: str | None = None,
+                 reason: str | None = None) -> None:
+        self.data, self.content_type, self.size, self.score = data, content_type, size, score
+        self.source, self.source_type = source, source_type  # what the vision model describes
+        self.provider_ms, self.fallback, self.reason = provider_ms, fallback, reason
+
+
+def _claim(job: ImageJob, lease_s: int) -> bool:
+    now = clock.now()
+    actions = [ImageJob.status.set("running"), ImageJob.stage.set("starting"), ImageJob.updated_at.set(now),
+               ImageJob.started_at.set(job.started_at or now)]
+    if job.status == "queued":
+        return won(lambda: job.update(actions=actions, condition=ImageJob.status == "queued"))
+    if job.status == "running" and job.updated_at < now - timedelta(seconds=lease_s):
+        stale = job.updated_at
+        return won(lambda: job.update(actions=actions, condition=(ImageJob.status == "running")
+                                      & (ImageJob.updated_at == stale)))
+    return False
+
+
+def _progress(job: ImageJob, **changes: Any) -> None:
+    actions = [getattr(ImageJob, k).set(v) for k, v in changes.items()]
+    job.update(actions=[*actions, ImageJob.updated_at.set(clock.now())])
+
+
+def judges(ports: ImagePorts, s: ImagesSettings) -> list[Judge]:
+    return [VisionJudge(ports.ai)] if s.vision_judge else []
+
+
+def enhanced(prompt: str, weak: list[str], reasons: list[str]) -> str:
+    fixes = [FIXES[w] for w in weak if w in FIXES] + [r for r in reasons if r][:2]
+    base = prompt.split("\nFix from the last attempt:", 1)[0]
+    return f"{base}\nFix from the last attempt: {'; '.join(fixes)}." if fixes else base
+
+
+def score_image(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptContract, rendered: Rendered,
+                raw: bytes, raw_type: str, ctx: CallContext) -> tuple[bytes, tuple[int, int], float, dict, list]:
+    """``(delivered bytes, size, combined score, scores, reasons)`` of one generated image."""
+    image = quality.load(raw)
+    raw_size = image.size
+    if contract.enable_post_processing:
+        image = quality.crop_to(image, rendered.aspect)
+    scores = quality.measure(image, raw_size=raw_size, requested_aspect=rendered.requested_aspect,
+                             min_pixels=rendered.min_pixels, palette=rendered.palette,
+                             sharpness_reference=s.sharpness_reference)
+    heuristic = quality.heuristic(scores, s.heuristic_weights)
+    judged = [j.judge(raw, raw_type, contract, rendered, ctx) for j in judges(ports, s)]
+    for j in judged:
+        scores[j.name] = j.score
+        scores.update({f"{j.name}_{k}": v for k, v in j.parts.items()})
+    scores["heuristic"] = heuristic
+    reasons = [r for j in judged for r in j.reasons]
+    reasons += [f"shows what must not be there: {', '.join(j.shows_avoided)}" for j in judged if j.shows_avoided]
+    data = raw if image.size == raw_size else quality.encode(image, raw_type)
+    return data, image.size, combine(heuristic, judged, s.vision_weight), scores, reasons
+
+
+def process(msg: ImageJobMessage, ports: ImagePorts) -> str:
+    s = images_settings()
+    try:
+        job = ImageJob.get(msg.org_id, msg.job_id, consistent_read=True)
+    except ImageJob.DoesNotExist:
+        logger.warning("image job not found", extra={"org_id": msg.org_id, "job_id": msg.job_id})
+        return "missing"
+    if not _claim(job, s.job_lease_s):
+        return f"skipped:{job.status}"
+    contract = PromptContract(**job.contract)
+    ctx = CallContext(org_id=job.org_id, user_id=job.created_by, feature="images.generate")
+    try:
+        delivery = _loop(ports, s, job, contract, ctx)
+        if delivery is None:
+            return "blocked"
+        _deliver(ports, s, job, contract, ctx, delivery)
+        return "done"
+    except LilyError as exc:  # the provider or a rule refused: the job fails with the reason, its quota comes back
+        _finish_empty(ports, job, "failed", reason=exc.message, stage="failed")
+        return "failed"
+    except Exception:  # unexpected (a bug, AWS unavailable): hand the job back so SQS's redelivery runs it again
+        won(lambda: job.update(actions=[ImageJob.status.set("queued"), ImageJob.stage.set("requeued"),
+                                        ImageJob.updated_at.set(clock.now())],
+                               condition=ImageJob.status == "running"))
+        raise
+
+
+def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptContract,
+          ctx: CallContext) -> Delivery | None:
+    personalisation, _ = personalise(job.org_id, contract)
+    rendered = rendering.render(job.model, contract, personalisation)
+    prompt, log, started, last_reason = rendered.prompt, [], time.perf_counter(), "no attempt"
+    for attempt in range(1, int(job.max_attempts) + 1):
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if contract.max_latency_ms and attempt > 1 and elapsed_ms * attempt / (attempt - 1) > contract.max_latency_ms:
+            last_reason = f"stopped retrying: max_latency_ms {contract.max_latency_ms} would be exceeded"
+            break
+        _progress(job, attempt=attempt, stage="generating")
+        try:
+            image = ports.ai.generate_image(ImageRequest(provider=rendered.provider, model=rendered.provider_model,
+                                                         prompt=prompt, params=rendered.params), ctx)
+        except LilyError as exc:  # one failed attempt (provider unavailable or refused); the next may succeed
+            count("image_attempts_total", model=job.model, outcome="provider_error")
+            last_reason = exc.message
+            log.append({"attempt": attempt, "score": 0.0, "scores": {}, "reasons": [exc.message]})
+            _progress(job, attempts_log=log)
+            continue
+        _progress(job, stage="moderating")
+        verdict = ports.ai.moderate_image(image.data, image.content_type, ctx)
+        if verdict.flagged:
+            count("image_moderation_blocks_total", stage="image")
+            _finish_empty(ports, job, "blocked", reason="the generated image was blocked by moderation",
+                          stage="blocked", blocked={"stage": "image", "categories": verdict.categories})
+            return None
+        _progress(job, stage="scoring")
+        data, size, score, scores, reasons = score_image(ports, s, job, contract, rendered, image.data,
+                                                         image.content_type, ctx)
+        observe("image_quality_score", score, unit=MetricUnit.NoUnit, model=job.model, quality=contract.quality)
+        under = sorted(k for k, floor in s.floors.items() if scores.get(k, 1.0) < floor)
+        log.append({"attempt": attempt, "score": score, "scores": scores, "latency_ms": image.latency_ms,
+                    "reasons": [*(f"{k} under its floor {s.floors[k]}" for k in under), *reasons]})
+        _progress(job, attempts_log=log, current_score=score)
+        if score >= float(job.threshold) and not under:
+            count("image_attempts_total", model=job.model, outcome="passed")
+            return Delivery(data, image.content_type, size, score, image.data, image.content_type,
+                            provider_ms=image.provider_ms)
+        count("image_attempts_total", model=job.model, outcome="below_threshold")
+        weak = sorted((k for k in FIXES if k in scores and scores[k] < 0.6), key=lambda k: scores[k])
+        last_reason = (f"{', '.join(under)} under the floor" if under else
+                       f"score {score} below {float(job.threshold)}") + f"; weak: {', '.join(weak) or 'judgement'}"
+        prompt = enhanced(prompt, weak, reasons)
+    return _card(ports, s, job, contract, rendered, ctx, last_reason)
+
+
+def _card(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptContract, rendered: Rendered,
+          ctx: CallContext, reason: str) -> Delivery | None:
+    _progress(job, stage="fallback")
+    image, fg, bg = card.render_card(contract.content_context or contract.prompt, rendered.aspect, rendered.palette)
+    data = quality.encode(image, "image/png")
+    verdict = ports.ai.moderate_image(data, "image/png", ctx)
+    if verdict.flagged:
+        count("image_moderation_blocks_total", stage="image")
+        _finish_empty(ports, job, "blocked", reason="the fallback card was blocked by moderation", stage="blocked",
+                      blocked={"stage": "image", "categories": verdict.categories})
+        return None
+    scores = quality.measure(image, raw_size=image.size, requested_aspect=image.size[0] / image.size[1],
+                             min_pixels=rendered.min_pixels, palette=rendered.palette,
+                             sharpness_reference=s.sharpness_reference)
+    scores["legibility"] = quality.legibility_score(fg, bg)
+    score = quality.heuristic(scores, s.heuristic_weights)
+    count("image_fallbacks_total", model=job.model, kind="text_card")
+    return Delivery(data, "image/png", image.size, score, data, "image/png", fallback="text_card",
+                    reason=f"no generated image passed ({reason}); delivered a text card")
+
+
+def _deliver(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptContract, ctx: CallContext,
+             d: Delivery) -> None:
+    _progress(job, stage="alt_text")
+    alt = None
+    if contract.generate_alt_text:
+        if d.fallback == "text_card":
+            alt = alt_text.tidy(f"Text card reading: “{card.headline_of(contract.content_context or contract.prompt)}”")
+        elif s.vision_alt_text:
+            alt = alt_text.with_vision(ports.ai, d.source, d.source_type, contract, ctx)
+        else:
+            alt = alt_text.from_prompt(contract)
+    _progress(job, stage="storing")
+    media_id, key = ports.media.store(job.org_id, d.data, d.content_type, filename=f"{job.job_id}.png",
+                                      alt_text=alt, created_by=job.created_by)
+    now = clock.now()
+    duration = round((now - job.created_at).total_seconds(), 3)
+    job.update(actions=[
+        ImageJob.status.set("done"), ImageJob.stage.set("done"), ImageJob.media_id.set(media_id),
+        ImageJob.key.set(key), ImageJob.content_type.set(d.content_type), ImageJob.width.set(d.size[0]),
+        ImageJob.height.set(d.size[1]), ImageJob.alt_text.set(alt), ImageJob.fallback.set(d.fallback),
+        ImageJob.reason.set(d.reason), ImageJob.score.set(d.score), ImageJob.current_score.set(d.score),
+        ImageJob.duration_s.set(duration), ImageJob.provider_ms.set(d.provider_ms),
+        ImageJob.finished_at.set(now), ImageJob.updated_at.set(now)])
+    observe("image_generation_duration_seconds", duration, model=job.model, outcome=d.fallback or "generated")
+
+
+def _finish_empty(ports: ImagePorts, job: ImageJob, status: str, *, reason: str, stage: str,
+                  blocked: dict | None = None) -> None:
+    """End a job with nothing delivered and give its quota unit back (once: the flag is cleared conditionally)."""
+    now = clock.now()
+    released = won(lambda: job.update(
+        actions=[ImageJob.status.set(status), ImageJob.stage.set(stage), ImageJob.reason.set(reason),
+                 ImageJob.blocked.set(blocked), ImageJob.quota_held.set(False), ImageJob.finished_at.set(now),
+                 ImageJob.updated_at.set(now), ImageJob.duration_s.set(round((now - job.created_at).total_seconds(),
+                                                                           3))],
+        condition=ImageJob.quota_held == True))  # noqa: E712 - a pynamodb condition, not a comparison
+    if released:
+        ports.quota.release(job.org_id)
+    observe("image_generation_duration_seconds", float(job.duration_s or 0), model=job.model, outcome=status)

@@ -1,0 +1,18 @@
+"""The image-jobs queue's message: which job of which organization to run."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from lily.core import queues
+from lily.images.settings import images_settings
+
+
+class ImageJobMessage(BaseModel):
+    v: int = 1
+    org_id: str = Field(min_length=1, max_length=128)
+    job_id: str = Field(pattern=r"^imgjob_[0-9a-z]{26}$")
+
+
+def send(msg: ImageJobMessage) -> str:
+    return queues.send(images_settings().queue, msg.model_dump())

@@ -1,0 +1,84 @@
+"""Image jobs (each one's contract, progress and, when done, the delivered image's metadata), org image settings
+and the style vault.
+
+Access patterns:
+- ``ImageJob``: GetItem by (org, job_id); an org's jobs newest first: Query org, descending (ids are ULID-based).
+  Status moves only by conditional writes: queued → running → done | failed | blocked (a running job whose
+  ``updated_at`` is older than the lease may be taken over by a redelivered message).
+- ``ImageSettings``: GetItem by org; writes conditional on the version read (optimistic lock).
+- ``ImageStyle``: GetItem by (org, style_id); an org's styles: Query org.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+
+from lily.core.db import LilyModel, TableMeta
+
+
+class ImageJob(LilyModel):
+    class Meta(TableMeta):
+        short_name = "image_jobs"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    job_id = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute(default="queued")  # queued | running | done | failed | blocked
+    stage = UnicodeAttribute(default="queued")  # what the worker is doing now
+    contract = JSONAttribute()  # lily.images.contract.PromptContract
+    model = UnicodeAttribute()  # the product model the router chose
+    provider = UnicodeAttribute()
+    provider_model = UnicodeAttribute()
+    plan_id = UnicodeAttribute()
+    threshold = NumberAttribute()
+    attempt = NumberAttribute(default=0)
+    max_attempts = NumberAttribute(default=1)
+    current_score = NumberAttribute(null=True)
+    attempts_log = JSONAttribute(null=True)  # [{attempt, scores, score, reasons, prompt, latency_ms}]
+    quota_held = BooleanAttribute(default=False)  # one unit of image_generations taken at acceptance
+    media_id = UnicodeAttribute(null=True)
+    key = UnicodeAttribute(null=True)
+    content_type = UnicodeAttribute(null=True)
+    width = NumberAttribute(null=True)
+    height = NumberAttribute(null=True)
+    alt_text = UnicodeAttribute(null=True)
+    fallback = UnicodeAttribute(null=True)  # text_card when no generated image passed
+    reason = UnicodeAttribute(null=True)  # why it fell back, failed or was blocked
+    blocked = JSONAttribute(null=True)  # {stage: prompt|image, categories: [...]}
+    score = NumberAttribute(null=True)
+    duration_s = NumberAttribute(null=True)
+    provider_ms = NumberAttribute(null=True)  # the provider's own time of the delivered attempt
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+
+
+class ImageSettings(LilyModel):
+    class Meta(TableMeta):
+        short_name = "image_settings"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(default=1)
+    data = JSONAttribute()  # lily.images.schemas.ImageSettingsIn, validated on every write
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+
+
+class ImageStyle(LilyModel):
+    class Meta(TableMeta):
+        short_name = "image_styles"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    style_id = UnicodeAttribute(range_key=True)
+    version = NumberAttribute(default=1)
+    data = JSONAttribute()  # lily.images.schemas.StyleIn
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()

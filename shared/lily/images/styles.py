@@ -1,0 +1,71 @@
+"""The style vault: an organization's reusable styles (CRUD, names unique per org, optimistic versions)."""
+
+from __future__ import annotations
+
+from lily.core import clock, ids
+from lily.core.db import won
+from lily.core.errors import ErrorCode, LilyError, conflict, not_found
+from lily.images.models import ImageStyle
+from lily.images.schemas import StyleIn, StyleOut, StylePage, StylePut
+
+MAX_STYLES = 50
+
+
+def _out(item: ImageStyle) -> StyleOut:
+    return StyleOut(style_id=item.style_id, version=int(item.version), created_at=item.created_at,
+                    updated_at=item.updated_at, **StyleIn(**item.data).model_dump())
+
+
+def _item(org_id: str, style_id: str) -> ImageStyle:
+    try:
+        return ImageStyle.get(org_id, style_id, consistent_read=True)
+    except ImageStyle.DoesNotExist:
+        raise not_found("Style", style_id=style_id) from None
+
+
+def _check_name(org_id: str, name: str, style_id: str | None = None) -> None:
+    styles = list(ImageStyle.query(org_id, limit=MAX_STYLES + 1))
+    if any(StyleIn(**s.data).name.lower() == name.lower() and s.style_id != style_id for s in styles):
+        raise LilyError(ErrorCode.VALIDATION_003, "A style with this name exists", {"name": name})
+    if style_id is None and len(styles) >= MAX_STYLES:
+        raise LilyError(ErrorCode.VALIDATION_002, "The style vault is full", {"max": MAX_STYLES})
+
+
+def create(org_id: str, body: StyleIn, user_id: str | None) -> StyleOut:
+    _check_name(org_id, body.name)
+    now = clock.now()
+    item = ImageStyle(org_id, ids.new_id("sty"), data=body.model_dump(mode="json"), created_by=user_id,
+                      created_at=now, updated_at=now)
+    item.save(condition=ImageStyle.style_id.does_not_exist())
+    return _out(item)
+
+
+def get(org_id: str, style_id: str) -> StyleOut:
+    return _out(_item(org_id, style_id))
+
+
+def style_of(org_id: str, style_id: str) -> StyleIn:
+    return StyleIn(**_item(org_id, style_id).data)
+
+
+def list_styles(org_id: str) -> StylePage:
+    return StylePage(items=[_out(s) for s in ImageStyle.query(org_id, limit=MAX_STYLES)])
+
+
+def update(org_id: str, style_id: str, body: StylePut) -> StyleOut:
+    item = _item(org_id, style_id)
+    version = int(item.version)
+    if body.expected_version is not None and body.expected_version != version:
+        raise conflict("the style changed; reload it", version=version, expected=body.expected_version)
+    data = StyleIn(**body.model_dump(exclude={"expected_version"}))
+    _check_name(org_id, data.name, style_id)
+    if not won(lambda: item.update(actions=[ImageStyle.data.set(data.model_dump(mode="json")),
+                                            ImageStyle.version.set(version + 1),
+                                            ImageStyle.updated_at.set(clock.now())],
+                                   condition=ImageStyle.version == version)):
+        raise conflict("the style changed; reload it", expected=version)
+    return get(org_id, style_id)
+
+
+def delete(org_id: str, style_id: str) -> None:
+    _item(org_id, style_id).delete()

@@ -1,0 +1,118 @@
+"""Image jobs over HTTP in local mode: 202 + job id, the worker's quality loop, moderation, quota and metrics,
+through the real openai client and the sandbox."""
+
+from __future__ import annotations
+
+from lily.billing.entitlements import usage
+from lily.core.aws import client
+from lily.core.observability import counter_value, observations
+from lily.core.resources import bucket_name
+from lily.publishing.models import Media
+from tests.integration.images.conftest import configure, on_plan, run_job, submit
+
+
+def images_used(org_id: str) -> int:
+    return next(q.used for q in usage(org_id) if q.quota == "image_generations")
+
+
+def test_a_job_is_accepted_then_runs_to_a_stored_media_item_with_alt_text(http, local_suite, owner, sandbox):
+    on_plan(owner, "pro")
+    # When an image is requested
+    job = submit(http, owner, quality="premium", platform="instagram", brand_keywords=["harbor"],
+                 primary_color="#FF6600", secondary_color="#003366", content_context="Harbor tours start in May.")
+    # Then it is accepted at once, queued, with auto resolved to the best model of the plan
+    assert job["status"] == "queued" and job["job_id"].startswith("imgjob_")
+    assert job["model"] == "gpt_image_1" and job["provider_model"] == "gpt-image-1"
+    assert job["progress"] == {"attempt": 0, "max_attempts": 3, "current_score": None, "threshold": 0.67}
+    assert images_used(owner["org_id"]) == 1
+    # When the worker runs it
+    done = run_job(http, local_suite, owner, job)
+    # Then the image is stored as a media item with its alt text and scores
+    assert done["status"] == "done" and done["fallback"] is None, done
+    assert done["progress"]["attempt"] == 1 and done["score"] >= done["progress"]["threshold"]
+    scores = done["attempts"][0]["scores"]
+    assert {"resolution", "sharpness", "exposure", "contrast", "palette", "vision", "heuristic"} <= set(scores)
+    assert scores["palette"] > 0.7 and scores["vision_alignment"] == 1.0
+    assert (done["width"], done["height"]) == (1024, 1280)  # 1024x1536 cropped to Instagram's 4:5
+    assert "LIGHTHOUSE" in done["alt_text"] and done["duration_s"] > 0 and done["provider_ms"] >= 1
+    media = Media.get(owner["org_id"], done["media_id"])
+    assert media.alt_text == done["alt_text"] and media.content_type == "image/png"
+    stored = client("s3").get_object(Bucket=bucket_name("media"), Key=media.key)["Body"].read()
+    assert stored.startswith(b"\x89PNG") and len(stored) == media.size
+    r = http.get(f"/api/orgs/{owner['org_id']}/media/{done['media_id']}", headers=owner["headers"])
+    assert r.status_code == 200 and r.json()["content_type"] == "image/png"
+    # And the provider was asked exactly what the model takes, its model named
+    sent = [q["body"] for q in sandbox.state.requests if q["path"] == "/v1/images/generations"]
+    assert sent[0]["model"] == "gpt-image-1" and "response_format" not in sent[0] and sent[0]["size"] == "1024x1536"
+    assert images_used(owner["org_id"]) == 1
+    assert observations("image_quality_score", model="gpt_image_1", quality="premium")
+    assert observations("image_generation_duration_seconds", model="gpt_image_1", outcome="generated")
+
+
+def test_blurred_and_wrong_size_answers_are_retried_then_fall_back_to_a_text_card_quota_once(
+        http, local_suite, owner, sandbox):
+    on_plan(owner, "starter")
+    configure(sandbox, image_degrade={"kind": "blur", "times": 1})
+    # A blurred first answer is retried with an enhanced prompt, and the second passes
+    job = run_job(http, local_suite, owner, submit(http, owner, quality="standard", max_retries=2))
+    assert job["status"] == "done" and job["fallback"] is None and job["model"] == "grok2_premium"
+    first, second = job["attempts"]
+    assert first["scores"]["sharpness"] < 0.1 and "sharpness under its floor 0.25" in first["reasons"]
+    assert second["scores"]["sharpness"] > 0.5 and second["score"] >= job["progress"]["threshold"]
+    prompts = [q["body"]["prompt"] for q in sandbox.state.requests if q["path"] == "/v1/images/generations"]
+    assert "Fix from the last attempt:" not in prompts[0] and "crisp, in sharp focus" in prompts[1]
+    assert images_used(owner["org_id"]) == 1
+    # Every answer wrong-sized: the retries run out and a text card in the brand palette is delivered instead
+    configure(sandbox, image_degrade={"kind": "wrong_size", "times": 10})
+    job = run_job(http, local_suite, owner, submit(http, owner, quality="standard", max_retries=1,
+                                                   primary_color="#1F3A5F", content_context="Tours start in May."))
+    assert job["status"] == "done" and job["fallback"] == "text_card", job
+    assert len(job["attempts"]) == 2 and all(a["scores"]["resolution"] < 0.3 for a in job["attempts"])
+    assert "no generated image passed" in job["reason"] and "resolution" in job["reason"]
+    assert job["alt_text"] == "Text card reading: “Tours start in May.”" and job["media_id"]
+    # And the month's quota counted one unit per delivered image, never per retry
+    assert images_used(owner["org_id"]) == 2
+    assert counter_value("image_fallbacks_total", model="grok2_premium", kind="text_card") >= 1
+
+
+def test_moderation_blocks_a_prompt_and_an_image_each_with_its_category(http, local_suite, owner, sandbox):
+    on_plan(owner, "starter")
+    # A prompt is refused before any job exists or any quota is taken
+    r = http.post(f"/api/orgs/{owner['org_id']}/images", headers=owner["headers"],
+                  json={"prompt": "A poster where they shoot the mayor", "quality": "draft"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "CONTENT_004"
+    assert r.json()["error"]["details"] == {"stage": "prompt", "field": "prompt", "categories": ["violence"]}
+    assert images_used(owner["org_id"]) == 0
+    # An image the moderation model flags is blocked, never stored, and its quota unit given back
+    configure(sandbox, image_moderation_terms={"sexual": ["lighthouse"]})
+    job = run_job(http, local_suite, owner, submit(http, owner, quality="draft"))
+    assert job["status"] == "blocked" and job["blocked"] == {"stage": "image", "categories": ["sexual"]}
+    assert job["media_id"] is None and not list(Media.query(owner["org_id"]))
+    assert images_used(owner["org_id"]) == 0
+    moderated = [q["body"]["input"] for q in sandbox.state.requests if q["path"] == "/v1/moderations"]
+    assert moderated[-1][0]["type"] == "image_url" and moderated[-1][0]["image_url"]["url"].startswith(
+        "data:image/jpeg;base64,")
+
+
+def test_plan_and_policy_are_enforced_at_acceptance(http, owner, sandbox):
+    org = owner["org_id"]
+    r = http.post(f"/api/orgs/{org}/images", headers=owner["headers"],
+                  json={"prompt": "A lighthouse", "model": "gpt_image_1", "quality": "draft"})
+    assert r.status_code == 403 and r.json()["error"]["details"] == {
+        "feature": "image_model:gpt_image_1", "plan": "free", "upgrade_to": "pro"}
+    r = http.post(f"/api/orgs/{org}/images", headers=owner["headers"], json={"prompt": "A lighthouse",
+                                                                            "quality": "story"})
+    assert r.status_code == 403 and r.json()["error"]["details"]["upgrade_to"] == "pro"
+    r = http.post(f"/api/orgs/{org}/images", headers=owner["headers"],
+                  json={"prompt": "A lighthouse", "model": "dall" + "-e-3", "quality": "draft"})
+    assert r.status_code == 422 and r.json()["error"]["details"]["policy"] == "banned_image_model"
+    r = http.post(f"/api/orgs/{org}/images", headers=owner["headers"],
+                  json={"prompt": "A lighthouse", "quality": "draft", "primary_color": "orange"})
+    assert r.status_code == 422
+    # the free plan's 5 images a month: the sixth is refused with the plan that lifts it
+    for _ in range(5):
+        submit(http, owner, quality="draft")
+    r = http.post(f"/api/orgs/{org}/images", headers=owner["headers"], json={"prompt": "A lighthouse",
+                                                                            "quality": "draft"})
+    assert r.status_code == 429 and r.json()["error"]["details"]["upgrade_to"] == "starter"
+    assert not [q for q in sandbox.state.requests if q["path"] == "/v1/images/generations"]

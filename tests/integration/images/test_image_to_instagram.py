@@ -1,0 +1,53 @@
+"""End to end in local mode: generate an image → the job is done → attach its media item to a post → publish to
+the Instagram sandbox, which receives the image with its alt text (platform-apis.md §2.4: ``alt_text`` on image
+containers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+
+from lily.core import clock
+from tests.helpers import drain
+from tests.integration.images.conftest import on_plan, run_job, submit
+from tests.integration.publishing.helpers import run_publisher, tick
+from tests.integration.social.conftest import connect
+
+
+def test_generated_image_is_published_to_instagram_with_its_alt_text(http, local_suite, owner, sandbox,
+                                                                     image_sandboxes):
+    org, headers = owner["org_id"], owner["headers"]
+    on_plan(owner, "pro")
+    # Given an Instagram business account connected through the real flow, and brand image settings
+    connected = connect(http, headers, org, "instagram")
+    ig = next(c for c in connected["connections"] if c["platform"] == "instagram")
+    r = http.put(f"/api/orgs/{org}/images/settings", headers=headers,
+                 json={"default_model": "grok2_premium", "primary_color": "#0A7CFF", "fonts": ["Inter"]})
+    assert r.status_code == 200, r.text
+    # When an image is generated for the post
+    job = run_job(http, local_suite, owner, submit(http, owner, quality="standard", platform="instagram",
+                                                   content_context="Harbor tours start in May."))
+    assert job["status"] == "done" and job["model"] == "grok2_premium" and job["media_id"], job
+    assert job["alt_text"]
+    # And attached to a post that is scheduled and comes due
+    r = http.post(f"/api/orgs/{org}/posts", headers={**headers, "Idempotency-Key": "img-e2e-1"},
+                  json={"text": "Harbor tours start in May. #harbor", "media_ids": [job["media_id"]],
+                        "targets": [{"connection_id": ig["connection_id"]}]})
+    assert r.status_code == 201, r.text
+    post_id = r.json()["post_id"]
+    at = datetime.fromtimestamp(int(clock.now_ts()) + 90, tz=UTC)
+    r = http.post(f"/api/orgs/{org}/posts/{post_id}/schedule", headers=headers,
+                  json={"scheduled_at": at.isoformat(), "timezone": "UTC"})
+    assert r.status_code == 200, r.text
+    with clock.freeze(at.timestamp()):  # its second comes: dispatched and published on it (no publish lag)
+        assert tick()["dispatched"] == 1
+        assert run_publisher() == ["published"]
+    drain(local_suite)
+    # Then Instagram published the generated image with its alt text
+    meta = image_sandboxes["meta"]
+    posts = [p for p in httpx.get(f"{meta.base_url}/_sandbox/posts", timeout=5).json() if p["platform"] == "instagram"]
+    assert len(posts) == 1 and posts[0]["alt_text"] == job["alt_text"]
+    assert f"/orgs/{org}/media/{job['media_id']}" in posts[0]["media_url"]
+    got = http.get(f"/api/orgs/{org}/posts/{post_id}", headers=headers).json()
+    assert got["status"] == "published" and got["targets"][0]["platform_post_id"] == posts[0]["id"]
