@@ -114,10 +114,20 @@ print(json.dumps(result))
 IMPORT_FLOOR = """
 import json, sys, time
 t0, c0 = time.perf_counter(), time.process_time()
-for name in sys.argv[1:]:
+for name in sys.argv[2:]:
     __import__(name)
 t1, c1 = time.perf_counter(), time.process_time()
-print(json.dumps({"wall": (t1 - t0) * 1000, "cpu": (c1 - c0) * 1000, "modules": len(sys.modules)}))
+result = {"wall": (t1 - t0) * 1000, "cpu": (c1 - c0) * 1000, "modules": len(sys.modules)}
+if sys.argv[1]:  # the first call of any function that talks to AWS: one DynamoDB client, one (refused) request
+    import boto3, botocore.config, botocore.exceptions
+    config = botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=1)
+    try:
+        boto3.client("dynamodb", config=config).get_item(TableName="t", Key={"pk": {"S": "k"}})
+    except botocore.exceptions.BotoCoreError:
+        pass
+    t3, c3 = time.perf_counter(), time.process_time()
+    result.update(first_wall=(t3 - t0) * 1000, first_cpu=(c3 - c0) * 1000, first_modules=len(sys.modules))
+print(json.dumps(result))
 """
 
 # floor row -> the modules it imports
@@ -175,9 +185,12 @@ def main(argv: list[str] | None = None) -> int:
 
     for _ in range(max(1, args.runs)):
         for name, imports in FLOORS.items():
-            result = _run(IMPORT_FLOOR, imports, env, args.no_bytecode_cache)
+            result = _run(IMPORT_FLOOR, ["" if args.no_first_call else "call", *imports], env, args.no_bytecode_cache)
             rows[name].append(result[args.clock])
             modules[name] = result["modules"]
+            if "first_cpu" in result:
+                first.setdefault(name, []).append(result[f"first_{args.clock}"])
+                first_modules[name] = result["first_modules"]
         for spec in specs:
             if spec.name in errors:
                 continue
@@ -200,13 +213,14 @@ def main(argv: list[str] | None = None) -> int:
                 first_modules[spec.name] = result["first_modules"]
 
     floors = {name: statistics.median(rows[name]) for name in FLOORS}
+    first_floors = {name: statistics.median(first[name]) for name in FLOORS if name in first}
     mode = "no bytecode cache" if args.no_bytecode_cache else "bytecode cache warm"
     print(f"Cold-start cost, {args.clock} ms, median of {args.runs} fresh interpreters ({mode}), "
           f"Python {sys.version.split()[0]}")
-    print(f"{'':<22}{'--- handler import ---':^38}{'--- import + first call ---':^30}")
-    print(f"{'function':<22}{'ms':>7}{'x boto3':>9}{'x b3+fastapi':>14}{'modules':>8}"
-          f"{'ms':>8}{'x floor':>9}{'modules':>8}{'target':>8}{'':>6}")
-    print("-" * 106)
+    print(f"{'':<22}{'------------ handler import ------------':<48}{'---- import + first call ----':<32}")
+    print(f"{'function':<22}{'ms':>7}{'x boto3':>9}{'x b3+fastapi':>14}{'modules':>8}{'':>10}"
+          f"{'ms':>8}{'x floor':>10}{'modules':>8}{'':>6}")
+    print("-" * 102)
     results = {}
     over = []
     for name, times in rows.items():
@@ -217,33 +231,35 @@ def main(argv: list[str] | None = None) -> int:
         ratios = [median / floors[WORKER_FLOOR], median / floors[HTTP_FLOOR]]
         floor = floor_of.get(name)
         target = TARGETS[floor] if floor else None
-        first_median = statistics.median(first[name]) if name in first else None
-        worst = max(median, first_median or 0.0)
         ratio = median / floors[floor] if floor else None
-        first_ratio = first_median / floors[floor] if floor and first_median else None
-        verdict = "" if target is None else ("ok" if worst / floors[floor] <= target else "OVER")
-        if verdict == "OVER":
+        verdict = "" if target is None else ("ok" if ratio <= target else "OVER")
+        first_median = statistics.median(first[name]) if name in first else None
+        first_ratio = first_median / first_floors[floor] if floor and name in first and floor in first_floors else None
+        first_verdict = "" if target is None or first_ratio is None else ("ok" if first_ratio <= target else "OVER")
+        if "OVER" in (verdict, first_verdict):
             over.append(name)
         results[name] = {"median_ms": round(median, 1), "ratio_to_boto3": round(ratios[0], 2),
                          "ratio_to_boto3_fastapi": round(ratios[1], 2), "floor": floor, "target": target,
-                         "ratio": None if ratio is None else round(ratio, 2),
+                         "within_target": None if target is None else verdict == "ok",
                          "first_call_median_ms": None if first_median is None else round(first_median, 1),
                          "first_call_ratio": None if first_ratio is None else round(first_ratio, 2),
-                         "within_target": None if target is None else verdict == "ok",
+                         "first_call_within_target": None if not first_verdict else first_verdict == "ok",
                          "modules": modules.get(name), "first_call_modules": first_modules.get(name),
                          "runs_ms": [round(t, 1) for t in times],
                          "first_call_runs_ms": [round(t, 1) for t in first.get(name, [])]}
         mark = {WORKER_FLOOR: (" *", "  "), HTTP_FLOOR: ("  ", " *")}.get(floor or "", ("  ", "  "))
-        target_txt = f"{target:.2f}x" if target else ""
-        first_txt = (f"{first_median:>8.1f}{first_ratio:>9.2f}{first_modules[name]:>8}" if first_ratio
-                     else f"{'':>25}")
+        first_txt = f"{first_median:>8.1f}" if first_median is not None else f"{'':>8}"
+        first_txt += f"{first_ratio:>10.2f}" if first_ratio is not None else f"{'':>10}"
+        first_txt += f"{first_modules.get(name, ''):>8}"
         print(f"{name:<22}{median:>7.1f}{ratios[0]:>7.2f}{mark[0]}{ratios[1]:>12.2f}{mark[1]}"
-              f"{modules.get(name, 0):>8}{first_txt}{target_txt:>8}{verdict:>6}")
-    print("* the floor the row is held to: workers x boto3 <= 1.30, HTTP functions x boto3+fastapi <= 1.15; "
-          "'x floor' is the first call against the same floor; a row is ok when both are within its target")
+              f"{modules.get(name, 0):>8}{verdict:>10}{first_txt}{first_verdict:>6}")
+    print("* the floor the row is held to: workers x boto3 <= 1.30, HTTP functions x boto3+fastapi <= 1.15. "
+          "'x floor': the\n  first call against the same floor's first call (its imports, then one DynamoDB client "
+          "and one refused request),\n  held to the same target.")
     print(f"over target: {', '.join(over) if over else 'none'}")
     if args.json:
-        print(json.dumps({"clock": args.clock, "floors": floors, "targets": TARGETS, "mode": mode, "results": results,
+        print(json.dumps({"clock": args.clock, "floors": floors, "first_call_floors": first_floors,
+                          "targets": TARGETS, "mode": mode, "results": results,
                           "errors": errors}, indent=2))
     return 1 if errors else 0
 
