@@ -26,8 +26,11 @@ import and model build its code path triggers up to its first AWS call, which fa
 connection costs no CPU); the difference to the import column is what the first request adds. Targets
 apply to both columns.
 
-``--no-bytecode-cache`` gives every run an empty ``pycache_prefix``, so every module is compiled
-from source: closer to Lambda, whose read-only ``/opt`` holds no ``.pyc`` for the layer.
+Bytecode: by default every interpreter (floors and functions alike) reads one ``pycache_prefix`` that a first,
+unrecorded round fills, so every row runs with its bytecode cached, Lily's modules included (the Makefile's
+``PYTHONDONTWRITEBYTECODE`` would otherwise leave Lily's modules, and only them, compiled from source in every
+run). ``--no-bytecode-cache`` gives every run an empty ``pycache_prefix``, so every module is compiled from source:
+closer to Lambda, whose read-only ``/opt`` holds no ``.pyc`` for the layer.
 """
 
 from __future__ import annotations
@@ -138,25 +141,32 @@ TARGETS = {WORKER_FLOOR: 1.3, HTTP_FLOOR: 1.15}
 
 
 def _env(function_count: int) -> dict[str, str]:
+    dropped = ("no_proxy", "http_proxy", "https_proxy", "all_proxy", "pythondontwritebytecode")
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LILY_", "AWS_", "POWERTOOLS_")) and k.lower() not in ("no_proxy", "http_proxy",
-                                                                                    "https_proxy", "all_proxy")}
+           if not k.startswith(("LILY_", "AWS_", "POWERTOOLS_")) and k.lower() not in dropped}
     env.update(BENCH_ENV)
     env["LILY_FUNCTION_COUNT"] = str(function_count)
     return env
 
 
-def _run(code: str, args: list[str], env: dict[str, str], no_cache: bool) -> dict:
-    cmd = [sys.executable]
-    with tempfile.TemporaryDirectory() as cache:
-        if no_cache:
-            cmd += ["-X", f"pycache_prefix={cache}"]
+def _run(code: str, args: list[str], env: dict[str, str], cache: str | None) -> dict:
+    """One fresh interpreter; ``cache`` is the shared bytecode cache, None for an empty one of its own."""
+    with tempfile.TemporaryDirectory() as empty:
+        cmd = [sys.executable, "-X", f"pycache_prefix={cache or empty}"]
         proc = subprocess.run([*cmd, "-c", code, *args], env=env, capture_output=True, text=True,  # noqa: S603
                               timeout=300, cwd=ROOT)
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
         raise RuntimeError(lines[-1] if lines else f"exit {proc.returncode}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _record(result: dict, name: str, clock: str, rows: dict, first: dict, modules: dict, first_modules: dict) -> None:
+    rows[name].append(result[clock])
+    modules[name] = result["modules"]
+    if f"first_{clock}" in result:
+        first.setdefault(name, []).append(result[f"first_{clock}"])
+        first_modules[name] = result["first_modules"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,38 +193,35 @@ def main(argv: list[str] | None = None) -> int:
     errors: dict[str, str] = {}
     rows.update({s.name: [] for s in specs})
 
-    for _ in range(max(1, args.runs)):
-        for name, imports in FLOORS.items():
-            result = _run(IMPORT_FLOOR, ["" if args.no_first_call else "call", *imports], env, args.no_bytecode_cache)
-            rows[name].append(result[args.clock])
-            modules[name] = result["modules"]
-            if "first_cpu" in result:
-                first.setdefault(name, []).append(result[f"first_{args.clock}"])
-                first_modules[name] = result["first_modules"]
-        for spec in specs:
-            if spec.name in errors:
-                continue
-            module, _, attr = spec.handler.rpartition(".")
-            if module != "handler":
-                errors[spec.name] = f"handler {spec.handler!r} is not in handler.py"
-                continue
-            event = EVENTS / f"{spec.name}.json"
-            event_arg = "" if args.no_first_call or not event.exists() else str(event)
-            try:
-                result = _run(IMPORT_HANDLER, [str(spec.folder), attr, event_arg, *DEV_ONLY], env,
-                              args.no_bytecode_cache)
-            except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                errors[spec.name] = str(exc)
-                continue
-            rows[spec.name].append(result[args.clock])
-            modules[spec.name] = result["modules"]
-            if "first_cpu" in result:
-                first.setdefault(spec.name, []).append(result[f"first_{args.clock}"])
-                first_modules[spec.name] = result["first_modules"]
+    with tempfile.TemporaryDirectory() as shared_cache:
+        cache = None if args.no_bytecode_cache else shared_cache
+        # round 0 fills the shared bytecode cache and is not recorded (with --no-bytecode-cache there is none)
+        for round_ in range(max(1, args.runs) + (0 if args.no_bytecode_cache else 1)):
+            record = args.no_bytecode_cache or round_ > 0
+            for name, imports in FLOORS.items():
+                result = _run(IMPORT_FLOOR, ["" if args.no_first_call else "call", *imports], env, cache)
+                if record:
+                    _record(result, name, args.clock, rows, first, modules, first_modules)
+            for spec in specs:
+                if spec.name in errors:
+                    continue
+                module, _, attr = spec.handler.rpartition(".")
+                if module != "handler":
+                    errors[spec.name] = f"handler {spec.handler!r} is not in handler.py"
+                    continue
+                event = EVENTS / f"{spec.name}.json"
+                event_arg = "" if args.no_first_call or not event.exists() else str(event)
+                try:
+                    result = _run(IMPORT_HANDLER, [str(spec.folder), attr, event_arg, *DEV_ONLY], env, cache)
+                except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                    errors[spec.name] = str(exc)
+                    continue
+                if record:
+                    _record(result, spec.name, args.clock, rows, first, modules, first_modules)
 
     floors = {name: statistics.median(rows[name]) for name in FLOORS}
     first_floors = {name: statistics.median(first[name]) for name in FLOORS if name in first}
-    mode = "no bytecode cache" if args.no_bytecode_cache else "bytecode cache warm"
+    mode = "no bytecode cache" if args.no_bytecode_cache else "bytecode cached for every row"
     print(f"Cold-start cost, {args.clock} ms, median of {args.runs} fresh interpreters ({mode}), "
           f"Python {sys.version.split()[0]}")
     print(f"{'':<22}{'------------ handler import ------------':<48}{'---- import + first call ----':<32}")

@@ -20,15 +20,12 @@ import threading
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.shared import constants
 from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools import Tracer
 
 SERVICE = "lily"
 NAMESPACE = "Lily"
@@ -43,8 +40,6 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 @functools.cache
 def tracer() -> Tracer:
     """The process's Powertools Tracer (X-Ray), built on first use."""
-    from aws_lambda_powertools import Tracer
-
     return Tracer(service=SERVICE)
 
 
