@@ -1,17 +1,26 @@
-"""Settings as pydantic models, validated at cold start.
+"""Settings as pydantic models read from the environment, validated at cold start.
 
 Logic never reads ``os.environ``: it asks :func:`get_settings` (or a capability's own settings
-class built with :func:`settings_config`). A missing or malformed variable raises
-:class:`ConfigError` naming the variable.
+class, a :class:`BaseSettings` built with :func:`settings_config`). A missing or malformed variable
+raises :class:`ConfigError` naming the variable.
+
+The environment reader is this module, not pydantic-settings: that library loads its dotenv, secrets and
+cloud providers at import, which cost about half of ``import boto3`` in every function's cold start, and Lily
+uses none of them. The rules are the ones pydantic-settings applies to the same classes: a field ``name`` is the
+variable ``<env_prefix>NAME`` (or its ``validation_alias``, without prefix), names are case-insensitive, a
+list, set, tuple, dict or model field is JSON, every other value is handed to pydantic as the string it is.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import types
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lily import __version__
 
@@ -20,9 +29,15 @@ class ConfigError(RuntimeError):
     """Raised at cold start when configuration is missing or malformed."""
 
 
-def settings_config(prefix: str = "LILY_") -> SettingsConfigDict:
-    """The one way every settings class reads the environment."""
-    return SettingsConfigDict(env_prefix=prefix, extra="ignore", case_sensitive=False)
+def settings_config(prefix: str = "LILY_") -> ConfigDict:
+    """The one way every settings class reads the environment: ``model_config = settings_config("LILY_X_")``."""
+    return ConfigDict(env_prefix=prefix, extra="ignore")  # type: ignore[typeddict-unknown-key]
+
+
+class BaseSettings(BaseModel):
+    """Base of every settings class; instances come from :func:`load`, which reads the environment."""
+
+    model_config = settings_config()
 
 
 class CoreSettings(BaseSettings):
@@ -59,20 +74,53 @@ class CoreSettings(BaseSettings):
 
 S = TypeVar("S", bound=BaseSettings)
 
+_JSON_ORIGINS = (list, set, frozenset, tuple, dict, Mapping)
+
+
+def _is_json(annotation: Any) -> bool:
+    """Whether a field of this type is given as JSON (containers and models, alone or in a union)."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return any(_is_json(arg) for arg in get_args(annotation) if arg is not type(None))
+    if origin is not None:
+        return isinstance(origin, type) and issubclass(origin, _JSON_ORIGINS)
+    return isinstance(annotation, type) and issubclass(annotation, (*_JSON_ORIGINS, BaseModel))
+
+
+def variable_names(cls: type[BaseSettings]) -> dict[str, str]:
+    """Field name -> the environment variable it is read from."""
+    prefix = cls.model_config.get("env_prefix", "")
+    return {name: info.validation_alias if isinstance(info.validation_alias, str) else (prefix + name).upper()
+            for name, info in cls.model_fields.items()}
+
 
 def load(cls: type[S]) -> S:
-    """Instantiate a settings class, turning pydantic's error into one naming the variables."""
-    try:
-        return cls()
-    except ValidationError as exc:
-        prefix = cls.model_config.get("env_prefix", "")
-        problems = []
-        for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
-            info = cls.model_fields.get(field)
-            alias = info.validation_alias if info and isinstance(info.validation_alias, str) else None
-            problems.append(f"{alias or (prefix + field).upper()}: {err['msg']}")
-        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
+    """Read a settings class from the environment, turning any error into one naming the variables."""
+    environment = {key.upper(): value for key, value in os.environ.items()}
+    names = variable_names(cls)
+    values: dict[str, Any] = {}
+    problems = []
+    for field, variable in names.items():
+        if variable not in environment:
+            continue
+        raw = environment[variable]
+        key = variable if variable == cls.model_fields[field].validation_alias else field
+        if _is_json(cls.model_fields[field].annotation):
+            try:
+                values[key] = json.loads(raw)
+            except ValueError as exc:
+                problems.append(f"{variable}: not JSON ({exc})")
+        else:
+            values[key] = raw
+    if not problems:
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            aliases = {variable: variable for variable in names.values()}
+            for err in exc.errors():
+                where = str(err["loc"][0]) if err["loc"] else ""
+                problems.append(f"{names.get(where) or aliases.get(where) or cls.__name__}: {err['msg']}")
+    raise ConfigError("invalid configuration: " + "; ".join(problems))
 
 
 @lru_cache(maxsize=1)

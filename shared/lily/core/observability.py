@@ -5,9 +5,11 @@ each call emits one EMF document through Powertools and also bumps an in-process
 tests and the local runner's ``/_local/metrics`` read.
 
 The Tracer is built on first use (:func:`tracer`), not at import: building it loads the X-Ray SDK and
-patches botocore and the HTTP clients, which costs more than ``import boto3`` itself. Handlers are traced
-with :func:`trace_handler`, which builds it at the first invocation; deployed functions build it before
-their SnapStart snapshot instead (:mod:`lily.core.snapstart`), so no invocation pays for it.
+patches botocore and the HTTP clients, which costs more than ``import boto3`` itself (Powertools loads the SDK
+even for a disabled Tracer). Handlers are traced with :func:`trace_handler`: where tracing is on (a Lambda
+environment without ``POWERTOOLS_TRACE_DISABLED``) it builds the Tracer at the first invocation, and deployed
+functions build it before their SnapStart snapshot instead (:mod:`lily.core.snapstart`), so no invocation pays
+for it; where tracing is off (local mode, tests, the cold-start bench) no X-Ray code is loaded at all.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.shared import constants
+from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
 SERVICE = "lily"
 NAMESPACE = "Lily"
@@ -39,6 +43,15 @@ def tracer() -> Tracer:
     return Tracer(service=SERVICE)
 
 
+def tracing_enabled() -> bool:
+    """Powertools' own rule (``Tracer._is_tracer_disabled``): on in a Lambda environment, off when
+    ``POWERTOOLS_TRACE_DISABLED`` says so and outside Lambda or in its SAM and Chalice emulators."""
+    if resolve_truthy_env_var_choice(env=os.getenv(constants.TRACER_DISABLED_ENV, "false")):
+        return False
+    emulated = os.getenv(constants.SAM_LOCAL_ENV) or os.getenv(constants.CHALICE_LOCAL_ENV)
+    return bool(os.getenv(constants.LAMBDA_TASK_ROOT_ENV)) and not emulated
+
+
 def trace_handler(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """``tracer().capture_lambda_handler`` that never records the handler's response or error detail.
 
@@ -51,6 +64,8 @@ def trace_handler(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], An
 
     @functools.cache
     def traced() -> Callable[[Any, Any], Any]:
+        if not tracing_enabled():
+            return handler
         return tracer().capture_lambda_handler(_fault_without_detail(handler), capture_response=False,
                                                capture_error=False)
 

@@ -11,9 +11,8 @@ import hmac
 from functools import lru_cache
 
 from pydantic import Field
-from pydantic_settings import BaseSettings
 
-from lily.core.config import load, on_reset, settings_config
+from lily.core.config import BaseSettings, load, on_reset, settings_config
 
 OPERATOR_HEADER = "X-Operator-Token"
 

@@ -6,9 +6,8 @@ from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings
 
-from lily.core.config import load, on_reset, settings_config
+from lily.core.config import BaseSettings, load, on_reset, settings_config
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.resources import read_secret
 

@@ -12,9 +12,8 @@ from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import BaseSettings
 
-from lily.core.config import load, on_reset, settings_config
+from lily.core.config import BaseSettings, load, on_reset, settings_config
 from lily.images import policy
 
 

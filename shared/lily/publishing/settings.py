@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pydantic import BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings
 
-from lily.core.config import load, on_reset, settings_config
+from lily.core.config import BaseSettings, load, on_reset, settings_config
 
 
 class PacingRule(BaseModel):

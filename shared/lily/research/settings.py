@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings
 
-from lily.core.config import get_settings, load, on_reset, settings_config
+from lily.core.config import BaseSettings, get_settings, load, on_reset, settings_config
 
 
 class ResearchSettings(BaseSettings):

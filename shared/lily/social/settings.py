@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pydantic import Field
-from pydantic_settings import BaseSettings
 
-from lily.core.config import get_settings, load, on_reset, settings_config
+from lily.core.config import BaseSettings, get_settings, load, on_reset, settings_config
 from lily.core.resources import read_secret
 
 
