@@ -37,7 +37,7 @@ Cursor = Query(None, max_length=512)
 
 
 @app.get(BASE + "/configs", response_model=ConfigPage, operation_id="research_list_configs", tags=["research"],
-         responses=errors(400))
+         responses=errors(422))
 def list_configs(org_id: str, access: OrgAccess = Depends(reader), limit: int = Limit,
                  cursor: str | None = Cursor) -> ConfigPage:
     return configs.list_configs(org_id, limit, cursor)
@@ -75,7 +75,7 @@ def run(org_id: str, body: RunIn, access: OrgAccess = Depends(writer)) -> JobOut
 
 
 @app.get(BASE + "/jobs", response_model=JobPage, operation_id="research_list_jobs", tags=["research"],
-         responses=errors(400))
+         responses=errors(422))
 def list_jobs(org_id: str, access: OrgAccess = Depends(reader), limit: int = Limit,
               cursor: str | None = Cursor) -> JobPage:
     return jobs.list_jobs(org_id, limit, cursor)
@@ -88,7 +88,7 @@ def get_job(org_id: str, job_id: str, access: OrgAccess = Depends(reader)) -> Jo
 
 
 @app.get(BASE + "/reports", response_model=ReportPage, operation_id="research_list_reports", tags=["research"],
-         responses=errors(400))
+         responses=errors(422))
 def list_reports(org_id: str, access: OrgAccess = Depends(reader), limit: int = Limit,
                  cursor: str | None = Cursor) -> ReportPage:
     return reports.list_reports(org_id, limit, cursor)

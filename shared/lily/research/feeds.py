@@ -134,7 +134,7 @@ def parse(feed_url: str, body: bytes, max_items: int) -> list[FeedEntry]:
     import feedparser  # loaded by the research worker only
 
     parsed = feedparser.parse(body)
-    if not parsed.entries and (parsed.bozo or not parsed.feed):
+    if not parsed.get("version"):  # feedparser names the format it recognised (rss20, atom10, ...)
         raise FeedRefused("not an RSS or Atom feed")
     entries = []
     for entry in parsed.entries[:max_items]:
