@@ -52,6 +52,9 @@ def _finish(job: ResearchJob, status: str, **changes) -> None:
 
 def process(message: RunMessage, ports: ResearchPorts | None = None, index: VectorIndex | None = None) -> str:
     ports = ports or composition.research_ports()
+    # Opened before anything is claimed: an index built for another model or dimension raises
+    # IndexMismatchError naming both, the message is retried and then kept by the DLQ; no job is touched.
+    index = index or vector_index()
     try:
         job = ResearchJob.get(message.org_id, message.job_id, consistent_read=True)
     except ResearchJob.DoesNotExist:
@@ -72,7 +75,7 @@ def process(message: RunMessage, ports: ResearchPorts | None = None, index: Vect
         except ResearchConfig.DoesNotExist:
             raise LilyError(ErrorCode.VALIDATION_004, "The research config was deleted",
                             {"config_id": job.config_id}) from None
-        outcome = _run(job, config, ports, index or vector_index(), started)
+        outcome = _run(job, config, ports, index, started)
     except LilyError as exc:
         status = "refused" if exc.code == ErrorCode.PLAN_001 else "failed"
         _finish(job, status, error=error_body(exc), duration_ms=int((time.perf_counter() - started) * 1000))
