@@ -12,6 +12,7 @@ from typing import Any
 
 from lily import composition
 from lily.core import clock, ids, queues
+from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger
 from lily.research import configs, pages
@@ -61,7 +62,8 @@ def enqueue(config: ResearchConfig, trigger: str, user_id: str | None = None) ->
         raise
     job.save()
     queues.send(QUEUE, RunMessage(org_id=job.org_id, job_id=job.job_id).model_dump())
-    config.update(actions=[ResearchConfig.last_job_id.set(job.job_id)])
+    won(lambda: config.update(actions=[ResearchConfig.last_job_id.set(job.job_id)],
+                              condition=ResearchConfig.config_id.exists()))  # not re-created if deleted meanwhile
     count("research_runs_total", trigger=trigger, outcome="queued")
     return job
 
