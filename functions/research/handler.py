@@ -5,6 +5,7 @@ The audit's 13 research endpoints (8 GET, 3 POST, 1 PUT, 1 DELETE) map onto thes
 
 from fastapi import Depends, Query, Response
 
+import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access

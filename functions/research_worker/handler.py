@@ -3,6 +3,7 @@
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
+import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
 from lily.research import run
