@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install run test lint unit integration infra-test e2e reliability contract synth deploy diff bench bench-coldstart \
-	bench-publishing bench-vectors mutation clean
+	bench-publishing bench-vectors mutation clean test-localstack
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,15 @@ contract: $(STAMP)
 	$(PY) -m pytest tests/contract -q
 
 test: lint unit integration infra-test e2e reliability contract
+
+# The integration suites and the vector conformance suite against LocalStack (DynamoDB, SQS, S3, KMS, Secrets
+# Manager, OpenSearch) started by pytest-localstack in Docker, instead of moto. Without Docker it says so and skips.
+test-localstack: $(STAMP)
+	@if ! $(PY) -c "import docker; docker.from_env().ping()" >/dev/null 2>&1; then \
+		echo "make test-localstack needs Docker (LocalStack runs in a container); Docker is not reachable here: skipped."; \
+	else \
+		LILY_TEST_LOCALSTACK=1 $(PY) -m pytest tests/integration -q -p no:xdist; \
+	fi
 
 synth: $(STAMP)
 	rm -rf cdk.out

@@ -25,8 +25,17 @@ _counter = itertools.count()
 
 @pytest.fixture(scope="session")
 def emulator():
-    """A moto server for this test process; sets ``AWS_ENDPOINT_URL``."""
+    """A moto server for this test process (LocalStack under ``make test-localstack``); sets ``AWS_ENDPOINT_URL``."""
     import logging
+
+    from tests.support import localstack
+
+    if localstack.enabled():
+        with localstack.localstack() as endpoint:
+            os.environ["AWS_ENDPOINT_URL"] = endpoint
+            yield endpoint
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        return
 
     from moto.server import ThreadedMotoServer
 

@@ -9,7 +9,7 @@ FUNCTION = FunctionSpec(
     access=Access(
         tables={"content_brand_profiles": "readwrite", "content_drafts": "readwrite", "ai_usage": "readwrite",
                 "breakers": "readwrite", "posts": "readwrite", "post_targets": "readwrite",
-                "social_connections": "read", "billing_subscriptions": "read",
+                "social_connections": "read", "billing_subscriptions": "read", "research_insights": "read",
                 "billing_quota_counters": "readwrite", "memberships": "read", "revocations": "read",
                 "api_keys": "readwrite", "counters": "readwrite"},
         secrets=["ai-providers", "jwt-keys"],

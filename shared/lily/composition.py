@@ -16,10 +16,16 @@ consumer port                                  implementation
 ``publishing.ports.StorageQuota``              ``billing.entitlements.PlanQuota("media_storage_bytes")``
 ``publishing.ports.PlatformGateway``           ``publishing.bridge.SocialGateway``
 ``content.ports.ContentPorts`` (AI, quota,      ``ai.openai_client.OpenAIAdapter``,
-posts)                                          ``PlanQuota("ai_text_requests")``, :class:`PublishingPosts`
+posts, insights)                                ``PlanQuota("ai_text_requests")``, :class:`PublishingPosts`,
+                                                ``research.insights.StoredInsights``
 ``images.ports.ImagePorts`` (AI, quota, plans,  ``ai.images.OpenAIImageAdapter``,
 media)                                          ``PlanQuota("image_generations")``, :class:`ImagePlans`,
                                                 :class:`PublishingMedia`
+``research.ports.ResearchPorts`` (AI, embedder, ``OpenAIAdapter``, ``ai.embeddings.deployment_embedder()``,
+posts, engagement, gate)                        ``publishing.published.LibraryPublishedPosts``,
+                                                ``social.engagement.PlatformEngagement``,
+                                                ``PlanFeature("autopilot_research")``
+``org_deletion_listeners`` (a list)             ``research.forget.forget_org``
 =============================================  ===================================================
 
 Providers are imported inside the factories: importing this module loads no capability, and a function
@@ -47,16 +53,19 @@ if TYPE_CHECKING:
     from lily.identity.ports import FeatureGate, SeatQuota
     from lily.images.ports import ImagePorts, PlanView
     from lily.publishing.ports import PlatformGateway, QuotaPort, StorageQuota
+    from lily.research.ports import ResearchPorts
     from lily.social.ports import ProfileQuota
 
 T = TypeVar("T")
 
 _overrides: dict[str, Any] = {}  # empty unless a process swapped an implementation (see override)
+_declared: list[str] = []  # every wiring's name, in declaration order
 
 
 def _wiring(factory: Callable[[], T]) -> Callable[[], T]:
     """Declare a wiring: the factory's answer, unless a process override is in place."""
     name = factory.__name__
+    _declared.append(name)
 
     @wraps(factory)
     def resolve() -> T:
@@ -148,8 +157,10 @@ def _content_ports() -> ContentPorts:
     from lily.ai.openai_client import OpenAIAdapter
     from lily.billing.entitlements import PlanQuota
     from lily.content.ports import AI_QUOTA, ContentPorts
+    from lily.research.insights import StoredInsights
 
-    return ContentPorts(ai=OpenAIAdapter(), quota=PlanQuota(AI_QUOTA), posts=PublishingPosts())
+    return ContentPorts(ai=OpenAIAdapter(), quota=PlanQuota(AI_QUOTA), posts=PublishingPosts(),
+                        insights=StoredInsights())
 
 
 @_wiring
@@ -223,9 +234,39 @@ def image_ports() -> ImagePorts:
 
 on_reset(_image_ports.cache_clear)
 
-WIRINGS = frozenset(w.__name__ for w in (
-    plan_change_listeners, profile_quota, seat_quota, api_key_gate, posts_quota, platform_gateway, content_ports,
-    image_ports))
+
+@lru_cache(maxsize=1)
+def _research_ports() -> ResearchPorts:
+    from lily.ai.embeddings import deployment_embedder
+    from lily.billing.entitlements import PlanFeature
+    from lily.publishing.published import LibraryPublishedPosts
+    from lily.research.ports import RESEARCH_FEATURE, ResearchPorts
+    from lily.social.engagement import PlatformEngagement
+
+    embedder = deployment_embedder()
+    return ResearchPorts(ai=embedder.ai,
+                         embedder=embedder, posts=LibraryPublishedPosts(), engagement=PlatformEngagement(),
+                         gate=PlanFeature(RESEARCH_FEATURE))
+
+
+@_wiring
+def research_ports() -> ResearchPorts:
+    # One adapter per process (connection pool), shared by the synthesis and the embedder.
+    return _research_ports()
+
+
+on_reset(_research_ports.cache_clear)
+
+
+@_wiring
+def org_deletion_listeners() -> tuple[Callable[[str], None], ...]:
+    """Called with the org id when an organization is deleted: each removes what its capability keeps."""
+    from lily.research.forget import forget_org
+
+    return (forget_org,)
+
+
+WIRINGS = frozenset(_declared)
 
 
 def override(port: str, implementation: Any | None) -> None:

@@ -27,6 +27,7 @@ HTTP_OUTCOMES = {
     "images": (202, "job_id"),
     "orgs": (200, "role"),  # the members of the org: a page, the caller among them
     "publishing_admin": (200, "requeued"),
+    "research": (200, "items"),  # the org's research configs: a page
     "social": (200, "platforms"),
     "stripe_webhook": (200, "event_id"),
 }
@@ -35,6 +36,7 @@ HTTP_OUTCOMES = {
 # What each scheduled job reports on a fresh deployment (nothing due, nothing to check).
 SCHEDULE_REPORTS = {
     "dispatcher": {"due": 0, "dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0},
+    "research_schedule": {"due": 0, "queued": 0, "refused": 0, "failed": 0},
     "subscription_reaper": {"scanned": 0, "resynced": 0, "downgraded": 0, "upgraded": 0, "errors": 0},
     "token_health": {"checked": 0, "outcomes": {}},
 }

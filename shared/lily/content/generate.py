@@ -11,7 +11,10 @@ from lily.content.schemas import GenerateIn, GenerationOut
 def generate(ports: ContentPorts, org_id: str, body: GenerateIn, user_id: str | None) -> GenerationOut:
     profile, _ = brands.current(org_id)
     source = f"see {body.source_url}" if body.source_url else ""
+    # Grounding: the research insights named are read (an id the org does not have is a 404) and their
+    # titles, summaries and evidence links go into the prompt.
+    grounding = ports.insights.insights(org_id, body.research_insight_ids) if body.research_insight_ids else []
     job = pipeline.Job(kind="generate", topic=body.topic, platforms=list(body.platforms),
                        tone=body.tone or profile.tone, structure=body.structure, goal=body.goal, n=body.n,
-                       source=source, insights=list(body.research_insight_ids))
+                       source=source, insights=[i.brief() for i in grounding])
     return pipeline.run(ports, org_id, user_id, job, {"topic": body.topic})

@@ -85,7 +85,7 @@ def _values(job: Job, brand: BrandIn, platform: str) -> dict[str, object]:
         "cta": cta_for(platform, job.goal, brand), "emoji_policy": brand.emoji_policy,
         "max_chars": rules_for(platform).max_text, "n": job.n,
         "examples": "\n".join(f"- {e}" for e in brand.example_posts[:3]) or "none",
-        "source": job.source or "none", "insights": ", ".join(job.insights) or "none",
+        "source": job.source or "none", "insights": "; ".join(job.insights) or "none",
     }
 
 

@@ -3,6 +3,7 @@
 - :class:`lily.ai.port.AIPort`: text generation and moderation.
 - :class:`QuotaPort`: the plan's ``ai_text_requests`` per-day quota (billing entitlements).
 - :class:`PostsPort`: saving drafts as posts and reading a post's text (publishing).
+- :class:`InsightsPort`: research insights a draft is grounded on (research).
 
 The suite's one composition place (:func:`lily.composition.content_ports`) wires the real implementations;
 tests pass fakes or the real ones.
@@ -35,7 +36,27 @@ class PostsPort(Protocol):
 
 
 @dataclass(frozen=True)
+class GroundingInsight:
+    insight_id: str
+    title: str
+    summary: str
+    evidence_urls: list[str]
+    suggested_topics: list[str]
+
+    def brief(self) -> str:
+        """The insight as one line of a generation prompt."""
+        sources = f" (sources: {', '.join(self.evidence_urls)})" if self.evidence_urls else ""
+        return f"{self.title}: {self.summary}{sources}"
+
+
+class InsightsPort(Protocol):
+    def insights(self, org_id: str, insight_ids: list[str]) -> list[GroundingInsight]:
+        """The org's insights, in order (VALIDATION_004 naming the ids the org does not have)."""
+
+
+@dataclass(frozen=True)
 class ContentPorts:
     ai: AIPort
     quota: QuotaPort
     posts: PostsPort
+    insights: InsightsPort

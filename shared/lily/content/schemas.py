@@ -123,7 +123,8 @@ class GenerateIn(BaseModel):
     structure: Structure = "single_post"
     goal: Goal = "engagement"
     n: int = Field(1, ge=1, le=5, description="Alternatives per platform")
-    research_insight_ids: list[str] = Field(default_factory=list, max_length=10)
+    research_insight_ids: list[Annotated[str, Field(pattern=r"^ins_[0-9a-z]{26}$")]] = Field(
+        default_factory=list, max_length=10, description="Research insights to ground the drafts on")
     source_url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
 
     @field_validator("platforms")

@@ -1,7 +1,9 @@
 """Research configuration (environment ``LILY_*``), validated at cold start.
 
-The embedding model and dimension are recorded with the vector index when it is created; opening
-an index recorded with another model or dimension fails (``IndexMismatchError``) naming both.
+The embedding model and dimension are the AI capability's (``LILY_AI_EMBEDDING_MODEL``,
+``LILY_AI_EMBEDDING_DIMENSIONS``): one source, so the index and the embedder cannot be configured apart.
+They are recorded with the vector index when it is created; opening an index recorded with another model
+or dimension fails (``IndexMismatchError``) naming both.
 """
 
 from __future__ import annotations
@@ -18,10 +20,6 @@ from lily.core.config import BaseSettings, get_settings, load, on_reset, setting
 class ResearchSettings(BaseSettings):
     model_config = settings_config()
 
-    embedding_model: str = Field("text-embedding-3-large", description="Embedding model of the deployment")
-    embedding_dimension: int = Field(
-        1024, ge=2, le=16000, description="Embedding dimension (OpenAI `dimensions`); the index is built for it"
-    )
     vector_backend: Literal["opensearch", "embedded"] = Field(
         "embedded", description="opensearch: OpenSearch k-NN (the cloud); embedded: faiss index on disk (local mode)"
     )
@@ -39,6 +37,20 @@ class ResearchSettings(BaseSettings):
     )
     opensearch_timeout_s: float = Field(10.0, gt=0, description="OpenSearch request timeout (seconds)")
     local_data_dir: Path = Field(Path(".lily"), description="Local mode: where the embedded index is persisted")
+    research_top_k: int = Field(20, ge=1, le=50, description="Items retrieved per theme query (PRODUCT.md: 1-50)")
+    research_min_score: float = Field(0.7, ge=-1, le=1, description="Retrieval threshold, cosine (PRODUCT.md: 0.7)")
+    research_confidence_floor: float = Field(0.7, ge=0, le=1, description="Insights below it are flagged")
+    research_own_posts_days: int = Field(90, ge=1, le=365, description="Own published posts looked at (days)")
+    research_own_posts_max: int = Field(50, ge=0, le=200, description="At most this many own posts per run")
+    research_latest_cache_s: int = Field(3600, ge=0, description="How long a report body stays cached in a process")
+    feed_timeout_s: float = Field(5.0, gt=0, le=30, description="Timeout of one feed fetch (connect and read)")
+    feed_max_bytes: int = Field(1_000_000, ge=1024, description="Largest feed body read; longer ones are refused")
+    feed_max_items: int = Field(50, ge=1, le=500, description="Entries taken from one feed")
+    feed_max_redirects: int = Field(3, ge=0, le=10, description="Redirects followed (each target checked again)")
+    feed_allowed_private: list[str] = Field(
+        default_factory=list,
+        description="host:port pairs a feed may be fetched from although they resolve to a private or loopback "
+                    "address: only the local feeds sandbox sets it (JSON list); empty in the cloud")
 
     def index_name(self) -> str:
         return f"{get_settings().resource_prefix}{self.vector_index}"

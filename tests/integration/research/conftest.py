@@ -12,7 +12,9 @@ import itertools
 
 import pytest
 
+from lily.research.vectors.opensearch import OpenSearchVectorIndex, opensearch_client
 from lily.research.vectors.port import IndexInfo
+from tests.support import localstack
 from tests.support.fake_opensearch import FakeOpenSearch
 
 DIMENSION = 16
@@ -27,9 +29,38 @@ def fake_opensearch():
     server.stop()
 
 
-@pytest.fixture(params=["opensearch", "embedded", "embedded-graph"])
+ADAPTERS = ["opensearch", "embedded", "embedded-graph"] + (["localstack-opensearch"] if localstack.enabled() else [])
+
+
+@pytest.fixture(params=ADAPTERS)
 def adapter(request):
     return request.param
+
+
+class RefreshingIndex(OpenSearchVectorIndex):
+    """The OpenSearch adapter against a LocalStack domain, made read-your-writes for the suite: a real cluster
+    shows writes after its refresh interval, so each write is followed by an explicit refresh (which a
+    Serverless collection would refuse; the adapter itself never refreshes)."""
+
+    def _refresh(self):
+        self.client.indices.refresh(index=self.index)
+
+    def upsert(self, records):
+        super().upsert(records)
+        self._refresh()
+
+    def delete(self, org_id, item_ids):
+        super().delete(org_id, item_ids)
+        self._refresh()
+
+    def delete_org(self, org_id):
+        super().delete_org(org_id)
+        self._refresh()
+
+
+@pytest.fixture(scope="session")
+def localstack_opensearch(emulator):
+    return localstack.opensearch_endpoint("lily-conformance")
 
 
 @pytest.fixture
@@ -39,9 +70,10 @@ def make_index(adapter, tmp_path, request):
 
     def make(dimension: int = DIMENSION, model: str = MODEL):
         info = IndexInfo(model=model, dimension=dimension)
+        if adapter == "localstack-opensearch":
+            endpoint = request.getfixturevalue("localstack_opensearch")
+            return RefreshingIndex(opensearch_client(endpoint, region="us-east-1", auth="none"), name, info)
         if adapter == "opensearch":
-            from lily.research.vectors.opensearch import OpenSearchVectorIndex, opensearch_client
-
             fake = request.getfixturevalue("fake_opensearch")
             return OpenSearchVectorIndex(opensearch_client(fake.url, region="us-east-1", auth="none"), name, info)
         from lily.research.vectors.embedded import EmbeddedVectorIndex

@@ -31,11 +31,11 @@ def test_local_mode_gets_the_embedded_index_under_the_local_data_directory(env, 
 
 def test_start_up_refuses_an_index_built_for_another_dimension(env):
     # Given an index created by a deployment whose embedder produced 1536-d vectors
-    env.setenv("LILY_EMBEDDING_DIMENSION", "1536")
+    env.setenv("LILY_AI_EMBEDDING_DIMENSIONS", "1536")
     reset_settings()
     vector_index()
     # When the embedder is reconfigured to 3072-d (the audit's defect), start-up fails naming both
-    env.setenv("LILY_EMBEDDING_DIMENSION", "3072")
+    env.setenv("LILY_AI_EMBEDDING_DIMENSIONS", "3072")
     reset_settings()
     with pytest.raises(IndexMismatchError, match=r"1536-d vectors but the embedder is configured for 3072-d"):
         vector_index()
@@ -52,7 +52,7 @@ def test_the_opensearch_backend_opens_the_prefixed_index(env, fake_opensearch):
     env.setenv("LILY_VECTOR_BACKEND", "opensearch")
     env.setenv("LILY_OPENSEARCH_ENDPOINT", fake_opensearch.url)
     env.setenv("LILY_OPENSEARCH_AUTH", "none")
-    env.setenv("LILY_EMBEDDING_DIMENSION", "256")
+    env.setenv("LILY_AI_EMBEDDING_DIMENSIONS", "256")
     reset_settings()
     index = vector_index()
     assert isinstance(index, OpenSearchVectorIndex) and index.index == "lily-factory-research"

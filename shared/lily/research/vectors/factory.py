@@ -13,9 +13,8 @@ from lily.research.settings import ResearchSettings, research_settings
 from lily.research.vectors.port import IndexInfo, VectorIndex
 
 
-def build_vector_index(settings: ResearchSettings) -> VectorIndex:
-    """The configured adapter, not yet opened."""
-    info = IndexInfo(model=settings.embedding_model, dimension=settings.embedding_dimension)
+def build_vector_index(settings: ResearchSettings, info: IndexInfo) -> VectorIndex:
+    """The configured adapter for vectors of ``info``'s model and dimension, not yet opened."""
     if settings.vector_backend == "opensearch":
         from lily.research.vectors.opensearch import OpenSearchVectorIndex, opensearch_client
 
@@ -34,7 +33,10 @@ def build_vector_index(settings: ResearchSettings) -> VectorIndex:
 @lru_cache(maxsize=1)
 def vector_index() -> VectorIndex:
     """The deployment's vector index, opened (and so checked against the embedder's model and dimension)."""
-    index = build_vector_index(research_settings())
+    from lily import composition
+
+    embedder = composition.research_ports().embedder
+    index = build_vector_index(research_settings(), IndexInfo(model=embedder.model, dimension=embedder.dimension))
     index.open()
     return index
 

@@ -1,0 +1,23 @@
+"""Research worker: one SQS message per research job (see lily.research.run)."""
+
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import Json
+
+import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
+from lily.core.config import get_settings
+from lily.core.handlers import queue_handler
+from lily.research import run
+from lily.research.messages import RunMessage
+
+settings = get_settings()
+
+
+class RunRecord(SqsRecordModel):
+    body: Json[RunMessage]
+
+
+def record(record: RunRecord) -> str:
+    return run.process(record.body)
+
+
+handler = queue_handler(RunRecord, record)

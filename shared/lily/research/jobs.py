@@ -1,0 +1,89 @@
+"""Research jobs: starting a run (on demand or from the schedule), reading its status and progress.
+
+A job is created ``queued`` and one :class:`RunMessage` goes to the research queue; the worker moves it
+``running`` → ``done`` | ``failed`` by conditional writes (a redelivered message never runs a finished job
+again). A run the org's plan does not include is recorded ``refused`` with the plan that lifts it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from lily import composition
+from lily.core import clock, ids, queues
+from lily.core.db import won
+from lily.core.errors import ErrorCode, LilyError
+from lily.core.observability import count, logger
+from lily.research import configs, pages
+from lily.research.messages import QUEUE, RunMessage
+from lily.research.models import ResearchConfig, ResearchJob
+from lily.research.schemas import JobOut, JobPage
+
+RETENTION = timedelta(days=180)
+
+
+def job_out(j: ResearchJob) -> JobOut:
+    return JobOut(job_id=j.job_id, config_id=j.config_id, trigger=j.trigger, status=j.status, stage=j.stage,
+                  progress=int(j.progress), counts={k: int(v) for k, v in (j.counts or {}).items()},
+                  tokens=int(j.tokens or 0), confidence=float(j.confidence) if j.confidence is not None else None,
+                  duration_ms=int(j.duration_ms) if j.duration_ms is not None else None, report_id=j.report_id,
+                  error=j.error, created_at=j.created_at, started_at=j.started_at, finished_at=j.finished_at)
+
+
+def error_body(exc: LilyError) -> dict[str, Any]:
+    return {"code": exc.code.value, "message": exc.message, "details": exc.details or {}}
+
+
+def _new_job(config: ResearchConfig, trigger: str, user_id: str | None) -> ResearchJob:
+    now = clock.now()
+    return ResearchJob(config.org_id, ids.new_id("rjb"), config_id=config.config_id, trigger=trigger,
+                       requested_by=user_id, status="queued", stage="queued", progress=0, counts={},
+                       created_at=now, expires_at=now + RETENTION)
+
+
+def enqueue(config: ResearchConfig, trigger: str, user_id: str | None = None) -> ResearchJob:
+    """Record a queued job for ``config`` and send it to the worker.
+
+    The plan is checked first (PLAN_001 with ``upgrade_to`` when research is not included): the API answers
+    the refusal; a scheduled run records the job ``refused``, so the org sees why its schedule did nothing."""
+    job = _new_job(config, trigger, user_id)
+    try:
+        composition.research_ports().gate.require(config.org_id)
+    except LilyError as exc:
+        if exc.code != ErrorCode.PLAN_001:
+            raise
+        if trigger == "schedule":
+            job.status, job.stage, job.error, job.finished_at = "refused", "refused", error_body(exc), job.created_at
+            job.save()
+        count("research_runs_total", trigger=trigger, outcome="refused")
+        logger.info("research run refused by plan", extra={"org_id": config.org_id, "job_id": job.job_id,
+                                                           "upgrade_to": (exc.details or {}).get("upgrade_to")})
+        raise
+    job.save()
+    queues.send(QUEUE, RunMessage(org_id=job.org_id, job_id=job.job_id).model_dump())
+    won(lambda: config.update(actions=[ResearchConfig.last_job_id.set(job.job_id)],
+                              condition=ResearchConfig.config_id.exists()))  # not re-created if deleted meanwhile
+    count("research_runs_total", trigger=trigger, outcome="queued")
+    return job
+
+
+def run_now(org_id: str, config_id: str, user_id: str | None) -> JobOut:
+    """``POST .../research/run``: one run of the config, through the queue (202 with the job)."""
+    return job_out(enqueue(configs.load(org_id, config_id), "manual", user_id))
+
+
+def load(org_id: str, job_id: str) -> ResearchJob:
+    try:
+        return ResearchJob.get(org_id, job_id, consistent_read=True)
+    except ResearchJob.DoesNotExist:
+        raise LilyError(ErrorCode.VALIDATION_004, "Research job not found", {"job_id": job_id}) from None
+
+
+def get(org_id: str, job_id: str) -> JobOut:
+    return job_out(load(org_id, job_id))
+
+
+def list_jobs(org_id: str, limit: int, cursor: str | None) -> JobPage:
+    items, nxt = pages.page(ResearchJob, org_id, "job_id", limit, cursor, job_out)
+    return JobPage(items=items, next_cursor=nxt)

@@ -1,0 +1,12 @@
+"""The research queue's message (produced by :mod:`lily.research.jobs`, consumed by the research worker)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+QUEUE = "research"
+
+
+class RunMessage(BaseModel):
+    org_id: str = Field(min_length=1, max_length=64)
+    job_id: str = Field(pattern=r"^rjb_[0-9a-z]{26}$")

@@ -1,0 +1,64 @@
+"""What research needs from other capabilities, as small Protocols (the consumer declares them).
+
+- :class:`lily.ai.port.AIPort`: the report's synthesis (one structured text generation per run).
+- :class:`Embedder`: the deployment's embedding model and dimension, in batches (``lily.ai.embeddings``).
+- :class:`PublishedPosts`: the org's own published posts (publishing).
+- :class:`EngagementSource`: a published post's engagement on its platform (social).
+- :class:`ResearchGate`: whether the org's plan includes autopilot research (billing); every entry point
+  (API, schedule, worker) asks it.
+
+:func:`lily.composition.research_ports` wires the real implementations; tests pass fakes or the real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from lily.ai.port import AIPort, CallContext, Embeddings
+
+RESEARCH_FEATURE = "autopilot_research"  # billing's plan feature behind ResearchGate
+
+
+class Embedder(Protocol):
+    model: str
+    dimension: int
+
+    def embed(self, texts: list[str], ctx: CallContext) -> Embeddings:
+        """One vector per text, in order, each of ``dimension`` floats (batched by the provider)."""
+
+
+@dataclass(frozen=True)
+class PublishedPost:
+    post_id: str
+    connection_id: str
+    platform: str
+    platform_post_id: str
+    text: str
+    url: str | None
+    published_at: datetime
+
+
+class PublishedPosts(Protocol):
+    def published(self, org_id: str, since: datetime, limit: int) -> list[PublishedPost]:
+        """The org's post targets published since ``since``, newest first, at most ``limit``."""
+
+
+class EngagementSource(Protocol):
+    def engagement(self, org_id: str, post: PublishedPost) -> dict[str, int] | None:
+        """``{impressions, likes, comments, shares, clicks}`` (those the platform reports), or None when unknown."""
+
+
+class ResearchGate(Protocol):
+    def require(self, org_id: str) -> object:
+        """Pass when the plan includes autopilot research; raise LilyError PLAN_001 with ``upgrade_to``."""
+
+
+@dataclass(frozen=True)
+class ResearchPorts:
+    ai: AIPort
+    embedder: Embedder
+    posts: PublishedPosts
+    engagement: EngagementSource
+    gate: ResearchGate
