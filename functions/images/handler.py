@@ -1,11 +1,13 @@
 """Images HTTP function: accept a generation job (202 + job id), read jobs, org image settings and the style vault."""
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Response
 
 import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
 from lily.composition import image_ports
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
+from lily.core.page_query import page_params
+from lily.core.pages import PageParams
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.images import jobs, org_settings, styles
@@ -40,8 +42,8 @@ def generate(org_id: str, body: PromptContract, access: OrgAccess = Depends(writ
 @app.get(BASE + "/jobs", response_model=ImageJobPage, operation_id="images_list_jobs", tags=["images"],
          responses=errors(422))
 def list_jobs(org_id: str, access: OrgAccess = Depends(reader),
-              limit: int = Query(20, ge=1, le=100)) -> ImageJobPage:
-    return jobs.list_jobs(org_id, limit)
+              page: PageParams = Depends(page_params)) -> ImageJobPage:
+    return jobs.list_jobs(org_id, page)
 
 
 @app.get(BASE + "/jobs/{job_id}", response_model=ImageJobOut, operation_id="images_get_job", tags=["images"],
@@ -71,8 +73,9 @@ def delete_settings(org_id: str, access: OrgAccess = Depends(admin)) -> Response
 
 @app.get(BASE + "/styles", response_model=StylePage, operation_id="images_list_styles", tags=["style vault"],
          responses=errors())
-def list_styles(org_id: str, access: OrgAccess = Depends(reader)) -> StylePage:
-    return styles.list_styles(org_id)
+def list_styles(org_id: str, access: OrgAccess = Depends(reader),
+                page: PageParams = Depends(page_params)) -> StylePage:
+    return styles.list_styles(org_id, page)
 
 
 @app.post(BASE + "/styles", response_model=StyleOut, status_code=201, operation_id="images_create_style",

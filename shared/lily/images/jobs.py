@@ -13,6 +13,7 @@ from lily.ai.port import CallContext
 from lily.core import clock, ids
 from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count
+from lily.core.pages import PageParams, query_page
 from lily.images import messages, rendering
 from lily.images.contract import PromptContract
 from lily.images.models import ImageJob
@@ -71,5 +72,8 @@ def get(org_id: str, job_id: str) -> ImageJobOut:
         raise not_found("Image job", job_id=job_id) from None
 
 
-def list_jobs(org_id: str, limit: int) -> ImageJobPage:
-    return ImageJobPage(items=[job_out(j) for j in ImageJob.query(org_id, scan_index_forward=False, limit=limit)])
+def list_jobs(org_id: str, page: PageParams) -> ImageJobPage:
+    items, cursor = query_page(
+        lambda start, n: ImageJob.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
+        {"org_id": org_id}, page, job_out)
+    return ImageJobPage(items=items, next_cursor=cursor)

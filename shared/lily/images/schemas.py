@@ -118,6 +118,7 @@ class StyleOut(StyleIn):
 
 class StylePage(BaseModel):
     items: list[StyleOut]
+    next_cursor: str | None = None
 
 
 class Progress(BaseModel):
@@ -161,3 +162,4 @@ class ImageJobOut(BaseModel):
 
 class ImageJobPage(BaseModel):
     items: list[ImageJobOut]
+    next_cursor: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lily.core import clock, ids
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, conflict, not_found
+from lily.core.pages import PageParams, query_page
 from lily.images.models import ImageStyle
 from lily.images.schemas import StyleIn, StyleOut, StylePage, StylePut
 
@@ -48,8 +49,10 @@ def style_of(org_id: str, style_id: str) -> StyleIn:
     return StyleIn(**_item(org_id, style_id).data)
 
 
-def list_styles(org_id: str) -> StylePage:
-    return StylePage(items=[_out(s) for s in ImageStyle.query(org_id, limit=MAX_STYLES)])
+def list_styles(org_id: str, page: PageParams) -> StylePage:
+    items, cursor = query_page(
+        lambda start, n: ImageStyle.query(org_id, last_evaluated_key=start, limit=n), {"org_id": org_id}, page, _out)
+    return StylePage(items=items, next_cursor=cursor)
 
 
 def update(org_id: str, style_id: str, body: StylePut) -> StyleOut:

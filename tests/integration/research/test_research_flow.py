@@ -9,7 +9,7 @@ import pytest
 from lily import composition
 from lily.ai.models import AIUsage
 from lily.core import clock
-from lily.core.config import reset_settings
+from lily.core.config import load, reset_settings
 from lily.core.functions import discover, load_handler_module
 from lily.local.context import LocalContext
 from lily.local.sandboxes.feeds import ENTRIES
@@ -195,7 +195,7 @@ def test_feeds_through_the_guard_against_the_feeds_sandbox(sandboxes):
     from lily.research.settings import ResearchSettings
 
     base = sandboxes["feeds"].base_url
-    local = ResearchSettings()  # the sandbox's env allows exactly its own host:port
+    local = load(ResearchSettings)  # the sandbox's env allows exactly its own host:port
     assert local.feed_allowed_private == [base.removeprefix("http://")]
     assert len(read_feed(f"{base}/feeds/hr-tech.rss", local)) == 6
     assert len(read_feed(f"{base}/redirect?to={base}/feeds/workplace.atom", local)) == 6  # redirect re-checked

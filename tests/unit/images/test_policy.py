@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lily.core.config import load
 from lily.core.errors import LilyError
 from lily.images import policy
 from lily.images.settings import ImagesSettings
@@ -55,4 +56,4 @@ def test_allowed_names_pass(name):
 def test_a_banned_provider_model_in_configuration_fails_at_load(monkeypatch):
     monkeypatch.setenv("LILY_IMAGES_MODELS", '{"gpt_image_1": {"provider": "openai", "model": "' + "dall" + '-e-3"}}')
     with pytest.raises(LilyError):
-        ImagesSettings()
+        load(ImagesSettings)

@@ -18,7 +18,7 @@ def resolver(*addresses: str):
     return resolve
 
 
-CLOUD = ResearchSettings()
+CLOUD = ResearchSettings()  # the defaults: what a deployed function gets
 
 
 @pytest.mark.parametrize("address", [
