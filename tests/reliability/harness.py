@@ -14,6 +14,7 @@ import statistics
 import threading
 import time
 from collections import Counter, defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlparse
@@ -340,7 +341,8 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, timeout_s: float = 240,
-        chaos: Chaos | None = None, spread_s: float = 20, publishers: int = 2) -> Report:
+        chaos: Chaos | None = None, spread_s: float = 20, publishers: int = 2, until: float | None = None) -> Report:
+    """``timeout_s`` bounds the run phase (after setup); ``until`` (epoch seconds), if given, ends it then too."""
     chaos = chaos or Chaos()
     sandboxes["linkedin"].state.config["member_read"] = True  # reconciliation reads member posts (a switch)
     # The platform's own limit is the one Lily is told to pace to (plus room for the ceiling probe), not X's
@@ -360,7 +362,8 @@ def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, tim
     claim = publisher._claim
     publisher._claim = history.claim_recorder(claim)
     try:
-        return _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url, publishers)
+        return _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url, publishers,
+                    until)
     finally:
         publisher._claim = claim
         composition.override("platform_gateway", None)
@@ -368,21 +371,32 @@ def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, tim
         workers.RETRY_DELAY_S = 1
 
 
-def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url, publishers) -> Report:
+def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url, publishers,
+         until) -> Report:
     # Given N posts, one per target, round-robin over the accounts, due within the next ``spread_s``
-    texts: dict[str, str] = {}
-    targets: list[tuple[str, str]] = []
     stamp = f"{time.time():.0f}"
-    for i in range(n):  # sequential: moto's TransactWriteItems is not thread-safe
+
+    def create(i: int) -> tuple[str, str, str]:
         _platform, cid = conns[i % len(conns)]
         text = f"Reliability post {i} {stamp}"
         post = drafts.create_post(org_id, PostCreate(text=text, targets=[TargetIn(connection_id=cid)]))
-        texts[post.targets[0].target_id] = text
-        targets.append((post.post_id, post.targets[0].target_id))
-    start = datetime.now(UTC) + timedelta(seconds=2)
-    for i, (post_id, _tid) in enumerate(targets):
+        return post.post_id, post.targets[0].target_id, text
+
+    # Four at a time (the emulator serializes writes per item, transactions included). Scheduling takes about
+    # as long as creating: the first post is due once the last is scheduled, so no lag is setup time.
+    created_in = time.monotonic()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        created = list(pool.map(create, range(n)))
+    texts = {tid: text for _post_id, tid, text in created}
+    targets = [(post_id, tid) for post_id, tid, _text in created]
+    start = datetime.now(UTC) + timedelta(seconds=2 + time.monotonic() - created_in)
+
+    def schedule(i: int) -> None:
         at = max(start + timedelta(seconds=spread_s * i / max(1, n)), datetime.now(UTC) + timedelta(seconds=1))
-        scheduling.schedule(org_id, post_id, ScheduleIn(scheduled_at=at))
+        scheduling.schedule(org_id, targets[i][0], ScheduleIn(scheduled_at=at))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(schedule, range(n)))
 
     poller = next(p for p in suite.pollers if p.trigger.queue == "publish")
     original = poller.handler
@@ -429,7 +443,7 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
     # how many finished (no AWS call: reading N targets every second would load the emulator more than Lily
     # does); the table is read when they say all did, and every 30 s in case they miscount.
     pending = set(targets)
-    deadline = t0 + timeout_s
+    deadline = min(t0 + timeout_s, t0 + until - time.time()) if until else t0 + timeout_s
     finished_before, checked = _finished(), t0
     try:
         while pending and time.monotonic() < deadline:
