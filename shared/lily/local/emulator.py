@@ -8,7 +8,7 @@ costs O(table) per transaction and can undo other threads' writes. :func:`serial
 DynamoDB's guarantee inside the process that runs moto's backend: every single-item write takes the lock
 of its item (locks are striped by item key), a transaction takes every lock, and a failed transaction is
 undone item by item; over HTTP each request is answered from one state (a read never sees half a write).
-:func:`prepare` does that; :class:`Server` serves it over HTTP with keep-alive.
+:func:`prepare` does that; :func:`start_server` serves it over HTTP with keep-alive.
 
 Used by local mode (:func:`lily.local.runner.start_emulator`), the tests and the benches. ``python -m
 lily.local.emulator PORT`` serves moto from its own process with the same guarantee, so the emulator's CPU
@@ -220,38 +220,21 @@ def prepare() -> None:
     fast_queues()
 
 
-class Server:
-    """moto's WSGI app served by uvicorn in a thread of this process.
+def start_server(port: int, host: str = "127.0.0.1") -> Any:
+    """moto's server in a thread of this process, with writes serialized; returns it (``.stop()``).
 
-    Not moto's own server: werkzeug's development server closes the connection after every answer (a new TCP
-    connection and a new server thread per AWS call, and a 10 ms drain of the socket after each) and uvicorn
-    keeps the SDKs' pooled connections open. ``.stop()`` ends it.
+    moto's WSGI app on uvicorn (:class:`lily.local.serve.ThreadedServer`), not moto's own werkzeug server,
+    which closes the connection after every answer: a new TCP connection and a new server thread per AWS
+    call, and a 10 ms drain of the socket after each. uvicorn keeps the SDKs' pooled connections open.
     """
+    from a2wsgi import WSGIMiddleware
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
-        import uvicorn
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from lily.local.serve import ThreadedServer
 
-        prepare()
-        app = DomainDispatcherApplication(create_backend_app)
-        config = uvicorn.Config(app, host=host, port=port, interface="wsgi", log_level="warning", lifespan="off",
-                                access_log=False, timeout_keep_alive=60)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True, name="lily-emulator")
-        self.thread.start()
-        while not self.server.started:
-            if not self.thread.is_alive():
-                raise RuntimeError(f"the emulator did not start on {host}:{port}")
-            self.thread.join(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-def start_server(port: int, host: str = "127.0.0.1") -> Server:
-    """moto's server in a thread of this process, with writes serialized; returns it (``.stop()``)."""
-    return Server(port, host)
+    prepare()
+    app = DomainDispatcherApplication(create_backend_app)
+    return ThreadedServer(WSGIMiddleware(app, workers=10), host=host, port=port).start()
 
 
 class EmulatorProcess:
