@@ -2,6 +2,8 @@
 
     .venv/bin/python tests/bench/publishing_reliability.py [N] [SEED]      # default 10000, seed 42
     LILY_BENCH_FAULTS=0 .venv/bin/python tests/bench/publishing_reliability.py 100   # no faults: calls per post
+    LILY_BENCH_TIMEOUT_S=2400 ... 10000    # stop the run phase then and report what it reached (default N*0.6 s)
+    LILY_BENCH_UNTIL=$(date -d 12:05 +%s) ... 10000    # or at that instant, setup included
 
 Starts moto (in a process of its own unless ``LILY_BENCH_EMULATOR=thread``; either way with writes
 serialized per item, see :mod:`lily.local.emulator`), provisions a deployment, starts the X and LinkedIn
@@ -47,6 +49,15 @@ def _rss_mb(emulator) -> float:
     return 0.0
 
 
+def _cpu_s(emulator) -> float:
+    """CPU seconds the emulator's own process used so far (0 when it runs in this one)."""
+    proc = getattr(emulator, "proc", None)
+    if proc is None:
+        return 0.0
+    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 42
@@ -80,13 +91,18 @@ def main() -> int:
             user = register_user(http)
             org_id = create_org(http, user["headers"])
             Subscription(org_id, plan_id="enterprise", applied_plan_id="enterprise", status="active").save()
-            report = harness.run(n, http, suite, sandboxes, user["headers"], org_id, timeout_s=max(120, n * 0.6),
+            emulator_cpu = _cpu_s(emulator)
+            timeout_s = float(os.environ.get("LILY_BENCH_TIMEOUT_S", max(120, n * 0.6)))
+            until = float(os.environ["LILY_BENCH_UNTIL"]) if os.environ.get("LILY_BENCH_UNTIL") else None
+            report = harness.run(n, http, suite, sandboxes, user["headers"], org_id, timeout_s=timeout_s, until=until,
                                  spread_s=max(20, n / 20), chaos=_chaos(seed),
                                  publishers=int(os.environ.get("LILY_BENCH_WORKERS", "2")))
         print(f"publishing reliability bench, N={n}, seed {seed}, "
               f"{os.environ.get('LILY_BENCH_WORKERS', '2')} publisher workers")
         print("\n".join(report.lines()))
-        print(f"peak RSS: bench {_peak_rss_mb():.0f} MB, emulator {_rss_mb(emulator):.0f} MB")
+        print(f"peak RSS: bench {_peak_rss_mb():.0f} MB, emulator {_rss_mb(emulator):.0f} MB; emulator CPU during "
+              f"the run and the ceiling probe {_cpu_s(emulator) - emulator_cpu:.0f} s; load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         suite.shutdown()
         for sb in sandboxes.values():

@@ -82,3 +82,28 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(lily_env):
     # Then neither changed, and the table still serves both
     assert P.get("tx#a", consistent_read=True).tat == 10
     assert P.get("tx#b", consistent_read=True).seq == 1
+
+
+def test_a_queue_with_a_delayed_backlog_counts_and_delivers_as_sqs_does(lily_env):
+    import uuid
+
+    from lily.core.aws import client
+
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=f"emu-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    # Given 40 delayed messages and 3 that are visible
+    for i in range(0, 40, 10):
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(k), "MessageBody": f"later {i + k}",
+                                                       "DelaySeconds": 300} for k in range(10)])
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"now {i}")
+    # When a worker receives
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)["Messages"]
+    # Then it gets only the visible ones, and the counts say 40 delayed, 3 in flight, none waiting
+    assert sorted(m["Body"] for m in got) == ["now 0", "now 1", "now 2"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesDelayed"],
+            attrs["ApproximateNumberOfMessagesNotVisible"]) == ("0", "40", "3")
+    sqs.send_message(QueueUrl=url, MessageBody="one more")
+    one = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert one == {"ApproximateNumberOfMessages": "1"}

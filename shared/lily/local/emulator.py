@@ -8,7 +8,7 @@ costs O(table) per transaction and can undo other threads' writes. :func:`serial
 DynamoDB's guarantee inside the process that runs moto's backend: every single-item write takes the lock
 of its item (locks are striped by item key), a transaction takes every lock, and a failed transaction is
 undone item by item; over HTTP each request is answered from one state (a read never sees half a write).
-:func:`prepare` does that and turns on HTTP keep-alive.
+:func:`prepare` does that; :func:`start_server` serves it over HTTP with keep-alive.
 
 Used by local mode (:func:`lily.local.runner.start_emulator`), the tests and the benches. ``python -m
 lily.local.emulator PORT`` serves moto from its own process with the same guarantee, so the emulator's CPU
@@ -21,6 +21,7 @@ import copy
 import json
 import sys
 import threading
+import time
 import zlib
 from contextlib import contextmanager
 from typing import Any
@@ -164,31 +165,110 @@ def serialize_writes() -> None:
         _installed = True
 
 
-def keep_connections_alive() -> None:
-    """moto's server answers HTTP/1.0 by default: every AWS call then opens a TCP connection and a server
-    thread. HTTP/1.1 keeps the SDKs' pooled connections open (a third of a call's cost under load)."""
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
+_fast_queues_installed = False
 
-    MotoRequestHandler.protocol_version = "HTTP/1.1"
+
+def fast_queues() -> None:
+    """moto's SQS costs O(queue)² per ReceiveMessage: each message it hands out checks its retention period by
+    computing every queue attribute, the approximate counts included (each a pass over the queue), and every
+    SendMessage computes them once more; each pass asks a datetime for the time per message. With thousands of
+    delayed messages waiting (a publishing backlog) that dominates the emulator. Same answers, linear cost:
+    the retention period is read directly, the three counts come from one pass, and a message's visibility
+    compares against ``time.time()``. Idempotent."""
+    global _fast_queues_installed
+    with _install_lock:
+        if _fast_queues_installed:
+            return
+        from moto.core.utils import camelcase_to_underscores
+        from moto.sqs.models import Message, Queue, SQSBackend
+
+        Message.visible = property(lambda self: time.time() * 1000.0 > self.visible_at)
+        Message.delayed = property(lambda self: time.time() * 1000.0 < self.delayed_until)
+
+        def retained(self: Any, queue_name: str, message: Any) -> bool:
+            retention = int(self.get_queue(queue_name).message_retention_period)
+            return retention + message.sent_timestamp / 1000 > time.time()
+
+        SQSBackend.is_message_valid_based_on_retention_period = retained
+
+        def attributes(self: Any) -> dict[str, Any]:  # moto's Queue.attributes, the counts in one pass
+            now = time.time() * 1000.0
+            counts = {"ApproximateNumberOfMessages": 0, "ApproximateNumberOfMessagesDelayed": 0,
+                      "ApproximateNumberOfMessagesNotVisible": 0}
+            for m in self._messages:
+                shown, held = now > m.visible_at, now < m.delayed_until
+                counts["ApproximateNumberOfMessages"] += shown and not held
+                counts["ApproximateNumberOfMessagesDelayed"] += held
+                counts["ApproximateNumberOfMessagesNotVisible"] += not shown
+            names = list(self.BASE_ATTRIBUTES) + (self.FIFO_ATTRIBUTES if self.fifo_queue else []) + (
+                self.KMS_ATTRIBUTES if self.kms_master_key_id else [])
+            result = {n: counts[n] if n in counts else getattr(self, camelcase_to_underscores(n)) for n in names}
+            if self.policy:
+                result["Policy"] = self.policy
+            if self.redrive_policy:
+                result["RedrivePolicy"] = json.dumps(self.redrive_policy)
+            return {k: str(v).lower() if isinstance(v, bool) else v for k, v in result.items()}
+
+        Queue.attributes = property(attributes)
+        _fast_queues_installed = True
+
+
+_fast_queries_installed = False
+
+
+def fast_queries() -> None:
+    """moto answers a Query on a table's own key by sorting every item of the table and keeping those of the
+    partition (O(table log table) per Query: reading one post's targets costs as much as the whole table).
+    Here it looks at that partition only; the answer is the same. Idempotent."""
+    global _fast_queries_installed
+    with _install_lock:
+        if _fast_queries_installed:
+            return
+        from moto.dynamodb.models.table import Table
+
+        original = Table.query
+
+        def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+            index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+            if index_name or hash_key is None:
+                return original(self, hash_key, *args, **kwargs)
+            found = self.items.get(hash_key)
+            partition = [] if found is None else list(found.values()) if self.range_key_attr else [found]
+            self.all_items = lambda: sorted(partition, key=lambda x: (x.hash_key, x.range_key)
+                                            if x.range_key else x.hash_key)
+            try:  # DynamoDB requests run one at a time (:func:`_atomic_requests`): nobody else sees this
+                return original(self, hash_key, *args, **kwargs)
+            finally:
+                del self.all_items
+
+        query.__wrapped__ = original  # type: ignore[attr-defined]
+        Table.query = query
+        _fast_queries_installed = True
 
 
 def prepare() -> None:
-    """Make moto in this process faithful (writes serialized per item) and fast (keep-alive)."""
+    """Make moto in this process faithful (writes serialized per item, each request answered from one state)
+    and linear where it was quadratic (:func:`fast_queues`, :func:`fast_queries`)."""
     serialize_writes()
-    keep_connections_alive()
+    fast_queues()
+    fast_queries()
 
 
 def start_server(port: int, host: str = "127.0.0.1") -> Any:
-    """moto's server in a thread of this process, with writes serialized; returns it (``.stop()``)."""
-    import logging
+    """moto's server in a thread of this process, with writes serialized; returns it (``.stop()``).
 
-    from moto.server import ThreadedMotoServer
+    moto's WSGI app on uvicorn (:class:`lily.local.serve.ThreadedServer`), not moto's own werkzeug server,
+    which closes the connection after every answer: a new TCP connection and a new server thread per AWS
+    call, and a 10 ms drain of the socket after each. uvicorn keeps the SDKs' pooled connections open.
+    """
+    from a2wsgi import WSGIMiddleware
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from lily.local.serve import ThreadedServer
 
     prepare()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
-    return server
+    app = DomainDispatcherApplication(create_backend_app)
+    return ThreadedServer(WSGIMiddleware(app, workers=10), host=host, port=port).start()
 
 
 class EmulatorProcess:

@@ -41,18 +41,10 @@ def start_emulator() -> Any | None:
     """Start moto's server unless ``AWS_ENDPOINT_URL`` already points at an emulator."""
     if os.environ.get("AWS_ENDPOINT_URL"):
         return None
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    from lily.local.emulator import prepare
-
-    prepare()  # DynamoDB applies writes to one item one at a time, moto must too; and keep connections alive
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    from lily.local.emulator import start_server
 
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = start_server(port)  # DynamoDB applies writes to one item one at a time, moto must too
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
     return server
 

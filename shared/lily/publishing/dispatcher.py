@@ -18,7 +18,7 @@ Duplicated messages are harmless: the publisher's transitions are conditional.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from lily.core import clock, queues
 from lily.core.aws import client
@@ -30,8 +30,10 @@ from lily.publishing.models import Target
 from lily.publishing.settings import publishing_settings
 from lily.publishing.states import WATCH, is_watch_sk, shards, watch_sk
 
+Sent = tuple[PublishMessage, datetime | None]
 
-def _dispatch(t: Target) -> str:
+
+def _dispatch(t: Target) -> tuple[str, Sent | None]:
     s = publishing_settings()
     now = clock.now()
     at = t.scheduled_at or now
@@ -39,13 +41,12 @@ def _dispatch(t: Target) -> str:
     if not won(lambda: t.update(actions=[Target.state.set("queued"), Target.queued_at.set(now),
                                          Target.due_sk.set(watch_sk(watch, t.target_id)), Target.updated_at.set(now)],
                                 condition=(Target.state == "scheduled") & (Target.dispatch_id == t.dispatch_id))):
-        return "lost"
-    messages.send(PublishMessage(org_id=t.org_id, post_id=t.post_id, target_id=t.target_id,
-                                 dispatch_id=t.dispatch_id or ""), not_before=at)
-    return "dispatched"
+        return "lost", None
+    return "dispatched", (PublishMessage(org_id=t.org_id, post_id=t.post_id, target_id=t.target_id,
+                                         dispatch_id=t.dispatch_id or ""), at)
 
 
-def _watchdog(t: Target) -> str:
+def _watchdog(t: Target) -> tuple[str, Sent | None]:
     s = publishing_settings()
     now = clock.now()
     # Each re-send doubles the next wait: a backlog (targets legitimately silent) must not feed itself.
@@ -54,32 +55,43 @@ def _watchdog(t: Target) -> str:
                                          Target.watchdogs.add(1)],
                                 condition=(Target.state == t.state) & (Target.due_sk == t.due_sk)
                                 & (Target.dispatch_id == t.dispatch_id))):
-        return "lost"
+        return "lost", None
     logger.warning("watchdog re-enqueues a silent target", extra={"target_id": t.target_id, "state": t.state})
     count("publish_watchdog_requeues_total", platform=t.platform)
-    messages.send(PublishMessage(org_id=t.org_id, post_id=t.post_id, target_id=t.target_id,
-                                 dispatch_id=t.dispatch_id or "", reason="watchdog"), not_before=t.next_attempt_at)
-    return "watchdog"
+    return "watchdog", (PublishMessage(org_id=t.org_id, post_id=t.post_id, target_id=t.target_id,
+                                       dispatch_id=t.dispatch_id or "", reason="watchdog"), t.next_attempt_at)
 
 
-def _drop(t: Target) -> str:
+def _drop(t: Target) -> tuple[str, Sent | None]:
     won(lambda: t.update(actions=[Target.due_shard.remove(), Target.due_sk.remove()],
                          condition=(Target.state == t.state) & (Target.due_sk == t.due_sk)))
-    return "cleaned"
+    return "cleaned", None
 
 
-def _one(t: Target) -> str:
+def _one(t: Target) -> tuple[str, Sent | None]:
     try:
         if t.state == "scheduled":
             return _dispatch(t)
         if not is_watch_sk(t.due_sk) and (t.due_sk or "") > clock.iso(clock.now()) + "#~":
-            return "waiting"  # a watchdog instant written before watchdog keys had their own range
+            return "waiting", None  # a watchdog instant written before watchdog keys had their own range
         if t.state in ("queued", "publishing"):
             return _watchdog(t)
         return _drop(t)
     except Exception:  # noqa: BLE001 - one bad item must not stop the tick; the next tick retries it
         logger.exception("dispatch failed", extra={"target_id": t.target_id})
-        return "error"
+        return "error", None
+
+
+def _chunk(targets: list[Target]) -> list[str]:
+    """Move up to ten targets, then send their messages in one batch. A message that could not be sent
+    leaves its target to the watchdog (its instant was written with the move)."""
+    done = [_one(t) for t in targets]
+    try:
+        messages.send_all([sent for _, sent in done if sent is not None])
+    except Exception:  # noqa: BLE001 - the watchdog re-sends them
+        logger.exception("dispatch messages not sent", extra={"targets": len(targets)})
+        return ["error" if sent is not None else outcome for outcome, sent in done]
+    return [outcome for outcome, _ in done]
 
 
 def _backlog() -> int:
@@ -118,9 +130,11 @@ def tick() -> dict[str, int]:
     due = _due(publishing_settings().max_per_tick)
     result = {"dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0}
     if due:
-        with ThreadPoolExecutor(max_workers=min(8, len(due))) as pool:
-            for outcome in pool.map(_one, due):
-                result[outcome] += 1
+        chunks = [due[i:i + messages.BATCH] for i in range(0, len(due), messages.BATCH)]
+        with ThreadPoolExecutor(max_workers=min(8, len(chunks))) as pool:
+            for outcomes in pool.map(_chunk, chunks):
+                for outcome in outcomes:
+                    result[outcome] += 1
     if result["dispatched"]:
         count("publish_dispatched_total", result["dispatched"])
     logger.info("dispatcher tick", extra={"due": len(due), **result})

@@ -3,15 +3,25 @@
 Only the functions that publish or refresh (token_health, social_events, the publisher) import this
 module; the HTTP API never decrypts a stored connection. Every token write is conditional on
 ``token_version`` so a rotating refresh token (X) is never overwritten by a stale copy.
+
+A warm container keeps the tokens it opened for publishing (:func:`credentials`) for ``OPENED_TTL_S``, keyed
+by the connection, its ``token_version`` and its envelopes as stored: a refresh, a reconnect or a revoke changes
+the item, so a stale copy is never used; the connection item is still read on every publish (its status).
+The tokens are kept in memory only, never logged.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections import OrderedDict
+from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist
 
 from lily.core import clock, crypto
+from lily.core.config import on_reset
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count, logger
@@ -57,6 +67,42 @@ def open_envelopes(org_id: str, connection_id: str, access_envelope: str, refres
         expires_at=access.get("expires_at"),
         scopes=access.get("scopes") or [],
     )
+
+
+OPENED_TTL_S = 300.0
+OPENED_MAX = 1024  # connections kept per container (least recently used dropped first)
+USED_EVERY_S = 60  # ``last_used_at`` is written at most this often per connection
+_opened: OrderedDict[tuple[str, str], tuple[float, tuple, TokenSet]] = OrderedDict()
+_opened_lock = threading.Lock()
+
+
+def _opened_tokens(conn: SocialConnection) -> TokenSet:
+    """:func:`open_tokens`, or what this container opened from the very same envelopes in the last
+    ``OPENED_TTL_S`` (no KMS call)."""
+    key = (conn.org_id, conn.connection_id)
+    stored = (int(conn.token_version or 0), conn.access_envelope, conn.refresh_envelope)
+    now = time.monotonic()
+    with _opened_lock:
+        hit = _opened.get(key)
+        if hit is not None and hit[1] == stored and now - hit[0] < OPENED_TTL_S:
+            _opened.move_to_end(key)
+            return hit[2]
+    tokens = open_tokens(conn)
+    with _opened_lock:
+        _opened[key] = (now, stored, tokens)
+        _opened.move_to_end(key)
+        while len(_opened) > OPENED_MAX:
+            _opened.popitem(last=False)
+    return tokens
+
+
+def forget_opened() -> None:
+    """Drop every token this container keeps (on a settings reset: another deployment, another test)."""
+    with _opened_lock:
+        _opened.clear()
+
+
+on_reset(forget_opened)
 
 
 def credentials_of(conn: SocialConnection, tokens: TokenSet) -> Credentials:
@@ -112,7 +158,8 @@ def _reload_changed(conn: SocialConnection) -> bool:
 
 
 def credentials(org_id: str, connection_id: str, adapter: PlatformAdapter | None = None) -> Credentials:
-    """Live credentials for publishing: refreshes when the access token is near expiry, marks ``last_used_at``.
+    """Live credentials for publishing: refreshes when the access token is near expiry, marks ``last_used_at``
+    (at most every ``USED_EVERY_S``).
 
     Raises SOCIAL_004 when the connection needs re-authorization, VALIDATION_003 when it is paused.
     """
@@ -132,9 +179,11 @@ def credentials(org_id: str, connection_id: str, adapter: PlatformAdapter | None
             "this connection is paused (plan limit)",
             {"connection_id": connection_id, "reason": conn.status_reason},
         )
-    tokens = open_tokens(conn)
+    tokens = _opened_tokens(conn)
     if needs_refresh(tokens, social_settings().refresh_margin_s):
         tokens = refresh_connection(conn, adapter)
-    conn.update(actions=[SocialConnection.last_used_at.set(clock.now())])
+    now = clock.now()
+    if conn.last_used_at is None or now - conn.last_used_at > timedelta(seconds=USED_EVERY_S):
+        conn.update(actions=[SocialConnection.last_used_at.set(now)])
     logger.debug("credentials opened", extra={"org_id": org_id, "connection_id": connection_id})
     return credentials_of(conn, tokens)

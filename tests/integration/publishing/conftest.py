@@ -113,4 +113,5 @@ class MemoryQueue:
 def mq(lily_env, monkeypatch):
     q = MemoryQueue()
     monkeypatch.setattr("lily.publishing.messages.send", q.send)
+    monkeypatch.setattr("lily.publishing.messages.send_all", lambda batch: [q.send(m, at) for m, at in batch])
     return q

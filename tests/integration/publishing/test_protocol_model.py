@@ -171,6 +171,8 @@ def model_world(lily_env, quota, frozen, monkeypatch):
     platforms = InterleavingPlatforms()
     composition.override("platform_gateway", platforms)
     monkeypatch.setattr("lily.publishing.messages.send", lambda *a, **k: platforms.world_send(*a, **k))
+    monkeypatch.setattr("lily.publishing.messages.send_all",
+                        lambda batch: [platforms.world_send(m, at) for m, at in batch])
     yield platforms
     composition.override("platform_gateway", None)
 
