@@ -7,6 +7,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,10 +67,12 @@ class LocalSuite:
             t.start()
             self.threads.append(t)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout_s: float = 5.0) -> None:
+        """Stop every worker and clock; they finish their current item together, within one deadline."""
         self.stop.set()
+        deadline = time.monotonic() + timeout_s
         for t in self.threads:
-            t.join(timeout=5)
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def build_suite() -> LocalSuite:
@@ -118,6 +121,7 @@ def main() -> int:
                                                                  f"http://{host}:{port}")})
     from lily.core.observability import logger
     from lily.local.sandboxes import start_all
+    from lily.local.serve import stop_all
 
     emulator = start_emulator()
     sandboxes = start_all() if os.environ.get("LILY_OFFLINE", "true").lower() == "true" else []
@@ -144,8 +148,7 @@ def main() -> int:
         server.run()
     finally:
         suite.shutdown()
-        for sandbox in sandboxes:
-            sandbox.stop()
+        stop_all([sandbox.server for sandbox in sandboxes if sandbox.server is not None])
         if emulator is not None:
             emulator.stop()
         logger.info("Lily local mode stopped")

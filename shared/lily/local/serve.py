@@ -16,7 +16,7 @@ class ThreadedServer:
         self.host = host
         self.port = port or free_port(host)
         config = uvicorn.Config(app, host=host, port=self.port, log_level="warning", lifespan="off",
-                                access_log=False)
+                                access_log=False, timeout_graceful_shutdown=2)
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None  # the main thread owns signals
         self.thread = threading.Thread(target=self.server.run, daemon=True, name=f"serve-{self.port}")
@@ -35,5 +35,13 @@ class ThreadedServer:
         return self
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=5)
+        stop_all([self])
+
+
+def stop_all(servers: list[ThreadedServer], timeout_s: float = 5.0) -> None:
+    """Ask every server to exit first, then wait for them together: one deadline, not one per server."""
+    for server in servers:
+        server.server.should_exit = True
+    deadline = time.monotonic() + timeout_s
+    for server in servers:
+        server.thread.join(timeout=max(0.0, deadline - time.monotonic()))
