@@ -12,6 +12,7 @@ FUNCTION = FunctionSpec(
                 "breakers": "readwrite", "billing_subscriptions": "read", "memberships": "read",
                 "revocations": "read", "api_keys": "readwrite", "counters": "readwrite"},
         queues_send=["research"],
+        vectors=True,  # memory search / embeddings indexed and retrieved
         secrets=["ai-providers", "jwt-keys"],
     ),
 )

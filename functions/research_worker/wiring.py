@@ -12,6 +12,7 @@ FUNCTION = FunctionSpec(
                 "breakers": "readwrite", "billing_subscriptions": "read", "posts": "read", "post_targets": "read",
                 "social_connections": "readwrite"},
         kms="both",  # connection tokens: opened to read engagement, re-sealed after a refresh
+        vectors=True,  # memory search / embeddings indexed and retrieved
         secrets=["ai-providers", "social-apps"],
     ),
 )

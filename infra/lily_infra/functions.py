@@ -46,6 +46,16 @@ OVERRIDABLE_ENV = frozenset({"LILY_LOG_LEVEL", "POWERTOOLS_LOG_LEVEL"})
 
 LIVE_ALIAS = "live"
 
+
+def vector_environment(stateful: StatefulStack) -> dict[str, str]:
+    """What a function declaring ``Access(vectors=True)`` sees: the OpenSearch Serverless collection, SigV4."""
+    return {
+        "LILY_VECTOR_BACKEND": "opensearch",
+        "LILY_OPENSEARCH_ENDPOINT": stateful.vectors.endpoint,
+        "LILY_OPENSEARCH_AUTH": "sigv4",
+        "LILY_OPENSEARCH_SERVICE": "aoss",
+    }
+
 XRAY_ACTIONS = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 XRAY_REASON = (
     "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions (Resource must "
@@ -137,6 +147,11 @@ class LilyFunction(Construct):
             iam.PolicyStatement(actions=XRAY_ACTIONS, resources=["*"]),
         ])
         nag.acknowledge(tracing, "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+
+        if spec.access.vectors:
+            # The collection's data access policy names this role; the function finds the collection by endpoint.
+            stateful.vectors.grant_data_access(self.role)
+            environment = {**environment, **vector_environment(stateful)}
 
         self.function = lambda_.Function(
             self, "Function",

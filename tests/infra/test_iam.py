@@ -144,6 +144,8 @@ def _identity(synth, value) -> str:
             return f"{kind}:{p[attr][len(prefix):]}"
         if res["Type"] == "AWS::KMS::Key":
             return "key:storage" if "at-rest" in p["Description"] else "key:data"
+        if res["Type"] == "AWS::OpenSearchServerless::Collection":
+            return "collection:" + p["Name"][len(prefix):]
     target = ref_id(value)
     if target and synth.service["Resources"].get(target, {}).get("Type") == "AWS::Logs::LogGroup":
         return "own-log-group"
@@ -201,6 +203,8 @@ def _expected(spec, table_indexes: dict[str, list[str]], consumed: str | None) -
         want |= {(x, "key:data") for x in a.KEY_DESCRIBE}
     if spec.access.ses_send:
         want |= {(x, "ses:*") for x in a.SES_SEND}
+    if spec.access.vectors:  # index operations are authorised by the collection's data access policy
+        want.add(("aoss:APIAccessAll", "collection:vectors"))
     if spec.trigger.kind == "schedule":  # its failed asynchronous runs go to its own dead-letter queue
         want.add(("sqs:SendMessage", f"queue:{spec.name}-failed-runs"))
         want |= {(x, "key:storage") for x in a.STORAGE_KEY[("sqs", "write")]}

@@ -104,3 +104,27 @@ def test_roles_from_a_second_stack_are_refused():
 def test_a_stage_too_long_for_the_collection_name_is_refused():
     with pytest.raises(ValueError, match="too long"):
         collection_name(load_config({"stage": "a-very-long-stage-nam"}, environ={}))
+
+
+def test_in_the_app_exactly_the_functions_declaring_vectors_reach_the_collection(synth, specs):
+    """Access(vectors=True) gives the role aoss:APIAccessAll on the collection, a place in its data access
+    policy, and the environment that selects the OpenSearch adapter; no other function gets any of it."""
+    from tests.infra.cfn import functions_by_name, role_policies
+
+    declared = {spec.name for spec in specs if spec.access.vectors}
+    assert declared == {"research", "research_worker"}
+    service = synth.service
+    (data_policy,) = resources(service, "AWS::OpenSearchServerless::AccessPolicy").values()
+    principals = json.dumps(props(data_policy)["Policy"])
+    for spec in specs:
+        logical_id, function = functions_by_name(service)[synth.config.function_name(spec.name)]
+        env = props(function)["Environment"]["Variables"]
+        role_id = props(function)["Role"]["Fn::GetAtt"][0]
+        actions = {a for policy in role_policies(service, role_id).values()
+                   for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+                   for a in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])}
+        reaches = spec.name in declared
+        assert ("aoss:APIAccessAll" in actions) is reaches, spec.name
+        assert (env.get("LILY_VECTOR_BACKEND") == "opensearch") is reaches, spec.name
+        assert ("LILY_OPENSEARCH_ENDPOINT" in env) is reaches, spec.name
+        assert (role_id in principals) is reaches, spec.name

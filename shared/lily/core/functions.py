@@ -77,6 +77,7 @@ class Access(BaseModel):
     kms_describe: bool = Field(False, description="kms:DescribeKey on the data key (health)")
     secrets: list[str] = Field(default_factory=list, description="Secrets Manager short names")
     ses_send: bool = False
+    vectors: bool = Field(False, description="Read and write the research vector index (OpenSearch k-NN in the cloud)")
 
 
 class FunctionSpec(BaseModel):
