@@ -210,9 +210,15 @@ class PublishingMedia:
 
         media_id = ids.new_id("med")
         key = f"orgs/{org_id}/media/{media_id}.{self.EXT[content_type]}"
-        client("s3").put_object(Bucket=bucket_name("media"), Key=key, Body=data, ContentType=content_type)
-        Media(org_id, media_id, key=key, content_type=content_type, size=len(data), filename=filename[:255],
-              alt_text=alt_text, created_by=created_by, created_at=clock.now()).save()
+        storage = media_storage_quota()
+        storage.consume(org_id, len(data))  # a generated image counts like an upload; PLAN_002 over the plan
+        try:
+            client("s3").put_object(Bucket=bucket_name("media"), Key=key, Body=data, ContentType=content_type)
+            Media(org_id, media_id, key=key, content_type=content_type, size=len(data), filename=filename[:255],
+                  alt_text=alt_text, created_by=created_by, created_at=clock.now()).save()
+        except Exception:  # boundary: whatever failed, the reserved bytes come back before the error goes on
+            storage.release(org_id, len(data))
+            raise
         return media_id, key
 
 

@@ -11,8 +11,27 @@ from lily.publishing.models import Media
 from tests.integration.images.conftest import configure, on_plan, run_job, submit
 
 
+def used(org_id: str, quota: str) -> int:
+    return next(q.used for q in usage(org_id) if q.quota == quota)
+
+
 def images_used(org_id: str) -> int:
-    return next(q.used for q in usage(org_id) if q.quota == "image_generations")
+    return used(org_id, "image_generations")
+
+
+def test_an_image_over_the_plans_media_storage_fails_its_job_and_gives_its_unit_back(
+        http, local_suite, owner, sandbox):
+    from lily import composition
+    from lily.billing.plans import PLANS
+
+    on_plan(owner, "starter")
+    org_id = owner["org_id"]
+    composition.media_storage_quota().consume(org_id, PLANS["starter"].limit("media_storage_bytes") - 1024)
+    job = run_job(http, local_suite, owner, submit(http, owner))
+    assert job["status"] == "failed" and job["reason"].startswith("Media stored (bytes): the Starter plan allows"), job
+    assert job["media_id"] is None and list(Media.query(org_id)) == []
+    assert images_used(org_id) == 0
+    assert used(org_id, "media_storage_bytes") == PLANS["starter"].limit("media_storage_bytes") - 1024
 
 
 def test_a_job_is_accepted_then_runs_to_a_stored_media_item_with_alt_text(http, local_suite, owner, sandbox):
@@ -45,6 +64,7 @@ def test_a_job_is_accepted_then_runs_to_a_stored_media_item_with_alt_text(http, 
     sent = [q["body"] for q in sandbox.state.requests if q["path"] == "/v1/images/generations"]
     assert sent[0]["model"] == "gpt-image-1" and "response_format" not in sent[0] and sent[0]["size"] == "1024x1536"
     assert images_used(owner["org_id"]) == 1
+    assert used(owner["org_id"], "media_storage_bytes") == media.size  # stored images count like uploads
     assert observations("image_quality_score", model="gpt_image_1", quality="premium")
     assert observations("image_generation_duration_seconds", model="gpt_image_1", outcome="generated")
 
