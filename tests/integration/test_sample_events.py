@@ -97,7 +97,10 @@ def test_http_handler_does_its_work_on_its_sample_event(spec, http, request):
     assert result["statusCode"] == status, result
     assert "x-request-id" in {k.lower() for k in result["headers"]}
     body = json.loads(result["body"])
-    first = body[0] if isinstance(body, list) else body["items"][0] if "items" in body else body  # list, page or one
+    if isinstance(body, dict) and key in body:  # one object, or a page checked as such (research: "items")
+        first = body
+    else:  # a list, or a page: its first item
+        first = body[0] if isinstance(body, list) else body["items"][0]
     assert key in first, body
 
 
