@@ -186,6 +186,22 @@ def test_password_reset_through_the_emailed_link_ends_old_sessions(http):
     assert "access_token" in login(http, user["email"], new_password)
 
 
+def test_a_password_reset_keeps_two_factor_and_ends_every_session(http):
+    user = register_user(http)
+    secret, _codes = _enable_2fa(http, user["headers"])
+    assert http.post("/api/auth/password-reset/request", json={"email": user["email"]}).status_code == 202
+    token = link_token(latest_link(http, user["email"], "/api/auth/password-reset/confirm"))
+    new_password = "Reset-But-Still-2FA-9"
+    assert http.post("/api/auth/password-reset/confirm",
+                     json={"token": token, "new_password": new_password}).status_code == 200
+    assert http.get("/api/auth/me", headers=user["headers"]).status_code == 401
+    # The new password alone does not sign in: the second factor survived the reset
+    challenge = http.post("/api/auth/login", json={"email": user["email"], "password": new_password}).json()
+    assert challenge["mfa_required"] is True and "access_token" not in challenge
+    r = http.post("/api/auth/login/2fa", json={"challenge": challenge["challenge"], "code": _next_code(secret)})
+    assert r.status_code == 200 and "access_token" in r.json()
+
+
 def test_closed_registration_needs_the_key(http, monkeypatch):
     from lily.core.config import reset_settings
 
