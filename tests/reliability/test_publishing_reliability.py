@@ -30,4 +30,11 @@ def test_every_target_published_exactly_once_or_failed_with_a_reason(sandboxes, 
     assert report.pacing_violations == 0, report.lines()
     assert report.crashes >= 1 and report.duplicates_sent >= 1, report.lines()
     assert sum(report.injected.values()) >= 10, report.lines()
-    assert report.published >= N * 0.95, report.lines()
+    # Every failure has an injected cause: a LinkedIn member post whose publish was ambiguous (a 5xx or a timeout
+    # after acceptance) or whose worker crashed after acceptance cannot be looked up without LinkedIn's restricted
+    # r_member_social, so Lily fails it as outcome-unknown rather than risk a duplicate (docs/publishing.md,
+    # invariant 4). About 2/3 of LinkedIn's ~20 injected faults are ambiguous, so a fixed 95 % floor was luck.
+    ambiguous = (report.injected.get("linkedin:5xx", 0) + report.injected.get("linkedin:timeout_after_accept", 0)
+                 + report.crashes)
+    assert set(report.failed_reasons) <= {"unknown"} and report.failed <= ambiguous, report.lines()
+    assert report.published >= N * 0.85, report.lines()
