@@ -13,7 +13,7 @@ from tests.support.sandboxes import reset_between, running_sandboxes
 
 @pytest.fixture(scope="session", autouse=True)
 def social_sandboxes():
-    tuning = {"LILY_SOCIAL_LINKEDIN_MIN_INTERVAL_S": "0", "LILY_SOCIAL_HTTP_TIMEOUT_S": "2"}
+    tuning = {"LILY_SOCIAL_LINKEDIN_MIN_INTERVAL_S": "0", "LILY_SOCIAL_HTTP_TIMEOUT_S": "6"}
     with running_sandboxes(["x", "meta", "linkedin"], tuning) as started:
         yield started
 

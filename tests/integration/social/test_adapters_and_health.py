@@ -97,7 +97,7 @@ def test_faults_classify_429_5xx_and_timeout_after_accept(env):
         a.publish(creds, PostPayload(text="two"))
     assert err.value.kind == ErrorKind.TRANSIENT and err.value.retryable
     # The post is accepted but the answer never comes in time: ambiguous, and reconciliation finds it
-    _fault(sb, kind="timeout_after_accept", count=1, delay_s=3, path="/2/tweets", method="POST")
+    _fault(sb, kind="timeout_after_accept", count=1, delay_s=8, path="/2/tweets", method="POST")  # > the 6 s timeout
     with pytest.raises(PlatformError) as err:
         a.publish(creds, PostPayload(text="three lily-marker-3"))
     assert err.value.kind == ErrorKind.TRANSIENT and err.value.ambiguous
