@@ -197,29 +197,13 @@ class ImagePlans:
 
 
 class PublishingMedia:
-    """:class:`lily.images.ports.MediaLibrary` on publishing's media records and the media bucket."""
+    """:class:`lily.images.ports.MediaLibrary` on publishing's media (stored like an upload, same storage quota)."""
 
-    EXT = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
-
-    def store(self, org_id: str, data: bytes, content_type: str, *, filename: str, alt_text: str | None,
+    def store(self, org_id: str, data: bytes, content_type: str, *, name: str, alt_text: str | None,
               created_by: str | None) -> tuple[str, str]:
-        from lily.core import clock, ids
-        from lily.core.aws import client
-        from lily.core.resources import bucket_name
-        from lily.publishing.models import Media
+        from lily.publishing.media import store
 
-        media_id = ids.new_id("med")
-        key = f"orgs/{org_id}/media/{media_id}.{self.EXT[content_type]}"
-        storage = media_storage_quota()
-        storage.consume(org_id, len(data))  # a generated image counts like an upload; PLAN_002 over the plan
-        try:
-            client("s3").put_object(Bucket=bucket_name("media"), Key=key, Body=data, ContentType=content_type)
-            Media(org_id, media_id, key=key, content_type=content_type, size=len(data), filename=filename[:255],
-                  alt_text=alt_text, created_by=created_by, created_at=clock.now()).save()
-        except Exception:  # boundary: whatever failed, the reserved bytes come back before the error goes on
-            storage.release(org_id, len(data))
-            raise
-        return media_id, key
+        return store(org_id, data, content_type, name=name, alt_text=alt_text, created_by=created_by)
 
 
 @lru_cache(maxsize=1)

@@ -213,7 +213,7 @@ def _deliver(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: Prom
         else:
             alt = alt_text.from_prompt(contract)
     _progress(job, stage="storing")
-    media_id, key = ports.media.store(job.org_id, d.data, d.content_type, filename=f"{job.job_id}.png",
+    media_id, key = ports.media.store(job.org_id, d.data, d.content_type, name=job.job_id,
                                       alt_text=alt, created_by=job.created_by)
     now = clock.now()
     duration = round((now - job.created_at).total_seconds(), 3)

@@ -40,9 +40,10 @@ class QuotaPort(Protocol):
 
 
 class MediaLibrary(Protocol):
-    def store(self, org_id: str, data: bytes, content_type: str, *, filename: str, alt_text: str | None,
+    def store(self, org_id: str, data: bytes, content_type: str, *, name: str, alt_text: str | None,
               created_by: str | None) -> tuple[str, str]:
-        """Store the bytes as a media item; returns ``(media_id, storage key)``."""
+        """Store the bytes as a media item named ``name`` (the type's extension is added); returns
+        ``(media_id, storage key)``. Raises LilyError PLAN_002 over the plan's media storage."""
 
 
 @dataclass(frozen=True)

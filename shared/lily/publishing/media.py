@@ -13,6 +13,8 @@ that lifts it). Deleting the medium releases its size.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from lily import composition
@@ -60,17 +62,31 @@ def max_size(content_type: str, platforms: list[str]) -> int:
     return min(limits)
 
 
+@contextmanager
+def _reserved(org_id: str, size: int) -> Iterator[None]:
+    """Hold ``size`` bytes of the plan's storage while the block records the medium; give them back if it fails."""
+    storage = composition.media_storage_quota()
+    storage.consume(org_id, size)
+    try:
+        yield
+    except BaseException:  # nothing was recorded: the reservation goes back, the error goes on
+        storage.release(org_id, size)
+        raise
+
+
+def _new_key(org_id: str, content_type: str) -> tuple[str, str]:
+    media_id = ids.new_id("med")
+    return media_id, f"orgs/{org_id}/media/{media_id}.{EXT[content_type]}"
+
+
 def create_upload(org_id: str, body: UploadIn, created_by: str | None = None) -> UploadOut:
     limit = max_size(body.content_type, body.platforms)
     if body.size > limit:
         raise LilyError(ErrorCode.VALIDATION_005, "media too large for its platforms",
                         {"size": body.size, "max_size": limit, "platforms": body.platforms or list(PLATFORMS)})
     s = publishing_settings()
-    media_id = ids.new_id("med")
-    key = f"orgs/{org_id}/media/{media_id}.{EXT[body.content_type]}"
-    storage = composition.media_storage_quota()
-    storage.consume(org_id, body.size)
-    try:
+    media_id, key = _new_key(org_id, body.content_type)
+    with _reserved(org_id, body.size):
         presigned = client("s3").generate_presigned_post(
             Bucket=bucket_name("media"), Key=key,
             Fields={"Content-Type": body.content_type},
@@ -81,11 +97,21 @@ def create_upload(org_id: str, body: UploadIn, created_by: str | None = None) ->
         Media(org_id, media_id, key=key, content_type=body.content_type, size=body.size,
               filename=body.filename[:255], platforms=set(body.platforms) or None, created_by=created_by,
               created_at=now).save()
-    except Exception:
-        storage.release(org_id, body.size)  # nothing was recorded: the reservation goes back
-        raise
     return UploadOut(media_id=media_id, url=presigned["url"], fields=presigned["fields"], max_size=body.size,
                      expires_at=now + timedelta(seconds=s.upload_url_ttl_s))
+
+
+def store(org_id: str, data: bytes, content_type: str, *, name: str, alt_text: str | None,
+          created_by: str | None) -> tuple[str, str]:
+    """Store bytes Lily made (a generated image) as a medium, exactly like an upload: the plan's storage is
+    reserved first (PLAN_002 over it). Returns ``(media_id, key)``; the filename is ``name`` + the type's ext."""
+    media_id, key = _new_key(org_id, content_type)
+    with _reserved(org_id, len(data)):
+        client("s3").put_object(Bucket=bucket_name("media"), Key=key, Body=data, ContentType=content_type)
+        Media(org_id, media_id, key=key, content_type=content_type, size=len(data),
+              filename=f"{name}.{EXT[content_type]}"[:255], alt_text=alt_text, created_by=created_by,
+              created_at=clock.now()).save()
+    return media_id, key
 
 
 def get_media(org_id: str, media_id: str) -> MediaOut:
@@ -94,7 +120,7 @@ def get_media(org_id: str, media_id: str) -> MediaOut:
     except Media.DoesNotExist:
         raise not_found("media", media_id=media_id) from None
     return MediaOut(media_id=m.media_id, content_type=m.content_type, size=int(m.size), filename=m.filename,
-                    created_at=m.created_at)
+                    alt_text=m.alt_text, created_at=m.created_at)
 
 
 def delete_media(org_id: str, media_id: str) -> None:

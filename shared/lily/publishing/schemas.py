@@ -146,6 +146,7 @@ class MediaOut(BaseModel):
     content_type: str
     size: int
     filename: str | None = None
+    alt_text: str | None = Field(None, description="Alt text passed to the platforms that take it (generated images)")
     created_at: datetime
 
 

@@ -60,6 +60,7 @@ def test_a_job_is_accepted_then_runs_to_a_stored_media_item_with_alt_text(http, 
     assert stored.startswith(b"\x89PNG") and len(stored) == media.size
     r = http.get(f"/api/orgs/{owner['org_id']}/media/{done['media_id']}", headers=owner["headers"])
     assert r.status_code == 200 and r.json()["content_type"] == "image/png"
+    assert r.json()["alt_text"] == done["alt_text"] and r.json()["filename"] == f"{job['job_id']}.png"
     # And the provider was asked exactly what the model takes, its model named
     sent = [q["body"] for q in sandbox.state.requests if q["path"] == "/v1/images/generations"]
     assert sent[0]["model"] == "gpt-image-1" and "response_format" not in sent[0] and sent[0]["size"] == "1024x1536"
