@@ -19,7 +19,7 @@ consumer port                                  implementation
 posts, insights)                                ``PlanQuota("ai_text_requests")``, :class:`PublishingPosts`,
                                                 ``research.insights.StoredInsights``
 ``images.ports.ImagePorts`` (AI, quota, plans,  ``ai.images.OpenAIImageAdapter``,
-media)                                          ``PlanQuota("image_generations")``, :class:`ImagePlans`,
+media)                                          ``PlanQuota("image_generations")``, ``billing.image_plans.ImagePlans``,
                                                 :class:`PublishingMedia`
 ``research.ports.ResearchPorts`` (AI, embedder, ``OpenAIAdapter``, ``ai.embeddings.deployment_embedder()``,
 posts, engagement, gate)                        ``publishing.published.LibraryPublishedPosts``,
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from lily.billing.ports import PlanChangeListener, TrialClaim
     from lily.content.ports import ContentPorts
     from lily.identity.ports import FeatureGate, SeatQuota
-    from lily.images.ports import ImagePorts, PlanView
+    from lily.images.ports import ImagePorts
     from lily.publishing.ports import PlatformGateway, QuotaPort, StorageQuota
     from lily.research.ports import ResearchPorts
     from lily.social.ports import ProfileQuota
@@ -172,30 +172,6 @@ def content_ports() -> ContentPorts:
 on_reset(_content_ports.cache_clear)
 
 
-def image_plan_view(plan_id: str) -> PlanView:
-    """The plan catalog's image entitlements of ``plan_id`` as :class:`lily.images.ports.PlanView`."""
-    from lily.billing.plans import IMAGE_MODELS, IMAGE_QUALITIES, cheapest_plan_with, get_plan
-    from lily.images.ports import PlanView
-
-    def cheapest(feature: str) -> str | None:
-        found = cheapest_plan_with(feature=feature)
-        return found.plan_id if found else None
-
-    plan = get_plan(plan_id)
-    return PlanView(plan_id=plan.plan_id, models=plan.image_models, qualities=plan.image_qualities,
-                    model_plans={m: cheapest(f"image_model:{m}") for m in IMAGE_MODELS},
-                    quality_plans={q: cheapest(f"image_quality:{q}") for q in IMAGE_QUALITIES})
-
-
-class ImagePlans:
-    """:class:`lily.images.ports.PlanPort` on billing's plan of the organization."""
-
-    def view(self, org_id: str) -> PlanView:
-        from lily.billing.entitlements import plan_of
-
-        return image_plan_view(plan_of(org_id).plan_id)
-
-
 class PublishingMedia:
     """:class:`lily.images.ports.MediaLibrary` on publishing's media (stored like an upload, same storage quota)."""
 
@@ -210,6 +186,7 @@ class PublishingMedia:
 def _image_ports() -> ImagePorts:
     from lily.ai.images import OpenAIImageAdapter
     from lily.billing.entitlements import PlanQuota
+    from lily.billing.image_plans import ImagePlans
     from lily.images.ports import IMAGES_QUOTA, ImagePorts
 
     return ImagePorts(ai=OpenAIImageAdapter(), quota=PlanQuota(IMAGES_QUOTA), plans=ImagePlans(),

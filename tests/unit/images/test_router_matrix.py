@@ -7,8 +7,8 @@ import itertools
 
 import pytest
 
+from lily.billing.image_plans import image_plan_view
 from lily.billing.plans import PLANS
-from lily.composition import image_plan_view
 from lily.core.errors import LilyError
 from lily.images.contract import QUALITIES, PromptContract
 from lily.images.router import route
