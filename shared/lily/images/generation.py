@@ -69,9 +69,21 @@ def _claim(job: ImageJob, lease_s: int) -> bool:
     return False
 
 
+class Superseded(Exception):
+    """Another worker took the job over (this one's lease ran out): this one must stop writing and delivering."""
+
+
+def _write(job: ImageJob, actions: list) -> None:
+    """One write by the job's holder: only while the job is running and nobody else wrote since our last write
+    (a takeover rewrites ``updated_at``), else :class:`Superseded`."""
+    mine = job.updated_at
+    if not won(lambda: job.update(actions=[*actions, ImageJob.updated_at.set(clock.now())],
+                                  condition=(ImageJob.status == "running") & (ImageJob.updated_at == mine))):
+        raise Superseded(job.job_id)
+
+
 def _progress(job: ImageJob, **changes: Any) -> None:
-    actions = [getattr(ImageJob, k).set(v) for k, v in changes.items()]
-    job.update(actions=[*actions, ImageJob.updated_at.set(clock.now())])
+    _write(job, [getattr(ImageJob, k).set(v) for k, v in changes.items()])
 
 
 def judges(ports: ImagePorts, s: ImagesSettings) -> list[Judge]:
@@ -123,6 +135,9 @@ def process(msg: ImageJobMessage, ports: ImagePorts) -> str:
             return "blocked"
         _deliver(ports, s, job, contract, ctx, delivery)
         return "done"
+    except Superseded:  # the job's new holder finishes it
+        logger.warning("image job taken over by another worker", extra={"job_id": job.job_id})
+        return "superseded"
     except LilyError as exc:  # the provider or a rule refused: the job fails with the reason, its quota comes back
         _finish_empty(ports, job, "failed", reason=exc.message, stage="failed")
         return "failed"
@@ -212,31 +227,31 @@ def _deliver(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: Prom
             alt = alt_text.with_vision(ports.ai, d.source, d.source_type, contract, ctx)
         else:
             alt = alt_text.from_prompt(contract)
-    _progress(job, stage="storing")
+    _progress(job, stage="storing")  # raises Superseded before anything is stored if the job was taken over
     media_id, key = ports.media.store(job.org_id, d.data, d.content_type, name=job.job_id,
                                       alt_text=alt, created_by=job.created_by)
     now = clock.now()
     duration = round((now - job.created_at).total_seconds(), 3)
-    job.update(actions=[
+    _write(job, [
         ImageJob.status.set("done"), ImageJob.stage.set("done"), ImageJob.media_id.set(media_id),
         ImageJob.key.set(key), ImageJob.content_type.set(d.content_type), ImageJob.width.set(d.size[0]),
         ImageJob.height.set(d.size[1]), ImageJob.alt_text.set(alt), ImageJob.fallback.set(d.fallback),
         ImageJob.reason.set(d.reason), ImageJob.score.set(d.score), ImageJob.current_score.set(d.score),
-        ImageJob.duration_s.set(duration), ImageJob.provider_ms.set(d.provider_ms),
-        ImageJob.finished_at.set(now), ImageJob.updated_at.set(now)])
+        ImageJob.duration_s.set(duration), ImageJob.provider_ms.set(d.provider_ms), ImageJob.finished_at.set(now)])
     observe("image_generation_duration_seconds", duration, model=job.model, outcome=d.fallback or "generated")
 
 
 def _finish_empty(ports: ImagePorts, job: ImageJob, status: str, *, reason: str, stage: str,
                   blocked: dict | None = None) -> None:
     """End a job with nothing delivered and give its quota unit back (once: the flag is cleared conditionally)."""
-    now = clock.now()
+    now, mine = clock.now(), job.updated_at
     released = won(lambda: job.update(
         actions=[ImageJob.status.set(status), ImageJob.stage.set(stage), ImageJob.reason.set(reason),
                  ImageJob.blocked.set(blocked), ImageJob.quota_held.set(False), ImageJob.finished_at.set(now),
                  ImageJob.updated_at.set(now), ImageJob.duration_s.set(round((now - job.created_at).total_seconds(),
                                                                            3))],
-        condition=ImageJob.quota_held == True))  # noqa: E712 - a pynamodb condition, not a comparison
+        # once, and only by the job's holder (a pynamodb condition, not a comparison)
+        condition=(ImageJob.quota_held == True) & (ImageJob.updated_at == mine)))  # noqa: E712
     if released:
         ports.quota.release(job.org_id)
     observe("image_generation_duration_seconds", float(job.duration_s or 0), model=job.model, outcome=status)

@@ -137,3 +137,30 @@ def test_plan_and_policy_are_enforced_at_acceptance(http, owner, sandbox):
                                                                             "quality": "draft"})
     assert r.status_code == 429 and r.json()["error"]["details"]["upgrade_to"] == "starter"
     assert not [q for q in sandbox.state.requests if q["path"] == "/v1/images/generations"]
+
+
+def test_a_job_whose_lease_ran_out_is_taken_over_and_its_old_holder_can_no_longer_write(
+        http, local_suite, owner, sandbox):
+    from datetime import timedelta
+
+    import pytest
+
+    from lily.core import clock
+    from lily.images import generation
+    from lily.images.models import ImageJob
+
+    on_plan(owner, "starter")
+    job = submit(http, owner)
+    # A worker claimed it an hour ago and died (or stalled) mid-way
+    item = ImageJob.get(owner["org_id"], job["job_id"])
+    item.update(actions=[ImageJob.status.set("running"), ImageJob.stage.set("generating"),
+                         ImageJob.updated_at.set(clock.now() - timedelta(hours=1))])
+    stalled_holder = ImageJob.get(owner["org_id"], job["job_id"])
+    # The redelivered message finds the lease over: another worker takes the job and delivers it once
+    done = run_job(http, local_suite, owner, job)
+    assert done["status"] == "done" and done["media_id"], done
+    assert len(list(Media.query(owner["org_id"]))) == 1 and images_used(owner["org_id"]) == 1
+    # The stalled worker wakes up: every write it tries is refused, so it can neither overwrite nor deliver again
+    with pytest.raises(generation.Superseded):
+        generation._progress(stalled_holder, stage="storing")
+    assert ImageJob.get(owner["org_id"], job["job_id"]).status == "done"
