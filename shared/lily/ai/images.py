@@ -71,14 +71,5 @@ class OpenAIImageAdapter(OpenAIAdapter):
         return resp.content
 
     def moderate_image(self, data: bytes, content_type: str, ctx: CallContext) -> ModerationVerdict:
-        model = self.settings.moderation_model
-        image = [{"type": "image_url", "image_url": {"url": data_url(data, content_type)}}]
-        answer, _, attempts, latency_ms = self._call(
-            "openai", "moderation", lambda c: c.moderations.with_raw_response.create(model=model, input=image))
-        usage_log.record(ctx, provider="openai", model=answer.model or model, operation="moderation", usage=Usage(),
-                         latency_ms=latency_ms, attempts=attempts)
-        if len(answer.results) != 1:
-            raise generation_failed("openai", "image moderation answered a different number of results")
-        flags = answer.results[0].categories.model_dump(by_alias=True)
-        return ModerationVerdict(flagged=bool(answer.results[0].flagged),
-                                 categories=sorted(k for k, v in flags.items() if v))
+        (verdict,) = self._moderate([{"type": "image_url", "image_url": {"url": data_url(data, content_type)}}], ctx)
+        return verdict

@@ -111,14 +111,16 @@ class OpenAIAdapter:
                           provider_ms=float(processing) if processing else None)
 
     def moderate(self, texts: list[str], ctx: CallContext) -> list[ModerationVerdict]:
-        if not texts:
-            return []
+        return self._moderate(texts, ctx) if texts else []
+
+    def _moderate(self, inputs: list, ctx: CallContext) -> list[ModerationVerdict]:
+        """One moderation call (texts, or image parts as data URLs): a verdict per input, usage recorded."""
         model = self.settings.moderation_model
         answer, _, attempts, latency_ms = self._call(
-            "openai", "moderation", lambda c: c.moderations.with_raw_response.create(model=model, input=texts))
+            "openai", "moderation", lambda c: c.moderations.with_raw_response.create(model=model, input=inputs))
         usage_log.record(ctx, provider="openai", model=answer.model or model, operation="moderation", usage=Usage(),
                          latency_ms=latency_ms, attempts=attempts)
-        if len(answer.results) != len(texts):
+        if len(answer.results) != len(inputs):
             raise generation_failed("openai", "moderation answered a different number of results")
         verdicts = []
         for result in answer.results:

@@ -28,12 +28,11 @@ from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import LilyError
 from lily.core.observability import count, logger, observe
-from lily.images import alt_text, card, quality, rendering
+from lily.images import alt_text, card, quality
 from lily.images.contract import PromptContract
 from lily.images.judge import Judge, VisionJudge, combine
 from lily.images.messages import ImageJobMessage
 from lily.images.models import ImageJob
-from lily.images.personalisation import personalise
 from lily.images.ports import ImagePorts
 from lily.images.rendering.common import Rendered
 from lily.images.settings import ImagesSettings, images_settings
@@ -58,8 +57,7 @@ class Delivery:
 
 def _claim(job: ImageJob, lease_s: int) -> bool:
     now = clock.now()
-    actions = [ImageJob.status.set("running"), ImageJob.stage.set("starting"), ImageJob.updated_at.set(now),
-               ImageJob.started_at.set(job.started_at or now)]
+    actions = [ImageJob.status.set("running"), ImageJob.stage.set("starting"), ImageJob.updated_at.set(now)]
     if job.status == "queued":
         return won(lambda: job.update(actions=actions, condition=ImageJob.status == "queued"))
     if job.status == "running" and job.updated_at < now - timedelta(seconds=lease_s):
@@ -96,7 +94,7 @@ def enhanced(prompt: str, weak: list[str], reasons: list[str]) -> str:
     return f"{base}\nFix from the last attempt: {'; '.join(fixes)}." if fixes else base
 
 
-def score_image(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptContract, rendered: Rendered,
+def score_image(ports: ImagePorts, s: ImagesSettings, contract: PromptContract, rendered: Rendered,
                 raw: bytes, raw_type: str, ctx: CallContext) -> tuple[bytes, tuple[int, int], float, dict, list]:
     """``(delivered bytes, size, combined score, scores, reasons)`` of one generated image."""
     image = quality.load(raw)
@@ -150,8 +148,7 @@ def process(msg: ImageJobMessage, ports: ImagePorts) -> str:
 
 def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptContract,
           ctx: CallContext) -> Delivery | None:
-    personalisation, _ = personalise(job.org_id, contract)
-    rendered = rendering.render(job.model, contract, personalisation)
+    rendered = Rendered(**job.rendered)
     prompt, log, started, last_reason = rendered.prompt, [], time.perf_counter(), "no attempt"
     for attempt in range(1, int(job.max_attempts) + 1):
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -176,7 +173,7 @@ def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptC
                           stage="blocked", blocked={"stage": "image", "categories": verdict.categories})
             return None
         _progress(job, stage="scoring")
-        data, size, score, scores, reasons = score_image(ports, s, job, contract, rendered, image.data,
+        data, size, score, scores, reasons = score_image(ports, s, contract, rendered, image.data,
                                                          image.content_type, ctx)
         observe("image_quality_score", score, unit=MetricUnit.NoUnit, model=job.model, quality=contract.quality)
         under = sorted(k for k, floor in s.floors.items() if scores.get(k, 1.0) < floor)
@@ -228,13 +225,13 @@ def _deliver(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: Prom
         else:
             alt = alt_text.from_prompt(contract)
     _progress(job, stage="storing")  # raises Superseded before anything is stored if the job was taken over
-    media_id, key = ports.media.store(job.org_id, d.data, d.content_type, name=job.job_id,
+    media_id, _key = ports.media.store(job.org_id, d.data, d.content_type, name=job.job_id,
                                       alt_text=alt, created_by=job.created_by)
     now = clock.now()
     duration = round((now - job.created_at).total_seconds(), 3)
     _write(job, [
         ImageJob.status.set("done"), ImageJob.stage.set("done"), ImageJob.media_id.set(media_id),
-        ImageJob.key.set(key), ImageJob.content_type.set(d.content_type), ImageJob.width.set(d.size[0]),
+        ImageJob.content_type.set(d.content_type), ImageJob.width.set(d.size[0]),
         ImageJob.height.set(d.size[1]), ImageJob.alt_text.set(alt), ImageJob.fallback.set(d.fallback),
         ImageJob.reason.set(d.reason), ImageJob.score.set(d.score), ImageJob.current_score.set(d.score),
         ImageJob.duration_s.set(duration), ImageJob.provider_ms.set(d.provider_ms), ImageJob.finished_at.set(now)])

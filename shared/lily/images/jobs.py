@@ -43,15 +43,15 @@ def accept(ports: ImagePorts, org_id: str, contract: PromptContract, user_id: st
     if "quality" not in contract.model_fields_set:
         contract = contract.model_copy(update={"quality": org.default_quality})
     plan = ports.plans.view(org_id)
-    personalisation, default_model = personalise(org_id, contract)
+    personalisation, default_model = personalise(org_id, contract, org)
     model = route(contract, plan, default_model)
     rendered = rendering.render(model, contract, personalisation)
     screen_prompt(ports, CallContext(org_id=org_id, user_id=user_id, feature="images.prompt"), contract)
     ports.quota.consume(org_id)
     now = clock.now()
     job = ImageJob(org_id, ids.new_id("imgjob"), status="queued", stage="queued",
-                   contract=contract.model_dump(mode="json"), model=model, provider=rendered.provider,
-                   provider_model=rendered.provider_model, plan_id=plan.plan_id,
+                   contract=contract.model_dump(mode="json"), model=model,
+                   rendered=rendered.model_dump(mode="json"),
                    threshold=images_settings().threshold(contract.quality, plan.plan_id),
                    max_attempts=1 + contract.max_retries, quota_held=True, created_by=user_id, created_at=now,
                    updated_at=now)

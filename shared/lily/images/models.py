@@ -32,9 +32,9 @@ class ImageJob(LilyModel):
     stage = UnicodeAttribute(default="queued")  # what the worker is doing now
     contract = JSONAttribute()  # lily.images.contract.PromptContract
     model = UnicodeAttribute()  # the product model the router chose
-    provider = UnicodeAttribute()
-    provider_model = UnicodeAttribute()
-    plan_id = UnicodeAttribute()
+    # lily.images.rendering.common.Rendered at acceptance: the worker sends exactly what the API showed, even if the
+    # org's settings, the vault style or the provider configuration change while the job waits
+    rendered = JSONAttribute()
     threshold = NumberAttribute()
     attempt = NumberAttribute(default=0)
     max_attempts = NumberAttribute(default=1)
@@ -42,7 +42,6 @@ class ImageJob(LilyModel):
     attempts_log = JSONAttribute(null=True)  # [{attempt, scores, score, reasons, prompt, latency_ms}]
     quota_held = BooleanAttribute(default=False)  # one unit of image_generations taken at acceptance
     media_id = UnicodeAttribute(null=True)
-    key = UnicodeAttribute(null=True)
     content_type = UnicodeAttribute(null=True)
     width = NumberAttribute(null=True)
     height = NumberAttribute(null=True)
@@ -55,7 +54,6 @@ class ImageJob(LilyModel):
     provider_ms = NumberAttribute(null=True)  # the provider's own time of the delivered attempt
     created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
-    started_at = UTCDateTimeAttribute(null=True)
     finished_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute()
 

@@ -9,7 +9,8 @@ from lily.images.schemas import AttemptOut, ImageJobOut, Progress
 
 def job_out(job: ImageJob) -> ImageJobOut:
     return ImageJobOut(
-        job_id=job.job_id, status=job.status, stage=job.stage, model=job.model, provider_model=job.provider_model,
+        job_id=job.job_id, status=job.status, stage=job.stage, model=job.model,
+        provider_model=job.rendered["provider_model"],
         contract=PromptContract(**job.contract),
         progress=Progress(attempt=int(job.attempt), max_attempts=int(job.max_attempts),
                           current_score=job.current_score, threshold=float(job.threshold)),

@@ -164,3 +164,18 @@ def test_a_job_whose_lease_ran_out_is_taken_over_and_its_old_holder_can_no_longe
     with pytest.raises(generation.Superseded):
         generation._progress(stalled_holder, stage="storing")
     assert ImageJob.get(owner["org_id"], job["job_id"]).status == "done"
+
+
+def test_the_worker_sends_what_the_api_showed_even_if_the_style_is_deleted_while_the_job_waits(
+        http, local_suite, owner, sandbox):
+    on_plan(owner, "starter")
+    base, headers = f"/api/orgs/{owner['org_id']}/images", owner["headers"]
+    style = {"name": "Harbor blues", "visual_style": "flat vector illustration", "mood": "calm",
+             "prompt": "soft morning light, gentle waves", "palette": ["#0A7CFF", "#FFFFFF"], "avoid": ["boats"]}
+    style_id = http.post(f"{base}/styles", headers=headers, json=style).json()["style_id"]
+    job = submit(http, owner, style_id=style_id)
+    assert http.delete(f"{base}/styles/{style_id}", headers=headers).status_code == 204
+    done = run_job(http, local_suite, owner, job)
+    assert done["status"] == "done" and done["provider_model"] == job["provider_model"], done
+    (sent,) = [q["body"] for q in sandbox.state.requests if q["path"] == "/v1/images/generations"]
+    assert "soft morning light, gentle waves" in sent["prompt"] and sent["model"] == job["provider_model"]

@@ -32,7 +32,6 @@ class Personalisation(BaseModel):
     textures: list[str] = Field(default_factory=list)
     composition_rules: list[str] = Field(default_factory=list)
     avoid_colors: list[str] = Field(default_factory=list)
-    style_name: str | None = None
     style_prompt: str | None = None
     visual_style: str | None = None
     mood: str | None = None
