@@ -39,7 +39,7 @@ def screen_prompt(ports: ImagePorts, ctx: CallContext, contract: PromptContract)
 
 
 def accept(ports: ImagePorts, org_id: str, contract: PromptContract, user_id: str | None) -> ImageJobOut:
-    org = current_settings(org_id)
+    org, _ = current_settings(org_id)
     if "quality" not in contract.model_fields_set:
         contract = contract.model_copy(update={"quality": org.default_quality})
     plan = ports.plans.view(org_id)

@@ -67,7 +67,7 @@ def update(org_id: str, style_id: str, body: StylePut) -> StyleOut:
                                             ImageStyle.updated_at.set(clock.now())],
                                    condition=ImageStyle.version == version)):
         raise conflict("the style changed; reload it", expected=version)
-    return get(org_id, style_id)
+    return _out(item)  # update() refreshed the item from what DynamoDB stored
 
 
 def delete(org_id: str, style_id: str) -> None:
