@@ -3,6 +3,7 @@ org's image settings and style, the de-duplicated negative list, and the descrip
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -121,3 +122,21 @@ def checked_options(contract: PromptContract, allowed: dict[str, set[Any] | type
 
 def closest(ratios: dict[str, float], want: float) -> str:
     return min(ratios, key=lambda k: abs(ratios[k] - want))
+
+
+def assemble(model: str, contract: PromptContract, p: Personalisation, *, shapes: dict[str, float],
+             params: Callable[[str], dict[str, Any]], prompt: Callable[[str], str], joiner: str) -> Rendered:
+    """What every model's renderer does around its own choices: the shape closest to the target aspect
+    (``shapes``: the provider's size or aspect labels → width/height), the request ``params`` for that shape,
+    the ``prompt`` template given the descriptive lines joined by ``joiner``, the negatives folded in."""
+    from lily.images.settings import images_settings
+
+    target = images_settings().models[model]
+    w, h = target_aspect(contract.quality, contract.platform)
+    shape = closest(shapes, w / h)
+    avoid = negatives(contract, p)
+    text = prompt(joiner.join(f"{k}: {v}" for k, v in lines(contract, p)))
+    return Rendered(model=model, provider=target.provider, provider_model=target.model,
+                    prompt=fold_negatives(text.strip(), avoid), params=params(shape), aspect=(w, h),
+                    requested_aspect=shapes[shape], min_pixels=MIN_PIXELS[contract.quality],
+                    palette=palette_of(contract, p), negatives=avoid)
