@@ -4,6 +4,7 @@ from fastapi import Depends, Response
 
 import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
 from lily.composition import image_ports
+from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.core.page_query import page_params
@@ -23,6 +24,10 @@ from lily.images.schemas import (
     StylePage,
     StylePut,
 )
+from lily.images.settings import images_settings
+
+settings = get_settings()
+images = images_settings()  # a bad model map (a banned or unknown model) fails the cold start, not a request
 
 app = create_app("Lily images", "AI image generation, image settings and the style vault",
                  middleware=[rate_limit_middleware])
@@ -54,7 +59,7 @@ def get_job(org_id: str, job_id: str, access: OrgAccess = Depends(reader)) -> Im
 
 @app.get(BASE + "/settings", response_model=ImageSettingsOut, operation_id="images_get_settings",
          tags=["image settings"], responses=errors())
-def get_settings(org_id: str, access: OrgAccess = Depends(reader)) -> ImageSettingsOut:
+def read_settings(org_id: str, access: OrgAccess = Depends(reader)) -> ImageSettingsOut:
     return org_settings.get(org_id)
 
 

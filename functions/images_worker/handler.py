@@ -8,8 +8,10 @@ from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
 from lily.images import generation
 from lily.images.messages import ImageJobMessage
+from lily.images.settings import images_settings
 
 settings = get_settings()
+images = images_settings()  # a bad model map (a banned or unknown model) fails the cold start, not a job
 
 
 class ImageJobRecord(SqsRecordModel):
