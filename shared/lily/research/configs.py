@@ -8,7 +8,7 @@ from lily import composition
 from lily.core import clock, ids
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError
-from lily.research import pages
+from lily.core.pages import PageParams, query_page
 from lily.research.models import ResearchConfig
 from lily.research.schemas import DAYS, Cadence, ConfigIn, ConfigOut, ConfigPage, ConfigPut
 
@@ -73,8 +73,10 @@ def get(org_id: str, config_id: str) -> ConfigOut:
     return config_out(load(org_id, config_id))
 
 
-def list_configs(org_id: str, limit: int, cursor: str | None) -> ConfigPage:
-    items, nxt = pages.page(ResearchConfig, org_id, "config_id", limit, cursor, config_out)
+def list_configs(org_id: str, page: PageParams) -> ConfigPage:
+    items, nxt = query_page(
+        lambda start, n: ResearchConfig.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
+        {"org_id": org_id}, page, config_out)
     return ConfigPage(items=items, next_cursor=nxt)
 
 

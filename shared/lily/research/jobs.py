@@ -15,7 +15,8 @@ from lily.core import clock, ids, queues
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger
-from lily.research import configs, pages
+from lily.core.pages import PageParams, query_page
+from lily.research import configs
 from lily.research.messages import QUEUE, RunMessage
 from lily.research.models import ResearchConfig, ResearchJob
 from lily.research.schemas import JobOut, JobPage
@@ -84,6 +85,8 @@ def get(org_id: str, job_id: str) -> JobOut:
     return job_out(load(org_id, job_id))
 
 
-def list_jobs(org_id: str, limit: int, cursor: str | None) -> JobPage:
-    items, nxt = pages.page(ResearchJob, org_id, "job_id", limit, cursor, job_out)
+def list_jobs(org_id: str, page: PageParams) -> JobPage:
+    items, nxt = query_page(
+        lambda start, n: ResearchJob.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
+        {"org_id": org_id}, page, job_out)
     return JobPage(items=items, next_cursor=nxt)

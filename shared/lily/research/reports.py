@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from lily.core import clock, ids
 from lily.core.errors import ErrorCode, LilyError
-from lily.research import pages
+from lily.core.pages import PageParams, query_page
 from lily.research.models import ResearchConfig, ResearchInsight, ResearchJob, ResearchReport
 from lily.research.schemas import Evidence, InsightOut, ReportOut, ReportPage, ReportSummary
 from lily.research.settings import research_settings
@@ -102,6 +102,8 @@ def summary_of(r: ResearchReport) -> ReportSummary:
                          insights=len(r.insights or []), created_at=r.created_at)
 
 
-def list_reports(org_id: str, limit: int, cursor: str | None) -> ReportPage:
-    items, nxt = pages.page(ResearchReport, org_id, "report_id", limit, cursor, summary_of)
+def list_reports(org_id: str, page: PageParams) -> ReportPage:
+    items, nxt = query_page(
+        lambda start, n: ResearchReport.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
+        {"org_id": org_id}, page, summary_of)
     return ReportPage(items=items, next_cursor=nxt)
