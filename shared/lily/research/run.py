@@ -3,7 +3,7 @@
 1. claim the job (``queued`` or a crashed ``running`` → ``running``; finished jobs are left alone, so a
    redelivered message does nothing) and check the plan again (the org may have downgraded since it was queued);
 2. gather the feeds and the org's own published posts (:mod:`lily.research.sources`), de-duplicated by content;
-3. remember them (:mod:`lily.research.memory`): only items never seen are embedded and indexed;
+3. remember them (:mod:`lily.research.remember`): only items never seen are embedded and indexed;
 4. cluster the run's items into themes (:mod:`lily.research.themes`);
 5. for each theme, retrieve the top-k of the org's memory over the similarity floor (0.7) around its centre:
    the theme's evidence, this run's items and earlier runs' alike;
@@ -24,7 +24,7 @@ from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger, observe
-from lily.research import memory, reports, sources, synthesis, themes
+from lily.research import memory, remember, reports, sources, synthesis, themes
 from lily.research.jobs import error_body
 from lily.research.messages import RunMessage
 from lily.research.models import ResearchConfig, ResearchJob
@@ -93,7 +93,7 @@ def _run(job: ResearchJob, config: ResearchConfig, ports: ResearchPorts, index: 
     gathered = sources.gather(ports, config, settings)
     items = gathered.items
     _progress(job, "embedding", 35, **gathered.counts, items=len(items))
-    remembered = memory.remember(ports, job.org_id, config.industry, items, ctx, index=index)
+    remembered = remember.remember(ports, job.org_id, config.industry, items, ctx, index=index)
     _progress(job, "themes", 60, new=remembered.new, duplicates=remembered.seen)
 
     newest = sorted(range(len(items)), key=lambda n: items[n].published_at or clock.now(), reverse=True)
