@@ -55,7 +55,7 @@ def _schedule(c: ResearchConfig, enabled: bool) -> None:
 
 
 def create(org_id: str, body: ConfigIn, user_id: str | None) -> ConfigOut:
-    composition.research_ports().gate.require(org_id)
+    composition.research_gate().require(org_id)
     if ResearchConfig.count(org_id) >= MAX_CONFIGS:
         raise LilyError(ErrorCode.VALIDATION_003, f"An organization has at most {MAX_CONFIGS} research configs",
                         {"limit": MAX_CONFIGS})

@@ -50,7 +50,7 @@ def enqueue(config: ResearchConfig, trigger: str, user_id: str | None = None) ->
     the refusal; a scheduled run records the job ``refused``, so the org sees why its schedule did nothing."""
     job = _new_job(config, trigger, user_id)
     try:
-        composition.research_ports().gate.require(config.org_id)
+        composition.research_gate().require(config.org_id)
     except LilyError as exc:
         if exc.code != ErrorCode.PLAN_001:
             raise

@@ -7,7 +7,8 @@
 - :class:`ResearchGate`: whether the org's plan includes autopilot research (billing); every entry point
   (API, schedule, worker) asks it.
 
-:func:`lily.composition.research_ports` wires the real implementations; tests pass fakes or the real ones.
+:func:`lily.composition.research_ports` wires the real implementations (:func:`lily.composition.research_gate` the
+gate alone, for configs, jobs and the schedule); tests pass fakes or the real ones.
 """
 
 from __future__ import annotations
