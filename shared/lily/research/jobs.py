@@ -8,12 +8,11 @@ again). A run the org's plan does not include is recorded ``refused`` with the p
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from lily import composition
 from lily.core import clock, ids, queues
 from lily.core.db import won
-from lily.core.errors import ErrorCode, LilyError
+from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count, logger
 from lily.core.pages import PageParams, query_page
 from lily.research import configs
@@ -30,10 +29,6 @@ def job_out(j: ResearchJob) -> JobOut:
                   tokens=int(j.tokens or 0), confidence=float(j.confidence) if j.confidence is not None else None,
                   duration_ms=int(j.duration_ms) if j.duration_ms is not None else None, report_id=j.report_id,
                   error=j.error, created_at=j.created_at, started_at=j.started_at, finished_at=j.finished_at)
-
-
-def error_body(exc: LilyError) -> dict[str, Any]:
-    return {"code": exc.code.value, "message": exc.message, "details": exc.details or {}}
 
 
 def _new_job(config: ResearchConfig, trigger: str, user_id: str | None) -> ResearchJob:
@@ -55,7 +50,8 @@ def enqueue(config: ResearchConfig, trigger: str, user_id: str | None = None) ->
         if exc.code != ErrorCode.PLAN_001:
             raise
         if trigger == "schedule":
-            job.status, job.stage, job.error, job.finished_at = "refused", "refused", error_body(exc), job.created_at
+            job.status, job.stage, job.finished_at = "refused", "refused", job.created_at
+            job.error = exc.body()["error"]
             job.save()
         count("research_runs_total", trigger=trigger, outcome="refused")
         logger.info("research run refused by plan", extra={"org_id": config.org_id, "job_id": job.job_id,
@@ -78,7 +74,7 @@ def load(org_id: str, job_id: str) -> ResearchJob:
     try:
         return ResearchJob.get(org_id, job_id, consistent_read=True)
     except ResearchJob.DoesNotExist:
-        raise LilyError(ErrorCode.VALIDATION_004, "Research job not found", {"job_id": job_id}) from None
+        raise not_found("Research job", job_id=job_id) from None
 
 
 def get(org_id: str, job_id: str) -> JobOut:

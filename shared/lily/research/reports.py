@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 from lily.core import clock, ids
-from lily.core.errors import ErrorCode, LilyError
+from lily.core.errors import not_found
 from lily.core.pages import PageParams, query_page
 from lily.research.models import ResearchConfig, ResearchInsight, ResearchJob, ResearchReport
 from lily.research.schemas import Evidence, InsightOut, ReportOut, ReportPage, ReportSummary
@@ -69,10 +69,6 @@ def store(job: ResearchJob, config: ResearchConfig, findings: list[ThemeFindings
     return report
 
 
-def not_found(report_id: str) -> LilyError:
-    return LilyError(ErrorCode.VALIDATION_004, "Research report not found", {"report_id": report_id})
-
-
 def get(org_id: str, report_id: str) -> ReportOut:
     key = (org_id, report_id)
     hit = _cache.get(key)
@@ -81,7 +77,7 @@ def get(org_id: str, report_id: str) -> ReportOut:
     try:
         out = report_out(ResearchReport.get(org_id, report_id))
     except ResearchReport.DoesNotExist:
-        raise not_found(report_id) from None
+        raise not_found("Research report", report_id=report_id) from None
     if len(_cache) > 256:
         _cache.clear()
     _cache[key] = (time.monotonic() + research_settings().research_latest_cache_s, out)
@@ -92,7 +88,7 @@ def latest(org_id: str) -> ReportOut:
     newest = next(iter(ResearchReport.query(org_id, scan_index_forward=False, limit=1,
                                             attributes_to_get=["org_id", "report_id"])), None)
     if newest is None:
-        raise LilyError(ErrorCode.VALIDATION_004, "No research report yet", {})
+        raise not_found("Research report")
     return get(org_id, newest.report_id)
 
 

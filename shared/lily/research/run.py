@@ -22,10 +22,9 @@ from lily import composition
 from lily.ai.port import CallContext
 from lily.core import clock
 from lily.core.db import won
-from lily.core.errors import ErrorCode, LilyError
+from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count, logger, observe
 from lily.research import memory, remember, reports, sources, synthesis, themes
-from lily.research.jobs import error_body
 from lily.research.messages import RunMessage
 from lily.research.models import ResearchConfig, ResearchJob
 from lily.research.ports import ResearchPorts
@@ -73,12 +72,11 @@ def process(message: RunMessage, ports: ResearchPorts | None = None, index: Vect
         try:
             config = ResearchConfig.get(job.org_id, job.config_id)
         except ResearchConfig.DoesNotExist:
-            raise LilyError(ErrorCode.VALIDATION_004, "The research config was deleted",
-                            {"config_id": job.config_id}) from None
+            raise not_found("Research config", config_id=job.config_id) from None
         outcome = _run(job, config, ports, index, started)
     except LilyError as exc:
         status = "refused" if exc.code == ErrorCode.PLAN_001 else "failed"
-        _finish(job, status, error=error_body(exc), duration_ms=int((time.perf_counter() - started) * 1000))
+        _finish(job, status, error=exc.body()["error"], duration_ms=int((time.perf_counter() - started) * 1000))
         count("research_runs_total", trigger=job.trigger, outcome=status)
         logger.info("research run ended", extra={"org_id": job.org_id, "job_id": job.job_id, "status": status,
                                                  "code": exc.code.value})
