@@ -127,7 +127,6 @@ class ResearchReport(LilyModel):
     industry = UnicodeAttribute()
     summary = UnicodeAttribute(default="")
     confidence = NumberAttribute(default=0)
-    low_confidence = BooleanAttribute(default=False)
     insights = JSONAttribute(default=list)
     suggested_topics = ListAttribute(of=UnicodeAttribute, default=list)
     counts = JSONAttribute(default=dict)
@@ -148,6 +147,5 @@ class ResearchInsight(LilyModel):
     evidence = JSONAttribute(default=list)  # [{item_id, url, title, score}]
     suggested_topics = ListAttribute(of=UnicodeAttribute, default=list)
     confidence = NumberAttribute(default=0)
-    low_confidence = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
