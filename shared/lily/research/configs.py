@@ -60,7 +60,7 @@ def create(org_id: str, body: ConfigIn, user_id: str | None) -> ConfigOut:
                        hour=body.cadence.hour, minute=body.cadence.minute, enabled=body.enabled,
                        created_by=user_id, created_at=now, updated_at=now, version=1)
     _schedule(c, body.enabled)
-    c.save(condition=ResearchConfig.config_id.does_not_exist())
+    c.save()  # a fresh ULID: no row to overwrite
     return config_out(c)
 
 
@@ -80,8 +80,7 @@ def update(org_id: str, config_id: str, body: ConfigPut) -> ConfigOut:
 
     Allowed on any plan, so a downgraded org can still disable or edit what it has; runs stay gated."""
     c = load(org_id, config_id)
-    if int(c.version) != body.expected_version:
-        raise conflict("The config changed since it was read", version=int(c.version))
+    read = int(c.version)
     c.name, c.industry, c.topics, c.competitors, c.feeds = (body.name, body.industry, body.topics,
                                                             body.competitors, body.feeds)
     c.day, c.hour, c.minute, c.enabled = body.cadence.day, body.cadence.hour, body.cadence.minute, body.enabled
@@ -89,7 +88,7 @@ def update(org_id: str, config_id: str, body: ConfigPut) -> ConfigOut:
     c.version = body.expected_version + 1
     _schedule(c, body.enabled)
     if not won(lambda: c.save(condition=ResearchConfig.version == body.expected_version)):
-        raise conflict("The config changed since it was read")
+        raise conflict("The config changed since it was read", version=read)
     return config_out(c)
 
 
