@@ -39,24 +39,26 @@ def _new_job(config: ResearchConfig, trigger: str, user_id: str | None) -> Resea
 
 
 def enqueue(config: ResearchConfig, trigger: str, user_id: str | None = None) -> ResearchJob:
-    """Record a queued job for ``config`` and send it to the worker.
+    """Record a queued job for ``config`` and send it to the worker; returns the job.
 
-    The plan is checked first (PLAN_001 with ``upgrade_to`` when research is not included): the API answers
-    the refusal; a scheduled run records the job ``refused``, so the org sees why its schedule did nothing."""
+    The plan is checked first (PLAN_001 with ``upgrade_to`` when research is not included): on demand, the
+    refusal is raised for the API to answer; a scheduled run records the job ``refused`` and returns it, so the
+    org sees why its schedule did nothing."""
     job = _new_job(config, trigger, user_id)
     try:
         composition.research_gate().require(config.org_id)
     except LilyError as exc:
         if exc.code != ErrorCode.PLAN_001:
             raise
-        if trigger == "schedule":
-            job.status, job.stage, job.finished_at = "refused", "refused", job.created_at
-            job.error = exc.body()["error"]
-            job.save()
         count("research_runs_total", trigger=trigger, outcome="refused")
         logger.info("research run refused by plan", extra={"org_id": config.org_id, "job_id": job.job_id,
                                                            "upgrade_to": (exc.details or {}).get("upgrade_to")})
-        raise
+        if trigger != "schedule":
+            raise
+        job.status, job.stage, job.finished_at = "refused", "refused", job.created_at
+        job.error = exc.body()["error"]
+        job.save()
+        return job
     job.save()
     queues.send(QUEUE, RunMessage(org_id=job.org_id, job_id=job.job_id).model_dump())
     won(lambda: config.update(actions=[ResearchConfig.last_job_id.set(job.job_id)],
