@@ -99,12 +99,13 @@ def _run(job: ResearchJob, config: ResearchConfig, ports: ResearchPorts, index: 
     found = themes.themes(remembered.vectors[newest]) if newest else []
     _progress(job, "retrieval", 70, themes=len(found))
 
+    hits_of = [index.search(job.org_id, theme.centroid.tolist(), settings.research_top_k,
+                            settings.research_min_score, config.industry) for theme in found]
+    # Themes' hits overlap (an item near two centres): every stored item is read once, in one BatchGet.
+    rows = memory.stored(job.org_id, list(dict.fromkeys(h.item_id for hits in hits_of for h in hits)))
     findings: list[synthesis.ThemeFindings] = []
     retrieved = 0
-    for theme in found:
-        hits = index.search(job.org_id, theme.centroid.tolist(), settings.research_top_k,
-                            settings.research_min_score, config.industry)
-        rows = memory.stored(job.org_id, [h.item_id for h in hits])
+    for hits in hits_of:
         evidence = [synthesis.EvidenceItem(item_id=h.item_id, title=rows[h.item_id].title, text=rows[h.item_id].text,
                                            url=rows[h.item_id].url, source=rows[h.item_id].source,
                                            source_ref=rows[h.item_id].source_ref, score=h.score,
