@@ -36,8 +36,6 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from lily.core.db import LilyModel, TableMeta
 
-JOB_STATUSES = ("queued", "running", "done", "failed", "refused")
-
 
 class DueConfigs(GlobalSecondaryIndex):
     class Meta:

@@ -11,8 +11,6 @@ Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
 DAYS: tuple[Day, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 JobStatus = Literal["queued", "running", "done", "failed", "refused"]
 
-Phrase = Field(min_length=1, max_length=120)
-
 
 def _distinct(values: list[str]) -> list[str]:
     cleaned = [v.strip() for v in values]
