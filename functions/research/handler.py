@@ -3,16 +3,17 @@
 The audit's 13 research endpoints (8 GET, 3 POST, 1 PUT, 1 DELETE) map onto these routes (docs/research.md).
 """
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Response
 
 import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
+from lily.core.page_query import page_params
+from lily.core.pages import PageParams
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.research import configs, insights, jobs, memory, reports
 from lily.research.schemas import (
-    MAX_PAGE,
     ConfigIn,
     ConfigOut,
     ConfigPage,
@@ -33,15 +34,13 @@ reader = org_access(OrgRole.viewer, scope="research:read")
 writer = org_access(OrgRole.editor, scope="research:write")
 admin = org_access(OrgRole.admin, scope="research:write")
 BASE = "/api/orgs/{org_id}/research"
-Limit = Query(20, ge=1, le=MAX_PAGE)
-Cursor = Query(None, max_length=512)
 
 
 @app.get(BASE + "/configs", response_model=ConfigPage, operation_id="research_list_configs", tags=["research"],
          responses=errors(422))
-def list_configs(org_id: str, access: OrgAccess = Depends(reader), limit: int = Limit,
-                 cursor: str | None = Cursor) -> ConfigPage:
-    return configs.list_configs(org_id, limit, cursor)
+def list_configs(org_id: str, access: OrgAccess = Depends(reader),
+                 page: PageParams = Depends(page_params)) -> ConfigPage:
+    return configs.list_configs(org_id, page)
 
 
 @app.post(BASE + "/configs", response_model=ConfigOut, status_code=201, operation_id="research_create_config",
@@ -77,9 +76,9 @@ def run(org_id: str, body: RunIn, access: OrgAccess = Depends(writer)) -> JobOut
 
 @app.get(BASE + "/jobs", response_model=JobPage, operation_id="research_list_jobs", tags=["research"],
          responses=errors(422))
-def list_jobs(org_id: str, access: OrgAccess = Depends(reader), limit: int = Limit,
-              cursor: str | None = Cursor) -> JobPage:
-    return jobs.list_jobs(org_id, limit, cursor)
+def list_jobs(org_id: str, access: OrgAccess = Depends(reader),
+              page: PageParams = Depends(page_params)) -> JobPage:
+    return jobs.list_jobs(org_id, page)
 
 
 @app.get(BASE + "/jobs/{job_id}", response_model=JobOut, operation_id="research_get_job", tags=["research"],
@@ -90,9 +89,9 @@ def get_job(org_id: str, job_id: str, access: OrgAccess = Depends(reader)) -> Jo
 
 @app.get(BASE + "/reports", response_model=ReportPage, operation_id="research_list_reports", tags=["research"],
          responses=errors(422))
-def list_reports(org_id: str, access: OrgAccess = Depends(reader), limit: int = Limit,
-                 cursor: str | None = Cursor) -> ReportPage:
-    return reports.list_reports(org_id, limit, cursor)
+def list_reports(org_id: str, access: OrgAccess = Depends(reader),
+                 page: PageParams = Depends(page_params)) -> ReportPage:
+    return reports.list_reports(org_id, page)
 
 
 @app.get(BASE + "/reports/latest", response_model=ReportOut, operation_id="research_latest_report",

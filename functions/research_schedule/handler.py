@@ -1,6 +1,5 @@
 """Scheduled research: enqueues each due config's run (see lily.research.schedule)."""
 
-import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
 from lily.core.config import get_settings
 from lily.core.handlers import scheduled_handler
 from lily.research import schedule

@@ -25,6 +25,8 @@ media)                                          ``PlanQuota("image_generations")
 posts, engagement, gate)                        ``publishing.published.LibraryPublishedPosts``,
                                                 ``social.engagement.PlatformEngagement``,
                                                 ``PlanFeature("autopilot_research")``
+``research.ports.ResearchGate`` (alone, for     ``PlanFeature("autopilot_research")``
+configs, jobs and the schedule)
 ``org_deletion_listeners`` (a list)             ``research.forget.forget_org``
 =============================================  ===================================================
 
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from lily.identity.ports import FeatureGate, SeatQuota
     from lily.images.ports import ImagePorts
     from lily.publishing.ports import PlatformGateway, QuotaPort, StorageQuota
-    from lily.research.ports import ResearchPorts
+    from lily.research.ports import ResearchGate, ResearchPorts
     from lily.social.ports import ProfileQuota
 
 T = TypeVar("T")
@@ -202,18 +204,26 @@ def image_ports() -> ImagePorts:
 on_reset(_image_ports.cache_clear)
 
 
+@_wiring
+def research_gate() -> ResearchGate:
+    # The plan check alone: configs, jobs and the schedule need no AI adapter, embedder or readers.
+    from lily.billing.entitlements import PlanFeature
+    from lily.research.ports import RESEARCH_FEATURE
+
+    return PlanFeature(RESEARCH_FEATURE)
+
+
 @lru_cache(maxsize=1)
 def _research_ports() -> ResearchPorts:
     from lily.ai.embeddings import deployment_embedder
-    from lily.billing.entitlements import PlanFeature
     from lily.publishing.published import LibraryPublishedPosts
-    from lily.research.ports import RESEARCH_FEATURE, ResearchPorts
+    from lily.research.ports import ResearchPorts
     from lily.social.engagement import PlatformEngagement
 
     embedder = deployment_embedder()
     return ResearchPorts(ai=embedder.ai,
                          embedder=embedder, posts=LibraryPublishedPosts(), engagement=PlatformEngagement(),
-                         gate=PlanFeature(RESEARCH_FEATURE))
+                         gate=research_gate())
 
 
 @_wiring

@@ -13,20 +13,24 @@ summed in the answer. Inputs are cut to ``MAX_INPUT_CHARS`` (OpenAI refuses inpu
 from __future__ import annotations
 
 from lily.ai.port import AIPort, CallContext, Embeddings, Usage
+from lily.ai.settings import AISettings
 
 BATCH = 64  # inputs per provider call
 MAX_INPUT_CHARS = 8000  # well under 8,192 tokens for any text
 
 
 class BatchedEmbedder:
-    """``research.ports.Embedder`` on the AI port."""
+    """``research.ports.Embedder`` on the AI port.
 
-    def __init__(self, ai: AIPort, model: str, dimension: int, batch: int = BATCH) -> None:
+    ``model`` and ``dimension`` are the AI settings' (``embedding_model``, ``embedding_dimensions``), the
+    ones the adapter embeds with, so what the vector index is opened for is what the provider is asked for."""
+
+    def __init__(self, ai: AIPort, settings: AISettings, batch: int = BATCH) -> None:
         if not 1 <= batch <= BATCH:
             raise ValueError(f"batch must be between 1 and {BATCH}")
         self.ai = ai
-        self.model = model
-        self.dimension = dimension
+        self.model = settings.embedding_model
+        self.dimension = settings.embedding_dimensions
         self.batch = batch
 
     def embed(self, texts: list[str], ctx: CallContext) -> Embeddings:
@@ -45,9 +49,9 @@ class BatchedEmbedder:
 
 
 def deployment_embedder() -> BatchedEmbedder:
-    """The configured model and dimension on the ``openai`` client adapter."""
+    """The ``openai`` client adapter and the embedder on the same AI settings."""
     from lily.ai.openai_client import OpenAIAdapter
     from lily.ai.settings import ai_settings
 
     s = ai_settings()
-    return BatchedEmbedder(OpenAIAdapter(s), s.embedding_model, s.embedding_dimensions)
+    return BatchedEmbedder(OpenAIAdapter(s), s)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from lily import composition
 from lily.core import clock, ids
 from lily.core.db import won
-from lily.core.errors import ErrorCode, LilyError
-from lily.research import pages
+from lily.core.errors import conflict, not_found
+from lily.core.pages import PageParams, query_page
 from lily.research.models import ResearchConfig
 from lily.research.schemas import DAYS, Cadence, ConfigIn, ConfigOut, ConfigPage, ConfigPut
 
@@ -38,15 +38,11 @@ def config_out(c: ResearchConfig) -> ConfigOut:
                      version=int(c.version))
 
 
-def not_found(config_id: str) -> LilyError:
-    return LilyError(ErrorCode.VALIDATION_004, "Research config not found", {"config_id": config_id})
-
-
 def load(org_id: str, config_id: str) -> ResearchConfig:
     try:
         return ResearchConfig.get(org_id, config_id, consistent_read=True)
     except ResearchConfig.DoesNotExist:
-        raise not_found(config_id) from None
+        raise not_found("Research config", config_id=config_id) from None
 
 
 def _schedule(c: ResearchConfig, enabled: bool) -> None:
@@ -55,17 +51,16 @@ def _schedule(c: ResearchConfig, enabled: bool) -> None:
 
 
 def create(org_id: str, body: ConfigIn, user_id: str | None) -> ConfigOut:
-    composition.research_ports().gate.require(org_id)
+    composition.research_gate().require(org_id)
     if ResearchConfig.count(org_id) >= MAX_CONFIGS:
-        raise LilyError(ErrorCode.VALIDATION_003, f"An organization has at most {MAX_CONFIGS} research configs",
-                        {"limit": MAX_CONFIGS})
+        raise conflict(f"An organization has at most {MAX_CONFIGS} research configs", limit=MAX_CONFIGS)
     now = clock.now()
     c = ResearchConfig(org_id, ids.new_id("rcf"), name=body.name, industry=body.industry, topics=body.topics,
                        competitors=body.competitors, feeds=body.feeds, day=body.cadence.day,
                        hour=body.cadence.hour, minute=body.cadence.minute, enabled=body.enabled,
                        created_by=user_id, created_at=now, updated_at=now, version=1)
     _schedule(c, body.enabled)
-    c.save(condition=ResearchConfig.config_id.does_not_exist())
+    c.save()  # a fresh ULID: no row to overwrite
     return config_out(c)
 
 
@@ -73,8 +68,10 @@ def get(org_id: str, config_id: str) -> ConfigOut:
     return config_out(load(org_id, config_id))
 
 
-def list_configs(org_id: str, limit: int, cursor: str | None) -> ConfigPage:
-    items, nxt = pages.page(ResearchConfig, org_id, "config_id", limit, cursor, config_out)
+def list_configs(org_id: str, page: PageParams) -> ConfigPage:
+    items, nxt = query_page(
+        lambda start, n: ResearchConfig.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
+        {"org_id": org_id}, page, config_out)
     return ConfigPage(items=items, next_cursor=nxt)
 
 
@@ -83,9 +80,7 @@ def update(org_id: str, config_id: str, body: ConfigPut) -> ConfigOut:
 
     Allowed on any plan, so a downgraded org can still disable or edit what it has; runs stay gated."""
     c = load(org_id, config_id)
-    if int(c.version) != body.expected_version:
-        raise LilyError(ErrorCode.VALIDATION_003, "The config changed since it was read",
-                        {"version": int(c.version)})
+    read = int(c.version)
     c.name, c.industry, c.topics, c.competitors, c.feeds = (body.name, body.industry, body.topics,
                                                             body.competitors, body.feeds)
     c.day, c.hour, c.minute, c.enabled = body.cadence.day, body.cadence.hour, body.cadence.minute, body.enabled
@@ -93,7 +88,7 @@ def update(org_id: str, config_id: str, body: ConfigPut) -> ConfigOut:
     c.version = body.expected_version + 1
     _schedule(c, body.enabled)
     if not won(lambda: c.save(condition=ResearchConfig.version == body.expected_version)):
-        raise LilyError(ErrorCode.VALIDATION_003, "The config changed since it was read", {})
+        raise conflict("The config changed since it was read", version=read)
     return config_out(c)
 
 

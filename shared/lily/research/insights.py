@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from lily.content.ports import GroundingInsight
-from lily.core.errors import ErrorCode, LilyError
+from lily.core.errors import not_found
 from lily.research.models import ResearchInsight
 from lily.research.reports import insight_out
 from lily.research.schemas import InsightOut
@@ -14,7 +14,7 @@ def get(org_id: str, insight_id: str) -> InsightOut:
     try:
         return insight_out(ResearchInsight.get(org_id, insight_id))
     except ResearchInsight.DoesNotExist:
-        raise LilyError(ErrorCode.VALIDATION_004, "Research insight not found", {"insight_id": insight_id}) from None
+        raise not_found("Research insight", insight_id=insight_id) from None
 
 
 class StoredInsights:
@@ -25,7 +25,7 @@ class StoredInsights:
         rows = {r.insight_id: r for r in ResearchInsight.batch_get([(org_id, i) for i in wanted])}
         missing = [i for i in wanted if i not in rows]
         if missing:
-            raise LilyError(ErrorCode.VALIDATION_004, "Research insight not found", {"insight_ids": missing})
+            raise not_found("Research insight", insight_ids=missing)
         return [GroundingInsight(insight_id=i, title=rows[i].title, summary=rows[i].summary,
                                  evidence_urls=[e["url"] for e in rows[i].evidence or [] if e.get("url")][:3],
                                  suggested_topics=list(rows[i].suggested_topics or []))

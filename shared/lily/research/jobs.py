@@ -8,14 +8,14 @@ again). A run the org's plan does not include is recorded ``refused`` with the p
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from lily import composition
 from lily.core import clock, ids, queues
 from lily.core.db import won
-from lily.core.errors import ErrorCode, LilyError
+from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count, logger
-from lily.research import configs, pages
+from lily.core.pages import PageParams, query_page
+from lily.research import configs
 from lily.research.messages import QUEUE, RunMessage
 from lily.research.models import ResearchConfig, ResearchJob
 from lily.research.schemas import JobOut, JobPage
@@ -31,10 +31,6 @@ def job_out(j: ResearchJob) -> JobOut:
                   error=j.error, created_at=j.created_at, started_at=j.started_at, finished_at=j.finished_at)
 
 
-def error_body(exc: LilyError) -> dict[str, Any]:
-    return {"code": exc.code.value, "message": exc.message, "details": exc.details or {}}
-
-
 def _new_job(config: ResearchConfig, trigger: str, user_id: str | None) -> ResearchJob:
     now = clock.now()
     return ResearchJob(config.org_id, ids.new_id("rjb"), config_id=config.config_id, trigger=trigger,
@@ -43,23 +39,26 @@ def _new_job(config: ResearchConfig, trigger: str, user_id: str | None) -> Resea
 
 
 def enqueue(config: ResearchConfig, trigger: str, user_id: str | None = None) -> ResearchJob:
-    """Record a queued job for ``config`` and send it to the worker.
+    """Record a queued job for ``config`` and send it to the worker; returns the job.
 
-    The plan is checked first (PLAN_001 with ``upgrade_to`` when research is not included): the API answers
-    the refusal; a scheduled run records the job ``refused``, so the org sees why its schedule did nothing."""
+    The plan is checked first (PLAN_001 with ``upgrade_to`` when research is not included): on demand, the
+    refusal is raised for the API to answer; a scheduled run records the job ``refused`` and returns it, so the
+    org sees why its schedule did nothing."""
     job = _new_job(config, trigger, user_id)
     try:
-        composition.research_ports().gate.require(config.org_id)
+        composition.research_gate().require(config.org_id)
     except LilyError as exc:
         if exc.code != ErrorCode.PLAN_001:
             raise
-        if trigger == "schedule":
-            job.status, job.stage, job.error, job.finished_at = "refused", "refused", error_body(exc), job.created_at
-            job.save()
         count("research_runs_total", trigger=trigger, outcome="refused")
         logger.info("research run refused by plan", extra={"org_id": config.org_id, "job_id": job.job_id,
                                                            "upgrade_to": (exc.details or {}).get("upgrade_to")})
-        raise
+        if trigger != "schedule":
+            raise
+        job.status, job.stage, job.finished_at = "refused", "refused", job.created_at
+        job.error = exc.body()["error"]
+        job.save()
+        return job
     job.save()
     queues.send(QUEUE, RunMessage(org_id=job.org_id, job_id=job.job_id).model_dump())
     won(lambda: config.update(actions=[ResearchConfig.last_job_id.set(job.job_id)],
@@ -77,13 +76,15 @@ def load(org_id: str, job_id: str) -> ResearchJob:
     try:
         return ResearchJob.get(org_id, job_id, consistent_read=True)
     except ResearchJob.DoesNotExist:
-        raise LilyError(ErrorCode.VALIDATION_004, "Research job not found", {"job_id": job_id}) from None
+        raise not_found("Research job", job_id=job_id) from None
 
 
 def get(org_id: str, job_id: str) -> JobOut:
     return job_out(load(org_id, job_id))
 
 
-def list_jobs(org_id: str, limit: int, cursor: str | None) -> JobPage:
-    items, nxt = pages.page(ResearchJob, org_id, "job_id", limit, cursor, job_out)
+def list_jobs(org_id: str, page: PageParams) -> JobPage:
+    items, nxt = query_page(
+        lambda start, n: ResearchJob.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
+        {"org_id": org_id}, page, job_out)
     return JobPage(items=items, next_cursor=nxt)

@@ -36,8 +36,6 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from lily.core.db import LilyModel, TableMeta
 
-JOB_STATUSES = ("queued", "running", "done", "failed", "refused")
-
 
 class DueConfigs(GlobalSecondaryIndex):
     class Meta:
@@ -127,7 +125,6 @@ class ResearchReport(LilyModel):
     industry = UnicodeAttribute()
     summary = UnicodeAttribute(default="")
     confidence = NumberAttribute(default=0)
-    low_confidence = BooleanAttribute(default=False)
     insights = JSONAttribute(default=list)
     suggested_topics = ListAttribute(of=UnicodeAttribute, default=list)
     counts = JSONAttribute(default=dict)
@@ -148,6 +145,5 @@ class ResearchInsight(LilyModel):
     evidence = JSONAttribute(default=list)  # [{item_id, url, title, score}]
     suggested_topics = ListAttribute(of=UnicodeAttribute, default=list)
     confidence = NumberAttribute(default=0)
-    low_confidence = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)

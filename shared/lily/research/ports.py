@@ -3,11 +3,12 @@
 - :class:`lily.ai.port.AIPort`: the report's synthesis (one structured text generation per run).
 - :class:`Embedder`: the deployment's embedding model and dimension, in batches (``lily.ai.embeddings``).
 - :class:`PublishedPosts`: the org's own published posts (publishing).
-- :class:`EngagementSource`: a published post's engagement on its platform (social).
+- :class:`EngagementSource`: published posts' engagement on their platform (social).
 - :class:`ResearchGate`: whether the org's plan includes autopilot research (billing); every entry point
   (API, schedule, worker) asks it.
 
-:func:`lily.composition.research_ports` wires the real implementations; tests pass fakes or the real ones.
+:func:`lily.composition.research_ports` wires the real implementations (:func:`lily.composition.research_gate` the
+gate alone, for configs, jobs and the schedule); tests pass fakes or the real ones.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ class PublishedPosts(Protocol):
 
 
 class EngagementSource(Protocol):
-    def engagement(self, org_id: str, post: PublishedPost) -> dict[str, int] | None:
-        """``{impressions, likes, comments, shares, clicks}`` (those the platform reports), or None when unknown."""
+    def engagements(self, org_id: str, posts: list[PublishedPost]) -> list[dict[str, int] | None]:
+        """Per post, in order: ``{impressions, likes, comments, shares, clicks}`` (those the platform reports), or
+        None when unknown."""
 
 
 class ResearchGate(Protocol):

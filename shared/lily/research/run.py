@@ -3,7 +3,7 @@
 1. claim the job (``queued`` or a crashed ``running`` → ``running``; finished jobs are left alone, so a
    redelivered message does nothing) and check the plan again (the org may have downgraded since it was queued);
 2. gather the feeds and the org's own published posts (:mod:`lily.research.sources`), de-duplicated by content;
-3. remember them (:mod:`lily.research.memory`): only items never seen are embedded and indexed;
+3. remember them (:mod:`lily.research.remember`): only items never seen are embedded and indexed;
 4. cluster the run's items into themes (:mod:`lily.research.themes`);
 5. for each theme, retrieve the top-k of the org's memory over the similarity floor (0.7) around its centre:
    the theme's evidence, this run's items and earlier runs' alike;
@@ -22,10 +22,9 @@ from lily import composition
 from lily.ai.port import CallContext
 from lily.core import clock
 from lily.core.db import won
-from lily.core.errors import ErrorCode, LilyError
+from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count, logger, observe
-from lily.research import memory, reports, sources, synthesis, themes
-from lily.research.jobs import error_body
+from lily.research import memory, remember, reports, sources, synthesis, themes
 from lily.research.messages import RunMessage
 from lily.research.models import ResearchConfig, ResearchJob
 from lily.research.ports import ResearchPorts
@@ -73,12 +72,11 @@ def process(message: RunMessage, ports: ResearchPorts | None = None, index: Vect
         try:
             config = ResearchConfig.get(job.org_id, job.config_id)
         except ResearchConfig.DoesNotExist:
-            raise LilyError(ErrorCode.VALIDATION_004, "The research config was deleted",
-                            {"config_id": job.config_id}) from None
+            raise not_found("Research config", config_id=job.config_id) from None
         outcome = _run(job, config, ports, index, started)
     except LilyError as exc:
         status = "refused" if exc.code == ErrorCode.PLAN_001 else "failed"
-        _finish(job, status, error=error_body(exc), duration_ms=int((time.perf_counter() - started) * 1000))
+        _finish(job, status, error=exc.body()["error"], duration_ms=int((time.perf_counter() - started) * 1000))
         count("research_runs_total", trigger=job.trigger, outcome=status)
         logger.info("research run ended", extra={"org_id": job.org_id, "job_id": job.job_id, "status": status,
                                                  "code": exc.code.value})
@@ -93,7 +91,7 @@ def _run(job: ResearchJob, config: ResearchConfig, ports: ResearchPorts, index: 
     gathered = sources.gather(ports, config, settings)
     items = gathered.items
     _progress(job, "embedding", 35, **gathered.counts, items=len(items))
-    remembered = memory.remember(ports, job.org_id, config.industry, items, ctx, index=index)
+    remembered = remember.remember(ports, job.org_id, config.industry, items, ctx, index=index)
     _progress(job, "themes", 60, new=remembered.new, duplicates=remembered.seen)
 
     newest = sorted(range(len(items)), key=lambda n: items[n].published_at or clock.now(), reverse=True)
@@ -101,12 +99,13 @@ def _run(job: ResearchJob, config: ResearchConfig, ports: ResearchPorts, index: 
     found = themes.themes(remembered.vectors[newest]) if newest else []
     _progress(job, "retrieval", 70, themes=len(found))
 
+    hits_of = [index.search(job.org_id, theme.centroid.tolist(), settings.research_top_k,
+                            settings.research_min_score, config.industry) for theme in found]
+    # Themes' hits overlap (an item near two centres): every stored item is read once, in one BatchGet.
+    rows = memory.stored(job.org_id, list(dict.fromkeys(h.item_id for hits in hits_of for h in hits)))
     findings: list[synthesis.ThemeFindings] = []
     retrieved = 0
-    for theme in found:
-        hits = index.search(job.org_id, theme.centroid.tolist(), settings.research_top_k,
-                            settings.research_min_score, config.industry)
-        rows = memory.stored(job.org_id, [h.item_id for h in hits])
+    for hits in hits_of:
         evidence = [synthesis.EvidenceItem(item_id=h.item_id, title=rows[h.item_id].title, text=rows[h.item_id].text,
                                            url=rows[h.item_id].url, source=rows[h.item_id].source,
                                            source_ref=rows[h.item_id].source_ref, score=h.score,

@@ -3,15 +3,14 @@
 Due configs come from the sparse GSI ``due`` (enabled configs, ``next_run`` <= now). Each is claimed by moving
 ``next_run`` to its next occurrence with a write conditional on the value read, so overlapping ticks never
 enqueue a config twice; a tick that was missed is caught up by the next one (one run, not one per missed week).
-The plan is checked for each config (:func:`lily.research.jobs.enqueue`): a refused run is recorded on a
-``refused`` job naming the plan that lifts it.
+The plan is checked for each config (:func:`lily.research.jobs.enqueue`, which returns the job queued or
+``refused``, naming the plan that lifts it); the tick counts them by status.
 """
 
 from __future__ import annotations
 
 from lily.core import clock
 from lily.core.db import won
-from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import logger
 from lily.research import configs, jobs
 from lily.research.models import ResearchConfig
@@ -29,13 +28,11 @@ def tick() -> dict[str, int]:
                 condition=(ResearchConfig.next_run == claimed) & (ResearchConfig.enabled == True))):  # noqa: E712
             continue  # another tick claimed it, or it was disabled or changed meanwhile
         try:
-            jobs.enqueue(c, "schedule")
-            result["queued"] += 1
-        except Exception as exc:  # noqa: BLE001 - one config's failure must not stop the others (logged)
-            if isinstance(exc, LilyError) and exc.code == ErrorCode.PLAN_001:
-                result["refused"] += 1
-                continue
+            job = jobs.enqueue(c, "schedule")
+        except Exception:  # noqa: BLE001 - boundary: one config's failure must not stop the others (logged)
             logger.exception("research schedule could not enqueue", extra={"org_id": c.org_id,
                                                                            "config_id": c.config_id})
             result["failed"] += 1
+            continue
+        result[job.status] += 1  # queued, or refused by the plan
     return result

@@ -10,9 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DAYS: tuple[Day, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 JobStatus = Literal["queued", "running", "done", "failed", "refused"]
-MAX_PAGE = 100  # every list route caps its limit here
-
-Phrase = Field(min_length=1, max_length=120)
 
 
 def _distinct(values: list[str]) -> list[str]:

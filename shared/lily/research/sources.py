@@ -49,16 +49,20 @@ def content_hash(title: str, text: str) -> str:
 
 @dataclass
 class Gathered:
-    items: list[SourceItem] = field(default_factory=list)
+    by_id: dict[str, SourceItem] = field(default_factory=dict)  # in the order first read
     counts: dict[str, int] = field(default_factory=lambda: {
         "feeds": 0, "feeds_failed": 0, "feed_entries": 0, "own_posts": 0, "duplicates_in_run": 0})
     failures: list[dict[str, str]] = field(default_factory=list)
 
+    @property
+    def items(self) -> list[SourceItem]:
+        return list(self.by_id.values())
+
     def add(self, item: SourceItem) -> None:
-        if any(i.item_id == item.item_id for i in self.items):
+        if item.item_id in self.by_id:
             self.counts["duplicates_in_run"] += 1
             return
-        self.items.append(item)
+        self.by_id[item.item_id] = item
 
 
 def gather(ports: ResearchPorts, config: ResearchConfig, settings: ResearchSettings) -> Gathered:
@@ -77,9 +81,9 @@ def gather(ports: ResearchPorts, config: ResearchConfig, settings: ResearchSetti
             out.add(SourceItem(content_hash(e.title, e.text), "feed", url, e.title, e.text, e.url, e.published_at))
     if settings.research_own_posts_max:
         since = clock.now() - timedelta(days=settings.research_own_posts_days)
-        for post in ports.posts.published(config.org_id, since, settings.research_own_posts_max):
+        posts = ports.posts.published(config.org_id, since, settings.research_own_posts_max)
+        for post, engagement in zip(posts, ports.engagement.engagements(config.org_id, posts), strict=True):
             out.counts["own_posts"] += 1
             out.add(SourceItem(content_hash("", post.text), "own_post", post.post_id,
-                               f"Our {post.platform} post", post.text, post.url, post.published_at,
-                               ports.engagement.engagement(config.org_id, post)))
+                               f"Our {post.platform} post", post.text, post.url, post.published_at, engagement))
     return out

@@ -14,7 +14,9 @@ from lily.core.functions import discover, load_handler_module
 from lily.local.context import LocalContext
 from lily.local.sandboxes.feeds import ENTRIES
 from lily.research import schedule
+from lily.research.configs import next_run
 from lily.research.models import ResearchJob
+from lily.research.schemas import Cadence
 from lily.research.vectors.factory import vector_index
 from tests.helpers import drain, load_event
 from tests.support.billing import set_plan
@@ -71,11 +73,13 @@ def test_config_run_report_insight_and_a_post_grounded_on_it(http, local_suite, 
     sandboxes = research_env
     set_plan(org["org_id"], "pro")
     # Given a research config with the two sample feeds (default cadence: Sunday 02:00 UTC)
-    r = http.post(f"{org['base']}/configs", headers=org["headers"], json=config_body(sandboxes))
+    created = clock.now()
+    with clock.freeze(created):
+        r = http.post(f"{org['base']}/configs", headers=org["headers"], json=config_body(sandboxes))
     assert r.status_code == 201, r.text
     config = r.json()
     assert config["cadence"] == {"day": "sunday", "hour": 2, "minute": 0}
-    assert config["next_run_at"].startswith(clock.now().date().isoformat()[:4])  # scheduled
+    assert clock.parse_iso(config["next_run_at"]) == next_run(Cadence(), created)  # scheduled
     # When a run is started on demand and the worker takes it from the queue
     job = run_and_drain(http, local_suite, org, config["config_id"])
     # Then the job is done with its run log

@@ -68,8 +68,8 @@ class Posts:
 
 
 class Engagement:
-    def engagement(self, org_id, post):
-        return {"likes": 10 * int(post.platform_post_id), "comments": 1}
+    def engagements(self, org_id, posts):
+        return [{"likes": 10 * int(post.platform_post_id), "comments": 1} for post in posts]
 
 
 class Gate:

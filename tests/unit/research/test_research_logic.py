@@ -9,6 +9,7 @@ import pytest
 
 from lily.ai.embeddings import BATCH, BatchedEmbedder
 from lily.ai.port import CallContext, Embeddings, Usage
+from lily.ai.settings import AISettings
 from lily.research.configs import next_run
 from lily.research.schemas import Cadence, ConfigIn
 from lily.research.sources import content_hash
@@ -69,7 +70,9 @@ class CountingAI:
 
 def test_the_embedder_sends_batches_of_at_most_64_and_sums_usage():
     ai = CountingAI()
-    answer = BatchedEmbedder(ai, "m", 2).embed([f"t{i}" for i in range(150)], CallContext(org_id="o", feature="f"))
+    embedder = BatchedEmbedder(ai, AISettings(embedding_model="m", embedding_dimensions=2))
+    assert (embedder.model, embedder.dimension) == ("m", 2)
+    answer = embedder.embed([f"t{i}" for i in range(150)], CallContext(org_id="o", feature="f"))
     assert [len(c) for c in ai.calls] == [64, 64, 22] and BATCH == 64
     assert len(answer.vectors) == 150 and answer.usage.total_tokens == 150
     assert [t for c in ai.calls for t in c] == [f"t{i}" for i in range(150)]  # order kept
