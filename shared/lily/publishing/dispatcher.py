@@ -130,7 +130,7 @@ def tick() -> dict[str, int]:
     due = _due(publishing_settings().max_per_tick)
     result = {"dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0}
     if due:
-        chunks = [due[i:i + messages.BATCH] for i in range(0, len(due), messages.BATCH)]
+        chunks = [due[i:i + queues.BATCH] for i in range(0, len(due), queues.BATCH)]
         with ThreadPoolExecutor(max_workers=min(8, len(chunks))) as pool:
             for outcomes in pool.map(_chunk, chunks):
                 for outcome in outcomes:
