@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from lily.core import clock
+from lily.core.db import is_live
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.http import error_response
 from lily.core.observability import count, logger
@@ -151,8 +152,9 @@ def _lock_wait(account_key: str, ip: str) -> float:
 
 
 def _remaining(item: Counter | None, threshold: int) -> float:
+    """Seconds a live failure counter at or over ``threshold`` still locks (0 when it is gone or expired)."""
     s = identity_settings()
-    if item is None or item.expires_at is None or item.expires_at.timestamp() <= clock.now_ts():
+    if not is_live(item):
         return 0.0
     hits = int(item.hits or 0)
     if hits < threshold:
@@ -165,7 +167,7 @@ def _slowdown_s(account_key: str) -> float:
     """Delay for an attempt on an account that failed often from any IP: it grows, it never refuses."""
     s = identity_settings()
     item = _get(f"fail#acct#{account_key}")
-    if item is None or item.expires_at is None or item.expires_at.timestamp() <= clock.now_ts():
+    if not is_live(item):
         return 0.0
     over = int(item.hits or 0) - s.lockout_threshold
     return 0.0 if over < 0 else min(s.login_slowdown_max_ms, s.login_slowdown_step_ms * (over + 1)) / 1000
