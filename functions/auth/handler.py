@@ -8,7 +8,7 @@ from lily.core.config import get_settings
 from lily.core.errors import LilyError
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import declares, errors
-from lily.identity import csrf, password_reset, registration, sessions, two_factor
+from lily.identity import password_reset, registration, sessions, two_factor
 from lily.identity.access import Principal, authenticate, current_principal, current_user
 from lily.identity.ratelimit import client_ip, rate_limit_middleware
 from lily.identity.schemas import (
@@ -114,9 +114,10 @@ def _clear_cookies(response: Response) -> None:
     "csrfHeader": {"type": "apiKey", "in": "header", "name": CSRF_HEADER,
                    "description": "The session's CSRF token (from the login answer or the readable lily_csrf cookie)"},
 })
-def require_csrf(request: Request) -> None:
-    """The X-CSRF-Token header must be the CSRF token of the session whose refresh cookie comes with it."""
-    csrf.check_csrf(request.cookies.get(REFRESH_COOKIE), request.headers.get(CSRF_HEADER))
+def session_proof(request: Request) -> tuple[str | None, str | None]:
+    """The refresh cookie and the X-CSRF-Token header: sessions.refresh and logout load the refresh token once
+    and refuse (403 AUTH_005) a header that is not the CSRF token of its session."""
+    return request.cookies.get(REFRESH_COOKIE), request.headers.get(CSRF_HEADER)
 
 
 @app.post("/api/auth/register", status_code=202, response_model=Accepted, tags=["auth"], responses=errors(503))
@@ -172,20 +173,20 @@ def login_2fa(body: SecondFactorIn, request: Request) -> Response:
                                                          client_ip(request)))
 
 
-@app.post("/api/auth/refresh", tags=["auth"], response_model=SessionOut, dependencies=[Depends(require_csrf)])
-def refresh(request: Request) -> Response:
-    return _session_response(sessions.refresh(request.cookies.get(REFRESH_COOKIE)))
+@app.post("/api/auth/refresh", tags=["auth"], response_model=SessionOut)
+def refresh(proof: tuple[str | None, str | None] = Depends(session_proof)) -> Response:
+    return _session_response(sessions.refresh(*proof))
 
 
-@app.post("/api/auth/logout", status_code=204, tags=["auth"], dependencies=[Depends(require_csrf)])
-def logout(request: Request) -> Response:
+@app.post("/api/auth/logout", status_code=204, tags=["auth"])
+def logout(request: Request, proof: tuple[str | None, str | None] = Depends(session_proof)) -> Response:
     principal: Principal | None = None
     if request.headers.get("authorization"):
         try:
             principal = authenticate(request.headers.get("authorization"))
         except LilyError:
             principal = None
-    sessions.logout(request.cookies.get(REFRESH_COOKIE), principal)
+    sessions.logout(*proof, principal)
     response = Response(status_code=204)
     _clear_cookies(response)
     return response

@@ -13,7 +13,7 @@ consumer port                                  implementation
 ``identity.ports.SeatQuota``                   ``billing.entitlements.PlanQuota("team_seats")``
 ``identity.ports.FeatureGate`` (API keys)      ``billing.entitlements.PlanFeature("api_keys")``
 ``publishing.ports.QuotaPort``                 ``billing.entitlements.PlanQuota("posts_per_day")``
-``publishing.ports.StorageQuota``              ``billing.entitlements.PlanQuota("media_storage_bytes")``
+``publishing.ports.QuotaPort`` (storage)       ``billing.entitlements.PlanQuota("media_storage_bytes")``
 ``publishing.ports.PlatformGateway``           ``publishing.bridge.SocialGateway``
 ``content.ports.ContentPorts`` (AI, quota,      ``ai.openai_client.OpenAIAdapter``,
 posts, insights)                                ``PlanQuota("ai_text_requests")``, :class:`PublishingPosts`,
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from lily.content.ports import ContentPorts
     from lily.identity.ports import FeatureGate, SeatQuota
     from lily.images.ports import ImagePorts
-    from lily.publishing.ports import PlatformGateway, QuotaPort, StorageQuota
+    from lily.publishing.ports import PlatformGateway, QuotaPort
     from lily.research.ports import ResearchGate, ResearchPorts
     from lily.social.ports import ProfileQuota
 
@@ -124,7 +124,7 @@ def posts_quota() -> QuotaPort:
 
 
 @_wiring
-def media_storage_quota() -> StorageQuota:
+def media_storage_quota() -> QuotaPort:
     from lily.billing.entitlements import PlanQuota
     from lily.publishing.ports import MEDIA_STORAGE_QUOTA
 

@@ -152,7 +152,7 @@ class OpenAIAdapter:
         attempt = 0
         while True:
             attempt += 1
-            decision = breaker.allow(key, open_s=s.breaker_open_s, probe_lease_s=s.breaker_probe_lease_s)
+            decision = breaker.allow(key, probe_lease_s=s.breaker_probe_lease_s)
             if not decision.allowed:
                 count("ai_requests_total", provider=provider, operation=operation, outcome="breaker_open")
                 raise unavailable(provider, (decision.retry_at or clock.now_ts() + 1) - clock.now_ts(),

@@ -62,9 +62,8 @@ def _get(key: str) -> BreakerState | None:
     return read(key)[key]
 
 
-def allow(key: str, *, open_s: float, probe_lease_s: float, item: BreakerState | None | object = _UNREAD) -> Decision:
+def allow(key: str, *, probe_lease_s: float, item: BreakerState | None | object = _UNREAD) -> Decision:
     """May a call go through ``key`` now? ``item``: its state as just read by :func:`read`."""
-    del open_s  # the open instant is stored on the breaker
     now = clock.now_ts()
     state = _get(key) if item is _UNREAD else item
     if state is None or state.state == "closed":

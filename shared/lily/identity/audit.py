@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from lily.core import clock, ids
+from lily.core.db import is_live
 from lily.core.observability import logger
 from lily.core.pages import PageParams, query_page
 from lily.identity.models import AuditEvent
@@ -35,10 +36,9 @@ def _entry(e: AuditEvent) -> AuditEntry:
 
 def _query(stream: str, page: PageParams) -> AuditPage:
     """Newest first; expired entries (TTL deletes late) are skipped."""
-    now = clock.now_ts()
     items, cursor = query_page(
         lambda start, n: AuditEvent.query(stream, scan_index_forward=False, last_evaluated_key=start, limit=n),
-        {"stream": stream}, page, _entry, keep=lambda e: e.expires_at is None or e.expires_at.timestamp() > now)
+        {"stream": stream}, page, _entry, keep=is_live)
     return AuditPage(items=items, next_cursor=cursor)
 
 

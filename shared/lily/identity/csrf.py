@@ -2,8 +2,9 @@
 
 The token is handed out with each session (body and readable ``lily_csrf`` cookie); refresh and logout accept
 the ``X-CSRF-Token`` header only when it is the HMAC of the family of the refresh cookie sent with it, so a
-token from another session (or one an attacker planted in the cookie) is refused. Keys come from the secret
-``csrf-keys`` (:func:`lily.identity.settings.csrf_keys`).
+token from another session (or one an attacker planted in the cookie) is refused. The session code loads the
+refresh token once and hands its family to :func:`check`. Keys come from the secret ``csrf-keys``
+(:func:`lily.identity.settings.csrf_keys`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ import hashlib
 import hmac
 
 from lily.core.errors import ErrorCode, LilyError
-from lily.identity.models import AuthToken
 from lily.identity.settings import csrf_keys
-from lily.identity.tokens import hash_secret
 
 
 def _mac(key: str, family_id: str) -> str:
@@ -25,17 +24,11 @@ def csrf_token(family_id: str) -> str:
     return _mac(csrf_keys()[0], family_id)
 
 
-def _family_of(refresh_secret: str) -> str | None:
-    try:
-        item = AuthToken.get(hash_secret(refresh_secret))
-    except AuthToken.DoesNotExist:
-        return None
-    return item.family_id if item.kind == "refresh" else None
+def refused() -> LilyError:
+    return LilyError(ErrorCode.AUTH_005, "CSRF check failed")
 
 
-def check_csrf(refresh_secret: str | None, presented: str | None) -> None:
-    """Raise AUTH_005 unless ``presented`` is the CSRF token of the refresh cookie's session."""
-    family_id = _family_of(refresh_secret) if refresh_secret and presented else None
-    if not family_id or not any(hmac.compare_digest(_mac(key, family_id).encode(), (presented or "").encode())
-                                for key in csrf_keys()):
-        raise LilyError(ErrorCode.AUTH_005, "CSRF check failed")
+def check(family_id: str, presented: str) -> None:
+    """Raise AUTH_005 unless ``presented`` is the CSRF token of refresh family ``family_id``."""
+    if not any(hmac.compare_digest(_mac(key, family_id).encode(), presented.encode()) for key in csrf_keys()):
+        raise refused()

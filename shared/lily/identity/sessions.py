@@ -3,7 +3,8 @@
 Login burns an argon2 verify on a dummy hash for unknown addresses and counts failures for them too.
 A refresh token is used up when rotated; presenting one that was already rotated means it leaked, and
 revokes its whole family. A family (a session) ends ``refresh_family_max_s`` after its login, whatever the
-rotations: each refresh token carries the family's start and never outlives it.
+rotations: each refresh token carries the family's start and its TTL is capped at the family's end, so the
+expiry check is the only lifetime check.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from typing import Any
 from lily.core import clock, ids
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count
-from lily.identity import audit, passwords, ratelimit
+from lily.identity import audit, csrf, passwords, ratelimit
 from lily.identity.access import Principal
 from lily.identity.auth_tokens import consume_token, invalid_token, issue_token, mark_used, peek_token
-from lily.identity.csrf import csrf_token
 from lily.identity.models import AuthToken, User
 from lily.identity.revocation import family_revoked, revoke, user_not_before
 from lily.identity.schemas import MfaChallenge, PublicUser, Session
@@ -48,7 +48,7 @@ def start_session(user: User, family_id: str | None = None, family_started: floa
         extra["prole"] = user.platform_role
     access, _ = issue_access(user.user_id, ttl, extra)
     return Session(access_token=access, expires_in=ttl, refresh_token=refresh, refresh_expires_in=refresh_ttl,
-                   csrf_token=csrf_token(family_id), user=public_user(user))
+                   csrf_token=csrf.csrf_token(family_id), user=public_user(user))
 
 
 def login(email_in: str, password: str, ip: str) -> Session | MfaChallenge:
@@ -104,25 +104,35 @@ def login_second_factor(challenge: str, code: str | None, backup_code: str | Non
     return start_session(get_user(user.user_id) or user)
 
 
-def refresh(refresh_secret: str | None) -> Session:
+def _presented_refresh(refresh_secret: str | None, presented_csrf: str | None) -> AuthToken:
+    """The refresh token of the cookie, read once, when ``presented_csrf`` is its session's CSRF token.
+
+    Anything else (no cookie, an unknown token, another session's CSRF token) is AUTH_005 (403).
+    """
+    item = None
+    if refresh_secret and presented_csrf:
+        try:
+            item = AuthToken.get(hash_secret(refresh_secret))
+        except AuthToken.DoesNotExist:
+            item = None
+    if item is None or item.kind != "refresh" or not item.family_id or not presented_csrf:
+        raise csrf.refused()
+    csrf.check(item.family_id, presented_csrf)
+    return item
+
+
+def refresh(refresh_secret: str | None, presented_csrf: str | None) -> Session:
     """Rotate: the presented refresh token is used up and a new one of the same family is issued.
 
     Presenting a token that was already rotated means it leaked: the whole family is revoked.
     """
     s = identity_settings()
-    if not refresh_secret:
-        raise _session_invalid("no refresh token")
-    try:
-        item = AuthToken.get(hash_secret(refresh_secret))
-    except AuthToken.DoesNotExist:
-        raise _session_invalid("unknown") from None
-    if item.kind != "refresh" or item.expires_at.timestamp() <= clock.now_ts() or not item.family_id:
+    item = _presented_refresh(refresh_secret, presented_csrf)
+    if item.expires_at.timestamp() <= clock.now_ts():
         raise _session_invalid("expired")
     if family_revoked(item.family_id):
         raise _session_invalid("revoked")
-    family_started = float((item.data or {}).get("family_started") or item.created_at.timestamp())
-    if clock.now_ts() >= family_started + s.refresh_family_max_s:
-        raise _session_invalid("session too old")
+    family_started = float(item.data["family_started"])  # start_session writes it on every refresh token
     reused = item.used_at is not None or not mark_used(item)  # used before, or by a racing rotation
     if reused:
         revoke(f"family#{item.family_id}", s.refresh_ttl_s + 60, "refresh token reuse")
@@ -136,20 +146,14 @@ def refresh(refresh_secret: str | None) -> Session:
     return start_session(user, family_id=item.family_id, family_started=family_started)
 
 
-def logout(refresh_secret: str | None, principal: Principal | None) -> None:
+def logout(refresh_secret: str | None, presented_csrf: str | None, principal: Principal | None) -> None:
+    """End the refresh cookie's session (its CSRF token must come with it) and, when signed in, the access token."""
     s = identity_settings()
-    actor = principal.user_id if principal else None
-    if refresh_secret:
-        try:
-            item = AuthToken.get(hash_secret(refresh_secret))
-            if item.kind == "refresh" and item.family_id:
-                revoke(f"family#{item.family_id}", s.refresh_ttl_s + 60, "logout")
-                actor = actor or item.user_id
-        except AuthToken.DoesNotExist:
-            pass
+    item = _presented_refresh(refresh_secret, presented_csrf)
+    revoke(f"family#{item.family_id}", s.refresh_ttl_s + 60, "logout")
     if principal and principal.token_id:
         revoke(f"jti#{principal.token_id}", s.access_ttl_admin_s + 60, "logout")
-    audit.record("auth.logout", "success", actor_id=actor)
+    audit.record("auth.logout", "success", actor_id=principal.user_id if principal else item.user_id)
 
 
 def me(principal: Principal) -> PublicUser:

@@ -82,14 +82,13 @@ def _one(t: Target) -> tuple[str, Sent | None]:
         return "error", None
 
 
-def _chunk(targets: list[Target]) -> list[str]:
-    """Move up to ten targets, then send their messages in one batch. A message that could not be sent
+def _send(done: list[tuple[str, Sent | None]]) -> list[str]:
+    """Send the messages of the targets moved (send_all: one batch per ten). A message that could not be sent
     leaves its target to the watchdog (its instant was written with the move)."""
-    done = [_one(t) for t in targets]
     try:
         messages.send_all([sent for _, sent in done if sent is not None])
     except Exception:  # noqa: BLE001 - the watchdog re-sends them
-        logger.exception("dispatch messages not sent", extra={"targets": len(targets)})
+        logger.exception("dispatch messages not sent", extra={"targets": len(done)})
         return ["error" if sent is not None else outcome for outcome, sent in done]
     return [outcome for outcome, _ in done]
 
@@ -130,11 +129,10 @@ def tick() -> dict[str, int]:
     due = _due(publishing_settings().max_per_tick)
     result = {"dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0}
     if due:
-        chunks = [due[i:i + messages.BATCH] for i in range(0, len(due), messages.BATCH)]
-        with ThreadPoolExecutor(max_workers=min(8, len(chunks))) as pool:
-            for outcomes in pool.map(_chunk, chunks):
-                for outcome in outcomes:
-                    result[outcome] += 1
+        with ThreadPoolExecutor(max_workers=min(8, len(due))) as pool:  # the conditional moves, in parallel
+            done = list(pool.map(_one, due))
+        for outcome in _send(done):
+            result[outcome] += 1
     if result["dispatched"]:
         count("publish_dispatched_total", result["dispatched"])
     logger.info("dispatcher tick", extra={"due": len(due), **result})

@@ -5,7 +5,7 @@ the gateway sees them (:func:`media_items`, used by scheduling and the publish w
 Limits (bytes) from reference/platform-apis.md where stated: X image 5 MB, GIF 15 MB, video 512 MB;
 Instagram image 8 MiB. Others are conservative defaults (UNVERIFIED in the facts sheet).
 
-Storage is a plan quota (``media_storage_bytes``, through the ``StorageQuota`` port): an upload reserves its
+Storage is a plan quota (``media_storage_bytes``, through the ``QuotaPort`` port): an upload reserves its
 declared size (the presigned policy never lets more in) before anything is recorded, atomically, so concurrent
 uploads cannot pass the plan; over it the upload is refused (PLAN_002 with the limit, the usage and the plan
 that lifts it). Deleting the medium releases its size.

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
 from lily.core import clock, queues
-from lily.core.aws import client
 from lily.publishing.settings import publishing_settings
-
-MAX_DELAY_S = 900  # SQS DelaySeconds limit; longer waits re-delay on arrival
 
 
 class PublishMessage(BaseModel):
@@ -25,13 +21,9 @@ class PublishMessage(BaseModel):
     place: float | None = Field(None, description="The place in the account's pacing line this message holds")
 
 
-BATCH = 10  # SendMessageBatch's limit
-
-
 def _delay(not_before: datetime | None) -> int:
-    if not_before is None:
-        return 0
-    return min(MAX_DELAY_S, max(0, math.ceil((not_before - clock.now()).total_seconds())))
+    """Seconds until ``not_before``; queues clamps it to SQS's 0–900 s and a longer wait re-delays on arrival."""
+    return 0 if not_before is None else math.ceil((not_before - clock.now()).total_seconds())
 
 
 def send(msg: PublishMessage, not_before: datetime | None = None) -> str:
@@ -42,11 +34,5 @@ def send(msg: PublishMessage, not_before: datetime | None = None) -> str:
 def send_all(batch: list[tuple[PublishMessage, datetime | None]]) -> None:
     """Enqueue several messages (each at its own instant) with one SendMessageBatch per ten; an entry SQS
     refuses is sent again on its own."""
-    url = queues.queue_url(publishing_settings().queue)
-    for i in range(0, len(batch), BATCH):
-        chunk = batch[i:i + BATCH]
-        entries = [{"Id": str(k), "DelaySeconds": _delay(at),
-                    "MessageBody": json.dumps(msg.model_dump(), separators=(",", ":"), default=str)}
-                   for k, (msg, at) in enumerate(chunk)]
-        for failed in client("sqs").send_message_batch(QueueUrl=url, Entries=entries).get("Failed", []):
-            send(*chunk[int(failed["Id"])])
+    for i in queues.send_batch(publishing_settings().queue, [(msg.model_dump(), _delay(at)) for msg, at in batch]):
+        send(*batch[i])

@@ -3,7 +3,7 @@
 - :class:`PlatformGateway`: the social capability (connections, the one constraints validator,
   publish, lookup for reconciliation). :mod:`lily.publishing.bridge` adapts the social adapters;
   `tests/support/fake_platforms.py` is an in-process implementation for tests.
-- :class:`QuotaPort`: the plan's ``posts_per_day`` quota (billing's ``PlanQuota``).
+- :class:`QuotaPort`: a plan quota, ``posts_per_day`` or ``media_storage_bytes`` (billing's ``PlanQuota``).
 
 Errors cross the port as :class:`PublishError`, already classified: ``retryable``, ``reset_at`` (epoch
 seconds the platform says its limit resets), ``ambiguous`` (the platform may have accepted the post:
@@ -117,19 +117,14 @@ class PlatformGateway(Protocol):
         """The post a previous attempt of this target created, if the platform has it; raises PublishError."""
 
 
-class StorageQuota(Protocol):
+class QuotaPort(Protocol):
+    """A plan quota of the org: ``posts_per_day`` (:func:`quota`) and ``media_storage_bytes`` (uploads)."""
+
     def consume(self, org_id: str, amount: int = 1) -> None:
-        """Reserve ``amount`` bytes of media storage; raises LilyError PLAN_002 over the plan's limit."""
+        """Take ``amount`` of the quota; raises LilyError PLAN_002 over the plan's limit."""
 
     def release(self, org_id: str, amount: int = 1) -> None:
-        """Give ``amount`` bytes back (a deleted medium, an upload that was never recorded)."""
-
-
-class QuotaPort(Protocol):
-    def consume(self, org_id: str, amount: int = 1) -> None:
-        """Take ``amount`` of today's posts_per_day; raises LilyError PLAN_002 over the limit."""
-
-    def release(self, org_id: str, amount: int = 1) -> None: ...
+        """Give ``amount`` back (a cancelled post, a deleted medium, an upload that was never recorded)."""
 
 
 def gateway() -> PlatformGateway:

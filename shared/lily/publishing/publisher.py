@@ -283,7 +283,7 @@ def process(msg: PublishMessage, gateway: PlatformGateway | None = None) -> Outc
 
     breakers = breaker.read(*_breaker_keys(t))
     for key, state in breakers.items():
-        decision = breaker.allow(key, open_s=s.breaker_open_s, probe_lease_s=s.lease_s, item=state)
+        decision = breaker.allow(key, probe_lease_s=s.lease_s, item=state)
         if not decision.allowed:
             return _defer(msg, decision.retry_at or clock.now_ts() + 5, "breaker_open")
     gateway = gateway or ports.gateway()

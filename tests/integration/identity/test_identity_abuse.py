@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from lily.core import clock
 from lily.core.config import reset_settings
 from lily.core.observability import counter_value
+from lily.identity.models import Counter
 from lily.local.runner import build_suite
 from tests.support.identity import make_super_admin, new_email, outbox, register_user
 
@@ -87,9 +88,16 @@ def test_an_attacker_cannot_lock_the_owner_out_from_another_ip(local_suite, monk
         assert attacker.post("/api/auth/login", json=right).status_code == 429  # locked for that IP
         # The owner, from another address, signs in (slowed down, not locked out)
         slowed = counter_value("login_slowed_total")
+        batches, gets = [], []
+        real_batch_get, real_get = Counter.batch_get, Counter.get
+        monkeypatch.setattr(Counter, "batch_get",
+                            lambda keys, **kw: batches.append(list(keys)) or real_batch_get(keys, **kw))
+        monkeypatch.setattr(Counter, "get", lambda key, *a, **kw: gets.append(key) or real_get(key, *a, **kw))
         r = owner.post("/api/auth/login", json=right)
         assert r.status_code == 200, r.text
         assert counter_value("login_slowed_total") == slowed + 1
+        # The pair, IP and account failure counters were read with one BatchGetItem, none on its own
+        assert [len(keys) for keys in batches] == [3] and not [k for k in gets if k.startswith("fail#")]
         # ... and the attacker's address stays locked for that account
         assert attacker.post("/api/auth/login", json=right).status_code == 429
 

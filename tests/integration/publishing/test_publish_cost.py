@@ -71,3 +71,43 @@ def test_the_dispatcher_sends_ten_messages_per_call(lily_env):
         for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
             got.add(PublishMessage.model_validate_json(m["Body"]).target_id)
     assert got == {f"t{i}" for i in range(23)}
+
+
+def test_batched_messages_carry_the_correlation_id_even_when_sqs_refuses_one(lily_env):
+    from lily.core import queues
+    from lily.core.aws import client
+    from lily.core.observability import logger
+    from lily.publishing import messages
+    from lily.publishing.messages import PublishMessage
+    from lily.publishing.settings import publishing_settings
+
+    sqs = client("sqs")
+    url = queues.queue_url(publishing_settings().queue)
+    real = sqs.send_message_batch
+
+    def refuse_the_first(**kw):  # SQS refuses entry 0; send_all sends it again on its own
+        kept = [e for e in kw["Entries"] if e["Id"] != "0"]
+        answer = real(**{**kw, "Entries": kept})
+        if len(kept) < len(kw["Entries"]):
+            answer = {**answer, "Failed": [{"Id": "0", "SenderFault": False, "Code": "InternalError"}]}
+        return answer
+
+    sqs.send_message_batch = refuse_the_first
+    logger.set_correlation_id("cid-batch")
+    try:
+        # When 12 messages are sent in a request whose correlation id is cid-batch
+        messages.send_all([(PublishMessage(org_id="o", post_id="p", target_id=f"t{i}", dispatch_id="d"), None)
+                           for i in range(12)])
+    finally:
+        del sqs.send_message_batch
+        logger.set_correlation_id(None)
+    # Then every message arrives once, with the correlation id as a message attribute
+    got: dict[str, str] = {}
+    deadline = time.monotonic() + 10
+    while len(got) < 12 and time.monotonic() < deadline:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                     MessageAttributeNames=["All"]).get("Messages", []):
+            target = PublishMessage.model_validate_json(m["Body"]).target_id
+            assert target not in got
+            got[target] = m["MessageAttributes"]["correlation_id"]["StringValue"]
+    assert got == {f"t{i}": "cid-batch" for i in range(12)}

@@ -113,14 +113,14 @@ def test_breaker_opens_after_five_failures_and_probes_once(fake, quota, mq, froz
     conn = fake.add_connection(ORG, "linkedin")
     key = f"connection:{conn.connection_id}"
     for _ in range(s.breaker_threshold):
-        assert breaker.allow(key, open_s=s.breaker_open_s, probe_lease_s=60).allowed
+        assert breaker.allow(key, probe_lease_s=60).allowed
         breaker.record_failure(key, threshold=s.breaker_threshold, open_s=s.breaker_open_s)
     assert breaker.state_of(key) == "open"
-    assert not breaker.allow(key, open_s=s.breaker_open_s, probe_lease_s=60).allowed
+    assert not breaker.allow(key, probe_lease_s=60).allowed
     clock.advance(s.breaker_open_s)
     results = []
     threads = [threading.Thread(target=lambda: results.append(
-        breaker.allow(key, open_s=s.breaker_open_s, probe_lease_s=60))) for _ in range(4)]
+        breaker.allow(key, probe_lease_s=60))) for _ in range(4)]
     for th in threads:
         th.start()
     for th in threads:

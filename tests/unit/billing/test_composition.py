@@ -17,6 +17,7 @@ PORTS = {
     "seat_quota": SeatQuota,
     "api_key_gate": FeatureGate,
     "posts_quota": QuotaPort,
+    "media_storage_quota": QuotaPort,
     "platform_gateway": PlatformGateway,
 }
 
