@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -49,9 +49,10 @@ FIXES = {
 class Delivery:
     def __init__(self, data: bytes, content_type: str, size: tuple[int, int], score: float,
                  source: bytes, source_type: str, provider_ms: float | None = None, fallback: str | None = None,
-                 reason: str | None = None) -> None:
+                 reason: str | None = None, described: str | None = None) -> None:
         self.data, self.content_type, self.size, self.score = data, content_type, size, score
         self.source, self.source_type = source, source_type  # what the vision model describes
+        self.described = described  # the judge's description of it, when it was asked for one
         self.provider_ms, self.fallback, self.reason = provider_ms, fallback, reason
 
 
@@ -84,8 +85,19 @@ def _progress(job: ImageJob, **changes: Any) -> None:
     _write(job, [getattr(ImageJob, k).set(v) for k, v in changes.items()])
 
 
-def judges(ports: ImagePorts, s: ImagesSettings) -> list[Judge]:
-    return [VisionJudge(ports.ai)] if s.vision_judge else []
+def judges(ports: ImagePorts, s: ImagesSettings, contract: PromptContract) -> list[Judge]:
+    """The vision judge also writes the alt text when the job wants the vision model's (one call per image)."""
+    describe = s.vision_alt_text and contract.generate_alt_text
+    return [VisionJudge(ports.ai, describe=describe)] if s.vision_judge else []
+
+
+class Scored(NamedTuple):
+    data: bytes  # what is delivered (cropped to the platform's aspect when post-processing is on)
+    size: tuple[int, int]
+    score: float  # heuristic and judges combined
+    scores: dict[str, float]
+    reasons: list[str]
+    described: str | None  # alt text a judge wrote, if any
 
 
 def enhanced(prompt: str, weak: list[str], reasons: list[str]) -> str:
@@ -95,8 +107,8 @@ def enhanced(prompt: str, weak: list[str], reasons: list[str]) -> str:
 
 
 def score_image(ports: ImagePorts, s: ImagesSettings, contract: PromptContract, rendered: Rendered,
-                raw: bytes, raw_type: str, ctx: CallContext) -> tuple[bytes, tuple[int, int], float, dict, list]:
-    """``(delivered bytes, size, combined score, scores, reasons)`` of one generated image."""
+                raw: bytes, raw_type: str, ctx: CallContext) -> Scored:
+    """One generated image measured and judged."""
     image = quality.load(raw)
     raw_size = image.size
     if contract.enable_post_processing:
@@ -105,7 +117,7 @@ def score_image(ports: ImagePorts, s: ImagesSettings, contract: PromptContract, 
                              min_pixels=rendered.min_pixels, palette=rendered.palette,
                              sharpness_reference=s.sharpness_reference)
     heuristic = quality.heuristic(scores, s.heuristic_weights)
-    judged = [j.judge(raw, raw_type, contract, rendered, ctx) for j in judges(ports, s)]
+    judged = [j.judge(raw, raw_type, contract, rendered, ctx) for j in judges(ports, s, contract)]
     for j in judged:
         scores[j.name] = j.score
         scores.update({f"{j.name}_{k}": v for k, v in j.parts.items()})
@@ -113,7 +125,8 @@ def score_image(ports: ImagePorts, s: ImagesSettings, contract: PromptContract, 
     reasons = [r for j in judged for r in j.reasons]
     reasons += [f"shows what must not be there: {', '.join(j.shows_avoided)}" for j in judged if j.shows_avoided]
     data = raw if image.size == raw_size else quality.encode(image, raw_type)
-    return data, image.size, combine(heuristic, judged, s.vision_weight), scores, reasons
+    return Scored(data, image.size, combine(heuristic, judged, s.vision_weight), scores, reasons,
+                  next((j.alt_text for j in judged if j.alt_text), None))
 
 
 def process(msg: ImageJobMessage, ports: ImagePorts) -> str:
@@ -173,8 +186,8 @@ def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptC
                           stage="blocked", blocked={"stage": "image", "categories": verdict.categories})
             return None
         _progress(job, stage="scoring")
-        data, size, score, scores, reasons = score_image(ports, s, contract, rendered, image.data,
-                                                         image.content_type, ctx)
+        scored = score_image(ports, s, contract, rendered, image.data, image.content_type, ctx)
+        score, scores, reasons = scored.score, scored.scores, scored.reasons
         observe("image_quality_score", score, unit=MetricUnit.NoUnit, model=job.model, quality=contract.quality)
         under = sorted(k for k, floor in s.floors.items() if scores.get(k, 1.0) < floor)
         log.append({"attempt": attempt, "score": score, "scores": scores, "latency_ms": image.latency_ms,
@@ -182,8 +195,8 @@ def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptC
         _progress(job, attempts_log=log, current_score=score)
         if score >= float(job.threshold) and not under:
             count("image_attempts_total", model=job.model, outcome="passed")
-            return Delivery(data, image.content_type, size, score, image.data, image.content_type,
-                            provider_ms=image.provider_ms)
+            return Delivery(scored.data, image.content_type, scored.size, score, image.data, image.content_type,
+                            provider_ms=image.provider_ms, described=scored.described)
         count("image_attempts_total", model=job.model, outcome="below_threshold")
         weak = sorted((k for k in FIXES if k in scores and scores[k] < 0.6), key=lambda k: scores[k])
         last_reason = (f"{', '.join(under)} under the floor" if under else
@@ -220,7 +233,9 @@ def _deliver(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: Prom
     if contract.generate_alt_text:
         if d.fallback == "text_card":
             alt = alt_text.tidy(f"Text card reading: “{card.headline_of(contract.content_context or contract.prompt)}”")
-        elif s.vision_alt_text:
+        elif d.described:
+            alt = alt_text.tidy(d.described)
+        elif s.vision_alt_text:  # no judge described it: ask the vision model for the alt text alone
             alt = alt_text.with_vision(ports.ai, d.source, d.source_type, contract, ctx)
         else:
             alt = alt_text.from_prompt(contract)

@@ -2,6 +2,9 @@
 prompt, its avoid list (does the image show what must not be there?) and an aesthetic rubric, as structured
 output with reasons (the audit's CLIP/LAION requirement).
 
+When the job wants alt text written by the vision model, the same call describes the image (``alt_text`` in
+the answer), so a delivered image costs one vision call, not a review and then a description.
+
 A judge is one pluggable step (:class:`Judge`): the loop combines every configured judge with the image-measured
 heuristic score, ``(1 - vision_weight) × heuristic + vision_weight × judge`` (:func:`combine`). An embedding
 model (CLIP-like) would be another ``Judge`` where its weights can be shipped.
@@ -32,6 +35,8 @@ INSTRUCTIONS = ("You are an art director reviewing a generated image for a brand
                 "well it shows the prompt (alignment, 0 to 1) and how good it looks (aesthetic, 0 to 1: "
                 "composition, lighting, focus, finish). List each entry of the avoid list the image shows. Give "
                 "short reasons.")
+DESCRIBE = {"type": "string", "description": "Alt text for screen-reader users: what the image shows, including any "
+                                               "text in it, in one or two plain sentences (at most 300 characters)"}
 AVOID_PENALTY = 0.3  # a judge score is multiplied by this when the image shows something it must not
 
 
@@ -41,6 +46,7 @@ class Judgement(BaseModel):
     parts: dict[str, float] = Field(default_factory=dict)
     shows_avoided: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
+    alt_text: str | None = None  # the image described, when the judge was asked to
 
 
 class Judge(Protocol):
@@ -60,15 +66,19 @@ def _unit(value: object) -> float:
 class VisionJudge:
     name = "vision"
 
-    def __init__(self, ai: AIPort) -> None:
-        self.ai = ai
+    def __init__(self, ai: AIPort, describe: bool = False) -> None:
+        self.ai, self.describe = ai, describe
+        self.schema = SCHEMA if not describe else {
+            **SCHEMA, "required": [*SCHEMA["required"], "alt_text"],
+            "properties": {**SCHEMA["properties"], "alt_text": DESCRIBE}}
 
     def judge(self, data: bytes, content_type: str, contract: PromptContract, rendered: Rendered,
               ctx: CallContext) -> Judgement:
         prompt = (f"Prompt: {contract.prompt}\nAvoid: {', '.join(rendered.negatives) or 'nothing'}\n"
                   f"Platform: {contract.platform}\nAnswer with JSON.")
-        result = self.ai.generate(TextRequest(instructions=INSTRUCTIONS, prompt=prompt, json_schema=SCHEMA,
-                                              schema_name="image_review", max_output_tokens=400, temperature=0,
+        instructions = INSTRUCTIONS + (" Also write its alt text (no 'Image of')." if self.describe else "")
+        result = self.ai.generate(TextRequest(instructions=instructions, prompt=prompt, json_schema=self.schema,
+                                              schema_name="image_review", max_output_tokens=500, temperature=0,
                                               image_urls=[data_url(data, content_type)]), ctx)
         answer = result.data or {}
         alignment, aesthetic = _unit(answer.get("alignment")), _unit(answer.get("aesthetic"))
@@ -78,7 +88,8 @@ class VisionJudge:
             score *= AVOID_PENALTY
         return Judgement(name=self.name, score=round(score, 4), parts={"alignment": alignment,
                                                                         "aesthetic": aesthetic},
-                         shows_avoided=shown, reasons=[str(r)[:200] for r in answer.get("reasons") or []][:5])
+                         shows_avoided=shown, reasons=[str(r)[:200] for r in answer.get("reasons") or []][:5],
+                         alt_text=str(answer.get("alt_text") or "").strip() or None)
 
 
 def combine(heuristic: float, judgements: list[Judgement], vision_weight: float) -> float:

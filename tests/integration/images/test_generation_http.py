@@ -65,6 +65,11 @@ def test_a_job_is_accepted_then_runs_to_a_stored_media_item_with_alt_text(http, 
     sent = [q["body"] for q in sandbox.state.requests if q["path"] == "/v1/images/generations"]
     assert sent[0]["model"] == "gpt-image-1" and "response_format" not in sent[0] and sent[0]["size"] == "1024x1536"
     assert images_used(owner["org_id"]) == 1
+    # And one vision call both judged the image and wrote its alt text
+    vision = [q["body"] for q in sandbox.state.requests if q["path"] == "/v1/chat/completions"
+              and any(p.get("type") == "image_url" for m in q["body"]["messages"] if isinstance(m["content"], list)
+                      for p in m["content"])]
+    assert len(vision) == 1 and "alt_text" in vision[0]["response_format"]["json_schema"]["schema"]["required"]
     assert used(owner["org_id"], "media_storage_bytes") == media.size  # stored images count like uploads
     assert observations("image_quality_score", model="gpt_image_1", quality="premium")
     assert observations("image_generation_duration_seconds", model="gpt_image_1", outcome="generated")
