@@ -97,14 +97,8 @@ class BrandIn(BaseModel):
 
 
 class BrandPut(BrandIn):
-    expected_version: int | None = Field(None, ge=0, description="Fail with 409 unless the stored version is this")
-
-    @field_validator("expected_version", mode="before")
-    @classmethod
-    def _not_a_boolean(cls, v: object) -> object:
-        if isinstance(v, bool):  # JSON true/false is not a version (pydantic would read it as 1/0)
-            raise ValueError("expected_version must be an integer")
-        return v
+    expected_version: int | None = Field(None, ge=0, strict=True,
+                                        description="Fail with 409 unless the stored version is this")
 
 
 class BrandOut(BrandIn):
@@ -238,7 +232,7 @@ class DraftEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=20000, description="The new text (a thread is split again)")
-    expected_version: int | None = Field(None, ge=1)
+    expected_version: int | None = Field(None, ge=1, strict=True)
 
 
 class SaveIn(BaseModel):

@@ -22,13 +22,6 @@ PLATFORMS: tuple[str, ...] = ("instagram", "facebook", "linkedin", "x")
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-def not_a_bool(value: object) -> object:
-    """A before-validator: JSON true/false is not a number (pydantic's lax int would take it as 1/0)."""
-    if isinstance(value, bool):
-        raise ValueError("expected an integer, not a boolean")
-    return value
-
-
 Colour = Annotated[str, Field(pattern=HEX.pattern)]
 ShortText = Field(None, max_length=300)
 
@@ -59,7 +52,7 @@ def check_hex(value: str | None) -> str | None:
 class PromptContract(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: Literal[1] = 1
+    version: int = Field(1, ge=1, le=1, strict=True, description="The contract version: 1")
     prompt: str = Field(min_length=3, max_length=4000, description="What the image shows")
     negative_prompt: str = Field("", max_length=1000, description="What it must not show")
     model: str = Field("auto", description="auto | grok2_basic | grok2_premium | gpt_image_1",
@@ -76,21 +69,16 @@ class PromptContract(BaseModel):
     brand_keywords: list[str] = Field(default_factory=list)
     avoid_list: list[str] = Field(default_factory=list)
     reference_images: list[str] = Field(default_factory=list, max_length=4, description="Media ids")
-    seed: int | None = Field(None, ge=0, le=2**31 - 1)
-    max_retries: int = Field(2, ge=0, le=3)
+    seed: int | None = Field(None, ge=0, le=2**31 - 1, strict=True)
+    max_retries: int = Field(2, ge=0, le=3, strict=True)
     custom_options: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=20)
     enable_post_processing: bool = True
     generate_alt_text: bool = True
     nsfw_filter: bool = True
     privacy_mode: Literal["allow", "blur", "disallow"] = "allow"
-    max_latency_ms: int | None = Field(None, ge=1000, le=600000)
+    max_latency_ms: int | None = Field(None, ge=1000, le=600000, strict=True)
     compliance_tags: list[str] = Field(default_factory=list)
     style_id: str | None = Field(None, pattern=r"^sty_[0-9a-z]{26}$", description="A style of the org's vault")
-
-    @field_validator("version", "seed", "max_retries", "max_latency_ms", mode="before")
-    @classmethod
-    def _integers(cls, v: object) -> object:
-        return not_a_bool(v)
 
     @field_validator("model")
     @classmethod

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lily.images.contract import HEX, MODELS, Colour, PromptContract, Quality, _words, check_hex, not_a_bool
+from lily.images.contract import HEX, MODELS, Colour, PromptContract, Quality, _words, check_hex
 
 
 def _palette(values: list[str]) -> list[str]:
@@ -61,12 +61,8 @@ class ImageSettingsIn(BaseModel):
 
 
 class ImageSettingsPut(ImageSettingsIn):
-    expected_version: int | None = Field(None, ge=0, description="Fail with 409 if the settings changed since")
-
-    @field_validator("expected_version", mode="before")
-    @classmethod
-    def _integer(cls, v: object) -> object:
-        return not_a_bool(v)
+    expected_version: int | None = Field(None, ge=0, strict=True,
+                                        description="Fail with 409 if the settings changed since")
 
 
 class ImageSettingsOut(ImageSettingsIn):
@@ -101,12 +97,7 @@ class StyleIn(BaseModel):
 
 
 class StylePut(StyleIn):
-    expected_version: int | None = Field(None, ge=1)
-
-    @field_validator("expected_version", mode="before")
-    @classmethod
-    def _integer(cls, v: object) -> object:
-        return not_a_bool(v)
+    expected_version: int | None = Field(None, ge=1, strict=True)
 
 
 class StyleOut(StyleIn):

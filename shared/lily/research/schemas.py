@@ -63,7 +63,7 @@ class ConfigIn(BaseModel):
 
 
 class ConfigPut(ConfigIn):
-    expected_version: int = Field(ge=1, description="The version read; a stale one answers 409")
+    expected_version: int = Field(ge=1, strict=True, description="The version read; a stale one answers 409")
 
 
 class ConfigOut(BaseModel):

@@ -135,6 +135,10 @@ def test_plan_and_policy_are_enforced_at_acceptance(http, owner, sandbox):
     r = http.post(f"/api/orgs/{org}/images", headers=owner["headers"],
                   json={"prompt": "A lighthouse", "quality": "draft", "primary_color": "orange"})
     assert r.status_code == 422
+    for flag in ({"seed": True}, {"max_retries": False}, {"version": True}):  # JSON booleans are not integers
+        r = http.post(f"/api/orgs/{org}/images", headers=owner["headers"],
+                      json={"prompt": "A lighthouse", "quality": "draft", **flag})
+        assert r.status_code == 422 and r.json()["error"]["code"].startswith("VALIDATION"), (flag, r.text)
     # the free plan's 5 images a month: the sixth is refused with the plan that lifts it
     for _ in range(5):
         submit(http, owner, quality="draft")

@@ -21,6 +21,7 @@ def test_settings_and_styles_personalise_generation(http, local_suite, owner, sa
     assert r.status_code == 200 and r.json()["version"] == 1 and r.json()["palette"] == ["#aabbcc"]
     assert http.put(f"{base}/settings", headers=headers, json={**body, "expected_version": 0}).status_code == 409
     assert http.put(f"{base}/settings", headers=headers, json={**body, "primary_color": "blue"}).status_code == 422
+    assert http.put(f"{base}/settings", headers=headers, json={**body, "expected_version": True}).status_code == 422
     assert http.put(f"{base}/settings", headers=headers, json={**body, "default_model": "dall" + "-e-2"}
                     ).status_code == 422
     # Styles: create, list, read, update with versions, unique names, delete
@@ -37,6 +38,7 @@ def test_settings_and_styles_personalise_generation(http, local_suite, owner, sa
     r = http.put(url, headers=headers, json={**style, "mood": "serene", "expected_version": 1})
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["mood"] == "serene"
     assert http.put(url, headers=headers, json={**style, "expected_version": 1}).status_code == 409
+    assert http.put(url, headers=headers, json={**style, "expected_version": True}).status_code == 422
     assert [s["name"] for s in http.get(f"{base}/styles", headers=headers).json()["items"]] == ["Harbor blues"]
     # A key holding images:read reads but cannot generate
     key_headers = create_api_key(http, headers, org, scopes=["images:read"])["headers"]
