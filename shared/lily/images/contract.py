@@ -7,7 +7,7 @@ family is kept as sent so the router refuses it with the policy error rather tha
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -16,9 +16,9 @@ from lily.images import policy
 PRODUCT_MODELS = ("grok2_basic", "grok2_premium", "gpt_image_1")  # best last: auto picks the last the plan allows
 MODELS = ("auto", *PRODUCT_MODELS)
 Quality = Literal["draft", "standard", "premium", "story", "banner"]
-QUALITIES: tuple[str, ...] = ("draft", "standard", "premium", "story", "banner")
+QUALITIES: tuple[str, ...] = get_args(Quality)
 Platform = Literal["instagram", "facebook", "linkedin", "x"]
-PLATFORMS: tuple[str, ...] = ("instagram", "facebook", "linkedin", "x")
+PLATFORMS: tuple[str, ...] = get_args(Platform)
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
@@ -55,7 +55,7 @@ class PromptContract(BaseModel):
     version: int = Field(1, ge=1, le=1, strict=True, description="The contract version: 1")
     prompt: str = Field(min_length=3, max_length=4000, description="What the image shows")
     negative_prompt: str = Field("", max_length=1000, description="What it must not show")
-    model: str = Field("auto", description="auto | grok2_basic | grok2_premium | gpt_image_1",
+    model: str = Field("auto", description=" | ".join(MODELS),
                        json_schema_extra={"enum": list(MODELS)})
     quality: Quality = "standard"
     platform: Platform = "instagram"

@@ -26,7 +26,7 @@ class ImageSettingsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    default_model: str = Field("auto", description="auto | grok2_basic | grok2_premium | gpt_image_1",
+    default_model: str = Field("auto", description=" | ".join(MODELS),
                                json_schema_extra={"enum": list(MODELS)})
     default_quality: Quality = "standard"
     primary_color: str | None = Field(None, pattern=HEX.pattern)

@@ -47,3 +47,13 @@ def test_an_override_lasts_for_its_block_and_unknown_ports_are_refused():
     assert composition.posts_quota() is not replacement
     with pytest.raises(KeyError):
         composition.override("posts", replacement)
+
+
+def test_plans_sell_exactly_the_image_models_and_qualities_the_images_capability_renders():
+    """Billing names a feature per image model and quality; images renders them. Neither may import the other,
+    so this test is where the two vocabularies are held equal (a model added to one side only fails here)."""
+    from lily.billing.plans import IMAGE_MODELS, IMAGE_QUALITIES
+    from lily.images.contract import PRODUCT_MODELS, QUALITIES
+
+    assert IMAGE_MODELS == PRODUCT_MODELS  # the same order too: auto picks the last model the plan allows
+    assert IMAGE_QUALITIES == QUALITIES
