@@ -7,7 +7,7 @@ from lily.composition import image_ports
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
 from lily.images import generation
-from lily.images.messages import ImageJobMessage
+from lily.images.messages import DELIVERIES, ImageJobMessage
 from lily.images.settings import images_settings
 
 settings = get_settings()
@@ -19,7 +19,8 @@ class ImageJobRecord(SqsRecordModel):
 
 
 def record(record: ImageJobRecord) -> str:
-    return generation.process(record.body, image_ports())
+    last = int(record.attributes.ApproximateReceiveCount) >= DELIVERIES  # the DLQ is next
+    return generation.process(record.body, image_ports(), last_delivery=last)
 
 
 handler = queue_handler(ImageJobRecord, record)

@@ -129,7 +129,9 @@ def score_image(ports: ImagePorts, s: ImagesSettings, contract: PromptContract, 
                   next((j.alt_text for j in judged if j.alt_text), None))
 
 
-def process(msg: ImageJobMessage, ports: ImagePorts) -> str:
+def process(msg: ImageJobMessage, ports: ImagePorts, *, last_delivery: bool = False) -> str:
+    """Run one job. ``last_delivery``: SQS will not deliver this message again (its next stop is the DLQ), so an
+    unexpected error fails the job and gives its unit back instead of handing it back to a queue that won't."""
     s = images_settings()
     try:
         job = ImageJob.get(msg.org_id, msg.job_id, consistent_read=True)
@@ -152,10 +154,14 @@ def process(msg: ImageJobMessage, ports: ImagePorts) -> str:
     except LilyError as exc:  # the provider or a rule refused: the job fails with the reason, its quota comes back
         _finish_empty(ports, job, "failed", reason=exc.message, stage="failed")
         return "failed"
-    except Exception:  # unexpected (a bug, AWS unavailable): hand the job back so SQS's redelivery runs it again
-        won(lambda: job.update(actions=[ImageJob.status.set("queued"), ImageJob.stage.set("requeued"),
-                                        ImageJob.updated_at.set(clock.now())],
-                               condition=ImageJob.status == "running"))
+    except Exception:  # unexpected (a bug, AWS unavailable): the message is retried by SQS, then dead-lettered
+        if last_delivery:  # no retry left: the job fails visibly and its unit comes back (a redrive then skips it)
+            _finish_empty(ports, job, "failed", stage="failed",
+                          reason="an internal error stopped the job; it was not charged (support has its message)")
+        else:  # hand the job back so SQS's redelivery runs it again
+            won(lambda: job.update(actions=[ImageJob.status.set("queued"), ImageJob.stage.set("requeued"),
+                                            ImageJob.updated_at.set(clock.now())],
+                                   condition=ImageJob.status == "running"))
         raise
 
 

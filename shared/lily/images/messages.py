@@ -7,6 +7,8 @@ from pydantic import BaseModel, Field
 from lily.core import queues
 from lily.images.settings import images_settings
 
+DELIVERIES = 3  # SQS delivers a job's message this many times (the queue's maxReceiveCount), then dead-letters it
+
 
 class ImageJobMessage(BaseModel):
     v: int = 1

@@ -188,3 +188,35 @@ def test_the_worker_sends_what_the_api_showed_even_if_the_style_is_deleted_while
     assert done["status"] == "done" and done["provider_model"] == job["provider_model"], done
     (sent,) = [q["body"] for q in sandbox.state.requests if q["path"] == "/v1/images/generations"]
     assert "soft morning light, gentle waves" in sent["prompt"] and sent["model"] == job["provider_model"]
+
+
+def test_a_job_that_keeps_crashing_fails_on_its_last_delivery_and_gives_its_unit_back(
+        http, local_suite, owner, sandbox, monkeypatch):
+    import time
+
+    from lily.core import queues
+    from lily.images import generation
+
+    on_plan(owner, "starter")
+    job = submit(http, owner)
+    assert images_used(owner["org_id"]) == 1
+    # Given a worker that crashes on every delivery (a bug, not a provider refusal)
+    monkeypatch.setattr(generation, "_loop", lambda *a, **kw: (_ for _ in ()).throw(RuntimeError("bug")))
+    poller = next(p for p in local_suite.pollers if p.trigger.queue == "image_jobs")
+    sqs, dlq = client("sqs"), queues.dlq_url("image_jobs")
+    # When SQS delivers it until its maxReceiveCount and moves it to the DLQ
+    deadline, dead = time.monotonic() + 30, []
+    while not dead and time.monotonic() < deadline:
+        poller.poll_once(wait_s=0)
+        dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=1, VisibilityTimeout=0).get("Messages", [])
+        time.sleep(0.2)
+    assert dead, "the message never reached the DLQ"
+    # Then the job has failed with a reason (it does not sit queued for ever) and its unit came back
+    r = http.get(f"/api/orgs/{owner['org_id']}/images/jobs/{job['job_id']}", headers=owner["headers"])
+    assert r.json()["status"] == "failed" and "internal error" in r.json()["reason"], r.json()
+    assert images_used(owner["org_id"]) == 0
+    # And a redrive of the DLQ message does not run it again
+    monkeypatch.undo()
+    queues.send("image_jobs", __import__("json").loads(dead[0]["Body"]))
+    assert run_job(http, local_suite, owner, job)["status"] == "failed"
+    assert not [q for q in sandbox.state.requests if q["path"] == "/v1/images/generations"]
