@@ -73,7 +73,8 @@ class SocialGateway:
             raise _translate(exc) from None
 
     def _payload(self, target: PublishTarget, creds) -> PostPayload:
-        payload = PostPayload(text=target.text, media_alt_texts=[m.alt_text for m in target.media])
+        payload = PostPayload(text=target.text, media_alt_texts=[  # the platforms take alt text for images only
+            m.alt_text if m.content_type.startswith("image/") else None for m in target.media])
         if target.platform in UPLOAD_FIRST:
             s3 = client("s3")
             for m in target.media:

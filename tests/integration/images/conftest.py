@@ -16,7 +16,7 @@ TUNING = {"LILY_AI_TIMEOUT_S": "5", "LILY_AI_MAX_RETRIES": "1", "LILY_AI_BACKOFF
 
 @pytest.fixture(scope="session", autouse=True)
 def image_sandboxes():
-    with running_sandboxes(["openai", "meta"], TUNING) as started:
+    with running_sandboxes(["openai", "meta", "x"], TUNING) as started:
         yield started
 
 

@@ -1,6 +1,6 @@
 """End to end in local mode: generate an image → the job is done → attach its media item to a post → publish to
 the Instagram sandbox, which receives the image with its alt text (platform-apis.md §2.4: ``alt_text`` on image
-containers)."""
+containers), and to X, where the alt text is the uploaded media's metadata (``POST /2/media/metadata``)."""
 
 from __future__ import annotations
 
@@ -51,3 +51,28 @@ def test_generated_image_is_published_to_instagram_with_its_alt_text(http, local
     assert f"/orgs/{org}/media/{job['media_id']}" in posts[0]["media_url"]
     got = http.get(f"/api/orgs/{org}/posts/{post_id}", headers=headers).json()
     assert got["status"] == "published" and got["targets"][0]["platform_post_id"] == posts[0]["id"]
+
+
+def test_generated_image_is_published_to_x_with_its_alt_text_as_media_metadata(http, local_suite, owner, sandbox,
+                                                                               image_sandboxes):
+    org, headers = owner["org_id"], owner["headers"]
+    on_plan(owner, "pro")
+    x = connect(http, headers, org, "x")["connections"][0]
+    job = run_job(http, local_suite, owner, submit(http, owner, quality="standard", platform="x",
+                                                   content_context="Harbor tours start in May."))
+    assert job["status"] == "done" and job["alt_text"], job
+    r = http.post(f"/api/orgs/{org}/posts", headers={**headers, "Idempotency-Key": "img-x-1"},
+                  json={"text": "Harbor tours start in May. #harbor", "media_ids": [job["media_id"]],
+                        "targets": [{"connection_id": x["connection_id"]}]})
+    assert r.status_code == 201, r.text
+    post_id = r.json()["post_id"]
+    at = datetime.fromtimestamp(int(clock.now_ts()) + 90, tz=UTC)
+    assert http.post(f"/api/orgs/{org}/posts/{post_id}/schedule", headers=headers,
+                     json={"scheduled_at": at.isoformat(), "timezone": "UTC"}).status_code == 200
+    with clock.freeze(at.timestamp()):
+        assert tick()["dispatched"] == 1
+        assert run_publisher() == ["published"]
+    # Then X has one post whose uploaded image carries the job's alt text
+    posts = httpx.get(f"{image_sandboxes['x'].base_url}/_sandbox/posts", timeout=5).json()
+    assert len(posts) == 1 and posts[0]["alt_texts"] == [job["alt_text"]], posts
+    assert len(posts[0]["media"]["media_ids"]) == 1

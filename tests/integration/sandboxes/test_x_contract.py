@@ -128,3 +128,31 @@ def test_posting_limit_is_enforced_with_the_24_hour_headers(x_sandbox):
                    headers={"Authorization": f"Bearer {token(x_sandbox, 'bob')}"})
     assert r.status_code == 201
     assert r.headers["x-user-limit-24hour-remaining"] == "9999" and r.headers["x-app-limit-24hour-remaining"] == "9997"
+
+
+def test_media_metadata_sets_alt_text_on_ones_own_image_and_refuses_what_x_refuses(x_sandbox):
+    headers = {"Authorization": f"Bearer {token(x_sandbox)}"}
+    up = httpx.post(f"{x_sandbox.base_url}/2/media/upload", headers=headers, timeout=5,
+                    files={"media": ("m", b"\x89PNG fake", "image/png")},
+                    data={"media_category": "tweet_image", "media_type": "image/png"}).json()["data"]["id"]
+
+    def metadata(body: dict, who: dict = headers) -> httpx.Response:
+        return httpx.post(f"{x_sandbox.base_url}/2/media/metadata", headers=who, json=body, timeout=5)
+
+    r = metadata({"id": up, "metadata": {"alt_text": {"text": "A lighthouse at dawn"}}})
+    assert r.status_code == 200 and r.json()["data"] == {"id": up, "associated_metadata": {
+        "alt_text": {"text": "A lighthouse at dawn"}}}
+    assert metadata({"id": up, "metadata": {"alt_text": {"text": "x" * 1001}}}).status_code == 400
+    assert metadata({"id": up, "metadata": {"caption": "no such key"}}).status_code == 400
+    assert metadata({"id": "not-a-number", "metadata": {}}).status_code == 400
+    bob = {"Authorization": f"Bearer {token(x_sandbox, 'bob')}"}
+    assert metadata({"id": up, "metadata": {"alt_text": {"text": "mine now"}}}, bob).json()["detail"] == (
+        "Your media IDs are invalid.")
+    # A post names only media its author uploaded
+    c = client(x_sandbox)
+    with pytest.raises(tweepy.BadRequest):
+        c.create_tweet(text="with someone else's media", media_ids=["123456789"], user_auth=False)
+    created = c.create_tweet(text="with my image", media_ids=[up], user_auth=False).data
+    (stored,) = [p for p in httpx.get(f"{x_sandbox.base_url}/_sandbox/posts", timeout=5).json()
+                 if p["id"] == created["id"]]
+    assert stored["alt_texts"] == ["A lighthouse at dawn"]

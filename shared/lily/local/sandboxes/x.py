@@ -63,6 +63,13 @@ def weighted_length(text: str) -> int:
 
 
 INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
+# POST /2/media/metadata: the keys of ``metadata`` (docs.x.com/x-api/media/create-media-metadata); alt text ≤ 1000
+MEDIA_METADATA = frozenset(
+    "allow_download_status alt_text audience_policy content_expiration domain_restrictions found_media_origin "
+    "geo_restrictions management_info preview_image sensitive_media_warning shared_info sticker_info "
+    "upload_source".split()
+)
+ALT_TEXT_MAX = 1000
 TWEET_FIELDS = frozenset(
     "article attachments author_id card_uri community_id context_annotations conversation_id created_at "
     "display_text_range edit_controls edit_history_tweet_ids entities geo id in_reply_to_user_id lang "
@@ -353,6 +360,9 @@ def build(state: PlatformState | None = None):
             return problem(403, "Forbidden", "You are not permitted to perform this action.")
         if any(p["text"] == text for p in state.user_posts(g.user)):
             return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
+        media_ids = (body.get("media") or {}).get("media_ids") or []
+        if any((state.media.get(str(m)) or {}).get("owner") != g.user for m in media_ids):
+            return problem(400, "Invalid Request", "Your media IDs are invalid.", INVALID_REQUEST)
         post_id = state.next_id()
         if state.config.get("wrap_urls"):
             text = re.sub(r"https?://\S+", lambda m: "https://t.co/" + stable_id("tco", m.group(0), digits=10), text)
@@ -363,6 +373,7 @@ def build(state: PlatformState | None = None):
                 "owner": g.user,
                 "author_id": me(g.user)["id"],
                 "media": body.get("media"),
+                "alt_texts": [state.media[str(m)].get("alt_text") for m in media_ids],
                 "reply": body.get("reply"),
                 "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
                 "created_ts": time.time(),
@@ -488,6 +499,45 @@ def build(state: PlatformState | None = None):
         return JSONResponse(
             {"data": {"id": media_id, "media_key": f"3_{media_id}", "size": size, "expires_after_secs": 86400}}
         )
+
+    @app.post("/2/media/metadata")
+    async def media_metadata(request: Request) -> Response:
+        g = user_of(request)
+        if g is None:
+            return unauthorized()
+        if "media.write" not in g.scopes:
+            return problem(403, "Forbidden", "media.write scope required")
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        metadata = body.get("metadata") if isinstance(body, dict) else None
+        media_id = str(body.get("id") or "") if isinstance(body, dict) else ""
+        if not re.fullmatch(r"[0-9]{1,19}", media_id) or not isinstance(metadata, dict):
+            return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
+                           INVALID_REQUEST, errors=[{"message": "$.id and $.metadata are required"}])
+        unknown = sorted(set(metadata) - MEDIA_METADATA)
+        if unknown:
+            return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
+                           INVALID_REQUEST, errors=[{"message": f"$.metadata.{unknown[0]}: is not defined in the "
+                                                                f"schema and the schema does not allow additional "
+                                                                f"properties"}])
+        alt = metadata.get("alt_text")
+        if alt is not None and (not isinstance(alt, dict) or not isinstance(alt.get("text"), str)
+                                or len(alt["text"]) > ALT_TEXT_MAX):
+            return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
+                           INVALID_REQUEST, errors=[{"message": f"$.metadata.alt_text.text: a string of at most "
+                                                                f"{ALT_TEXT_MAX} characters is required"}])
+        with state.lock:
+            media = state.media.get(media_id)
+            if media is None or media["owner"] != g.user:
+                return problem(400, "Invalid Request", "Your media IDs are invalid.", INVALID_REQUEST)
+            if alt is not None:
+                if not str(media.get("type") or "").startswith("image/"):  # images and GIFs only
+                    return problem(400, "Invalid Request", "Alt text is only supported for images and GIFs.",
+                                   INVALID_REQUEST)
+                media["alt_text"] = alt["text"]
+        return JSONResponse({"data": {"id": media_id, "associated_metadata": metadata}})
 
     return app, state
 

@@ -34,6 +34,7 @@ from lily.social.platforms.base import (
 from lily.social.settings import app_secrets, social_settings
 
 LOOKUP_MAX_PAGES = 10  # 1,000 posts back: X timelines hold the newest 3,200
+ALT_TEXT_MAX = 1000  # POST /2/media/metadata alt_text.text (docs.x.com/x-api/media/create-media-metadata)
 
 
 def read_rate_limit(resp: httpx.Response) -> RateLimit | None:
@@ -194,6 +195,10 @@ class XAdapter(PlatformAdapter):
         body: dict = {"text": post.text}
         if post.media_ids:
             body["media"] = {"media_ids": post.media_ids[:4]}
+            for media_id, alt in zip(post.media_ids[:4], post.media_alt_texts, strict=False):
+                if alt:  # attached to the uploaded media before the post names it (images and GIFs)
+                    self.http.request("POST", "/2/media/metadata", token=creds.access_token,
+                                      json={"id": media_id, "metadata": {"alt_text": {"text": alt[:ALT_TEXT_MAX]}}})
         if post.reply_to:
             body["reply"] = {"in_reply_to_tweet_id": post.reply_to}
         resp = self.http.request(
