@@ -20,7 +20,6 @@ import math
 import numpy as np
 from PIL import Image
 
-LAPLACIAN = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=np.float32)
 MAX_SIDE = 768  # scores are computed on a copy no larger than this (stable and fast)
 
 
@@ -37,6 +36,7 @@ def _grey(image: Image.Image) -> np.ndarray:
 
 
 def laplacian_variance(grey: np.ndarray) -> float:
+    """Variance of the 4-neighbour Laplacian of a grey image (the sandbox's vision model measures with it too)."""
     g = grey
     lap = (g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]) - 4 * g[1:-1, 1:-1]
     return float(lap.var())

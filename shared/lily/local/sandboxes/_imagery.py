@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from lily.images.quality import laplacian_variance
+
 HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]{2,}")
 STOP = {"the", "and", "for", "with", "that", "this", "from", "your", "our", "about", "into", "image", "photo",
@@ -140,8 +142,7 @@ def look(data: bytes) -> tuple[float, float]:
     image = Image.open(io.BytesIO(data)).convert("L")
     image.thumbnail((512, 512))
     g = np.asarray(image, dtype=np.float32)
-    lap = (g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]) - 4 * g[1:-1, 1:-1]
-    return min(1.0, float(lap.var()) / 60), min(1.0, float(g.std()) / 64)
+    return min(1.0, laplacian_variance(g) / 60), min(1.0, float(g.std()) / 64)
 
 
 def judge(data: bytes, drawn: Drawn | None, prompt: str, avoid: list[str]) -> dict[str, object]:
