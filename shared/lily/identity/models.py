@@ -71,6 +71,7 @@ class User(LilyModel):
     totp_last_step = NumberAttribute(default=0)
     backup_codes = ListAttribute(of=UnicodeAttribute, default=list)  # sha256 hashes, one use each
     org_limit = NumberAttribute(null=True)  # organizations this user may own; None: LILY_MAX_OWNED_ORGS
+    owned_orgs = NumberAttribute(null=True)  # organizations owned, set in the transaction of each ownership change
     trial_org_id = UnicodeAttribute(null=True)  # the one organization this user's free trial went to
 
 

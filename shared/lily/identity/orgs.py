@@ -68,30 +68,50 @@ def _get_org(org_id: str) -> Org:
         raise LilyError(ErrorCode.VALIDATION_004, "Organization not found") from None
 
 
-def org_limit(user_id: str) -> int:
+def _owner(user_id: str) -> User:
     user = get_user(user_id)
-    limit = user.org_limit if user is not None else None
-    return int(limit) if limit is not None else identity_settings().max_owned_orgs
+    if user is None:
+        raise LilyError(ErrorCode.VALIDATION_004, "User not found")
+    return user
 
 
-def _may_own_another(user_id: str) -> None:
-    """Refuse (409) when ``user_id`` already owns as many organizations as they may."""
-    limit = org_limit(user_id)
-    owned = sum(1 for m in Membership.by_user.query(user_id) if m.role == OrgRole.owner.value)
+def _owned(user: User) -> int:
+    """Organizations ``user`` owns: the counter every ownership change keeps, or (an account from before it) a
+    count of their owner memberships."""
+    if user.owned_orgs is not None:
+        return int(user.owned_orgs)
+    return sum(1 for m in Membership.by_user.query(user.user_id) if m.role == OrgRole.owner.value)
+
+
+def _may_own_another(user: User) -> int:
+    """How many organizations ``user`` owns now; refuses (409) when that is as many as they may."""
+    limit = int(user.org_limit) if user.org_limit is not None else identity_settings().max_owned_orgs
+    owned = _owned(user)
     if owned >= limit:
         raise LilyError(ErrorCode.VALIDATION_003, "Organization limit reached; ask an administrator to raise it",
                         {"limit": limit, "owned": owned})
+    return owned
+
+
+def _owns(tx, user: User, owned: int) -> None:
+    """In an ownership-changing transaction: ``user`` now owns ``owned`` organizations, on condition that their
+    counter is still what was read (so of concurrent changes for one user, one commits and the others lose)."""
+    read = user.owned_orgs
+    tx.update(user, actions=[User.owned_orgs.set(owned)],
+              condition=User.owned_orgs.does_not_exist() if read is None else User.owned_orgs == read)
 
 
 def create_org(principal: Principal, name: str) -> OrgOut:
     if principal.kind != "user" or not principal.user_id:
         raise LilyError(ErrorCode.AUTH_003, "Only users create organizations")
-    _may_own_another(principal.user_id)
+    user = _owner(principal.user_id)
+    owned = _may_own_another(user)
     now = clock.now()
     org = Org(ids.new_id("org"), name=name.strip(), owner_id=principal.user_id, created_at=now)
     owner = Membership(org.org_id, principal.user_id, role=OrgRole.owner.value, email=principal.email, joined_at=now)
-    if not won_transaction(lambda tx: (tx.save(org, condition=Org.org_id.does_not_exist()), tx.save(owner))):
-        raise _concurrent_update()  # a fresh id collided: nothing was written
+    if not won_transaction(lambda tx: (tx.save(org, condition=Org.org_id.does_not_exist()), tx.save(owner),
+                                       _owns(tx, user, owned + 1))):
+        raise _concurrent_update()  # another ownership change for this user (or an id collision): nothing written
     composition.seat_quota().consume(org.org_id)  # the owner's seat
     audit.record("org.create", "success", actor_id=principal.user_id, org_id=org.org_id)
     return _org_out(org, OrgRole.owner.value)
@@ -243,12 +263,17 @@ def transfer(access: OrgAccess, new_owner_id: str) -> OrgOut:
     if new_owner_id == access.principal.user_id:
         raise LilyError(ErrorCode.VALIDATION_003, "You already own this organization")
     target = _target(access, new_owner_id)
-    _may_own_another(new_owner_id)
+    new_user = _owner(new_owner_id)
+    owned_by_new = _may_own_another(new_user)
     org = _get_org(access.org_id)
     old_owner = access.principal.user_id or ""
+    old_user = _owner(old_owner)
+    owned_by_old = _owned(old_user)
 
     def swap(tx) -> None:
         tx.update(org, actions=[Org.owner_id.set(new_owner_id)], condition=Org.owner_id == old_owner)
+        _owns(tx, new_user, owned_by_new + 1)
+        _owns(tx, old_user, max(0, owned_by_old - 1))
         tx.update(target, actions=[Membership.role.set(OrgRole.owner.value)], condition=Membership.role == target.role)
         tx.update(Membership(access.org_id, old_owner), actions=[Membership.role.set(OrgRole.admin.value)],
                   condition=Membership.role == OrgRole.owner.value)

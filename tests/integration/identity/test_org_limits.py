@@ -25,3 +25,34 @@ def test_a_user_owns_at_most_five_organizations_unless_an_operator_raises_it(htt
     assert _create(http, user["headers"]).status_code == 201
     assert _create(http, user["headers"]).status_code == 409
     assert admin_cli(["set-org-limit", "nobody@example.com", "9"]) == 1
+
+
+def test_concurrent_creations_cannot_pass_the_limit_together(http):
+    """The limit is checked in the transaction that creates the org (a counter on the user, written on the value
+    read), not by a count read before it: of several creations racing for the last place, one wins."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lily.core.errors import LilyError
+    from lily.identity import orgs
+    from lily.identity.access import Principal
+    from lily.identity.models import Membership
+
+    user = register_user(http)
+    for _ in range(4):
+        create_org(http, user["headers"])
+    principal = Principal(kind="user", user_id=user["user_id"], email=user["email"])
+
+    def attempt(i: int) -> str:
+        try:
+            orgs.create_org(principal, f"Race {i}")
+            return "created"
+        except LilyError as exc:
+            return exc.code.value if hasattr(exc.code, "value") else str(exc.code)
+
+    for _ in range(3):  # several rounds: a check-then-act gap shows up in some of them
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            outcomes = list(pool.map(attempt, range(6)))
+        owned = sum(1 for m in Membership.by_user.query(user["user_id"]) if m.role == "owner")
+        assert owned == 5, outcomes
+        assert outcomes.count("created") <= 1, outcomes
+    assert _create(http, user["headers"]).status_code == 409
