@@ -209,6 +209,15 @@ def build(state: PlatformState | None = None):
     def unauthorized() -> JSONResponse:
         return problem(401, "Unauthorized", "Unauthorized")
 
+    def writer(request: Request, scope: str, refusal: str):
+        """``(grant, None)`` for a bearer holding ``scope``, else ``(None, the 401 or 403 X answers)``."""
+        g = user_of(request)
+        if g is None:
+            return None, unauthorized()
+        if scope not in g.scopes:
+            return None, problem(403, "Forbidden", refusal)
+        return g, None
+
     def user_view(user: str, fields: set[str]) -> dict:
         full = me(user)
         return {k: v for k, v in full.items() if k in {"id", "name", "username"} | fields}
@@ -349,11 +358,9 @@ def build(state: PlatformState | None = None):
 
     @app.post("/2/tweets")
     async def create(request: Request) -> Response:
-        g = user_of(request)
-        if g is None:
-            return unauthorized()
-        if "tweet.write" not in g.scopes:
-            return problem(403, "Forbidden", "You are not permitted to perform this action.")
+        g, refused = writer(request, "tweet.write", "You are not permitted to perform this action.")
+        if refused:
+            return refused
         body = await request.json()
         text = body.get("text") or ""
         if weighted_length(text) > 280 or (not text and not body.get("media")):
@@ -479,11 +486,9 @@ def build(state: PlatformState | None = None):
 
     @app.post("/2/media/upload")
     async def upload(request: Request) -> Response:
-        g = user_of(request)
-        if g is None:
-            return unauthorized()
-        if "media.write" not in g.scopes:
-            return problem(403, "Forbidden", "media.write scope required")
+        g, refused = writer(request, "media.write", "media.write scope required")
+        if refused:
+            return refused
         form = await request.form()
         media = form.get("media")
         size = len(await media.read()) if hasattr(media, "read") else len(str(media or ""))
@@ -502,11 +507,9 @@ def build(state: PlatformState | None = None):
 
     @app.post("/2/media/metadata")
     async def media_metadata(request: Request) -> Response:
-        g = user_of(request)
-        if g is None:
-            return unauthorized()
-        if "media.write" not in g.scopes:
-            return problem(403, "Forbidden", "media.write scope required")
+        g, refused = writer(request, "media.write", "media.write scope required")
+        if refused:
+            return refused
         try:
             body = await request.json()
         except ValueError:
