@@ -18,7 +18,7 @@ import functools
 import os
 import threading
 import warnings
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -95,7 +95,11 @@ def _fault_without_detail(handler: Callable[[Any, Any], Any]) -> Callable[[Any, 
 
 _lock = threading.Lock()
 _counters: Counter[tuple[str, tuple[tuple[str, str], ...]]] = Counter()
-_observations: dict[tuple[str, tuple[tuple[str, str], ...]], list[float]] = defaultdict(list)
+# The newest observations per series only: a warm container serves for hours, and these are for local mode and
+# tests to read back (the metrics themselves go out as EMF), not a store that may grow with every request.
+OBSERVATIONS_KEPT = 1000
+_observations: dict[tuple[str, tuple[tuple[str, str], ...]], deque[float]] = defaultdict(
+    lambda: deque(maxlen=OBSERVATIONS_KEPT))
 
 
 def _key(name: str, dims: dict[str, object]) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -136,6 +140,8 @@ def counter_value(name: str, **dims: object) -> int:
 
 
 def observations(name: str, **dims: object) -> list[float]:
+    """The newest observations (at most :data:`OBSERVATIONS_KEPT` per series) of ``name`` whose dimensions
+    include ``dims``."""
     want = {(k, str(v)) for k, v in dims.items()}
     with _lock:
         out: list[float] = []

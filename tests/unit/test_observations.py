@@ -1,0 +1,18 @@
+"""In-process metric records stay bounded in a long-lived (warm) container."""
+
+from __future__ import annotations
+
+from lily.core import observability
+from lily.core.observability import OBSERVATIONS_KEPT, observations, observe
+
+
+def test_a_series_keeps_only_its_newest_observations():
+    for i in range(OBSERVATIONS_KEPT + 250):
+        observe("test_bounded_seconds", float(i), series="one")
+    kept = observations("test_bounded_seconds", series="one")
+    assert len(kept) == OBSERVATIONS_KEPT
+    assert kept[0] == 250.0 and kept[-1] == float(OBSERVATIONS_KEPT + 249)  # the oldest went first
+    observe("test_bounded_seconds", 1.0, series="two")
+    assert observations("test_bounded_seconds", series="two") == [1.0]
+    assert len(observations("test_bounded_seconds")) == OBSERVATIONS_KEPT + 1
+    assert all(len(v) <= OBSERVATIONS_KEPT for v in observability._observations.values())
