@@ -74,6 +74,7 @@ def queue_handler(model: type[R], record_handler: Callable[[R], Any]) -> Callabl
 
     handler.__name__ = "handler"
     snapstart.install()
+    snapstart.end_of_init()
     return handler
 
 
@@ -90,4 +91,5 @@ def scheduled_handler(job: Callable[[dict], dict]) -> Callable[[dict, Any], dict
 
     handler.__name__ = "handler"
     snapstart.install()
+    snapstart.end_of_init()
     return handler
