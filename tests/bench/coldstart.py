@@ -26,6 +26,11 @@ import and model build its code path triggers up to its first AWS call, which fa
 connection costs no CPU); the difference to the import column is what the first request adds. Targets
 apply to both columns.
 
+Each function row also shows its kind (``http``, ``queue``, ``sched``) and ``x stack``: its cost against the
+``stack: ...`` row of its kind, the libraries such a function must load with no Lily code (no target; what is left
+to win in Lily's own code); the lines under the table give each kind's floor and stack row. Handlers pause the
+garbage collector during their init (``lily.core.gc_pause``); floors and stack rows run with it on.
+
 Bytecode: by default every interpreter (floors and functions alike) reads one ``pycache_prefix`` that a first,
 unrecorded round fills, so every row runs with its bytecode cached, Lily's modules included (the Makefile's
 ``PYTHONDONTWRITEBYTECODE`` would otherwise leave Lily's modules, and only them, compiled from source in every
