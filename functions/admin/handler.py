@@ -3,6 +3,10 @@
 super_admin: users and their platform roles; admin: system settings; moderator: audit log, metrics.
 """
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from typing import Literal
 
 from fastapi import Depends, Query

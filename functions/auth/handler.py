@@ -1,5 +1,9 @@
 """Auth HTTP function: accounts and sessions under /api/auth (see docs/identity.md)."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field

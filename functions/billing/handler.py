@@ -1,6 +1,10 @@
 """Billing HTTP function: plans, entitlements and usage; checkout, portal, cancel, resume, change plan."""
 
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from fastapi import Depends, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel

@@ -1,5 +1,9 @@
 """Queue worker for Stripe events: state comes from the subscription as Stripe has it now."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 

@@ -1,5 +1,9 @@
 """Content HTTP function: posts, the content library, scheduling and media uploads."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from fastapi import Depends, Header, Query, Request, Response
 
 from lily.core.config import get_settings

@@ -1,5 +1,9 @@
 """Content generation HTTP function: the brand profile, generate / repurpose / rewrite, and drafts."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from fastapi import Depends, Query, Response
 
 import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request

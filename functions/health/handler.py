@@ -1,5 +1,9 @@
 """Health HTTP function: liveness (public) and deep dependency checks (platform admin or operator token)."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 

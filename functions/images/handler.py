@@ -1,5 +1,9 @@
 """Images HTTP function: accept a generation job (202 + job id), read jobs, org image settings and the style vault."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from fastapi import Depends, Response
 
 import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request

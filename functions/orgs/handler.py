@@ -1,5 +1,9 @@
 """Orgs HTTP function: organizations, members, roles, invitations, API keys and the org audit log."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from fastapi import Depends, Response
 from pydantic import BaseModel, Field
 

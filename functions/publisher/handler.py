@@ -1,5 +1,9 @@
 """Publish worker: one SQS message per post target; partial batch failures (see lily.publishing.publisher)."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 

@@ -1,5 +1,9 @@
 """Publishing administration: the publish DLQ (depth, safe re-queue)."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from fastapi import Depends, Query
 
 from lily.core.config import get_settings

@@ -3,6 +3,10 @@
 The audit's 13 research endpoints (8 GET, 3 POST, 1 PUT, 1 DELETE) map onto these routes (docs/research.md).
 """
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from fastapi import Depends, Response
 
 import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request

@@ -1,5 +1,9 @@
 """Scheduled research: enqueues each due config's run (see lily.research.schedule)."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from lily.core.config import get_settings
 from lily.core.handlers import scheduled_handler
 from lily.research import schedule

@@ -1,5 +1,9 @@
 """Research worker: one SQS message per research job (see lily.research.run)."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 

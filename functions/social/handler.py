@@ -5,6 +5,10 @@ connection ends in ``connect.complete`` or ``connect.select_accounts``, which bo
 quota-checked path.
 """
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from urllib.parse import urlparse
 
 from fastapi import Depends, Query, Request, Response

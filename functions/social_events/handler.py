@@ -4,6 +4,10 @@ The two messages lily.social puts on the queue, parsed here at the edge: an unkn
 field is a batch item failure (redelivered, then the DLQ), never a crash of the batch.
 """
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel

@@ -1,5 +1,9 @@
 """Stripe webhook intake: signature on the raw body, replay protection, enqueue; answers fast."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from fastapi import Request
 
 from lily.billing import webhook_intake

@@ -1,5 +1,9 @@
 """Scheduled reaper: ended subscriptions go to free; connections over the new limit are paused."""
 
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
 from lily.billing import reaper
 from lily.core.config import get_settings
 from lily.core.handlers import scheduled_handler

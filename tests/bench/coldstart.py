@@ -26,6 +26,11 @@ import and model build its code path triggers up to its first AWS call, which fa
 connection costs no CPU); the difference to the import column is what the first request adds. Targets
 apply to both columns.
 
+Each function row also shows its kind (``http``, ``queue``, ``sched``) and ``x stack``: its cost against the
+``stack: ...`` row of its kind, the libraries such a function must load with no Lily code (no target; what is left
+to win in Lily's own code); the lines under the table give each kind's floor and stack row. Handlers pause the
+garbage collector during their init (``lily.core.gc_pause``); floors and stack rows run with it on.
+
 Bytecode: by default every interpreter (floors and functions alike) reads one ``pycache_prefix`` that a first,
 unrecorded round fills, so every row runs with its bytecode cached, Lily's modules included (the Makefile's
 ``PYTHONDONTWRITEBYTECODE`` would otherwise leave Lily's modules, and only them, compiled from source in every
@@ -147,7 +152,6 @@ class Message(BaseModel):
     "stack: queue worker": """
 import boto3, pynamodb.models
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import BaseModel, Json
 class Message(BaseModel):
@@ -156,8 +160,10 @@ class Record(SqsRecordModel):
     body: Json[Message]
 """,
     "stack: HTTP, signed-in": """
-import boto3, fastapi, jwt, mangum, pynamodb.models
+import boto3, fastapi, mangum, pynamodb.models
 from aws_lambda_powertools import Logger, Metrics
+from cryptography.hazmat.primitives import hashes  # ES256 access tokens (lily.identity.tokens)
+from cryptography.hazmat.primitives.asymmetric import ec, utils
 from pydantic import BaseModel
 class Out(BaseModel):
     id: str
@@ -168,6 +174,9 @@ def thing(thing_id: str) -> Out:
 """,
 }
 WORKER_FLOOR, HTTP_FLOOR = "import boto3", "import boto3, fastapi"
+# a function's kind -> the floor it is held to, and the stack row of the libraries that kind must load
+FLOOR_OF_KIND = {"http": HTTP_FLOOR, "queue": WORKER_FLOOR, "sched": WORKER_FLOOR}
+STACK_OF_KIND = {"http": "stack: HTTP, signed-in", "queue": "stack: queue worker", "sched": "stack: scheduled job"}
 # the most a function may cost, as a multiple of its floor (issue 10, item 7)
 TARGETS = {WORKER_FLOOR: 1.3, HTTP_FLOOR: 1.15}
 
@@ -213,10 +222,11 @@ def main(argv: list[str] | None = None) -> int:
                              "time mostly measures the neighbours); wall: elapsed time")
     args = parser.parse_args(argv)
 
-    from lily.core.functions import Http, discover
+    from lily.core.functions import Http, Queue, discover
 
     specs = [s for s in discover() if not args.only or s.name in args.only]
-    floor_of = {s.name: HTTP_FLOOR if isinstance(s.trigger, Http) else WORKER_FLOOR for s in specs}
+    kind_of = {s.name: "http" if isinstance(s.trigger, Http) else "queue" if isinstance(s.trigger, Queue) else "sched"
+               for s in specs}
     env = _env(len(discover()))
     rows: dict[str, list[float]] = {name: [] for name in (*FLOORS, *STACKS)}
     first: dict[str, list[float]] = {}
@@ -253,51 +263,73 @@ def main(argv: list[str] | None = None) -> int:
 
     floors = {name: statistics.median(rows[name]) for name in FLOORS}
     first_floors = {name: statistics.median(first[name]) for name in FLOORS if name in first}
+    stacks = {name: statistics.median(rows[name]) for name in STACKS}
+    first_stacks = {name: statistics.median(first[name]) for name in STACKS if name in first}
     mode = "no bytecode cache" if args.no_bytecode_cache else "bytecode cached for every row"
     print(f"Cold-start cost, {args.clock} ms, median of {args.runs} fresh interpreters ({mode}), "
           f"Python {sys.version.split()[0]}")
-    print(f"{'':<22}{'------------ handler import ------------':<48}{'---- import + first call ----':<32}")
-    print(f"{'function':<22}{'ms':>7}{'x boto3':>9}{'x b3+fastapi':>14}{'modules':>8}{'':>10}"
-          f"{'ms':>8}{'x floor':>10}{'modules':>8}{'':>6}")
-    print("-" * 102)
+    print(f"{'':<28}{'---------------- handler import ----------------':<56}"
+          f"{'------- import + first call -------':<40}")
+    print(f"{'function':<22}{'kind':<6}{'ms':>7}{'x boto3':>9}{'x b3+fastapi':>14}{'x stack':>9}{'modules':>8}"
+          f"{'':>6}{'ms':>8}{'x floor':>9}{'x stack':>9}{'modules':>8}{'':>6}")
+    print("-" * 124)
     results = {}
     over = []
     for name, times in rows.items():
         if name in errors:
-            print(f"{name:<22}{'ERROR':>7}  {errors[name][:90]}")
+            print(f"{name:<22}{'ERROR':>13}  {errors[name][:90]}")
             continue
         median = statistics.median(times)
         ratios = [median / floors[WORKER_FLOOR], median / floors[HTTP_FLOOR]]
-        floor = floor_of.get(name) or (HTTP_FLOOR if "HTTP" in name else WORKER_FLOOR if name in STACKS else None)
-        target = TARGETS[floor] if name in floor_of else None
+        kind = kind_of.get(name, "")
+        floor = (FLOOR_OF_KIND[kind] if kind else
+                 HTTP_FLOOR if "HTTP" in name else WORKER_FLOOR if name in STACKS else None)
+        stack = STACK_OF_KIND[kind] if kind else None
+        target = TARGETS[floor] if kind else None
         ratio = median / floors[floor] if floor else None
+        stack_ratio = median / stacks[stack] if stack else None
         verdict = "" if target is None else ("ok" if ratio <= target else "OVER")
         first_median = statistics.median(first[name]) if name in first else None
         first_ratio = first_median / first_floors[floor] if floor and name in first and floor in first_floors else None
+        first_stack_ratio = (first_median / first_stacks[stack]
+                             if stack and first_median is not None and stack in first_stacks else None)
         first_verdict = "" if target is None or first_ratio is None else ("ok" if first_ratio <= target else "OVER")
         if "OVER" in (verdict, first_verdict):
             over.append(name)
         results[name] = {"median_ms": round(median, 1), "ratio_to_boto3": round(ratios[0], 2),
                          "ratio_to_boto3_fastapi": round(ratios[1], 2), "floor": floor, "target": target,
                          "within_target": None if target is None else verdict == "ok",
+                         "stack": stack, "ratio_to_stack": None if stack_ratio is None else round(stack_ratio, 2),
                          "first_call_median_ms": None if first_median is None else round(first_median, 1),
                          "first_call_ratio": None if first_ratio is None else round(first_ratio, 2),
+                         "first_call_ratio_to_stack":
+                             None if first_stack_ratio is None else round(first_stack_ratio, 2),
                          "first_call_within_target": None if not first_verdict else first_verdict == "ok",
                          "modules": modules.get(name), "first_call_modules": first_modules.get(name),
                          "runs_ms": [round(t, 1) for t in times],
                          "first_call_runs_ms": [round(t, 1) for t in first.get(name, [])]}
         mark = {WORKER_FLOOR: (" *", "  "), HTTP_FLOOR: ("  ", " *")}.get(floor or "", ("  ", "  "))
+        stack_txt = f"{stack_ratio:>9.2f}" if stack_ratio is not None else f"{'':>9}"
         first_txt = f"{first_median:>8.1f}" if first_median is not None else f"{'':>8}"
-        first_txt += f"{first_ratio:>10.2f}" if first_ratio is not None else f"{'':>10}"
+        first_txt += f"{first_ratio:>9.2f}" if first_ratio is not None else f"{'':>9}"
+        first_txt += f"{first_stack_ratio:>9.2f}" if first_stack_ratio is not None else f"{'':>9}"
         first_txt += f"{first_modules.get(name, ''):>8}"
-        print(f"{name:<22}{median:>7.1f}{ratios[0]:>7.2f}{mark[0]}{ratios[1]:>12.2f}{mark[1]}"
-              f"{modules.get(name, 0):>8}{verdict:>10}{first_txt}{first_verdict:>6}")
+        print(f"{name:<22}{kind:<6}{median:>7.1f}{ratios[0]:>7.2f}{mark[0]}{ratios[1]:>12.2f}{mark[1]}{stack_txt}"
+              f"{modules.get(name, 0):>8}{verdict:>6}{first_txt}{first_verdict:>6}")
     print("* the floor the row is held to: workers x boto3 <= 1.30, HTTP functions x boto3+fastapi <= 1.15. "
           "'x floor': the\n  first call against the same floor's first call (its imports, then one DynamoDB client "
-          "and one refused request),\n  held to the same target.")
+          "and one refused request),\n  held to the same target. 'x stack': against the stack row of the function's "
+          "kind (the libraries it\n  must load, no Lily code; no target): what is left to win in Lily's own code.")
+    for kind, stack in STACK_OF_KIND.items():
+        floor = FLOOR_OF_KIND[kind]
+        first_txt = (f"; first call {first_floors[floor]:.1f} / {first_stacks[stack]:.1f} ms"
+                     if floor in first_floors and stack in first_stacks else "")
+        print(f"  {kind:<6} floor {floor!r} {floors[floor]:.1f} ms, {stack!r} {stacks[stack]:.1f} ms "
+              f"({stacks[stack] / floors[floor]:.2f}x floor){first_txt}")
     print(f"over target: {', '.join(over) if over else 'none'}")
     if args.json:
         print(json.dumps({"clock": args.clock, "floors": floors, "first_call_floors": first_floors,
+                          "stacks": stacks, "first_call_stacks": first_stacks,
                           "targets": TARGETS, "mode": mode, "results": results,
                           "errors": errors}, indent=2))
     return 1 if errors else 0

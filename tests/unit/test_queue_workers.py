@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import BaseModel, Json
 
 from lily.core.functions import Queue, discover, load_handler_module
-from lily.core.handlers import queue_handler
+from lily.core.handlers import BatchFailed, queue_handler
 from lily.local.context import LocalContext
 from tests.helpers import load_event
 
@@ -57,3 +57,10 @@ def test_the_core_queue_handler_hands_typed_messages_and_reports_bad_records():
     result = handler(event, LocalContext("t", 128, 3))
     assert seen == [1, 4]
     assert result == {"batchItemFailures": [{"itemIdentifier": "m2"}, {"itemIdentifier": "m3"}]}
+
+
+def test_a_batch_whose_every_record_failed_is_returned_whole_to_the_queue():
+    handler = queue_handler(PingRecord, lambda record: None)
+    event = {"Records": [_record("m1", "{not json"), _record("m2", json.dumps({"n": "two"}))]}
+    with pytest.raises(BatchFailed, match="all 2 records failed"):
+        handler(event, LocalContext("t", 128, 3))

@@ -207,4 +207,5 @@ def http_handler(app: FastAPI) -> Callable[[dict, Any], dict]:
 
     handler.__name__ = "handler"
     snapstart.install()
+    snapstart.end_of_init()
     return handler

@@ -43,3 +43,12 @@ def install() -> bool:
     register_before_snapshot(prime)
     register_after_restore(after_restore)
     return True
+
+
+def end_of_init() -> None:
+    """The handler is built: resume the garbage collector a handler paused for its init (:mod:`lily.core.gc_pause`)."""
+    # Imported here, not at the top: importing gc_pause pauses the collector, which only a handler module may do
+    # (a test importing core must not run with collection off); here the pause, if a handler did not, is empty.
+    from lily.core import gc_pause
+
+    gc_pause.end()

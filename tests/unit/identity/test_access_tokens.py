@@ -223,3 +223,50 @@ def test_a_public_key_cannot_sign(secrets):
 
 def test_hash_secret_is_sha256_hex():
     assert tokens.hash_secret("lily") == hashlib.sha256(b"lily").hexdigest()
+
+
+def test_a_tampered_payload_or_signature_is_refused(secrets):
+    token = forge()
+    header, payload, signature = token.split(".")
+    raised = _b64({**json.loads(base64.urlsafe_b64decode(payload + "==")), "sub": "usr_admin"})
+    assert reason(f"{header}.{raised}.{signature}") == "InvalidSignatureError"
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    assert reason(f"{header}.{payload}.{flipped}") == "InvalidSignatureError"
+    assert reason(f"{header}.{payload}.{signature[:-4]}") in ("InvalidSignatureError", "DecodeError")  # short
+    assert reason(f"{header}.{payload}.") == "InvalidSignatureError"  # no signature at all
+    assert reason(f"{header}.{payload}.{signature[:-1]}*") == "DecodeError"  # not base64url
+    assert reason(f"{header}.{payload}.{signature}.{signature}") == "malformed"
+
+
+def test_a_validly_signed_payload_that_is_not_a_claims_object_is_refused(secrets):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    key = serialization.load_pem_private_key(K1.encode(), password=None)
+    signing_input = f"{_b64({'alg': 'ES256', 'kid': 'k1', 'typ': 'at+jwt'})}.{_b64url(b'[1, 2]')}"
+    r, s = decode_dss_signature(key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256())))
+    token = f"{signing_input}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+    assert reason(token) == "DecodeError"
+
+
+def test_issued_tokens_verify_with_an_independent_library_and_its_tokens_verify_here(secrets):
+    token, claims = tokens.issue_access("usr_1", 900)
+    assert jwt.decode(token, PUB1, algorithms=["ES256"], audience="lily-api", options=NO_TIME) == claims
+    assert tokens.decode_access(forge())["sub"] == "usr_1"  # forge() signs with PyJWT
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("change", [
+    {"x": _b64url(b"\x01" * 32)},  # a point off the curve
+    {"x": "short"},
+    {"crv": "P-256", "y": "!!"},
+])
+def test_a_public_key_that_is_not_a_p256_point_is_a_configuration_error(secrets, change):
+    secrets.value = {"keys": [{**JWK1, **change}]}
+    with pytest.raises(LilyError) as err:
+        tokens.decode_access(forge())
+    assert (err.value.code.value, err.value.message) == ("SYSTEM_003", "JWT key configuration invalid")
