@@ -160,10 +160,8 @@ class Record(SqsRecordModel):
     body: Json[Message]
 """,
     "stack: HTTP, signed-in": """
-import boto3, fastapi, mangum, pynamodb.models
+import boto3, fastapi, jwt, mangum, pynamodb.models
 from aws_lambda_powertools import Logger, Metrics
-from cryptography.hazmat.primitives import hashes  # ES256 access tokens (lily.identity.tokens)
-from cryptography.hazmat.primitives.asymmetric import ec, utils
 from pydantic import BaseModel
 class Out(BaseModel):
     id: str
