@@ -63,9 +63,12 @@ def queue_handler(model: type[R], record_handler: Callable[[R], Any]) -> Callabl
             try:
                 _one(raw)
             except Exception as exc:  # noqa: BLE001 - boundary: a failing record fails alone, the batch goes on
-                # the type only: a validation error or a provider's message may quote the record's content
-                logger.warning("record failed", extra={"message_id": raw.get("messageId"),
-                                                       "error": type(exc).__name__})
+                # A message that does not validate: its type only (pydantic's error quotes the record's content).
+                # Anything else is a fault an operator must be able to trace: with its traceback.
+                from pydantic import ValidationError  # loaded already: the record model is pydantic
+
+                logger.warning("record failed", exc_info=not isinstance(exc, ValidationError),
+                               extra={"message_id": raw.get("messageId"), "error": type(exc).__name__})
                 failed.append({"itemIdentifier": raw["messageId"]})
                 errors.append(type(exc).__name__)
         if records and len(failed) == len(records):

@@ -223,3 +223,16 @@ def test_a_public_key_cannot_sign(secrets):
 
 def test_hash_secret_is_sha256_hex():
     assert tokens.hash_secret("lily") == hashlib.sha256(b"lily").hexdigest()
+
+
+def test_a_tampered_payload_or_signature_is_refused(secrets):
+    token = forge()
+    header, payload, signature = token.split(".")
+    raised = _b64({**json.loads(base64.urlsafe_b64decode(payload + "==")), "sub": "usr_admin"})
+    assert reason(f"{header}.{raised}.{signature}") == "InvalidSignatureError"
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    assert reason(f"{header}.{payload}.{flipped}") == "InvalidSignatureError"
+    refused = ("InvalidSignatureError", "DecodeError", "malformed")  # whichever check sees it first
+    assert reason(f"{header}.{payload}.{signature[:-4]}") in refused  # short
+    assert reason(f"{header}.{payload}.") in refused  # no signature at all
+    assert reason(f"{header}.{payload}.{signature}.{signature}") in refused
