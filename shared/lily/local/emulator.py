@@ -248,10 +248,14 @@ def fast_queries() -> None:
 
 def prepare() -> None:
     """Make moto in this process faithful (writes serialized per item, each request answered from one state)
-    and linear where it was quadratic (:func:`fast_queues`, :func:`fast_queries`)."""
+    and linear where it was quadratic (:func:`fast_queues`, :func:`fast_queries`), without the per-request
+    costs :mod:`lily.local.emulator_speed` removes."""
+    from lily.local import emulator_speed
+
     serialize_writes()
     fast_queues()
     fast_queries()
+    emulator_speed.install()
 
 
 def start_server(port: int, host: str = "127.0.0.1") -> Any:

@@ -1,0 +1,149 @@
+"""moto's per-request costs that grow with nothing Lily does, cut without changing an answer.
+
+Profiled under the publishing bench (``py-spy record --gil`` on the emulator process), moto spent its CPU
+per AWS call on work that does not depend on the request: finding the backend lists moto's package directory
+and stats every entry (:func:`cached_backend_names`), dispatching an action lists every method of the handler
+class through ``inspect`` (:func:`cached_method_names`), and a DynamoDB answer that is already in DynamoDB's
+wire format (``{"S": ...}`` values) is walked again member by member by moto's botocore-model serializer,
+22 % of the emulator's CPU on its own (:func:`direct_dynamodb_answers`). A Query on a global secondary index
+sorted every item of the table before keeping the index partition asked for (:func:`partitioned_index_queries`);
+at 10,000 posts that is the dispatcher's every tick.
+
+:func:`install` applies them all (idempotent); :func:`lily.local.emulator.prepare` calls it.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import threading
+from datetime import datetime
+from typing import Any
+
+_installed = False
+_lock = threading.Lock()
+
+# DynamoDB item operations whose result moto builds as the wire's JSON already (AttributeValues as
+# ``{type: value}``; binary values as bytes, base64 on the wire; no timestamps).
+DIRECT_JSON = frozenset({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+                         "BatchWriteItem", "TransactGetItems", "TransactWriteItems"})
+
+
+def cached_backend_names() -> None:
+    """moto's server resolves each request's backend by listing its package directory (``os.listdir`` plus
+    an ``isdir`` per entry) every time; the package does not change while it runs."""
+    from moto import backends
+
+    names = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: names
+
+
+def cached_method_names() -> None:
+    """moto finds an action's method by listing the handler class's functions with ``inspect.getmembers`` on
+    every request; a class's functions do not change while it runs."""
+    from moto.core import responses
+
+    responses.method_names_from_class = functools.lru_cache(maxsize=None)(responses.method_names_from_class)
+
+
+def _wire(value: Any) -> Any:
+    """JSON for what ``dynamo_to_dict`` leaves that json cannot encode: binary values (base64), times."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _doubles(value: Any) -> Any:
+    """ConsumedCapacity's numbers are Doubles in DynamoDB's model (moto may hold them as ints)."""
+    if isinstance(value, dict):
+        return {k: _doubles(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_doubles(v) for v in value]
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def direct_dynamodb_answers() -> None:
+    """moto's DynamoDB item operations return their result already in the wire's shape; its generic serializer
+    then walks it member by member against the botocore model (picking each value through several alias
+    lookups) only to produce the same JSON. For those operations the result is encoded with ``json`` directly:
+    the output shape's members, absent (None) values left out, bytes in base64, capacities as doubles. Errors and every other
+    operation still go through moto's serializer."""
+    from botocore.model import StructureShape
+    from moto.core.responses import get_service_model
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.serialized
+    model = get_service_model("dynamodb")
+    members = {}
+    for name in DIRECT_JSON:
+        shape = model.operation_model(name).output_shape
+        assert isinstance(shape, StructureShape)
+        members[name] = frozenset(shape.members)
+    content_type = {"Content-Type": "application/x-amz-json-1.0"}
+
+    def serialized(self: Any, action_result: Any) -> Any:
+        result, action = action_result.result, self._get_action()
+        if action not in members or not isinstance(result, dict):
+            return original(self, action_result)
+        body = {k: _doubles(_drop_none(v)) if k == "ConsumedCapacity" else _drop_none(v)
+                for k, v in result.items() if k in members[action] and v is not None}
+        return 200, {**content_type, **self.response_headers}, json.dumps(body, default=_wire,
+                                                                           separators=(",", ":"))
+
+    serialized.__wrapped__ = original  # type: ignore[attr-defined]
+    DynamoHandler.serialized = serialized
+
+
+def _equals(attr: Any, value: Any) -> bool:
+    return attr is not None and attr == value
+
+
+def partitioned_index_queries() -> None:
+    """moto answers a Query on a global secondary index by sorting every item of the table (a Python key
+    function per item) and then keeping those whose index hash key matches. Here the items are first reduced
+    to that partition (one pass, no sort), and moto's own code then sorts, pages and filters the few that
+    remain: the same answer, without sorting the table on every Query."""
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        conditions = kwargs.get("hash_key_conditions")
+        if not index_name or not conditions:
+            return original(self, hash_key, *args, **kwargs)
+        partition = [item for group in self.items.values()
+                     for item in (group.values() if self.range_key_attr else (group,))
+                     if all(_equals(item.attrs.get(name), value) for name, value in conditions)]
+        self.all_items = lambda: partition
+        try:  # DynamoDB requests run one at a time (lily.local.emulator): nobody else sees this
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    query.__wrapped__ = original  # type: ignore[attr-defined]
+    Table.query = query
+
+
+def install() -> None:
+    """Apply every speed-up in this process (idempotent)."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        cached_backend_names()
+        cached_method_names()
+        direct_dynamodb_answers()
+        partitioned_index_queries()
+        _installed = True
