@@ -77,8 +77,8 @@ def direct_dynamodb_answers() -> None:
     """moto's DynamoDB item operations return their result already in the wire's shape; its generic serializer
     then walks it member by member against the botocore model (picking each value through several alias
     lookups) only to produce the same JSON. For those operations the result is encoded with ``json`` directly:
-    the output shape's members, absent (None) values left out, bytes in base64, capacities as doubles. Errors and every other
-    operation still go through moto's serializer."""
+    the output shape's members, absent (None) values left out, bytes in base64, capacities as doubles.
+    Errors and every other operation still go through moto's serializer."""
     from botocore.model import StructureShape
     from moto.core.responses import get_service_model
     from moto.dynamodb.responses import DynamoHandler
