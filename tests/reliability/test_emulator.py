@@ -207,3 +207,40 @@ def test_an_index_query_reads_its_partition_as_moto_does(lily_env, monkeypatch):
     # Then both read the same items in the same order, with the same page ends
     assert partition == whole_table
     assert sum(len(items) for items, _ in partition[0]) > 3
+
+
+def test_local_modes_server_answers_as_motos_own(lily_env):
+    import uuid
+
+    import boto3
+
+    from lily.core.aws import client
+    from lily.local.emulator import start_server
+    from lily.local.runner import free_port
+
+    # Given local mode's emulator server (DynamoDB and SQS handed to moto's handlers directly) beside moto's own
+    server = start_server(free_port())
+    try:
+        url = f"http://127.0.0.1:{server.bind_addr[1]}"
+        front, own = boto3.client("dynamodb", endpoint_url=url), client("dynamodb")
+        names = f"front-{uuid.uuid4().hex[:8]}", f"own-{uuid.uuid4().hex[:8]}"
+        for ddb, name in zip((front, own), names, strict=True):
+            _table(ddb, name)
+        # When the same item operations go through each
+        answers = [repr(_answers(ddb, name)).replace(name, "T") for ddb, name in zip((front, own), names, strict=True)]
+        sqs = boto3.client("sqs", endpoint_url=url)
+        queue = sqs.create_queue(QueueName=f"front-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+        sqs.send_message(QueueUrl=queue, MessageBody="hello", DelaySeconds=0)
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=got[0]["ReceiptHandle"])
+        error = None
+        try:
+            front.get_item(TableName="absent", Key={"pk": {"S": "p"}})
+        except front.exceptions.ResourceNotFoundException as exc:
+            error = exc.response["Error"]["Code"]
+    finally:
+        server.stop()
+    # Then the answers are the same, SQS round-trips and errors keep their codes
+    assert answers[0] == answers[1]
+    assert [m["Body"] for m in got] == ["hello"]
+    assert error == "ResourceNotFoundException"
