@@ -150,19 +150,27 @@ def _answers(ddb, name: str) -> list:
     return out
 
 
-def test_direct_dynamodb_answers_are_the_ones_moto_serializes(lily_env, monkeypatch):
+def test_the_faster_emulator_answers_item_operations_as_moto_does(lily_env, monkeypatch):
     import uuid
 
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
     from moto.dynamodb.responses import DynamoHandler
 
     from lily.core.aws import client
 
     ddb = client("dynamodb")
-    # Given the item operations' answers encoded directly (local mode's emulator) and by moto's serializer
+    # Given the item operations' answers from local mode's emulator (answers encoded directly, update
+    # expressions parsed once and validated with cached maps) and from moto as it comes
     direct = f"direct-{uuid.uuid4().hex[:8]}"
     _table(ddb, direct)
     fast = _answers(ddb, direct)
     monkeypatch.setattr(DynamoHandler, "serialized", DynamoHandler.serialized.__wrapped__)
+    monkeypatch.setattr(UpdateExpressionParser, "make", UpdateExpressionParser.make.__wrapped__)
+    monkeypatch.setattr(validators, "deepcopy", validators.deepcopy.__wrapped__)
+    for name in ("nodes_to_be_processed", "process"):
+        monkeypatch.setattr(DepthFirstTraverser, name, getattr(DepthFirstTraverser, name).__wrapped__)
     serialized = f"serialized-{uuid.uuid4().hex[:8]}"
     _table(ddb, serialized)
     slow = _answers(ddb, serialized)

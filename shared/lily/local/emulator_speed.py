@@ -157,7 +157,38 @@ def cheaper_update_expressions() -> None:
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
     UpdateExpressionParser.make = staticmethod(functools.lru_cache(maxsize=4096)(UpdateExpressionParser.make))
+    _copy.__wrapped__ = validators.deepcopy  # type: ignore[attr-defined]
     validators.deepcopy = _copy
+
+
+def cached_processing_maps() -> None:
+    """moto validates an update expression by walking its tree once per processor (eight of them); at every
+    node each processor builds its node-type-to-method map twice (``nodes_to_be_processed`` says "cached" but
+    rebuilds it). A processor's map depends on its class only, so each processor builds it once."""
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+
+    def processing_map(self: Any) -> dict:
+        found = self.__dict__.get("_lily_processing_map")
+        if found is None:
+            found = self.__dict__["_lily_processing_map"] = self._processing_map()
+        return found
+
+    def nodes_to_be_processed(self: Any) -> tuple:
+        found = self.__dict__.get("_lily_node_types")
+        if found is None:
+            found = self.__dict__["_lily_node_types"] = tuple(processing_map(self))
+        return found
+
+    def process(self: Any, node: Any) -> Any:
+        for class_key, processor in processing_map(self).items():
+            if isinstance(node, class_key):
+                return processor(node)
+        return None
+
+    nodes_to_be_processed.__wrapped__ = DepthFirstTraverser.nodes_to_be_processed  # type: ignore[attr-defined]
+    process.__wrapped__ = DepthFirstTraverser.process  # type: ignore[attr-defined]
+    DepthFirstTraverser.nodes_to_be_processed = nodes_to_be_processed
+    DepthFirstTraverser.process = process
 
 
 def direct_front(app: Any) -> Any:
@@ -195,4 +226,5 @@ def install() -> None:
         direct_dynamodb_answers()
         partitioned_index_queries()
         cheaper_update_expressions()
+        cached_processing_maps()
         _installed = True
