@@ -528,8 +528,11 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
 
     report.counters = {name: sum(s["value"] for s in series) for name, series in snapshot().items()
                        if name.startswith("publish")}
-    report.counters["deferred"] = {s["dimensions"].get("reason"): s["value"]
-                                   for s in snapshot().get("publish_deferred_total", [])}
+    for name, key in (("publish_deferred_total", "deferred"), ("publish_paced_total", "paced")):
+        by_reason: Counter = Counter()
+        for series in snapshot().get(name, []):
+            by_reason[series["dimensions"].get("reason")] += series["value"]
+        report.counters[key] = dict(by_reason)
     report.lag_p50 = statistics.median(lags) if lags else 0.0
     report.lag_p99 = _pct(lags, 0.99)
     report.lag_max = max(lags, default=0.0)
