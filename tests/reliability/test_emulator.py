@@ -109,6 +109,35 @@ def test_a_queue_with_a_delayed_backlog_counts_and_delivers_as_sqs_does(lily_env
     assert one == {"ApproximateNumberOfMessages": "1"}
 
 
+
+def test_deleting_messages_by_receipt_handle_behaves_as_sqs_does(lily_env):
+    import uuid
+
+    from botocore.exceptions import ClientError
+
+    from lily.core.aws import client
+
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=f"emu-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    # Given three messages, one received twice (its first receipt handle is an old one now)
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+    old = next(m for m in first if m["Body"] == "m0")["ReceiptHandle"]
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)["Messages"]
+    # When one is deleted by its old handle, another by its current one (twice), and an unknown handle is used
+    out = sqs.delete_message_batch(QueueUrl=url, Entries=[
+        {"Id": "old", "ReceiptHandle": old},
+        {"Id": "now", "ReceiptHandle": next(m for m in again if m["Body"] == "m1")["ReceiptHandle"]}])
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=next(m for m in again if m["Body"] == "m1")["ReceiptHandle"])
+    with pytest.raises(ClientError) as unknown:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
+    # Then both went, deleting twice is accepted, the unknown handle is refused, and one message is left
+    assert sorted(e["Id"] for e in out["Successful"]) == ["now", "old"] and not out.get("Failed")
+    assert unknown.value.response["Error"]["Code"] == "ReceiptHandleIsInvalid"
+    left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert left["Attributes"] == {"ApproximateNumberOfMessagesNotVisible": "1"}
+
 def _table(ddb, name: str) -> None:
     ddb.create_table(
         TableName=name, BillingMode="PAY_PER_REQUEST",
