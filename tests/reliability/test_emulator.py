@@ -132,9 +132,13 @@ def test_deleting_messages_by_receipt_handle_behaves_as_sqs_does(lily_env):
     sqs.delete_message(QueueUrl=url, ReceiptHandle=next(m for m in again if m["Body"] == "m1")["ReceiptHandle"])
     with pytest.raises(ClientError) as unknown:
         sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
+    mixed = sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": "gone", "ReceiptHandle": old},
+                                                            {"Id": "bad", "ReceiptHandle": "not-a-handle"}])
     # Then both went, deleting twice is accepted, the unknown handle is refused, and one message is left
     assert sorted(e["Id"] for e in out["Successful"]) == ["now", "old"] and not out.get("Failed")
     assert unknown.value.response["Error"]["Code"] == "ReceiptHandleIsInvalid"
+    assert [e["Id"] for e in mixed["Successful"]] == ["gone"]
+    assert [(e["Id"], e["Code"], e["SenderFault"]) for e in mixed["Failed"]] == [("bad", "ReceiptHandleIsInvalid", True)]
     left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
     assert left["Attributes"] == {"ApproximateNumberOfMessagesNotVisible": "1"}
 

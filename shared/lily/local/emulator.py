@@ -177,7 +177,8 @@ def fast_queues() -> None:
     the retention period is read directly, the three counts come from one pass, and a message's visibility
     compares against ``time.time()``. SendMessage reads one flag of the attributes (ContentBasedDeduplication),
     so it skips the counts; and deleting a message (a pass over the queue building a list of each message's
-    receipt handles, twice) compares the handles directly: at N=10,000 with the backlog queued, those two were
+    receipt handles, twice per message of a batch) compares the handles directly, in one pass per batch: at
+    N=10,000 with the backlog queued, those two were
     22 % of the emulator's CPU. Idempotent."""
     global _fast_queues_installed
     with _install_lock:
@@ -241,6 +242,31 @@ def fast_queues() -> None:
 
         delete_message.__wrapped__ = Queue.delete_message  # type: ignore[attr-defined]
         Queue.delete_message = delete_message
+
+        def delete_message_batch(self: Any, queue_name: str, receipts: list[dict[str, Any]]) -> Any:
+            """moto's, with one pass over the queue for the whole batch (moto makes two per entry)."""
+            queue = self.get_queue(queue_name)
+            wanted = {r["ReceiptHandle"] for r in receipts} - queue.deleted_messages
+            holder = {h: m for m in (queue._messages if wanted else ())
+                      for h in (m.receipt_handle, *m._old_receipt_handles) if h in wanted}
+            success, errors, gone = [], [], set()
+            for r in receipts:
+                handle, m = r["ReceiptHandle"], holder.get(r["ReceiptHandle"])
+                if handle not in queue.deleted_messages and m is None:
+                    errors.append({"Id": r["Id"], "SenderFault": True, "Code": "ReceiptHandleIsInvalid",
+                                   "Message": f'The input receipt handle "{handle}" is not a valid receipt handle.'})
+                    continue
+                if handle not in queue.deleted_messages:
+                    queue.pending_messages.discard(m)
+                    queue.deleted_messages.update(m.all_receipt_handles)
+                    gone.add(id(m))
+                success.append(r["Id"])
+            if gone:
+                queue._messages = [m for m in queue._messages if id(m) not in gone]
+            return success, errors
+
+        delete_message_batch.__wrapped__ = SQSBackend.delete_message_batch  # type: ignore[attr-defined]
+        SQSBackend.delete_message_batch = delete_message_batch
         _fast_queues_installed = True
 
 
