@@ -138,7 +138,8 @@ def test_deleting_messages_by_receipt_handle_behaves_as_sqs_does(lily_env):
     assert sorted(e["Id"] for e in out["Successful"]) == ["now", "old"] and not out.get("Failed")
     assert unknown.value.response["Error"]["Code"] == "ReceiptHandleIsInvalid"
     assert [e["Id"] for e in mixed["Successful"]] == ["gone"]
-    assert [(e["Id"], e["Code"], e["SenderFault"]) for e in mixed["Failed"]] == [("bad", "ReceiptHandleIsInvalid", True)]
+    assert [(e["Id"], e["Code"], e["SenderFault"]) for e in mixed["Failed"]] == [
+        ("bad", "ReceiptHandleIsInvalid", True)]
     left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
     assert left["Attributes"] == {"ApproximateNumberOfMessagesNotVisible": "1"}
 
