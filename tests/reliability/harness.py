@@ -260,6 +260,7 @@ class Report:
     explained: list[str] = field(default_factory=list)  # the history of every duplicated or lost target
 
     sandbox_ceiling: float = 0.0
+    setup: tuple = (0.0, 0, {})  # creating and scheduling the posts: seconds, AWS calls, calls by operation
 
     @property
     def done(self) -> int:
@@ -289,6 +290,8 @@ class Report:
             f"(queue polling by the runtime not counted); "
             f"{dict(sorted(self.aws_by_operation.items(), key=lambda kv: -kv[1]))}",
             f"counters: {self.counters}",
+            f"setup (create + schedule {self.n} posts): {self.setup[0]:.1f}s = {self.n / max(self.setup[0], 1e-9):.1f} "
+            f"posts/s, {self.setup[1] / max(1, self.n):.1f} AWS calls per post {self.setup[2]}",
             *self.explained,
         ]
 
@@ -385,6 +388,7 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
     # Four at a time (the emulator serializes writes per item, transactions included). Scheduling takes about
     # as long as creating: the first post is due once the last is scheduled, so no lag is setup time.
     created_in = time.monotonic()
+    setup_calls = AwsCalls().__enter__()
     with ThreadPoolExecutor(max_workers=4) as pool:
         created = list(pool.map(create, range(n)))
     texts = {tid: text for _post_id, tid, text in created}
@@ -397,6 +401,8 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(schedule, range(n)))
+    setup_calls.__exit__()
+    setup = (time.monotonic() - created_in, setup_calls.total(), dict(setup_calls.by_operation))
 
     poller = next(p for p in suite.pollers if p.trigger.queue == "publish")
     original = poller.handler
@@ -480,7 +486,8 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
             if not p.get("deleted"):
                 posts_by_text[p.get("text") or p.get("commentary") or ""] += 1
     report = Report(n=n, injected=injected, crashes=chaos.crashes, duplicates_sent=chaos.duplicates,
-                    seconds=elapsed, cpu_s=cpu, aws_calls=aws.total(), aws_by_operation=dict(aws.by_operation))
+                    seconds=elapsed, cpu_s=cpu, aws_calls=aws.total(), aws_by_operation=dict(aws.by_operation),
+                    setup=setup)
     report.injected_429 = injected.get("x:429", 0)
     report.platform_429 = gateway.rate_limited
     lags = []
@@ -521,8 +528,11 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
 
     report.counters = {name: sum(s["value"] for s in series) for name, series in snapshot().items()
                        if name.startswith("publish")}
-    report.counters["deferred"] = {s["dimensions"].get("reason"): s["value"]
-                                   for s in snapshot().get("publish_deferred_total", [])}
+    for name, key in (("publish_deferred_total", "deferred"), ("publish_paced_total", "paced")):
+        by_reason: Counter = Counter()
+        for series in snapshot().get(name, []):
+            by_reason[series["dimensions"].get("reason")] += series["value"]
+        report.counters[key] = dict(by_reason)
     report.lag_p50 = statistics.median(lags) if lags else 0.0
     report.lag_p99 = _pct(lags, 0.99)
     report.lag_max = max(lags, default=0.0)

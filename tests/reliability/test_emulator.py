@@ -107,3 +107,182 @@ def test_a_queue_with_a_delayed_backlog_counts_and_delivers_as_sqs_does(lily_env
     sqs.send_message(QueueUrl=url, MessageBody="one more")
     one = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
     assert one == {"ApproximateNumberOfMessages": "1"}
+
+
+
+def test_deleting_messages_by_receipt_handle_behaves_as_sqs_does(lily_env):
+    import uuid
+
+    from botocore.exceptions import ClientError
+
+    from lily.core.aws import client
+
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=f"emu-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    # Given three messages, one received twice (its first receipt handle is an old one now)
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+    old = next(m for m in first if m["Body"] == "m0")["ReceiptHandle"]
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30)["Messages"]
+    # When one is deleted by its old handle, another by its current one (twice), and an unknown handle is used
+    out = sqs.delete_message_batch(QueueUrl=url, Entries=[
+        {"Id": "old", "ReceiptHandle": old},
+        {"Id": "now", "ReceiptHandle": next(m for m in again if m["Body"] == "m1")["ReceiptHandle"]}])
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=next(m for m in again if m["Body"] == "m1")["ReceiptHandle"])
+    with pytest.raises(ClientError) as unknown:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-handle")
+    mixed = sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": "gone", "ReceiptHandle": old},
+                                                            {"Id": "bad", "ReceiptHandle": "not-a-handle"}])
+    # Then both went, deleting twice is accepted, the unknown handle is refused, and one message is left
+    assert sorted(e["Id"] for e in out["Successful"]) == ["now", "old"] and not out.get("Failed")
+    assert unknown.value.response["Error"]["Code"] == "ReceiptHandleIsInvalid"
+    assert [e["Id"] for e in mixed["Successful"]] == ["gone"]
+    assert [(e["Id"], e["Code"], e["SenderFault"]) for e in mixed["Failed"]] == [
+        ("bad", "ReceiptHandleIsInvalid", True)]
+    left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert left["Attributes"] == {"ApproximateNumberOfMessagesNotVisible": "1"}
+
+def _table(ddb, name: str) -> None:
+    ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "shard", "due")],
+        GlobalSecondaryIndexes=[{"IndexName": "due", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "shard", "KeyType": "HASH"},
+                                               {"AttributeName": "due", "KeyType": "RANGE"}]}])
+
+
+def _answers(ddb, name: str) -> list:
+    """Answers to the item operations Lily uses, on items holding every attribute type."""
+    item = {"pk": {"S": "p"}, "sk": {"S": "1"}, "n": {"N": "1.50"}, "b": {"B": b"\x00\xffbin"},
+            "ok": {"BOOL": True}, "nothing": {"NULL": True}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]},
+            "bs": {"BS": [b"x", b"y"]}, "m": {"M": {"l": {"L": [{"S": "x"}, {"N": "2"}, {"M": {}}]}}}}
+    key = {"pk": {"S": "p"}, "sk": {"S": "1"}}
+    out = [ddb.put_item(TableName=name, Item=item, ReturnConsumedCapacity="TOTAL"),
+           ddb.put_item(TableName=name, Item=item, ReturnValues="ALL_OLD"),
+           ddb.get_item(TableName=name, Key=key, ConsistentRead=True),
+           ddb.get_item(TableName=name, Key={"pk": {"S": "absent"}, "sk": {"S": "1"}}),
+           ddb.update_item(TableName=name, Key=key, UpdateExpression="SET n = n + :one REMOVE ok",
+                           ConditionExpression="attribute_exists(pk)", ExpressionAttributeValues={":one": {"N": "1"}},
+                           ReturnValues="ALL_NEW"),
+           ddb.update_item(TableName=name, Key=key, UpdateExpression="SET ok = :t",
+                           ExpressionAttributeValues={":t": {"BOOL": False}}, ReturnValues="UPDATED_OLD")]
+    for i in range(5):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "q"}, "sk": {"S": str(i)}, "shard": {"S": f"s{i % 2}"},
+                                           "due": {"S": f"t{i}"}})
+    out += [ddb.query(TableName=name, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "q"}},
+                      Limit=2),
+            ddb.query(TableName=name, IndexName="due", KeyConditionExpression="shard = :s AND due <= :d",
+                      ExpressionAttributeValues={":s": {"S": "s0"}, ":d": {"S": "t3"}}, Limit=1),
+            ddb.scan(TableName=name, Limit=3),
+            ddb.batch_get_item(RequestItems={name: {"Keys": [key, {"pk": {"S": "q"}, "sk": {"S": "0"}}]}}),
+            ddb.transact_write_items(TransactItems=[{"Put": {"TableName": name, "Item": {**key, "n": {"N": "9"}}}}]),
+            ddb.delete_item(TableName=name, Key=key, ReturnValues="ALL_OLD")]
+    for answer in out:
+        answer.pop("ResponseMetadata")
+    return out
+
+
+def test_the_faster_emulator_answers_item_operations_as_moto_does(lily_env, monkeypatch):
+    import uuid
+
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.responses import DynamoHandler
+
+    from lily.core.aws import client
+
+    ddb = client("dynamodb")
+    # Given the item operations' answers from local mode's emulator (answers encoded directly, update
+    # expressions parsed once and validated with cached maps) and from moto as it comes
+    direct = f"direct-{uuid.uuid4().hex[:8]}"
+    _table(ddb, direct)
+    fast = _answers(ddb, direct)
+    monkeypatch.setattr(DynamoHandler, "serialized", DynamoHandler.serialized.__wrapped__)
+    monkeypatch.setattr(UpdateExpressionParser, "make", UpdateExpressionParser.make.__wrapped__)
+    monkeypatch.setattr(validators, "deepcopy", validators.deepcopy.__wrapped__)
+    for name in ("nodes_to_be_processed", "process"):
+        monkeypatch.setattr(DepthFirstTraverser, name, getattr(DepthFirstTraverser, name).__wrapped__)
+    serialized = f"serialized-{uuid.uuid4().hex[:8]}"
+    _table(ddb, serialized)
+    slow = _answers(ddb, serialized)
+    # Then the SDK reads the same answers (table names aside)
+    assert repr(fast).replace(direct, "T") == repr(slow).replace(serialized, "T")
+
+
+def test_an_index_query_reads_its_partition_as_moto_does(lily_env, monkeypatch):
+    import uuid
+
+    from moto.dynamodb.models.table import Table
+
+    from lily.core.aws import client
+
+    ddb = client("dynamodb")
+    name = f"gsi-{uuid.uuid4().hex[:8]}"
+    _table(ddb, name)
+    # Given a sparse index: items in two shards, some without the index's range key, some outside it
+    for i in range(30):
+        item = {"pk": {"S": f"p{i % 7}"}, "sk": {"S": f"{i:03d}"}}
+        if i % 3:
+            item["shard"] = {"S": f"s{i % 2}"}
+        if i % 5:
+            item["due"] = {"S": f"t{i % 11:02d}"}
+        ddb.put_item(TableName=name, Item=item)
+
+    def pages(**kw):
+        found, start = [], {}
+        while True:
+            page = ddb.query(TableName=name, IndexName="due", KeyConditionExpression="shard = :s AND due <= :d",
+                             ExpressionAttributeValues={":s": {"S": "s1"}, ":d": {"S": "t07"}}, Limit=3, **kw,
+                             **start)
+            found.append((page["Items"], page.get("LastEvaluatedKey")))
+            if "LastEvaluatedKey" not in page:
+                return found
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    # When it is queried page by page, forward and backward, reading the partition only and as moto does
+    partition = pages(), pages(ScanIndexForward=False)
+    monkeypatch.setattr(Table, "query", Table.query.__wrapped__)
+    whole_table = pages(), pages(ScanIndexForward=False)
+    # Then both read the same items in the same order, with the same page ends
+    assert partition == whole_table
+    assert sum(len(items) for items, _ in partition[0]) > 3
+
+
+def test_local_modes_server_answers_as_motos_own(lily_env):
+    import uuid
+
+    import boto3
+
+    from lily.core.aws import client
+    from lily.local.emulator import start_server
+    from lily.local.runner import free_port
+
+    # Given local mode's emulator server (DynamoDB and SQS handed to moto's handlers directly) beside moto's own
+    server = start_server(free_port())
+    try:
+        url = f"http://127.0.0.1:{server.bind_addr[1]}"
+        front, own = boto3.client("dynamodb", endpoint_url=url), client("dynamodb")
+        names = f"front-{uuid.uuid4().hex[:8]}", f"own-{uuid.uuid4().hex[:8]}"
+        for ddb, name in zip((front, own), names, strict=True):
+            _table(ddb, name)
+        # When the same item operations go through each
+        answers = [repr(_answers(ddb, name)).replace(name, "T") for ddb, name in zip((front, own), names, strict=True)]
+        sqs = boto3.client("sqs", endpoint_url=url)
+        queue = sqs.create_queue(QueueName=f"front-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+        sqs.send_message(QueueUrl=queue, MessageBody="hello", DelaySeconds=0)
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=got[0]["ReceiptHandle"])
+        error = None
+        try:
+            front.get_item(TableName="absent", Key={"pk": {"S": "p"}})
+        except front.exceptions.ResourceNotFoundException as exc:
+            error = exc.response["Error"]["Code"]
+    finally:
+        server.stop()
+    # Then the answers are the same, SQS round-trips and errors keep their codes
+    assert answers[0] == answers[1]
+    assert [m["Body"] for m in got] == ["hello"]
+    assert error == "ResourceNotFoundException"

@@ -9,8 +9,12 @@ earlier, so the limit holds for the calls the platform actually sees.
 Posts that find no slot wait **in line**: the first account rule keeps ``line``, the next free place, and a
 waiting post takes the place ``max(when a slot frees up, line)`` and moves ``line`` one interval on. So a
 backlog of N posts on one account comes back one interval apart (one deferral each), instead of all of them
-at the next free slot, where all but one would have to wait again. A post back for its place takes a free
-slot before newcomers (who queue behind the line).
+at the next free slot, where all but one would have to wait again. A free slot is never left idle: the post
+that finds one takes it, newcomer or not. Holders of a place come back when SQS's whole-second delay and the
+queue's backlog let them, often after their place; a slot kept for them went unused while every newcomer
+queued behind the line (at N=1,000 under a backlog: 1,808 paced deferrals for 1,000 posts, 1,018 of them
+newcomers sent behind a line whose slots were free; 357 with this rule). A holder that finds its slot taken
+waits for the next one, keeping its place.
 
 The state is one item per rule and account (theoretical arrival time, line), read together with the
 account's block in one BatchGetItem (or taken from what this process saw within the last second) and
@@ -136,7 +140,7 @@ def acquire(platform: str, connection_id: str, rules: list[PacingRule], place: f
             return Slot(True, now)
         line_key, line_item = keys[line_index], items[keys[line_index]]
         line = float(line_item.line or 0) if line_item else 0.0
-        if place is None and line > max(ready, now):
+        if place is None and ready > now and line > ready:  # no free slot now: queue behind the line
             ready, reason = line, "line"
         if ready <= now:
             if all(_cas(key, items[key], tat=max(now, float(items[key].tat) if items[key] else 0.0) + _shape(rule)[0])

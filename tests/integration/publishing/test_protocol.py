@@ -216,6 +216,28 @@ def test_a_backlog_waits_in_line_one_deferral_each(fake, quota, mq, frozen, monk
     assert all(b - a >= 30 - 1e-6 for a, b in zip(times, times[1:], strict=False))
 
 
+def test_a_free_slot_is_not_left_idle_for_a_post_still_on_its_way_back(fake, quota, mq, frozen, monkeypatch):
+    # Given an account paced at 3 per minute, burst 1 (a post every 30 s), and 3 posts due at once: one goes,
+    # two wait in line (places 30 s and 60 s on), and their messages come back late (a backlog on the queue)
+    monkeypatch.setitem(publishing_settings().pacing, "x", [PacingRule(limit=3, window_s=60, burst=1)])
+    conn = fake.add_connection(ORG, "x")
+    due_together(ORG, [conn.connection_id], 3, "in line")
+    tick()
+    assert mq.deliver().count("deferred") == 2
+    late, mq.messages = mq.messages, []
+    # When a new post falls due 40 s later, after the first place but before its holder is back
+    clock.advance(35)
+    due_together(ORG, [conn.connection_id], 1, "newcomer")
+    tick()
+    # Then it takes the free slot at once instead of queueing behind the line
+    assert mq.deliver() == ["published"]
+    # And the late ones still go out once each, never two within the pacing interval
+    mq.messages += late
+    assert mq.run_until_idle().count("published") == 2
+    times = sorted(p.created_at.timestamp() for p in fake.posts if p.connection_id == conn.connection_id)
+    assert len(times) == 4 and all(b - a >= 30 - 1e-6 for a, b in zip(times, times[1:], strict=False))
+
+
 def test_the_watchdog_holds_off_while_the_queue_has_a_backlog(fake, quota, mq, frozen):
     from lily.core import queues
     from tests.integration.publishing.helpers import purge_queue
