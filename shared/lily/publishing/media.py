@@ -141,14 +141,16 @@ def download_url(key: str) -> str:
                                                ExpiresIn=publishing_settings().media_url_ttl_s)
 
 
-def media_items(org_id: str, media_ids: list[str]) -> list[MediaItem]:
-    """The organization's media records of ``media_ids`` (unknown ids are skipped)."""
-    out = []
+def media_items(org_id: str, media_ids: list[str]) -> tuple[list[MediaItem], list[str]]:
+    """The organization's media records of ``media_ids``, and the ids it has no record of (deleted since, or
+    never there): a post is never published or scheduled without media it names."""
+    out, missing = [], []
     for mid in media_ids:
         try:
             m = Media.get(org_id, mid)
         except Media.DoesNotExist:
+            missing.append(mid)
             continue
         out.append(MediaItem(media_id=mid, content_type=m.content_type, size=int(m.size), key=m.key,
                              alt_text=m.alt_text))
-    return out
+    return out, missing

@@ -105,7 +105,8 @@ def _audit(t: Target, attempt_id: str, number: int, outcome: str, started: float
             expires_at=now + timedelta(days=publishing_settings().audit_ttl_days)).save()
 
 
-def _build_target(t: Target) -> PublishTarget:
+def _build_target(t: Target) -> tuple[PublishTarget, list[str]]:
+    """What to publish for ``t``, and the ids of media it names that no longer exist."""
     try:
         post = Post.get(t.org_id, t.post_id)
         text, media_ids, first = (post.text or "", list(post.media_ids or []), post.first_comment)
@@ -118,9 +119,9 @@ def _build_target(t: Target) -> PublishTarget:
     if t.first_comment is not None:
         first = t.first_comment
     since = (t.first_attempt_at or _now()) - timedelta(seconds=5)
+    media, missing = media_items(t.org_id, media_ids)
     return PublishTarget(target_id=t.target_id, post_id=t.post_id, org_id=t.org_id, connection_id=t.connection_id,
-                         platform=t.platform, text=text, media=media_items(t.org_id, media_ids),
-                         first_comment=first, since=since)
+                         platform=t.platform, text=text, media=media, first_comment=first, since=since), missing
 
 
 def _takeover_at(t: Target) -> datetime:
@@ -305,7 +306,7 @@ def _attempt(t: Target, attempt_id: str, msg: PublishMessage, gateway: PlatformG
     """Holding the claim: reconcile if a previous attempt may have posted, then call the platform once."""
     s = publishing_settings()
     number = int(t.attempts or 1)
-    target = _build_target(t)
+    target, missing = _build_target(t)
     started = time.monotonic()
 
     if t.reconcile:
@@ -331,6 +332,13 @@ def _attempt(t: Target, attempt_id: str, msg: PublishMessage, gateway: PlatformG
         if not slot.go:  # hand the claim back and wait for a slot (not an attempt)
             _release(t, attempt_id, _at(slot.at))
             return _defer(msg, slot.at, "paced", slot.place)
+
+    if missing:  # deleted after scheduling: the post never goes out without media it names
+        e = PublishError("validation", f"media {', '.join(missing)} was deleted after the post was scheduled; "
+                                       "nothing was published", retryable=False)
+        count("publish_attempts_total", platform=t.platform, outcome="media_missing")
+        _audit(t, attempt_id, number, "failed", started, error=e)
+        return _failed(t, attempt_id, e, False, siblings)
 
     left = (t.lease_until - _now()).total_seconds()
     if left < s.call_budget_s and not _renew(t, attempt_id):  # the call could outlive the lease

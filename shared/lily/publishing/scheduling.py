@@ -70,9 +70,12 @@ def schedule(org_id: str, post_id: str, body: ScheduleIn, gateway: PlatformGatew
                                       "message": f"connection is {conn.status if conn else 'gone'}"}]
             continue
         text, media_ids, first = _content_of(post, t)
-        found = gateway.validate(t.platform, text, media_items(org_id, media_ids), first)
+        media, missing = media_items(org_id, media_ids)
+        found = [p.model_dump() for p in gateway.validate(t.platform, text, media, first)]
+        found += [{"field": "media_ids", "code": "media_missing", "message": f"media {mid} does not exist (deleted?)"}
+                  for mid in missing]
         if found:
-            problems[t.target_id] = [p.model_dump() for p in found]
+            problems[t.target_id] = found
     if problems:
         raise LilyError(ErrorCode.CONTENT_001, "a target does not meet its platform's rules", {"targets": problems})
 

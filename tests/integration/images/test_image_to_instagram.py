@@ -76,3 +76,31 @@ def test_generated_image_is_published_to_x_with_its_alt_text_as_media_metadata(h
     posts = httpx.get(f"{image_sandboxes['x'].base_url}/_sandbox/posts", timeout=5).json()
     assert len(posts) == 1 and posts[0]["alt_texts"] == [job["alt_text"]], posts
     assert len(posts[0]["media"]["media_ids"]) == 1
+
+
+def test_a_post_whose_image_was_deleted_after_scheduling_fails_clearly_instead_of_going_out_without_it(
+        http, local_suite, owner, sandbox, image_sandboxes):
+    org, headers = owner["org_id"], owner["headers"]
+    on_plan(owner, "pro")
+    x = connect(http, headers, org, "x")["connections"][0]
+    job = run_job(http, local_suite, owner, submit(http, owner, quality="draft", platform="x"))
+    r = http.post(f"/api/orgs/{org}/posts", headers=headers,
+                  json={"text": "Our harbor, this morning.", "media_ids": [job["media_id"]],
+                        "targets": [{"connection_id": x["connection_id"]}]})
+    post_id = r.json()["post_id"]
+    at = datetime.fromtimestamp(int(clock.now_ts()) + 90, tz=UTC)
+    assert http.post(f"/api/orgs/{org}/posts/{post_id}/schedule", headers=headers,
+                     json={"scheduled_at": at.isoformat(), "timezone": "UTC"}).status_code == 200
+    # The image is deleted while the post waits
+    assert http.delete(f"/api/orgs/{org}/media/{job['media_id']}", headers=headers).status_code == 204
+    with clock.freeze(at.timestamp()):
+        assert tick()["dispatched"] == 1
+        assert run_publisher() == ["failed"]
+    # Then nothing went out, and the target says why
+    assert httpx.get(f"{image_sandboxes['x'].base_url}/_sandbox/posts", timeout=5).json() == []
+    target = http.get(f"/api/orgs/{org}/posts/{post_id}", headers=headers).json()["targets"][0]
+    assert target["state"] == "failed" and job["media_id"] in target["last_error"]["message"], target
+    # And scheduling a post whose media is gone is refused up front
+    r = http.post(f"/api/orgs/{org}/posts/{post_id}/schedule", headers=headers,
+                  json={"scheduled_at": at.isoformat(), "timezone": "UTC"})
+    assert r.status_code == 422 and "media_missing" in r.text, r.text
