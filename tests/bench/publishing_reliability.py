@@ -61,6 +61,7 @@ def _cpu_s(emulator) -> float:
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 42
+    os.environ.setdefault("LILY_LOG_LEVEL", "WARNING")  # before Lily's logger exists (it reads it once)
     from lily.local.runner import apply_local_defaults, start_emulator
 
     apply_local_defaults({"LILY_RESOURCE_PREFIX": "lily-bench-", "LILY_MEDIA_BUCKET": "lily-bench-media",
@@ -77,8 +78,7 @@ def main() -> int:
     from tests.reliability import harness
 
     sandboxes = {"x": x.start(), "linkedin": linkedin.start()}
-    os.environ.update({k: v for sb in sandboxes.values() for k, v in sb.env.items()} | harness.ENV
-                      | {"LILY_LOG_LEVEL": os.environ.get("LILY_LOG_LEVEL", "WARNING")})
+    os.environ.update({k: v for sb in sandboxes.values() for k, v in sb.env.items()} | harness.ENV)
     from fastapi.testclient import TestClient
 
     from lily.billing.models import Subscription

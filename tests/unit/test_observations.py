@@ -16,3 +16,15 @@ def test_a_series_keeps_only_its_newest_observations():
     assert observations("test_bounded_seconds", series="two") == [1.0]
     assert len(observations("test_bounded_seconds")) == OBSERVATIONS_KEPT + 1
     assert all(len(v) <= OBSERVATIONS_KEPT for v in observability._observations.values())
+
+
+def test_lily_log_level_sets_the_loggers_level():
+    import os
+    import subprocess
+    import sys
+
+    code = "import logging; from lily.core.observability import logger; print(logging.getLevelName(logger.log_level))"
+    env = {k: v for k, v in os.environ.items() if k not in ("POWERTOOLS_LOG_LEVEL", "LOG_LEVEL")}
+    out = subprocess.run([sys.executable, "-c", code], env={**env, "LILY_LOG_LEVEL": "WARNING"},
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "WARNING"

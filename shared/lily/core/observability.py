@@ -33,7 +33,9 @@ NAMESPACE = "Lily"
 # Jobs that emit no metric are normal; Powertools would warn on every invocation.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-logger = Logger(service=SERVICE)
+# LILY_LOG_LEVEL is the documented switch (the cloud sets POWERTOOLS_LOG_LEVEL to the same value); Powertools
+# reads only its own variables, so local mode and the benches would log at INFO whatever they asked for.
+logger = Logger(service=SERVICE, level=os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LILY_LOG_LEVEL"))
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
