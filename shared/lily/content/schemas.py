@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lily.core.fields import NotABool
+
 Platform = Literal["x", "facebook", "instagram", "linkedin"]
 ObjectId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-:.]{1,128}$")]  # a draft, post or connection id
 Word = Annotated[str, Field(min_length=1, pattern=r"\S")]  # a keyword or phrase: not blank
@@ -97,7 +99,7 @@ class BrandIn(BaseModel):
 
 
 class BrandPut(BrandIn):
-    expected_version: int | None = Field(None, ge=0, strict=True,
+    expected_version: Annotated[int, Field(ge=0), NotABool] | None = Field(None,
                                         description="Fail with 409 unless the stored version is this")
 
 
@@ -232,7 +234,7 @@ class DraftEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=20000, description="The new text (a thread is split again)")
-    expected_version: int | None = Field(None, ge=1, strict=True)
+    expected_version: Annotated[int, Field(ge=1), NotABool] | None = None
 
 
 class SaveIn(BaseModel):

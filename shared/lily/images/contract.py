@@ -11,6 +11,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lily.core.fields import NotABool
 from lily.images import policy
 
 PRODUCT_MODELS = ("grok2_basic", "grok2_premium", "gpt_image_1")  # best last: auto picks the last the plan allows
@@ -52,7 +53,7 @@ def check_hex(value: str | None) -> str | None:
 class PromptContract(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(1, ge=1, le=1, strict=True, description="The contract version: 1")
+    version: Annotated[int, Field(ge=1, le=1), NotABool] = Field(1, description="The contract version: 1")
     prompt: str = Field(min_length=3, max_length=4000, description="What the image shows")
     negative_prompt: str = Field("", max_length=1000, description="What it must not show")
     model: str = Field("auto", description=" | ".join(MODELS),
@@ -69,14 +70,14 @@ class PromptContract(BaseModel):
     brand_keywords: list[str] = Field(default_factory=list)
     avoid_list: list[str] = Field(default_factory=list)
     reference_images: list[str] = Field(default_factory=list, max_length=4, description="Media ids")
-    seed: int | None = Field(None, ge=0, le=2**31 - 1, strict=True)
-    max_retries: int = Field(2, ge=0, le=3, strict=True)
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1), NotABool] | None = None
+    max_retries: Annotated[int, Field(ge=0, le=3), NotABool] = 2
     custom_options: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=20)
     enable_post_processing: bool = True
     generate_alt_text: bool = True
     nsfw_filter: bool = True
     privacy_mode: Literal["allow", "blur", "disallow"] = "allow"
-    max_latency_ms: int | None = Field(None, ge=1000, le=600000, strict=True)
+    max_latency_ms: Annotated[int, Field(ge=1000, le=600000), NotABool] | None = None
     compliance_tags: list[str] = Field(default_factory=list)
     style_id: str | None = Field(None, pattern=r"^sty_[0-9a-z]{26}$", description="A style of the org's vault")
 

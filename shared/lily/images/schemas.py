@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lily.core.fields import NotABool
 from lily.images.contract import HEX, MODELS, Colour, PromptContract, Quality, _words, check_hex
 
 
@@ -61,7 +62,7 @@ class ImageSettingsIn(BaseModel):
 
 
 class ImageSettingsPut(ImageSettingsIn):
-    expected_version: int | None = Field(None, ge=0, strict=True,
+    expected_version: Annotated[int, Field(ge=0), NotABool] | None = Field(None,
                                         description="Fail with 409 if the settings changed since")
 
 
@@ -97,7 +98,7 @@ class StyleIn(BaseModel):
 
 
 class StylePut(StyleIn):
-    expected_version: int | None = Field(None, ge=1, strict=True)
+    expected_version: Annotated[int, Field(ge=1), NotABool] | None = None
 
 
 class StyleOut(StyleIn):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lily.core.fields import NotABool
 
 Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DAYS: tuple[Day, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -63,7 +65,8 @@ class ConfigIn(BaseModel):
 
 
 class ConfigPut(ConfigIn):
-    expected_version: int = Field(ge=1, strict=True, description="The version read; a stale one answers 409")
+    expected_version: Annotated[int, Field(ge=1), NotABool] = Field(
+        description="The version read; a stale one answers 409")
 
 
 class ConfigOut(BaseModel):

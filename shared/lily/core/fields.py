@@ -1,0 +1,22 @@
+"""Field markers shared by the API models of every capability.
+
+``NotABool``: JSON ``true``/``false`` cannot stand in for an integer (pydantic's lax mode reads them as 1/0),
+while the field stays as lax as the published schema's ``integer`` promises (``2.0`` is a JSON Schema integer
+and reads as 2; pydantic's strict mode would refuse it). Put it after the field's constraints, so that they stay
+``minimum``/``maximum`` in the OpenAPI document::
+
+    expected_version: Annotated[int, Field(ge=1), NotABool] | None = None
+"""
+
+from __future__ import annotations
+
+from pydantic import BeforeValidator
+
+
+def _not_a_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, not a boolean")
+    return value
+
+
+NotABool = BeforeValidator(_not_a_bool)

@@ -1,0 +1,29 @@
+"""NotABool: JSON booleans are not integers, but every JSON Schema integer is (the fuzzers hold us to it)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pytest
+from pydantic import BaseModel, Field, ValidationError
+
+from lily.core.fields import NotABool
+
+
+class Body(BaseModel):
+    version: Annotated[int, Field(ge=1), NotABool] | None = None
+
+
+@pytest.mark.parametrize("value, expected", [(3, 3), (2.0, 2), (None, None)])
+def test_schema_integers_are_accepted(value, expected):
+    assert Body.model_validate_json(f'{{"version": {"null" if value is None else value}}}').version == expected
+
+
+@pytest.mark.parametrize("raw", ["true", "false", "0", "1.5"])
+def test_booleans_fractions_and_values_under_the_minimum_are_refused(raw):
+    with pytest.raises(ValidationError):
+        Body.model_validate_json(f'{{"version": {raw}}}')
+
+
+def test_the_constraints_stay_in_the_published_schema():
+    assert Body.model_json_schema()["properties"]["version"]["anyOf"][0] == {"type": "integer", "minimum": 1}
