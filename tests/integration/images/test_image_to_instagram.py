@@ -15,6 +15,24 @@ from tests.integration.publishing.helpers import run_publisher, tick
 from tests.integration.social.conftest import connect
 
 
+def post_and_publish(http, org: str, headers: dict, text: str, media_id: str, connection_id: str,
+                     before_due=lambda: None) -> tuple[str, list]:
+    """Create a post with the image, schedule it 90 s ahead, run ``before_due``, and let its second come:
+    (post id, the publisher's outcomes)."""
+    r = http.post(f"/api/orgs/{org}/posts", headers=headers,
+                  json={"text": text, "media_ids": [media_id], "targets": [{"connection_id": connection_id}]})
+    assert r.status_code == 201, r.text
+    post_id = r.json()["post_id"]
+    at = datetime.fromtimestamp(int(clock.now_ts()) + 90, tz=UTC)
+    r = http.post(f"/api/orgs/{org}/posts/{post_id}/schedule", headers=headers,
+                  json={"scheduled_at": at.isoformat(), "timezone": "UTC"})
+    assert r.status_code == 200, r.text
+    before_due()
+    with clock.freeze(at.timestamp()):  # its second comes: dispatched and run on it (no publish lag)
+        assert tick()["dispatched"] == 1
+        return post_id, run_publisher()
+
+
 def test_generated_image_is_published_to_instagram_with_its_alt_text(http, local_suite, owner, sandbox,
                                                                      image_sandboxes):
     org, headers = owner["org_id"], owner["headers"]
@@ -31,18 +49,9 @@ def test_generated_image_is_published_to_instagram_with_its_alt_text(http, local
     assert job["status"] == "done" and job["model"] == "grok2_premium" and job["media_id"], job
     assert job["alt_text"]
     # And attached to a post that is scheduled and comes due
-    r = http.post(f"/api/orgs/{org}/posts", headers={**headers, "Idempotency-Key": "img-e2e-1"},
-                  json={"text": "Harbor tours start in May. #harbor", "media_ids": [job["media_id"]],
-                        "targets": [{"connection_id": ig["connection_id"]}]})
-    assert r.status_code == 201, r.text
-    post_id = r.json()["post_id"]
-    at = datetime.fromtimestamp(int(clock.now_ts()) + 90, tz=UTC)
-    r = http.post(f"/api/orgs/{org}/posts/{post_id}/schedule", headers=headers,
-                  json={"scheduled_at": at.isoformat(), "timezone": "UTC"})
-    assert r.status_code == 200, r.text
-    with clock.freeze(at.timestamp()):  # its second comes: dispatched and published on it (no publish lag)
-        assert tick()["dispatched"] == 1
-        assert run_publisher() == ["published"]
+    post_id, outcomes = post_and_publish(http, org, headers, "Harbor tours start in May. #harbor", job["media_id"],
+                                         ig["connection_id"])
+    assert outcomes == ["published"]
     drain(local_suite)
     # Then Instagram published the generated image with its alt text
     meta = image_sandboxes["meta"]
@@ -61,17 +70,9 @@ def test_generated_image_is_published_to_x_with_its_alt_text_as_media_metadata(h
     job = run_job(http, local_suite, owner, submit(http, owner, quality="standard", platform="x",
                                                    content_context="Harbor tours start in May."))
     assert job["status"] == "done" and job["alt_text"], job
-    r = http.post(f"/api/orgs/{org}/posts", headers={**headers, "Idempotency-Key": "img-x-1"},
-                  json={"text": "Harbor tours start in May. #harbor", "media_ids": [job["media_id"]],
-                        "targets": [{"connection_id": x["connection_id"]}]})
-    assert r.status_code == 201, r.text
-    post_id = r.json()["post_id"]
-    at = datetime.fromtimestamp(int(clock.now_ts()) + 90, tz=UTC)
-    assert http.post(f"/api/orgs/{org}/posts/{post_id}/schedule", headers=headers,
-                     json={"scheduled_at": at.isoformat(), "timezone": "UTC"}).status_code == 200
-    with clock.freeze(at.timestamp()):
-        assert tick()["dispatched"] == 1
-        assert run_publisher() == ["published"]
+    _post_id, outcomes = post_and_publish(http, org, headers, "Harbor tours start in May. #harbor",
+                                          job["media_id"], x["connection_id"])
+    assert outcomes == ["published"]
     # Then X has one post whose uploaded image carries the job's alt text
     posts = httpx.get(f"{image_sandboxes['x'].base_url}/_sandbox/posts", timeout=5).json()
     assert len(posts) == 1 and posts[0]["alt_texts"] == [job["alt_text"]], posts
@@ -84,23 +85,17 @@ def test_a_post_whose_image_was_deleted_after_scheduling_fails_clearly_instead_o
     on_plan(owner, "pro")
     x = connect(http, headers, org, "x")["connections"][0]
     job = run_job(http, local_suite, owner, submit(http, owner, quality="draft", platform="x"))
-    r = http.post(f"/api/orgs/{org}/posts", headers=headers,
-                  json={"text": "Our harbor, this morning.", "media_ids": [job["media_id"]],
-                        "targets": [{"connection_id": x["connection_id"]}]})
-    post_id = r.json()["post_id"]
-    at = datetime.fromtimestamp(int(clock.now_ts()) + 90, tz=UTC)
-    assert http.post(f"/api/orgs/{org}/posts/{post_id}/schedule", headers=headers,
-                     json={"scheduled_at": at.isoformat(), "timezone": "UTC"}).status_code == 200
     # The image is deleted while the post waits
-    assert http.delete(f"/api/orgs/{org}/media/{job['media_id']}", headers=headers).status_code == 204
-    with clock.freeze(at.timestamp()):
-        assert tick()["dispatched"] == 1
-        assert run_publisher() == ["failed"]
+    post_id, outcomes = post_and_publish(
+        http, org, headers, "Our harbor, this morning.", job["media_id"], x["connection_id"],
+        before_due=lambda: http.delete(f"/api/orgs/{org}/media/{job['media_id']}", headers=headers).raise_for_status())
+    assert outcomes == ["failed"]
     # Then nothing went out, and the target says why
     assert httpx.get(f"{image_sandboxes['x'].base_url}/_sandbox/posts", timeout=5).json() == []
     target = http.get(f"/api/orgs/{org}/posts/{post_id}", headers=headers).json()["targets"][0]
     assert target["state"] == "failed" and job["media_id"] in target["last_error"]["message"], target
     # And scheduling a post whose media is gone is refused up front
+    at = datetime.fromtimestamp(int(clock.now_ts()) + 90, tz=UTC)
     r = http.post(f"/api/orgs/{org}/posts/{post_id}/schedule", headers=headers,
                   json={"scheduled_at": at.isoformat(), "timezone": "UTC"})
     assert r.status_code == 422 and "media_missing" in r.text, r.text
