@@ -9,7 +9,7 @@ import httpx
 import openai
 import pytest
 
-from lily.ai.settings import LOCAL_PROVIDER_KEYS
+from lily.local.secret_values import AI_PROVIDER_KEYS as LOCAL_PROVIDER_KEYS
 
 SCHEMA = {"type": "object", "additionalProperties": False, "required": ["title", "posts"],
           "properties": {"title": {"type": "string"},

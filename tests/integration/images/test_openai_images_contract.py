@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from lily.ai.port import data_url
-from lily.ai.settings import LOCAL_PROVIDER_KEYS
+from lily.local.secret_values import AI_PROVIDER_KEYS as LOCAL_PROVIDER_KEYS
 from tests.integration.images.conftest import configure
 
 

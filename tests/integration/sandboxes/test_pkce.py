@@ -18,7 +18,7 @@ import pytest
 from lily.local.sandboxes import linkedin as li_sandbox
 from lily.local.sandboxes import meta as meta_sandbox
 from lily.local.sandboxes import x as x_sandbox_module
-from lily.social.settings import LOCAL_APP_SECRETS
+from lily.local.secret_values import SOCIAL_APP_SECRETS as LOCAL_APP_SECRETS
 
 REDIRECT = "https://lily.example/api/social/callback/p"
 

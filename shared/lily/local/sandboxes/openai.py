@@ -171,7 +171,7 @@ class AIState(PlatformState):
 
 
 def build(state: AIState | None = None):
-    from lily.ai.settings import LOCAL_PROVIDER_KEYS
+    from lily.local.secret_values import AI_PROVIDER_KEYS as LOCAL_PROVIDER_KEYS
 
     state = state or AIState("openai", {
         "api_keys": sorted(LOCAL_PROVIDER_KEYS.values()), "requests_per_min": 500, "tokens_per_min": 200000,
