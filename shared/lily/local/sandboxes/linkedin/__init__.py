@@ -2,7 +2,7 @@
 ``/v2/userinfo``, organization ACLs and organizations, ``/rest/posts`` (201 + ``x-restli-id``), the
 Images API, statistics, ``LinkedIn-Version`` enforcement, 429s without rate-limit headers, and webhooks
 signed as ``X-LI-Signature`` = hex HMAC-SHA256(clientSecret, "hmacsha256=" + body).
-Facts: /work/shared/reference/platform-apis.md §3.
+Facts: https://learn.microsoft.com/en-us/linkedin/ (Community Management API, Posts API, OAuth).
 Switches (UNVERIFIED behaviours): ``rotate_refresh`` (False), ``issue_refresh`` (True), ``member_read``
 (False: the app is not approved for the restricted ``r_member_social``, so asking for it is refused),
 ``revoke_supported`` (True), ``supported_months`` (12: how long a version stays active), ``min_version``

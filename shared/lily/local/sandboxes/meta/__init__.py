@@ -2,7 +2,8 @@
 ``/me/accounts`` Page tokens, Pages with linked Instagram Business accounts, Page feed/photos,
 the Instagram container flow (create → status → media_publish), reads, insights, delete,
 ``X-App-Usage`` / ``X-Business-Use-Case-Usage`` headers, Graph error bodies, and webhooks signed with
-``X-Hub-Signature-256``. Facts: /work/shared/reference/platform-apis.md §2.
+``X-Hub-Signature-256``. Facts:
+https://developers.facebook.com/docs/graph-api and .../docs/instagram-platform.
 Switches: ``code_ttl_s`` (600), ``pages_per_user`` (2), ``throttle_code`` (4), ``ig_hashtag_limit`` (30),
 ``container_polls`` (0: containers are FINISHED at once; n: IN_PROGRESS for n status reads),
 ``container_ttl_s`` (86400), ``ig_publish_quota`` (50 per 24 h; older docs said 25, some say 100),

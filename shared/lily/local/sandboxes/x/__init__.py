@@ -1,6 +1,7 @@
 """X (Twitter) API v2 sandbox: OAuth 2.0 + PKCE (S256 checked), users/me, tweets, media upload,
 public metrics, ``x-rate-limit-*`` headers, RFC 7807 errors, and webhooks signed with the consumer
-secret (``x-twitter-webhooks-signature``). Facts: /work/shared/reference/platform-apis.md §1.
+secret (``x-twitter-webhooks-signature``). Facts: docs.x.com
+(https://docs.x.com/x-api) and the X API v2 OpenAPI document (github.com/xdevplatform/xdk).
 Switches (``/_sandbox/config``): ``code_ttl_s`` (30), ``access_ttl_s`` (7200), ``rotate_refresh`` (True),
 ``tweet_limit_15m`` (100), ``limits_15m`` ({"METHOD /2/path/:id": n} overrides of the per-user limits),
 ``wrap_urls`` (False).
