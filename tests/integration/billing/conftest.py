@@ -25,6 +25,7 @@ def stripe_sandbox(stripe_sandbox_server, lily_env, monkeypatch):
         monkeypatch.setenv(key, value)
     reset_settings()
     stripe_sandbox_server.state.take_outbox()
+    stripe_sandbox_server.state.requests.clear()  # the sandbox serves the whole session: this test's calls only
     yield stripe_sandbox_server
     reset_settings()
 

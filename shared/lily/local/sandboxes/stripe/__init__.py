@@ -49,7 +49,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lily.local.sandboxes.kit import Sandbox, local_secret, start_platform
 from lily.local.sandboxes.stripe import checkout, subscriptions
-from lily.local.sandboxes.stripe.state import StripeState
+from lily.local.sandboxes.stripe.lifecycle import StripeState
 from lily.local.sandboxes.stripe.wire import StripeApiError, parse_form
 
 __all__ = ["StripeState", "create_app", "local_keys", "parse_form", "start"]

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from lily.local.sandboxes.stripe.state import StripeState
+from lily.local.sandboxes.stripe.lifecycle import StripeState
 from lily.local.sandboxes.stripe.wire import StripeApiError, invalid, new_id, parse_form
 
 

@@ -10,9 +10,8 @@ from html import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from lily.local.sandboxes.stripe import lifecycle
 from lily.local.sandboxes.stripe.calls import call
-from lily.local.sandboxes.stripe.state import StripeState
+from lily.local.sandboxes.stripe.lifecycle import StripeState
 from lily.local.sandboxes.stripe.wire import invalid, missing, new_id, now, required
 
 
@@ -105,7 +104,7 @@ def router(state: StripeState) -> APIRouter:
                 return HTMLResponse("<h1>This checkout session has expired.</h1>", status_code=404)
             if decline:
                 return HTMLResponse("<h1>Your card was declined.</h1><p>Nothing was charged.</p>", status_code=402)
-            session = lifecycle.complete_checkout(state, session_id)
+            session = state.complete_checkout(session_id)
             target = (session.get("success_url") or "").replace("{CHECKOUT_SESSION_ID}", session_id)
         return HTMLResponse(
             "<!doctype html><html><head><meta charset='utf-8'><title>Payment complete</title>"

@@ -1,5 +1,6 @@
-"""The Stripe sandbox's state: the objects it holds, the events it emits (signed as Stripe signs them and POSTed
-to ``webhook_url`` with retries, or kept in the outbox), ``expand[]``, and the lookups that answer Stripe's 404."""
+"""The Stripe sandbox's store (:class:`.lifecycle.StripeState` adds what Stripe does with it): the objects it
+holds, the events it emits (signed as Stripe signs them and POSTed to ``webhook_url`` with retries, or kept in
+the outbox), ``expand[]``, and the lookups that answer Stripe's 404."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from lily.local.sandboxes.stripe.wire import API_VERSION, StripeApiError, invali
 
 
 @dataclass
-class StripeState:
+class StripeStore:
     api_key: str
     webhook_secret: str
     base_url: str = ""

@@ -8,13 +8,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from lily.local.sandboxes.stripe import lifecycle
 from lily.local.sandboxes.stripe.calls import call
-from lily.local.sandboxes.stripe.state import StripeState
+from lily.local.sandboxes.stripe.lifecycle import StripeState
 from lily.local.sandboxes.stripe.wire import StripeApiError, as_bool, list_page, missing
 
-CONTROLS = {"payment_failed": lifecycle.payment_failed, "payment_succeeded": lifecycle.payment_succeeded,
-            "advance": lifecycle.advance, "trial_will_end": lifecycle.trial_will_end}
+CONTROLS = ("payment_failed", "payment_succeeded", "advance", "trial_will_end")
 
 
 def router(state: StripeState) -> APIRouter:
@@ -26,11 +24,11 @@ def router(state: StripeState) -> APIRouter:
 
     @api.post("/v1/subscriptions/{sub_id}")
     async def update_subscription(sub_id: str, request: Request):
-        return await call(state, request, lambda p: lifecycle.update_subscription(state, sub_id, p))
+        return await call(state, request, lambda p: state.update_subscription(sub_id, p))
 
     @api.delete("/v1/subscriptions/{sub_id}")
     async def cancel_subscription(sub_id: str, request: Request):
-        return await call(state, request, lambda p: lifecycle.cancel_now(state, sub_id))
+        return await call(state, request, lambda p: state.cancel_now(sub_id))
 
     @api.get("/v1/prices")
     async def list_prices(request: Request):
@@ -74,7 +72,7 @@ def router(state: StripeState) -> APIRouter:
             return JSONResponse({"error": {"message": f"unknown action {action}"}}, status_code=404)
         with state.lock:
             try:
-                return CONTROLS[action](state, sub_id)
+                return getattr(state, action)(sub_id)
             except StripeApiError as exc:
                 return exc.response()
 
