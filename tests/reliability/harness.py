@@ -130,7 +130,7 @@ class ChaosGateway:
         return found
 
     def _inject(self, platform: str) -> str:
-        from lily.local.sandboxes._platform_kit import Fault
+        from lily.local.sandboxes.kit import Fault
 
         kinds = ["5xx", "slow", "timeout_after_accept"] + (["429"] if platform == "x" else [])
         kind = self.chaos.rng.choice(kinds)

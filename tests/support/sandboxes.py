@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from contextlib import contextmanager
+
+from lily.local.sandboxes import SANDBOXES
 
 
 @contextmanager
 def running_sandboxes(names: list[str], extra_env: dict[str, str] | None = None):
-    """Start ``lily.local.sandboxes.<name>`` for each name; set their env (plus ``extra_env``) while running."""
-    started = {name: importlib.import_module(f"lily.local.sandboxes.{name}").start() for name in names}
+    """Start the sandboxes ``names`` (keys of ``lily.local.sandboxes.SANDBOXES``); set their env (plus
+    ``extra_env``) while running."""
+    started = {name: SANDBOXES[name]() for name in names}
     env = {k: v for sb in started.values() for k, v in sb.env.items()} | (extra_env or {})
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

@@ -12,10 +12,6 @@ from lily.core.resources import read_secret
 
 Provider = Literal["openai", "xai"]
 
-# The keys local mode provisions in the ``ai-providers`` secret; the OpenAI-compatible sandbox accepts them.
-LOCAL_PROVIDER_KEYS = {"openai_api_key": "sk-lily-local-sandbox", "xai_api_key": "xai-lily-local-sandbox"}
-
-
 class Price(BaseModel):
     """USD per million tokens."""
 

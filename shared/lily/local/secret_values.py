@@ -1,9 +1,9 @@
 """What local mode stores in each declared secret (``lily.core.resources.SECRETS``); never deployed.
 
 Core declares the secrets and knows no capability; the values local mode provisions are composed here,
-where importing a capability is allowed. The local sandboxes accept exactly these values: the platform
-sandboxes read ``lily.social.settings.LOCAL_APP_SECRETS``, the Stripe sandbox :func:`local_value`.
-In the cloud, operators set the values.
+where importing a capability is allowed. The sandboxes accept exactly these values (they read them with
+:func:`local_value`); the sandbox-only ones (the platform app secrets, provider keys and Stripe keys) live only
+here, never in deployed settings. In the cloud, operators set the values.
 """
 
 from __future__ import annotations
@@ -12,11 +12,19 @@ import secrets
 from collections.abc import Callable
 from functools import lru_cache
 
-from lily.ai.settings import LOCAL_PROVIDER_KEYS
 from lily.identity.tokens import new_signing_key
-from lily.social.settings import LOCAL_APP_SECRETS
 
 STRIPE_KEYS = {"api_key": "sk_test_lily_local_sandbox", "webhook_secret": "whsec_lily_local_sandbox_signing_secret"}
+# ``social-apps``: the platform sandboxes' client secrets, webhook signing secret and verify token
+SOCIAL_APP_SECRETS = {
+    "x_client_secret": "sandbox-x-client-secret",
+    "x_consumer_secret": "sandbox-x-consumer-secret",
+    "meta_app_secret": "sandbox-meta-app-secret",
+    "meta_verify_token": "sandbox-meta-verify-token",
+    "linkedin_client_secret": "sandbox-linkedin-client-secret",
+}
+# ``ai-providers``: the keys the OpenAI-compatible sandbox accepts
+AI_PROVIDER_KEYS = {"openai_api_key": "sk-lily-local-sandbox", "xai_api_key": "xai-lily-local-sandbox"}
 
 
 @lru_cache(maxsize=1)
@@ -31,8 +39,8 @@ LOCAL_VALUES: dict[str, Callable[[], dict]] = {
     "jwt-signing-keys": lambda: dict(_jwt_pair()[0]),
     "csrf-keys": lambda: {"keys": [secrets.token_urlsafe(48)]},
     "stripe": lambda: dict(STRIPE_KEYS),
-    "social-apps": lambda: dict(LOCAL_APP_SECRETS),
-    "ai-providers": lambda: dict(LOCAL_PROVIDER_KEYS),
+    "social-apps": lambda: dict(SOCIAL_APP_SECRETS),
+    "ai-providers": lambda: dict(AI_PROVIDER_KEYS),
 }
 
 

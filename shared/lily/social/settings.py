@@ -67,12 +67,3 @@ def app_secrets() -> dict[str, str]:
 
 on_reset(app_secrets.cache_clear)
 
-
-# The values local mode provisions; the sandboxes accept exactly these.
-LOCAL_APP_SECRETS = {
-    "x_client_secret": "sandbox-x-client-secret",
-    "x_consumer_secret": "sandbox-x-consumer-secret",
-    "meta_app_secret": "sandbox-meta-app-secret",
-    "meta_verify_token": "sandbox-meta-verify-token",
-    "linkedin_client_secret": "sandbox-linkedin-client-secret",
-}

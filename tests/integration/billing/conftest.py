@@ -24,7 +24,8 @@ def stripe_sandbox(stripe_sandbox_server, lily_env, monkeypatch):
     for key, value in stripe_sandbox_server.env.items():
         monkeypatch.setenv(key, value)
     reset_settings()
-    stripe_sandbox_server.take_outbox()
+    stripe_sandbox_server.state.take_outbox()
+    stripe_sandbox_server.state.requests.clear()  # the sandbox serves the whole session: this test's calls only
     yield stripe_sandbox_server
     reset_settings()
 

@@ -11,7 +11,7 @@ from tests.support.identity import add_member, create_org, register_user
 
 def _deliver(http, local_suite, sandbox) -> None:
     """Stripe's delivery: the sandbox's signed events POSTed to Lily, then the worker runs."""
-    post_events(http, sandbox.take_outbox())
+    post_events(http, sandbox.state.take_outbox())
     drain(local_suite)
 
 

@@ -75,7 +75,7 @@ def test_a_stale_timestamp_is_refused_but_a_fresh_one_within_tolerance_passes(ht
 def test_a_replayed_event_is_acknowledged_and_ignored(http, local_suite, stripe_sandbox):
     org_id = ids.new_id("org")
     _subscribe(stripe_sandbox, org_id)
-    events = stripe_sandbox.take_outbox()
+    events = stripe_sandbox.state.take_outbox()
     # Given every event delivered once and processed
     assert {a["status"] for a in post_events(http, events)} <= {"accepted", "ignored"}
     processed = drain(local_suite)
@@ -113,7 +113,7 @@ def test_shuffled_triplicated_events_of_one_subscription_converge(http, local_su
         state.payment_failed(sub_id)
         state.payment_succeeded(sub_id)
         state.update_subscription(sub_id, {"cancel_at_period_end": "true"})
-    events = stripe_sandbox.take_outbox()
+    events = stripe_sandbox.state.take_outbox()
     assert len(events) >= 10
     # When every event arrives three times, in a random order
     delivery = [(body, {"Stripe-Signature": sign(body, SECRET)}) for body, _ in events] * 3
@@ -129,7 +129,7 @@ def test_shuffled_triplicated_events_of_one_subscription_converge(http, local_su
     # And the period's end takes the plan away
     with state.lock:
         state.advance(sub_id)
-    post_events(http, stripe_sandbox.take_outbox())
+    post_events(http, stripe_sandbox.state.take_outbox())
     drain(local_suite)
     assert _normalised(org_id)["status"] == "canceled"
     assert subscription_view(org_id).plan_id == "free"

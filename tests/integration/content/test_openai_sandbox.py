@@ -9,7 +9,7 @@ import httpx
 import openai
 import pytest
 
-from lily.ai.settings import LOCAL_PROVIDER_KEYS
+from lily.local.secret_values import AI_PROVIDER_KEYS
 
 SCHEMA = {"type": "object", "additionalProperties": False, "required": ["title", "posts"],
           "properties": {"title": {"type": "string"},
@@ -21,7 +21,7 @@ SCHEMA = {"type": "object", "additionalProperties": False, "required": ["title",
 
 @pytest.fixture
 def client(sandbox):
-    return openai.OpenAI(api_key=LOCAL_PROVIDER_KEYS["openai_api_key"], base_url=f"{sandbox.base_url}/v1",
+    return openai.OpenAI(api_key=AI_PROVIDER_KEYS["openai_api_key"], base_url=f"{sandbox.base_url}/v1",
                          max_retries=0, _strict_response_validation=True)
 
 
@@ -116,9 +116,9 @@ def test_images_follow_each_providers_rules(client, sandbox):
         client.images.generate(model="gpt-image-1", prompt="x", response_format="url")
     assert exc.value.body["code"] == "unknown_parameter" and exc.value.body["param"] == "response_format"
     r = httpx.post(f"{sandbox.base_url}/v1/images/generations", json={"prompt": "x"},
-                   headers={"Authorization": f"Bearer {LOCAL_PROVIDER_KEYS['openai_api_key']}"})
+                   headers={"Authorization": f"Bearer {AI_PROVIDER_KEYS['openai_api_key']}"})
     assert r.status_code == 400 and r.json()["error"]["param"] == "model"
-    xai = openai.OpenAI(api_key=LOCAL_PROVIDER_KEYS["xai_api_key"], base_url=f"{sandbox.base_url}/v1", max_retries=0)
+    xai = openai.OpenAI(api_key=AI_PROVIDER_KEYS["xai_api_key"], base_url=f"{sandbox.base_url}/v1", max_retries=0)
     grok = xai.images.generate(model="grok-imagine-image", prompt="a lighthouse", response_format="url")
     assert httpx.get(grok.data[0].url).content.startswith(b"\xff\xd8\xff")  # xAI answers JPEG (facts §5.2)
     with pytest.raises(openai.BadRequestError) as exc:

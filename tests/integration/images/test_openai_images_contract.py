@@ -12,19 +12,19 @@ import pytest
 from PIL import Image
 
 from lily.ai.port import data_url
-from lily.ai.settings import LOCAL_PROVIDER_KEYS
+from lily.local.secret_values import AI_PROVIDER_KEYS
 from tests.integration.images.conftest import configure
 
 
 @pytest.fixture
 def oai(sandbox):
-    return openai.OpenAI(api_key=LOCAL_PROVIDER_KEYS["openai_api_key"], base_url=f"{sandbox.base_url}/v1",
+    return openai.OpenAI(api_key=AI_PROVIDER_KEYS["openai_api_key"], base_url=f"{sandbox.base_url}/v1",
                          max_retries=0, _strict_response_validation=True)
 
 
 @pytest.fixture
 def xai(sandbox):
-    return openai.OpenAI(api_key=LOCAL_PROVIDER_KEYS["xai_api_key"], base_url=f"{sandbox.base_url}/v1",
+    return openai.OpenAI(api_key=AI_PROVIDER_KEYS["xai_api_key"], base_url=f"{sandbox.base_url}/v1",
                          max_retries=0, _strict_response_validation=True)
 
 

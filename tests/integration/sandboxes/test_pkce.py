@@ -18,7 +18,7 @@ import pytest
 from lily.local.sandboxes import linkedin as li_sandbox
 from lily.local.sandboxes import meta as meta_sandbox
 from lily.local.sandboxes import x as x_sandbox_module
-from lily.social.settings import LOCAL_APP_SECRETS
+from lily.local.secret_values import SOCIAL_APP_SECRETS
 
 REDIRECT = "https://lily.example/api/social/callback/p"
 
@@ -40,11 +40,11 @@ def exchange_x(base: str, code: str, verifier: str | None) -> httpx.Response:
     if verifier is not None:
         form["code_verifier"] = verifier
     return httpx.post(f"{base}/2/oauth2/token", data=form, timeout=5,
-                      auth=(x_sandbox_module.CLIENT_ID, LOCAL_APP_SECRETS["x_client_secret"]))
+                      auth=(x_sandbox_module.CLIENT_ID, SOCIAL_APP_SECRETS["x_client_secret"]))
 
 
 def exchange_meta(base: str, code: str, verifier: str | None) -> httpx.Response:
-    params = {"client_id": meta_sandbox.APP_ID, "client_secret": LOCAL_APP_SECRETS["meta_app_secret"],
+    params = {"client_id": meta_sandbox.APP_ID, "client_secret": SOCIAL_APP_SECRETS["meta_app_secret"],
               "redirect_uri": REDIRECT, "code": code}
     if verifier is not None:
         params["code_verifier"] = verifier
@@ -53,7 +53,7 @@ def exchange_meta(base: str, code: str, verifier: str | None) -> httpx.Response:
 
 def exchange_linkedin(base: str, code: str, verifier: str | None) -> httpx.Response:
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "client_id": li_sandbox.CLIENT_ID, "client_secret": LOCAL_APP_SECRETS["linkedin_client_secret"]}
+            "client_id": li_sandbox.CLIENT_ID, "client_secret": SOCIAL_APP_SECRETS["linkedin_client_secret"]}
     if verifier is not None:
         form["code_verifier"] = verifier
     return httpx.post(f"{base}/oauth/v2/accessToken", data=form, timeout=5)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from lily.content import fitting
 from lily.content.ctas import cta_for
 from lily.content.schemas import GOALS, PLATFORMS, STRUCTURES, TONES, BrandIn
-from lily.local.sandboxes._textgen import Brief, hashtags, write_post
+from lily.local.sandboxes.openai.textgen import Brief, hashtags, write_post
 from lily.social.constraints import violations, x_weighted_length
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéüçñ"

@@ -1,38 +1,35 @@
-"""Local stand-ins for third parties (Stripe, X, Meta, LinkedIn, ...), speaking their HTTP APIs.
+"""Local stand-ins for third parties, speaking their HTTP APIs: Stripe, X, Meta, LinkedIn, an OpenAI-compatible
+API (OpenAI and xAI) and a feed host. Never deployed.
 
-Each module in this package defines ``start() -> Sandbox``. Local mode (and tests that want them)
-calls :func:`start_all`, which starts every sandbox on a loopback port and sets the environment
-variables that point Lily's real adapters at it (``Sandbox.env``).
+Every sandbox has the same shape (:mod:`.kit`): a typed state, an app assembled from a router per resource, and
+``start() -> Sandbox[State]``, which serves it on a loopback port with :func:`.kit.start_platform`; the handle
+carries ``env``, the variables that point Lily's real adapters at it. :data:`SANDBOXES` lists them all; local
+mode (and tests that want them) start them by name or all at once with :func:`start_all`.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import pkgutil
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
 
+from lily.local.sandboxes import feeds, linkedin, meta, openai, stripe, x
+from lily.local.sandboxes.kit import Sandbox
 
-@dataclass
-class Sandbox:
-    name: str
-    base_url: str
-    env: dict[str, str] = field(default_factory=dict)
-    server: Any = None
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
+SANDBOXES: dict[str, Callable[[], Sandbox]] = {
+    "feeds": feeds.start,
+    "linkedin": linkedin.start,
+    "meta": meta.start,
+    "openai": openai.start,
+    "stripe": stripe.start,
+    "x": x.start,
+}
 
 
 def start_all(apply_env: bool = True) -> list[Sandbox]:
     started = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if hasattr(module, "start"):
-            sandbox: Sandbox = module.start()
-            started.append(sandbox)
-            if apply_env:
-                os.environ.update(sandbox.env)
+    for start in SANDBOXES.values():
+        sandbox = start()
+        started.append(sandbox)
+        if apply_env:
+            os.environ.update(sandbox.env)
     return started

@@ -19,13 +19,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from lily.local.sandboxes import Sandbox
-from lily.local.serve import ThreadedServer
+from lily.local.sandboxes.kit import Sandbox, start_platform
 
 # (theme, title, text): several wordings per theme.
 ENTRIES = [
@@ -80,6 +80,7 @@ def atom(base: str) -> str:
 
 @dataclass
 class FeedsState:
+    base_url: str = ""
     custom: dict[str, dict] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -90,8 +91,7 @@ class FeedsState:
             self.requests.clear()
 
 
-def build(state: FeedsState | None = None):
-    state = state or FeedsState()
+def create_app(state: FeedsState) -> FastAPI:
     app = FastAPI(title="Feeds sandbox")
 
     def base_of(request: Request) -> str:
@@ -131,13 +131,11 @@ def build(state: FeedsState | None = None):
         with state.lock:
             return list(state.requests)
 
-    return app, state
+    return app
 
 
-def start() -> Sandbox:
-    app, state = build()
-    server = ThreadedServer(app).start()
-    sandbox = Sandbox(name="feeds", base_url=server.base_url, server=server,
-                      env={"LILY_FEED_ALLOWED_PRIVATE": json.dumps([f"{server.host}:{server.port}"])})
-    sandbox.state = state  # type: ignore[attr-defined]
-    return sandbox
+def start() -> Sandbox[FeedsState]:
+    state = FeedsState()
+    return start_platform("feeds", create_app(state), state, lambda base: {
+        "LILY_FEED_ALLOWED_PRIVATE": json.dumps([urlsplit(base).netloc]),
+    })

@@ -18,7 +18,7 @@ import time
 import uuid
 from typing import Any
 
-from lily.local.sandboxes._imagery import Gallery, content_words, degrade, describe, draw, judge, labelled
+from lily.local.sandboxes.openai.imagery import Gallery, content_words, degrade, describe, draw, judge, labelled
 
 GPT_SIZES = {"1024x1024": (1024, 1024), "1536x1024": (1536, 1024), "1024x1536": (1024, 1536), "auto": (1024, 1024)}
 XAI_ASPECTS = {"1:1", "3:4", "4:3", "9:16", "16:9", "2:3", "3:2", "9:19.5", "19.5:9", "9:20", "20:9", "1:2", "2:1",
