@@ -258,7 +258,7 @@ def test_local_modes_server_answers_as_motos_own(lily_env):
 
     from lily.core.aws import client
     from lily.local.emulator import start_server
-    from lily.local.runner import free_port
+    from lily.local.net import free_port
 
     # Given local mode's emulator server (DynamoDB and SQS handed to moto's handlers directly) beside moto's own
     server = start_server(free_port())
