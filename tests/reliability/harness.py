@@ -417,11 +417,10 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
     poller.handler = duplicating
     stop = threading.Event()
 
-    def publisher_loop() -> None:
+    def publisher_loop() -> None:  # long polls, as Lambda's event source mapping does (an idle worker waits in it)
         while not stop.is_set():
             try:
-                if not poller.poll_once(wait_s=0):
-                    stop.wait(0.05)
+                poller.poll_once(wait_s=1)
             except WorkerCrash:
                 continue
             except Exception:  # noqa: BLE001 - emulator hiccup: keep going like the poller does
