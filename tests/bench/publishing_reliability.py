@@ -8,7 +8,8 @@
 Starts moto (in a process of its own unless ``LILY_BENCH_EMULATOR=thread``; either way with writes
 serialized per item, see :mod:`lily.local.emulator`), provisions a deployment, starts the X and LinkedIn
 sandboxes, signs up an owner and runs
-:func:`tests.reliability.harness.run`, printing counts (published / failed / lost / duplicated),
+:func:`tests.reliability.harness.run` with as many publisher workers as the deployed publisher's reserved
+concurrency (``LILY_BENCH_WORKERS`` overrides it), printing counts (published / failed / lost / duplicated),
 429s (injected vs Lily's own), pacing violations and publish lag p50/p99.
 """
 
@@ -70,6 +71,16 @@ def publisher_workers() -> int:
     return declared
 
 
+def _items_by_table() -> dict[str, int]:
+    """Items the emulator holds per table (what its memory grows with)."""
+    from lily.core.aws import client
+
+    ddb = client("dynamodb")
+    counts = {name: ddb.describe_table(TableName=name)["Table"]["ItemCount"]
+              for name in ddb.list_tables()["TableNames"]}
+    return {k: v for k, v in sorted(counts.items(), key=lambda kv: -kv[1]) if v}
+
+
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 42
@@ -115,6 +126,7 @@ def main() -> int:
         print(f"peak RSS: bench {_peak_rss_mb():.0f} MB, emulator {_rss_mb(emulator):.0f} MB; emulator CPU during "
               f"the run and the ceiling probe {_cpu_s(emulator) - emulator_cpu:.0f} s; load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"emulator items by table: {_items_by_table()}")
     finally:
         suite.shutdown()
         for sb in sandboxes.values():

@@ -1,5 +1,6 @@
 """Publishing reliability harness: N scheduled posts across several sandbox accounts, published by two
-dispatchers and two publisher workers at once while faults are injected; then the ledger is checked.
+dispatchers and several publisher workers at once (two by default; the bench runs the publisher's reserved
+concurrency) while faults are injected; then the ledger is checked.
 
 Faults: 429 with a reset time (X), 5xx, slow answers, timeouts after the platform accepted the post, a
 worker crash right after a platform accepted a post (the whole batch is lost and redelivered), and

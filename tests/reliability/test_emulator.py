@@ -340,3 +340,29 @@ def test_a_long_poll_wakes_for_a_new_message_and_waits_out_a_delayed_one(lily_en
     started = time.monotonic()
     assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
     assert time.monotonic() - started >= 0.9
+
+
+def test_the_emulator_keeps_only_the_items_it_stores(lily_env):
+    import gc
+
+    from moto.dynamodb.models.dynamo_type import Item
+
+    from lily.publishing.models import PacingState
+
+    # Given 50 stored items
+    for i in range(50):
+        PacingState(f"keep#{i}", seq=0, tat=0).save()
+
+    def live() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if type(o) is Item)
+
+    before = live()
+    # When each is updated 10 times (half of the updates lose on their condition)
+    for _ in range(5):
+        for i in range(50):
+            won(lambda i=i: PacingState(f"keep#{i}").update(actions=[PacingState.seq.add(1)]))
+            won(lambda i=i: PacingState(f"keep#{i}").update(actions=[PacingState.tat.set(1)],
+                                                           condition=PacingState.seq < 0))
+    # Then moto holds no more items than before (it kept every copy it made to answer: two per update)
+    assert live() <= before
