@@ -6,6 +6,7 @@ FUNCTION = FunctionSpec(
     trigger=Queue(queue="publish", batch_size=10, max_receive_count=5),
     memory_mb=512,
     timeout_s=60,
+    reserved_concurrency=10,  # posts published at once (the publishing bench runs this many workers)
     access=Access(
         tables={"post_targets": "readwrite", "posts": "readwrite", "publishing_media": "read",
                 "breakers": "readwrite", "publishing_pacing": "readwrite",

@@ -15,7 +15,7 @@ else ``dev``. Other knobs are context values with stage-dependent defaults:
 | ``ses_identity`` | none (any identity of the account) | SES identity (domain or address) functions may send from |
 | ``api_rate_limit`` / ``api_burst_limit`` | 50/100 (ephemeral), 500/1000 | HTTP API default stage throttling |
 | ``snap_start`` | true | Lambda SnapStart on every function's published version (Python 3.12+, arm64 and x86_64) |
-| ``reserved_concurrency`` | ``{}`` | JSON ``{"<function>": n}`` over ``RESERVED_CONCURRENCY`` (``{"publisher": 25}``) |
+| ``reserved_concurrency`` | ``{}`` | JSON ``{"<function>": n}`` over the declared one (``{"publisher": 25}``) |
 
 Reserved concurrency is both a cap and a guarantee (``reserved_concurrency_of``): queue consumers and
 scheduled functions get one, so a burst of API traffic can never starve them and they can never scale past
@@ -39,10 +39,10 @@ _STAGE = re.compile(r"^[a-z][a-z0-9-]{0,20}$")
 _EPHEMERAL_PREFIXES = ("dev-", "pr-")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
-# Reserved concurrency by trigger kind, and per function where one differs (context ``reserved_concurrency``
-# overrides per function). Queue consumers: also their event source's maximum concurrency (at least 2).
-# Schedules: a run and the next may overlap once; more would be a pile-up.
-RESERVED_CONCURRENCY: dict[str, int] = {"queue": 5, "schedule": 2, "publisher": 10}
+# Reserved concurrency by trigger kind, where a function declares none (``FunctionSpec.reserved_concurrency``;
+# context ``reserved_concurrency`` overrides both per function). Queue consumers: also their event source's
+# maximum concurrency (at least 2). Schedules: a run and the next may overlap once; more would be a pile-up.
+RESERVED_CONCURRENCY: dict[str, int] = {"queue": 5, "schedule": 2}
 
 
 def _bool(value: Any) -> bool:
@@ -68,13 +68,16 @@ class StageConfig:
     reserved_concurrency: dict[str, int] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
 
-    def reserved_concurrency_of(self, function: str, kind: str) -> int | None:
-        """The function's reserved concurrency (None for HTTP functions: the API throttle bounds them)."""
+    def reserved_concurrency_of(self, function: str, kind: str, declared: int | None = None) -> int | None:
+        """The function's reserved concurrency: this stage's value, else the one its declaration gives
+        (``declared``), else its kind's (None for HTTP functions: the API throttle bounds them)."""
         if function in self.reserved_concurrency:
             return self.reserved_concurrency[function]
+        if declared is not None:
+            return declared
         if kind == "http":
             return None
-        return RESERVED_CONCURRENCY.get(function, RESERVED_CONCURRENCY[kind])
+        return RESERVED_CONCURRENCY[kind]
 
     # -- physical names (must match lily.core.config.CoreSettings and lily.core.resources) --
 

@@ -164,7 +164,8 @@ class LilyFunction(Construct):
             layers=[layer],
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
-            reserved_concurrent_executions=config.reserved_concurrency_of(spec.name, spec.trigger.kind),
+            reserved_concurrent_executions=config.reserved_concurrency_of(spec.name, spec.trigger.kind,
+                                                                          spec.reserved_concurrency),
             role=self.role,
             environment=dict(environment),
             log_group=self.log_group,
@@ -210,7 +211,7 @@ class QueueFunction(LilyFunction):
         trigger = self.spec.trigger
         assert isinstance(trigger, Queue)
         window = trigger.max_batching_window_s
-        reserved = self.config.reserved_concurrency_of(self.spec.name, trigger.kind)
+        reserved = self.config.reserved_concurrency_of(self.spec.name, trigger.kind, self.spec.reserved_concurrency)
         self.alias.add_event_source(event_sources.SqsEventSource(
             self.stateful.queues[trigger.queue],
             batch_size=trigger.batch_size,

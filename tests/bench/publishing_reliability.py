@@ -8,7 +8,8 @@
 Starts moto (in a process of its own unless ``LILY_BENCH_EMULATOR=thread``; either way with writes
 serialized per item, see :mod:`lily.local.emulator`), provisions a deployment, starts the X and LinkedIn
 sandboxes, signs up an owner and runs
-:func:`tests.reliability.harness.run`, printing counts (published / failed / lost / duplicated),
+:func:`tests.reliability.harness.run` with as many publisher workers as the deployed publisher's reserved
+concurrency (``LILY_BENCH_WORKERS`` overrides it), printing counts (published / failed / lost / duplicated),
 429s (injected vs Lily's own), pacing violations and publish lag p50/p99.
 """
 
@@ -58,6 +59,28 @@ def _cpu_s(emulator) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def publisher_workers() -> int:
+    """``LILY_BENCH_WORKERS``, else the publisher's declared reserved concurrency: as many batches at once as
+    the deployed function runs (``functions/publisher/wiring.py``)."""
+    from lily.core.functions import discover
+
+    if os.environ.get("LILY_BENCH_WORKERS"):
+        return int(os.environ["LILY_BENCH_WORKERS"])
+    declared = next(s for s in discover() if s.name == "publisher").reserved_concurrency
+    assert declared, "functions/publisher/wiring.py declares the publisher's reserved concurrency"
+    return declared
+
+
+def _items_by_table() -> dict[str, int]:
+    """Items the emulator holds per table (what its memory grows with)."""
+    from lily.core.aws import client
+
+    ddb = client("dynamodb")
+    counts = {name: ddb.describe_table(TableName=name)["Table"]["ItemCount"]
+              for name in ddb.list_tables()["TableNames"]}
+    return {k: v for k, v in sorted(counts.items(), key=lambda kv: -kv[1]) if v}
+
+
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 42
@@ -68,7 +91,7 @@ def main() -> int:
                           "LILY_KMS_KEY_ID": "alias/lily-bench-data"})
     if os.environ.get("LILY_BENCH_EMULATOR", "process") == "process" and not os.environ.get("AWS_ENDPOINT_URL"):
         from lily.local.emulator import EmulatorProcess
-        from lily.local.runner import free_port
+        from lily.local.net import free_port
 
         emulator = EmulatorProcess(free_port())  # moto on the other core: it no longer shares Lily's GIL
         os.environ["AWS_ENDPOINT_URL"] = emulator.url
@@ -94,15 +117,16 @@ def main() -> int:
             emulator_cpu = _cpu_s(emulator)
             timeout_s = float(os.environ.get("LILY_BENCH_TIMEOUT_S", max(120, n * 0.6)))
             until = float(os.environ["LILY_BENCH_UNTIL"]) if os.environ.get("LILY_BENCH_UNTIL") else None
+            workers = publisher_workers()
             report = harness.run(n, http, suite, sandboxes, user["headers"], org_id, timeout_s=timeout_s, until=until,
                                  spread_s=max(20, n / 20), chaos=_chaos(seed),
-                                 publishers=int(os.environ.get("LILY_BENCH_WORKERS", "2")))
-        print(f"publishing reliability bench, N={n}, seed {seed}, "
-              f"{os.environ.get('LILY_BENCH_WORKERS', '2')} publisher workers")
+                                 publishers=workers)
+        print(f"publishing reliability bench, N={n}, seed {seed}, {workers} publisher workers")
         print("\n".join(report.lines()))
         print(f"peak RSS: bench {_peak_rss_mb():.0f} MB, emulator {_rss_mb(emulator):.0f} MB; emulator CPU during "
               f"the run and the ceiling probe {_cpu_s(emulator) - emulator_cpu:.0f} s; load average "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"emulator items by table: {_items_by_table()}")
     finally:
         suite.shutdown()
         for sb in sandboxes.values():

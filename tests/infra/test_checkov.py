@@ -127,16 +127,19 @@ def test_queue_and_scheduled_functions_have_reserved_concurrency_the_publisher_i
         if spec.trigger.kind == "http":
             assert reserved is None, spec.name  # bounded by the API's throttle (posture.SUPPRESSIONS says why)
             continue
-        assert reserved == synth.config.reserved_concurrency_of(spec.name, spec.trigger.kind), spec.name
+        assert reserved == synth.config.reserved_concurrency_of(spec.name, spec.trigger.kind,
+                                                                spec.reserved_concurrency), spec.name
         if spec.trigger.kind == "queue":
             assert mappings[fn_id]["ScalingConfig"]["MaximumConcurrency"] == reserved, spec.name
     publisher = props(functions[synth.config.function_name("publisher")][1])
-    assert publisher["ReservedConcurrentExecutions"] == RESERVED_CONCURRENCY["publisher"]
+    declared = next(s for s in specs if s.name == "publisher").reserved_concurrency
+    assert declared and publisher["ReservedConcurrentExecutions"] == declared
 
 
 def test_reserved_concurrency_is_a_stage_value():
     cfg = load_config({"reserved_concurrency": '{"publisher": 25, "content": 50}'}, environ={})
-    assert cfg.reserved_concurrency_of("publisher", "queue") == 25
+    assert cfg.reserved_concurrency_of("publisher", "queue", 10) == 25
+    assert load_config({}, environ={}).reserved_concurrency_of("publisher", "queue", 10) == 10
     assert cfg.reserved_concurrency_of("content", "http") == 50
     assert cfg.reserved_concurrency_of("billing_worker", "queue") == RESERVED_CONCURRENCY["queue"]
     assert cfg.reserved_concurrency_of("auth", "http") is None

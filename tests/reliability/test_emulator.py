@@ -258,7 +258,7 @@ def test_local_modes_server_answers_as_motos_own(lily_env):
 
     from lily.core.aws import client
     from lily.local.emulator import start_server
-    from lily.local.runner import free_port
+    from lily.local.net import free_port
 
     # Given local mode's emulator server (DynamoDB and SQS handed to moto's handlers directly) beside moto's own
     server = start_server(free_port())
@@ -286,3 +286,83 @@ def test_local_modes_server_answers_as_motos_own(lily_env):
     assert answers[0] == answers[1]
     assert [m["Body"] for m in got] == ["hello"]
     assert error == "ResourceNotFoundException"
+
+
+def test_local_modes_server_keeps_every_clients_connection_open(lily_env):
+    import http.client
+
+    from lily.local.emulator import start_server
+    from lily.local.net import free_port
+
+    # Given local mode's emulator server and more pooled connections than cheroot keeps by default (10)
+    server = start_server(free_port())
+    conns = [http.client.HTTPConnection("127.0.0.1", server.bind_addr[1], timeout=5) for _ in range(24)]
+    try:
+        # When each sends two requests, all connections open at once
+        closing = []
+        for _ in range(2):
+            for conn in conns:
+                conn.request("POST", "/", body="{}", headers={"X-Amz-Target": "DynamoDB_20120810.ListTables",
+                                                               "Content-Type": "application/x-amz-json-1.0"})
+                answer = conn.getresponse()
+                answer.read()
+                assert answer.status == 200
+                closing.append(answer.will_close)
+    finally:
+        for conn in conns:
+            conn.close()
+        server.stop()
+    # Then none was told to close (no new TCP connection per call)
+    assert not any(closing)
+
+
+def test_a_long_poll_wakes_for_a_new_message_and_waits_out_a_delayed_one(lily_env):
+    import uuid
+
+    from lily.core.aws import client
+
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName=f"emu-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=300)
+    # Given a long poll waiting on a queue whose only message is delayed
+    got: list = []
+    waiting = threading.Thread(target=lambda: got.extend(
+        sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])))
+    started = time.monotonic()
+    waiting.start()
+    time.sleep(0.5)
+    # When a message that is receivable at once arrives
+    sqs.send_message(QueueUrl=url, MessageBody="now")
+    waiting.join(10)
+    # Then the poll returns it well before its wait ends, and an empty poll waits its whole time
+    assert [m["Body"] for m in got] == ["now"]
+    assert time.monotonic() - started < 4
+    started = time.monotonic()
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
+    assert time.monotonic() - started >= 0.9
+
+
+def test_the_emulator_keeps_only_the_items_it_stores(lily_env):
+    import gc
+
+    from moto.dynamodb.models.dynamo_type import Item
+
+    from lily.publishing.models import PacingState
+
+    # Given 50 stored items
+    for i in range(50):
+        PacingState(f"keep#{i}", seq=0, tat=0).save()
+
+    def live() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if type(o) is Item)
+
+    before = live()
+    # When each is updated 10 times (half of the updates lose on their condition)
+    for _ in range(5):
+        for i in range(50):
+            won(lambda i=i: PacingState(f"keep#{i}").update(actions=[PacingState.seq.add(1)]))
+            won(lambda i=i: PacingState(f"keep#{i}").update(actions=[PacingState.tat.set(1)],
+                                                           condition=PacingState.seq < 0))
+    # Then moto holds no more items than before (it kept every copy it made to answer: two per update)
+    assert live() <= before

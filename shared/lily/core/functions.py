@@ -86,6 +86,10 @@ class FunctionSpec(BaseModel):
     trigger: Http | Queue | Schedule = Field(discriminator="kind")
     memory_mb: int = Field(512, ge=128, le=10240)
     timeout_s: int = Field(15, ge=1, le=900)
+    reserved_concurrency: int | None = Field(
+        None, ge=1, description="Executions reserved for this function and its cap (queue consumers: also how "
+                                "many batches run at once); None: its trigger kind's default in the CDK app's "
+                                "stage config, which a stage may override")
     access: Access = Field(default_factory=Access)
     environment: dict[str, str] = Field(default_factory=dict, description="Extra non-secret settings")
     handler: str = "handler.handler"

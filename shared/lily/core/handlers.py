@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lily.core import snapstart
-from lily.core.observability import logger, metrics, trace_handler
+from lily.core.observability import log_invocation, logger, metrics, set_correlation_id, trace_handler
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
@@ -49,10 +49,10 @@ def queue_handler(model: type[R], record_handler: Callable[[R], Any]) -> Callabl
     def _one(raw: dict) -> None:
         record = model.model_validate(raw)
         cid = record.messageAttributes.get("correlation_id")
-        logger.set_correlation_id((cid.stringValue if cid else None) or record.messageId)
+        set_correlation_id((cid.stringValue if cid else None) or record.messageId)
         record_handler(record)
 
-    @logger.inject_lambda_context(clear_state=True)
+    @log_invocation()
     @metrics.log_metrics
     @trace_handler
     def handler(event: dict, context: Any) -> dict:
@@ -84,7 +84,7 @@ def queue_handler(model: type[R], record_handler: Callable[[R], Any]) -> Callabl
 def scheduled_handler(job: Callable[[dict], dict]) -> Callable[[dict, Any], dict]:
     """An EventBridge scheduled job; the event's id is the correlation id."""
 
-    @logger.inject_lambda_context(correlation_id_path="id", clear_state=True)
+    @log_invocation(correlation_id_path="id")
     @metrics.log_metrics
     @trace_handler
     def handler(event: dict, context: Any) -> dict:

@@ -27,7 +27,7 @@ from starlette.routing import Match
 from lily.core import ids, openapi, snapstart
 from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError, error_body
-from lily.core.observability import logger, metrics, trace_handler
+from lily.core.observability import log_invocation, logger, metrics, set_correlation_id, trace_handler
 
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
@@ -172,7 +172,7 @@ def create_app(title: str, description: str = "", *, middleware: Sequence[HttpMi
             or ids.ulid()
         )[:64]
         request.state.request_id = rid
-        logger.set_correlation_id(rid)
+        set_correlation_id(rid)
         try:
             response = await call_next(request)
         except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a 500 body
@@ -199,7 +199,7 @@ def http_handler(app: FastAPI) -> Callable[[dict, Any], dict]:
     """Wrap a FastAPI app for API Gateway HTTP API (payload v2)."""
     adapter = Mangum(app, lifespan="off")
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @log_invocation(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
     @trace_handler
     def handler(event: dict, context: Any) -> dict:

@@ -14,6 +14,7 @@ for it; where tracing is off (local mode, tests, the cold-start bench) no X-Ray 
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import os
 import threading
@@ -23,9 +24,11 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.lambda_context import build_lambda_context_model
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.shared import constants
 from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
+from aws_lambda_powertools.utilities.jmespath_utils import query
 
 SERVICE = "lily"
 NAMESPACE = "Lily"
@@ -37,6 +40,77 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 # reads only its own variables, so local mode and the benches would log at INFO whatever they asked for.
 logger = Logger(service=SERVICE, level=os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LILY_LOG_LEVEL"))
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+H = Callable[[Any, Any], Any]
+
+
+def log_invocation(correlation_id_path: str | None = None) -> Callable[[H], H]:
+    """Powertools' ``inject_lambda_context(clear_state=True)`` with the invocation's keys (function name and
+    request id, cold start, correlation id) in the logger's per-context keys, not its process-wide ones.
+
+    In Lambda a process runs one invocation at a time and either would do. Local mode runs every function in
+    one process, each worker in a thread of its own and HTTP requests beside them, and process-wide keys
+    labelled one function's logs with another's name (a failed ``content/generate`` logged as ``dispatcher``).
+    The handler runs in a copy of the caller's context, so its keys never outlive it.
+    """
+
+    def decorate(handler: H) -> H:
+        def invoke(event: Any, context: Any) -> Any:
+            cid = query(envelope=correlation_id_path, data=event) if correlation_id_path else None
+            bind_invocation(context, cid)
+            return handler(event, context)
+
+        @functools.wraps(handler)
+        def run(event: Any, context: Any) -> Any:
+            return contextvars.copy_context().run(invoke, event, context)
+
+        return run
+
+    return decorate
+
+
+_invoked: set[str] = set()
+
+
+def bind_invocation(context: Any, correlation_id: str | None = None) -> None:
+    """Label the logs of the current context (an invocation, or a request of the local gateway) with Lambda
+    context ``context``: its keys replace whatever the context held."""
+    keys = build_lambda_context_model(context).__dict__
+    cold_start = keys["function_name"] not in _invoked  # per function: local mode runs them all in one process
+    _invoked.add(keys["function_name"])
+    logger.thread_safe_clear_keys()
+    logger.thread_safe_append_keys(cold_start=cold_start, **keys,
+                                   **({"correlation_id": correlation_id} if correlation_id else {}))
+
+
+def set_correlation_id(value: str | None) -> None:
+    """This context's correlation id (None forgets it)."""
+    kept = {k: v for k, v in logger.thread_safe_get_current_keys().items() if k != "correlation_id"}
+    logger.thread_safe_clear_keys()  # a new mapping: Powertools' remove would edit the one the parent holds
+    logger.thread_safe_append_keys(**kept, **({"correlation_id": value} if value else {}))
+
+
+def correlation_id() -> str | None:
+    """This context's correlation id."""
+    return logger.thread_safe_get_current_keys().get("correlation_id")
+
+
+def with_log_context(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` to run in other threads (a pool's) under the calling context's log keys: a new thread starts
+    with none."""
+    keys = dict(logger.thread_safe_get_current_keys())
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        def call() -> Any:
+            logger.thread_safe_clear_keys()
+            logger.thread_safe_append_keys(**keys)
+            return fn(*args, **kwargs)
+
+        return contextvars.copy_context().run(call)
+
+    return run
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from typing import Any
 
 from lily.core.aws import client
 from lily.core.config import get_settings, on_reset
-from lily.core.observability import logger
+from lily.core.observability import correlation_id
 
 
 @cache
@@ -34,7 +34,7 @@ MAX_DELAY_S = 900  # SQS DelaySeconds limit
 
 
 def _attributes() -> dict[str, dict[str, str]]:
-    cid = logger.get_correlation_id()
+    cid = correlation_id()
     return {"correlation_id": {"DataType": "String", "StringValue": str(cid)}} if cid else {}
 
 

@@ -179,7 +179,9 @@ def fast_queues() -> None:
     so it skips the counts; and deleting a message (a pass over the queue building a list of each message's
     receipt handles, twice per message of a batch) compares the handles directly, in one pass per batch: at
     N=10,000 with the backlog queued, those two were
-    22 % of the emulator's CPU. Idempotent."""
+    22 % of the emulator's CPU. A ReceiveMessage lists the receivable messages reading the clock once (moto
+    reads it twice per message), and a long poll wakes on a message added only to ask whether any message is
+    receivable now, not to list them all. Idempotent."""
     global _fast_queues_installed
     with _install_lock:
         if _fast_queues_installed:
@@ -190,6 +192,25 @@ def fast_queues() -> None:
 
         Message.visible = property(lambda self: time.time() * 1000.0 > self.visible_at)
         Message.delayed = property(lambda self: time.time() * 1000.0 < self.delayed_until)
+
+        def receivable(self: Any) -> list[Any]:  # moto's Queue.messages, the clock read once per pass
+            now = time.time() * 1000.0
+            return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
+
+        def wait_for_messages(self: Any, timeout: int) -> None:
+            """A long poll's wait: moto lists every receivable message each time a message is added (each
+            waiting ReceiveMessage, at every send); whether there is one is enough."""
+            def any_receivable() -> bool:
+                now = time.time() * 1000.0
+                return any(now > m.visible_at and not now < m.delayed_until for m in self._messages)
+
+            with self._messages_lock:
+                self._messages_lock.wait_for(any_receivable, timeout=timeout)
+
+        receivable.__wrapped__ = Queue.messages  # type: ignore[attr-defined]
+        wait_for_messages.__wrapped__ = Queue.wait_for_messages  # type: ignore[attr-defined]
+        Queue.messages = property(receivable)
+        Queue.wait_for_messages = wait_for_messages
 
         def retained(self: Any, queue_name: str, message: Any) -> bool:
             retention = int(self.get_queue(queue_name).message_retention_period)
@@ -303,13 +324,39 @@ def fast_queries() -> None:
         _fast_queries_installed = True
 
 
+_untracked = False
+
+
+def untracked_models() -> None:
+    """moto's ``BaseModel`` keeps every instance it ever made, for its dashboard (``/moto-api``): every DynamoDB
+    item, the two copies each UpdateItem makes to answer and check, every SQS message and the copy each receive
+    hands out. Nothing of it is ever freed, so the emulator grew with every call (929 MB at N=10,000 with 3.1
+    items stored per post; 6,300 live items after 3,000 updates of 300 stored ones). Lily does not use the
+    dashboard: instances are no longer kept (what was kept so far is dropped). Idempotent."""
+    global _untracked
+    with _install_lock:
+        if _untracked:
+            return
+        from moto.core.common_models import BaseModel
+        from moto.core.model_instances import reset_model_data
+
+        def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:  # noqa: ARG001 - moto's signature
+            return object.__new__(cls)
+
+        __new__.__wrapped__ = BaseModel.__new__  # type: ignore[attr-defined]
+        BaseModel.__new__ = __new__  # type: ignore[method-assign]
+        reset_model_data()
+        _untracked = True
+
+
 def prepare() -> None:
     """Make moto in this process faithful (writes serialized per item, each request answered from one state)
     and linear where it was quadratic (:func:`fast_queues`, :func:`fast_queries`), without the per-request
-    costs :mod:`lily.local.emulator_speed` removes."""
+    costs :mod:`lily.local.emulator_speed` removes, and keeping only what it stores (:func:`untracked_models`)."""
     from lily.local import emulator_speed
 
     serialize_writes()
+    untracked_models()
     fast_queues()
     fast_queries()
     emulator_speed.install()
@@ -332,7 +379,12 @@ def start_server(port: int, host: str = "127.0.0.1") -> Any:
 
     prepare()
     server = wsgi.Server((host, port), direct_front(DomainDispatcherApplication(create_backend_app)),
-                         numthreads=16)
+                         numthreads=32)
+    # cheroot keeps at most 10 idle connections open by default and closes every other one after its answer:
+    # with ten publisher workers, two dispatchers' pools and the pynamodb clients' pools (one per table) that
+    # was a new TCP connection for most calls (connect, accept, close: about a fifth of both processes' CPU
+    # under the publishing bench). The SDKs' pools bound the connections already.
+    server.keep_alive_conn_limit = None
     server.prepare()  # bound and listening when this returns
     threading.Thread(target=server.serve, daemon=True, name=f"emulator-{port}").start()
     return server
@@ -342,11 +394,15 @@ class EmulatorProcess:
     """``python -m lily.local.emulator PORT`` as a child process (its own interpreter, its own core)."""
 
     def __init__(self, port: int) -> None:
+        import os
         import subprocess
 
         self.url = f"http://127.0.0.1:{port}"
+        # glibc gives each of the server's threads a malloc arena of its own (up to 8 per core); answers and
+        # request bodies larger than Python's small-object allocator land there and the arenas keep their peak.
+        env = {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
         self.proc = subprocess.Popen([sys.executable, "-m", "lily.local.emulator", str(port)],  # noqa: S603
-                                     stdout=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, text=True, env=env)
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if "listening" not in line:
             self.stop()

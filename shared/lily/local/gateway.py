@@ -4,6 +4,10 @@ The most specific prefix wins (more literal segments first), exactly like HTTP A
 selection between ``/api/orgs/{org_id}/{proxy+}`` and ``/api/orgs/{org_id}/billing/{proxy+}``.
 The merged OpenAPI document of every function is served at ``/openapi.json`` with docs at
 ``/docs``. Routes that exist only in local mode live under ``/_local/``.
+
+Each request is logged as an invocation of the function that serves it (its name, memory and a request id,
+as in Lambda), in the request's own log context: every function shares this process, and their workers'
+threads log beside it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 
 from lily.core.functions import FunctionSpec, Http
+from lily.core.observability import bind_invocation
 from lily.core.openapi import add_links
+from lily.local.context import LocalContext
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,8 @@ class Route:
     segments: int
     function: str
     app: Any
+    memory_mb: int = 512
+    timeout_s: int = 30
 
 
 def compile_prefix(prefix: str) -> re.Pattern[str]:
@@ -43,7 +51,7 @@ def routes_for(specs_and_apps: list[tuple[FunctionSpec, Any]]) -> list[Route]:
         for prefix in spec.trigger.prefixes:
             segs = prefix.strip("/").split("/")
             routes.append(Route(prefix, compile_prefix(prefix), sum(not s.startswith("{") for s in segs),
-                                len(segs), spec.name, app))
+                                len(segs), spec.name, app, spec.memory_mb, spec.timeout_s))
     # API Gateway picks the most specific match: more segments, then more literal segments.
     routes.sort(key=lambda r: (r.segments, r.literals), reverse=True)
     return routes
@@ -81,6 +89,8 @@ class Gateway:
         if scope["type"] in ("http", "websocket"):
             route = self.match(scope["path"])
             if route is not None:
+                # this request's task has a context of its own: its keys do not reach the other requests
+                bind_invocation(LocalContext(route.function, route.memory_mb, route.timeout_s))
                 await route.app(scope, receive, send)
                 return
         await self.root(scope, receive, send)

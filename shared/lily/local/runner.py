@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from lily.local.net import free_port
 
 LOCAL_DEFAULTS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -22,12 +23,6 @@ LOCAL_DEFAULTS = {
     "POWERTOOLS_METRICS_DISABLED": "1",
     "POWERTOOLS_SERVICE_NAME": "lily",
 }
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def apply_local_defaults(env: dict[str, str] | None = None) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import uvicorn
 
-from lily.local.runner import free_port
+from lily.local.net import free_port
 
 
 class ThreadedServer:

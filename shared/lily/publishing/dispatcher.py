@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from lily.core import clock, queues
 from lily.core.aws import client
 from lily.core.db import won
-from lily.core.observability import count, logger
+from lily.core.observability import count, logger, with_log_context
 from lily.publishing import messages
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Target
@@ -130,7 +130,7 @@ def tick() -> dict[str, int]:
     result = {"dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0}
     if due:
         with ThreadPoolExecutor(max_workers=min(8, len(due))) as pool:  # the conditional moves, in parallel
-            done = list(pool.map(_one, due))
+            done = list(pool.map(with_log_context(_one), due))
         for outcome in _send(done):
             result[outcome] += 1
     if result["dispatched"]:

@@ -76,7 +76,7 @@ def test_the_dispatcher_sends_ten_messages_per_call(lily_env):
 def test_batched_messages_carry_the_correlation_id_even_when_sqs_refuses_one(lily_env):
     from lily.core import queues
     from lily.core.aws import client
-    from lily.core.observability import logger
+    from lily.core.observability import set_correlation_id
     from lily.publishing import messages
     from lily.publishing.messages import PublishMessage
     from lily.publishing.settings import publishing_settings
@@ -93,14 +93,14 @@ def test_batched_messages_carry_the_correlation_id_even_when_sqs_refuses_one(lil
         return answer
 
     sqs.send_message_batch = refuse_the_first
-    logger.set_correlation_id("cid-batch")
+    set_correlation_id("cid-batch")
     try:
         # When 12 messages are sent in a request whose correlation id is cid-batch
         messages.send_all([(PublishMessage(org_id="o", post_id="p", target_id=f"t{i}", dispatch_id="d"), None)
                            for i in range(12)])
     finally:
         del sqs.send_message_batch
-        logger.set_correlation_id(None)
+        set_correlation_id(None)
     # Then every message arrives once, with the correlation id as a message attribute
     got: dict[str, str] = {}
     deadline = time.monotonic() + 10
