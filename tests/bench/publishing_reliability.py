@@ -29,7 +29,7 @@ def _chaos(seed: int):
     from tests.reliability import harness
 
     if os.environ.get("LILY_BENCH_FAULTS", "1") == "0":
-        return harness.Chaos(p_fault=0, p_crash=0, p_duplicate=0, rng=random.Random(seed))
+        return harness.Chaos(p_fault=0, p_crash=0, crash_at=0, p_duplicate=0, rng=random.Random(seed))
     return harness.Chaos(rng=random.Random(seed))
 
 

@@ -67,6 +67,9 @@ class WorkerCrash(BaseException):
 class Chaos:
     p_fault: float = 0.2  # per platform publish call: 429 (X), 5xx, slow, timeout after accept
     p_crash: float = 0.02  # per accepted post: the worker dies before recording it
+    # ...and the Nth accepted post always does, so every run exercises the crash path: with the random draw alone,
+    # about 3 % of 200-post runs crashed nowhere (the draws' order follows thread timing) and the check failed.
+    crash_at: int = 20  # 0: none forced
     p_duplicate: float = 0.05  # per delivered message: SQS delivers it again
     rng: random.Random = field(default_factory=lambda: random.Random(42))
     pushed: Counter = field(default_factory=Counter)
@@ -113,6 +116,7 @@ class ChaosGateway:
         self.lock = threading.Lock()
         self.calls: dict[str, list[float]] = defaultdict(list)
         self.rate_limited = 0
+        self.accepted = 0  # posts the platforms accepted, for Chaos.crash_at
         self.armed = True
 
     def connection(self, org_id, connection_id):
@@ -157,7 +161,11 @@ class ChaosGateway:
                 with self.lock:
                     self.rate_limited += 1
             raise
-        if self.armed and self.chaos.rng.random() < self.chaos.p_crash:
+        with self.lock:
+            self.accepted += 1
+            forced = self.accepted == self.chaos.crash_at
+            crash = self.armed and (forced or self.chaos.rng.random() < self.chaos.p_crash)
+        if crash:
             self.chaos.crashes += 1
             self.history.add(target.target_id, f"publish accepted {result.platform_post_id}; the worker crashes")
             raise WorkerCrash()
