@@ -20,3 +20,7 @@ def _not_a_bool(value: object) -> object:
 
 
 NotABool = BeforeValidator(_not_a_bool)
+
+# An Idempotency-Key header's value: visible ASCII, spaces only inside (an HTTP stack strips them at either end, so
+# the key a client sent would not be the key Lily reads). Each route declares it with its own length limit.
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"

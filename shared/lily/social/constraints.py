@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from lily.core.errors import ErrorCode, LilyError
 
 MB = 1024 * 1024
+# The platforms Lily publishes to: an enum wherever the API takes one (path parameters included), so a client and
+# the OpenAPI document know the four values.
+Platform = Literal["x", "facebook", "instagram", "linkedin"]
 
 
 class MediaRule(BaseModel):
