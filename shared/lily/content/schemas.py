@@ -14,6 +14,7 @@ ObjectId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-:.]{1,128}$")]  # a draf
 Word = Annotated[str, Field(min_length=1, max_length=60, pattern=r"\S")]  # a keyword or phrase: not blank
 Example = Annotated[str, Field(min_length=1, max_length=3000, pattern=r"\S")]  # an example post: not blank
 Cta = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]  # a call to action: not blank
+Hashtag = Annotated[str, Field(min_length=1, max_length=100, pattern=r"[^\W\d_]")]  # with a letter (hashtags.normalise)
 # A list whose entries are unique. JSON Schema's uniqueItems compares exactly; Lily also refuses entries that differ
 # only in case or surrounding spaces (the descriptions say so).
 UNIQUE = {"uniqueItems": True}
@@ -57,7 +58,7 @@ class BrandIn(BaseModel):
                                     description="A draft containing one is flagged and cannot be saved unapproved."
                                                 + NO_DUPLICATES)
     emoji_policy: EmojiPolicy = "sparse"
-    default_hashtags: list[str] = Field(
+    default_hashtags: list[Hashtag] = Field(
         default_factory=list, max_length=30, json_schema_extra=UNIQUE,
         description="Hashtags, with or without #, stored as #Word (\"fleet ops\" -> #FleetOps): each must keep a "
                     "letter once spaces and punctuation are dropped, and at most 100 characters. Entries are unique "
