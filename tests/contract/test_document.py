@@ -7,9 +7,13 @@ under a declared status.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import jsonschema
 import pytest
+from pydantic import Field, TypeAdapter, ValidationError
 
+from lily.core.fields import NOT_BLANK
 from lily.social.platforms import PLATFORMS
 from tests.support.billing import set_plan
 from tests.support.identity import create_org, register_user
@@ -114,6 +118,7 @@ SHAPES = [
     ("put", "/brand", {"keywords": ["k" * 61]}, {"keywords": ["k" * 60]}),
     ("put", "/brand", {"ctas": {"x": {"engagement": "   "}}}, {"ctas": {"x": {"engagement": "Go"}}}),
     ("put", "/brand", {"default_hashtags": ["#1_"]}, {"default_hashtags": ["#café", "fleet ops"]}),
+    ("put", "/brand", {"keywords": ["\x85"]}, {"keywords": ["\ufeffa"]}),
     ("post", "/social/validate", {"platform": "x", "media": [{"content_type": "image/png", "size_bytes": False}]},
      {"platform": "x", "media": [{"content_type": "image/png", "size_bytes": 1}]}),
     ("put", "/images/settings", {"palette": ["#000000"] * 7}, {"palette": ["#000000"] * 6}),
@@ -128,6 +133,8 @@ SHAPES = [
     ("post", "/research/configs", {**RESEARCH, "feeds": ["ftp://a/b"]}, None),
     ("post", "/research/configs", {**RESEARCH, "topics": ["  "]}, {**RESEARCH, "topics": ["AI"]}),
     ("post", "/research/configs", {**RESEARCH, "topics": ["t" * 121]}, None),
+    ("post", "/research/configs", {**RESEARCH, "competitors": ["\x1f"]}, None),
+    ("post", "/research/configs", {**RESEARCH, "feeds": ["https://example.com/\x85feed"]}, None),
 ]
 
 
@@ -142,6 +149,19 @@ def test_a_body_refused_for_its_shape_is_one_the_document_calls_invalid(http, do
             assert _valid_body(doc, method, ORG + path, good), good
             r = http.request(method.upper(), f"/api/orgs/{org_id}{path}", headers=headers, json=good)
             assert r.status_code in (200, 201), (good, r.text)
+
+
+def test_not_blank_refuses_every_character_python_strips():
+    """JSON Schema's \\S, pydantic's and str.strip disagree on white space; NOT_BLANK refuses them all."""
+    check = TypeAdapter(Annotated[str, Field(pattern=NOT_BLANK)])
+    for c in (chr(i) for i in range(0x3001)):
+        if c.isspace():
+            with pytest.raises(ValidationError):
+                check.validate_python(c * 3)
+    assert check.validate_python(" a ") == " a "
+    assert jsonschema.Draft202012Validator({"pattern": NOT_BLANK}).is_valid(" a ")
+    for c in ("\x1c", "\x1f", "\x85", "\u2028", "\u3000"):
+        assert not jsonschema.Draft202012Validator({"pattern": NOT_BLANK}).is_valid(c)
 
 
 def test_a_media_type_a_platform_refuses_is_invalid_input_not_a_payload_too_large(http, doc, org):

@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from lily.core.fields import NotABool
+from lily.core.fields import NOT_BLANK, URL, NotABool
 
 Platform = Literal["x", "facebook", "instagram", "linkedin"]
 ObjectId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-:.]{1,128}$")]  # a draft, post or connection id
-Word = Annotated[str, Field(min_length=1, max_length=60, pattern=r"\S")]  # a keyword or phrase: not blank
-Example = Annotated[str, Field(min_length=1, max_length=3000, pattern=r"\S")]  # an example post: not blank
-Cta = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]  # a call to action: not blank
+Word = Annotated[str, Field(min_length=1, max_length=60, pattern=NOT_BLANK)]  # a keyword or phrase: not blank
+Example = Annotated[str, Field(min_length=1, max_length=3000, pattern=NOT_BLANK)]  # an example post: not blank
+Cta = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK)]  # a call to action: not blank
 Hashtag = Annotated[str, Field(min_length=1, max_length=100, pattern=r"[^\W\d_]")]  # with a letter (hashtags.normalise)
 # A list whose entries are unique. JSON Schema's uniqueItems compares exactly; Lily also refuses entries that differ
 # only in case or surrounding spaces (the descriptions say so).
@@ -122,7 +122,7 @@ class GenerateIn(BaseModel):
     n: int = Field(1, ge=1, le=5, description="Alternatives per platform")
     research_insight_ids: list[Annotated[str, Field(pattern=r"^ins_[0-9a-z]{26}$")]] = Field(
         default_factory=list, max_length=10, description="Research insights to ground the drafts on")
-    source_url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
+    source_url: str | None = Field(None, max_length=2000, pattern=URL)
 
     @field_validator("platforms")
     @classmethod

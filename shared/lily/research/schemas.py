@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lily.core.fields import NotABool
+from lily.core.fields import NOT_BLANK, URL, NotABool
 
 Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DAYS: tuple[Day, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 JobStatus = Literal["queued", "running", "done", "failed", "refused"]
-Entry = Annotated[str, Field(min_length=1, max_length=120, pattern=r"\S")]  # a topic or a competitor: not blank
-FeedUrl = Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$")]
+Entry = Annotated[str, Field(min_length=1, max_length=120, pattern=NOT_BLANK)]  # a topic or a competitor: not blank
+FeedUrl = Annotated[str, Field(max_length=2000, pattern=URL)]
 # uniqueItems compares exactly; Lily also refuses entries equal but for case or surrounding spaces.
 UNIQUE = {"uniqueItems": True}
 NO_DUPLICATES = " Entries are unique, ignoring case and surrounding spaces."
