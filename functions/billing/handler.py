@@ -25,6 +25,7 @@ from lily.billing.schemas import (
     SubscriptionView,
 )
 from lily.core.config import get_settings
+from lily.core.fields import IDEMPOTENCY_KEY_PATTERN
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access
@@ -36,7 +37,7 @@ app = create_app("Lily billing", "Plans, entitlements, usage and Stripe subscrip
 
 READ = org_access(OrgRole.viewer, scope="billing:read")
 MANAGE = org_access(OrgRole.admin, scope="billing:write")
-IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", max_length=100,
+IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", min_length=1, max_length=100, pattern=IDEMPOTENCY_KEY_PATTERN,
                          description="Retries with the same key never create a second Stripe object")
 
 

@@ -7,6 +7,7 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 from fastapi import Depends, Header, Query, Request, Response
 
 from lily.core.config import get_settings
+from lily.core.fields import IDEMPOTENCY_KEY_PATTERN
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access
@@ -29,6 +30,10 @@ app = create_app("Lily content", "Posts, scheduling and media", middleware=[rate
 viewer = org_access(OrgRole.viewer, scope="posts:read")
 editor = org_access(OrgRole.editor, scope="posts:write")
 BASE = "/api/orgs/{org_id}/posts"
+IDEMPOTENCY_KEY = Header(
+    None, alias="Idempotency-Key", min_length=1, max_length=255, pattern=IDEMPOTENCY_KEY_PATTERN,
+    description="A retry with the same key and request answers the first answer again (Idempotent-Replayed: "
+                "true); the same key with another request answers 409. Keys are per organization and kept a day.")
 
 
 HTTP_API_TIMEOUT_S = 30.0  # API Gateway HTTP APIs give up on an integration after 30 seconds
@@ -49,7 +54,7 @@ def _replay(response: Response, replayed: bool) -> None:
 
 @app.post(BASE, response_model=PostOut, status_code=201, tags=["posts"], responses=errors(409))
 def create_post(org_id: str, body: PostCreate, response: Response, access: OrgAccess = Depends(editor),
-                idempotency_key: str | None = Header(None), lease_s: float = Depends(invocation_lease)):
+                idempotency_key: str | None = IDEMPOTENCY_KEY, lease_s: float = Depends(invocation_lease)):
     answer, replayed = idempotency.run(org_id, "create_post", idempotency_key, body.model_dump(mode="json"),
                                        lambda: drafts.create_post(org_id, body, access.principal.subject),
                                        lease_s=lease_s)
@@ -86,7 +91,7 @@ def delete_post(org_id: str, post_id: str, access: OrgAccess = Depends(editor)) 
 
 @app.post(BASE + "/{post_id}/schedule", response_model=PostOut, tags=["posts"], responses=errors(409))
 def schedule(org_id: str, post_id: str, body: ScheduleIn, response: Response, access: OrgAccess = Depends(editor),
-             idempotency_key: str | None = Header(None), lease_s: float = Depends(invocation_lease)):
+             idempotency_key: str | None = IDEMPOTENCY_KEY, lease_s: float = Depends(invocation_lease)):
     payload = {"post_id": post_id, **body.model_dump(mode="json")}
     answer, replayed = idempotency.run(org_id, "schedule", idempotency_key, payload,
                                        lambda: scheduling.schedule(org_id, post_id, body), lease_s=lease_s)

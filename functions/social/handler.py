@@ -25,7 +25,7 @@ from lily.social import connect as oauth_connect  # aliases: the route functions
 from lily.social import connections as connection_store
 from lily.social import constraints
 from lily.social import notices as reauth_notices
-from lily.social.constraints import MediaInfo, Violation
+from lily.social.constraints import MediaInfo, Platform, Violation
 from lily.social.platforms import PLATFORMS
 from lily.social.schemas import (
     ConnectionPage,
@@ -61,7 +61,7 @@ class SelectRequest(BaseModel):
 
 
 class ValidateRequest(BaseModel):
-    platform: str
+    platform: Platform
     text: str = Field("", max_length=100000)
     media: list[MediaInfo] = Field(default_factory=list, max_length=50)
 
@@ -83,7 +83,7 @@ def platforms() -> PlatformsOut:
           responses=errors(400))
 def connect(
     org_id: str,
-    platform: str,
+    platform: Platform,
     response: Response,
     body: ConnectRequest | None = None,
     access: OrgAccess = Depends(connector),
@@ -108,7 +108,7 @@ def _callback_cookie_scope(platform: str) -> tuple[str, bool]:
     responses=errors(400, 409),
 )
 def callback(
-    platform: str,
+    platform: Platform,
     request: Request,
     response: Response,
     state: str | None = Query(None, max_length=512),
@@ -129,7 +129,7 @@ def callback(
 @app.post("/api/orgs/{org_id}/social/connect/{platform}/complete", response_model=ConnectResult, tags=TAGS,
           responses=errors(400, 409))
 def complete(
-    org_id: str, platform: str, body: CompleteRequest, access: OrgAccess = Depends(connector)
+    org_id: str, platform: Platform, body: CompleteRequest, access: OrgAccess = Depends(connector)
 ) -> ConnectResult:
     """For apps that receive the redirect themselves: hand over code and state as the user who started it."""
     return oauth_connect.complete(
@@ -181,10 +181,6 @@ def validate(
     org_id: str, body: ValidateRequest, access: OrgAccess = Depends(reader)
 ) -> ValidateResult:
     """Check a post against a platform's rules (the scheduler runs the same validator)."""
-    if body.platform not in PLATFORMS:
-        from lily.core.errors import invalid
-
-        raise invalid(f"unknown platform {body.platform!r}")
     found = constraints.violations(body.platform, body.text, body.media)
     return ValidateResult(
         platform=body.platform,

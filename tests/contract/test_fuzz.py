@@ -10,8 +10,9 @@ and why:
   schema cannot state (a verification token that does not exist or expired, a post longer than a platform
   allows, a cursor that was not issued by the API). A 422 because the request broke the *schema* is still a
   failure: schema_valid_input_passes_validation fails any schema-valid request whose 422 lists field errors.
-- media_create_upload also expects 413: which media types each platform takes (no GIF on Instagram) is a rule
-  between two fields the schema lists separately; Lily answers it with VALIDATION_005 (413).
+- media_create_upload also expects 413: a declared size over the smallest limit of its platforms for that kind of
+  media is a rule between three fields (VALIDATION_005, 413). A media type one of its platforms refuses (no GIF on
+  Instagram) is a 422 (VALIDATION_001).
 - social_connect, social_callback and social_complete also expect 400: an OAuth state and code are valid only
   when the platform issued them for this flow, and a redirect_uri only when registered (SOCIAL_002, 400).
 - webhooks_stripe_webhook also expects 400: the body is schema-free bytes and only Stripe can sign them; an

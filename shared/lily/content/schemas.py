@@ -7,11 +7,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from lily.core.fields import NotABool
+from lily.core.fields import NOT_BLANK, URL, NotABool
 
 Platform = Literal["x", "facebook", "instagram", "linkedin"]
 ObjectId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-:.]{1,128}$")]  # a draft, post or connection id
-Word = Annotated[str, Field(min_length=1, pattern=r"\S")]  # a keyword or phrase: not blank
+Word = Annotated[str, Field(min_length=1, max_length=60, pattern=NOT_BLANK)]  # a keyword or phrase: not blank
+Example = Annotated[str, Field(min_length=1, max_length=3000, pattern=NOT_BLANK)]  # an example post: not blank
+Cta = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK)]  # a call to action: not blank
+Hashtag = Annotated[str, Field(min_length=1, max_length=100, pattern=r"[^\W\d_]")]  # with a letter (hashtags.normalise)
+# A list whose entries are unique. JSON Schema's uniqueItems compares exactly; Lily also refuses entries that differ
+# only in case or surrounding spaces (the descriptions say so).
+UNIQUE = {"uniqueItems": True}
+NO_DUPLICATES = " Entries are unique, ignoring case and surrounding spaces."
 Tone = Literal["professional", "casual", "educational", "entertaining", "inspirational"]
 Structure = Literal["single_post", "thread", "long_post", "carousel"]
 Goal = Literal["awareness", "engagement", "traffic", "leads", "sales", "community"]
@@ -42,22 +49,28 @@ class BrandIn(BaseModel):
     tone: Tone = "professional"
     industry: str = Field("", max_length=80)
     audience: str = Field("", max_length=160)
-    keywords: list[Word] = Field(default_factory=list, max_length=20)
-    avoid: list[Word] = Field(default_factory=list, max_length=50, description="Words or phrases to steer clear of")
-    banned_words: list[Word] = Field(default_factory=list, max_length=100,
-                                    description="A draft containing one is flagged and cannot be saved unapproved")
+    keywords: list[Word] = Field(default_factory=list, max_length=20, json_schema_extra=UNIQUE,
+                                 description="Words or phrases to use; none may also be in avoid or banned_words."
+                                             + NO_DUPLICATES)
+    avoid: list[Word] = Field(default_factory=list, max_length=50, json_schema_extra=UNIQUE,
+                              description="Words or phrases to steer clear of." + NO_DUPLICATES)
+    banned_words: list[Word] = Field(default_factory=list, max_length=100, json_schema_extra=UNIQUE,
+                                    description="A draft containing one is flagged and cannot be saved unapproved."
+                                                + NO_DUPLICATES)
     emoji_policy: EmojiPolicy = "sparse"
-    default_hashtags: list[str] = Field(default_factory=list, max_length=30)
-    ctas: dict[Platform, dict[Goal, str]] = Field(default_factory=dict,
+    default_hashtags: list[Hashtag] = Field(
+        default_factory=list, max_length=30, json_schema_extra=UNIQUE,
+        description="Hashtags, with or without #, stored as #Word (\"fleet ops\" -> #FleetOps): each must keep a "
+                    "letter once spaces and punctuation are dropped, and at most 100 characters. Entries are unique "
+                    "once written that way, ignoring case.")
+    ctas: dict[Platform, dict[Goal, Cta]] = Field(default_factory=dict,
                                                   description="Preferred call to action per platform and goal")
-    example_posts: list[str] = Field(default_factory=list, max_length=10)
+    example_posts: list[Example] = Field(default_factory=list, max_length=10, json_schema_extra=UNIQUE,
+                                         description="Posts in the brand's voice." + NO_DUPLICATES)
 
     @field_validator("keywords", "avoid", "banned_words")
     @classmethod
     def _words(cls, v: list[str], info) -> list[str]:
-        for w in v:
-            if len(w.strip()) > 60:
-                raise ValueError(f"{info.field_name}: {w[:20]!r}… is longer than 60 characters")
         return _unique(v, info.field_name)
 
     @field_validator("default_hashtags")
@@ -76,19 +89,7 @@ class BrandIn(BaseModel):
     @field_validator("example_posts")
     @classmethod
     def _examples(cls, v: list[str]) -> list[str]:
-        for post in v:
-            if not post.strip() or len(post) > 3000:
-                raise ValueError("example_posts: each must be 1–3000 characters")
         return _unique(v, "example_posts")
-
-    @field_validator("ctas")
-    @classmethod
-    def _ctas(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        for platform, goals in v.items():
-            for goal, text in goals.items():
-                if not text.strip() or len(text) > 200:
-                    raise ValueError(f"ctas.{platform}.{goal}: 1–200 characters")
-        return v
 
     @model_validator(mode="after")
     def _no_overlap(self) -> BrandIn:
@@ -121,7 +122,7 @@ class GenerateIn(BaseModel):
     n: int = Field(1, ge=1, le=5, description="Alternatives per platform")
     research_insight_ids: list[Annotated[str, Field(pattern=r"^ins_[0-9a-z]{26}$")]] = Field(
         default_factory=list, max_length=10, description="Research insights to ground the drafts on")
-    source_url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
+    source_url: str | None = Field(None, max_length=2000, pattern=URL)
 
     @field_validator("platforms")
     @classmethod
@@ -134,12 +135,15 @@ class GenerateIn(BaseModel):
 class RepurposeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str | None = Field(None, min_length=1, max_length=20000, description="The source text")
-    post_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_\-]{1,128}$", description="Or: a saved post")
-    platforms: list[Platform] = Field(min_length=1, max_length=4, json_schema_extra={"uniqueItems": True})
+    text: str | None = Field(None, min_length=1, max_length=20000,
+                             description="The source text; give exactly one of text or post_id")
+    post_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_\-]{1,128}$",
+                                description="Or: a saved post; give exactly one of text or post_id")
+    platforms: list[Platform] = Field(min_length=1, max_length=4, json_schema_extra={"uniqueItems": True},
+                                      description="With mode=thread: exactly [\"x\"]")
     mode: Literal["adapt", "thread"] = Field(
         "adapt", description="adapt: a variant per platform (one AI call); thread: the text itself split into an "
-                             "X thread (no AI call)")
+                             "X thread (no AI call; platforms must be [\"x\"])")
 
     @model_validator(mode="after")
     def _one_source(self) -> RepurposeIn:

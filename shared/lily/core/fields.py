@@ -20,3 +20,14 @@ def _not_a_bool(value: object) -> object:
 
 
 NotABool = BeforeValidator(_not_a_bool)
+
+# An Idempotency-Key header's value: visible ASCII, spaces only inside (an HTTP stack strips them at either end, so
+# the key a client sent would not be the key Lily reads). Each route declares it with its own length limit.
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"
+
+# Not blank: at least one character that no one counts as white space. JSON Schema's pattern (ECMA-262), pydantic's
+# (Rust regex) and Python's str.strip disagree on \s: ECMA leaves out U+001C-U+001F and U+0085, Rust leaves out
+# U+001C-U+001F; str.strip removes all of them. A pattern with \S alone lets a client send "\x1f" as valid and
+# Lily strip it to nothing, so these are excluded by name.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
+URL = rf"^https?://{NOT_BLANK}+$"  # an http(s) URL without white space

@@ -25,20 +25,18 @@ HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 Colour = Annotated[str, Field(pattern=HEX.pattern)]
 ShortText = Field(None, max_length=300)
+Term = Annotated[str, Field(max_length=60)]  # a keyword, a font, a thing to avoid
+TERMS = "Blank entries are dropped, runs of spaces read as one, and entries equal but for case are kept once."
+OPTION_NAME = r"^[a-z][a-z0-9_]{0,39}$"
 
 
-def _words(values: list[str], limit: int) -> list[str]:
+def _words(values: list[str]) -> list[str]:
+    """The entries of a list of terms, spaces collapsed, blanks dropped, each once (case-insensitive)."""
     out: list[str] = []
     for v in values:
         v = " ".join(str(v).split())
-        if not v:
-            continue
-        if len(v) > 60:
-            raise ValueError("each entry is at most 60 characters")
-        if v.lower() not in {o.lower() for o in out}:
+        if v and v.lower() not in {o.lower() for o in out}:
             out.append(v)
-    if len(out) > limit:
-        raise ValueError(f"at most {limit} entries")
     return out
 
 
@@ -67,18 +65,20 @@ class PromptContract(BaseModel):
     visual_style: str | None = ShortText
     primary_color: str | None = Field(None, description="#RRGGBB", pattern=HEX.pattern)
     secondary_color: str | None = Field(None, description="#RRGGBB", pattern=HEX.pattern)
-    brand_keywords: list[str] = Field(default_factory=list)
-    avoid_list: list[str] = Field(default_factory=list)
+    brand_keywords: list[Term] = Field(default_factory=list, max_length=20, description=TERMS)
+    avoid_list: list[Term] = Field(default_factory=list, max_length=20, description=TERMS)
     reference_images: list[str] = Field(default_factory=list, max_length=4, description="Media ids")
     seed: Annotated[int, Field(ge=0, le=2**31 - 1), NotABool] | None = None
     max_retries: Annotated[int, Field(ge=0, le=3), NotABool] = 2
-    custom_options: dict[str, str | int | float | bool] = Field(default_factory=dict, max_length=20)
+    custom_options: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, max_length=20, json_schema_extra={"propertyNames": {"pattern": OPTION_NAME}},
+        description="Options for the renderer, by lower_snake_case name")
     enable_post_processing: bool = True
     generate_alt_text: bool = True
     nsfw_filter: bool = True
     privacy_mode: Literal["allow", "blur", "disallow"] = "allow"
     max_latency_ms: Annotated[int, Field(ge=1000, le=600000), NotABool] | None = None
-    compliance_tags: list[str] = Field(default_factory=list)
+    compliance_tags: list[Term] = Field(default_factory=list, max_length=20, description=TERMS)
     style_id: str | None = Field(None, pattern=r"^sty_[0-9a-z]{26}$", description="A style of the org's vault")
 
     @field_validator("model")
@@ -98,7 +98,7 @@ class PromptContract(BaseModel):
     @field_validator("brand_keywords", "avoid_list", "compliance_tags")
     @classmethod
     def _lists(cls, v: list[str]) -> list[str]:
-        return _words(v, 20)
+        return _words(v)
 
     @field_validator("custom_options")
     @classmethod
@@ -106,6 +106,6 @@ class PromptContract(BaseModel):
         for key, value in v.items():
             if policy.is_banned(key) or policy.is_banned(value if isinstance(value, str) else None):
                 return v  # the router refuses it with the policy error
-            if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", key):
+            if not re.fullmatch(OPTION_NAME, key):
                 raise ValueError("option names are lower_snake_case")
         return v

@@ -8,17 +8,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lily.core.fields import NotABool
-from lily.images.contract import HEX, MODELS, Colour, PromptContract, Quality, _words, check_hex
+from lily.images.contract import HEX, MODELS, TERMS, Colour, PromptContract, Quality, Term, _words, check_hex
 
 
 def _palette(values: list[str]) -> list[str]:
+    """Lower case, each colour once."""
     out = []
     for v in values:
         c = check_hex(v)
         if c and c not in out:
             out.append(c)
-    if len(out) > 6:
-        raise ValueError("at most 6 colours")
     return out
 
 
@@ -32,11 +31,11 @@ class ImageSettingsIn(BaseModel):
     default_quality: Quality = "standard"
     primary_color: str | None = Field(None, pattern=HEX.pattern)
     secondary_color: str | None = Field(None, pattern=HEX.pattern)
-    palette: list[Colour] = Field(default_factory=list, description="Further brand colours, #rrggbb")
-    fonts: list[str] = Field(default_factory=list)
-    textures: list[str] = Field(default_factory=list)
-    composition_rules: list[str] = Field(default_factory=list)
-    avoid_colors: list[Colour] = Field(default_factory=list, description="#rrggbb colours never to use")
+    palette: list[Colour] = Field(default_factory=list, max_length=6, description="Further brand colours, #rrggbb")
+    fonts: list[Term] = Field(default_factory=list, max_length=10, description=TERMS)
+    textures: list[Term] = Field(default_factory=list, max_length=10, description=TERMS)
+    composition_rules: list[Term] = Field(default_factory=list, max_length=10, description=TERMS)
+    avoid_colors: list[Colour] = Field(default_factory=list, max_length=6, description="#rrggbb colours never to use")
 
     @field_validator("default_model")
     @classmethod
@@ -58,7 +57,7 @@ class ImageSettingsIn(BaseModel):
     @field_validator("fonts", "textures", "composition_rules")
     @classmethod
     def _lists(cls, v: list[str]) -> list[str]:
-        return _words(v, 10)
+        return _words(v)
 
 
 class ImageSettingsPut(ImageSettingsIn):
@@ -83,8 +82,8 @@ class StyleIn(BaseModel):
     visual_style: str | None = Field(None, max_length=200)
     mood: str | None = Field(None, max_length=100)
     prompt: str = Field("", max_length=500, description="Added to every prompt that uses the style")
-    palette: list[Colour] = Field(default_factory=list)
-    avoid: list[str] = Field(default_factory=list)
+    palette: list[Colour] = Field(default_factory=list, max_length=6, description="#rrggbb")
+    avoid: list[Term] = Field(default_factory=list, max_length=20, description=TERMS)
 
     @field_validator("palette")
     @classmethod
@@ -94,7 +93,7 @@ class StyleIn(BaseModel):
     @field_validator("avoid")
     @classmethod
     def _avoid(cls, v: list[str]) -> list[str]:
-        return _words(v, 20)
+        return _words(v)
 
 
 class StylePut(StyleIn):

@@ -21,7 +21,7 @@ from lily import composition
 from lily.core import clock, ids
 from lily.core.aws import client
 from lily.core.db import won
-from lily.core.errors import ErrorCode, LilyError, not_found
+from lily.core.errors import ErrorCode, LilyError, invalid, not_found
 from lily.core.resources import bucket_name
 from lily.publishing.models import Media
 from lily.publishing.ports import MediaItem
@@ -48,16 +48,15 @@ EXT = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif
 def max_size(content_type: str, platforms: list[str]) -> int:
     kind = KIND_OF.get(content_type)
     if kind is None:
-        raise LilyError(ErrorCode.VALIDATION_005, "unsupported media type",
-                        {"content_type": content_type, "supported": sorted(KIND_OF)})
+        raise invalid("unsupported media type", content_type=content_type, supported=sorted(KIND_OF))
     unknown = [p for p in platforms if p not in LIMITS]
     if unknown:
         raise LilyError(ErrorCode.VALIDATION_001, "unknown platform", {"platforms": unknown})
     limits = []
     for p in platforms or PLATFORMS:
         if kind not in LIMITS[p]:
-            raise LilyError(ErrorCode.VALIDATION_005, f"{p} does not accept {content_type}",
-                            {"platform": p, "content_type": content_type})
+            # A value the platform refuses, not a payload too large (413): 422, as every invalid input.
+            raise invalid(f"{p} does not accept {content_type}", platform=p, content_type=content_type)
         limits.append(LIMITS[p][kind])
     return min(limits)
 

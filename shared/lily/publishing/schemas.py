@@ -32,7 +32,8 @@ class PostCreate(BaseModel):
     text: str = Field("", max_length=70000)
     media_ids: list[MediaId] = Field(default_factory=list, max_length=10)
     first_comment: str | None = Field(None, max_length=10000)
-    targets: list[TargetIn] = Field(default_factory=list, max_length=10)
+    targets: list[TargetIn] = Field(default_factory=list, max_length=10,
+                                    description="Each connection at most once")
 
 
 class PostUpdate(BaseModel):
@@ -41,7 +42,8 @@ class PostUpdate(BaseModel):
     text: str | None = Field(None, max_length=70000)
     media_ids: list[MediaId] | None = Field(None, max_length=10)
     first_comment: str | None = Field(None, max_length=10000)
-    targets: list[TargetIn] | None = Field(None, max_length=10, description="Replaces every target")
+    targets: list[TargetIn] | None = Field(None, max_length=10,
+                                           description="Replaces every target; each connection at most once")
 
 
 class ScheduleIn(BaseModel):
@@ -126,10 +128,13 @@ class UploadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filename: str = Field(min_length=1, max_length=255)
-    content_type: ContentType
-    size: int = Field(ge=1, description="Bytes")
+    content_type: ContentType = Field(description="Each platform takes its own types (GET /api/social/platforms; "
+                                                  "Instagram takes no GIF): a type one of `platforms` refuses "
+                                                  "answers 422")
+    size: int = Field(ge=1, description="Bytes; over the smallest limit of `platforms` for this kind of media "
+                                        "answers 413")
     platforms: list[Platform] = Field(default_factory=list, max_length=4,
-                                      description="Where it will be published (limits apply)")
+                                      description="Where it will be published (limits apply); none: every platform")
 
 
 class UploadOut(BaseModel):

@@ -7,11 +7,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lily.core.fields import NotABool
+from lily.core.fields import NOT_BLANK, URL, NotABool
 
 Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DAYS: tuple[Day, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 JobStatus = Literal["queued", "running", "done", "failed", "refused"]
+Entry = Annotated[str, Field(min_length=1, max_length=120, pattern=NOT_BLANK)]  # a topic or a competitor: not blank
+FeedUrl = Annotated[str, Field(max_length=2000, pattern=URL)]
+# uniqueItems compares exactly; Lily also refuses entries equal but for case or surrounding spaces.
+UNIQUE = {"uniqueItems": True}
+NO_DUPLICATES = " Entries are unique, ignoring case and surrounding spaces."
 
 
 def _distinct(values: list[str]) -> list[str]:
@@ -38,30 +43,20 @@ class ConfigIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=120)
     industry: str = Field(min_length=2, max_length=120)
-    topics: list[str] = Field(default_factory=list, max_length=20, description="Topics to watch")
-    competitors: list[str] = Field(
-        default_factory=list, max_length=20,
-        description="Competitors' public handles (e.g. @acme); kept as context for the synthesis")
-    feeds: list[str] = Field(default_factory=list, max_length=20, description="RSS or Atom feed URLs (https)")
+    topics: list[Entry] = Field(default_factory=list, max_length=20, json_schema_extra=UNIQUE,
+                                description="Topics to watch." + NO_DUPLICATES)
+    competitors: list[Entry] = Field(
+        default_factory=list, max_length=20, json_schema_extra=UNIQUE,
+        description="Competitors' public handles (e.g. @acme); kept as context for the synthesis." + NO_DUPLICATES)
+    feeds: list[FeedUrl] = Field(default_factory=list, max_length=20, json_schema_extra=UNIQUE,
+                                 description="RSS or Atom feed URLs (https)." + NO_DUPLICATES)
     cadence: Cadence = Field(default_factory=Cadence)
     enabled: bool = True
 
-    @field_validator("topics", "competitors")
+    @field_validator("topics", "competitors", "feeds")
     @classmethod
     def _clean(cls, v: list[str]) -> list[str]:
-        v = _distinct(v)
-        if any(len(x) > 120 for x in v):
-            raise ValueError("entries are at most 120 characters")
-        return v
-
-    @field_validator("feeds")
-    @classmethod
-    def _feeds(cls, v: list[str]) -> list[str]:
-        v = _distinct(v)
-        for url in v:
-            if len(url) > 2000 or not url.lower().startswith(("https://", "http://")):
-                raise ValueError(f"not an http(s) URL: {url[:80]!r}")
-        return v
+        return _distinct(v)
 
 
 class ConfigPut(ConfigIn):

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from lily.core.errors import ErrorCode, LilyError
+from lily.core.fields import NotABool
 
 MB = 1024 * 1024
+# The platforms Lily publishes to: an enum wherever the API takes one (path parameters included), so a client and
+# the OpenAPI document know the four values.
+Platform = Literal["x", "facebook", "instagram", "linkedin"]
 
 
 class MediaRule(BaseModel):
@@ -159,7 +164,7 @@ def text_length(platform: str, text: str) -> int:
 
 class MediaInfo(BaseModel):
     content_type: str
-    size_bytes: int = Field(ge=0)
+    size_bytes: Annotated[int, Field(ge=0), NotABool]
 
 
 class Violation(BaseModel):

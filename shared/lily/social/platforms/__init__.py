@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
+from lily.social.constraints import Platform
 from lily.social.platforms.base import PlatformAdapter
 
-PLATFORMS = ("x", "facebook", "instagram", "linkedin")
+PLATFORMS: tuple[str, ...] = get_args(Platform)
 
 
 def adapter(platform: str) -> PlatformAdapter:
