@@ -6,12 +6,14 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 from fastapi import Depends, Header, Query, Request, Response
 
+from lily.composition import publishing_ports
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.publishing import drafts, idempotency, media, posts, scheduling
+from lily.publishing.ports import PublishingPorts
 from lily.publishing.schemas import (
     CancelOut,
     MediaOut,
@@ -49,9 +51,10 @@ def _replay(response: Response, replayed: bool) -> None:
 
 @app.post(BASE, response_model=PostOut, status_code=201, tags=["posts"], responses=errors(409))
 def create_post(org_id: str, body: PostCreate, response: Response, access: OrgAccess = Depends(editor),
-                idempotency_key: str | None = Header(None), lease_s: float = Depends(invocation_lease)):
+                idempotency_key: str | None = Header(None), lease_s: float = Depends(invocation_lease),
+                ports: PublishingPorts = Depends(publishing_ports)):
     answer, replayed = idempotency.run(org_id, "create_post", idempotency_key, body.model_dump(mode="json"),
-                                       lambda: drafts.create_post(org_id, body, access.principal.subject),
+                                       lambda: drafts.create_post(ports, org_id, body, access.principal.subject),
                                        lease_s=lease_s)
     _replay(response, replayed)
     return answer
@@ -74,35 +77,41 @@ def get_post(org_id: str, post_id: str, access: OrgAccess = Depends(viewer)) -> 
 
 
 @app.patch(BASE + "/{post_id}", response_model=PostOut, tags=["posts"], responses=errors(409))
-def update_post(org_id: str, post_id: str, body: PostUpdate, access: OrgAccess = Depends(editor)) -> PostOut:
-    return drafts.update_post(org_id, post_id, body)
+def update_post(org_id: str, post_id: str, body: PostUpdate, access: OrgAccess = Depends(editor),
+                ports: PublishingPorts = Depends(publishing_ports)) -> PostOut:
+    return drafts.update_post(ports, org_id, post_id, body)
 
 
 @app.delete(BASE + "/{post_id}", status_code=204, tags=["posts"], responses=errors(409))
-def delete_post(org_id: str, post_id: str, access: OrgAccess = Depends(editor)) -> Response:
-    drafts.delete_post(org_id, post_id)
+def delete_post(org_id: str, post_id: str, access: OrgAccess = Depends(editor),
+                ports: PublishingPorts = Depends(publishing_ports)) -> Response:
+    drafts.delete_post(ports, org_id, post_id)
     return Response(status_code=204)
 
 
 @app.post(BASE + "/{post_id}/schedule", response_model=PostOut, tags=["posts"], responses=errors(409))
 def schedule(org_id: str, post_id: str, body: ScheduleIn, response: Response, access: OrgAccess = Depends(editor),
-             idempotency_key: str | None = Header(None), lease_s: float = Depends(invocation_lease)):
+             idempotency_key: str | None = Header(None), lease_s: float = Depends(invocation_lease),
+             ports: PublishingPorts = Depends(publishing_ports)):
     payload = {"post_id": post_id, **body.model_dump(mode="json")}
     answer, replayed = idempotency.run(org_id, "schedule", idempotency_key, payload,
-                                       lambda: scheduling.schedule(org_id, post_id, body), lease_s=lease_s)
+                                       lambda: scheduling.schedule(ports, org_id, post_id, body),
+                                       lease_s=lease_s)
     _replay(response, replayed)
     return answer
 
 
 @app.post(BASE + "/{post_id}/cancel", response_model=CancelOut, tags=["posts"], responses=errors(409))
-def cancel(org_id: str, post_id: str, access: OrgAccess = Depends(editor)) -> CancelOut:
-    return scheduling.cancel(org_id, post_id)
+def cancel(org_id: str, post_id: str, access: OrgAccess = Depends(editor),
+           ports: PublishingPorts = Depends(publishing_ports)) -> CancelOut:
+    return scheduling.cancel(ports, org_id, post_id)
 
 
 @app.post("/api/orgs/{org_id}/media/uploads", response_model=UploadOut, status_code=201, tags=["media"],
           responses=errors(413))
-def create_upload(org_id: str, body: UploadIn, access: OrgAccess = Depends(editor)) -> UploadOut:
-    return media.create_upload(org_id, body, access.principal.subject)
+def create_upload(org_id: str, body: UploadIn, access: OrgAccess = Depends(editor),
+                  ports: PublishingPorts = Depends(publishing_ports)) -> UploadOut:
+    return media.create_upload(ports.storage_quota, org_id, body, access.principal.subject)
 
 
 @app.get("/api/orgs/{org_id}/media/{media_id}", response_model=MediaOut, tags=["media"])
@@ -111,9 +120,10 @@ def get_media(org_id: str, media_id: str, access: OrgAccess = Depends(viewer)) -
 
 
 @app.delete("/api/orgs/{org_id}/media/{media_id}", status_code=204, tags=["media"])
-def delete_media(org_id: str, media_id: str, access: OrgAccess = Depends(editor)) -> Response:
+def delete_media(org_id: str, media_id: str, access: OrgAccess = Depends(editor),
+                 ports: PublishingPorts = Depends(publishing_ports)) -> Response:
     """Delete a medium and give its bytes back to the plan's media storage."""
-    media.delete_media(org_id, media_id)
+    media.delete_media(ports.storage_quota, org_id, media_id)
     return Response(status_code=204)
 
 

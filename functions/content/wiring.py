@@ -1,4 +1,8 @@
+from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.identity.models import ApiKey, Counter, Membership, Revocation
+from lily.publishing.models import IdempotencyRecord, Media, Post, Target
+from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
     name="content",
@@ -7,10 +11,10 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=20,
     access=Access(
-        tables={"posts": "readwrite", "post_targets": "readwrite", "publishing_media": "readwrite",
-                "publishing_idempotency": "readwrite", "social_connections": "read",
-                "billing_subscriptions": "read", "billing_quota_counters": "readwrite",
-                "memberships": "read", "revocations": "read", "api_keys": "readwrite", "counters": "readwrite"},
+        tables={Post: "readwrite", Target: "readwrite", Media: "readwrite",
+                IdempotencyRecord: "readwrite", SocialConnection: "read",
+                Subscription: "read", QuotaCounter: "readwrite",
+                Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
         # write: presigned upload policies are signed with this role's credentials
         buckets={"media": "write"},
         secrets=["jwt-keys"],

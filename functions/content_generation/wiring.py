@@ -1,4 +1,12 @@
+from lily.ai.models import AIUsage
+from lily.billing.models import QuotaCounter, Subscription
+from lily.content.models import BrandProfile, ContentDraft
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.core.models import BreakerState
+from lily.identity.models import ApiKey, Counter, Membership, Revocation
+from lily.publishing.models import Post, Target
+from lily.research.models import ResearchInsight
+from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
     name="content_generation",
@@ -7,11 +15,11 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=29,
     access=Access(
-        tables={"content_brand_profiles": "readwrite", "content_drafts": "readwrite", "ai_usage": "readwrite",
-                "breakers": "readwrite", "posts": "readwrite", "post_targets": "readwrite",
-                "social_connections": "read", "billing_subscriptions": "read", "research_insights": "read",
-                "billing_quota_counters": "readwrite", "memberships": "read", "revocations": "read",
-                "api_keys": "readwrite", "counters": "readwrite"},
+        tables={BrandProfile: "readwrite", ContentDraft: "readwrite", AIUsage: "readwrite",
+                BreakerState: "readwrite", Post: "readwrite", Target: "readwrite",
+                SocialConnection: "read", Subscription: "read", ResearchInsight: "read",
+                QuotaCounter: "readwrite", Membership: "read", Revocation: "read",
+                ApiKey: "readwrite", Counter: "readwrite"},
         secrets=["ai-providers", "jwt-keys"],
     ),
 )

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from lily.core.config import reset_settings
 from lily.core.functions import Http, Queue, Schedule, discover, load_handler_module
 from lily.local.context import LocalContext
 from tests.helpers import EVENTS, load_event
@@ -90,6 +91,9 @@ def test_every_http_function_has_an_expected_outcome():
 def test_http_handler_does_its_work_on_its_sample_event(spec, http, request):
     if spec.name in ("content_generation", "images"):
         request.getfixturevalue("ai_sandbox")
+        # The suite's workers built their AI adapters at init, before the sandbox's address was in the
+        # environment: settings (and every bundle built on them) are read again, as a fresh process would.
+        reset_settings()
     event = load_event(spec.name)
     assert event["version"] == "2.0" and "requestContext" in event
     result = _run(spec, _with_real_caller(spec.name, event, http))

@@ -39,8 +39,8 @@ from lily.core import breaker, clock, ids
 from lily.core.db import won
 from lily.core.models import BreakerState
 from lily.core.observability import count, logger, observe
-from lily.publishing import messages, pacing, ports
-from lily.publishing.media import media_items
+from lily.publishing import messages, pacing
+from lily.publishing.media import download_url, media_items
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Attempt, Post, Target
 from lily.publishing.pacing import Slot
@@ -120,6 +120,7 @@ def _build_target(t: Target) -> tuple[PublishTarget, list[str]]:
         first = t.first_comment
     since = (t.first_attempt_at or _now()) - timedelta(seconds=5)
     media, missing = media_items(t.org_id, media_ids)
+    media = [m.model_copy(update={"url": download_url(m.key)}) for m in media]  # presigning is local: no request
     return PublishTarget(target_id=t.target_id, post_id=t.post_id, org_id=t.org_id, connection_id=t.connection_id,
                          platform=t.platform, text=text, media=media, first_comment=first, since=since), missing
 
@@ -260,7 +261,7 @@ def _count_failure(t: Target, e: PublishError) -> None:
         pacing.block(t.platform, t.connection_id, e.reset_at)
 
 
-def process(msg: PublishMessage, gateway: PlatformGateway | None = None) -> Outcome:
+def process(msg: PublishMessage, gateway: PlatformGateway) -> Outcome:
     """Handle one publish message; raises :class:`ParkInDlq` for a target that failed after its last retry."""
     s = publishing_settings()
     siblings = targets_of(msg.post_id)  # one consistent Query: this target and the post's others
@@ -287,7 +288,6 @@ def process(msg: PublishMessage, gateway: PlatformGateway | None = None) -> Outc
         decision = breaker.allow(key, probe_lease_s=s.lease_s, item=state)
         if not decision.allowed:
             return _defer(msg, decision.retry_at or clock.now_ts() + 5, "breaker_open")
-    gateway = gateway or ports.gateway()
     rules = s.pacing.get(t.platform, [])
 
     if t.state == "queued" and not t.reconcile:

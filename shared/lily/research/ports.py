@@ -7,8 +7,10 @@
 - :class:`ResearchGate`: whether the org's plan includes autopilot research (billing); every entry point
   (API, schedule, worker) asks it.
 
-:func:`lily.composition.research_ports` wires the real implementations (:func:`lily.composition.research_gate` the
-gate alone, for configs, jobs and the schedule); tests pass fakes or the real ones.
+Use cases take what they use as a parameter: the run takes :class:`ResearchPorts`, memory search and forgetting
+take :class:`MemoryPorts` (no AI synthesis, no published posts, no social engagement), configs, jobs and the
+schedule take the :class:`ResearchGate` alone. The functions build them through :mod:`lily.composition`; tests
+pass fakes or the real ones.
 """
 
 from __future__ import annotations
@@ -63,4 +65,12 @@ class ResearchPorts:
     embedder: Embedder
     posts: PublishedPosts
     engagement: EngagementSource
+    gate: ResearchGate
+
+
+@dataclass(frozen=True)
+class MemoryPorts:
+    """What reading research memory needs (``POST .../research/search``): the embedder and the plan gate."""
+
+    embedder: Embedder
     gate: ResearchGate
