@@ -25,7 +25,7 @@ from lily import composition
 from lily.core import clock, functions, queues
 from lily.core.aws import client
 from lily.local import workers
-from lily.publishing import dispatcher, drafts, publisher, scheduling
+from lily.publishing import dispatcher, editing, publisher, scheduling
 from lily.publishing.models import Target
 from lily.publishing.ports import PublishError, PublishingPorts
 from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
@@ -333,7 +333,7 @@ def _finished() -> int:
     """Targets Lily has recorded as published or failed in this process (its counters)."""
     from lily.core.observability import counter_value
 
-    return counter_value("content_posts_published_total") + counter_value("content_posts_failed_total")
+    return counter_value("publishing_posts_published_total") + counter_value("publishing_posts_failed_total")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -383,7 +383,7 @@ def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, 
     def create(i: int) -> tuple[str, str, str]:
         _platform, cid = conns[i % len(conns)]
         text = f"Reliability post {i} {stamp}"
-        post = drafts.create_post(ports, org_id, PostCreate(text=text, targets=[TargetIn(connection_id=cid)]))
+        post = editing.create_post(ports, org_id, PostCreate(text=text, targets=[TargetIn(connection_id=cid)]))
         return post.post_id, post.targets[0].target_id, text
 
     # Four at a time (the emulator serializes writes per item, transactions included). Scheduling takes about

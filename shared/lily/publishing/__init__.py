@@ -2,7 +2,8 @@
 
 - ``models``: posts, post targets (the state machine, with the sparse ``due`` index the dispatcher
   queries), media, idempotency records, breaker and pacing state, the attempt audit.
-- ``service``: CRUD, content library, scheduling and cancelling (HTTP API of ``functions/content``).
+- ``editing``, ``posts``, ``scheduling``, ``media``: drafts, the content library, scheduling and cancelling,
+  uploads (HTTP API of ``functions/publishing``).
 - ``dispatcher``: every minute, due targets scheduled → queued and enqueued for their exact second.
 - ``publisher``: the SQS worker, queued → publishing → published | failed, with retries, reconciliation,
   the shared circuit breaker (``breaker``) and per-account pacing (``pacing``).

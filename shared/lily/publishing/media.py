@@ -2,8 +2,9 @@
 platform the media is meant for, and a record of the media (``publishing_media``); the media of a post as
 the gateway sees them (:func:`media_items`, used by scheduling and the publish worker).
 
-Limits (bytes) from reference/platform-apis.md where stated: X image 5 MB, GIF 15 MB, video 512 MB;
-Instagram image 8 MiB. Others are conservative defaults (UNVERIFIED in the facts sheet).
+Limits (bytes) where the platforms state them (https://docs.x.com/x-api/media/upload-media, and for Instagram
+https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media):
+X image 5 MB, GIF 15 MB, video 512 MB; Instagram image 8 MiB. Others are conservative defaults (not documented).
 
 Storage is a plan quota (``media_storage_bytes``, through the ``QuotaPort`` port): an upload reserves its
 declared size (the presigned policy never lets more in) before anything is recorded, atomically, so concurrent

@@ -4,7 +4,7 @@
   publish, lookup for reconciliation). :mod:`lily.social.gateway` implements it on the social adapters;
   `tests/support/fake_platforms.py` is an in-process implementation for tests.
 - :class:`QuotaPort`: a plan quota, ``posts_per_day`` or ``media_storage_bytes`` (billing's ``PlanQuota``).
-- :class:`PublishingPorts`: the three, which drafts, scheduling and media take as their first argument (the
+- :class:`PublishingPorts`: the three, which editing and scheduling take as their first argument (the
   functions build it through :mod:`lily.composition`; tests pass fakes).
 
 Errors cross the port as :class:`PublishError`, already classified: ``retryable``, ``reset_at`` (epoch

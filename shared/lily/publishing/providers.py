@@ -11,7 +11,7 @@ Research reads published posts through :class:`lily.publishing.published.Library
 
 from __future__ import annotations
 
-from lily.publishing import drafts, media
+from lily.publishing import editing, media
 from lily.publishing.ports import PublishingPorts, QuotaPort
 from lily.publishing.posts import get_post
 from lily.publishing.schemas import PostCreate, TargetIn
@@ -25,7 +25,7 @@ class PublishingPosts:
 
     def create_post(self, org_id: str, targets: list[tuple[str, str]], created_by: str | None) -> str:
         body = PostCreate(text=targets[0][1], targets=[TargetIn(connection_id=c, text=t) for c, t in targets])
-        return drafts.create_post(self.ports, org_id, body, created_by).post_id
+        return editing.create_post(self.ports, org_id, body, created_by).post_id
 
     def post_text(self, org_id: str, post_id: str) -> str:
         return get_post(org_id, post_id).text

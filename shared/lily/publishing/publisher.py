@@ -180,7 +180,7 @@ def _published(t: Target, attempt_id: str, result: PublishOutcome, outcome: Outc
                                                                 "platform_post_id": result.platform_post_id})
         count("publish_claim_lost_total", platform=t.platform)
         return "busy"
-    count("content_posts_published_total", platform=t.platform)
+    count("publishing_posts_published_total", platform=t.platform)
     if t.scheduled_at is not None:
         observe("publish_lag_seconds", max(0.0, (now - t.scheduled_at).total_seconds()), platform=t.platform)
     logger.info("target published", extra={"target_id": t.target_id, "platform": t.platform,
@@ -202,7 +202,7 @@ def _failed(t: Target, attempt_id: str, e: PublishError, exhausted: bool, siblin
             Target.lease_until.remove(), Target.next_attempt_at.remove(), Target.updated_at.set(now)],
             condition=_holding(attempt_id))):
         return "busy"
-    count("content_posts_failed_total", platform=t.platform, kind=e.kind)
+    count("publishing_posts_failed_total", platform=t.platform, kind=e.kind)
     logger.warning("target failed", extra={"target_id": t.target_id, "platform": t.platform, "kind": e.kind,
                                            "code": e.code.value, "attempts": int(t.attempts or 0),
                                            "platform_message": e.message[:300]})

@@ -108,7 +108,7 @@ def schedule(ports: PublishingPorts, org_id: str, post_id: str, body: ScheduleIn
     if not committed:
         logger.info("schedule lost a race", extra={"post_id": post_id})
         raise conflict("the post changed meanwhile; reload it")
-    count("content_posts_scheduled_total", targets=len(todo))
+    count("publishing_posts_scheduled_total", targets=len(todo))
     logger.info("post scheduled", extra={"post_id": post_id, "at": clock.iso(at), "targets": len(todo)})
     return get_post(org_id, post_id)
 
@@ -145,5 +145,5 @@ def cancel(ports: PublishingPorts, org_id: str, post_id: str) -> CancelOut:
     post.update(actions=actions)
     if release:
         ports.posts_quota.release(org_id, 1)
-    count("content_posts_cancelled_total")
+    count("publishing_posts_cancelled_total")
     return CancelOut(post=post_out(load_post(org_id, post_id), targets), cancelled=cancelled, not_cancelled=kept)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lily.core.observability import logger
 from lily.research.models import ResearchConfig, ResearchInsight, ResearchItem, ResearchJob, ResearchReport
-from lily.research.vectors.port import VectorIndex
+from lily.research.vectors.ports import VectorIndex
 
 
 def forget_org(index: VectorIndex, org_id: str) -> None:

@@ -6,7 +6,7 @@ neither numpy nor the feed reader, so the research HTTP function does not load t
 
 from __future__ import annotations
 
-from lily.ai.port import CallContext
+from lily.ai.ports import CallContext
 from lily.research.models import ResearchItem
 from lily.research.ports import MemoryPorts
 from lily.research.schemas import SearchHit, SearchIn, SearchOut

@@ -1,6 +1,6 @@
 """What research needs from other capabilities, as small Protocols (the consumer declares them).
 
-- :class:`lily.ai.port.AIPort`: the report's synthesis (one structured text generation per run).
+- :class:`lily.ai.ports.AIPort`: the report's synthesis (one structured text generation per run).
 - :class:`Embedder`: the deployment's embedding model and dimension, in batches (``lily.ai.embeddings``).
 - :class:`PublishedPosts`: the org's own published posts (publishing).
 - :class:`EngagementSource`: published posts' engagement on their platform (social).
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from lily.ai.port import AIPort, CallContext, Embeddings
+from lily.ai.ports import AIPort, CallContext, Embeddings
 
 RESEARCH_FEATURE = "autopilot_research"  # billing's plan feature behind ResearchGate
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 
-from lily.ai.port import CallContext
+from lily.ai.ports import CallContext
 from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, not_found
@@ -29,7 +29,7 @@ from lily.research.models import ResearchConfig, ResearchJob
 from lily.research.ports import ResearchPorts
 from lily.research.settings import research_settings
 from lily.research.vectors.factory import vector_index
-from lily.research.vectors.port import VectorIndex
+from lily.research.vectors.ports import VectorIndex
 
 
 def _progress(job: ResearchJob, stage: str, percent: int, **counts: int) -> None:

@@ -15,18 +15,18 @@ import hashlib
 
 from pynamodb.exceptions import DoesNotExist
 
-from lily.core import clock, ids, queues
+from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import not_found
 from lily.core.observability import count, logger
 from lily.core.pages import PageParams, query_page
+from lily.social.messages import Revoke
+from lily.social.messages import send as send_event
 from lily.social.models import SocialConnection
 from lily.social.platforms.base import Account, TokenSet
 from lily.social.ports import SocialPorts
 from lily.social.schemas import ConnectionPage, ConnectionView
 from lily.social.tokens import seal_access, seal_refresh
-
-EVENTS_QUEUE = "social_events"
 
 
 def connection_id_for(org_id: str, platform: str, account_id: str) -> str:
@@ -140,18 +140,8 @@ def disconnect(ports: SocialPorts, org_id: str, connection_id: str, user_id: str
         revoke = False  # another connection still uses this grant (Pages/orgs of one login)
     else:
         revoke = True
-        queues.send(
-            EVENTS_QUEUE,
-            {
-                "kind": "revoke",
-                "event_id": ids.ulid(),
-                "org_id": org_id,
-                "connection_id": connection_id,
-                "platform": conn.platform,
-                "access_envelope": conn.access_envelope,
-                "refresh_envelope": conn.refresh_envelope,
-            },
-        )
+        send_event(Revoke(org_id=org_id, connection_id=connection_id, platform=conn.platform,
+                          access_envelope=conn.access_envelope, refresh_envelope=conn.refresh_envelope))
     count("social_disconnects_total", platform=conn.platform)
     logger.info(
         "social account disconnected",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from lily.core import clock, queues
 from lily.core.aws import client
-from lily.publishing import dispatcher, drafts, publisher, scheduling
+from lily.publishing import dispatcher, editing, publisher, scheduling
 from lily.publishing.messages import PublishMessage
 from lily.publishing.ports import PlatformGateway, PublishingPorts
 from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
@@ -15,7 +15,7 @@ from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
 
 def make_post(ports: PublishingPorts, org_id: str, connection_ids: list[str], text: str = "Hello from Lily", **kw):
     targets = [TargetIn(connection_id=c) for c in connection_ids]
-    return drafts.create_post(ports, org_id, PostCreate(text=text, targets=targets, **kw))
+    return editing.create_post(ports, org_id, PostCreate(text=text, targets=targets, **kw))
 
 
 def schedule_in(ports: PublishingPorts, org_id: str, post_id: str, seconds: float, tz: str = "UTC"):

@@ -40,7 +40,7 @@ def test_scheduled_post_is_published_once_at_its_second(fake, quota, ports, mq, 
         assert t.state == "published" and t.platform_url and t.attempts == 1
         assert len(fake.posts_of(t.target_id)) == 1
         assert len(list(Attempt.query(t.target_id))) == 1
-    assert counter_value("content_posts_published_total") >= 2
+    assert counter_value("publishing_posts_published_total") >= 2
     assert max(observations("publish_lag_seconds")) < 1
 
 

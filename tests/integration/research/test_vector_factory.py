@@ -9,7 +9,7 @@ from lily.core.config import ConfigError, reset_settings
 from lily.research.vectors.embedded import EmbeddedVectorIndex
 from lily.research.vectors.factory import vector_index
 from lily.research.vectors.opensearch import OpenSearchVectorIndex
-from lily.research.vectors.port import IndexMismatchError
+from lily.research.vectors.ports import IndexMismatchError
 
 
 def embedder():

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from lily.core.config import ConfigError, get_settings, on_reset
 from lily.research.settings import ResearchSettings, research_settings
-from lily.research.vectors.port import IndexInfo, VectorIndex
+from lily.research.vectors.ports import IndexInfo, VectorIndex
 
 if TYPE_CHECKING:
     from lily.research.ports import Embedder

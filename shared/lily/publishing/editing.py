@@ -1,4 +1,4 @@
-"""Drafts: creating, editing and deleting a post and its targets (one per connection)."""
+"""Editing posts: creating, editing and deleting a post and its targets (one per connection), while it is a draft."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def create_post(ports: PublishingPorts, org_id: str, body: PostCreate, created_b
     for t in targets:
         t.save()
     post.save(condition=Post.post_id.does_not_exist())
-    count("content_posts_created_total")
+    count("publishing_posts_created_total")
     return post_out(post, targets)
 
 
