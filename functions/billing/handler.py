@@ -7,20 +7,19 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 from fastapi import Depends, Header
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from lily.billing import entitlements, health, subscription_changes, views
 from lily.billing.checkout import start_checkout
 from lily.billing.entitlements import QuotaUsage
-from lily.billing.plans import Interval
 from lily.billing.portal import portal as portal_session
 from lily.billing.ports import BillingPorts
 from lily.billing.schemas import (
     BillingHealth,
     CapabilityView,
+    ChangePlanRequest,
+    CheckoutRequest,
     CheckoutView,
     EntitlementsView,
-    PlanId,
     PlanView,
     PortalView,
     SubscriptionView,
@@ -40,16 +39,6 @@ READ = org_access(OrgRole.viewer, scope="billing:read")
 MANAGE = org_access(OrgRole.admin, scope="billing:write")
 IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", max_length=100,
                          description="Retries with the same key never create a second Stripe object")
-
-
-class CheckoutRequest(BaseModel):
-    plan_id: PlanId
-    interval: Interval = "month"
-
-
-class ChangePlanRequest(BaseModel):
-    plan_id: PlanId
-    interval: Interval | None = None
 
 
 @app.get("/api/plans", response_model=list[PlanView], tags=["billing"])

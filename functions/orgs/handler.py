@@ -5,7 +5,6 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 # isort: split
 
 from fastapi import Depends, Response
-from pydantic import BaseModel, Field
 
 from lily.composition import identity_ports
 from lily.core.http import create_app, http_handler
@@ -26,34 +25,23 @@ from lily.identity.apikeys import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from lily.identity.orgs import InviteOut, MemberOut, OrgOut
 from lily.identity.ports import IdentityPorts
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.identity.schemas import ApiKeyPage, AuditPage, Email, InviteRole, MemberPage, OrgPage
+from lily.identity.schemas import (
+    AcceptIn,
+    ApiKeyPage,
+    AuditPage,
+    InviteIn,
+    MemberPage,
+    OrgIn,
+    OrgPage,
+    RoleIn,
+    TransferIn,
+)
 
 app = create_app("Lily organizations", "Organizations, members and roles, invitations, API keys, audit log",
                  middleware=[rate_limit_middleware])
 member_admin = org_access(OrgRole.admin, "members:write")
 key_admin = org_access(OrgRole.admin, SESSIONS_ONLY)  # API keys never see or manage API keys
 owner_session = org_access(OrgRole.owner, SESSIONS_ONLY)
-
-
-class OrgIn(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
-
-
-class InviteIn(BaseModel):
-    email: Email
-    role: InviteRole = "viewer"
-
-
-class AcceptIn(BaseModel):
-    token: str = Field(min_length=1, max_length=512)
-
-
-class RoleIn(BaseModel):
-    role: OrgRole
-
-
-class TransferIn(BaseModel):
-    user_id: str = Field(min_length=1, max_length=64)
 
 
 @app.post("/api/orgs", status_code=201, response_model=OrgOut, tags=["orgs"], responses=errors(409))

@@ -12,7 +12,6 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 from urllib.parse import urlparse
 
 from fastapi import Depends, Query, Request, Response
-from pydantic import BaseModel, Field
 
 from lily.composition import social_ports
 from lily.core.config import get_settings
@@ -26,16 +25,20 @@ from lily.social import connect as oauth_connect  # aliases: the route functions
 from lily.social import connections as connection_store
 from lily.social import constraints
 from lily.social import notices as reauth_notices
-from lily.social.constraints import MediaInfo, Violation
 from lily.social.platforms import PLATFORMS
 from lily.social.ports import SocialPorts
 from lily.social.schemas import (
+    CompleteRequest,
     ConnectionPage,
     ConnectionView,
+    ConnectRequest,
     ConnectResult,
     ConnectStart,
     NoticePage,
     PlatformsOut,
+    SelectRequest,
+    ValidateRequest,
+    ValidateResult,
 )
 from lily.social.settings import social_settings
 
@@ -46,33 +49,6 @@ TAGS = ["social"]
 connector = org_access(OrgRole.admin, SESSIONS_ONLY)  # an OAuth flow belongs to a person and their browser
 manager = org_access(OrgRole.admin, "social:write")
 reader = org_access(OrgRole.viewer, "social:read")
-
-
-class ConnectRequest(BaseModel):
-    redirect_uri: str | None = Field(None, description="Must equal the registered callback exactly when given")
-
-
-class CompleteRequest(BaseModel):
-    code: str = Field(min_length=1, max_length=2048)
-    state: str = Field(min_length=1, max_length=512)
-    redirect_uri: str | None = None
-
-
-class SelectRequest(BaseModel):
-    account_ids: list[str] = Field(min_length=1, max_length=50)
-
-
-class ValidateRequest(BaseModel):
-    platform: str
-    text: str = Field("", max_length=100000)
-    media: list[MediaInfo] = Field(default_factory=list, max_length=50)
-
-
-class ValidateResult(BaseModel):
-    platform: str
-    valid: bool
-    length: int
-    violations: list[Violation]
 
 
 @app.get("/api/social/platforms", response_model=PlatformsOut, tags=TAGS, dependencies=[Depends(public_route)])

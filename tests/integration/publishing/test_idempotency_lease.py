@@ -62,7 +62,7 @@ def test_a_killed_request_frees_its_key_and_the_retry_runs(http, org, monkeypatc
 
 
 def test_the_claim_lasts_the_lambda_contexts_remaining_time():
-    from functions.content.handler import invocation_lease
+    from functions.publishing.handler import invocation_lease
 
     def request(context):
         return SimpleNamespace(scope={"aws.context": context} if context else {})
