@@ -111,7 +111,7 @@ def content_ports() -> ContentPorts:
     from lily.publishing.providers import PublishingPosts
     from lily.research.insights import StoredInsights
 
-    return ContentPorts(ai=OpenAIAdapter(), quota=PlanQuota(AI_QUOTA), posts=PublishingPosts(publishing_ports()),
+    return ContentPorts(ai=OpenAIAdapter(), quota=PlanQuota(AI_QUOTA), posts=PublishingPosts(publishing_ports),
                         insights=StoredInsights())
 
 
