@@ -7,10 +7,8 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 # isort: split
 
-from typing import Literal
 
 from fastapi import Depends, Query
-from pydantic import BaseModel
 
 from lily.core import observability
 from lily.core.http import create_app, http_handler
@@ -20,7 +18,13 @@ from lily.core.pages import PageParams
 from lily.identity import audit, user_admin
 from lily.identity.access import PlatformRole, Principal, platform_access
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.identity.schemas import AdminSettingsOut, AuditPage, MetricPoint, PublicUser
+from lily.identity.schemas import (
+    AdminSettingsOut,
+    AuditPage,
+    MetricPoint,
+    PublicUser,
+    UserPatch,
+)
 from lily.identity.settings import identity_settings
 
 app = create_app("Lily admin", "Platform administration", middleware=[rate_limit_middleware])
@@ -30,11 +34,6 @@ SUPER_ADMIN = [Depends(platform_access(PlatformRole.super_admin))]
 ADMIN = [Depends(platform_access(PlatformRole.admin))]
 MODERATOR = [Depends(platform_access(PlatformRole.moderator))]
 TAGS = ["admin"]
-
-
-class UserPatch(BaseModel):
-    platform_role: PlatformRole | None = None
-    status: Literal["active", "suspended"] | None = None
 
 
 @app.get("/api/admin/users", dependencies=SUPER_ADMIN, tags=TAGS, response_model=PublicUser)

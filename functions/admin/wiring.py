@@ -1,4 +1,5 @@
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.identity.models import ApiKey, AuditEvent, Counter, Membership, Revocation, User, UserEmail
 
 FUNCTION = FunctionSpec(
     name="admin",
@@ -8,8 +9,8 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=15,
     access=Access(
-        tables={"users": "readwrite", "user_emails": "read", "memberships": "read", "revocations": "readwrite",
-                "counters": "readwrite", "api_keys": "readwrite", "audit_log": "readwrite"},
+        tables={User: "readwrite", UserEmail: "read", Membership: "read", Revocation: "readwrite",
+                Counter: "readwrite", ApiKey: "readwrite", AuditEvent: "readwrite"},
         secrets=["jwt-keys"],
     ),
 )

@@ -6,7 +6,6 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from lily.core.config import get_settings
 from lily.core.errors import LilyError
@@ -16,12 +15,22 @@ from lily.identity import password_reset, registration, sessions, two_factor
 from lily.identity.access import Principal, authenticate, current_principal, current_user
 from lily.identity.ratelimit import client_ip, rate_limit_middleware
 from lily.identity.schemas import (
-    Email,
+    Accepted,
+    CodeIn,
+    Credentials,
+    DisableIn,
+    EmailIn,
     MfaChallenge,
     PasswordChanged,
+    PasswordIn,
     PublicUser,
+    RegisterIn,
+    ResetConfirmIn,
     ResetTokenCheck,
+    SecondFactorIn,
     Session,
+    SessionOut,
+    TokenIn,
     TotpDisabledOut,
     TotpEnabledOut,
     TotpSetupOut,
@@ -34,59 +43,6 @@ CSRF_HEADER = "X-CSRF-Token"
 # Each path in ratelimit.FAIL_CLOSED_PATHS answers 503 SYSTEM_002 while the counter store is unreachable.
 app = create_app("Lily auth", "Accounts, sessions, email verification, password reset and TOTP",
                  middleware=[rate_limit_middleware])
-
-
-class Credentials(BaseModel):
-    email: Email
-    password: str = Field(max_length=256)
-
-
-class RegisterIn(Credentials):
-    registration_key: str | None = Field(None, max_length=256)
-
-
-class EmailIn(BaseModel):
-    email: Email
-
-
-class TokenIn(BaseModel):
-    token: str = Field(min_length=1, max_length=512)
-
-
-class ResetConfirmIn(TokenIn):
-    new_password: str = Field(max_length=256)
-
-
-class SecondFactorIn(BaseModel):
-    challenge: str = Field(min_length=1, max_length=512)
-    code: str | None = Field(None, max_length=16)
-    backup_code: str | None = Field(None, max_length=32)
-
-
-class CodeIn(BaseModel):
-    code: str = Field(max_length=16)
-
-
-class PasswordIn(BaseModel):
-    password: str = Field(max_length=256)
-
-
-class DisableIn(BaseModel):
-    password: str = Field(max_length=256)
-    code: str | None = Field(None, max_length=16)
-    backup_code: str | None = Field(None, max_length=32)
-
-
-class Accepted(BaseModel):
-    status: str = "accepted"
-
-
-class SessionOut(BaseModel):
-    access_token: str
-    token_type: str = "Bearer"
-    expires_in: int
-    csrf_token: str
-    user: PublicUser
 
 
 def _secure_cookies() -> bool:

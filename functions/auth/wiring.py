@@ -1,4 +1,5 @@
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.identity.models import ApiKey, AuditEvent, AuthToken, Counter, Membership, Revocation, User, UserEmail
 
 FUNCTION = FunctionSpec(
     name="auth",
@@ -7,9 +8,9 @@ FUNCTION = FunctionSpec(
     memory_mb=1024,  # argon2id needs memory and CPU
     timeout_s=15,
     access=Access(
-        tables={"users": "readwrite", "user_emails": "readwrite", "auth_tokens": "readwrite",
-                "revocations": "readwrite", "counters": "readwrite", "memberships": "read",
-                "audit_log": "write", "api_keys": "readwrite"},
+        tables={User: "readwrite", UserEmail: "readwrite", AuthToken: "readwrite",
+                Revocation: "readwrite", Counter: "readwrite", Membership: "read",
+                AuditEvent: "write", ApiKey: "readwrite"},
         kms="both",
         secrets=["jwt-keys", "jwt-signing-keys", "csrf-keys"],  # the one function that signs tokens
         ses_send=True,

@@ -7,23 +7,24 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 from fastapi import Depends, Header
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from lily.billing import entitlements, health, subscription_changes, views
 from lily.billing.checkout import start_checkout
 from lily.billing.entitlements import QuotaUsage
-from lily.billing.plans import Interval
 from lily.billing.portal import portal as portal_session
+from lily.billing.ports import BillingPorts
 from lily.billing.schemas import (
     BillingHealth,
     CapabilityView,
+    ChangePlanRequest,
+    CheckoutRequest,
     CheckoutView,
     EntitlementsView,
-    PlanId,
     PlanView,
     PortalView,
     SubscriptionView,
 )
+from lily.composition import billing_ports
 from lily.core.config import get_settings
 from lily.core.fields import IDEMPOTENCY_KEY_PATTERN
 from lily.core.http import create_app, http_handler
@@ -39,16 +40,6 @@ READ = org_access(OrgRole.viewer, scope="billing:read")
 MANAGE = org_access(OrgRole.admin, scope="billing:write")
 IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", min_length=1, max_length=100, pattern=IDEMPOTENCY_KEY_PATTERN,
                          description="Retries with the same key never create a second Stripe object")
-
-
-class CheckoutRequest(BaseModel):
-    plan_id: PlanId
-    interval: Interval = "month"
-
-
-class ChangePlanRequest(BaseModel):
-    plan_id: PlanId
-    interval: Interval | None = None
 
 
 @app.get("/api/plans", response_model=list[PlanView], tags=["billing"])
@@ -90,10 +81,11 @@ def subscription(org_id: str, access: OrgAccess = Depends(READ)) -> Subscription
 @app.post("/api/orgs/{org_id}/billing/checkout", response_model=CheckoutView, status_code=201, tags=["billing"],
           responses=errors(409))
 def checkout(org_id: str, body: CheckoutRequest, access: OrgAccess = Depends(MANAGE),
-             idempotency_key: str | None = IDEMPOTENCY_KEY) -> CheckoutView:
+             idempotency_key: str | None = IDEMPOTENCY_KEY,
+             ports: BillingPorts = Depends(billing_ports)) -> CheckoutView:
     """A Stripe Checkout Session for a plan (with its trial on a first subscription); open ``url``."""
-    return start_checkout(access.org_id, body.plan_id, body.interval, email=access.principal.email,
-                                  request_key=idempotency_key)
+    return start_checkout(ports, access.org_id, body.plan_id, body.interval, email=access.principal.email,
+                          request_key=idempotency_key)
 
 
 @app.post("/api/orgs/{org_id}/billing/portal", response_model=PortalView, tags=["billing"], responses=errors(409))
@@ -106,25 +98,29 @@ def portal(org_id: str, access: OrgAccess = Depends(MANAGE),
 @app.post("/api/orgs/{org_id}/billing/cancel", response_model=SubscriptionView, tags=["billing"],
           responses=errors(409))
 def cancel(org_id: str, access: OrgAccess = Depends(MANAGE),
-           idempotency_key: str | None = IDEMPOTENCY_KEY) -> SubscriptionView:
+           idempotency_key: str | None = IDEMPOTENCY_KEY,
+           ports: BillingPorts = Depends(billing_ports)) -> SubscriptionView:
     """Cancel at the end of the paid period: the plan stays until then and nothing more is charged."""
-    return subscription_changes.cancel(access.org_id, request_key=idempotency_key)
+    return subscription_changes.cancel(ports, access.org_id, request_key=idempotency_key)
 
 
 @app.post("/api/orgs/{org_id}/billing/resume", response_model=SubscriptionView, tags=["billing"],
           responses=errors(409))
 def resume(org_id: str, access: OrgAccess = Depends(MANAGE),
-           idempotency_key: str | None = IDEMPOTENCY_KEY) -> SubscriptionView:
+           idempotency_key: str | None = IDEMPOTENCY_KEY,
+           ports: BillingPorts = Depends(billing_ports)) -> SubscriptionView:
     """Undo a pending cancellation."""
-    return subscription_changes.resume(access.org_id, request_key=idempotency_key)
+    return subscription_changes.resume(ports, access.org_id, request_key=idempotency_key)
 
 
 @app.post("/api/orgs/{org_id}/billing/change-plan", response_model=SubscriptionView, tags=["billing"],
           responses=errors(409))
 def change_plan(org_id: str, body: ChangePlanRequest, access: OrgAccess = Depends(MANAGE),
-                idempotency_key: str | None = IDEMPOTENCY_KEY) -> SubscriptionView:
+                idempotency_key: str | None = IDEMPOTENCY_KEY,
+                ports: BillingPorts = Depends(billing_ports)) -> SubscriptionView:
     """Move to another paid plan now, prorated."""
-    return subscription_changes.change_plan(access.org_id, body.plan_id, body.interval, request_key=idempotency_key)
+    return subscription_changes.change_plan(ports, access.org_id, body.plan_id, body.interval,
+                                            request_key=idempotency_key)
 
 
 handler = http_handler(app)

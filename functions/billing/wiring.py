@@ -1,4 +1,6 @@
+from lily.billing.models import Customer, QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.identity.models import ApiKey, Counter, Membership, Revocation
 
 FUNCTION = FunctionSpec(
     name="billing",
@@ -10,9 +12,9 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=20,
     access=Access(
-        tables={"billing_subscriptions": "readwrite", "billing_customers": "readwrite",
-                "billing_quota_counters": "read", "memberships": "read", "api_keys": "readwrite",
-                "revocations": "read", "counters": "readwrite"},
+        tables={Subscription: "readwrite", Customer: "readwrite",
+                QuotaCounter: "read", Membership: "read", ApiKey: "readwrite",
+                Revocation: "read", Counter: "readwrite"},
         secrets=["stripe", "jwt-keys"],
     ),
 )

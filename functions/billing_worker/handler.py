@@ -9,10 +9,12 @@ from pydantic import Json
 
 from lily.billing import worker
 from lily.billing.messages import BillingMessage
+from lily.composition import billing_ports
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
 
 settings = get_settings()
+ports = billing_ports()  # the plan change listeners every applied plan notifies
 
 
 class BillingRecord(SqsRecordModel):
@@ -20,7 +22,7 @@ class BillingRecord(SqsRecordModel):
 
 
 def record(record: BillingRecord) -> str:
-    return worker.process_event(record.body.model_dump())
+    return worker.process_event(ports, record.body.model_dump())
 
 
 handler = queue_handler(BillingRecord, record)

@@ -1,4 +1,6 @@
+from lily.billing.models import Customer, Subscription
 from lily.core.functions import Access, FunctionSpec, Queue
+from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
     name="billing_worker",
@@ -7,7 +9,7 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=30,
     # social_connections: the social plan-change hook pauses connections over the new limit.
-    access=Access(tables={"billing_subscriptions": "readwrite", "billing_customers": "read",
-                          "social_connections": "readwrite"},
+    access=Access(tables={Subscription: "readwrite", Customer: "read",
+                          SocialConnection: "readwrite"},
                   secrets=["stripe"]),
 )

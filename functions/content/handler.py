@@ -1,125 +1,125 @@
-"""Content HTTP function: posts, the content library, scheduling and media uploads."""
+"""Content HTTP function (lily.content): the brand profile, generate / repurpose / rewrite, and AI drafts."""
 
 import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
 
 # isort: split
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import Depends, Query, Response
 
-from lily.core.config import get_settings
-from lily.core.fields import IDEMPOTENCY_KEY_PATTERN
+import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
+from lily.composition import content_ports
+from lily.content import brand, drafts
+from lily.content.generate import generate
+from lily.content.ports import ContentPorts
+from lily.content.repurpose import repurpose
+from lily.content.rewrite import rewrite
+from lily.content.schemas import (
+    BrandOut,
+    BrandPut,
+    DraftEdit,
+    DraftOut,
+    DraftPage,
+    GenerateIn,
+    GenerationOut,
+    RepurposeIn,
+    RewriteIn,
+    SaveIn,
+    SaveOut,
+    TemplateOut,
+    TemplatePage,
+)
+from lily.content.templates import catalog
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
+from lily.core.page_query import page_params
+from lily.core.pages import PageParams
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.publishing import drafts, idempotency, media, posts, scheduling
-from lily.publishing.schemas import (
-    CancelOut,
-    MediaOut,
-    PostCreate,
-    PostOut,
-    PostPage,
-    PostUpdate,
-    ScheduleIn,
-    UploadIn,
-    UploadOut,
-)
 
-settings = get_settings()
-app = create_app("Lily content", "Posts, scheduling and media", middleware=[rate_limit_middleware])
-viewer = org_access(OrgRole.viewer, scope="posts:read")
-editor = org_access(OrgRole.editor, scope="posts:write")
-BASE = "/api/orgs/{org_id}/posts"
-IDEMPOTENCY_KEY = Header(
-    None, alias="Idempotency-Key", min_length=1, max_length=255, pattern=IDEMPOTENCY_KEY_PATTERN,
-    description="A retry with the same key and request answers the first answer again (Idempotent-Replayed: "
-                "true); the same key with another request answers 409. Keys are per organization and kept a day.")
+app = create_app("Lily content", "Brand voice, templates and AI drafts", middleware=[rate_limit_middleware])
+brand_reader = org_access(OrgRole.viewer, scope="brand:read")
+brand_admin = org_access(OrgRole.admin, scope="brand:write")
+reader = org_access(OrgRole.viewer, scope="content:read")
+writer = org_access(OrgRole.editor, scope="content:write")
+approver = org_access(OrgRole.admin, scope="content:write")
+BRAND = "/api/orgs/{org_id}/brand"
+BASE = "/api/orgs/{org_id}/content"
 
 
-HTTP_API_TIMEOUT_S = 30.0  # API Gateway HTTP APIs give up on an integration after 30 seconds
+@app.get(BRAND, response_model=BrandOut, operation_id="content_get_brand", tags=["brand"])
+def get_brand(org_id: str, access: OrgAccess = Depends(brand_reader)) -> BrandOut:
+    return brand.get(org_id)
 
 
-def invocation_lease(request: Request) -> float:
-    """How long this request may still run: the Lambda's remaining time (Mangum passes its context in the
-    scope), never more than API Gateway waits. An Idempotency-Key claim in progress expires then."""
-    context = request.scope.get("aws.context")
-    remaining = context.get_remaining_time_in_millis() / 1000 if context is not None else HTTP_API_TIMEOUT_S
-    return min(remaining, HTTP_API_TIMEOUT_S)
+@app.put(BRAND, response_model=BrandOut, operation_id="content_put_brand", tags=["brand"], responses=errors(409))
+def put_brand(org_id: str, body: BrandPut, access: OrgAccess = Depends(brand_admin)) -> BrandOut:
+    return brand.put(org_id, body, access.principal.subject)
 
 
-def _replay(response: Response, replayed: bool) -> None:
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-
-
-@app.post(BASE, response_model=PostOut, status_code=201, tags=["posts"], responses=errors(409))
-def create_post(org_id: str, body: PostCreate, response: Response, access: OrgAccess = Depends(editor),
-                idempotency_key: str | None = IDEMPOTENCY_KEY, lease_s: float = Depends(invocation_lease)):
-    answer, replayed = idempotency.run(org_id, "create_post", idempotency_key, body.model_dump(mode="json"),
-                                       lambda: drafts.create_post(org_id, body, access.principal.subject),
-                                       lease_s=lease_s)
-    _replay(response, replayed)
-    return answer
-
-
-@app.get(BASE, response_model=PostPage, tags=["posts"])
-def list_posts(org_id: str, access: OrgAccess = Depends(viewer),
-               status: str | None = Query(None, pattern="^(draft|scheduled|publishing|published|partial|failed)$"),
-               platform: str | None = Query(None, pattern="^(x|facebook|instagram|linkedin)$"),
-               date_from: str | None = Query(None, alias="from"), date_to: str | None = Query(None, alias="to"),
-               limit: int = Query(20, ge=1, le=100), cursor: str | None = Query(None, max_length=512)) -> PostPage:
-    return posts.list_posts(org_id, status=status, platform=platform,
-                              date_from=posts.parse_date(date_from, "from"),
-                              date_to=posts.parse_date(date_to, "to"), limit=limit, cursor=cursor)
-
-
-@app.get(BASE + "/{post_id}", response_model=PostOut, tags=["posts"])
-def get_post(org_id: str, post_id: str, access: OrgAccess = Depends(viewer)) -> PostOut:
-    return posts.get_post(org_id, post_id)
-
-
-@app.patch(BASE + "/{post_id}", response_model=PostOut, tags=["posts"], responses=errors(409))
-def update_post(org_id: str, post_id: str, body: PostUpdate, access: OrgAccess = Depends(editor)) -> PostOut:
-    return drafts.update_post(org_id, post_id, body)
-
-
-@app.delete(BASE + "/{post_id}", status_code=204, tags=["posts"], responses=errors(409))
-def delete_post(org_id: str, post_id: str, access: OrgAccess = Depends(editor)) -> Response:
-    drafts.delete_post(org_id, post_id)
+@app.delete(BRAND, status_code=204, response_model=None, operation_id="content_delete_brand", tags=["brand"])
+def delete_brand(org_id: str, access: OrgAccess = Depends(brand_admin)) -> Response:
+    brand.delete(org_id)
     return Response(status_code=204)
 
 
-@app.post(BASE + "/{post_id}/schedule", response_model=PostOut, tags=["posts"], responses=errors(409))
-def schedule(org_id: str, post_id: str, body: ScheduleIn, response: Response, access: OrgAccess = Depends(editor),
-             idempotency_key: str | None = IDEMPOTENCY_KEY, lease_s: float = Depends(invocation_lease)):
-    payload = {"post_id": post_id, **body.model_dump(mode="json")}
-    answer, replayed = idempotency.run(org_id, "schedule", idempotency_key, payload,
-                                       lambda: scheduling.schedule(org_id, post_id, body), lease_s=lease_s)
-    _replay(response, replayed)
-    return answer
+@app.get(BASE + "/templates", response_model=TemplatePage, operation_id="content_list_templates", tags=["content"])
+def list_templates(org_id: str, access: OrgAccess = Depends(reader)) -> TemplatePage:
+    return TemplatePage(items=[TemplateOut(template_id=t.template_id, tone=t.tone, structure=t.structure,
+                                           platform=t.platform, instructions=t.instructions, prompt=t.prompt,
+                                           placeholders=t.placeholders()) for t in catalog().values()])
 
 
-@app.post(BASE + "/{post_id}/cancel", response_model=CancelOut, tags=["posts"], responses=errors(409))
-def cancel(org_id: str, post_id: str, access: OrgAccess = Depends(editor)) -> CancelOut:
-    return scheduling.cancel(org_id, post_id)
+@app.post(BASE + "/generate", response_model=GenerationOut, status_code=201, operation_id="content_generate",
+          tags=["content"])
+def generate_route(org_id: str, body: GenerateIn, access: OrgAccess = Depends(writer),
+                   ports: ContentPorts = Depends(content_ports)) -> GenerationOut:
+    return generate(ports, org_id, body, access.principal.subject)
 
 
-@app.post("/api/orgs/{org_id}/media/uploads", response_model=UploadOut, status_code=201, tags=["media"],
-          responses=errors(413))
-def create_upload(org_id: str, body: UploadIn, access: OrgAccess = Depends(editor)) -> UploadOut:
-    return media.create_upload(org_id, body, access.principal.subject)
+@app.post(BASE + "/repurpose", response_model=GenerationOut, status_code=201, operation_id="content_repurpose",
+          tags=["content"])
+def repurpose_route(org_id: str, body: RepurposeIn, access: OrgAccess = Depends(writer),
+                    ports: ContentPorts = Depends(content_ports)) -> GenerationOut:
+    return repurpose(ports, org_id, body, access.principal.subject)
 
 
-@app.get("/api/orgs/{org_id}/media/{media_id}", response_model=MediaOut, tags=["media"])
-def get_media(org_id: str, media_id: str, access: OrgAccess = Depends(viewer)) -> MediaOut:
-    return media.get_media(org_id, media_id)
+@app.post(BASE + "/rewrite", response_model=GenerationOut, status_code=201, operation_id="content_rewrite",
+          tags=["content"])
+def rewrite_route(org_id: str, body: RewriteIn, access: OrgAccess = Depends(writer),
+                  ports: ContentPorts = Depends(content_ports)) -> GenerationOut:
+    return rewrite(ports, org_id, body, access.principal.subject)
 
 
-@app.delete("/api/orgs/{org_id}/media/{media_id}", status_code=204, tags=["media"])
-def delete_media(org_id: str, media_id: str, access: OrgAccess = Depends(editor)) -> Response:
-    """Delete a medium and give its bytes back to the plan's media storage."""
-    media.delete_media(org_id, media_id)
-    return Response(status_code=204)
+@app.get(BASE + "/drafts", response_model=DraftPage, operation_id="content_list_drafts", tags=["drafts"])
+def list_drafts(org_id: str, access: OrgAccess = Depends(reader),
+                generation_id: str | None = Query(None, pattern=r"^gen_[0-9a-z]{26}$"),
+                page: PageParams = Depends(page_params)) -> DraftPage:
+    return drafts.list_drafts(org_id, generation_id, page)
+
+
+@app.get(BASE + "/drafts/{draft_id}", response_model=DraftOut, operation_id="content_get_draft", tags=["drafts"])
+def get_draft(org_id: str, draft_id: str, access: OrgAccess = Depends(reader)) -> DraftOut:
+    return drafts.get(org_id, draft_id)
+
+
+@app.patch(BASE + "/drafts/{draft_id}", response_model=DraftOut, operation_id="content_edit_draft", tags=["drafts"],
+           responses=errors(409))
+def edit_draft(org_id: str, draft_id: str, body: DraftEdit, access: OrgAccess = Depends(writer),
+               ports: ContentPorts = Depends(content_ports)) -> DraftOut:
+    return drafts.edit(ports, org_id, draft_id, body, access.principal.subject)
+
+
+@app.post(BASE + "/drafts/{draft_id}/approve", response_model=DraftOut, operation_id="content_approve_draft",
+          tags=["drafts"], responses=errors(409))
+def approve_draft(org_id: str, draft_id: str, access: OrgAccess = Depends(approver)) -> DraftOut:
+    return drafts.approve(org_id, draft_id)
+
+
+@app.post(BASE + "/drafts/save", response_model=SaveOut, status_code=201, operation_id="content_save_drafts",
+          tags=["drafts"], responses=errors(409))
+def save_drafts(org_id: str, body: SaveIn, access: OrgAccess = Depends(writer),
+                ports: ContentPorts = Depends(content_ports)) -> SaveOut:
+    return drafts.save(ports, org_id, body, access.principal.subject)
 
 
 handler = http_handler(app)

@@ -1,18 +1,25 @@
+from lily.ai.models import AIUsage
+from lily.billing.models import QuotaCounter, Subscription
+from lily.content.models import BrandProfile, ContentDraft
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.core.models import BreakerState
+from lily.identity.models import ApiKey, Counter, Membership, Revocation
+from lily.publishing.models import Post, Target
+from lily.research.models import ResearchInsight
+from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
     name="content",
-    description="Posts (drafts, content library, schedule, cancel) and media uploads (presigned S3 POST)",
-    trigger=Http(prefixes=["/api/orgs/{org_id}/posts", "/api/orgs/{org_id}/media"]),
+    description="Brand profile CRUD and AI content generation: generate, repurpose, rewrite, drafts, save as posts",
+    trigger=Http(prefixes=["/api/orgs/{org_id}/brand", "/api/orgs/{org_id}/content"]),
     memory_mb=512,
-    timeout_s=20,
+    timeout_s=29,
     access=Access(
-        tables={"posts": "readwrite", "post_targets": "readwrite", "publishing_media": "readwrite",
-                "publishing_idempotency": "readwrite", "social_connections": "read",
-                "billing_subscriptions": "read", "billing_quota_counters": "readwrite",
-                "memberships": "read", "revocations": "read", "api_keys": "readwrite", "counters": "readwrite"},
-        # write: presigned upload policies are signed with this role's credentials
-        buckets={"media": "write"},
-        secrets=["jwt-keys"],
+        tables={BrandProfile: "readwrite", ContentDraft: "readwrite", AIUsage: "readwrite",
+                BreakerState: "readwrite", Post: "readwrite", Target: "readwrite",
+                SocialConnection: "read", Subscription: "read", ResearchInsight: "read",
+                QuotaCounter: "readwrite", Membership: "read", Revocation: "read",
+                ApiKey: "readwrite", Counter: "readwrite"},
+        secrets=["ai-providers", "jwt-keys"],
     ),
 )

@@ -1,4 +1,5 @@
 from lily.core.functions import Access, FunctionSpec, Schedule
+from lily.publishing.models import Target
 
 FUNCTION = FunctionSpec(
     name="dispatcher",
@@ -6,5 +7,5 @@ FUNCTION = FunctionSpec(
     trigger=Schedule(expression="rate(1 minute)"),
     memory_mb=512,
     timeout_s=55,
-    access=Access(tables={"post_targets": "readwrite"}, queues_send=["publish"]),
+    access=Access(tables={Target: "readwrite"}, queues_send=["publish"]),
 )

@@ -1,4 +1,6 @@
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.health.models import Heartbeat
+from lily.identity.models import ApiKey, Counter, Revocation
 
 FUNCTION = FunctionSpec(
     name="health",
@@ -7,7 +9,7 @@ FUNCTION = FunctionSpec(
     trigger=Http(prefixes=["/health"], public=True),
     memory_mb=256,
     timeout_s=10,
-    access=Access(tables={"heartbeats": "read", "revocations": "read", "api_keys": "readwrite",
-                          "counters": "readwrite"},
+    access=Access(tables={Heartbeat: "read", Revocation: "read", ApiKey: "readwrite",
+                          Counter: "readwrite"},
                   buckets={"media": "read"}, queues_probe=["heartbeat"], kms_describe=True, secrets=["jwt-keys"]),
 )

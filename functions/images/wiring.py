@@ -1,4 +1,9 @@
+from lily.ai.models import AIUsage
+from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.core.models import BreakerState
+from lily.identity.models import ApiKey, Counter, Membership, Revocation
+from lily.images.models import ImageJob, ImageSettings, ImageStyle
 
 FUNCTION = FunctionSpec(
     name="images",
@@ -7,10 +12,10 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=29,
     access=Access(
-        tables={"image_jobs": "readwrite", "image_settings": "readwrite", "image_styles": "readwrite",
-                "ai_usage": "readwrite", "breakers": "readwrite", "billing_subscriptions": "read",
-                "billing_quota_counters": "readwrite", "memberships": "read", "revocations": "read",
-                "api_keys": "readwrite", "counters": "readwrite"},
+        tables={ImageJob: "readwrite", ImageSettings: "readwrite", ImageStyle: "readwrite",
+                AIUsage: "readwrite", BreakerState: "readwrite", Subscription: "read",
+                QuotaCounter: "readwrite", Membership: "read", Revocation: "read",
+                ApiKey: "readwrite", Counter: "readwrite"},
         queues_send=["image_jobs"],
         secrets=["ai-providers", "jwt-keys"],  # ai-providers: the prompt is moderated before a job is accepted
     ),

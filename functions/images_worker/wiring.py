@@ -1,5 +1,10 @@
+from lily.ai.models import AIUsage
+from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Queue
+from lily.core.models import BreakerState
 from lily.images.messages import DELIVERIES
+from lily.images.models import ImageJob, ImageSettings, ImageStyle
+from lily.publishing.models import Media
 
 FUNCTION = FunctionSpec(
     name="images_worker",
@@ -8,9 +13,9 @@ FUNCTION = FunctionSpec(
     memory_mb=1024,  # Pillow/numpy scoring of images up to 2k
     timeout_s=240,
     access=Access(
-        tables={"image_jobs": "readwrite", "image_settings": "read", "image_styles": "read",
-                "ai_usage": "readwrite", "breakers": "readwrite", "billing_subscriptions": "read",
-                "billing_quota_counters": "readwrite", "publishing_media": "readwrite"},
+        tables={ImageJob: "readwrite", ImageSettings: "read", ImageStyle: "read",
+                AIUsage: "readwrite", BreakerState: "readwrite", Subscription: "read",
+                QuotaCounter: "readwrite", Media: "readwrite"},
         buckets={"media": "write"},  # the delivered image becomes a media item
         secrets=["ai-providers"],
     ),

@@ -5,8 +5,8 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 # isort: split
 
 from fastapi import Depends, Response
-from pydantic import BaseModel, Field
 
+from lily.composition import identity_ports
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.core.page_query import page_params
@@ -23,8 +23,19 @@ from lily.identity.access import (
 )
 from lily.identity.apikeys import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from lily.identity.orgs import InviteOut, MemberOut, OrgOut
+from lily.identity.ports import IdentityPorts
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.identity.schemas import ApiKeyPage, AuditPage, Email, InviteRole, MemberPage, OrgPage
+from lily.identity.schemas import (
+    AcceptIn,
+    ApiKeyPage,
+    AuditPage,
+    InviteIn,
+    MemberPage,
+    OrgIn,
+    OrgPage,
+    RoleIn,
+    TransferIn,
+)
 
 app = create_app("Lily organizations", "Organizations, members and roles, invitations, API keys, audit log",
                  middleware=[rate_limit_middleware])
@@ -33,30 +44,10 @@ key_admin = org_access(OrgRole.admin, SESSIONS_ONLY)  # API keys never see or ma
 owner_session = org_access(OrgRole.owner, SESSIONS_ONLY)
 
 
-class OrgIn(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
-
-
-class InviteIn(BaseModel):
-    email: Email
-    role: InviteRole = "viewer"
-
-
-class AcceptIn(BaseModel):
-    token: str = Field(min_length=1, max_length=512)
-
-
-class RoleIn(BaseModel):
-    role: OrgRole
-
-
-class TransferIn(BaseModel):
-    user_id: str = Field(min_length=1, max_length=64)
-
-
 @app.post("/api/orgs", status_code=201, response_model=OrgOut, tags=["orgs"], responses=errors(409))
-def create(body: OrgIn, principal: Principal = Depends(current_user)) -> OrgOut:
-    return orgs.create_org(principal, body.name)
+def create(body: OrgIn, principal: Principal = Depends(current_user),
+           ports: IdentityPorts = Depends(identity_ports)) -> OrgOut:
+    return orgs.create_org(ports, principal, body.name)
 
 
 @app.get("/api/orgs", response_model=OrgPage, tags=["orgs"])
@@ -66,8 +57,9 @@ def mine(principal: Principal = Depends(scoped_principal("orgs:read")), page: Pa
 
 
 @app.post("/api/invites/accept", response_model=OrgOut, tags=["orgs"])
-def accept(body: AcceptIn, principal: Principal = Depends(current_user)) -> OrgOut:
-    return orgs.accept_invite(principal, body.token)
+def accept(body: AcceptIn, principal: Principal = Depends(current_user),
+           ports: IdentityPorts = Depends(identity_ports)) -> OrgOut:
+    return orgs.accept_invite(ports, principal, body.token)
 
 
 @app.get("/api/orgs/{org_id}", response_model=OrgOut, tags=["orgs"])
@@ -83,8 +75,9 @@ def members(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, 
 
 @app.post("/api/orgs/{org_id}/invites", status_code=201, response_model=InviteOut, tags=["orgs"],
           responses=errors(409))
-def invite(org_id: str, body: InviteIn, access: OrgAccess = Depends(member_admin)) -> InviteOut:
-    return orgs.invite(access, body.email, OrgRole(body.role))
+def invite(org_id: str, body: InviteIn, access: OrgAccess = Depends(member_admin),
+           ports: IdentityPorts = Depends(identity_ports)) -> InviteOut:
+    return orgs.invite(ports, access, body.email, OrgRole(body.role))
 
 
 @app.patch("/api/orgs/{org_id}/members/{user_id}", response_model=MemberOut, tags=["orgs"], responses=errors(409))
@@ -94,14 +87,16 @@ def change_role(org_id: str, user_id: str, body: RoleIn,
 
 
 @app.delete("/api/orgs/{org_id}/members/{user_id}", status_code=204, tags=["orgs"], responses=errors(409))
-def remove(org_id: str, user_id: str, access: OrgAccess = Depends(member_admin)) -> Response:
-    orgs.remove_member(access, user_id)
+def remove(org_id: str, user_id: str, access: OrgAccess = Depends(member_admin),
+           ports: IdentityPorts = Depends(identity_ports)) -> Response:
+    orgs.remove_member(ports, access, user_id)
     return Response(status_code=204)
 
 
 @app.post("/api/orgs/{org_id}/leave", status_code=204, tags=["orgs"], responses=errors(409))
-def leave(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, SESSIONS_ONLY))) -> Response:
-    orgs.leave(access)
+def leave(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, SESSIONS_ONLY)),
+          ports: IdentityPorts = Depends(identity_ports)) -> Response:
+    orgs.leave(ports, access)
     return Response(status_code=204)
 
 
@@ -117,8 +112,9 @@ def org_audit(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.admin,
 
 
 @app.post("/api/orgs/{org_id}/api-keys", status_code=201, response_model=ApiKeyCreated, tags=["api keys"])
-def create_key(org_id: str, body: ApiKeyIn, access: OrgAccess = Depends(key_admin)) -> ApiKeyCreated:
-    return apikeys.create(access, body)
+def create_key(org_id: str, body: ApiKeyIn, access: OrgAccess = Depends(key_admin),
+               ports: IdentityPorts = Depends(identity_ports)) -> ApiKeyCreated:
+    return apikeys.create(ports, access, body)
 
 
 @app.get("/api/orgs/{org_id}/api-keys", response_model=ApiKeyPage, tags=["api keys"])

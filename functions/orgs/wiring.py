@@ -1,4 +1,6 @@
+from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.identity.models import ApiKey, AuditEvent, AuthToken, Counter, Membership, Org, Revocation, User
 
 FUNCTION = FunctionSpec(
     name="orgs",
@@ -7,9 +9,9 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=15,
     access=Access(
-        tables={"orgs": "readwrite", "memberships": "readwrite", "users": "read", "auth_tokens": "readwrite",
-                "revocations": "read", "counters": "readwrite", "api_keys": "readwrite", "audit_log": "readwrite",
-                "billing_subscriptions": "read", "billing_quota_counters": "readwrite"},
+        tables={Org: "readwrite", Membership: "readwrite", User: "read", AuthToken: "readwrite",
+                Revocation: "read", Counter: "readwrite", ApiKey: "readwrite", AuditEvent: "readwrite",
+                Subscription: "read", QuotaCounter: "readwrite"},
         secrets=["jwt-keys"],
         ses_send=True,
     ),

@@ -4,13 +4,18 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 # isort: split
 
+from collections.abc import Callable
+from typing import Any
+
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
+from lily.composition import publishing_ports
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
 from lily.publishing import publisher
 from lily.publishing.messages import PublishMessage
+from lily.publishing.ports import PlatformGateway
 
 settings = get_settings()
 
@@ -19,17 +24,23 @@ class PublishRecord(SqsRecordModel):
     body: Json[PublishMessage]
 
 
-def record(record: PublishRecord) -> str:
-    msg = record.body
-    try:
-        outcome = publisher.process(msg)
-    except publisher.ParkInDlq:
-        publisher.expedite_redrive(record.receiptHandle)
-        raise
-    if outcome == "parked":
-        publisher.expedite_redrive(record.receiptHandle)
-        raise publisher.ParkInDlq(msg.target_id)
-    return outcome
+def handler_for(gateway: PlatformGateway) -> Callable[[dict, Any], dict]:
+    """The worker, publishing through ``gateway`` (the deployment's below; the reliability harness passes its
+    scripted platforms)."""
+
+    def record(record: PublishRecord) -> str:
+        msg = record.body
+        try:
+            outcome = publisher.process(msg, gateway)
+        except publisher.ParkInDlq:
+            publisher.expedite_redrive(record.receiptHandle)
+            raise
+        if outcome == "parked":
+            publisher.expedite_redrive(record.receiptHandle)
+            raise publisher.ParkInDlq(msg.target_id)
+        return outcome
+
+    return queue_handler(PublishRecord, record)
 
 
-handler = queue_handler(PublishRecord, record)
+handler = handler_for(publishing_ports().gateway)  # the platforms: built at init, used by every message

@@ -1,4 +1,7 @@
 from lily.core.functions import Access, FunctionSpec, Queue
+from lily.core.models import BreakerState
+from lily.publishing.models import Attempt, Media, PacingState, Post, Target
+from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
     name="publisher",
@@ -8,9 +11,9 @@ FUNCTION = FunctionSpec(
     timeout_s=60,
     reserved_concurrency=10,  # posts published at once (the publishing bench runs this many workers)
     access=Access(
-        tables={"post_targets": "readwrite", "posts": "readwrite", "publishing_media": "read",
-                "breakers": "readwrite", "publishing_pacing": "readwrite",
-                "publish_attempts": "write", "social_connections": "readwrite"},
+        tables={Target: "readwrite", Post: "readwrite", Media: "read",
+                BreakerState: "readwrite", PacingState: "readwrite",
+                Attempt: "write", SocialConnection: "readwrite"},
         # publish: retries and deferrals re-enqueue with a delay; social_events: needs_reauth notices
         queues_send=["publish", "social_events"],
         buckets={"media": "read"},  # presigned GETs handed to the platforms

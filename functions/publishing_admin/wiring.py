@@ -1,4 +1,6 @@
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.identity.models import ApiKey, Counter, Membership, Revocation
+from lily.publishing.models import Post, Target
 
 FUNCTION = FunctionSpec(
     name="publishing_admin",
@@ -7,8 +9,8 @@ FUNCTION = FunctionSpec(
     memory_mb=256,
     timeout_s=29,
     access=Access(
-        tables={"post_targets": "readwrite", "posts": "readwrite", "memberships": "read", "revocations": "read",
-                "api_keys": "readwrite", "counters": "readwrite"},
+        tables={Target: "readwrite", Post: "readwrite", Membership: "read", Revocation: "read",
+                ApiKey: "readwrite", Counter: "readwrite"},
         # Re-queued targets get a new message on the publish queue; the old one leaves the DLQ.
         queues_send=["publish"],
         dlqs_drain=["publish"],

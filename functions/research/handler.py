@@ -10,6 +10,7 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 from fastapi import Depends, Response
 
 import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
+from lily.composition import memory_ports, research_gate
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.core.page_query import page_params
@@ -17,6 +18,7 @@ from lily.core.pages import PageParams
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.research import configs, insights, jobs, memory, reports
+from lily.research.ports import MemoryPorts, ResearchGate
 from lily.research.schemas import (
     ConfigIn,
     ConfigOut,
@@ -49,8 +51,9 @@ def list_configs(org_id: str, access: OrgAccess = Depends(reader),
 
 @app.post(BASE + "/configs", response_model=ConfigOut, status_code=201, operation_id="research_create_config",
           tags=["research"], responses=errors(403, 409))
-def create_config(org_id: str, body: ConfigIn, access: OrgAccess = Depends(admin)) -> ConfigOut:
-    return configs.create(org_id, body, access.principal.subject)
+def create_config(org_id: str, body: ConfigIn, access: OrgAccess = Depends(admin),
+                  gate: ResearchGate = Depends(research_gate)) -> ConfigOut:
+    return configs.create(gate, org_id, body, access.principal.subject)
 
 
 @app.get(BASE + "/configs/{config_id}", response_model=ConfigOut, operation_id="research_get_config",
@@ -74,8 +77,9 @@ def delete_config(org_id: str, config_id: str, access: OrgAccess = Depends(admin
 
 @app.post(BASE + "/run", response_model=JobOut, status_code=202, operation_id="research_run",
           tags=["research"], responses=errors(403, 404))
-def run(org_id: str, body: RunIn, access: OrgAccess = Depends(writer)) -> JobOut:
-    return jobs.run_now(org_id, body.config_id, access.principal.subject)
+def run(org_id: str, body: RunIn, access: OrgAccess = Depends(writer), gate: ResearchGate = Depends(research_gate)
+        ) -> JobOut:
+    return jobs.run_now(gate, org_id, body.config_id, access.principal.subject)
 
 
 @app.get(BASE + "/jobs", response_model=JobPage, operation_id="research_list_jobs", tags=["research"],
@@ -118,8 +122,9 @@ def get_insight(org_id: str, insight_id: str, access: OrgAccess = Depends(reader
 
 @app.post(BASE + "/search", response_model=SearchOut, operation_id="research_search", tags=["research"],
           responses=errors(403, 502, 503))
-def search(org_id: str, body: SearchIn, access: OrgAccess = Depends(reader)) -> SearchOut:
-    return memory.search(org_id, body, access.principal.subject)
+def search(org_id: str, body: SearchIn, access: OrgAccess = Depends(reader),
+           ports: MemoryPorts = Depends(memory_ports)) -> SearchOut:
+    return memory.search(ports, org_id, body, access.principal.subject)
 
 
 handler = http_handler(app)

@@ -1,4 +1,9 @@
+from lily.ai.models import AIUsage
+from lily.billing.models import Subscription
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.core.models import BreakerState
+from lily.identity.models import ApiKey, Counter, Membership, Revocation
+from lily.research.models import ResearchConfig, ResearchInsight, ResearchItem, ResearchJob, ResearchReport
 
 FUNCTION = FunctionSpec(
     name="research",
@@ -7,10 +12,10 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=29,
     access=Access(
-        tables={"research_configs": "readwrite", "research_jobs": "readwrite", "research_items": "read",
-                "research_reports": "read", "research_insights": "read", "ai_usage": "readwrite",
-                "breakers": "readwrite", "billing_subscriptions": "read", "memberships": "read",
-                "revocations": "read", "api_keys": "readwrite", "counters": "readwrite"},
+        tables={ResearchConfig: "readwrite", ResearchJob: "readwrite", ResearchItem: "read",
+                ResearchReport: "read", ResearchInsight: "read", AIUsage: "readwrite",
+                BreakerState: "readwrite", Subscription: "read", Membership: "read",
+                Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
         queues_send=["research"],
         vectors=True,  # memory search / embeddings indexed and retrieved
         secrets=["ai-providers", "jwt-keys"],

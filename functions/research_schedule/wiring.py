@@ -1,4 +1,6 @@
+from lily.billing.models import Subscription
 from lily.core.functions import Access, FunctionSpec, Schedule
+from lily.research.models import ResearchConfig, ResearchJob
 
 FUNCTION = FunctionSpec(
     name="research_schedule",
@@ -7,7 +9,7 @@ FUNCTION = FunctionSpec(
     memory_mb=256,
     timeout_s=60,
     access=Access(
-        tables={"research_configs": "readwrite", "research_jobs": "readwrite", "billing_subscriptions": "read"},
+        tables={ResearchConfig: "readwrite", ResearchJob: "readwrite", Subscription: "read"},
         queues_send=["research"],
     ),
 )

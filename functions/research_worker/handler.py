@@ -8,12 +8,14 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
 import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
+from lily.composition import research_ports
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
 from lily.research import run
 from lily.research.messages import RunMessage
 
 settings = get_settings()
+ports = research_ports()  # AI, embedder, published posts, engagement, plan gate: one per process
 
 
 class RunRecord(SqsRecordModel):
@@ -21,7 +23,7 @@ class RunRecord(SqsRecordModel):
 
 
 def record(record: RunRecord) -> str:
-    return run.process(record.body)
+    return run.process(record.body, ports)
 
 
 handler = queue_handler(RunRecord, record)

@@ -1,4 +1,10 @@
+from lily.ai.models import AIUsage
+from lily.billing.models import Subscription
 from lily.core.functions import Access, FunctionSpec, Queue
+from lily.core.models import BreakerState
+from lily.publishing.models import Post, Target
+from lily.research.models import ResearchConfig, ResearchInsight, ResearchItem, ResearchJob, ResearchReport
+from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
     name="research_worker",
@@ -7,10 +13,10 @@ FUNCTION = FunctionSpec(
     memory_mb=1024,
     timeout_s=300,
     access=Access(
-        tables={"research_configs": "read", "research_jobs": "readwrite", "research_items": "readwrite",
-                "research_reports": "readwrite", "research_insights": "readwrite", "ai_usage": "readwrite",
-                "breakers": "readwrite", "billing_subscriptions": "read", "posts": "read", "post_targets": "read",
-                "social_connections": "readwrite"},
+        tables={ResearchConfig: "read", ResearchJob: "readwrite", ResearchItem: "readwrite",
+                ResearchReport: "readwrite", ResearchInsight: "readwrite", AIUsage: "readwrite",
+                BreakerState: "readwrite", Subscription: "read", Post: "read", Target: "read",
+                SocialConnection: "readwrite"},
         kms="both",  # connection tokens: opened to read engagement, re-sealed after a refresh
         vectors=True,  # memory search / embeddings indexed and retrieved
         secrets=["ai-providers", "social-apps"],

@@ -12,8 +12,8 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 from urllib.parse import urlparse
 
 from fastapi import Depends, Query, Request, Response
-from pydantic import BaseModel, Field
 
+from lily.composition import social_ports
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
@@ -25,15 +25,21 @@ from lily.social import connect as oauth_connect  # aliases: the route functions
 from lily.social import connections as connection_store
 from lily.social import constraints
 from lily.social import notices as reauth_notices
-from lily.social.constraints import MediaInfo, Platform, Violation
+from lily.social.constraints import Platform
 from lily.social.platforms import PLATFORMS
+from lily.social.ports import SocialPorts
 from lily.social.schemas import (
+    CompleteRequest,
     ConnectionPage,
     ConnectionView,
+    ConnectRequest,
     ConnectResult,
     ConnectStart,
     NoticePage,
     PlatformsOut,
+    SelectRequest,
+    ValidateRequest,
+    ValidateResult,
 )
 from lily.social.settings import social_settings
 
@@ -44,33 +50,6 @@ TAGS = ["social"]
 connector = org_access(OrgRole.admin, SESSIONS_ONLY)  # an OAuth flow belongs to a person and their browser
 manager = org_access(OrgRole.admin, "social:write")
 reader = org_access(OrgRole.viewer, "social:read")
-
-
-class ConnectRequest(BaseModel):
-    redirect_uri: str | None = Field(None, description="Must equal the registered callback exactly when given")
-
-
-class CompleteRequest(BaseModel):
-    code: str = Field(min_length=1, max_length=2048)
-    state: str = Field(min_length=1, max_length=512)
-    redirect_uri: str | None = None
-
-
-class SelectRequest(BaseModel):
-    account_ids: list[str] = Field(min_length=1, max_length=50)
-
-
-class ValidateRequest(BaseModel):
-    platform: Platform
-    text: str = Field("", max_length=100000)
-    media: list[MediaInfo] = Field(default_factory=list, max_length=50)
-
-
-class ValidateResult(BaseModel):
-    platform: str
-    valid: bool
-    length: int
-    violations: list[Violation]
 
 
 @app.get("/api/social/platforms", response_model=PlatformsOut, tags=TAGS, dependencies=[Depends(public_route)])
@@ -114,12 +93,13 @@ def callback(
     state: str | None = Query(None, max_length=512),
     code: str | None = Query(None, max_length=2048),
     error: str | None = Query(None, max_length=200),
+    ports: SocialPorts = Depends(social_ports),
 ) -> ConnectResult:
     """The platform redirects the browser here. Public: the single-use state and the flow cookie of the browser
     that started it authenticate it."""
     cookie = oauth_connect.flow_cookie_name(state) if state else None
-    result = oauth_connect.complete(platform, code, state, error=error,
-                              browser_secret=request.cookies.get(cookie) if cookie else None)
+    result = oauth_connect.complete(ports, platform, code, state, error=error,
+                                    browser_secret=request.cookies.get(cookie) if cookie else None)
     if cookie:
         path, secure = _callback_cookie_scope(platform)
         response.delete_cookie(cookie, path=path, secure=secure, httponly=True, samesite="lax")
@@ -129,11 +109,13 @@ def callback(
 @app.post("/api/orgs/{org_id}/social/connect/{platform}/complete", response_model=ConnectResult, tags=TAGS,
           responses=errors(400, 409))
 def complete(
-    org_id: str, platform: Platform, body: CompleteRequest, access: OrgAccess = Depends(connector)
+    org_id: str, platform: Platform, body: CompleteRequest, access: OrgAccess = Depends(connector),
+    ports: SocialPorts = Depends(social_ports)
 ) -> ConnectResult:
     """For apps that receive the redirect themselves: hand over code and state as the user who started it."""
     return oauth_connect.complete(
-        platform, body.code, body.state, redirect_uri=body.redirect_uri, user_id=access.principal.subject, org_id=org_id
+        ports, platform, body.code, body.state, redirect_uri=body.redirect_uri, user_id=access.principal.subject,
+        org_id=org_id
     )
 
 
@@ -144,10 +126,11 @@ def selection(org_id: str, selection_id: str, access: OrgAccess = Depends(connec
 
 @app.post("/api/orgs/{org_id}/social/selections/{selection_id}", response_model=ConnectResult, tags=TAGS)
 def select(
-    org_id: str, selection_id: str, body: SelectRequest, access: OrgAccess = Depends(connector)
+    org_id: str, selection_id: str, body: SelectRequest, access: OrgAccess = Depends(connector),
+    ports: SocialPorts = Depends(social_ports)
 ) -> ConnectResult:
     """Connect the chosen Pages / Instagram accounts / LinkedIn organizations of one login."""
-    return oauth_connect.select_accounts(org_id, access.principal.subject, selection_id, body.account_ids)
+    return oauth_connect.select_accounts(ports, org_id, access.principal.subject, selection_id, body.account_ids)
 
 
 @app.get("/api/orgs/{org_id}/social/connections", response_model=ConnectionPage, tags=TAGS)
@@ -164,9 +147,10 @@ def connection(
 
 
 @app.delete("/api/orgs/{org_id}/social/connections/{connection_id}", status_code=204, tags=TAGS)
-def disconnect(org_id: str, connection_id: str, access: OrgAccess = Depends(manager)) -> Response:
+def disconnect(org_id: str, connection_id: str, access: OrgAccess = Depends(manager),
+               ports: SocialPorts = Depends(social_ports)) -> Response:
     """Forget the account and revoke Lily's access at the platform where its API allows."""
-    connection_store.disconnect(org_id, connection_id, access.principal.subject)
+    connection_store.disconnect(ports, org_id, connection_id, access.principal.subject)
     return Response(status_code=204)
 
 

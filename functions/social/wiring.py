@@ -1,4 +1,7 @@
+from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.identity.models import ApiKey, Counter, Membership, Org, Revocation, User
+from lily.social.models import AccountSelection, OAuthState, SocialConnection, SocialNotice
 
 FUNCTION = FunctionSpec(
     name="social",
@@ -8,18 +11,18 @@ FUNCTION = FunctionSpec(
     timeout_s=29,
     access=Access(
         tables={
-            "social_connections": "readwrite",
-            "social_oauth_states": "readwrite",
-            "social_selections": "readwrite",
-            "social_notices": "read",
-            "billing_subscriptions": "read",
-            "billing_quota_counters": "readwrite",
-            "memberships": "read",
-            "revocations": "read",
-            "api_keys": "readwrite",
-            "users": "read",
-            "orgs": "read",
-            "counters": "readwrite",
+            SocialConnection: "readwrite",
+            OAuthState: "readwrite",
+            AccountSelection: "readwrite",
+            SocialNotice: "read",
+            Subscription: "read",
+            QuotaCounter: "readwrite",
+            Membership: "read",
+            Revocation: "read",
+            ApiKey: "readwrite",
+            User: "read",
+            Org: "read",
+            Counter: "readwrite",
         },
         # encrypt: new tokens; decrypt: only the PKCE verifier and a pending account selection,
         # never a stored connection (see lily.social.connections).

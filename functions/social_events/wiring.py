@@ -1,4 +1,5 @@
 from lily.core.functions import Access, FunctionSpec, Queue
+from lily.social.models import SocialNotice
 
 FUNCTION = FunctionSpec(
     name="social_events",
@@ -6,5 +7,5 @@ FUNCTION = FunctionSpec(
     trigger=Queue(queue="social_events", batch_size=10, max_receive_count=5),
     memory_mb=256,
     timeout_s=30,
-    access=Access(tables={"social_notices": "readwrite"}, kms="decrypt", secrets=["social-apps"]),
+    access=Access(tables={SocialNotice: "readwrite"}, kms="decrypt", secrets=["social-apps"]),
 )

@@ -1,3 +1,4 @@
+from lily.billing.models import WebhookEvent
 from lily.core.functions import Access, FunctionSpec, Http
 
 FUNCTION = FunctionSpec(
@@ -6,6 +7,6 @@ FUNCTION = FunctionSpec(
     trigger=Http(prefixes=["/webhooks/stripe"], public=True),  # authenticated by the signature
     memory_mb=256,
     timeout_s=10,
-    access=Access(tables={"billing_webhook_events": "readwrite"}, queues_send=["billing_events"],
+    access=Access(tables={WebhookEvent: "readwrite"}, queues_send=["billing_events"],
                   secrets=["stripe"]),
 )

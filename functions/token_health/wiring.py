@@ -1,4 +1,5 @@
 from lily.core.functions import Access, FunctionSpec, Schedule
+from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
     name="token_health",
@@ -7,6 +8,6 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=600,
     access=Access(
-        tables={"social_connections": "readwrite"}, kms="both", secrets=["social-apps"], queues_send=["social_events"]
+        tables={SocialConnection: "readwrite"}, kms="both", secrets=["social-apps"], queues_send=["social_events"]
     ),
 )

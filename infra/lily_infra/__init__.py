@@ -1,7 +1,7 @@
 """Lily's CDK app: a stateful stack (tables, buckets, keys, queues, secrets) and a service stack
 (one Lambda per declared function, the HTTP API, schedules, queue consumers, alarms, dashboard).
 
-Everything is generated from the declarations in ``lily`` (``discover()``, ``all_models()``,
+Everything is generated from the declarations in ``lily`` (``discover()``, ``declared_models()``,
 ``BUCKETS``, ``SECRETS``): adding a function folder or a model changes the app without touching
 this package.
 """

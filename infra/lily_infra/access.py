@@ -121,7 +121,7 @@ def access_policy(spec: Any, stateful: StatefulStack, config: StageConfig, stack
     def need_storage(service: str, mode: str) -> None:
         storage.setdefault(service, set()).update(STORAGE_KEY[(service, mode)])
 
-    for short, mode in sorted(access.tables.items()):
+    for short, mode in sorted(access.table_modes.items()):
         table = _lookup(stateful.tables, short, "table", spec.name)
         read, write = _modes(mode)
         if read:

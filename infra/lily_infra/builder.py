@@ -46,12 +46,11 @@ def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
 
 def declarations() -> tuple[list[Any], list[TableModel], list[QueueDecl], dict[str, str], dict[str, str]]:
     """Everything the app is generated from, read from ``lily``."""
-    from lily.core.db import all_models
-    from lily.core.functions import discover, queues
+    from lily.core.functions import declared_models, discover, queues
     from lily.core.resources import BUCKETS, SECRETS
 
     specs = list(discover())
-    tables = [TableModel.of(model) for model in all_models()]
+    tables = [TableModel.of(model) for model in declared_models()]
     queue_decls = [
         QueueDecl(short=short, max_receive_count=spec.trigger.max_receive_count,
                   visibility_timeout_s=spec.visibility_timeout_s)

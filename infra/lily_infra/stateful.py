@@ -1,6 +1,6 @@
 """The stateful stack: keys, tables, buckets, queues and secrets, all from the declarations.
 
-- Tables: one per pynamodb model (``all_models()`` / ``table_schema()``): keys, GSIs (and LSIs)
+- Tables: one per pynamodb model (``declared_models()`` / ``table_schema()``): keys, GSIs (and LSIs)
   with their projection, TTL, on-demand billing, point-in-time recovery, encrypted with the
   storage key.
 - Buckets: one per ``BUCKETS`` entry, KMS-encrypted, versioned, private, TLS-only, with server

@@ -1,210 +1,135 @@
-"""The one place capabilities are wired together.
+"""The composition root: the one place that says which implementation serves each capability's ports.
 
-The idiom: a consumer declares what it needs from another capability as a small Protocol in its own
-``ports.py``; the provider implements it without knowing the consumer; this module says which
-implementation serves each port. A service takes its ports as keyword arguments where callers vary them,
-and otherwise asks this module, so nothing is registered at import and no package is scanned.
+The idiom: a consumer declares what it needs from another capability as small Protocols and a frozen bundle of
+them in its own ``ports.py``; the provider implements them without knowing the consumer; this module builds the
+bundles. Only ``functions/`` import it (and local mode and tests, which are not deployed): HTTP handlers inject
+a bundle with ``Depends(composition.publishing_ports)``, workers build theirs at init and pass it to the use
+case. A use case receives its ports as a parameter and never asks for them, and ``make lint`` forbids any
+capability to import this module (``lily.composition`` is a layer above the capabilities).
 
-=============================================  ===================================================
-consumer port                                  implementation
-=============================================  ===================================================
-``billing.ports.PlanChangeListener`` (a list)  ``social.plan_limits.pause_over_limit``
-``social.ports.ProfileQuota``                  ``billing.entitlements.PlanQuota("social_profiles")``
-``identity.ports.SeatQuota``                   ``billing.entitlements.PlanQuota("team_seats")``
-``identity.ports.FeatureGate`` (API keys)      ``billing.entitlements.PlanFeature("api_keys")``
-``publishing.ports.QuotaPort``                 ``billing.entitlements.PlanQuota("posts_per_day")``
-``publishing.ports.QuotaPort`` (storage)       ``billing.entitlements.PlanQuota("media_storage_bytes")``
-``publishing.ports.PlatformGateway``           ``publishing.bridge.SocialGateway``
-``content.ports.ContentPorts`` (AI, quota,      ``ai.openai_client.OpenAIAdapter``,
-posts, insights)                                ``PlanQuota("ai_text_requests")``, :class:`PublishingPosts`,
-                                                ``research.insights.StoredInsights``
-``images.ports.ImagePorts`` (AI, quota, plans,  ``ai.images.OpenAIImageAdapter``,
-media)                                          ``PlanQuota("image_generations")``, ``billing.image_plans.ImagePlans``,
-                                                :class:`PublishingMedia`
-``research.ports.ResearchPorts`` (AI, embedder, ``OpenAIAdapter``, ``ai.embeddings.deployment_embedder()``,
-posts, engagement, gate)                        ``publishing.published.LibraryPublishedPosts``,
-                                                ``social.engagement.PlatformEngagement``,
-                                                ``PlanFeature("autopilot_research")``
-``research.ports.ResearchGate`` (alone, for     ``PlanFeature("autopilot_research")``
-configs, jobs and the schedule)
-``org_deletion_listeners`` (a list)             ``research.forget.forget_org``
-=============================================  ===================================================
+============================================  ======================================================================
+bundle (declared in the consumer's ports.py)  implementations
+============================================  ======================================================================
+:func:`publishing_ports` (gateway, posts      ``social.gateway.SocialGateway``, ``PlanQuota("posts_per_day")``,
+quota, storage quota)                         ``PlanQuota("media_storage_bytes")``
+:func:`identity_ports` (seats, API keys)      ``PlanQuota("team_seats")``, ``PlanFeature("api_keys")``
+:func:`social_ports` (connected profiles)     ``PlanQuota("social_profiles")``
+:func:`billing_ports` (trial claim, plan      ``identity.orgs.claim_owner_trial``;
+change listeners)                             ``social.plan_limits.pause_over_limit``,
+                                              ``identity.apikeys.revoke_when_plan_drops_keys``
+:func:`content_ports` (AI, quota, posts,      ``ai.openai_client.OpenAIAdapter``, ``PlanQuota("ai_text_requests")``,
+insights)                                     ``publishing.providers.PublishingPosts``,
+                                              ``research.insights.StoredInsights``
+:func:`image_ports` (AI, quota, plans,        ``ai.images.OpenAIImageAdapter``, ``PlanQuota("image_generations")``,
+media)                                        ``billing.image_plans.ImagePlans``,
+                                              ``publishing.providers.PublishingMedia``
+:func:`research_ports` (AI, embedder, posts,  ``ai.embeddings.deployment_embedder()`` (and its AI adapter),
+engagement, gate)                             ``publishing.published.LibraryPublishedPosts``,
+                                              ``social.engagement.PlatformEngagement``,
+                                              ``PlanFeature("autopilot_research")``
+:func:`memory_ports` (embedder, gate)         ``deployment_embedder()``, ``PlanFeature("autopilot_research")``
+:func:`research_gate` (configs, jobs,         ``PlanFeature("autopilot_research")``
+schedule)
+============================================  ======================================================================
 
-Providers are imported inside the factories: importing this module loads no capability, and a function
-loads only the providers of the ports it actually uses.
-
-A process that must swap an implementation for all of its code (the reliability harness's scripted
-platforms, a test's recording listener) does it here and only here::
-
-    with composition.overriding(platform_gateway=fake, posts_quota=unlimited):
-        ...
+Providers are imported inside the factories: importing this module loads no capability, and a function loads
+only the providers of the bundles it builds. Each bundle is built once per process (adapters keep their
+connection pools) and again after the settings are reset (tests). To run code with other implementations, pass
+another bundle: a test builds one (``dataclasses.replace(composition.publishing_ports(), gateway=fake)``) or
+overrides the FastAPI dependency (``app.dependency_overrides[composition.publishing_ports]``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import lru_cache, wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING, TypeVar
 
 from lily.core.config import on_reset
 
 if TYPE_CHECKING:
-    from lily.billing.ports import PlanChangeListener, TrialClaim
+    from lily.billing.ports import BillingPorts
     from lily.content.ports import ContentPorts
-    from lily.identity.ports import FeatureGate, SeatQuota
+    from lily.identity.ports import IdentityPorts
     from lily.images.ports import ImagePorts
-    from lily.publishing.ports import PlatformGateway, QuotaPort
-    from lily.research.ports import ResearchGate, ResearchPorts
-    from lily.social.ports import ProfileQuota
+    from lily.publishing.ports import PublishingPorts
+    from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
+    from lily.social.ports import SocialPorts
 
 T = TypeVar("T")
 
-_overrides: dict[str, Any] = {}  # empty unless a process swapped an implementation (see override)
-_declared: list[str] = []  # every wiring's name, in declaration order
+
+def _per_process(factory: Callable[[], T]) -> Callable[[], T]:
+    """Build once per process; built again after :func:`lily.core.config.reset_settings`."""
+    cached = lru_cache(maxsize=1)(factory)
+    on_reset(cached.cache_clear)
+    return cached
 
 
-def _wiring(factory: Callable[[], T]) -> Callable[[], T]:
-    """Declare a wiring: the factory's answer, unless a process override is in place."""
-    name = factory.__name__
-    _declared.append(name)
+@_per_process
+def publishing_ports() -> PublishingPorts:
+    from lily.billing.entitlements import PlanQuota
+    from lily.publishing.ports import MEDIA_STORAGE_QUOTA, POSTS_QUOTA, PublishingPorts
+    from lily.social.gateway import SocialGateway
 
-    @wraps(factory)
-    def resolve() -> T:
-        return _overrides[name] if name in _overrides else factory()
-
-    return resolve
+    return PublishingPorts(gateway=SocialGateway(), posts_quota=PlanQuota(POSTS_QUOTA),
+                           storage_quota=PlanQuota(MEDIA_STORAGE_QUOTA))
 
 
-@_wiring
-def plan_change_listeners() -> tuple[PlanChangeListener, ...]:
+@_per_process
+def identity_ports() -> IdentityPorts:
+    from lily.billing.entitlements import PlanFeature, PlanQuota
+    from lily.identity.ports import API_KEYS_FEATURE, SEATS_QUOTA, IdentityPorts
+
+    return IdentityPorts(seats=PlanQuota(SEATS_QUOTA), api_keys=PlanFeature(API_KEYS_FEATURE))
+
+
+@_per_process
+def social_ports() -> SocialPorts:
+    from lily.billing.entitlements import PlanQuota
+    from lily.social.ports import PROFILES_QUOTA, SocialPorts
+
+    return SocialPorts(profiles=PlanQuota(PROFILES_QUOTA))
+
+
+@_per_process
+def billing_ports() -> BillingPorts:
+    from lily.billing.ports import BillingPorts
     from lily.identity.apikeys import revoke_when_plan_drops_keys
+    from lily.identity.orgs import claim_owner_trial
     from lily.social.plan_limits import pause_over_limit
 
-    return (pause_over_limit, revoke_when_plan_drops_keys)
+    return BillingPorts(trial_claim=claim_owner_trial,
+                        plan_change_listeners=(pause_over_limit, revoke_when_plan_drops_keys))
 
 
-@_wiring
-def trial_claim() -> TrialClaim:
-    from lily.identity.orgs import claim_owner_trial
-
-    return claim_owner_trial
-
-
-@_wiring
-def profile_quota() -> ProfileQuota:
-    from lily.billing.entitlements import PlanQuota
-    from lily.social.ports import PROFILES_QUOTA
-
-    return PlanQuota(PROFILES_QUOTA)
-
-
-@_wiring
-def seat_quota() -> SeatQuota:
-    from lily.billing.entitlements import PlanQuota
-    from lily.identity.ports import SEATS_QUOTA
-
-    return PlanQuota(SEATS_QUOTA)
-
-
-@_wiring
-def api_key_gate() -> FeatureGate:
-    from lily.billing.entitlements import PlanFeature
-    from lily.identity.ports import API_KEYS_FEATURE
-
-    return PlanFeature(API_KEYS_FEATURE)
-
-
-@_wiring
-def posts_quota() -> QuotaPort:
-    from lily.billing.entitlements import PlanQuota
-    from lily.publishing.ports import POSTS_QUOTA
-
-    return PlanQuota(POSTS_QUOTA)
-
-
-@_wiring
-def media_storage_quota() -> QuotaPort:
-    from lily.billing.entitlements import PlanQuota
-    from lily.publishing.ports import MEDIA_STORAGE_QUOTA
-
-    return PlanQuota(MEDIA_STORAGE_QUOTA)
-
-
-@_wiring
-def platform_gateway() -> PlatformGateway:
-    from lily.publishing.bridge import SocialGateway
-
-    return SocialGateway()
-
-
-class PublishingPosts:
-    """:class:`lily.content.ports.PostsPort` on publishing's post use cases."""
-
-    def create_post(self, org_id: str, targets: list[tuple[str, str]], created_by: str | None) -> str:
-        from lily.publishing.drafts import create_post
-        from lily.publishing.schemas import PostCreate, TargetIn
-
-        body = PostCreate(text=targets[0][1], targets=[TargetIn(connection_id=c, text=t) for c, t in targets])
-        return create_post(org_id, body, created_by).post_id
-
-    def post_text(self, org_id: str, post_id: str) -> str:
-        from lily.publishing.posts import get_post
-
-        return get_post(org_id, post_id).text
-
-
-@lru_cache(maxsize=1)
-def _content_ports() -> ContentPorts:
+@_per_process
+def content_ports() -> ContentPorts:
     from lily.ai.openai_client import OpenAIAdapter
     from lily.billing.entitlements import PlanQuota
     from lily.content.ports import AI_QUOTA, ContentPorts
+    from lily.publishing.providers import PublishingPosts
     from lily.research.insights import StoredInsights
 
-    return ContentPorts(ai=OpenAIAdapter(), quota=PlanQuota(AI_QUOTA), posts=PublishingPosts(),
+    return ContentPorts(ai=OpenAIAdapter(), quota=PlanQuota(AI_QUOTA), posts=PublishingPosts(publishing_ports),
                         insights=StoredInsights())
 
 
-@_wiring
-def content_ports() -> ContentPorts:
-    # One adapter per process: the openai client keeps its connection pool (reset with the settings).
-    return _content_ports()
-
-
-on_reset(_content_ports.cache_clear)
-
-
-class PublishingMedia:
-    """:class:`lily.images.ports.MediaLibrary` on publishing's media (stored like an upload, same storage quota)."""
-
-    def store(self, org_id: str, data: bytes, content_type: str, *, name: str, alt_text: str | None,
-              created_by: str | None) -> tuple[str, str]:
-        from lily.publishing.media import store
-
-        return store(org_id, data, content_type, name=name, alt_text=alt_text, created_by=created_by)
-
-
-@lru_cache(maxsize=1)
-def _image_ports() -> ImagePorts:
+@_per_process
+def image_ports() -> ImagePorts:
     from lily.ai.images import OpenAIImageAdapter
     from lily.billing.entitlements import PlanQuota
     from lily.billing.image_plans import ImagePlans
     from lily.images.ports import IMAGES_QUOTA, ImagePorts
+    from lily.publishing.ports import MEDIA_STORAGE_QUOTA
+    from lily.publishing.providers import PublishingMedia
 
+    # Not publishing_ports(): storing an image needs the storage quota only, not the social gateway.
     return ImagePorts(ai=OpenAIImageAdapter(), quota=PlanQuota(IMAGES_QUOTA), plans=ImagePlans(),
-                      media=PublishingMedia())
+                      media=PublishingMedia(PlanQuota(MEDIA_STORAGE_QUOTA)))
 
 
-@_wiring
-def image_ports() -> ImagePorts:
-    # One adapter per process (the openai client's connection pool), reset with the settings.
-    return _image_ports()
-
-
-on_reset(_image_ports.cache_clear)
-
-
-@_wiring
+@_per_process
 def research_gate() -> ResearchGate:
     # The plan check alone: configs, jobs and the schedule need no AI adapter, embedder or readers.
     from lily.billing.entitlements import PlanFeature
@@ -213,57 +138,22 @@ def research_gate() -> ResearchGate:
     return PlanFeature(RESEARCH_FEATURE)
 
 
-@lru_cache(maxsize=1)
-def _research_ports() -> ResearchPorts:
+@_per_process
+def memory_ports() -> MemoryPorts:
+    # Search: the embedder and the gate; no published posts, no social engagement, no synthesis.
+    from lily.ai.embeddings import deployment_embedder
+    from lily.research.ports import MemoryPorts
+
+    return MemoryPorts(embedder=deployment_embedder(), gate=research_gate())
+
+
+@_per_process
+def research_ports() -> ResearchPorts:
     from lily.ai.embeddings import deployment_embedder
     from lily.publishing.published import LibraryPublishedPosts
     from lily.research.ports import ResearchPorts
     from lily.social.engagement import PlatformEngagement
 
-    embedder = deployment_embedder()
-    return ResearchPorts(ai=embedder.ai,
-                         embedder=embedder, posts=LibraryPublishedPosts(), engagement=PlatformEngagement(),
-                         gate=research_gate())
-
-
-@_wiring
-def research_ports() -> ResearchPorts:
-    # One adapter per process (connection pool), shared by the synthesis and the embedder.
-    return _research_ports()
-
-
-on_reset(_research_ports.cache_clear)
-
-
-@_wiring
-def org_deletion_listeners() -> tuple[Callable[[str], None], ...]:
-    """Called with the org id when an organization is deleted: each removes what its capability keeps."""
-    from lily.research.forget import forget_org
-
-    return (forget_org,)
-
-
-WIRINGS = frozenset(_declared)
-
-
-def override(port: str, implementation: Any | None) -> None:
-    """Serve ``port`` with ``implementation`` for the whole process from now on; None restores the wiring."""
-    if port not in WIRINGS:
-        raise KeyError(f"{port!r} is not a wiring of lily.composition; known: {sorted(WIRINGS)}")
-    if implementation is None:
-        _overrides.pop(port, None)
-    else:
-        _overrides[port] = implementation
-
-
-@contextmanager
-def overriding(**implementations: Any) -> Iterator[None]:
-    """:func:`override` for the duration of a block (tests); the previous wiring comes back afterwards."""
-    previous = {name: _overrides.get(name) for name in implementations}
-    for name, implementation in implementations.items():
-        override(name, implementation)
-    try:
-        yield
-    finally:
-        for name, implementation in previous.items():
-            override(name, implementation)
+    embedder = deployment_embedder()  # its AI adapter (one connection pool) also writes the synthesis
+    return ResearchPorts(ai=embedder.ai, embedder=embedder, posts=LibraryPublishedPosts(),
+                         engagement=PlatformEngagement(), gate=research_gate())

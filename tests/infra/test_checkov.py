@@ -137,10 +137,10 @@ def test_queue_and_scheduled_functions_have_reserved_concurrency_the_publisher_i
 
 
 def test_reserved_concurrency_is_a_stage_value():
-    cfg = load_config({"reserved_concurrency": '{"publisher": 25, "content": 50}'}, environ={})
+    cfg = load_config({"reserved_concurrency": '{"publisher": 25, "publishing": 50}'}, environ={})
     assert cfg.reserved_concurrency_of("publisher", "queue", 10) == 25
     assert load_config({}, environ={}).reserved_concurrency_of("publisher", "queue", 10) == 10
-    assert cfg.reserved_concurrency_of("content", "http") == 50
+    assert cfg.reserved_concurrency_of("publishing", "http") == 50
     assert cfg.reserved_concurrency_of("billing_worker", "queue") == RESERVED_CONCURRENCY["queue"]
     assert cfg.reserved_concurrency_of("auth", "http") is None
     for bad in ('{"publisher": 0}', '["publisher"]', '{"publisher": "many"}'):

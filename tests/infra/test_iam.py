@@ -171,7 +171,7 @@ def _expected(spec, table_indexes: dict[str, list[str]], consumed: str | None) -
     want = {(x, "own-log-group") for x in ("logs:CreateLogStream", "logs:PutLogEvents")}
     want |= {(x, "*") for x in ("xray:PutTraceSegments", "xray:PutTelemetryRecords")}
     storage: set[str] = set()
-    for short, mode in spec.access.tables.items():
+    for short, mode in spec.access.table_modes.items():
         if mode in ("read", "readwrite"):
             for r in [f"table:{short}", *(f"table:{short}/index/{i}" for i in table_indexes[short])]:
                 want |= {(x, r) for x in a.TABLE_READ}

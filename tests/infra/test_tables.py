@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import importlib
+from pathlib import Path
 
 import pytest
 
-from lily.core.db import all_models, table_schema
+from lily.core.db import LilyModel, table_schema
+from lily.core.functions import declared_models
 from tests.infra.cfn import props, resources
 
 
@@ -63,7 +66,24 @@ def template_tables(synth) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def model_schemas() -> dict[str, dict]:
-    return {table_schema(m)["name"]: table_schema(m) for m in all_models()}
+    return {table_schema(m)["name"]: table_schema(m) for m in declared_models()}
+
+
+def _defined_models() -> set[str]:
+    """Every table model some ``lily/<capability>/models.py`` defines (the test reads the tree; Lily does not scan)."""
+    root = Path(__file__).resolve().parents[2] / "shared"
+    found = set()
+    for path in sorted(root.glob("lily/*/models.py")):
+        module = importlib.import_module(".".join(path.relative_to(root).with_suffix("").parts))
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, LilyModel) and value.__module__ == module.__name__
+                    and value.Meta.short_name != "_abstract"):
+                found.add(value.Meta.short_name)
+    return found
+
+
+def test_every_defined_model_is_named_by_some_function():
+    assert _defined_models() == {m.Meta.short_name for m in declared_models()}
 
 
 def test_every_model_has_exactly_one_table_and_no_table_lacks_a_model(template_tables, model_schemas):

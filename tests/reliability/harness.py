@@ -23,15 +23,15 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import httpx
 
 from lily import composition
-from lily.core import clock, queues
+from lily.core import clock, functions, queues
 from lily.core.aws import client
 from lily.core.models import BreakerState
 from lily.local import workers
-from lily.publishing import dispatcher, drafts, publisher, scheduling
-from lily.publishing.bridge import SocialGateway
+from lily.publishing import dispatcher, editing, publisher, scheduling
 from lily.publishing.models import Attempt, PacingState, Post, Target
-from lily.publishing.ports import PublishError
+from lily.publishing.ports import PublishError, PublishingPorts
 from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
+from lily.social.gateway import SocialGateway
 
 # Pacing the harness gives Lily (the platform limit it must respect): 10 posts per 4 s per account.
 # (Slow enough that a crashed post is still among the 20 newest the adapters' lookup reads back.)
@@ -343,7 +343,7 @@ def _finished() -> int:
     """Targets Lily has recorded as published or failed in this process (its counters)."""
     from lily.core.observability import counter_value
 
-    return counter_value("content_posts_published_total") + counter_value("content_posts_failed_total")
+    return counter_value("publishing_posts_published_total") + counter_value("publishing_posts_failed_total")
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -379,29 +379,30 @@ def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, tim
     conns = [(platform, connect(http, headers, org_id, platform, user)) for platform, user in ACCOUNTS]
     history = History()
     gateway = ChaosGateway(SocialGateway(), chaos, sandboxes, history)
-    composition.override("platform_gateway", gateway)
-    composition.override("posts_quota", UnlimitedQuota())
+    # The harness's ports, passed explicitly: its scripted platforms, and no plan quota on posts (the publisher
+    # worker gets the same gateway through its handler factory, in _run).
+    ports = PublishingPorts(gateway=gateway, posts_quota=UnlimitedQuota(),
+                            storage_quota=composition.publishing_ports().storage_quota)
     claim = publisher._claim
     publisher._claim = history.claim_recorder(claim)
     try:
-        return _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url, publishers,
+        return _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, sqs, url, publishers,
                     until)
     finally:
         publisher._claim = claim
-        composition.override("platform_gateway", None)
-        composition.override("posts_quota", None)
         workers.RETRY_DELAY_S = 1
 
 
-def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s, sqs, url, publishers,
+def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, sqs, url, publishers,
          until) -> Report:
+    gateway = ports.gateway
     # Given N posts, one per target, round-robin over the accounts, due within the next ``spread_s``
     stamp = f"{time.time():.0f}"
 
     def create(i: int) -> tuple[str, str, str]:
         _platform, cid = conns[i % len(conns)]
         text = f"Reliability post {i} {stamp}"
-        post = drafts.create_post(org_id, PostCreate(text=text, targets=[TargetIn(connection_id=cid)]))
+        post = editing.create_post(ports, org_id, PostCreate(text=text, targets=[TargetIn(connection_id=cid)]))
         return post.post_id, post.targets[0].target_id, text
 
     # Four at a time (the emulator serializes writes per item, transactions included). Scheduling takes about
@@ -416,7 +417,7 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
 
     def schedule(i: int) -> None:
         at = max(start + timedelta(seconds=spread_s * i / max(1, n)), datetime.now(UTC) + timedelta(seconds=1))
-        scheduling.schedule(org_id, targets[i][0], ScheduleIn(scheduled_at=at))
+        scheduling.schedule(ports, org_id, targets[i][0], ScheduleIn(scheduled_at=at))
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(schedule, range(n)))
@@ -426,13 +427,14 @@ def _run(n, suite, sandboxes, org_id, conns, gateway, chaos, timeout_s, spread_s
     warm_clients()
     poller = next(p for p in suite.pollers if p.trigger.queue == "publish")
     original = poller.handler
+    scripted = functions.load_handler_module(poller.spec).handler_for(gateway)  # the worker on the harness's platforms
 
     def duplicating(event, context):
         for r in event["Records"]:
             if chaos.rng.random() < chaos.p_duplicate:
                 sqs.send_message(QueueUrl=url, MessageBody=r["body"])
                 chaos.duplicates += 1
-        return original(event, context)
+        return scripted(event, context)
 
     poller.handler = duplicating
     stop = threading.Event()

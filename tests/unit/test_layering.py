@@ -43,9 +43,9 @@ def test_the_contracts_hold_on_the_copy(tree):
     assert "3 kept, 0 broken" in result.stdout
 
 
-LAYERS = "lily.local on top, capabilities (wired by lily.composition) in the middle, lily.core at the bottom"
+LAYERS = "lily.local on top, then the composition root, the capabilities in the middle, lily.core at the bottom"
 NO_LOCAL = "Functions (deployed code) never import lily.local"
-PORTS = "Capabilities import each other only through their ports; lily.composition wires the providers"
+PORTS = "Capabilities import each other only through their ports"
 
 
 # (module written into the copy, its one import, the contract it must break, the import lint-imports reports)
@@ -61,6 +61,11 @@ WRONG = [
     ("shared/lily/social/_wrong.py", "import lily.billing.models", PORTS, "lily.social._wrong -> lily.billing.models"),
     ("shared/lily/health/_wrong.py", "from lily.publishing import scheduling", PORTS,
      "lily.health._wrong -> lily.publishing.scheduling"),
+    # The composition root is no service locator: a capability (or core) that asks it for a collaborator fails.
+    ("shared/lily/publishing/_wrong.py", "from lily import composition", LAYERS,
+     "lily.publishing._wrong -> lily.composition"),
+    ("shared/lily/core/_wrong_root.py", "import lily.composition", LAYERS,
+     "lily.core._wrong_root -> lily.composition"),
 ]
 
 
@@ -74,6 +79,23 @@ def test_each_wrong_import_breaks_its_contract(tree):
     for _, _, contract, reported in WRONG:
         assert f"{contract} BROKEN" in summary, result.stdout
         assert reported in text, f"{reported} not reported:\n{result.stdout}"
+
+
+def test_a_capability_that_imports_the_composition_root_fails_lint(tree):
+    # Given one capability module that asks lily.composition for its ports (the service locator this forbids)
+    (tree / "shared/lily/identity/_locator.py").write_text(
+        '"""Asks the root."""\n\nfrom lily import composition\n\nSEATS = composition.identity_ports\n')
+    # When lint runs, then the layers contract is broken and names that import
+    result = _lint(tree)
+    assert result.returncode != 0, result.stdout
+    text = " ".join(result.stdout.split())
+    assert f"{LAYERS} BROKEN" in text.split("Contracts:")[0]
+    assert "lily.identity._locator -> lily.composition" in text
+
+
+def test_functions_may_import_the_composition_root(tree):
+    (tree / "functions/health/_right.py").write_text('"""A function wires."""\n\nfrom lily import composition\n')
+    assert _lint(tree).returncode == 0
 
 
 def test_importing_a_capabilitys_ports_is_allowed(tree):

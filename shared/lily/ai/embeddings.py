@@ -12,7 +12,7 @@ summed in the answer. Inputs are cut to ``MAX_INPUT_CHARS`` (OpenAI refuses inpu
 
 from __future__ import annotations
 
-from lily.ai.port import AIPort, CallContext, Embeddings, Usage
+from lily.ai.ports import AIPort, CallContext, Embeddings, Usage
 from lily.ai.settings import AISettings
 
 BATCH = 64  # inputs per provider call

@@ -17,7 +17,7 @@ import httpx
 
 from lily.ai import usage as usage_log
 from lily.ai.openai_client import OpenAIAdapter, generation_failed
-from lily.ai.port import CallContext, GeneratedImage, ImageRequest, ModerationVerdict, Usage, data_url
+from lily.ai.ports import CallContext, GeneratedImage, ImageRequest, ModerationVerdict, Usage, data_url
 
 SDK_IMAGE_ARGS = {"n", "size", "quality", "background", "output_format", "output_compression", "moderation",
                   "response_format", "user"}
@@ -29,7 +29,7 @@ def content_type_of(data: bytes) -> str | None:
 
 
 class OpenAIImageAdapter(OpenAIAdapter):
-    """:class:`lily.ai.port.ImageAIPort`: the text adapter plus images."""
+    """:class:`lily.ai.ports.ImageAIPort`: the text adapter plus images."""
 
     def generate_image(self, request: ImageRequest, ctx: CallContext) -> GeneratedImage:
         provider = request.provider

@@ -26,7 +26,7 @@ from typing import Any
 import openai
 
 from lily.ai import usage as usage_log
-from lily.ai.port import CallContext, Embeddings, ModerationVerdict, TextRequest, TextResult, Usage
+from lily.ai.ports import CallContext, Embeddings, ModerationVerdict, TextRequest, TextResult, Usage
 from lily.ai.retry_after import retry_after_s
 from lily.ai.settings import AISettings, Provider, ai_settings, provider_keys
 from lily.core import breaker, clock
@@ -51,7 +51,7 @@ def generation_failed(provider: str, reason: str, **details: Any) -> LilyError:
 
 
 class OpenAIAdapter:
-    """:class:`lily.ai.port.AIPort` on the ``openai`` client."""
+    """:class:`lily.ai.ports.AIPort` on the ``openai`` client."""
 
     def __init__(self, settings: AISettings | None = None, keys: dict[str, str] | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from lily.ai.models import AIUsage
-from lily.ai.port import CallContext, Usage
+from lily.ai.ports import CallContext, Usage
 from lily.ai.settings import ai_settings
 from lily.core import clock, ids
 from lily.core.observability import count, observe

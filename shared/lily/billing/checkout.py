@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lily import composition
 from lily.billing.customers import ensure_customer
 from lily.billing.entitlements import subscription_of
 from lily.billing.plans import PLANS, Interval, Plan
+from lily.billing.ports import BillingPorts
 from lily.billing.schemas import CheckoutView
 from lily.billing.settings import billing_settings
 from lily.billing.stripe_gateway import StripeGateway, stripe_gateway
@@ -50,7 +50,8 @@ def price_id_of(plan: Plan, interval: str) -> str:
     return price_id
 
 
-def start_checkout(org_id: str, plan_id: str, interval: Interval = "month", *, email: str | None = None,
+def start_checkout(ports: BillingPorts, org_id: str, plan_id: str, interval: Interval = "month", *,
+                   email: str | None = None,
                    request_key: str | None = None, gateway: StripeGateway | None = None) -> CheckoutView:
     gateway = gateway or stripe_gateway()
     plan = paid_plan(plan_id)
@@ -62,7 +63,7 @@ def start_checkout(org_id: str, plan_id: str, interval: Interval = "month", *, e
     customer_id = ensure_customer(org_id, email, gateway)
     # One free trial per account (the organization's owner), not per organization
     trial_days = plan.trial_days if plan.trial_days and not (sub is not None and sub.trial_used) else 0
-    if trial_days and not composition.trial_claim()(org_id):
+    if trial_days and not ports.trial_claim(org_id):
         trial_days = 0
     s = billing_settings()
     subscription_data: dict[str, Any] = {"metadata": {"org_id": org_id, "plan_id": plan.plan_id}}

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from lily.billing.models import Subscription
 from lily.billing.plans import get_plan
+from lily.billing.ports import BillingPorts
 from lily.billing.schemas import ReapResult
 from lily.billing.stripe_gateway import StripeGateway, stripe_gateway
 from lily.billing.subscription_sync import MANAGEABLE, apply_plan, sync_subscription
@@ -14,7 +15,8 @@ from lily.core.errors import LilyError
 from lily.core.observability import logger
 
 
-def reap(gateway: StripeGateway | None = None, resync_after: timedelta = timedelta(days=1)) -> ReapResult:
+def reap(ports: BillingPorts, gateway: StripeGateway | None = None,
+         resync_after: timedelta = timedelta(days=1)) -> ReapResult:
     """Re-fetch subscriptions whose period ended long ago (a missed webhook), then apply every
     organization's effective plan: ended subscriptions go to free, and the plan-change listeners
     pause what exceeds the new limits (nothing is deleted). Maintenance job: Scan is fine here."""
@@ -27,12 +29,12 @@ def reap(gateway: StripeGateway | None = None, resync_after: timedelta = timedel
                      and sub.current_period_end + resync_after < now and sub.status in MANAGEABLE)
             if stale:
                 try:
-                    sync_subscription(sub.org_id, (gateway or stripe_gateway()).retrieve_subscription(
+                    sync_subscription(ports, sub.org_id, (gateway or stripe_gateway()).retrieve_subscription(
                         sub.stripe_subscription_id))
                     result.resynced += 1
                 except LilyError as exc:  # Stripe down: still apply what we know
                     logger.warning("reaper could not re-fetch", extra={"org_id": sub.org_id, "code": exc.code.value})
-            changed = apply_plan(sub.org_id)
+            changed = apply_plan(ports, sub.org_id)
             if changed:
                 if get_plan(changed[1]).rank < get_plan(changed[0]).rank:
                     result.downgraded += 1

@@ -117,3 +117,16 @@ class ReapResult(BaseModel):
     downgraded: int = 0
     upgraded: int = 0
     errors: int = 0
+
+
+# --- Request and answer models of functions/billing ---
+
+
+class CheckoutRequest(BaseModel):
+    plan_id: PlanId
+    interval: Interval = "month"
+
+
+class ChangePlanRequest(BaseModel):
+    plan_id: PlanId
+    interval: Interval | None = None

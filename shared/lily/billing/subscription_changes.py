@@ -9,6 +9,7 @@ from lily.billing.checkout import idempotency_part, paid_plan, price_id_of
 from lily.billing.entitlements import subscription_of
 from lily.billing.models import Subscription
 from lily.billing.plans import Interval
+from lily.billing.ports import BillingPorts
 from lily.billing.schemas import SubscriptionView
 from lily.billing.stripe_gateway import StripeGateway, stripe_gateway
 from lily.billing.subscription_sync import MANAGEABLE, sync_subscription
@@ -24,17 +25,19 @@ def _managed(org_id: str) -> Subscription:
     return sub
 
 
-def cancel(org_id: str, *, request_key: str | None = None, gateway: StripeGateway | None = None) -> SubscriptionView:
+def cancel(ports: BillingPorts, org_id: str, *, request_key: str | None = None,
+           gateway: StripeGateway | None = None) -> SubscriptionView:
     """Cancel at the end of the paid period (the plan stays until then; nothing more is charged)."""
     gateway = gateway or stripe_gateway()
     sub = _managed(org_id)
     snap = gateway.update_subscription(sub.stripe_subscription_id, {"cancel_at_period_end": True},
                                        idempotency_key=f"lily-cancel-{org_id}-{idempotency_part(request_key)}")
     logger.info("subscription set to cancel", extra={"org_id": org_id, "subscription_id": snap.id})
-    return subscription_view(org_id, sync_subscription(org_id, snap))
+    return subscription_view(org_id, sync_subscription(ports, org_id, snap))
 
 
-def resume(org_id: str, *, request_key: str | None = None, gateway: StripeGateway | None = None) -> SubscriptionView:
+def resume(ports: BillingPorts, org_id: str, *, request_key: str | None = None,
+           gateway: StripeGateway | None = None) -> SubscriptionView:
     """Undo a pending cancellation (before the period ends)."""
     gateway = gateway or stripe_gateway()
     sub = _managed(org_id)
@@ -42,10 +45,11 @@ def resume(org_id: str, *, request_key: str | None = None, gateway: StripeGatewa
         raise conflict("The subscription is not set to cancel")
     snap = gateway.update_subscription(sub.stripe_subscription_id, {"cancel_at_period_end": False},
                                        idempotency_key=f"lily-resume-{org_id}-{idempotency_part(request_key)}")
-    return subscription_view(org_id, sync_subscription(org_id, snap))
+    return subscription_view(org_id, sync_subscription(ports, org_id, snap))
 
 
-def change_plan(org_id: str, plan_id: str, interval: Interval | None = None, *, request_key: str | None = None,
+def change_plan(ports: BillingPorts, org_id: str, plan_id: str, interval: Interval | None = None, *,
+                request_key: str | None = None,
                 gateway: StripeGateway | None = None) -> SubscriptionView:
     """Move the subscription to another paid plan, prorated (Stripe's ``create_prorations``)."""
     gateway = gateway or stripe_gateway()
@@ -68,4 +72,4 @@ def change_plan(org_id: str, plan_id: str, interval: Interval | None = None, *, 
                                        idempotency_key=f"lily-change-{org_id}-{plan.plan_id}-{interval}-"
                                                        f"{idempotency_part(request_key)}")
     logger.info("plan changed", extra={"org_id": org_id, "from": sub.plan_id, "to": plan.plan_id})
-    return subscription_view(org_id, sync_subscription(org_id, snap))
+    return subscription_view(org_id, sync_subscription(ports, org_id, snap))

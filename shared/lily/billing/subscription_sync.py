@@ -3,20 +3,18 @@
 State is always derived from the subscription as Stripe has it *now* (re-fetched), never from the
 order events arrive in; a write only lands when its fetch is at least as recent as the stored one
 (``synced_at_ms``), and a plan transition is claimed with a conditional write before the plan-change
-listeners (:class:`lily.billing.ports.PlanChangeListener`, listed by :mod:`lily.composition`) run, so
-each transition notifies exactly once.
+listeners (:class:`lily.billing.ports.PlanChangeListener`, in the :class:`lily.billing.ports.BillingPorts` the
+caller passes) run, so each transition notifies exactly once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import timedelta
 
-from lily import composition
 from lily.billing.entitlements import effective_plan_id, subscription_of
 from lily.billing.models import Subscription
 from lily.billing.plans import Plan, get_plan
-from lily.billing.ports import PlanChangeListener
+from lily.billing.ports import BillingPorts
 from lily.billing.settings import billing_settings
 from lily.billing.stripe_gateway import StripeSubscription
 from lily.core import clock
@@ -26,7 +24,7 @@ from lily.core.observability import count, logger
 MANAGEABLE = {"active", "trialing", "past_due"}  # subscriptions the app can cancel / change
 
 
-def sync_subscription(org_id: str, snap: StripeSubscription) -> Subscription:
+def sync_subscription(ports: BillingPorts, org_id: str, snap: StripeSubscription) -> Subscription:
     """Store the subscription as Stripe has it now, then apply the resulting plan.
 
     Never lets an older fetch overwrite a newer one, nor a stale, ended subscription replace the
@@ -48,7 +46,7 @@ def sync_subscription(org_id: str, snap: StripeSubscription) -> Subscription:
             and existing.status in MANAGEABLE and snap.status not in MANAGEABLE):
         logger.info("ignoring an ended subscription that is not the organization's current one",
                     extra={"org_id": org_id, "subscription_id": snap.id, "current": existing.stripe_subscription_id})
-        apply_plan(org_id)
+        apply_plan(ports, org_id)
         return existing
     past_due_since = grace_until = None
     if snap.status == "past_due":
@@ -78,11 +76,11 @@ def sync_subscription(org_id: str, snap: StripeSubscription) -> Subscription:
     newer = Subscription.synced_at_ms.does_not_exist() | (Subscription.synced_at_ms <= now_ms)
     if not won(lambda: item.update(actions=actions, condition=newer)):
         logger.info("a newer subscription state is already stored", extra={"org_id": org_id})
-    apply_plan(org_id)
+    apply_plan(ports, org_id)
     return subscription_of(org_id) or item
 
 
-def apply_plan(org_id: str) -> tuple[str, str] | None:
+def apply_plan(ports: BillingPorts, org_id: str) -> tuple[str, str] | None:
     """Claim the transition from the applied plan to the effective one and notify the listeners once.
 
     Returns (old, new) when this call made the transition, None otherwise.
@@ -104,15 +102,14 @@ def apply_plan(org_id: str) -> tuple[str, str] | None:
     count("plan_changes_total", direction=direction, plan=new)
     logger.info("plan applied", extra={"org_id": org_id, "old_plan": old, "new_plan": new, "direction": direction,
                                        "status": sub.status})
-    notify_plan_change(org_id, get_plan(old), get_plan(new))
+    notify_plan_change(ports, org_id, get_plan(old), get_plan(new))
     return old, new
 
 
-def notify_plan_change(org_id: str, old: Plan, new: Plan,
-                       listeners: Iterable[PlanChangeListener] | None = None) -> int:
-    """Run every listener (the composition's unless given); returns how many failed (each logged and counted)."""
+def notify_plan_change(ports: BillingPorts, org_id: str, old: Plan, new: Plan) -> int:
+    """Run every plan change listener of ``ports``; returns how many failed (each logged and counted)."""
     failures = 0
-    for listener in composition.plan_change_listeners() if listeners is None else listeners:
+    for listener in ports.plan_change_listeners:
         name = getattr(listener, "__name__", type(listener).__name__)
         try:
             listener(org_id, old, new)

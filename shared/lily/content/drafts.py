@@ -7,7 +7,7 @@ draft's version.
 
 from __future__ import annotations
 
-from lily.ai.port import CallContext, TextResult
+from lily.ai.ports import CallContext, TextResult
 from lily.content import brand as brands
 from lily.content import fitting, scoring
 from lily.content.models import ContentDraft

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lily.ai.port import CallContext, TextRequest, TextResult
+from lily.ai.ports import CallContext, TextRequest, TextResult
 from lily.content import brand as brands
 from lily.content import drafts, fitting, scoring, templates
 from lily.content.ctas import cta_for

@@ -1,6 +1,6 @@
 """What content needs from other capabilities, as small Protocols (the consumer declares them).
 
-- :class:`lily.ai.port.AIPort`: text generation and moderation.
+- :class:`lily.ai.ports.AIPort`: text generation and moderation.
 - :class:`QuotaPort`: the plan's ``ai_text_requests`` per-day quota (billing entitlements).
 - :class:`PostsPort`: saving drafts as posts and reading a post's text (publishing).
 - :class:`InsightsPort`: research insights a draft is grounded on (research).
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from lily.ai.port import AIPort
+from lily.ai.ports import AIPort
 
 AI_QUOTA = "ai_text_requests"  # billing's plan quota behind QuotaPort
 

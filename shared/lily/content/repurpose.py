@@ -3,7 +3,7 @@ long text as an X thread (split on sentence boundaries, no AI call, reassembles 
 
 from __future__ import annotations
 
-from lily.ai.port import CallContext
+from lily.ai.ports import CallContext
 from lily.content import brand as brands
 from lily.content import fitting, pipeline
 from lily.content.ports import ContentPorts

@@ -3,7 +3,7 @@ or fix it to a platform (no AI call: an X text too long becomes a thread, others
 
 from __future__ import annotations
 
-from lily.ai.port import CallContext
+from lily.ai.ports import CallContext
 from lily.content import brand as brands
 from lily.content import fitting, pipeline
 from lily.content.ports import ContentPorts

@@ -7,8 +7,9 @@ A model declares its short table name and nothing about the environment::
             short_name = "things"
         pk = UnicodeAttribute(hash_key=True)
 
-The models are the schema: the CDK stateful stack and the local provisioner build tables from
-:func:`all_models`, and an infra test compares the synthesized template with them.
+The models are the schema: the CDK stateful stack and the local provisioner build a table for each model a
+function's wiring names (:func:`lily.core.functions.declared_models`), and an infra test compares the
+synthesized template with them.
 
 TTL deletes late (and never in the emulator): use :func:`is_live` on every read of an item with
 an expiry.
@@ -16,8 +17,6 @@ an expiry.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -71,21 +70,6 @@ class LilyModel(Model):
             if short in _REGISTRY and _REGISTRY[short].__qualname__ != cls.__qualname__:
                 raise RuntimeError(f"two models declare table {short!r}")
             _REGISTRY[short] = cls
-
-
-def _import_all_model_modules() -> None:
-    import lily
-
-    for info in pkgutil.walk_packages(lily.__path__, prefix="lily."):
-        leaf = info.name.rsplit(".", 1)[-1]
-        if leaf == "models" or info.name.endswith(".models") or ".models." in info.name:
-            importlib.import_module(info.name)
-
-
-def all_models() -> list[type[LilyModel]]:
-    """Every table model in the ``lily`` package (imports every ``*.models`` module)."""
-    _import_all_model_modules()
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
 def ttl_attribute_name(model: type[LilyModel]) -> str | None:

@@ -4,6 +4,10 @@ Each ``functions/<name>/wiring.py`` defines ``FUNCTION = FunctionSpec(...)``: it
 route prefixes, a queue or a schedule), memory, timeout and what it may touch. The CDK app and
 the local runner both read these declarations through :func:`discover`, so local and cloud
 cannot drift. Adding a function is adding a folder with ``handler.py`` and ``wiring.py``.
+
+A wiring names the table models it uses (``tables={Post: "readwrite"}``, imported from the capability's
+``models``): the deployment's tables are the ones its functions name (:func:`declared_models`), and the
+imports are plain ones that the import-linter contracts see.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+
+from lily.core.db import LilyModel
 
 Mode = Literal["read", "write", "readwrite"]
 
@@ -68,7 +74,7 @@ class Schedule(BaseModel):
 class Access(BaseModel):
     """What a function may touch; the CDK app grants exactly this and nothing more."""
 
-    tables: dict[str, Mode] = Field(default_factory=dict)
+    tables: dict[type[LilyModel], Mode] = Field(default_factory=dict, description="Table models and the access")
     queues_send: list[str] = Field(default_factory=list)
     queues_probe: list[str] = Field(default_factory=list, description="Read queue attributes only (health)")
     dlqs_drain: list[str] = Field(default_factory=list, description="Receive and delete from these queues' DLQs")
@@ -78,6 +84,11 @@ class Access(BaseModel):
     secrets: list[str] = Field(default_factory=list, description="Secrets Manager short names")
     ses_send: bool = False
     vectors: bool = Field(False, description="Read and write the research vector index (OpenSearch k-NN in the cloud)")
+
+    @property
+    def table_modes(self) -> dict[str, Mode]:
+        """The tables by short name (what IAM grants and the local runner provisions)."""
+        return {model.Meta.short_name: mode for model, mode in self.tables.items()}
 
 
 class FunctionSpec(BaseModel):
@@ -140,6 +151,12 @@ def discover() -> tuple[FunctionSpec, ...]:
     if len(prefixes) != len(set(prefixes)):
         raise ValueError("an HTTP route prefix is declared twice")
     return specs
+
+
+def declared_models() -> list[type[LilyModel]]:
+    """Every table model some function names in its wiring, by short name: the deployment's tables."""
+    models = {model.Meta.short_name: model for spec in discover() for model in spec.access.tables}
+    return [models[short] for short in sorted(models)]
 
 
 def queues() -> list[tuple[str, FunctionSpec]]:

@@ -1,7 +1,7 @@
 """Stateful resources other than tables and queues, declared once.
 
-Tables come from the pynamodb models (:func:`lily.core.db.all_models`), queues from the function
-declarations (:func:`lily.core.functions.queues`). Buckets and secrets are listed here; the CDK
+Tables come from the pynamodb models the functions name (:func:`lily.core.functions.declared_models`), queues
+from the function declarations (:func:`lily.core.functions.queues`). Buckets and secrets are listed here; the CDK
 stateful stack and the local provisioner both read these lists. The values local mode stores in the
 secrets live in :mod:`lily.local.secret_values` (core imports no capability).
 """

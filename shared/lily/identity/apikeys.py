@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from lily import composition
 from lily.core import clock, ids
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError
@@ -23,7 +22,7 @@ from lily.core.pages import PageParams, query_page
 from lily.identity import audit
 from lily.identity.access import API_KEY_PREFIX, OrgAccess, OrgRole, key_expiry
 from lily.identity.models import ApiKey, Membership
-from lily.identity.ports import API_KEYS_FEATURE, PlanView
+from lily.identity.ports import API_KEYS_FEATURE, IdentityPorts, PlanView
 from lily.identity.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyPage
 from lily.identity.settings import identity_settings
 from lily.identity.tokens import hash_secret
@@ -39,10 +38,10 @@ def _out(k: ApiKey) -> ApiKeyOut:
                      revoked_at=clock.iso(k.revoked_at) if k.revoked_at else None, revoked_reason=k.revoked_reason)
 
 
-def create(access: OrgAccess, body: ApiKeyIn) -> ApiKeyCreated:
+def create(ports: IdentityPorts, access: OrgAccess, body: ApiKeyIn) -> ApiKeyCreated:
     if access.principal.kind != "user":
         raise LilyError(ErrorCode.AUTH_003, "API keys cannot create API keys")
-    composition.api_key_gate().require(access.org_id)
+    ports.api_keys.require(access.org_id)
     for scope in body.scopes:
         if not SCOPE.match(scope):
             raise LilyError(ErrorCode.VALIDATION_001, "Invalid scope", {"scope": scope})

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lily import composition
 from lily.core import clock, ids
 from lily.core.db import won, won_transaction
 from lily.core.errors import ErrorCode, LilyError
@@ -20,6 +19,7 @@ from lily.identity import apikeys, audit, email
 from lily.identity.access import OrgAccess, OrgRole, Principal, membership
 from lily.identity.auth_tokens import consume_token, issue_token, peek_token
 from lily.identity.models import Membership, Org, User
+from lily.identity.ports import IdentityPorts, SeatQuota
 from lily.identity.schemas import InviteOut, MemberOut, MemberPage, OrgOut, OrgPage
 from lily.identity.settings import identity_settings
 from lily.identity.users import get_user, link, normalise_email
@@ -29,17 +29,15 @@ def _concurrent_update() -> LilyError:
     return LilyError(ErrorCode.DB_002, "Concurrent update; retry")
 
 
-def _seat_available(org_id: str) -> None:
+def _seat_available(seats: SeatQuota, org_id: str) -> None:
     """Refuse (PLAN_002, with the limit and the plan that lifts it) when every seat is taken."""
-    seats = composition.seat_quota()
     if seats.remaining(org_id) <= 0:
         seats.consume(org_id)  # raises the standard quota refusal
         seats.release(org_id)  # only reached if a seat freed up meanwhile
 
 
-def _add_membership(org_id: str, user_id: str, role: str, email_addr: str | None) -> None:
+def _add_membership(seats: SeatQuota, org_id: str, user_id: str, role: str, email_addr: str | None) -> None:
     """The one way a member joins: take a seat first, give it back if the membership is not written."""
-    seats = composition.seat_quota()
     seats.consume(org_id)
     member = Membership(org_id, user_id, role=role, email=email_addr, joined_at=clock.now())
     joined = False
@@ -101,7 +99,7 @@ def _owns(tx, user: User, owned: int) -> None:
               condition=User.owned_orgs.does_not_exist() if read is None else User.owned_orgs == read)
 
 
-def create_org(principal: Principal, name: str) -> OrgOut:
+def create_org(ports: IdentityPorts, principal: Principal, name: str) -> OrgOut:
     if principal.kind != "user" or not principal.user_id:
         raise LilyError(ErrorCode.AUTH_003, "Only users create organizations")
     user = _owner(principal.user_id)
@@ -112,7 +110,7 @@ def create_org(principal: Principal, name: str) -> OrgOut:
     if not won_transaction(lambda tx: (tx.save(org, condition=Org.org_id.does_not_exist()), tx.save(owner),
                                        _owns(tx, user, owned + 1))):
         raise _concurrent_update()  # another ownership change for this user (or an id collision): nothing written
-    composition.seat_quota().consume(org.org_id)  # the owner's seat
+    ports.seats.consume(org.org_id)  # the owner's seat
     audit.record("org.create", "success", actor_id=principal.user_id, org_id=org.org_id)
     return _org_out(org, OrgRole.owner.value)
 
@@ -144,7 +142,7 @@ def members(access: OrgAccess, page: PageParams) -> MemberPage:
     return MemberPage(items=items, next_cursor=cursor)
 
 
-def invite(access: OrgAccess, email_in: str, role: OrgRole) -> InviteOut:
+def invite(ports: IdentityPorts, access: OrgAccess, email_in: str, role: OrgRole) -> InviteOut:
     role = OrgRole(role)
     if role == OrgRole.owner:
         raise LilyError(ErrorCode.VALIDATION_001, "Ownership is transferred, not invited")
@@ -152,7 +150,7 @@ def invite(access: OrgAccess, email_in: str, role: OrgRole) -> InviteOut:
         raise LilyError(ErrorCode.AUTH_003, "Only the owner invites admins")
     addr = normalise_email(email_in)
     org = _get_org(access.org_id)
-    _seat_available(org.org_id)
+    _seat_available(ports.seats, org.org_id)
     ttl = identity_settings().invite_ttl_s
     inviter = {"key_id": access.principal.api_key_id} if access.principal.kind == "api_key" else {}
     secret = issue_token("invite", ttl, user_id=access.principal.user_id,
@@ -166,7 +164,7 @@ def invite(access: OrgAccess, email_in: str, role: OrgRole) -> InviteOut:
                      expires_at=clock.iso(clock.now() + timedelta(seconds=ttl)))
 
 
-def accept_invite(principal: Principal, secret: str) -> OrgOut:
+def accept_invite(ports: IdentityPorts, principal: Principal, secret: str) -> OrgOut:
     if principal.kind != "user" or not principal.user_id:
         raise LilyError(ErrorCode.AUTH_003, "Only users accept invitations")
     item = peek_token("invite", secret)
@@ -183,9 +181,9 @@ def accept_invite(principal: Principal, secret: str) -> OrgOut:
         raise LilyError(ErrorCode.AUTH_003, "This invitation was revoked: its sender can no longer invite")
     if membership(org.org_id, principal.user_id) is not None:
         raise LilyError(ErrorCode.VALIDATION_003, "Already a member")
-    _seat_available(org.org_id)
+    _seat_available(ports.seats, org.org_id)
     consume_token("invite", secret)
-    _add_membership(org.org_id, principal.user_id, data["role"], user.email)
+    _add_membership(ports.seats, org.org_id, principal.user_id, data["role"], user.email)
     audit.record("org.invite_accept", "success", actor_id=principal.user_id, org_id=org.org_id,
                  details={"role": data["role"]})
     return _org_out(org, data["role"])
@@ -201,9 +199,10 @@ def _inviter_may_invite(org_id: str, inviter_id: str | None, key_id: str | None,
     return inviter is not None and inviter.status == "active" and OrgRole(m.role) >= needed
 
 
-def add_member_direct(org_id: str, user_id: str, role: OrgRole, email_addr: str | None = None) -> None:
+def add_member_direct(ports: IdentityPorts, org_id: str, user_id: str, role: OrgRole,
+                      email_addr: str | None = None) -> None:
     """Add a member without an invitation (administration and tests)."""
-    _add_membership(org_id, user_id, OrgRole(role).value, email_addr)
+    _add_membership(ports.seats, org_id, user_id, OrgRole(role).value, email_addr)
 
 
 def _target(access: OrgAccess, user_id: str) -> Membership:
@@ -236,23 +235,23 @@ def change_role(access: OrgAccess, user_id: str, role: OrgRole) -> MemberOut:
     return _member_out(m)
 
 
-def remove_member(access: OrgAccess, user_id: str) -> None:
+def remove_member(ports: IdentityPorts, access: OrgAccess, user_id: str) -> None:
     m = _target(access, user_id)
     _may_manage(access, OrgRole(m.role), None)
     m.delete(condition=Membership.role == m.role)
-    composition.seat_quota().release(access.org_id)
+    ports.seats.release(access.org_id)
     apikeys.revoke_created_by(access.org_id, user_id, "creator_removed")
     audit.record("org.member_remove", "success", actor_id=access.principal.subject, org_id=access.org_id,
                  target=user_id, details={"role": m.role})
 
 
-def leave(access: OrgAccess) -> None:
+def leave(ports: IdentityPorts, access: OrgAccess) -> None:
     if access.principal.kind != "user":
         raise LilyError(ErrorCode.AUTH_003, "API keys cannot leave")
     if access.role == OrgRole.owner:
         raise LilyError(ErrorCode.VALIDATION_003, "Transfer ownership before leaving")
     Membership(access.org_id, access.principal.user_id).delete()
-    composition.seat_quota().release(access.org_id)
+    ports.seats.release(access.org_id)
     apikeys.revoke_created_by(access.org_id, access.principal.user_id or "", "creator_left")
     audit.record("org.leave", "success", actor_id=access.principal.user_id, org_id=access.org_id)
 

@@ -1,13 +1,16 @@
-"""What identity needs from other capabilities (wired to billing in :mod:`lily.composition`).
+"""What identity needs from other capabilities, and the bundle its use cases take (:class:`IdentityPorts`).
 
 - :class:`SeatQuota`: the plan's limit on members; a member joins by taking a seat, and leaving gives it back.
 - :class:`FeatureGate`: whether the organization's plan includes API keys.
 - :class:`PlanView`: what identity reads of a plan handed to its plan change listener
-  (:func:`lily.identity.apikeys.revoke_when_plan_drops_keys`, wired in :mod:`lily.composition`).
+  (:func:`lily.identity.apikeys.revoke_when_plan_drops_keys`, one of billing's plan change listeners).
+
+The functions build :class:`IdentityPorts` through :mod:`lily.composition` (billing's quota and feature gate).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 SEATS_QUOTA = "team_seats"  # the plan quota that counts members (billing's catalog name)
@@ -35,3 +38,11 @@ class PlanView(Protocol):
 
     def has(self, feature: str) -> bool:
         """Does the plan include ``feature``?"""
+
+
+@dataclass(frozen=True)
+class IdentityPorts:
+    """What identity's organization and API key use cases need: the plan's seats and its API key feature."""
+
+    seats: SeatQuota
+    api_keys: FeatureGate

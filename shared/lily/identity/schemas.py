@@ -183,3 +183,91 @@ class ApiKeyPage(BaseModel):
 class AuditPage(BaseModel):
     items: list[AuditEntry]
     next_cursor: str | None = None
+
+
+# --- Request and answer models of functions/auth ---
+
+
+class Credentials(BaseModel):
+    email: Email
+    password: str = Field(max_length=256)
+
+
+class RegisterIn(Credentials):
+    registration_key: str | None = Field(None, max_length=256)
+
+
+class EmailIn(BaseModel):
+    email: Email
+
+
+class TokenIn(BaseModel):
+    token: str = Field(min_length=1, max_length=512)
+
+
+class ResetConfirmIn(TokenIn):
+    new_password: str = Field(max_length=256)
+
+
+class SecondFactorIn(BaseModel):
+    challenge: str = Field(min_length=1, max_length=512)
+    code: str | None = Field(None, max_length=16)
+    backup_code: str | None = Field(None, max_length=32)
+
+
+class CodeIn(BaseModel):
+    code: str = Field(max_length=16)
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(max_length=256)
+
+
+class DisableIn(BaseModel):
+    password: str = Field(max_length=256)
+    code: str | None = Field(None, max_length=16)
+    backup_code: str | None = Field(None, max_length=32)
+
+
+class Accepted(BaseModel):
+    status: str = "accepted"
+
+
+class SessionOut(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    csrf_token: str
+    user: PublicUser
+
+
+# --- Request and answer models of functions/orgs ---
+
+
+class OrgIn(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+
+
+class InviteIn(BaseModel):
+    email: Email
+    role: InviteRole = "viewer"
+
+
+class AcceptIn(BaseModel):
+    token: str = Field(min_length=1, max_length=512)
+
+
+class RoleIn(BaseModel):
+    role: OrgRole
+
+
+class TransferIn(BaseModel):
+    user_id: str = Field(min_length=1, max_length=64)
+
+
+# --- Request and answer models of functions/admin ---
+
+
+class UserPatch(BaseModel):
+    platform_role: PlatformRole | None = None
+    status: Literal["active", "suspended"] | None = None

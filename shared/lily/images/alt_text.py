@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from lily.ai.port import AIPort, CallContext, TextRequest, data_url
+from lily.ai.ports import AIPort, CallContext, TextRequest, data_url
 from lily.images.contract import PromptContract
 
 LIMIT = 300

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lily.ai.port import CallContext, ImageRequest
+from lily.ai.ports import CallContext, ImageRequest
 from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import LilyError

@@ -9,18 +9,18 @@ back when the job ends with nothing delivered.
 
 from __future__ import annotations
 
-from lily.ai.port import CallContext
+from lily.ai.ports import CallContext
 from lily.core import clock, ids
 from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count
 from lily.core.pages import PageParams, query_page
 from lily.images import messages, rendering
 from lily.images.contract import PromptContract
+from lily.images.model_choice import route
 from lily.images.models import ImageJob
 from lily.images.org_settings import current as current_settings
 from lily.images.personalisation import personalise
 from lily.images.ports import ImagePorts
-from lily.images.router import route
 from lily.images.schemas import ImageJobOut, ImageJobPage
 from lily.images.settings import images_settings
 from lily.images.views import job_out

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from lily.ai.port import AIPort, CallContext, TextRequest, data_url
+from lily.ai.ports import AIPort, CallContext, TextRequest, data_url
 from lily.images.contract import PromptContract
 from lily.images.rendering.common import Rendered
 

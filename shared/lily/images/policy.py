@@ -1,8 +1,8 @@
 """The content policy on image models: the one file that names the banned family (PRODUCT.md "Content policy").
 
 Every other file refers to it only as "the banned family"; ``tests/unit/images/test_policy.py`` scans the source
-tree with :data:`BANNED` and fails on any other occurrence. The router (:mod:`lily.images.router`), the contract
-(:mod:`lily.images.contract`) and the provider configuration (:mod:`lily.images.settings`) all call
+tree with :data:`BANNED` and fails on any other occurrence. The model choice (:mod:`lily.images.model_choice`), the
+contract (:mod:`lily.images.contract`) and the provider configuration (:mod:`lily.images.settings`) all call
 :func:`refuse_banned`, so a banned model is refused wherever it enters.
 """
 

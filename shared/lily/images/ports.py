@@ -1,6 +1,6 @@
 """What images needs from other capabilities, as small Protocols (wired in :mod:`lily.composition`).
 
-- :class:`lily.ai.port.ImageAIPort`: image generation, image moderation, text moderation and (vision) text.
+- :class:`lily.ai.ports.ImageAIPort`: image generation, image moderation, text moderation and (vision) text.
 - :class:`QuotaPort`: the plan's ``image_generations`` per-month quota (billing's ``PlanQuota``).
 - :class:`PlanPort`: which image models and qualities the org's plan allows, and the plan that allows more.
 - :class:`MediaLibrary`: stores a delivered image as a media item a post can use (publishing's media).
@@ -13,7 +13,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from lily.ai.port import ImageAIPort
+from lily.ai.ports import ImageAIPort
 
 IMAGES_QUOTA = "image_generations"  # billing's plan quota: one unit per delivered image
 

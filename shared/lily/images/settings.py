@@ -3,7 +3,7 @@ thresholds and score weights, and the job queue.
 
 The provider model behind each product id is configuration, never code (PRODUCT.md): xAI retired its grok-2 image
 model, and ``grok-imagine-image`` / ``grok-imagine-image-quality`` serve the grok2 product ids today
-(platform-apis.md §5.2). A banned model in this map fails the settings at cold start.
+(https://docs.x.ai/docs/models). A banned model in this map fails the settings at cold start.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from lily.core import functions
 from lily.core.aws import client
 from lily.core.config import get_settings
-from lily.core.db import all_models, table_schema
+from lily.core.db import table_schema
 from lily.core.resources import BUCKETS, SECRETS, bucket_name, secret_name
 from lily.local.secret_values import local_value
 
@@ -103,7 +103,7 @@ def _create_secret(short: str) -> None:
 
 def provision() -> dict[str, int]:
     """Idempotently create every declared resource; returns how many of each kind."""
-    models = all_models()
+    models = functions.declared_models()
     for model in models:
         _create_table(model)
     qs = functions.queues()

@@ -3,7 +3,7 @@ request under a used key → 409. Keys are per organization and operation and ex
 ``idempotency_ttl_s``. A request that fails is forgotten, so retrying it with the same key runs it again.
 
 A request in progress holds its key only for ``lease_s``, the time its function may still run (the Lambda
-context's remaining time, see ``functions/content``): when the runtime kills the function the cleanup never
+context's remaining time, see ``functions/publishing``): when the runtime kills the function the cleanup never
 runs, and the key frees itself when the lease ends instead of answering 409 for a day. Each claim carries its
 own ``attempt`` id, so a late finish or cleanup of an earlier attempt never touches the record of a retry.
 """

@@ -2,8 +2,9 @@
 platform the media is meant for, and a record of the media (``publishing_media``); the media of a post as
 the gateway sees them (:func:`media_items`, used by scheduling and the publish worker).
 
-Limits (bytes) from reference/platform-apis.md where stated: X image 5 MB, GIF 15 MB, video 512 MB;
-Instagram image 8 MiB. Others are conservative defaults (UNVERIFIED in the facts sheet).
+Limits (bytes) where the platforms state them (https://docs.x.com/x-api/media/upload-media, and for Instagram
+https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media):
+X image 5 MB, GIF 15 MB, video 512 MB; Instagram image 8 MiB. Others are conservative defaults (not documented).
 
 Storage is a plan quota (``media_storage_bytes``, through the ``QuotaPort`` port): an upload reserves its
 declared size (the presigned policy never lets more in) before anything is recorded, atomically, so concurrent
@@ -17,14 +18,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from lily import composition
 from lily.core import clock, ids
 from lily.core.aws import client
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, invalid, not_found
 from lily.core.resources import bucket_name
 from lily.publishing.models import Media
-from lily.publishing.ports import MediaItem
+from lily.publishing.ports import MediaItem, QuotaPort
 from lily.publishing.schemas import MediaOut, UploadIn, UploadOut
 from lily.publishing.settings import publishing_settings
 
@@ -62,9 +62,8 @@ def max_size(content_type: str, platforms: list[str]) -> int:
 
 
 @contextmanager
-def _reserved(org_id: str, size: int) -> Iterator[None]:
+def _reserved(storage: QuotaPort, org_id: str, size: int) -> Iterator[None]:
     """Hold ``size`` bytes of the plan's storage while the block records the medium; give them back if it fails."""
-    storage = composition.media_storage_quota()
     storage.consume(org_id, size)
     try:
         yield
@@ -78,14 +77,15 @@ def _new_key(org_id: str, content_type: str) -> tuple[str, str]:
     return media_id, f"orgs/{org_id}/media/{media_id}.{EXT[content_type]}"
 
 
-def create_upload(org_id: str, body: UploadIn, created_by: str | None = None) -> UploadOut:
+def create_upload(storage: QuotaPort, org_id: str, body: UploadIn, created_by: str | None = None) -> UploadOut:
+    """``storage`` is the plan's ``media_storage_bytes`` quota (:attr:`PublishingPorts.storage_quota`)."""
     limit = max_size(body.content_type, body.platforms)
     if body.size > limit:
         raise LilyError(ErrorCode.VALIDATION_005, "media too large for its platforms",
                         {"size": body.size, "max_size": limit, "platforms": body.platforms or list(PLATFORMS)})
     s = publishing_settings()
     media_id, key = _new_key(org_id, body.content_type)
-    with _reserved(org_id, body.size):
+    with _reserved(storage, org_id, body.size):
         presigned = client("s3").generate_presigned_post(
             Bucket=bucket_name("media"), Key=key,
             Fields={"Content-Type": body.content_type},
@@ -100,12 +100,12 @@ def create_upload(org_id: str, body: UploadIn, created_by: str | None = None) ->
                      expires_at=now + timedelta(seconds=s.upload_url_ttl_s))
 
 
-def store(org_id: str, data: bytes, content_type: str, *, name: str, alt_text: str | None,
+def store(storage: QuotaPort, org_id: str, data: bytes, content_type: str, *, name: str, alt_text: str | None,
           created_by: str | None) -> tuple[str, str]:
     """Store bytes Lily made (a generated image) as a medium, exactly like an upload: the plan's storage is
     reserved first (PLAN_002 over it). Returns ``(media_id, key)``; the filename is ``name`` + the type's ext."""
     media_id, key = _new_key(org_id, content_type)
-    with _reserved(org_id, len(data)):
+    with _reserved(storage, org_id, len(data)):
         client("s3").put_object(Bucket=bucket_name("media"), Key=key, Body=data, ContentType=content_type)
         Media(org_id, media_id, key=key, content_type=content_type, size=len(data),
               filename=f"{name}.{EXT[content_type]}"[:255], alt_text=alt_text, created_by=created_by,
@@ -122,7 +122,7 @@ def get_media(org_id: str, media_id: str) -> MediaOut:
                     alt_text=m.alt_text, created_at=m.created_at)
 
 
-def delete_media(org_id: str, media_id: str) -> None:
+def delete_media(storage: QuotaPort, org_id: str, media_id: str) -> None:
     """Forget the medium, release its storage, delete its object (the bucket keeps the version 30 days)."""
     try:
         m = Media.get(org_id, media_id, consistent_read=True)
@@ -130,7 +130,7 @@ def delete_media(org_id: str, media_id: str) -> None:
         raise not_found("media", media_id=media_id) from None
     if not won(lambda: m.delete(condition=Media.media_id.exists())):
         raise not_found("media", media_id=media_id)  # a concurrent delete released it
-    composition.media_storage_quota().release(org_id, int(m.size))
+    storage.release(org_id, int(m.size))
     client("s3").delete_object(Bucket=bucket_name("media"), Key=m.key)
 
 

@@ -1,9 +1,11 @@
-"""What publishing needs from the outside world, as small Protocols (wired in :mod:`lily.composition`).
+"""What publishing needs from the outside world, as small Protocols, and the bundle its use cases take.
 
 - :class:`PlatformGateway`: the social capability (connections, the one constraints validator,
-  publish, lookup for reconciliation). :mod:`lily.publishing.bridge` adapts the social adapters;
+  publish, lookup for reconciliation). :mod:`lily.social.gateway` implements it on the social adapters;
   `tests/support/fake_platforms.py` is an in-process implementation for tests.
 - :class:`QuotaPort`: a plan quota, ``posts_per_day`` or ``media_storage_bytes`` (billing's ``PlanQuota``).
+- :class:`PublishingPorts`: the three, which editing and scheduling take as their first argument (the
+  functions build it through :mod:`lily.composition`; tests pass fakes).
 
 Errors cross the port as :class:`PublishError`, already classified: ``retryable``, ``reset_at`` (epoch
 seconds the platform says its limit resets), ``ambiguous`` (the platform may have accepted the post:
@@ -12,12 +14,12 @@ reconcile with ``lookup`` before any retry).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from lily import composition
 from lily.core.errors import ErrorCode
 
 POSTS_QUOTA = "posts_per_day"  # the plan quota a schedule consumes (billing's catalog name)
@@ -45,6 +47,8 @@ class MediaItem(BaseModel):
     size: int = 0
     key: str = Field(description="S3 key in the media bucket")
     alt_text: str | None = Field(None, description="Passed to the platforms that accept it")
+    url: str | None = Field(None, description="A presigned GET of the object, for platforms that fetch media "
+                                              "themselves (set by the publish worker)")
 
 
 class Connection(BaseModel):
@@ -118,7 +122,7 @@ class PlatformGateway(Protocol):
 
 
 class QuotaPort(Protocol):
-    """A plan quota of the org: ``posts_per_day`` (:func:`quota`) and ``media_storage_bytes`` (uploads)."""
+    """A plan quota of the org: ``posts_per_day`` (schedules) and ``media_storage_bytes`` (uploads)."""
 
     def consume(self, org_id: str, amount: int = 1) -> None:
         """Take ``amount`` of the quota; raises LilyError PLAN_002 over the plan's limit."""
@@ -127,11 +131,10 @@ class QuotaPort(Protocol):
         """Give ``amount`` back (a cancelled post, a deleted medium, an upload that was never recorded)."""
 
 
-def gateway() -> PlatformGateway:
-    """The wired gateway (:func:`lily.composition.platform_gateway`)."""
-    return composition.platform_gateway()
+@dataclass(frozen=True)
+class PublishingPorts:
+    """What publishing's use cases need: the platforms, the ``posts_per_day`` and ``media_storage_bytes`` quotas."""
 
-
-def quota() -> QuotaPort:
-    """The wired ``posts_per_day`` quota (:func:`lily.composition.posts_quota`)."""
-    return composition.posts_quota()
+    gateway: PlatformGateway
+    posts_quota: QuotaPort
+    storage_quota: QuotaPort

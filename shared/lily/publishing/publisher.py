@@ -39,8 +39,8 @@ from lily.core import breaker, clock, ids
 from lily.core.db import won
 from lily.core.models import BreakerState
 from lily.core.observability import count, logger, observe
-from lily.publishing import messages, pacing, ports
-from lily.publishing.media import media_items
+from lily.publishing import messages, pacing
+from lily.publishing.media import download_url, media_items
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Attempt, Post, Target
 from lily.publishing.pacing import Slot
@@ -120,6 +120,7 @@ def _build_target(t: Target) -> tuple[PublishTarget, list[str]]:
         first = t.first_comment
     since = (t.first_attempt_at or _now()) - timedelta(seconds=5)
     media, missing = media_items(t.org_id, media_ids)
+    media = [m.model_copy(update={"url": download_url(m.key)}) for m in media]  # presigning is local: no request
     return PublishTarget(target_id=t.target_id, post_id=t.post_id, org_id=t.org_id, connection_id=t.connection_id,
                          platform=t.platform, text=text, media=media, first_comment=first, since=since), missing
 
@@ -179,7 +180,7 @@ def _published(t: Target, attempt_id: str, result: PublishOutcome, outcome: Outc
                                                                 "platform_post_id": result.platform_post_id})
         count("publish_claim_lost_total", platform=t.platform)
         return "busy"
-    count("content_posts_published_total", platform=t.platform)
+    count("publishing_posts_published_total", platform=t.platform)
     if t.scheduled_at is not None:
         observe("publish_lag_seconds", max(0.0, (now - t.scheduled_at).total_seconds()), platform=t.platform)
     logger.info("target published", extra={"target_id": t.target_id, "platform": t.platform,
@@ -201,7 +202,7 @@ def _failed(t: Target, attempt_id: str, e: PublishError, exhausted: bool, siblin
             Target.lease_until.remove(), Target.next_attempt_at.remove(), Target.updated_at.set(now)],
             condition=_holding(attempt_id))):
         return "busy"
-    count("content_posts_failed_total", platform=t.platform, kind=e.kind)
+    count("publishing_posts_failed_total", platform=t.platform, kind=e.kind)
     logger.warning("target failed", extra={"target_id": t.target_id, "platform": t.platform, "kind": e.kind,
                                            "code": e.code.value, "attempts": int(t.attempts or 0),
                                            "platform_message": e.message[:300]})
@@ -260,7 +261,7 @@ def _count_failure(t: Target, e: PublishError) -> None:
         pacing.block(t.platform, t.connection_id, e.reset_at)
 
 
-def process(msg: PublishMessage, gateway: PlatformGateway | None = None) -> Outcome:
+def process(msg: PublishMessage, gateway: PlatformGateway) -> Outcome:
     """Handle one publish message; raises :class:`ParkInDlq` for a target that failed after its last retry."""
     s = publishing_settings()
     siblings = targets_of(msg.post_id)  # one consistent Query: this target and the post's others
@@ -287,7 +288,6 @@ def process(msg: PublishMessage, gateway: PlatformGateway | None = None) -> Outc
         decision = breaker.allow(key, probe_lease_s=s.lease_s, item=state)
         if not decision.allowed:
             return _defer(msg, decision.retry_at or clock.now_ts() + 5, "breaker_open")
-    gateway = gateway or ports.gateway()
     rules = s.pacing.get(t.platform, [])
 
     if t.state == "queued" and not t.reconcile:

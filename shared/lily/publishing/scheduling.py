@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from lily import composition
 from lily.core import clock, ids
 from lily.core.db import won, won_transaction
 from lily.core.errors import ErrorCode, LilyError, conflict, invalid
 from lily.core.observability import count, logger
 from lily.publishing.media import media_items
 from lily.publishing.models import Post, Target
-from lily.publishing.ports import PlatformGateway, QuotaPort
+from lily.publishing.ports import PublishingPorts
 from lily.publishing.posts import get_post, load_post, post_out
 from lily.publishing.schemas import CancelOut, PostOut, ScheduleIn
 from lily.publishing.settings import publishing_settings
@@ -39,10 +38,8 @@ def _today() -> str:
     return clock.now().strftime("%Y-%m-%d")
 
 
-def schedule(org_id: str, post_id: str, body: ScheduleIn, gateway: PlatformGateway | None = None,
-             quota: QuotaPort | None = None) -> PostOut:
-    gateway = gateway or composition.platform_gateway()
-    quota = quota or composition.posts_quota()
+def schedule(ports: PublishingPorts, org_id: str, post_id: str, body: ScheduleIn) -> PostOut:
+    gateway, quota = ports.gateway, ports.posts_quota
     s = publishing_settings()
     at = body.instant().astimezone(UTC)
     now = clock.now()
@@ -111,12 +108,12 @@ def schedule(org_id: str, post_id: str, body: ScheduleIn, gateway: PlatformGatew
     if not committed:
         logger.info("schedule lost a race", extra={"post_id": post_id})
         raise conflict("the post changed meanwhile; reload it")
-    count("content_posts_scheduled_total", targets=len(todo))
+    count("publishing_posts_scheduled_total", targets=len(todo))
     logger.info("post scheduled", extra={"post_id": post_id, "at": clock.iso(at), "targets": len(todo)})
     return get_post(org_id, post_id)
 
 
-def cancel(org_id: str, post_id: str, quota: QuotaPort | None = None) -> CancelOut:
+def cancel(ports: PublishingPorts, org_id: str, post_id: str) -> CancelOut:
     post = load_post(org_id, post_id)
     targets = targets_of(post_id)
     cancelled, kept = [], []
@@ -147,6 +144,6 @@ def cancel(org_id: str, post_id: str, quota: QuotaPort | None = None) -> CancelO
         actions += [Post.scheduled_at.remove(), Post.quota_day.remove()]
     post.update(actions=actions)
     if release:
-        (quota or composition.posts_quota()).release(org_id, 1)
-    count("content_posts_cancelled_total")
+        ports.posts_quota.release(org_id, 1)
+    count("publishing_posts_cancelled_total")
     return CancelOut(post=post_out(load_post(org_id, post_id), targets), cancelled=cancelled, not_cancelled=kept)

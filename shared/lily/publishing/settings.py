@@ -18,7 +18,9 @@ class PacingRule(BaseModel):
     burst: int = Field(1, ge=1, description="Posts allowed back to back before spacing applies")
 
 
-# Defaults from reference/platform-apis.md: X 100 posts / 15 min per user and 10,000 / 24 h per app;
+# Defaults from the platforms' documented limits (https://docs.x.com/x-api/fundamentals/rate-limits,
+# https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/content_publishing_limit):
+# X 100 posts / 15 min per user and 10,000 / 24 h per app;
 # Instagram 50 API posts / 24 h per account (read content_publishing_limit in production);
 # LinkedIn publishes no limit (1 request / s client side); Facebook Pages: BUC limits, paced conservatively.
 DEFAULT_PACING: dict[str, list[dict]] = {

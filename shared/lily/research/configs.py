@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from lily import composition
 from lily.core import clock, ids
 from lily.core.db import won
 from lily.core.errors import conflict, not_found
 from lily.core.pages import PageParams, query_page
 from lily.research.models import ResearchConfig
+from lily.research.ports import ResearchGate
 from lily.research.schemas import DAYS, Cadence, ConfigIn, ConfigOut, ConfigPage, ConfigPut
 
 MAX_CONFIGS = 20  # per org
@@ -50,8 +50,8 @@ def _schedule(c: ResearchConfig, enabled: bool) -> None:
     c.next_run = clock.iso(next_run(cadence_of(c), clock.now())) if enabled else None
 
 
-def create(org_id: str, body: ConfigIn, user_id: str | None) -> ConfigOut:
-    composition.research_gate().require(org_id)
+def create(gate: ResearchGate, org_id: str, body: ConfigIn, user_id: str | None) -> ConfigOut:
+    gate.require(org_id)
     if ResearchConfig.count(org_id) >= MAX_CONFIGS:
         raise conflict(f"An organization has at most {MAX_CONFIGS} research configs", limit=MAX_CONFIGS)
     now = clock.now()

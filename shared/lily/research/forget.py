@@ -1,18 +1,18 @@
 """Deleting an organization's research: configs, jobs, items, reports, insights and every vector of the org.
 
-Wired as an org deletion listener in :func:`lily.composition.org_deletion_listeners`; idempotent (a second call
-finds nothing). Query by the org's partition key, deletes in batches.
+``index`` is the deployment's vector index (:func:`lily.research.vectors.factory.vector_index`); idempotent (a
+second call finds nothing). Query by the org's partition key, deletes in batches.
 """
 
 from __future__ import annotations
 
 from lily.core.observability import logger
 from lily.research.models import ResearchConfig, ResearchInsight, ResearchItem, ResearchJob, ResearchReport
-from lily.research.vectors.factory import vector_index
+from lily.research.vectors.ports import VectorIndex
 
 
-def forget_org(org_id: str) -> None:
-    vector_index().delete_org(org_id)
+def forget_org(index: VectorIndex, org_id: str) -> None:
+    index.delete_org(org_id)
     removed = 0
     for model in (ResearchConfig, ResearchJob, ResearchItem, ResearchReport, ResearchInsight):
         with model.batch_write() as batch:

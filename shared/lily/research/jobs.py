@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lily import composition
 from lily.core import clock, ids, queues
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, not_found
@@ -18,6 +17,7 @@ from lily.core.pages import PageParams, query_page
 from lily.research import configs
 from lily.research.messages import QUEUE, RunMessage
 from lily.research.models import ResearchConfig, ResearchJob
+from lily.research.ports import ResearchGate
 from lily.research.schemas import JobOut, JobPage
 
 RETENTION = timedelta(days=180)
@@ -38,7 +38,7 @@ def _new_job(config: ResearchConfig, trigger: str, user_id: str | None) -> Resea
                        created_at=now, expires_at=now + RETENTION)
 
 
-def enqueue(config: ResearchConfig, trigger: str, user_id: str | None = None) -> ResearchJob:
+def enqueue(gate: ResearchGate, config: ResearchConfig, trigger: str, user_id: str | None = None) -> ResearchJob:
     """Record a queued job for ``config`` and send it to the worker; returns the job.
 
     The plan is checked first (PLAN_001 with ``upgrade_to`` when research is not included): on demand, the
@@ -46,7 +46,7 @@ def enqueue(config: ResearchConfig, trigger: str, user_id: str | None = None) ->
     org sees why its schedule did nothing."""
     job = _new_job(config, trigger, user_id)
     try:
-        composition.research_gate().require(config.org_id)
+        gate.require(config.org_id)
     except LilyError as exc:
         if exc.code != ErrorCode.PLAN_001:
             raise
@@ -67,9 +67,9 @@ def enqueue(config: ResearchConfig, trigger: str, user_id: str | None = None) ->
     return job
 
 
-def run_now(org_id: str, config_id: str, user_id: str | None) -> JobOut:
+def run_now(gate: ResearchGate, org_id: str, config_id: str, user_id: str | None) -> JobOut:
     """``POST .../research/run``: one run of the config, through the queue (202 with the job)."""
-    return job_out(enqueue(configs.load(org_id, config_id), "manual", user_id))
+    return job_out(enqueue(gate, configs.load(org_id, config_id), "manual", user_id))
 
 
 def load(org_id: str, job_id: str) -> ResearchJob:

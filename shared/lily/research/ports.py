@@ -1,14 +1,16 @@
 """What research needs from other capabilities, as small Protocols (the consumer declares them).
 
-- :class:`lily.ai.port.AIPort`: the report's synthesis (one structured text generation per run).
+- :class:`lily.ai.ports.AIPort`: the report's synthesis (one structured text generation per run).
 - :class:`Embedder`: the deployment's embedding model and dimension, in batches (``lily.ai.embeddings``).
 - :class:`PublishedPosts`: the org's own published posts (publishing).
 - :class:`EngagementSource`: published posts' engagement on their platform (social).
 - :class:`ResearchGate`: whether the org's plan includes autopilot research (billing); every entry point
   (API, schedule, worker) asks it.
 
-:func:`lily.composition.research_ports` wires the real implementations (:func:`lily.composition.research_gate` the
-gate alone, for configs, jobs and the schedule); tests pass fakes or the real ones.
+Use cases take what they use as a parameter: the run takes :class:`ResearchPorts`, memory search and forgetting
+take :class:`MemoryPorts` (no AI synthesis, no published posts, no social engagement), configs, jobs and the
+schedule take the :class:`ResearchGate` alone. The functions build them through :mod:`lily.composition`; tests
+pass fakes or the real ones.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from lily.ai.port import AIPort, CallContext, Embeddings
+from lily.ai.ports import AIPort, CallContext, Embeddings
 
 RESEARCH_FEATURE = "autopilot_research"  # billing's plan feature behind ResearchGate
 
@@ -63,4 +65,12 @@ class ResearchPorts:
     embedder: Embedder
     posts: PublishedPosts
     engagement: EngagementSource
+    gate: ResearchGate
+
+
+@dataclass(frozen=True)
+class MemoryPorts:
+    """What reading research memory needs (``POST .../research/search``): the embedder and the plan gate."""
+
+    embedder: Embedder
     gate: ResearchGate

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lily.ai.port import CallContext
+from lily.ai.ports import CallContext
 from lily.core import clock
 from lily.core.db import won
 from lily.research.memory import stored
 from lily.research.models import ResearchItem
 from lily.research.ports import ResearchPorts
-from lily.research.vectors.port import VectorIndex, VectorRecord
+from lily.research.vectors.ports import VectorIndex, VectorRecord
 
 if TYPE_CHECKING:
     from lily.research.sources import SourceItem

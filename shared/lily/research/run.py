@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import time
 
-from lily import composition
-from lily.ai.port import CallContext
+from lily.ai.ports import CallContext
 from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, not_found
@@ -30,7 +29,7 @@ from lily.research.models import ResearchConfig, ResearchJob
 from lily.research.ports import ResearchPorts
 from lily.research.settings import research_settings
 from lily.research.vectors.factory import vector_index
-from lily.research.vectors.port import VectorIndex
+from lily.research.vectors.ports import VectorIndex
 
 
 def _progress(job: ResearchJob, stage: str, percent: int, **counts: int) -> None:
@@ -49,11 +48,10 @@ def _finish(job: ResearchJob, status: str, **changes) -> None:
     job.update(actions=actions, condition=ResearchJob.status == "running")
 
 
-def process(message: RunMessage, ports: ResearchPorts | None = None, index: VectorIndex | None = None) -> str:
-    ports = ports or composition.research_ports()
+def process(message: RunMessage, ports: ResearchPorts, index: VectorIndex | None = None) -> str:
     # Opened before anything is claimed: an index built for another model or dimension raises
     # IndexMismatchError naming both, the message is retried and then kept by the DLQ; no job is touched.
-    index = index or vector_index()
+    index = index or vector_index(ports.embedder)
     try:
         job = ResearchJob.get(message.org_id, message.job_id, consistent_read=True)
     except ResearchJob.DoesNotExist:

@@ -14,9 +14,10 @@ from lily.core.db import won
 from lily.core.observability import logger
 from lily.research import configs, jobs
 from lily.research.models import ResearchConfig
+from lily.research.ports import ResearchGate
 
 
-def tick() -> dict[str, int]:
+def tick(gate: ResearchGate) -> dict[str, int]:
     now = clock.now()
     result = {"due": 0, "queued": 0, "refused": 0, "failed": 0}
     for c in ResearchConfig.due.query("due", ResearchConfig.next_run <= clock.iso(now)):
@@ -28,7 +29,7 @@ def tick() -> dict[str, int]:
                 condition=(ResearchConfig.next_run == claimed) & (ResearchConfig.enabled == True))):  # noqa: E712
             continue  # another tick claimed it, or it was disabled or changed meanwhile
         try:
-            job = jobs.enqueue(c, "schedule")
+            job = jobs.enqueue(gate, c, "schedule")
         except Exception:  # noqa: BLE001 - boundary: one config's failure must not stop the others (logged)
             logger.exception("research schedule could not enqueue", extra={"org_id": c.org_id,
                                                                            "config_id": c.config_id})

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lily.ai.port import AIPort, CallContext, TextRequest, Usage
+from lily.ai.ports import AIPort, CallContext, TextRequest, Usage
 from lily.research.models import ResearchConfig
 
 INSTRUCTIONS = (

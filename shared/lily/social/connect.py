@@ -31,6 +31,7 @@ from lily.social.connections import create_or_reconnect
 from lily.social.models import AccountSelection, OAuthState
 from lily.social.platforms import PLATFORMS, adapter
 from lily.social.platforms.base import Account, PlatformError, TokenSet
+from lily.social.ports import SocialPorts
 from lily.social.schemas import AccountChoice, ConnectionView, ConnectResult, ConnectStart
 from lily.social.settings import social_settings
 
@@ -143,6 +144,7 @@ def _claim_state(
 
 
 def complete(
+    ports: SocialPorts,
     platform: str,
     code: str | None,
     state: str | None,
@@ -181,7 +183,7 @@ def complete(
         raise _oauth_error(f"this {platform} login has no account Lily can publish to", reason="no_accounts")
     grant_id = ids.new_id("grant")
     if len(accounts) == 1:
-        conn = create_or_reconnect(item.org_id, item.user_id, platform, accounts[0], tokens, grant_id)
+        conn = create_or_reconnect(ports, item.org_id, item.user_id, platform, accounts[0], tokens, grant_id)
         return ConnectResult(
             status="connected", platform=platform, org_id=item.org_id, connections=[ConnectionView.of(conn)]
         )
@@ -247,7 +249,8 @@ def selection_accounts(org_id: str, user_id: str, selection_id: str) -> ConnectR
     )
 
 
-def select_accounts(org_id: str, user_id: str, selection_id: str, account_ids: list[str]) -> ConnectResult:
+def select_accounts(ports: SocialPorts, org_id: str, user_id: str, selection_id: str,
+                    account_ids: list[str]) -> ConnectResult:
     """Connect the chosen accounts of a pending selection (single use)."""
     sel = _selection(org_id, user_id, selection_id)
     doc = json.loads(crypto.decrypt_text(sel.candidates_envelope, {"org_id": org_id, "selection_id": selection_id}))
@@ -265,5 +268,6 @@ def select_accounts(org_id: str, user_id: str, selection_id: str, account_ids: l
         account_tokens = raw.pop("tokens", None)
         account = Account(**raw)
         tokens = TokenSet(**account_tokens) if account_tokens else grant
-        out.append(ConnectionView.of(create_or_reconnect(org_id, user_id, sel.platform, account, tokens, sel.grant_id)))
+        stored = create_or_reconnect(ports, org_id, user_id, sel.platform, account, tokens, sel.grant_id)
+        out.append(ConnectionView.of(stored))
     return ConnectResult(status="connected", platform=sel.platform, org_id=org_id, connections=out)

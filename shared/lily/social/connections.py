@@ -15,18 +15,18 @@ import hashlib
 
 from pynamodb.exceptions import DoesNotExist
 
-from lily import composition
-from lily.core import clock, ids, queues
+from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import not_found
 from lily.core.observability import count, logger
 from lily.core.pages import PageParams, query_page
+from lily.social.messages import Revoke
+from lily.social.messages import send as send_event
 from lily.social.models import SocialConnection
 from lily.social.platforms.base import Account, TokenSet
+from lily.social.ports import SocialPorts
 from lily.social.schemas import ConnectionPage, ConnectionView
 from lily.social.tokens import seal_access, seal_refresh
-
-EVENTS_QUEUE = "social_events"
 
 
 def connection_id_for(org_id: str, platform: str, account_id: str) -> str:
@@ -35,7 +35,8 @@ def connection_id_for(org_id: str, platform: str, account_id: str) -> str:
 
 
 def create_or_reconnect(
-    org_id: str, user_id: str, platform: str, account: Account, grant_tokens: TokenSet, grant_id: str
+    ports: SocialPorts, org_id: str, user_id: str, platform: str, account: Account, grant_tokens: TokenSet,
+    grant_id: str
 ) -> SocialConnection:
     """THE one path that stores a connection. New ones consume a connected profile first."""
     tokens = account.tokens or grant_tokens
@@ -77,7 +78,7 @@ def create_or_reconnect(
         count("social_connections_total", platform=platform, outcome="reconnected")
         logger.info("social account reconnected", extra={"org_id": org_id, "connection_id": cid, "platform": platform})
         return existing
-    profiles = composition.profile_quota()
+    profiles = ports.profiles
     profiles.consume(org_id)  # raises PLAN_002 over the plan's limit
     conn = SocialConnection(
         org_id,
@@ -102,7 +103,7 @@ def create_or_reconnect(
         if not stored:  # lost the race, or the write failed: the profile was not added
             profiles.release(org_id)
     if not stored:  # a concurrent completion stored it first: update that one instead
-        return create_or_reconnect(org_id, user_id, platform, account, grant_tokens, grant_id)
+        return create_or_reconnect(ports, org_id, user_id, platform, account, grant_tokens, grant_id)
     count("social_connections_total", platform=platform, outcome="connected")
     logger.info(
         "social account connected",
@@ -128,29 +129,19 @@ def get_connection(org_id: str, connection_id: str) -> ConnectionView:
     return ConnectionView.of(_get(org_id, connection_id))
 
 
-def disconnect(org_id: str, connection_id: str, user_id: str) -> None:
+def disconnect(ports: SocialPorts, org_id: str, connection_id: str, user_id: str) -> None:
     """Forget the connection, give back its profile, and ask the worker to revoke at the platform."""
     conn = _get(org_id, connection_id)
     if not won(lambda: conn.delete(condition=SocialConnection.connection_id.exists())):
         raise not_found("connection", connection_id=connection_id)  # a concurrent disconnect removed it
-    composition.profile_quota().release(org_id)
+    ports.profiles.release(org_id)
     siblings = [k for k in SocialConnection.by_grant.query(conn.grant_id) if k.connection_id != connection_id]
     if siblings:
         revoke = False  # another connection still uses this grant (Pages/orgs of one login)
     else:
         revoke = True
-        queues.send(
-            EVENTS_QUEUE,
-            {
-                "kind": "revoke",
-                "event_id": ids.ulid(),
-                "org_id": org_id,
-                "connection_id": connection_id,
-                "platform": conn.platform,
-                "access_envelope": conn.access_envelope,
-                "refresh_envelope": conn.refresh_envelope,
-            },
-        )
+        send_event(Revoke(org_id=org_id, connection_id=connection_id, platform=conn.platform,
+                          access_envelope=conn.access_envelope, refresh_envelope=conn.refresh_envelope))
     count("social_disconnects_total", platform=conn.platform)
     logger.info(
         "social account disconnected",

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from lily.core import clock
 from lily.core.observability import count, logger
+from lily.social.messages import NeedsReauth, Revoke
 from lily.social.models import SocialConnection
 from lily.social.notices import mark_needs_reauth, record_notice
 from lily.social.platforms import adapter as adapter_for
@@ -73,22 +74,17 @@ def run(adapters: dict[str, PlatformAdapter] | None = None) -> HealthReport:
     return report
 
 
-def handle_event(body: dict) -> str:
+def handle_event(event: NeedsReauth | Revoke) -> str:
     """The social_events worker: ``revoke`` a disconnected grant, record a ``needs_reauth`` notice."""
-    kind = body.get("kind")
-    if kind == "needs_reauth":
-        return "recorded" if record_notice(body) else "duplicate"
-    if kind == "revoke":
-        tokens = open_envelopes(
-            body["org_id"], body["connection_id"], body["access_envelope"], body.get("refresh_envelope")
-        )
-        try:
-            revoked = adapter_for(body["platform"]).revoke(tokens)
-        except PlatformError as exc:
-            if exc.retryable:
-                raise  # the queue retries, then the DLQ keeps it
-            logger.warning("revoke refused", extra={"platform": body["platform"], "kind": exc.kind.value})
-            return "refused"
-        count("social_revocations_total", platform=body["platform"], outcome="revoked" if revoked else "unsupported")
-        return "revoked" if revoked else "unsupported"
-    raise ValueError(f"unknown social event kind {kind!r}")
+    if isinstance(event, NeedsReauth):
+        return "recorded" if record_notice(event) else "duplicate"
+    tokens = open_envelopes(event.org_id, event.connection_id, event.access_envelope, event.refresh_envelope)
+    try:
+        revoked = adapter_for(event.platform).revoke(tokens)
+    except PlatformError as exc:
+        if exc.retryable:
+            raise  # the queue retries, then the DLQ keeps it
+        logger.warning("revoke refused", extra={"platform": event.platform, "kind": exc.kind.value})
+        return "refused"
+    count("social_revocations_total", platform=event.platform, outcome="revoked" if revoked else "unsupported")
+    return "revoked" if revoked else "unsupported"

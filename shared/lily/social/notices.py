@@ -3,11 +3,12 @@ stored notice (idempotent on the event id) and the organization's list of notice
 
 from __future__ import annotations
 
-from lily.core import clock, ids, queues
+from lily.core import clock
 from lily.core.db import won
 from lily.core.observability import count, logger
 from lily.core.pages import PageParams, query_page
-from lily.social.connections import EVENTS_QUEUE
+from lily.social.messages import NeedsReauth
+from lily.social.messages import send as send_event
 from lily.social.models import SocialConnection, SocialNotice
 from lily.social.schemas import NoticePage, NoticeView
 
@@ -24,18 +25,8 @@ def mark_needs_reauth(conn: SocialConnection, reason: str) -> bool:
     ))
     if not moved:
         return False  # not active (any more): someone else moved it
-    queues.send(
-        EVENTS_QUEUE,
-        {
-            "kind": "needs_reauth",
-            "event_id": ids.ulid(),
-            "org_id": conn.org_id,
-            "connection_id": conn.connection_id,
-            "platform": conn.platform,
-            "account_name": conn.account_name,
-            "reason": reason[:200],
-        },
-    )
+    send_event(NeedsReauth(org_id=conn.org_id, connection_id=conn.connection_id, platform=conn.platform,
+                           account_name=conn.account_name, reason=reason[:200]))
     count("social_needs_reauth_total", platform=conn.platform)
     logger.warning(
         "social connection needs re-authorization",
@@ -44,16 +35,16 @@ def mark_needs_reauth(conn: SocialConnection, reason: str) -> bool:
     return True
 
 
-def record_notice(body: dict) -> bool:
+def record_notice(event: NeedsReauth) -> bool:
     """Store a notification event (idempotent on its event id). Returns False for a duplicate."""
     notice = SocialNotice(
-        body["org_id"],
-        body["event_id"],
-        kind=body["kind"],
-        connection_id=body["connection_id"],
-        platform=body["platform"],
-        account_name=body.get("account_name"),
-        reason=body.get("reason"),
+        event.org_id,
+        event.event_id,
+        kind=event.kind,
+        connection_id=event.connection_id,
+        platform=event.platform,
+        account_name=event.account_name,
+        reason=event.reason,
         created_at=clock.now(),
     )
     return won(lambda: notice.save(condition=SocialNotice.notice_id.does_not_exist()))

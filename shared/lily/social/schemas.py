@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lily.social.constraints import PlatformRules
+from lily.social.constraints import MediaInfo, Platform, PlatformRules, Violation
 
 if TYPE_CHECKING:
     from lily.social.models import SocialConnection
@@ -86,3 +86,33 @@ class ConnectionPage(BaseModel):
 class NoticePage(BaseModel):
     items: list[NoticeView]
     next_cursor: str | None = None
+
+
+# --- Request and answer models of functions/social ---
+
+
+class ConnectRequest(BaseModel):
+    redirect_uri: str | None = Field(None, description="Must equal the registered callback exactly when given")
+
+
+class CompleteRequest(BaseModel):
+    code: str = Field(min_length=1, max_length=2048)
+    state: str = Field(min_length=1, max_length=512)
+    redirect_uri: str | None = None
+
+
+class SelectRequest(BaseModel):
+    account_ids: list[str] = Field(min_length=1, max_length=50)
+
+
+class ValidateRequest(BaseModel):
+    platform: Platform
+    text: str = Field("", max_length=100000)
+    media: list[MediaInfo] = Field(default_factory=list, max_length=50)
+
+
+class ValidateResult(BaseModel):
+    platform: str
+    valid: bool
+    length: int
+    violations: list[Violation]

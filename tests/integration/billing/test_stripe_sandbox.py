@@ -7,6 +7,7 @@ import json
 import httpx
 import pytest
 
+from lily import composition
 from lily.billing.checkout import start_checkout
 from lily.billing.stripe_gateway import StripeClientGateway
 from lily.core import ids
@@ -29,10 +30,11 @@ def test_the_same_idempotency_key_replays_and_other_params_are_refused(stripe_sa
 
 def test_a_retried_checkout_with_the_same_client_key_returns_the_same_session(stripe_sandbox):
     org_id = ids.new_id("org")
-    one = start_checkout(org_id, "pro", request_key="client-key-1", gateway=_gateway(stripe_sandbox))
-    two = start_checkout(org_id, "pro", request_key="client-key-1", gateway=_gateway(stripe_sandbox))
+    ports = composition.billing_ports()
+    one = start_checkout(ports, org_id, "pro", request_key="client-key-1", gateway=_gateway(stripe_sandbox))
+    two = start_checkout(ports, org_id, "pro", request_key="client-key-1", gateway=_gateway(stripe_sandbox))
     assert one.session_id == two.session_id
-    three = start_checkout(org_id, "pro", "year", request_key="client-key-1", gateway=_gateway(stripe_sandbox))
+    three = start_checkout(ports, org_id, "pro", "year", request_key="client-key-1", gateway=_gateway(stripe_sandbox))
     assert three.session_id != one.session_id and three.trial_days == 14
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from lily.ai.models import AIUsage
 from lily.ai.openai_client import OpenAIAdapter
-from lily.ai.port import CallContext, TextRequest
+from lily.ai.ports import CallContext, TextRequest
 from lily.billing.entitlements import usage
 from lily.core import breaker
 from lily.core.errors import ErrorCode, LilyError

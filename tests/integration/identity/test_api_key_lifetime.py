@@ -97,12 +97,13 @@ def test_suspending_the_creator_revokes_their_keys(http, org):
 
 
 def test_a_plan_without_api_keys_revokes_every_key(http, org):
+    from lily import composition
     from lily.billing.plans import get_plan
     from lily.billing.subscription_sync import notify_plan_change
 
     key = create_api_key(http, org["owner"]["headers"], org["id"], scopes=["members:read"])  # on starter
     assert _works(http, org["id"], key) == 200
-    assert notify_plan_change(org["id"], get_plan("starter"), get_plan("free")) == 0
+    assert notify_plan_change(composition.billing_ports(), org["id"], get_plan("starter"), get_plan("free")) == 0
     assert _works(http, org["id"], key) == 401
     assert _listed(http, org)[key["key_id"]]["revoked_reason"] == "plan:free"
 

@@ -32,6 +32,7 @@ def test_concurrent_creations_cannot_pass_the_limit_together(http):
     read), not by a count read before it: of several creations racing for the last place, one wins."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from lily import composition
     from lily.core.errors import LilyError
     from lily.identity import orgs
     from lily.identity.access import Principal
@@ -44,7 +45,7 @@ def test_concurrent_creations_cannot_pass_the_limit_together(http):
 
     def attempt(i: int) -> str:
         try:
-            orgs.create_org(principal, f"Race {i}")
+            orgs.create_org(composition.identity_ports(), principal, f"Race {i}")
             return "created"
         except LilyError as exc:
             return exc.code.value if hasattr(exc.code, "value") else str(exc.code)

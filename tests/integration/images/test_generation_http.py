@@ -26,7 +26,7 @@ def test_an_image_over_the_plans_media_storage_fails_its_job_and_gives_its_unit_
 
     on_plan(owner, "starter")
     org_id = owner["org_id"]
-    composition.media_storage_quota().consume(org_id, PLANS["starter"].limit("media_storage_bytes") - 1024)
+    composition.publishing_ports().storage_quota.consume(org_id, PLANS["starter"].limit("media_storage_bytes") - 1024)
     job = run_job(http, local_suite, owner, submit(http, owner))
     assert job["status"] == "failed" and job["reason"].startswith("Media stored (bytes): the Starter plan allows"), job
     assert job["media_id"] is None and list(Media.query(org_id)) == []

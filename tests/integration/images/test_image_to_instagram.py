@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from lily import composition
 from lily.core import clock
 from tests.helpers import drain
 from tests.integration.images.conftest import on_plan, run_job, submit
@@ -30,7 +31,7 @@ def post_and_publish(http, org: str, headers: dict, text: str, media_id: str, co
     before_due()
     with clock.freeze(at.timestamp()):  # its second comes: dispatched and run on it (no publish lag)
         assert tick()["dispatched"] == 1
-        return post_id, run_publisher()
+        return post_id, run_publisher(composition.publishing_ports().gateway)
 
 
 def test_generated_image_is_published_to_instagram_with_its_alt_text(http, local_suite, owner, sandbox,

@@ -11,7 +11,7 @@ import openai
 import pytest
 from PIL import Image
 
-from lily.ai.port import data_url
+from lily.ai.ports import data_url
 from lily.local.secret_values import AI_PROVIDER_KEYS
 from tests.integration.images.conftest import configure
 

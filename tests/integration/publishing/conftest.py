@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lily import composition
 from lily.core import clock
+from lily.publishing.ports import PublishingPorts
 from tests.support.fake_platforms import FakePlatforms
 
 
@@ -36,18 +36,18 @@ def faithful_emulator(emulator):
 
 @pytest.fixture
 def fake(lily_env):
-    platforms = FakePlatforms()
-    composition.override("platform_gateway", platforms)
-    yield platforms
-    composition.override("platform_gateway", None)
+    return FakePlatforms()
 
 
 @pytest.fixture
 def quota(lily_env):
-    q = FakeQuota()
-    composition.override("posts_quota", q)
-    yield q
-    composition.override("posts_quota", None)
+    return FakeQuota()
+
+
+@pytest.fixture
+def ports(fake, quota):
+    """Publishing's ports on the fake platforms and quota (media storage: unlimited)."""
+    return PublishingPorts(gateway=fake, posts_quota=quota, storage_quota=FakeQuota())
 
 
 @pytest.fixture
@@ -61,7 +61,8 @@ def frozen(lily_env):
 class MemoryQueue:
     """The publish queue in memory, on Lily's clock: messages become visible at their not_before."""
 
-    def __init__(self) -> None:
+    def __init__(self, gateway) -> None:
+        self.gateway = gateway  # the platforms the publisher calls (the fake platforms)
         self.messages: list[tuple[float, object]] = []
         self.sent = 0
 
@@ -91,7 +92,7 @@ class MemoryQueue:
                 break
             for msg in batch:
                 try:
-                    outcomes.append(publisher.process(msg, gateway))
+                    outcomes.append(publisher.process(msg, gateway or self.gateway))
                 except publisher.ParkInDlq:
                     outcomes.append("parked")
         return outcomes
@@ -110,8 +111,8 @@ class MemoryQueue:
 
 
 @pytest.fixture
-def mq(lily_env, monkeypatch):
-    q = MemoryQueue()
+def mq(lily_env, fake, monkeypatch):
+    q = MemoryQueue(fake)
     monkeypatch.setattr("lily.publishing.messages.send", q.send)
     monkeypatch.setattr("lily.publishing.messages.send_all", lambda batch: [q.send(m, at) for m, at in batch])
     return q

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from lily.core import clock
-from lily.publishing import drafts
+from lily.publishing import editing
 from tests.integration.publishing.test_content_http import _connection, _post
 from tests.support.billing import set_plan
 from tests.support.identity import create_org, register_user
@@ -30,19 +30,19 @@ def org(http):
 def test_a_killed_request_frees_its_key_and_the_retry_runs(http, org, monkeypatch):
     # Given a create request that is stuck inside the service (its function is about to be killed)
     entered, release = threading.Event(), threading.Event()
-    real_create = drafts.create_post
+    real_create = editing.create_post
 
     def stuck(*args, **kwargs):
         entered.set()
         release.wait(30)
         raise RuntimeError("killed by the runtime")  # what the zombie does when it finally stops
 
-    monkeypatch.setattr(drafts, "create_post", stuck)
+    monkeypatch.setattr(editing, "create_post", stuck)
     zombie: dict = {}
     first = threading.Thread(target=lambda: zombie.update(r=_post(http, org, "Launch", key="kill-1")))
     first.start()
     assert entered.wait(10)
-    monkeypatch.setattr(drafts, "create_post", real_create)
+    monkeypatch.setattr(editing, "create_post", real_create)
     # While its function may still run, a retry with the same key is told it is in progress
     r = _post(http, org, "Launch", key="kill-1")
     assert r.status_code == 409 and r.headers.get("retry-after") == "1", r.text
@@ -62,7 +62,7 @@ def test_a_killed_request_frees_its_key_and_the_retry_runs(http, org, monkeypatc
 
 
 def test_the_claim_lasts_the_lambda_contexts_remaining_time():
-    from functions.content.handler import invocation_lease
+    from functions.publishing.handler import invocation_lease
 
     def request(context):
         return SimpleNamespace(scope={"aws.context": context} if context else {})

@@ -17,12 +17,12 @@ def _org(n: int = 0) -> str:
     return f"org_{'0' * 25}{n}"
 
 
-def test_scheduled_post_is_published_once_at_its_second(fake, quota, mq, frozen):
+def test_scheduled_post_is_published_once_at_its_second(fake, quota, ports, mq, frozen):
     # Given a post to two connections, scheduled 90 s ahead
     org = _org()
     x, li = fake.add_connection(org, "x"), fake.add_connection(org, "linkedin")
-    post = make_post(org, [x.connection_id, li.connection_id])
-    scheduled = schedule_in(org, post.post_id, 90)
+    post = make_post(ports, org, [x.connection_id, li.connection_id])
+    scheduled = schedule_in(ports, org, post.post_id, 90)
     assert scheduled.status == "scheduled" and {t.state for t in scheduled.targets} == {"scheduled"}
     assert quota.used[org] == 1
     # When the dispatcher ticks now, nothing is due yet (lookahead 60 s)
@@ -40,16 +40,16 @@ def test_scheduled_post_is_published_once_at_its_second(fake, quota, mq, frozen)
         assert t.state == "published" and t.platform_url and t.attempts == 1
         assert len(fake.posts_of(t.target_id)) == 1
         assert len(list(Attempt.query(t.target_id))) == 1
-    assert counter_value("content_posts_published_total") >= 2
+    assert counter_value("publishing_posts_published_total") >= 2
     assert max(observations("publish_lag_seconds")) < 1
 
 
-def test_missed_ticks_are_caught_up(fake, quota, mq, frozen):
+def test_missed_ticks_are_caught_up(fake, quota, ports, mq, frozen):
     org = _org(1)
     conn = fake.add_connection(org, "x")
-    posts = [make_post(org, [conn.connection_id], text=f"post {i}") for i in range(3)]
+    posts = [make_post(ports, org, [conn.connection_id], text=f"post {i}") for i in range(3)]
     for i, p in enumerate(posts):
-        schedule_in(org, p.post_id, 60 + 600 * i)
+        schedule_in(ports, org, p.post_id, 60 + 600 * i)
     # Given the dispatcher was down for an hour
     clock.advance(3600)
     # When it comes back, one tick finds every overdue target
@@ -57,25 +57,25 @@ def test_missed_ticks_are_caught_up(fake, quota, mq, frozen):
     assert mq.deliver().count("published") == 3
 
 
-def test_cancel_releases_quota_and_stops_a_queued_target(fake, quota, mq, frozen):
+def test_cancel_releases_quota_and_stops_a_queued_target(fake, quota, ports, mq, frozen):
     org = _org(2)
     conn = fake.add_connection(org, "x")
-    post = make_post(org, [conn.connection_id])
-    schedule_in(org, post.post_id, 30)
+    post = make_post(ports, org, [conn.connection_id])
+    schedule_in(ports, org, post.post_id, 30)
     assert tick()["dispatched"] == 1  # queued, its message in flight
-    out = scheduling.cancel(org, post.post_id)
+    out = scheduling.cancel(ports, org, post.post_id)
     assert out.cancelled and out.post.status == "draft" and quota.used[org] == 0
     clock.advance(60)
     assert mq.deliver() == ["ignored"]
     assert fake.posts == []
 
 
-def test_reschedule_ignores_the_old_message(fake, quota, mq, frozen):
+def test_reschedule_ignores_the_old_message(fake, quota, ports, mq, frozen):
     org = _org(3)
     conn = fake.add_connection(org, "x")
-    post = make_post(org, [conn.connection_id])
-    schedule_in(org, post.post_id, 30)
-    schedule_in(org, post.post_id, 300)  # reschedule before dispatch: quota not consumed twice
+    post = make_post(ports, org, [conn.connection_id])
+    schedule_in(ports, org, post.post_id, 30)
+    schedule_in(ports, org, post.post_id, 300)  # reschedule before dispatch: quota not consumed twice
     assert quota.used[org] == 1
     clock.advance(300)
     assert tick()["dispatched"] == 1
@@ -83,44 +83,44 @@ def test_reschedule_ignores_the_old_message(fake, quota, mq, frozen):
     assert len(fake.posts) == 1
 
 
-def test_schedule_validates_each_target(fake, quota, mq, frozen):
+def test_schedule_validates_each_target(fake, quota, ports, mq, frozen):
     org = _org(4)
     x = fake.add_connection(org, "x")
-    post = make_post(org, [x.connection_id], text="x" * 281)
+    post = make_post(ports, org, [x.connection_id], text="x" * 281)
     with pytest.raises(LilyError) as err:
-        schedule_in(org, post.post_id, 120)
+        schedule_in(ports, org, post.post_id, 120)
     assert err.value.code.value == "CONTENT_001"
     assert post.targets[0].target_id in err.value.details["targets"]
     assert quota.used.get(org, 0) == 0
 
 
-def test_schedule_in_a_time_zone(fake, quota, mq, frozen):
+def test_schedule_in_a_time_zone(fake, quota, ports, mq, frozen):
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
     org = _org(5)
     x = fake.add_connection(org, "x")
-    post = make_post(org, [x.connection_id])
+    post = make_post(ports, org, [x.connection_id])
     local = (datetime.now(ZoneInfo("Asia/Tokyo")) + timedelta(days=1)).replace(tzinfo=None, microsecond=0)
-    out = scheduling.schedule(org, post.post_id, ScheduleIn(scheduled_at=local, timezone="Asia/Tokyo"))
+    out = scheduling.schedule(ports, org, post.post_id, ScheduleIn(scheduled_at=local, timezone="Asia/Tokyo"))
     assert out.timezone == "Asia/Tokyo"
     assert out.scheduled_at == local.replace(tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
-def test_past_instant_is_refused(fake, quota, mq, frozen):
+def test_past_instant_is_refused(fake, quota, ports, mq, frozen):
     org = _org(6)
     x = fake.add_connection(org, "x")
-    post = make_post(org, [x.connection_id])
+    post = make_post(ports, org, [x.connection_id])
     with pytest.raises(LilyError) as err:
-        schedule_in(org, post.post_id, -5)
+        schedule_in(ports, org, post.post_id, -5)
     assert err.value.code.value == "VALIDATION_002"
 
 
-def test_due_index_is_sparse_after_publishing(fake, quota, mq, frozen):
+def test_due_index_is_sparse_after_publishing(fake, quota, ports, mq, frozen):
     org = _org(7)
     x = fake.add_connection(org, "x")
-    post = make_post(org, [x.connection_id])
-    schedule_in(org, post.post_id, 10)
+    post = make_post(ports, org, [x.connection_id])
+    schedule_in(ports, org, post.post_id, 10)
     tick()
     clock.advance(10)
     mq.deliver()

@@ -15,8 +15,8 @@ from tests.integration.publishing.helpers import due_together, queued_target, ta
 ORG = "org_" + "5" * 26
 
 
-def _queued(fake, platform: str = "x", text: str = "protocol"):
-    return queued_target(fake, ORG, platform, text)
+def _queued(ports, platform: str = "x", text: str = "protocol"):
+    return queued_target(ports, ORG, platform, text)
 
 
 def _target(post, tid) -> Target:
@@ -38,13 +38,13 @@ def _crash_after_accept(fake):
     return real
 
 
-def test_a_takeover_waits_for_the_lease_and_the_settle_time_then_looks_up_first(fake, quota, mq, frozen):
+def test_a_takeover_waits_for_the_lease_and_the_settle_time_then_looks_up_first(fake, quota, ports, mq, frozen):
     # Given a worker that died right after the platform accepted the post (its claim stays)
-    conn, post, tid = _queued(fake)
+    conn, post, tid = _queued(ports)
     msg = mq.due()[0]
     real = _crash_after_accept(fake)
     try:
-        publisher.process(msg)
+        publisher.process(msg, fake)
     except Crash:
         pass
     fake.publish = real
@@ -53,19 +53,19 @@ def test_a_takeover_waits_for_the_lease_and_the_settle_time_then_looks_up_first(
     # When copies of its message arrive before the lease ended, and before the request surely landed
     for at in (lease_end - timedelta(seconds=1), lease_end + timedelta(seconds=s.reconcile_delay_s - 1)):
         clock.advance((at - clock.now()).total_seconds())
-        assert publisher.process(msg) == "deferred"
+        assert publisher.process(msg, fake) == "deferred"
         assert _target(post, tid).state == "publishing" and fake.lookups == 0
     # Then only after both does another worker take over, and it looks the post up instead of posting
     clock.advance(2)
-    assert publisher.process(msg) == "reconciled"
+    assert publisher.process(msg, fake) == "reconciled"
     t = _target(post, tid)
     assert t.state == "published" and t.platform_post_id == fake.posts_of(tid)[0].platform_post_id
     assert len(fake.posts_of(tid)) == 1 and fake.lookups == 1
 
 
-def test_the_takeover_write_itself_refuses_a_live_lease(fake, quota, mq, frozen):
+def test_the_takeover_write_itself_refuses_a_live_lease(fake, quota, ports, mq, frozen):
     # Given a target claimed by a live worker
-    conn, post, tid = _queued(fake)
+    conn, post, tid = _queued(ports)
     msg = mq.due()[0]
     claimed = publisher._claim(_target(post, tid), msg)
     assert claimed is not None
@@ -81,7 +81,7 @@ def _crashed_then_slow_lookup(fake, mq, post, tid, during_lookup):
     msg = mq.due()[0]
     real = _crash_after_accept(fake)
     try:
-        publisher.process(msg)
+        publisher.process(msg, fake)
     except Crash:
         pass
     fake.publish = real
@@ -98,9 +98,9 @@ def _crashed_then_slow_lookup(fake, mq, post, tid, during_lookup):
     return msg
 
 
-def test_the_platform_is_called_only_with_call_budget_s_of_lease_left(fake, quota, mq, frozen):
+def test_the_platform_is_called_only_with_call_budget_s_of_lease_left(fake, quota, ports, mq, frozen):
     # Given a takeover whose lookup is so slow that less than call_budget_s of its lease is left after it
-    conn, post, tid = _queued(fake)
+    conn, post, tid = _queued(ports)
     s = publishing_settings()
     msg = _crashed_then_slow_lookup(fake, mq, post, tid, lambda: clock.advance(s.lease_s - s.call_budget_s + 1))
     left_at_call = []
@@ -112,15 +112,15 @@ def test_the_platform_is_called_only_with_call_budget_s_of_lease_left(fake, quot
 
     fake.publish = publish
     # When the worker is done looking
-    assert publisher.process(msg) == "published"
+    assert publisher.process(msg, fake) == "published"
     # Then it renewed its lease before calling: the call had at least call_budget_s of lease left
     assert left_at_call and left_at_call[0] >= s.call_budget_s
     assert len(fake.posts_of(tid)) == 1
 
 
-def test_a_worker_that_lost_its_claim_during_the_lookup_never_calls(fake, quota, mq, frozen):
+def test_a_worker_that_lost_its_claim_during_the_lookup_never_calls(fake, quota, ports, mq, frozen):
     # Given a worker whose lookup takes so long that its lease ends and another worker takes over meanwhile
-    conn, post, tid = _queued(fake)
+    conn, post, tid = _queued(ports)
     s = publishing_settings()
     taken = []
 
@@ -135,16 +135,16 @@ def test_a_worker_that_lost_its_claim_during_the_lookup_never_calls(fake, quota,
     msg = _crashed_then_slow_lookup(fake, mq, post, tid, taken_over)
     calls = fake.publish_calls
     # When the first worker is done looking
-    outcome = publisher.process(msg)
+    outcome = publisher.process(msg, fake)
     # Then it cannot renew a lease it lost, and does not call the platform
     assert taken and taken[0] is not None
     assert outcome == "busy" and fake.publish_calls == calls
     assert _target(post, tid).attempt_id == taken[0][1]
 
 
-def test_a_record_from_a_lost_claim_never_lands(fake, quota, mq, frozen):
+def test_a_record_from_a_lost_claim_never_lands(fake, quota, ports, mq, frozen):
     # Given a worker whose claim was taken over (its attempt id is no longer the target's)
-    conn, post, tid = _queued(fake)
+    conn, post, tid = _queued(ports)
     t = _target(post, tid)
     t, old_attempt = publisher._claim(t, mq.due()[0])
     clock.advance(publishing_settings().lease_s + publishing_settings().reconcile_delay_s + 1)
@@ -160,9 +160,9 @@ def test_a_record_from_a_lost_claim_never_lands(fake, quota, mq, frozen):
     assert _target(post, tid).state == "publishing" and _target(post, tid).platform_post_id is None
 
 
-def test_progressing_targets_never_enter_the_dispatch_window(fake, quota, mq, frozen):
+def test_progressing_targets_never_enter_the_dispatch_window(fake, quota, ports, mq, frozen):
     # Given a dispatched target (queued, its message in flight)
-    conn, post, tid = _queued(fake)
+    conn, post, tid = _queued(ports)
     # Then its due key is a watchdog key, and the next ticks read nothing until its watchdog instant
     assert is_watch_sk(_target(post, tid).due_sk)
     for _ in range(3):
@@ -170,12 +170,12 @@ def test_progressing_targets_never_enter_the_dispatch_window(fake, quota, mq, fr
         assert tick()["due"] == 0
 
 
-def test_a_long_wait_in_the_pacing_line_moves_the_watchdog_instant(fake, quota, mq, frozen, monkeypatch):
+def test_a_long_wait_in_the_pacing_line_moves_the_watchdog_instant(fake, quota, ports, mq, frozen, monkeypatch):
     # Given an account allowed 2 posts per hour, burst 1 (the wait is far beyond the watchdog grace), and 3 posts
     # due at once
     monkeypatch.setitem(publishing_settings().pacing, "x", [PacingRule(limit=2, window_s=3600, burst=1)])
     conn = fake.add_connection(ORG, "x")
-    posts = due_together(ORG, [conn.connection_id], 3, "line")
+    posts = due_together(ports, ORG, [conn.connection_id], 3, "line")
     assert tick()["dispatched"] == 3
     before = dict(snapshot()).get("publish_watchdog_requeues_total", [])
     outcomes = mq.deliver()
@@ -190,9 +190,9 @@ def test_a_long_wait_in_the_pacing_line_moves_the_watchdog_instant(fake, quota, 
     assert all(len(fake.posts_of(p.targets[0].target_id)) == 1 for p in posts)
 
 
-def test_a_lost_message_is_sent_again_by_the_watchdog(fake, quota, mq, frozen):
+def test_a_lost_message_is_sent_again_by_the_watchdog(fake, quota, ports, mq, frozen):
     # Given a dispatched target whose message was lost
-    conn, post, tid = _queued(fake)
+    conn, post, tid = _queued(ports)
     mq.messages.clear()
     # When its watchdog instant passes
     clock.advance(publishing_settings().watchdog_grace_s + 1)
@@ -202,11 +202,11 @@ def test_a_lost_message_is_sent_again_by_the_watchdog(fake, quota, mq, frozen):
     assert len(fake.posts_of(tid)) == 1
 
 
-def test_a_backlog_waits_in_line_one_deferral_each(fake, quota, mq, frozen, monkeypatch):
+def test_a_backlog_waits_in_line_one_deferral_each(fake, quota, ports, mq, frozen, monkeypatch):
     # Given 8 posts due at once on one account paced at 3 per minute, burst 1
     monkeypatch.setitem(publishing_settings().pacing, "x", [PacingRule(limit=3, window_s=60, burst=1)])
     conn = fake.add_connection(ORG, "x")
-    due_together(ORG, [conn.connection_id], 8, "backlog")
+    due_together(ports, ORG, [conn.connection_id], 8, "backlog")
     tick()
     # When they are delivered
     outcomes = mq.run_until_idle()
@@ -216,18 +216,18 @@ def test_a_backlog_waits_in_line_one_deferral_each(fake, quota, mq, frozen, monk
     assert all(b - a >= 30 - 1e-6 for a, b in zip(times, times[1:], strict=False))
 
 
-def test_a_free_slot_is_not_left_idle_for_a_post_still_on_its_way_back(fake, quota, mq, frozen, monkeypatch):
+def test_a_free_slot_is_not_left_idle_for_a_post_still_on_its_way_back(fake, quota, ports, mq, frozen, monkeypatch):
     # Given an account paced at 3 per minute, burst 1 (a post every 30 s), and 3 posts due at once: one goes,
     # two wait in line (places 30 s and 60 s on), and their messages come back late (a backlog on the queue)
     monkeypatch.setitem(publishing_settings().pacing, "x", [PacingRule(limit=3, window_s=60, burst=1)])
     conn = fake.add_connection(ORG, "x")
-    due_together(ORG, [conn.connection_id], 3, "in line")
+    due_together(ports, ORG, [conn.connection_id], 3, "in line")
     tick()
     assert mq.deliver().count("deferred") == 2
     late, mq.messages = mq.messages, []
     # When a new post falls due 40 s later, after the first place but before its holder is back
     clock.advance(35)
-    due_together(ORG, [conn.connection_id], 1, "newcomer")
+    due_together(ports, ORG, [conn.connection_id], 1, "newcomer")
     tick()
     # Then it takes the free slot at once instead of queueing behind the line
     assert mq.deliver() == ["published"]
@@ -238,12 +238,12 @@ def test_a_free_slot_is_not_left_idle_for_a_post_still_on_its_way_back(fake, quo
     assert len(times) == 4 and all(b - a >= 30 - 1e-6 for a, b in zip(times, times[1:], strict=False))
 
 
-def test_the_watchdog_holds_off_while_the_queue_has_a_backlog(fake, quota, mq, frozen):
+def test_the_watchdog_holds_off_while_the_queue_has_a_backlog(fake, quota, ports, mq, frozen):
     from lily.core import queues
     from tests.integration.publishing.helpers import purge_queue
 
     # Given a dispatched target whose message was lost, and other messages waiting on the publish queue
-    conn, post, tid = _queued(fake)
+    conn, post, tid = _queued(ports)
     mq.messages.clear()
     queues.send(publishing_settings().queue, {"waiting": True})
     clock.advance(publishing_settings().watchdog_grace_s + 1)

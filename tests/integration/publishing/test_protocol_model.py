@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from lily.core import clock
 from lily.publishing import dispatcher, publisher
 from lily.publishing.models import Target
-from lily.publishing.ports import PublishError
+from lily.publishing.ports import PublishError, PublishingPorts
 from lily.publishing.settings import publishing_settings
+from tests.integration.publishing.conftest import FakeQuota
 from tests.integration.publishing.helpers import make_post, schedule_in
 from tests.support.fake_platforms import FakePlatforms
 
@@ -112,7 +113,7 @@ def _deliver(w: World, index: int) -> None:
         return
     at, msg = w.queue.pop(due[index % len(due)])
     try:
-        outcome = publisher.process(msg)
+        outcome = publisher.process(msg, w.fake)
     except publisher.ParkInDlq:
         outcome = "parked"
     except Crash:
@@ -166,15 +167,11 @@ def _drain(w: World, tids: list[tuple[str, str]]) -> dict[str, Target]:
 
 @pytest.fixture
 def model_world(lily_env, quota, frozen, monkeypatch):
-    from lily import composition
-
     platforms = InterleavingPlatforms()
-    composition.override("platform_gateway", platforms)
     monkeypatch.setattr("lily.publishing.messages.send", lambda *a, **k: platforms.world_send(*a, **k))
     monkeypatch.setattr("lily.publishing.messages.send_all",
                         lambda batch: [platforms.world_send(m, at) for m, at in batch])
-    yield platforms
-    composition.override("platform_gateway", None)
+    return platforms
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -182,14 +179,15 @@ def model_world(lily_env, quota, frozen, monkeypatch):
 @given(scenario)
 def test_any_interleaving_publishes_each_target_once_or_fails_it_with_a_reason(model_world, plan):
     fake = model_world
+    ports = PublishingPorts(gateway=fake, posts_quota=FakeQuota(), storage_quota=FakeQuota())
     fake.posts.clear()
     w = World(fake=fake, faults=list(plan["faults"]), inside=list(plan["inside"]))
     fake.world = w
     fake.world_send = _send(w)
     # Given one post with one or two targets on fresh accounts, scheduled a few seconds ahead
     conns = [fake.add_connection(ORG, p) for p in ("x", "linkedin")[: plan["targets"]]]
-    post = make_post(ORG, [c.connection_id for c in conns], text=f"model {clock.now_ts()}")
-    schedule_in(ORG, post.post_id, 5)
+    post = make_post(ports, ORG, [c.connection_id for c in conns], text=f"model {clock.now_ts()}")
+    schedule_in(ports, ORG, post.post_id, 5)
     clock.advance(5)
     dispatcher.tick()
     tids = [(post.post_id, t.target_id) for t in post.targets]

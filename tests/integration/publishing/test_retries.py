@@ -16,16 +16,16 @@ from tests.integration.publishing.helpers import due_together, make_post, queued
 ORG = "org_" + "1" * 26
 
 
-def _one(fake, platform: str = "x", text: str = "hello"):
-    return queued_target(fake, ORG, platform, text)
+def _one(ports, platform: str = "x", text: str = "hello"):
+    return queued_target(ports, ORG, platform, text)
 
 
 def _target(post, tid) -> Target:
     return target_of(post, tid)
 
 
-def test_retryable_errors_back_off_then_publish(fake, quota, mq, frozen):
-    conn, post, tid = _one(fake)
+def test_retryable_errors_back_off_then_publish(fake, quota, ports, mq, frozen):
+    conn, post, tid = _one(ports)
     fake.force(conn.connection_id, "5xx", "429")
     start = clock.now_ts()
     outcomes = mq.run_until_idle()
@@ -36,8 +36,8 @@ def test_retryable_errors_back_off_then_publish(fake, quota, mq, frozen):
     assert clock.now_ts() - start >= fake.faults.reset_s
 
 
-def test_timeout_after_accept_is_reconciled_not_reposted(fake, quota, mq, frozen):
-    conn, post, tid = _one(fake)
+def test_timeout_after_accept_is_reconciled_not_reposted(fake, quota, ports, mq, frozen):
+    conn, post, tid = _one(ports)
     fake.force(conn.connection_id, "timeout_after_accept")
     outcomes = mq.run_until_idle()
     assert outcomes == ["retry", "reconciled"]
@@ -46,8 +46,8 @@ def test_timeout_after_accept_is_reconciled_not_reposted(fake, quota, mq, frozen
     assert len(fake.posts_of(tid)) == 1 and fake.lookups == 1
 
 
-def test_permanent_error_fails_at_once_with_its_reason(fake, quota, mq, frozen):
-    conn, post, tid = _one(fake)
+def test_permanent_error_fails_at_once_with_its_reason(fake, quota, ports, mq, frozen):
+    conn, post, tid = _one(ports)
     fake.force(conn.connection_id, "validation")
     assert mq.run_until_idle() == ["failed"]
     got = get_post(ORG, post.post_id)
@@ -57,8 +57,8 @@ def test_permanent_error_fails_at_once_with_its_reason(fake, quota, mq, frozen):
     assert t.last_error.code == "SOCIAL_006" and t.last_error.message == "forced validation"
 
 
-def test_last_retry_fails_parks_in_dlq_and_requeue_publishes_once(fake, quota, mq, frozen):
-    conn, post, tid = _one(fake)
+def test_last_retry_fails_parks_in_dlq_and_requeue_publishes_once(fake, quota, ports, mq, frozen):
+    conn, post, tid = _one(ports)
     fake.force(conn.connection_id, *["5xx"] * publishing_settings().max_attempts)
     outcomes = mq.run_until_idle()
     assert outcomes[-1] == "parked" and outcomes.count("retry") == publishing_settings().max_attempts - 1
@@ -67,7 +67,7 @@ def test_last_retry_fails_parks_in_dlq_and_requeue_publishes_once(fake, quota, m
     # a duplicate of its last message keeps it parked (so SQS moves it to the DLQ)
     msg = PublishMessage(org_id=ORG, post_id=post.post_id, target_id=tid, dispatch_id=t.dispatch_id)
     try:
-        publisher.process(msg)
+        publisher.process(msg, fake)
         raise AssertionError("expected ParkInDlq")
     except publisher.ParkInDlq:
         pass
@@ -81,8 +81,8 @@ def test_last_retry_fails_parks_in_dlq_and_requeue_publishes_once(fake, quota, m
     assert len(fake.posts_of(tid)) == 1
 
 
-def test_worker_crash_mid_publish_is_taken_over_after_the_lease(fake, quota, mq, frozen):
-    conn, post, tid = _one(fake)
+def test_worker_crash_mid_publish_is_taken_over_after_the_lease(fake, quota, ports, mq, frozen):
+    conn, post, tid = _one(ports)
 
     class Crash(BaseException):
         pass
@@ -96,19 +96,19 @@ def test_worker_crash_mid_publish_is_taken_over_after_the_lease(fake, quota, mq,
     fake.publish = crash_after_accept
     msgs = mq.due()
     try:
-        publisher.process(msgs[0])
+        publisher.process(msgs[0], fake)
     except Crash:
         pass
     fake.publish = real
     assert _target(post, tid).state == "publishing"
     # SQS redelivers the message (not deleted): before the lease ends it defers
-    assert publisher.process(msgs[0]) == "deferred"
+    assert publisher.process(msgs[0], fake) == "deferred"
     outcomes = mq.run_until_idle()
     assert outcomes == ["reconciled"]
     assert len(fake.posts_of(tid)) == 1
 
 
-def test_breaker_opens_after_five_failures_and_probes_once(fake, quota, mq, frozen):
+def test_breaker_opens_after_five_failures_and_probes_once(fake, quota, ports, mq, frozen):
     s = publishing_settings()
     conn = fake.add_connection(ORG, "linkedin")
     key = f"connection:{conn.connection_id}"
@@ -130,8 +130,8 @@ def test_breaker_opens_after_five_failures_and_probes_once(fake, quota, mq, froz
     assert breaker.state_of(key) == "closed"
 
 
-def test_open_breaker_defers_without_spending_attempts(fake, quota, mq, frozen):
-    conn, post, tid = _one(fake, "facebook")
+def test_open_breaker_defers_without_spending_attempts(fake, quota, ports, mq, frozen):
+    conn, post, tid = _one(ports, "facebook")
     fake.force(conn.connection_id, *["5xx"] * 4)
     s = publishing_settings()
     for _ in range(s.breaker_threshold):
@@ -141,12 +141,12 @@ def test_open_breaker_defers_without_spending_attempts(fake, quota, mq, frozen):
     assert _target(post, tid).attempts == 0
 
 
-def test_pacing_spaces_posts_so_the_platform_never_says_429(fake, quota, mq, frozen, monkeypatch):
+def test_pacing_spaces_posts_so_the_platform_never_says_429(fake, quota, ports, mq, frozen, monkeypatch):
     # Given the platform allows 3 posts per 60 s per account, and Lily's pacing knows it
     fake.rate_limits["x"] = (3, 60.0)
     monkeypatch.setitem(publishing_settings().pacing, "x", [PacingRule(limit=3, window_s=60, burst=2)])
     conn = fake.add_connection(ORG, "x")
-    due_together(ORG, [conn.connection_id], 8, "paced")
+    due_together(ports, ORG, [conn.connection_id], 8, "paced")
     tick()
     outcomes = mq.run_until_idle()
     assert outcomes.count("published") == 8
@@ -154,13 +154,13 @@ def test_pacing_spaces_posts_so_the_platform_never_says_429(fake, quota, mq, fro
     assert "deferred" in outcomes
 
 
-def test_two_dispatchers_and_two_publishers_never_publish_twice(fake, quota, mq, frozen, monkeypatch):
+def test_two_dispatchers_and_two_publishers_never_publish_twice(fake, quota, ports, mq, frozen, monkeypatch):
     for platform in ("x", "facebook", "linkedin"):
         monkeypatch.setitem(publishing_settings().pacing, platform, [PacingRule(limit=1000, window_s=60, burst=100)])
     conns = [fake.add_connection(ORG, p) for p in ("x", "facebook", "linkedin", "x")]
-    posts = [make_post(ORG, [c.connection_id for c in conns], text=f"race {i}") for i in range(10)]
+    posts = [make_post(ports, ORG, [c.connection_id for c in conns], text=f"race {i}") for i in range(10)]
     for p in posts:
-        schedule_in(ORG, p.post_id, 5)
+        schedule_in(ports, ORG, p.post_id, 5)
     clock.advance(5)
     results = []
     ds = [threading.Thread(target=lambda: results.append(dispatcher.tick())) for _ in range(2)]
@@ -176,7 +176,7 @@ def test_two_dispatchers_and_two_publishers_never_publish_twice(fake, quota, mq,
     def worker(batch):
         for m in batch:
             try:
-                publisher.process(m)
+                publisher.process(m, fake)
             except Exception as exc:  # pragma: no cover - surfaced below
                 errors.append(exc)
 

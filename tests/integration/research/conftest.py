@@ -13,7 +13,7 @@ import itertools
 import pytest
 
 from lily.research.vectors.opensearch import OpenSearchVectorIndex, opensearch_client
-from lily.research.vectors.port import IndexInfo
+from lily.research.vectors.ports import IndexInfo
 from tests.support import localstack
 from tests.support.fake_opensearch import FakeOpenSearch
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lily.research.vectors.embedded import EmbeddedVectorIndex
-from lily.research.vectors.port import IndexInfo, VectorRecord
+from lily.research.vectors.ports import IndexInfo, VectorRecord
 
 INFO = IndexInfo(model="m", dimension=64)
 

@@ -13,7 +13,7 @@ from lily.research.vectors.opensearch import (
     opensearch_client,
     to_engine_score,
 )
-from lily.research.vectors.port import IndexInfo, VectorRecord
+from lily.research.vectors.ports import IndexInfo, VectorRecord
 from tests.integration.research.conftest import DIMENSION
 
 INFO = IndexInfo(model="text-embedding-3-large", dimension=DIMENSION)

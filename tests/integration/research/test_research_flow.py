@@ -15,6 +15,7 @@ from lily.local.context import LocalContext
 from lily.local.sandboxes.feeds import ENTRIES
 from lily.research import schedule
 from lily.research.configs import next_run
+from lily.research.forget import forget_org
 from lily.research.models import ResearchJob
 from lily.research.schemas import Cadence
 from lily.research.vectors.factory import vector_index
@@ -125,7 +126,7 @@ def test_config_run_report_insight_and_a_post_grounded_on_it(http, local_suite, 
     assert again["status"] == "done" and again["counts"]["new"] == 0 and again["counts"]["duplicates"] == 12
     assert again["counts"]["themes"] == 3
     assert len(embedding_calls(sandboxes)) == before
-    assert vector_index().count(org["org_id"]) == 12
+    assert vector_index(composition.memory_ports().embedder).count(org["org_id"]) == 12
     jobs = http.get(f"{org['base']}/jobs", headers=org["headers"]).json()["items"]
     assert [j["job_id"] for j in jobs] == [again["job_id"], job["job_id"]]  # newest first
 
@@ -137,9 +138,9 @@ def test_config_run_report_insight_and_a_post_grounded_on_it(http, local_suite, 
     assert r.json()["items"][0]["title"] in onboarding and r.json()["dimension"] == 1024
 
     # When the org is deleted, its research and vectors go with it
-    for listener in composition.org_deletion_listeners():
-        listener(org["org_id"])
-    assert vector_index().count(org["org_id"]) == 0
+    index = vector_index(composition.memory_ports().embedder)
+    forget_org(index, org["org_id"])
+    assert index.count(org["org_id"]) == 0
     assert http.get(f"{org['base']}/configs", headers=org["headers"]).json()["items"] == []
 
 
@@ -155,8 +156,8 @@ def test_plans_without_research_are_refused_at_every_entry_point(http, local_sui
     assert r.status_code == 403 and r.json()["error"]["details"]["upgrade_to"] == "pro"
     # The schedule records a refused job for a due config
     with clock.freeze(clock.parse_iso(config["next_run_at"]).timestamp() + 1):
-        assert schedule.tick() == {"due": 1, "queued": 0, "refused": 1, "failed": 0}
-        assert schedule.tick()["due"] == 0  # claimed: moved to the next week
+        assert schedule.tick(composition.research_gate()) == {"due": 1, "queued": 0, "refused": 1, "failed": 0}
+        assert schedule.tick(composition.research_gate())["due"] == 0  # claimed: moved to the next week
     jobs = http.get(f"{org['base']}/jobs", headers=org["headers"]).json()["items"]
     assert [j["status"] for j in jobs] == ["refused"] and jobs[0]["error"]["details"]["upgrade_to"] == "pro"
     # The worker checks again: a job queued on pro runs refused after a downgrade

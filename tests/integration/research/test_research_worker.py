@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from lily.ai.port import Embeddings, TextResult, Usage
+from lily.ai.ports import Embeddings, TextResult, Usage
 from lily.core import clock, ids
 from lily.core.errors import ErrorCode, LilyError
 from lily.research import run
@@ -16,7 +16,7 @@ from lily.research.messages import RunMessage
 from lily.research.models import ResearchConfig, ResearchItem, ResearchJob
 from lily.research.ports import PublishedPost, ResearchPorts
 from lily.research.vectors.embedded import EmbeddedVectorIndex
-from lily.research.vectors.port import IndexInfo
+from lily.research.vectors.ports import IndexInfo
 
 DIM = 32
 TOPICS = {"coffee": 0, "tea": 1}

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from lily.research.vectors.port import IndexMismatchError, VectorDimensionError, VectorIndex, VectorRecord
+from lily.research.vectors.ports import IndexMismatchError, VectorDimensionError, VectorIndex, VectorRecord
 from tests.integration.research.conftest import DIMENSION, MODEL
 
 

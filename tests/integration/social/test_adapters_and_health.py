@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from lily import composition
 from lily.core.config import reset_settings
 from lily.social import connect, health, tokens
 from lily.social.models import SocialConnection, SocialNotice
@@ -21,9 +22,10 @@ def _connect(platform: str, org_id: str = "org_adapters", user: str = "alice"):
     """Connect straight through the service (no HTTP API needed for adapter tests)."""
     flow = connect.start_connect(org_id, "usr_1", platform)
     redirect = approve(flow.start.authorize_url, user)
-    result = connect.complete(platform, redirect["code"], redirect["state"], browser_secret=flow.browser_secret)
+    ports = composition.social_ports()
+    result = connect.complete(ports, platform, redirect["code"], redirect["state"], browser_secret=flow.browser_secret)
     if result.status == "select_account":
-        result = connect.select_accounts(org_id, "usr_1", result.selection_id, [result.accounts[0].account_id])
+        result = connect.select_accounts(ports, org_id, "usr_1", result.selection_id, [result.accounts[0].account_id])
     return result.connections[0]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from lily import composition
 from lily.core import clock
 from lily.core.aws import client
 from lily.core.errors import LilyError
@@ -141,12 +142,12 @@ def test_profile_limit_is_each_plans_number(plan, limit, lily_env):
         set_plan(org_id, plan)
     t = TokenSet(access_token="at", refresh_token="rt", expires_at=None, scopes=["s"])
     for i in range(limit):
-        create_or_reconnect(org_id, "usr_1", "x", _account(i), t, "grant_1")
+        create_or_reconnect(composition.social_ports(), org_id, "usr_1", "x", _account(i), t, "grant_1")
     with pytest.raises(LilyError) as err:
-        create_or_reconnect(org_id, "usr_1", "x", _account(limit), t, "grant_1")
+        create_or_reconnect(composition.social_ports(), org_id, "usr_1", "x", _account(limit), t, "grant_1")
     assert err.value.code.value == "PLAN_002" and err.value.details["limit"] == limit
     # Reconnecting an existing account is not a new profile
-    create_or_reconnect(org_id, "usr_1", "x", _account(0), t, "grant_2")
+    create_or_reconnect(composition.social_ports(), org_id, "usr_1", "x", _account(0), t, "grant_2")
     assert len(list(SocialConnection.query(org_id))) == limit
 
 
@@ -158,14 +159,14 @@ def test_downgrade_pauses_connections_over_the_new_limit(lily_env):
     set_plan(org_id, "starter")
     t = TokenSet(access_token="at", scopes=[])
     for i in range(3):
-        create_or_reconnect(org_id, "usr_1", "x", _account(i), t, f"g{i}")
+        create_or_reconnect(composition.social_ports(), org_id, "usr_1", "x", _account(i), t, f"g{i}")
         clock.advance(1)
-    assert notify_plan_change(org_id, get_plan("starter"), get_plan("free")) == 0
+    assert notify_plan_change(composition.billing_ports(), org_id, get_plan("starter"), get_plan("free")) == 0
     statuses = sorted((c.created_at, c.status) for c in SocialConnection.query(org_id))
     assert [s for _, s in statuses] == ["active", "paused", "paused"]  # oldest kept; none deleted
     with pytest.raises(LilyError):
         tokens.credentials(org_id, sorted(SocialConnection.query(org_id), key=lambda c: c.created_at)[-1].connection_id)
-    notify_plan_change(org_id, get_plan("free"), get_plan("starter"))
+    notify_plan_change(composition.billing_ports(), org_id, get_plan("free"), get_plan("starter"))
     assert {c.status for c in SocialConnection.query(org_id)} == {"active"}
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lily.ai.embeddings import BATCH, BatchedEmbedder
-from lily.ai.port import CallContext, Embeddings, Usage
+from lily.ai.ports import CallContext, Embeddings, Usage
 from lily.ai.settings import AISettings
 from lily.research.configs import next_run
 from lily.research.schemas import Cadence, ConfigIn

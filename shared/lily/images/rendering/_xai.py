@@ -1,5 +1,5 @@
 """What the two xAI-served product ids share: ``aspect_ratio`` and ``resolution`` (never ``size``, which xAI
-refuses), ``response_format=b64_json`` so the bytes come in the answer (platform-apis.md §5.2)."""
+refuses), ``response_format=b64_json`` so the bytes come in the answer (https://docs.x.ai/docs/guides/image-generations)."""
 
 from __future__ import annotations
 

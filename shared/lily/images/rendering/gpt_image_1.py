@@ -1,6 +1,6 @@
 """``gpt_image_1`` → OpenAI ``gpt-image-1`` (configurable). Sends ``size`` (one of the three the model takes),
 ``quality`` (low/medium/high), ``output_format``; never ``response_format`` (GPT image models answer base64 and
-refuse it, platform-apis.md §5.1)."""
+refuse it: https://platform.openai.com/docs/api-reference/images/create)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Research memory's vector index: the port, its two adapters and the factory that picks one."""
 
-from lily.research.vectors.port import (
+from lily.research.vectors.ports import (
     IndexInfo,
     IndexMismatchError,
     VectorDimensionError,

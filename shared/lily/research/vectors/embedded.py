@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote
 
 import numpy as np
 
-from lily.research.vectors.port import (
+from lily.research.vectors.ports import (
     IndexInfo,
     IndexMismatchError,
     VectorDimensionError,

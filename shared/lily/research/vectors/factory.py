@@ -7,10 +7,14 @@ Opening is the start-up check: an index recorded with another embedding model or
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from lily.core.config import ConfigError, get_settings, on_reset
 from lily.research.settings import ResearchSettings, research_settings
-from lily.research.vectors.port import IndexInfo, VectorIndex
+from lily.research.vectors.ports import IndexInfo, VectorIndex
+
+if TYPE_CHECKING:
+    from lily.research.ports import Embedder
 
 
 def build_vector_index(settings: ResearchSettings, info: IndexInfo) -> VectorIndex:
@@ -30,15 +34,17 @@ def build_vector_index(settings: ResearchSettings, info: IndexInfo) -> VectorInd
     return EmbeddedVectorIndex(settings.local_data_dir / "vectors" / settings.index_name(), info)
 
 
-@lru_cache(maxsize=1)
-def vector_index() -> VectorIndex:
-    """The deployment's vector index, opened (and so checked against the embedder's model and dimension)."""
-    from lily import composition
+def vector_index(embedder: Embedder) -> VectorIndex:
+    """The deployment's vector index for ``embedder``'s vectors, opened (and so checked against the embedder's
+    model and dimension); one instance per process."""
+    return _opened(embedder.model, embedder.dimension)
 
-    embedder = composition.research_ports().embedder
-    index = build_vector_index(research_settings(), IndexInfo(model=embedder.model, dimension=embedder.dimension))
+
+@lru_cache(maxsize=1)
+def _opened(model: str, dimension: int) -> VectorIndex:
+    index = build_vector_index(research_settings(), IndexInfo(model=model, dimension=dimension))
     index.open()
     return index
 
 
-on_reset(vector_index.cache_clear)
+on_reset(_opened.cache_clear)

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lily.core.errors import ErrorCode, LilyError
-from lily.research.vectors.port import (
+from lily.research.vectors.ports import (
     IndexInfo,
     IndexMismatchError,
     VectorHit,

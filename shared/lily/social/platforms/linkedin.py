@@ -1,6 +1,9 @@
 """LinkedIn REST API: OAuth 2.0 (members, and organization pages the member administers), posts, images.
 
-Facts: /work/shared/reference/platform-apis.md §3. Every ``/rest`` call carries ``LinkedIn-Version``
+Facts: https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow (OAuth),
+https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api (posts),
+https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/rate-limits, and LinkedIn's official client
+https://github.com/linkedin-developers/linkedin-api-python-client. Every ``/rest`` call carries ``LinkedIn-Version``
 (YYYYMM) and ``X-Restli-Protocol-Version: 2.0.0``. Errors are ``{"message","serviceErrorCode","status"}``;
 quotas reset at midnight UTC and no rate-limit headers are documented, so a 429 resets at the next
 midnight unless ``Retry-After`` says otherwise. Calls are paced client-side (one per second by default).

@@ -1,6 +1,11 @@
 """Meta Graph API: Facebook Login, Pages and the Instagram Business accounts linked to them.
 
-Facts: /work/shared/reference/platform-apis.md §2. One grant (a long-lived user token) yields one
+Facts: Meta for Developers, https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow (login,
+code exchange), https://developers.facebook.com/docs/pages-api/posts (Page posts),
+https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media_publish
+(Instagram containers), https://developers.facebook.com/docs/graph-api/overview/rate-limiting and
+https://developers.facebook.com/docs/graph-api/guides/error-handling (errors, usage headers).
+One grant (a long-lived user token) yields one
 Page token per Page; with a long-lived user token Page tokens do not expire, so a Facebook or
 Instagram connection stores the Page token and is *validated* (not refreshed) by the health job.
 Meta has no per-Page revoke (``DELETE /{user-id}/permissions`` would de-authorise every Page of the

@@ -1,8 +1,10 @@
 """X (Twitter) API v2: OAuth 2.0 with PKCE, users/me, tweets, v2 media upload, public metrics.
 
-Facts: /work/shared/reference/platform-apis.md §1. Confidential client: token, refresh and revoke use
-HTTP Basic ``client_id:client_secret``. Refresh tokens rotate (single use). Errors are RFC 7807 Problems;
-rate limits come in ``x-rate-limit-{limit,remaining,reset}`` (epoch seconds).
+Facts: the X API v2 documentation, https://docs.x.com (source: https://github.com/xdevplatform/docs, e.g.
+``x-api/fundamentals/rate-limits.mdx``) and its OpenAPI document (https://api.x.com/2/openapi.json).
+Confidential client: token, refresh and revoke use HTTP Basic ``client_id:client_secret``. Refresh tokens rotate
+(single use). Errors are RFC 7807 Problems; rate limits come in ``x-rate-limit-{limit,remaining,reset}`` (epoch
+seconds).
 """
 
 from __future__ import annotations

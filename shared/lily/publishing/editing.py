@@ -1,14 +1,13 @@
-"""Drafts: creating, editing and deleting a post and its targets (one per connection)."""
+"""Editing posts: creating, editing and deleting a post and its targets (one per connection), while it is a draft."""
 
 from __future__ import annotations
 
-from lily import composition
 from lily.core import clock, ids
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, conflict, invalid
 from lily.core.observability import count
 from lily.publishing.models import Media, Post, Target
-from lily.publishing.ports import PlatformGateway, QuotaPort
+from lily.publishing.ports import PlatformGateway, PublishingPorts
 from lily.publishing.posts import load_post, post_out
 from lily.publishing.scheduling import cancel
 from lily.publishing.schemas import PostCreate, PostOut, PostUpdate, TargetIn
@@ -47,25 +46,22 @@ def _new_targets(org_id: str, post_id: str, targets: list[TargetIn], gateway: Pl
     return out
 
 
-def create_post(org_id: str, body: PostCreate, created_by: str | None = None,
-                gateway: PlatformGateway | None = None) -> PostOut:
-    gateway = gateway or composition.platform_gateway()
+def create_post(ports: PublishingPorts, org_id: str, body: PostCreate, created_by: str | None = None) -> PostOut:
     _check_media(org_id, body.media_ids)
     now = clock.now()
     post_id = ids.new_id("post")
-    targets = _new_targets(org_id, post_id, body.targets, gateway)
+    targets = _new_targets(org_id, post_id, body.targets, ports.gateway)
     post = Post(org_id, post_id, text=body.text, media_ids=body.media_ids, first_comment=body.first_comment,
                 status="draft", status_rank=0, platforms={t.platform for t in targets} or None,
                 created_by=created_by, created_at=now, updated_at=now, version=1)
     for t in targets:
         t.save()
     post.save(condition=Post.post_id.does_not_exist())
-    count("content_posts_created_total")
+    count("publishing_posts_created_total")
     return post_out(post, targets)
 
 
-def update_post(org_id: str, post_id: str, body: PostUpdate, gateway: PlatformGateway | None = None) -> PostOut:
-    gateway = gateway or composition.platform_gateway()
+def update_post(ports: PublishingPorts, org_id: str, post_id: str, body: PostUpdate) -> PostOut:
     post = load_post(org_id, post_id)
     targets = targets_of(post_id)
     if post.status not in EDITABLE or any(t.state not in EDITABLE for t in targets):
@@ -81,7 +77,7 @@ def update_post(org_id: str, post_id: str, body: PostUpdate, gateway: PlatformGa
                        else Post.first_comment.remove())
     new_targets = None
     if body.targets is not None:
-        new_targets = _new_targets(org_id, post_id, body.targets, gateway)
+        new_targets = _new_targets(org_id, post_id, body.targets, ports.gateway)
         platforms = {t.platform for t in new_targets}
         actions.append(Post.platforms.set(platforms) if platforms else Post.platforms.remove())
     unchanged = (Post.version == post.version) & (Post.status == "draft")
@@ -96,13 +92,13 @@ def update_post(org_id: str, post_id: str, body: PostUpdate, gateway: PlatformGa
     return post_out(post, targets)
 
 
-def delete_post(org_id: str, post_id: str, quota: QuotaPort | None = None) -> None:
+def delete_post(ports: PublishingPorts, org_id: str, post_id: str) -> None:
     post = load_post(org_id, post_id)
     targets = targets_of(post_id)
     if any(t.state in ("queued", "publishing") for t in targets):
         raise conflict("a target is being published; wait or cancel first")
     if any(t.state == "scheduled" for t in targets):
-        cancel(org_id, post_id, quota=quota)
+        cancel(ports, org_id, post_id)
         targets = targets_of(post_id)
     for t in targets:
         t.delete(condition=Target.state.is_in("draft", "published", "failed"))

@@ -11,7 +11,7 @@ from lily.billing.image_plans import image_plan_view
 from lily.billing.plans import PLANS
 from lily.core.errors import LilyError
 from lily.images.contract import QUALITIES, PromptContract
-from lily.images.router import route
+from lily.images.model_choice import route
 
 BANNED = "dall" + "-e-3"  # the banned family, spelled so the source scan (test_policy) does not match this file
 MODELS = ("auto", "grok2_basic", "grok2_premium", "gpt_image_1", BANNED)

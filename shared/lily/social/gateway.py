@@ -1,8 +1,9 @@
-"""The social capability behind publishing's :class:`lily.publishing.ports.PlatformGateway` (connections, the
-one constraints validator, the platform adapters, tokens), wired in :mod:`lily.composition`.
+"""Social's implementation of publishing's :class:`lily.publishing.ports.PlatformGateway` (connections, the
+one constraints validator, the platform adapters, tokens); the functions that publish get it from
+:mod:`lily.composition` in their :class:`lily.publishing.ports.PublishingPorts`.
 
 Reconciliation: the social adapters' ``lookup`` finds a recent post of the account by a marker or by its
-exact text since an instant. Lily never writes a marker into a user's post, so the bridge looks up by
+exact text since an instant. Lily never writes a marker into a user's post, so the gateway looks up by
 text, since just before the target's first attempt.
 """
 
@@ -18,7 +19,6 @@ from lily.core.config import on_reset
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import logger
 from lily.core.resources import bucket_name
-from lily.publishing.media import download_url
 from lily.publishing.ports import Connection, MediaItem, Problem, PublishError, PublishOutcome, PublishTarget
 from lily.social import tokens
 from lily.social.constraints import MediaInfo, violations
@@ -81,7 +81,7 @@ class SocialGateway:
                 data = s3.get_object(Bucket=bucket_name("media"), Key=m.key)["Body"].read()
                 payload.media_ids.append(_adapter(target.platform).upload_media(creds, data, m.content_type))
         else:
-            payload.media_urls = [download_url(m.key) for m in target.media]
+            payload.media_urls = [m.url for m in target.media if m.url]  # presigned by the publish worker
         return payload
 
     def publish(self, target: PublishTarget) -> PublishOutcome:

@@ -1,4 +1,4 @@
-"""The model router: the content policy first, then the plan.
+"""Choosing the image model of a request: the content policy first, then the plan.
 
 - A model of the banned family (anywhere in the request: model, custom options) is refused with the policy error
   (CONTENT_004), whatever the plan.
