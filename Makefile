@@ -3,23 +3,30 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 CHECKOV_VENV := $(VENV)/checkov
 STAGE ?= dev
 PYTEST_WORKERS ?= 2
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
-export PYTHONDONTWRITEBYTECODE := 1
+# Bytecode (site-packages, Lily, pytest's rewritten test modules) in one cache outside the source tree, written at a
+# module's first import and read by every later process: not at install (uv does not compile), not again in every
+# test process and subprocess (PYTHONDONTWRITEBYTECODE cost each pytest process ~2 s of CPU before its first test).
+unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
 .PHONY: install run test lint unit integration infra-test e2e reliability contract synth deploy diff bench bench-coldstart \
-	bench-publishing bench-vectors mutation clean test-localstack
+	bench-publishing bench-vectors mutation mutation-smoke clean test-localstack
 
+# uv installs (parallel downloads, no compile step: see PYTHONPYCACHEPREFIX); pip only bootstraps it. checkov
+# (tests/infra/test_checkov.py) pins old boto3/packaging: it gets a venv of its own inside .venv, installed beside
+# the project's.
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	# checkov (tests/infra/test_checkov.py) pins old boto3/packaging: it gets a venv of its own inside .venv
-	test -d $(CHECKOV_VENV) || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov>=3.2,<4'
+	$(PY) -m pip install --quiet 'uv>=0.9,<1'
+	test -d $(CHECKOV_VENV) || $(UV) venv --quiet $(CHECKOV_VENV)
+	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python 'checkov>=3.2,<4' & checkov=$$!; \
+		$(UV) pip install --quiet --python $(PY) -e '.[dev]' && wait $$checkov
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -52,7 +59,13 @@ reliability: $(STAMP)
 contract: $(STAMP)
 	$(PY) -m pytest tests/contract -q
 
-test: lint unit integration infra-test e2e reliability contract
+# Every suite, and a mutation smoke. The suites that drive local mode (e2e, reliability, contract: mostly waiting on
+# schedules, paced sandboxes and a fuzzer's answers) run side by side after the CPU-bound ones. Every suite runs
+# even when an earlier one failed; the target fails when any did.
+test: $(STAMP)
+	$(MAKE) --no-print-directory -k lint unit integration infra-test; first=$$?; \
+	$(MAKE) --no-print-directory -k -j 4 --output-sync=target e2e reliability contract mutation-smoke; second=$$?; \
+	exit $$(( first || second ))
 
 # The integration suites and the vector conformance suite against LocalStack (DynamoDB, SQS, S3, KMS, Secrets
 # Manager, OpenSearch) started by pytest-localstack in Docker, instead of moto. Without Docker it says so and skips.
@@ -87,10 +100,21 @@ bench-vectors: $(STAMP)
 bench: bench-coldstart bench-vectors bench-publishing
 
 # Mutation score of the pure-logic modules against tests/unit ([tool.mutmut] in pyproject.toml; ~10 min on 2 cores).
+# mutmut's own output (a spinner) goes to .venv/mutmut.log; its tail is printed when mutmut fails.
+MUTMUT = $(VENV)/bin/mutmut run --max-children $(PYTEST_WORKERS) $(1) > $(VENV)/mutmut.log 2>&1 || \
+	{ tr '\r' '\n' < $(VENV)/mutmut.log | grep -v '^\s*$$' | tail -40; echo "mutmut failed"; exit 1; }
+
 mutation: $(STAMP)
 	rm -rf mutants
-	$(VENV)/bin/mutmut run --max-children $(PYTEST_WORKERS) > /dev/null
+	$(call MUTMUT,)
 	$(PY) tests/mutation/report.py
 
+# In `make test`: mutmut copies the tree, runs all of tests/unit in its copy (where a test that reads a file mutmut
+# did not copy fails, as test_layering once did), then mutates one small module, whose score must hold.
+mutation-smoke: $(STAMP)
+	rm -rf mutants
+	$(call MUTMUT,"lily.publishing.retry*")
+	$(PY) tests/mutation/report.py --only publishing.retry
+
 clean:
-	rm -rf cdk.out build .pytest_cache .ruff_cache
+	rm -rf cdk.out build .pytest_cache .ruff_cache mutants $(VENV)/pycache

@@ -1,6 +1,7 @@
 """Shared fixtures.
 
-- ``emulator``: one moto server per test process (per xdist worker), with local-mode environment.
+- ``emulator``: one emulator per test process (per xdist worker): local mode's own (moto, writes serialized per
+  item, keep-alive HTTP; :func:`lily.local.emulator.start_server`), with local-mode environment.
 - ``lily_env``: a fresh, fully provisioned deployment (unique resource prefix) for one test.
 - ``http``: a TestClient over the local gateway that serves every HTTP function, as ``make run`` does.
 """
@@ -23,6 +24,31 @@ os.environ.pop("AWS_PROFILE", None)
 _counter = itertools.count()
 
 
+def _one_botocore_loader() -> None:
+    """Let every botocore session of this test process share one loader of botocore's data files.
+
+    pynamodb gives each table connection, in each thread, a botocore session of its own, and each new session
+    parses botocore's endpoints and DynamoDB model JSON again. A fresh deployment per test means new table names,
+    so new connections, in every thread of every test's TestClient and workers: that parsing was 17 % of the
+    integration suite's CPU (py-spy, ``tests/integration/{content,publishing}/*_http.py``). The data is the same
+    files read once; the sessions stay separate.
+    """
+    import botocore.session
+    from pynamodb.connection import base
+
+    loader = botocore.session.get_session().get_component("data_loader")
+
+    def get_session(env_vars=None):
+        session = botocore.session.Session(env_vars)
+        session.register_component("data_loader", loader)
+        return session
+
+    base.get_session = get_session
+
+
+_one_botocore_loader()
+
+
 @pytest.fixture(scope="session")
 def emulator():
     """A moto server for this test process (LocalStack under ``make test-localstack``); sets ``AWS_ENDPOINT_URL``."""
@@ -37,14 +63,12 @@ def emulator():
             os.environ.pop("AWS_ENDPOINT_URL", None)
         return
 
-    from moto.server import ThreadedMotoServer
-
+    from lily.local.emulator import start_server
     from lily.local.runner import free_port
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = start_server(port)  # as local mode serves it: keep-alive (moto's werkzeug server closes each one)
     os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
     yield os.environ["AWS_ENDPOINT_URL"]
     server.stop()
@@ -79,10 +103,13 @@ def lily_env(emulator, monkeypatch):
 
 
 @pytest.fixture
-def local_suite(lily_env):
+def local_suite(lily_env, monkeypatch):
     """Every function loaded as local mode loads it (gateway, pollers, schedule clocks)."""
+    from lily.local import provision
     from lily.local.runner import build_suite
 
+    # build_suite provisions the deployment first; lily_env just did (again would be ~70 answered no-op calls)
+    monkeypatch.setattr(provision, "provision", lambda: {})
     suite = build_suite()
     yield suite
     suite.shutdown()

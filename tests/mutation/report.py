@@ -7,7 +7,9 @@ pure functions of a module that also does I/O (those functions are exercised by 
 The ``raw`` column counts the equivalents as survivors. Exits 1 when a module's score is under
 :data:`TARGET` or a survivor is neither killed nor listed.
 
-    python tests/mutation/report.py [--survivors]
+    python tests/mutation/report.py [--survivors] [--only MODULE]
+
+``--only publishing.retry`` reports that module alone (``make mutation-smoke`` mutates only it).
 """
 
 from __future__ import annotations
@@ -58,12 +60,12 @@ def equivalents() -> set[str]:
     return set(re.findall(r"`(lily\.[\w.ǁ]+__mutmut_\d+)`", EQUIVALENT.read_text())) if EQUIVALENT.exists() else set()
 
 
-def results() -> dict[str, dict[str, str]]:
+def results(modules: list[str]) -> dict[str, dict[str, str]]:
     """module -> {mutant name: status}, in scope only."""
-    out: dict[str, dict[str, str]] = {m: {} for m in SCOPE}
+    out: dict[str, dict[str, str]] = {m: {} for m in modules}
     for meta in MUTANTS.rglob("*.py.meta"):
         module = ".".join(meta.relative_to(MUTANTS).with_suffix("").with_suffix("").parts)
-        if module not in SCOPE:
+        if module not in out:
             continue
         for mutant, code in json.loads(meta.read_text())["exit_code_by_key"].items():
             if in_scope(module, function_of(mutant, module)):
@@ -75,14 +77,21 @@ def main(argv: list[str]) -> int:
     if not MUTANTS.exists():
         print("no mutmut results: run `make mutation`", file=sys.stderr)
         return 2
+    modules = list(SCOPE)
+    if "--only" in argv:
+        modules = [f"lily.{argv[argv.index('--only') + 1]}"]
+        if modules[0] not in SCOPE:
+            print(f"unknown module {modules[0]}; one of {', '.join(SCOPE)}", file=sys.stderr)
+            return 2
     listed = equivalents()
+    found = results(modules)
     failed = False
     unexplained: list[str] = []
     header = (f"{'module':<28}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'timeout':>8}"
               f"{'equiv.':>7}{'raw':>8}{'score':>8}")
     print(header)
     print("-" * len(header))
-    for module, statuses in results().items():
+    for module, statuses in found.items():
         n = Counter(statuses.values())
         equiv = sum(1 for m, s in statuses.items() if m in listed and s != "killed")
         scored = len(statuses) - equiv
@@ -92,7 +101,8 @@ def main(argv: list[str]) -> int:
         unexplained += [m for m, s in statuses.items() if s not in ("killed", "timeout") and m not in listed]
         print(f"{module.removeprefix('lily.'):<28}{len(statuses):>8}{n['killed']:>8}{n['survived']:>9}"
               f"{n['no tests']:>9}{n['timeout']:>8}{equiv:>7}{raw:>8.1%}{score:>8.1%}")
-    stale = sorted(listed - {m for s in results().values() for m in s})
+    in_report = tuple(f"{m}." for m in modules)
+    stale = sorted(m for m in listed - {m for s in found.values() for m in s} if m.startswith(in_report))
     if stale:
         print(f"\nlisted as equivalent but not found (re-check {EQUIVALENT.name}): {', '.join(stale)}")
     if unexplained:

@@ -51,7 +51,11 @@ def test_replaced_and_deleted_items_leave_tombstones_that_a_rebuild_drops(tmp_pa
     before = [ix.search("org", q, k=5, min_score=-1) for q in data[150:160]]
     ix.rebuild()
     assert (ix._shard("org").live, ix._shard("org").dead) == (90, 0)
-    assert [ix.search("org", q, k=5, min_score=-1) for q in data[150:160]] == before
+    after = [ix.search("org", q, k=5, min_score=-1) for q in data[150:160]]
+    # the same hits in the same order; a rebuilt faiss index may sum in another order (float32: last bits differ)
+    assert [[h.item_id for h in hits] for hits in after] == [[h.item_id for h in hits] for hits in before]
+    scores_after, scores_before = [h.score for hits in after for h in hits], [h.score for hits in before for h in hits]
+    assert scores_after == pytest.approx(scores_before, abs=1e-6)
     # and the rebuilt shard is what a new process loads
     again = opened(tmp_path / "ix", exact_max=0)
     assert again._shard("org").dead == 0 and again.count("org") == 90

@@ -10,6 +10,7 @@ import json
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from lily.core import aws, clock
 from lily.core.config import reset_settings
@@ -18,6 +19,13 @@ from lily.core.resources import secret_name
 from lily.identity import tokens
 
 T0 = 1_800_000_000
+
+
+def _pem(key) -> str:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
 SIGN1, JWK1 = tokens.new_signing_key("k1")
 SIGN2, JWK2 = tokens.new_signing_key("k2")
 K1, K2 = SIGN1["private_key"], SIGN2["private_key"]
@@ -191,6 +199,8 @@ def test_rotation_signs_with_the_new_key_and_still_accepts_the_old(secrets):
     {"kid": "", "private_key": K1},
     {"kid": "k1", "private_key": "not a pem"},
     {"kid": "k1", "private_key": SIGN1["private_key"].replace("PRIVATE", "PUBLIC")},
+    {"kid": "k1", "private_key": _pem(ec.generate_private_key(ec.SECP384R1()))},  # EC, another curve
+    {"kid": "k1", "private_key": _pem(ed25519.Ed25519PrivateKey.generate())},  # not EC at all
 ])
 def test_a_signing_configuration_without_a_usable_key_is_refused(secrets, signing):
     secrets.signing = signing
@@ -236,3 +246,15 @@ def test_a_tampered_payload_or_signature_is_refused(secrets):
     assert reason(f"{header}.{payload}.{signature[:-4]}") in refused  # short
     assert reason(f"{header}.{payload}.") in refused  # no signature at all
     assert reason(f"{header}.{payload}.{signature}.{signature}") in refused
+
+
+def test_a_new_signing_key_is_a_fresh_p256_pair_whose_jwk_verifies_what_it_signs():
+    # (the module's SIGN1/JWK1 are made at import, before mutmut switches a mutant on: this one runs in a test)
+    signing, jwk = tokens.new_signing_key("k9")
+    assert signing["kid"] == "k9"
+    assert {k: jwk[k] for k in ("kty", "crv", "kid", "alg", "use")} == {
+        "kty": "EC", "crv": "P-256", "kid": "k9", "alg": "ES256", "use": "sig"}
+    private = serialization.load_pem_private_key(signing["private_key"].encode(), password=None)
+    token = jwt.encode({"sub": "usr_1"}, private, algorithm="ES256")
+    assert jwt.decode(token, jwt.PyJWK(jwk).key, algorithms=["ES256"])["sub"] == "usr_1"
+    assert tokens.new_signing_key("k9")[0]["private_key"] != signing["private_key"]
