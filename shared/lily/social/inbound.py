@@ -21,7 +21,7 @@ from lily.social.models import EngagementEvent, SocialConnection
 def _connections(platform: str, account_id: str) -> list[tuple[str, str]]:
     """(org id, connection id) of every connection of ``account_id`` on ``platform``."""
     return [(c.org_id, c.connection_id) for c in
-            SocialConnection.by_account.query(account_id, SocialConnection.by_account.platform == platform)]
+            SocialConnection.by_account.query(account_id, SocialConnection.platform == platform)]
 
 
 def store(event: InboundEngagement) -> str:

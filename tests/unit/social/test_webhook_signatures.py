@@ -10,7 +10,7 @@ import hmac
 
 from lily.social import webhook_signatures as sig
 
-BODY = '{"object":"page","entry":[{"id":"1","time":1795788000,"text":"Gr\\u00fc\\u00dfe"}]}'.encode()
+BODY = b'{"object":"page","entry":[{"id":"1","time":1795788000,"text":"Gr\\u00fc\\u00dfe"}]}'
 SECRET = "an-app-secret"
 
 
