@@ -12,7 +12,8 @@ calls, and the test/operator routes under ``/_sandbox``:
 - ``POST /_sandbox/engagement`` ``{"kind": "comment"|"mention"|"reply", "account_id", "text", ...}`` makes a comment,
   mention or reply happen to a connected account: the platform builds its webhook event, signs it and delivers it to
   Lily (``webhook_url`` in the config, else ``{LILY_PUBLIC_BASE_URL}`` + the platform's webhook path); the answer
-  carries the event, the signed raw body and headers (to replay) and Lily's answer. ``GET`` lists what happened.
+  carries the event, the signed raw body and headers (to replay), Lily's answer and how long it took
+  (``elapsed_ms``). ``GET`` lists what happened.
 - ``POST /_sandbox/reset`` forgets everything.
 """
 
@@ -153,7 +154,8 @@ def sandbox_app(state: PlatformState, title: str, wire: Wire) -> FastAPI:
         raw = json.dumps(payload, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", **wire.signer(raw)}
         resp = httpx.post(url, content=raw, headers=headers, timeout=10)
-        return {"status": resp.status_code, "body": resp.text[:500], "headers": headers, "raw": raw.decode()}
+        return {"status": resp.status_code, "body": resp.text[:500], "headers": headers, "raw": raw.decode(),
+                "elapsed_ms": round(resp.elapsed.total_seconds() * 1000, 1)}
 
     @app.post("/_sandbox/webhooks/deliver")
     def deliver(body: dict = Body(...)) -> dict:
