@@ -30,6 +30,7 @@ HTTP_OUTCOMES = {
     "publishing_admin": (200, "requeued"),
     "research": (200, "items"),  # the org's research configs: a page
     "social": (200, "platforms"),
+    "social_webhook": (200, "response_token"),  # X's CRC check
     "stripe_webhook": (200, "event_id"),
 }
 

@@ -10,6 +10,12 @@ Access patterns
   use (conditional ``used_at``), TTL ``expires_at`` (expired = absent).
 - social_selections: get by id; pending account choices of one grant (envelope), single use, TTL.
 - social_notices: Query an organization's notices (``needs_reauth`` and the like), newest first.
+- social_connections GSI ``by_account``: the connections of one platform account (``account_id``, ``platform``),
+  across organizations: where an inbound webhook's event goes (keys only).
+- social_webhook_deliveries: the platforms' event ids already accepted (conditional put on ``event_id``), TTL
+  ``expires_at`` past the oldest delivery still accepted: a replay inside the window is a duplicate, after it stale.
+- social_engagement_events: an organization's raw engagement events (Query ``org_id``; get one by ``event_id``, the
+  conditional put that makes storing idempotent), for the inbox.
 """
 
 from __future__ import annotations
@@ -32,6 +38,15 @@ class ConnectionsByGrant(GlobalSecondaryIndex):
         projection = KeysOnlyProjection()
 
     grant_id = UnicodeAttribute(hash_key=True)
+
+
+class ConnectionsByAccount(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_account"
+        projection = KeysOnlyProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    platform = UnicodeAttribute(range_key=True)
 
 
 class SocialConnection(LilyModel):
@@ -58,6 +73,7 @@ class SocialConnection(LilyModel):
     token_version = NumberAttribute(default=1)  # bumps on every token write (rotating refresh races)
     grant_id = UnicodeAttribute()
     by_grant = ConnectionsByGrant()
+    by_account = ConnectionsByAccount()
     created_by = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
@@ -110,3 +126,33 @@ class SocialNotice(LilyModel):
     account_name = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+
+
+class WebhookDelivery(LilyModel):
+    class Meta(TableMeta):
+        short_name = "social_webhook_deliveries"
+
+    event_id = UnicodeAttribute(hash_key=True)  # "<platform>:<the platform's id>"
+    received_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+class EngagementEvent(LilyModel):
+    class Meta(TableMeta):
+        short_name = "social_engagement_events"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute(range_key=True)  # "<platform>:<the platform's id>"
+    connection_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # comment | mention | reply
+    item_id = UnicodeAttribute()
+    post_id = UnicodeAttribute(null=True)  # the platform's id of the post it belongs to
+    parent_id = UnicodeAttribute(null=True)
+    author_id = UnicodeAttribute(null=True)
+    author_name = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(default="")
+    occurred_at = UTCDateTimeAttribute()
+    received_at = UTCDateTimeAttribute()
+    stored_at = UTCDateTimeAttribute()

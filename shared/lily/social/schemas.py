@@ -116,3 +116,26 @@ class ValidateResult(BaseModel):
     valid: bool
     length: int
     violations: list[Violation]
+
+
+# --- Answers of functions/social_webhook (inbound platform webhooks) ---
+
+
+class InboundAck(BaseModel):
+    """What Lily did with one webhook delivery: its events queued for the inbox, already seen, too old or of a kind
+    Lily does not keep (the platform only needs the 2xx)."""
+
+    received: bool = True
+    accepted: int = 0
+    duplicate: int = 0
+    stale: int = 0
+    ignored: int = 0
+
+
+class XCrcAnswer(BaseModel):
+    response_token: str = Field(description='"sha256=" + base64 HMAC-SHA256 of crc_token with the consumer secret')
+
+
+class LinkedInChallengeAnswer(BaseModel):
+    challengeCode: str  # noqa: N815 - LinkedIn's field names
+    challengeResponse: str  # noqa: N815

@@ -46,6 +46,12 @@ class SocialSettings(BaseSettings):
         30, ge=1, le=30, description="Instagram hashtags per caption (API says 30; product cap 5)"
     )
 
+    webhook_max_age_s: int = Field(
+        172800, ge=60, le=604800,
+        description="Oldest platform event an inbound webhook may still deliver (Meta retries for up to 36 h)")
+    webhook_future_skew_s: int = Field(300, ge=0, le=3600, description="How far ahead of Lily's clock an event "
+                                       "may be dated (the platforms' clocks drift)")
+
     def callback_url(self, platform: str) -> str:
         base = (self.redirect_base or get_settings().public_base_url).rstrip("/")
         return f"{base}/api/social/callback/{platform}"

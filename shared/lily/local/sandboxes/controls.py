@@ -9,6 +9,11 @@ calls, and the test/operator routes under ``/_sandbox``:
 - ``POST /_sandbox/expire`` ``{"access": true, "refresh": false, "user": null}`` expires/revokes grants.
 - ``GET|POST /_sandbox/config`` the platform's switches (UNVERIFIED behaviours are configurable there).
 - ``POST /_sandbox/webhooks/deliver`` ``{"url", "payload"}`` POSTs a webhook signed as the platform signs.
+- ``POST /_sandbox/engagement`` ``{"kind": "comment"|"mention"|"reply", "account_id", "text", ...}`` makes a comment,
+  mention or reply happen to a connected account: the platform builds its webhook event, signs it and delivers it to
+  Lily (``webhook_url`` in the config, else ``{LILY_PUBLIC_BASE_URL}`` + the platform's webhook path); the answer
+  carries the event, the signed raw body and headers (to replay), Lily's answer and how long it took
+  (``elapsed_ms``). ``GET`` lists what happened.
 - ``POST /_sandbox/reset`` forgets everything.
 """
 
@@ -16,14 +21,32 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import httpx
 from fastapi import Body, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 
 from lily.local.sandboxes.kit import Fault, PlatformState
+
+
+class Engagement(BaseModel):
+    """A comment, mention or reply to make happen to ``account_id`` (the X user id, the Page or Instagram account
+    id, the LinkedIn organization URN)."""
+
+    kind: Literal["comment", "mention", "reply"]
+    account_id: str = Field(min_length=1)
+    platform: Literal["facebook", "instagram"] | None = Field(None, description="Meta only (default facebook)")
+    text: str = "Love this!"
+    post_id: str | None = Field(None, description="The account's post it is about (a new id when absent)")
+    parent_id: str | None = Field(None, description="reply: the comment or post it answers")
+    author_id: str = "sandbox-fan-1"
+    author_name: str = "sandbox_fan"
+    url: str | None = Field(None, description="Deliver here instead of the configured webhook URL")
 
 
 @dataclass(frozen=True)
@@ -39,6 +62,8 @@ class Wire:
     api_prefixes: tuple[str, ...]
     decorate: Callable[[Request, Response], None] | None = None
     gate: Callable[[Request], Response | None] | None = None
+    engagement: Callable[[Engagement], dict[str, Any]] | None = None  # the platform's webhook event for one
+    webhook_path: str = ""  # where Lily listens for this platform's webhooks
 
 
 def sandbox_app(state: PlatformState, title: str, wire: Wire) -> FastAPI:
@@ -125,12 +150,35 @@ def sandbox_app(state: PlatformState, title: str, wire: Wire) -> FastAPI:
         state.reset()
         return {"reset": True}
 
+    def send(url: str, payload: dict) -> dict:
+        raw = json.dumps(payload, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json", **wire.signer(raw)}
+        resp = httpx.post(url, content=raw, headers=headers, timeout=10)
+        return {"status": resp.status_code, "body": resp.text[:500], "headers": headers, "raw": raw.decode(),
+                "elapsed_ms": round(resp.elapsed.total_seconds() * 1000, 1)}
+
     @app.post("/_sandbox/webhooks/deliver")
     def deliver(body: dict = Body(...)) -> dict:
-        raw = json.dumps(body["payload"], separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", **wire.signer(raw)}
-        resp = httpx.post(body["url"], content=raw, headers=headers, timeout=10)
-        return {"status": resp.status_code, "body": resp.text[:500], "headers": headers}
+        return send(body["url"], body["payload"])
+
+    if wire.engagement is not None:
+        make_event = wire.engagement
+
+        @app.post("/_sandbox/engagement")
+        def engage(body: Engagement) -> dict:
+            event = make_event(body)
+            with state.lock:
+                state.engagements.append(event)
+            url = body.url or state.config.get("webhook_url") or (
+                os.environ.get("LILY_PUBLIC_BASE_URL", "").rstrip("/") + wire.webhook_path)
+            if not url.startswith("http"):
+                return {"event": event, "delivered": False, "reason": "no webhook URL configured"}
+            return {"event": event, "delivered": True, **send(url, event)}
+
+        @app.get("/_sandbox/engagement")
+        def engagements() -> list[dict]:
+            with state.lock:
+                return list(state.engagements)
 
     return app
 

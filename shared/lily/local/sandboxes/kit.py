@@ -112,6 +112,7 @@ class PlatformState:
             self.posts: dict[str, dict[str, Any]] = {}
             self.media: dict[str, dict[str, Any]] = {}
             self.faults: list[Fault] = []
+            self.engagements: list[dict[str, Any]] = []  # webhook events made with POST /_sandbox/engagement
             self.calls: list[tuple[str, str]] = []
             self.windows: dict[tuple[str, str], list[float]] = {}  # rate windows: (endpoint, who) → [start, used]
             self.seq = itertools.count(1)

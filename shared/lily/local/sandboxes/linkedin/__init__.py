@@ -27,7 +27,7 @@ from fastapi.responses import Response
 
 from lily.local.sandboxes.controls import Wire, sandbox_app
 from lily.local.sandboxes.kit import Fault, Sandbox, start_platform
-from lily.local.sandboxes.linkedin import oauth, organizations, posts
+from lily.local.sandboxes.linkedin import oauth, organizations, posts, webhooks
 from lily.local.sandboxes.linkedin.state import CLIENT_ID, LinkedInState, client_secret, li_error
 
 __all__ = ["CLIENT_ID", "LinkedInState", "create_app", "start"]
@@ -47,7 +47,8 @@ def wire(state: LinkedInState) -> Wire:
         return {"X-LI-Signature": hmac.new(key, b"hmacsha256=" + raw, hashlib.sha256).hexdigest()}
 
     return Wire(rate_limited=rate_limited, server_error=server_error, signer=signer,
-                api_prefixes=("/rest/", "/v2/", "/oauth/v2/accessToken", "/oauth/v2/introspect"))
+                api_prefixes=("/rest/", "/v2/", "/oauth/v2/accessToken", "/oauth/v2/introspect"),
+                engagement=lambda e: webhooks.engagement(state, e), webhook_path="/webhooks/linkedin")
 
 
 def create_app(state: LinkedInState) -> FastAPI:

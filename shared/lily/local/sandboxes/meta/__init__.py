@@ -32,7 +32,7 @@ from fastapi.responses import Response
 
 from lily.local.sandboxes.controls import Wire, sandbox_app
 from lily.local.sandboxes.kit import Fault, Sandbox, start_platform
-from lily.local.sandboxes.meta import graph, oauth
+from lily.local.sandboxes.meta import graph, oauth, webhooks
 from lily.local.sandboxes.meta.state import APP_ID, MetaState, graph_error, usage_headers
 
 __all__ = ["APP_ID", "MetaState", "create_app", "start"]
@@ -63,7 +63,7 @@ def wire(state: MetaState) -> Wire:
         return {"X-Hub-Signature-256": "sha256=" + mac}
 
     return Wire(rate_limited=rate_limited, server_error=server_error, signer=signer, api_prefixes=("/v",),
-                decorate=decorate)
+                decorate=decorate, engagement=lambda e: webhooks.engagement(state, e), webhook_path="/webhooks/meta")
 
 
 def create_app(state: MetaState) -> FastAPI:

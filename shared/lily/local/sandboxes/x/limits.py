@@ -18,6 +18,7 @@ from lily.local.sandboxes.kit import Fault, local_secret
 from lily.local.sandboxes.oauth import bearer
 from lily.local.sandboxes.x.problems import problem
 from lily.local.sandboxes.x.state import XState
+from lily.local.sandboxes.x.webhooks import engagement
 
 
 def endpoint_of(method: str, path: str) -> str:
@@ -78,4 +79,4 @@ def wire(state: XState) -> Wire:
         return {"x-twitter-webhooks-signature": "sha256=" + base64.b64encode(mac).decode()}
 
     return Wire(rate_limited=rate_limited, server_error=server_error, signer=signer, api_prefixes=("/2/",),
-                decorate=decorate, gate=gate)
+                decorate=decorate, gate=gate, engagement=lambda e: engagement(state, e), webhook_path="/webhooks/x")
