@@ -14,7 +14,7 @@ Calls of one connection are paced ``call_interval_s`` apart.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from lily.analytics.messages import CollectMessage, send_all
 from lily.analytics.models import COUNTS, AnalyticsPost, AnalyticsSnapshot, published_key, series_key
@@ -35,11 +35,11 @@ from lily.core.observability import count, logger
 MAX_DELAY_S = 900  # SQS's longest message delay
 
 
-def _stored(org_id: str, t: PublishedTarget) -> AnalyticsPost | None:
-    try:
-        return AnalyticsPost.get(org_id, published_key(t.published_at, t.target_id))
-    except AnalyticsPost.DoesNotExist:
-        return None
+def _runs(org_id: str, since: datetime) -> dict[str, str | None]:
+    """The run that last collected each of the org's targets published since ``since`` (one paged Query)."""
+    return {p.target_id: p.last_run for p in AnalyticsPost.query(
+        org_id, AnalyticsPost.published_key >= since.isoformat(),
+        attributes_to_get=["target_id", "last_run"])}
 
 
 def _save(ports: AnalyticsPorts, msg: CollectMessage, t: PublishedTarget, counts: Counts, history_days: int) -> None:
@@ -58,10 +58,10 @@ def process(ports: AnalyticsPorts, msg: CollectMessage) -> str:
     settings = analytics_settings()
     history_days = settings.history_days.get(ports.plan.level(msg.org_id), 30)
     targets = ports.targets.of_connection(msg.org_id, msg.connection_id, msg.since)
+    runs = _runs(msg.org_id, msg.since) if targets else {}
     done = failed = 0
     for t in targets:
-        seen = _stored(msg.org_id, t)
-        if seen is not None and seen.last_run == msg.run_id:
+        if runs.get(t.target_id) == msg.run_id:
             continue  # collected before this message was redelivered
         if done or failed:
             time.sleep(settings.call_interval_s)

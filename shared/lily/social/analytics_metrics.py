@@ -18,13 +18,14 @@ from lily.analytics.ports import (
     RateLimited,
     TokenRefused,
 )
+from lily.core import clock
 from lily.core.config import on_reset
 from lily.core.errors import ErrorCode, LilyError
 from lily.social import tokens
 from lily.social.models import SocialConnection
 from lily.social.notices import mark_needs_reauth
 from lily.social.platforms import adapter
-from lily.social.platforms.base import ErrorKind, PlatformError
+from lily.social.platforms.base import Credentials, ErrorKind, PlatformError
 
 
 @cache
@@ -46,12 +47,29 @@ class ActiveConnections:
 
 
 class PlatformMetrics:
+    """Reads many posts of one connection in a row: its credentials are kept ``REUSE_S`` (one connection read per
+    message instead of one per post); a refused token drops them."""
+
+    REUSE_S = 60.0
+
+    def __init__(self) -> None:
+        self._creds: dict[tuple[str, str], tuple[float, Credentials]] = {}
+
+    def _credentials(self, org_id: str, connection_id: str, platform: str) -> Credentials:
+        key, now = (org_id, connection_id), clock.now_ts()
+        kept = self._creds.get(key)
+        if kept is None or now - kept[0] > self.REUSE_S:
+            kept = (now, tokens.credentials(org_id, connection_id, _adapter(platform)))
+            self._creds[key] = kept
+        return kept[1]
+
     def read(self, org_id: str, connection_id: str, platform: str, platform_post_id: str) -> Counts:
         try:
-            creds = tokens.credentials(org_id, connection_id, _adapter(platform))
+            creds = self._credentials(org_id, connection_id, platform)
             m = _adapter(platform).metrics(creds, platform_post_id)
         except PlatformError as exc:
             if exc.kind in (ErrorKind.AUTH_EXPIRED, ErrorKind.PERMISSION):
+                self._creds.pop((org_id, connection_id), None)
                 raise TokenRefused(exc.message) from None
             if exc.kind == ErrorKind.RATE_LIMITED:
                 raise RateLimited(exc.reset_at) from None

@@ -20,7 +20,8 @@ MONDAY_9 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday
 def _seed(org_id: str) -> None:
     """Six targets: three Monday 09:00 X posts, two Wednesday 18:00 LinkedIn posts, one Instagram without views."""
     rows = [("x", "c_x", MONDAY_9 - timedelta(weeks=w), 1000, 50) for w in range(3)]
-    rows += [("linkedin", "c_li", MONDAY_9 + timedelta(days=2, hours=9) - timedelta(weeks=w), 200, 30) for w in range(2)]
+    wednesday_18 = MONDAY_9 + timedelta(days=2, hours=9)
+    rows += [("linkedin", "c_li", wednesday_18 - timedelta(weeks=w), 200, 30) for w in range(2)]
     rows += [("instagram", "c_ig", MONDAY_9 + timedelta(days=1), None, 7)]
     for i, (platform, conn, at, impressions, likes) in enumerate(rows):
         AnalyticsPost(org_id, published_key(at, f"t{i}"), target_id=f"t{i}", post_id=f"p{i}", connection_id=conn,

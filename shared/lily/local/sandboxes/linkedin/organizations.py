@@ -13,7 +13,6 @@ from lily.local.sandboxes import engagement
 from lily.local.sandboxes.linkedin.state import LinkedInState, li_error
 
 
-
 def share_statistics(state: LinkedInState, request: Request) -> dict:
     """The asked post's statistics, grown with its age (lily.local.sandboxes.engagement); zeros when unknown."""
     asked = request.query_params.get("shares") or request.query_params.get("ugcPosts") or ""
