@@ -37,7 +37,7 @@ def tick(ports: AnalyticsPorts, now: datetime | None = None) -> dict:
     run_id = f"{'daily' if daily else 'hourly'}-{now:%Y%m%d%H}"
     sent, refused = _fan_out(ports, None, run_id, since)
     logger.info("analytics run fanned out", extra={"run_id": run_id, "messages": sent, "refused": refused})
-    return {"run_id": run_id, "messages": sent, "refused": refused}
+    return {"messages": sent, "refused": refused}
 
 
 def refresh(ports: AnalyticsPorts, org_id: str) -> RefreshOut:
