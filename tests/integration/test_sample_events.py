@@ -19,8 +19,8 @@ SAMPLE_ORG_IDS = ("org_01jdsample00000000000000001", "org_01jd3xk6z7m8n9p0q1r2s3
 
 # What each HTTP function answers to its sample event once the caller is real: (status, a key of the body).
 HTTP_OUTCOMES = {
-    "admin": (200, "action"),
-    "analytics": (200, "total"),  # the per-platform table of a new org: empty rows, zero totals  # the audit log of today: a page of entries
+    "admin": (200, "action"),  # the audit log of today: a page of entries
+    "analytics": (200, "total"),  # the per-platform table of a new org: empty rows, zero totals
     "auth": (200, "access_token"),
     "billing": (200, "plan_id"),  # the public plans: a list
     "publishing": (201, "post_id"),
