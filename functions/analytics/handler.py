@@ -28,6 +28,7 @@ from lily.analytics.schemas import (
 )
 from lily.composition import analytics_ports
 from lily.core.config import get_settings
+from lily.core.errors import ErrorCode, LilyError
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access
@@ -46,7 +47,10 @@ END = Query(None, description="Period end (ISO 8601; default and latest: now)")
 
 
 def _utc(at: datetime | None) -> datetime | None:
-    return at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
+    try:
+        return at if at is None else (at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC))
+    except OverflowError:  # an instant at the calendar's edge whose UTC falls outside it
+        raise LilyError(ErrorCode.VALIDATION_002, "the period is outside the calendar") from None
 
 
 def _period(ports: AnalyticsPorts, org_id: str, table: str, start: datetime | None,

@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timedelta
 
 from lily.analytics.messages import CollectMessage, send_all
-from lily.analytics.models import COUNTS, AnalyticsPost, AnalyticsSnapshot, published_key, series_key
+from lily.analytics.models import COUNTS, AnalyticsPost, AnalyticsSnapshot, instant_key, published_key, series_key
 from lily.analytics.ports import (
     AnalyticsPorts,
     ConnectionInactive,
@@ -38,14 +38,14 @@ MAX_DELAY_S = 900  # SQS's longest message delay
 def _runs(org_id: str, since: datetime) -> dict[str, str | None]:
     """The run that last collected each of the org's targets published since ``since`` (one paged Query)."""
     return {p.target_id: p.last_run for p in AnalyticsPost.query(
-        org_id, AnalyticsPost.published_key >= since.isoformat(),
+        org_id, AnalyticsPost.published_key >= instant_key(since),
         attributes_to_get=["target_id", "last_run"])}
 
 
 def _save(ports: AnalyticsPorts, msg: CollectMessage, t: PublishedTarget, counts: Counts, history_days: int) -> None:
     now = clock.now()
     values = {name: getattr(counts, name) for name in COUNTS}
-    AnalyticsSnapshot(series_key(msg.org_id, t.post_id), f"{t.target_id}#{now.isoformat()}", target_id=t.target_id,
+    AnalyticsSnapshot(series_key(msg.org_id, t.post_id), f"{t.target_id}#{instant_key(now)}", target_id=t.target_id,
                       platform=t.platform, taken_at=now, expires_at=now + timedelta(days=history_days),
                       **values).save()
     AnalyticsPost(msg.org_id, published_key(t.published_at, t.target_id), target_id=t.target_id, post_id=t.post_id,

@@ -2,7 +2,7 @@
 
 ``analytics_posts`` — one item per published target, its latest counts (kept for good: PRODUCT.md keeps totals per
 post beyond the history window):
-  - the org's targets published in a period: Query pk=org_id, sk BETWEEN "<start iso>" AND "<end iso>~"
+  - the org's targets published in a period: Query pk=org_id, sk BETWEEN "<start>" AND "<end>~"
     (the sort key starts with the publish instant), paged; per platform, per connection, top posts and the
     heatmap all aggregate this one Query
   - one target, written by the collector: GetItem / UpdateItem pk=org_id, sk=published_key
@@ -14,7 +14,7 @@ analytics history (TTL, per plan level):
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
@@ -23,8 +23,13 @@ from lily.core.db import LilyModel, TableMeta
 COUNTS = ("impressions", "likes", "comments", "shares", "clicks")
 
 
+def instant_key(at: datetime) -> str:
+    """A sortable UTC instant (fixed width: string order is time order, whatever offset ``at`` came with)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def published_key(published_at: datetime, target_id: str) -> str:
-    return f"{published_at.isoformat()}#{target_id}"
+    return f"{instant_key(published_at)}#{target_id}"
 
 
 def series_key(org_id: str, post_id: str) -> str:
@@ -57,7 +62,7 @@ class AnalyticsSnapshot(LilyModel):
         short_name = "analytics_snapshots"
 
     series = UnicodeAttribute(hash_key=True)  # "<org_id>#<post_id>"
-    point = UnicodeAttribute(range_key=True)  # "<target_id>#<taken_at iso>"
+    point = UnicodeAttribute(range_key=True)  # "<target_id>#<instant_key(taken_at)>"
     target_id = UnicodeAttribute()
     platform = UnicodeAttribute()
     taken_at = UTCDateTimeAttribute()

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-from lily.analytics.models import AnalyticsPost, AnalyticsSnapshot, series_key
+from lily.analytics.models import AnalyticsPost, AnalyticsSnapshot, instant_key, series_key
 from lily.analytics.ports import AnalyticsPlan
 from lily.analytics.schemas import (
     CurvePoint,
@@ -45,20 +45,22 @@ def period(plan: AnalyticsPlan, org_id: str, start: datetime | None, end: dateti
     if start is not None and end is not None and start >= end:
         raise LilyError(ErrorCode.VALIDATION_002, "start must be before end",
                         {"start": start.isoformat(), "end": end.isoformat()})
-    want_end = end or now
-    want_start = start or want_end - timedelta(days=DEFAULT_DAYS)
-    s, e = max(want_start, oldest), min(want_end, now)
+    e = min(end, now) if end is not None else now
+    if e <= oldest:  # before subtracting from it: a year-1 end must be a 422, not an overflow
+        raise LilyError(ErrorCode.VALIDATION_002, "the period is outside the plan's analytics history",
+                        {"oldest": oldest.isoformat(), "now": now.isoformat()})
+    s = max(start, oldest) if start is not None else max(e - timedelta(days=DEFAULT_DAYS), oldest)
     if s >= e:
         raise LilyError(ErrorCode.VALIDATION_002, "the period is outside the plan's analytics history",
                         {"oldest": oldest.isoformat(), "now": now.isoformat()})
-    clamped = (start is not None and s != start) or (end is not None and e != end) or s != want_start
+    clamped = (start is not None and s != start) or (end is not None and e != end)
     return PeriodOut(start=s, end=e, clamped=clamped, level=level)
 
 
 def rows(org_id: str, p: PeriodOut) -> Iterator[AnalyticsPost]:
     """The org's targets published in the period, oldest first (one paged Query)."""
-    yield from AnalyticsPost.query(org_id, AnalyticsPost.published_key.between(p.start.isoformat(),
-                                                                               p.end.isoformat() + "~"))
+    yield from AnalyticsPost.query(org_id, AnalyticsPost.published_key.between(instant_key(p.start),
+                                                                               instant_key(p.end) + "~"))
 
 
 def engagements(r: AnalyticsPost) -> int:

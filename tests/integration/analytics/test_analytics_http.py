@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from lily.analytics.models import AnalyticsPost, AnalyticsSnapshot, published_key, series_key
+from lily.analytics.models import AnalyticsPost, AnalyticsSnapshot, instant_key, published_key, series_key
 from lily.core import clock
 from tests.support.billing import set_plan
 from tests.support.identity import create_api_key, create_org, register_user
@@ -28,7 +28,7 @@ def _seed(org_id: str) -> None:
                       platform=platform, platform_post_id=f"pp{i}", published_at=at, impressions=impressions,
                       likes=likes + i, comments=2, shares=1, clicks=0, collected_at=at).save()
         for h in (1, 2):
-            AnalyticsSnapshot(series_key(org_id, f"p{i}"), f"t{i}#{(at + timedelta(hours=h)).isoformat()}",
+            AnalyticsSnapshot(series_key(org_id, f"p{i}"), f"t{i}#{instant_key(at + timedelta(hours=h))}",
                               target_id=f"t{i}", platform=platform, taken_at=at + timedelta(hours=h),
                               impressions=None if impressions is None else impressions * h // 2, likes=likes * h // 2,
                               expires_at=at + timedelta(days=30)).save()
@@ -94,6 +94,15 @@ def test_periods_are_validated_and_clamped(http, org):
     assert r.status_code == 422 and r.json()["error"]["code"] == "VALIDATION_002"
     r = http.get(base, params={"start": "not-a-date"}, headers=headers)
     assert r.status_code == 422
+    # Periods wholly before the history, even at the calendar's edge, are a 422 too (never an overflow)
+    for edge in ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00+05:00", (now - timedelta(days=4000)).isoformat()):
+        r = http.get(base, params={"end": edge}, headers=headers)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "VALIDATION_002", r.text
+    r = http.get(base, params={"start": "9999-12-31T23:59:59Z"}, headers=headers)
+    assert r.status_code == 422
+    # The same period with another UTC offset reads the same rows (keys are UTC instants)
+    wide = {"start": (now - timedelta(days=30)).astimezone(timezone(timedelta(hours=5))).isoformat()}
+    assert http.get(base, params=wide, headers=headers).json()["total"]["posts"] == 6
     # Asking ten years back on a 2-year plan: clamped to the history, flagged
     r = http.get(base, params={"start": (now - timedelta(days=3650)).isoformat()}, headers=headers)
     assert r.status_code == 200 and r.json()["period"]["clamped"] is True
