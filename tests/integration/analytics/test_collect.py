@@ -130,3 +130,42 @@ def test_a_429_on_one_connection_does_not_stop_another(world):
     metrics.calls.clear()
     assert collect.process(ports, _msg("c1")) == "collected 2"
     assert metrics.calls == ["c1-1", "c1-0"]
+
+
+class Directory:
+    def active(self, org_id=None):
+        from lily.analytics.ports import ConnectionRef
+
+        refs = [ConnectionRef("org_a", "c1", "x"), ConnectionRef("org_b", "c9", "instagram")]
+        return [r for r in refs if org_id in (None, r.org_id)]
+
+
+def test_the_schedule_fans_out_one_message_per_connection_daily_window_at_two(world):
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from lily.analytics import schedule
+
+    ports = dataclasses.replace(world[0], connections=Directory())
+    sqs, url = client("sqs"), queues.queue_url("analytics")
+
+    def sent() -> list[CollectMessage]:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        for m in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return sorted((CollectMessage.model_validate_json(m["Body"]) for m in got), key=lambda m: m.connection_id)
+
+    at_two = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    assert schedule.tick(ports, at_two) == {"messages": 2, "refused": 0}
+    daily = sent()
+    assert [(m.org_id, m.connection_id) for m in daily] == [("org_a", "c1"), ("org_b", "c9")]
+    assert {m.run_id for m in daily} == {"daily-2026120702"} and daily[0].since == at_two - timedelta(days=30)
+    # Any other hour: only posts younger than 48 h
+    at_five = at_two.replace(hour=5)
+    schedule.tick(ports, at_five)
+    hourly = sent()
+    assert {m.run_id for m in hourly} == {"hourly-2026120705"} and hourly[0].since == at_five - timedelta(hours=48)
+    # On demand: one org's connections
+    with clock.freeze(at_five.timestamp()):
+        assert schedule.refresh(ports, "org_b").connections == 1
+    assert [m.connection_id for m in sent()] == ["c9"]
