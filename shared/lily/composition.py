@@ -30,6 +30,9 @@ engagement, gate)                             ``publishing.published.LibraryPubl
 :func:`memory_ports` (embedder, gate)         ``deployment_embedder()``, ``PlanFeature("autopilot_research")``
 :func:`research_gate` (configs, jobs,         ``PlanFeature("autopilot_research")``
 schedule)
+:func:`analytics_ports` (published targets,   ``publishing.analytics_targets.PublishedTargetsOfConnection``,
+connections, metrics, plan)                   ``social.analytics_metrics.ActiveConnections``, ``PlatformMetrics``,
+                                              ``billing.analytics_plan.PlanAnalytics``
 ============================================  ======================================================================
 
 Providers are imported inside the factories: importing this module loads no capability, and a function loads
@@ -48,6 +51,7 @@ from typing import TYPE_CHECKING, TypeVar
 from lily.core.config import on_reset
 
 if TYPE_CHECKING:
+    from lily.analytics.ports import AnalyticsPorts
     from lily.billing.ports import BillingPorts
     from lily.content.ports import ContentPorts
     from lily.identity.ports import IdentityPorts
@@ -157,3 +161,14 @@ def research_ports() -> ResearchPorts:
     embedder = deployment_embedder()  # its AI adapter (one connection pool) also writes the synthesis
     return ResearchPorts(ai=embedder.ai, embedder=embedder, posts=LibraryPublishedPosts(),
                          engagement=PlatformEngagement(), gate=research_gate())
+
+
+@_per_process
+def analytics_ports() -> AnalyticsPorts:
+    from lily.analytics.ports import AnalyticsPorts
+    from lily.billing.analytics_plan import PlanAnalytics
+    from lily.publishing.analytics_targets import PublishedTargetsOfConnection
+    from lily.social.analytics_metrics import ActiveConnections, PlatformMetrics
+
+    return AnalyticsPorts(targets=PublishedTargetsOfConnection(), connections=ActiveConnections(),
+                          metrics=PlatformMetrics(), plan=PlanAnalytics())

@@ -10,7 +10,7 @@ import lily.local.sandboxes as sandboxes
 from lily.local.sandboxes import SANDBOXES
 from lily.local.secret_values import local_value
 
-SHARED = {"kit", "controls", "oauth"}  # the machinery every sandbox uses, not sandboxes
+SHARED = {"kit", "controls", "oauth", "engagement"}  # the machinery the sandboxes share, not sandboxes
 
 
 def test_every_sandbox_in_the_package_is_in_the_explicit_list_and_started_by_its_own_module():

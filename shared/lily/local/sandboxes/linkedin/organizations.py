@@ -9,10 +9,21 @@ from urllib.parse import unquote
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from lily.local.sandboxes import engagement
 from lily.local.sandboxes.linkedin.state import LinkedInState, li_error
 
-SHARE_STATISTICS = {"impressionCount": 120, "uniqueImpressionsCount": 80, "clickCount": 7, "likeCount": 9,
-                    "commentCount": 2, "shareCount": 1, "engagement": 0.15}
+
+def share_statistics(state: LinkedInState, request: Request) -> dict:
+    """The asked post's statistics, grown with its age (lily.local.sandboxes.engagement); zeros when unknown."""
+    asked = request.query_params.get("shares") or request.query_params.get("ugcPosts") or ""
+    urn = unquote(asked.removeprefix("List(").removesuffix(")"))
+    post = state.posts.get(urn)
+    c = engagement.counts(urn, post["created_at"] / 1000) if post else dict.fromkeys(
+        ("impressions", "likes", "comments", "shares", "clicks"), 0)
+    engaged = c["likes"] + c["comments"] + c["shares"] + c["clicks"]
+    return {"impressionCount": c["impressions"], "uniqueImpressionsCount": int(c["impressions"] * 0.7),
+            "clickCount": c["clicks"], "likeCount": c["likes"], "commentCount": c["comments"],
+            "shareCount": c["shares"], "engagement": round(engaged / c["impressions"], 4) if c["impressions"] else 0}
 
 
 def router(state: LinkedInState) -> APIRouter:
@@ -75,7 +86,7 @@ def router(state: LinkedInState) -> APIRouter:
             return err
         return JSONResponse({"elements": [{
             "organizationalEntity": request.query_params.get("organizationalEntity"),
-            "totalShareStatistics": dict(SHARE_STATISTICS),
+            "totalShareStatistics": share_statistics(state, request),
         }]})
 
     @api.get("/rest/socialActions/{urn}")

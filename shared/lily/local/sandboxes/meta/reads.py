@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi.responses import JSONResponse
 
 from lily.core import clock
+from lily.local.sandboxes import engagement
 from lily.local.sandboxes.meta.state import MetaState, graph_error
 
 # IG media insights [facts §2.6]: current metrics, and the retired ones (asking for one fails the request).
@@ -47,11 +48,23 @@ def insights(post: dict, names: list[str]) -> JSONResponse:
             )
         if post["platform"] == "facebook" and retired_page_metric(name):
             return graph_error(400, "(#100) The value must be a valid insights metric", 100)
+    grown = engagement.counts(post["id"], engagement.iso_ts(post["created_time"]))
     return JSONResponse({"data": [
-        {"name": n, "period": "lifetime", "values": [{"value": 10 + i}], "title": n,
+        {"name": n, "period": "lifetime", "values": [{"value": _value(n, grown, i)}], "title": n,
          "id": f"{post['id']}/insights/{n}/lifetime"}
         for i, n in enumerate(names)
     ]})
+
+
+# Which grown count each insight reports (lily.local.sandboxes.engagement); others keep a fixed small value.
+_GROWN = {"views": "impressions", "post_total_media_view_unique": "impressions", "likes": "likes",
+          "post_reactions_like_total": "likes", "comments": "comments", "shares": "shares", "post_clicks": "clicks"}
+
+
+def _value(name: str, grown: dict[str, int], i: int) -> int:
+    if name == "reach":
+        return int(grown["impressions"] * 0.8)
+    return grown[_GROWN[name]] if name in _GROWN else 10 + i
 
 
 def publishing_limit(state: MetaState, ig_id: str, form: dict) -> JSONResponse:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from lily.core import clock
+from lily.local.sandboxes import engagement
 from lily.local.sandboxes.kit import stable_id
 from lily.local.sandboxes.oauth import bearer
 from lily.local.sandboxes.x.problems import (
@@ -40,9 +41,14 @@ EXPANSIONS = frozenset(
     "attachments.poll_ids author_id edit_history_tweet_ids entities.mentions.username geo.place_id "
     "in_reply_to_user_id entities.note.mentions.username referenced_tweets.id referenced_tweets.id.author_id".split()
 )
-METRICS = {"retweet_count": 1, "reply_count": 2, "like_count": 3, "quote_count": 0, "bookmark_count": 0,
-           "impression_count": 100}
 FORBIDDEN = "You are not permitted to perform this action."
+
+
+def public_metrics(p: dict) -> dict[str, int]:
+    """Counts that grow with the post's age (lily.local.sandboxes.engagement)."""
+    c = engagement.counts(p["id"], engagement.iso_ts(p["created_at"]))
+    return {"retweet_count": c["shares"], "reply_count": c["comments"], "like_count": c["likes"], "quote_count": 0,
+            "bookmark_count": c["clicks"], "impression_count": c["impressions"]}
 
 
 def weighted_length(text: str) -> int:
@@ -61,7 +67,7 @@ def tweet_view(p: dict, fields: set[str]) -> dict:
         "created_at": p["created_at"],
         "author_id": p["author_id"],
         "conversation_id": (p.get("reply") or {}).get("conversation_id") or p["id"],
-        "public_metrics": dict(METRICS),
+        "public_metrics": public_metrics(p),
         "reply_settings": "everyone",
         "lang": "en",
         "possibly_sensitive": False,

@@ -1,0 +1,19 @@
+from lily.analytics.models import AnalyticsPost, AnalyticsSnapshot
+from lily.billing.models import Subscription
+from lily.core.functions import Access, FunctionSpec, Http
+from lily.identity.models import ApiKey, Counter, Membership, Revocation
+from lily.social.models import SocialConnection
+
+FUNCTION = FunctionSpec(
+    name="analytics",
+    description="Analytics: per post, platform and connection, top posts, heatmap, CSV export, refresh on demand",
+    trigger=Http(prefixes=["/api/orgs/{org_id}/analytics"]),
+    memory_mb=512,
+    timeout_s=29,
+    access=Access(
+        tables={AnalyticsPost: "read", AnalyticsSnapshot: "read", SocialConnection: "read", Subscription: "read",
+                Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
+        queues_send=["analytics"],  # refresh on demand
+        secrets=["jwt-keys"],
+    ),
+)

@@ -1,0 +1,1 @@
+"""Analytics: engagement metrics collected over time for published posts, and what the analytics API reads."""

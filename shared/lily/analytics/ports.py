@@ -1,0 +1,103 @@
+"""What analytics needs from other capabilities, as small Protocols (the consumer declares them).
+
+- :class:`PublishedTargets`: a connection's published post targets (publishing).
+- :class:`ConnectionDirectory`: the active connections to collect for, all orgs or one (social).
+- :class:`MetricsReader`: one published post's counts through the platform adapter's ``metrics`` call, and the
+  notices path when a connection's token is refused (social). It raises the errors declared here, never a
+  platform's own.
+- :class:`AnalyticsPlan`: the org's analytics level (``basic|standard|advanced|predictive``) and its gate (billing).
+
+The functions build :class:`AnalyticsPorts` through :mod:`lily.composition`; tests pass fakes or the real ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+LEVELS = ("basic", "standard", "advanced", "predictive")  # PRODUCT.md's analytics levels, lowest first
+LEVEL_FEATURES = {"basic": "analytics_basic", "standard": "analytics_standard",
+                  "advanced": "analytics_advanced", "predictive": "analytics_predictive"}  # billing's features
+
+
+@dataclass(frozen=True)
+class PublishedTarget:
+    target_id: str
+    post_id: str
+    connection_id: str
+    platform: str
+    platform_post_id: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class ConnectionRef:
+    org_id: str
+    connection_id: str
+    platform: str
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A post's cumulative counts as its platform reports them (None: the platform does not report it).
+    ``impressions`` is Instagram's ``views`` (never the retired impressions) and Facebook's media views."""
+
+    impressions: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    clicks: int | None = None
+
+
+class TokenRefused(Exception):
+    """The connection's token is expired, revoked or lacks the permission: re-authorization is needed."""
+
+
+class RateLimited(Exception):
+    def __init__(self, reset_at: float | None) -> None:
+        super().__init__("rate limited")
+        self.reset_at = reset_at  # epoch seconds, when the platform said
+
+
+class MetricsUnavailable(Exception):
+    """A transient or unknown failure reading one post (retried with the connection's message)."""
+
+
+class ConnectionInactive(Exception):
+    """Paused or gone: nothing to collect for it now."""
+
+
+class PublishedTargets(Protocol):
+    def of_connection(self, org_id: str, connection_id: str, since: datetime) -> list[PublishedTarget]:
+        """The connection's targets published at or after ``since``, oldest first."""
+
+
+class ConnectionDirectory(Protocol):
+    def active(self, org_id: str | None = None) -> Iterable[ConnectionRef]:
+        """Active connections of every org (``org_id`` None: the scheduled run) or of one org."""
+
+
+class MetricsReader(Protocol):
+    def read(self, org_id: str, connection_id: str, platform: str, platform_post_id: str) -> Counts:
+        """One post's counts; raises TokenRefused, RateLimited, ConnectionInactive or MetricsUnavailable."""
+
+    def needs_reauth(self, org_id: str, connection_id: str, reason: str) -> None:
+        """Mark the connection needs_reauth and record the notice (once)."""
+
+
+class AnalyticsPlan(Protocol):
+    def level(self, org_id: str) -> str:
+        """The org's analytics level, one of :data:`LEVELS`."""
+
+    def require(self, org_id: str, level: str) -> object:
+        """Pass when the plan's level is at least ``level``; raise LilyError PLAN_001 with ``upgrade_to``."""
+
+
+@dataclass(frozen=True)
+class AnalyticsPorts:
+    targets: PublishedTargets
+    connections: ConnectionDirectory
+    metrics: MetricsReader
+    plan: AnalyticsPlan
