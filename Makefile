@@ -11,7 +11,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install run test lint unit integration infra-test e2e reliability contract synth deploy diff bench bench-coldstart \
-	bench-publishing bench-vectors mutation clean test-localstack
+	bench-publishing bench-vectors mutation clean test-localstack check-models
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,11 @@ bench-publishing: $(STAMP)
 	$(PY) tests/bench/publishing_reliability.py $(or $(N),10000)
 
 # recall@10 and latency of the embedded vector index at 100k x 1024-d, beside exact search
+# Every model name the deployment sends, against the providers' own model lists (OPENAI_API_KEY / XAI_API_KEY or
+# the deployment's secret); skipped with a message when offline or without keys. Run it before a deploy.
+check-models: $(STAMP)
+	$(PY) -m lily.ai.check_models
+
 bench-vectors: $(STAMP)
 	$(PY) tests/bench/vectors.py
 
