@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lily.content.normalize import match_key
 from lily.core.fields import NOT_BLANK, URL, NotABool
 
 Platform = Literal["x", "facebook", "instagram", "linkedin"]
@@ -32,7 +33,7 @@ GOALS: tuple[str, ...] = ("awareness", "engagement", "traffic", "leads", "sales"
 def _unique(values: list[str], what: str) -> list[str]:
     seen: set[str] = set()
     for v in values:
-        key = v.strip().casefold()
+        key = match_key(v.strip())
         if not key:
             raise ValueError(f"{what}: empty entry")
         if key in seen:
@@ -93,7 +94,7 @@ class BrandIn(BaseModel):
 
     @model_validator(mode="after")
     def _no_overlap(self) -> BrandIn:
-        clash = {k.casefold() for k in self.keywords} & {w.casefold() for w in self.avoid + self.banned_words}
+        clash = {match_key(k) for k in self.keywords} & {match_key(w) for w in self.avoid + self.banned_words}
         if clash:
             raise ValueError(f"a keyword is also avoided or banned: {sorted(clash)[0]!r}")
         return self
