@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from lily.core import clock, ids
+from lily.core import clock, ids, limits
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, conflict, not_found
 from lily.core.pages import PageParams, query_page
 from lily.images.models import ImageStyle
 from lily.images.schemas import StyleIn, StyleOut, StylePage, StylePut
 
-MAX_STYLES = 50
+MAX_STYLES = 50  # per org, held by lily.core.limits (one conditional write per creation)
+PREFIX = "sty_"  # every style id; the table's other row per org is the limit's counter
 
 
 def _out(item: ImageStyle) -> StyleOut:
@@ -18,6 +19,8 @@ def _out(item: ImageStyle) -> StyleOut:
 
 
 def _item(org_id: str, style_id: str) -> ImageStyle:
+    if not style_id.startswith(PREFIX):
+        raise not_found("Style", style_id=style_id[:80])
     try:
         return ImageStyle.get(org_id, style_id, consistent_read=True)
     except ImageStyle.DoesNotExist:
@@ -25,19 +28,23 @@ def _item(org_id: str, style_id: str) -> ImageStyle:
 
 
 def _check_name(org_id: str, name: str, style_id: str | None = None) -> None:
-    styles = list(ImageStyle.query(org_id, limit=MAX_STYLES + 1))
+    styles = list(ImageStyle.query(org_id, ImageStyle.style_id.startswith(PREFIX), limit=MAX_STYLES + 1))
     if any(StyleIn(**s.data).name.lower() == name.lower() and s.style_id != style_id for s in styles):
         raise LilyError(ErrorCode.VALIDATION_003, "A style with this name exists", {"name": name})
-    if style_id is None and len(styles) >= MAX_STYLES:
-        raise LilyError(ErrorCode.VALIDATION_002, "The style vault is full", {"max": MAX_STYLES})
 
 
 def create(org_id: str, body: StyleIn, user_id: str | None) -> StyleOut:
     _check_name(org_id, body.name)
+    if not limits.take_slot(ImageStyle, org_id, MAX_STYLES, PREFIX):
+        raise LilyError(ErrorCode.VALIDATION_002, "The style vault is full", {"max": MAX_STYLES})
     now = clock.now()
     item = ImageStyle(org_id, ids.new_id("sty"), data=body.model_dump(mode="json"), created_by=user_id,
                       created_at=now, updated_at=now)
-    item.save(condition=ImageStyle.style_id.does_not_exist())
+    try:
+        item.save(condition=ImageStyle.style_id.does_not_exist())
+    except Exception:
+        limits.give_slot(ImageStyle, org_id)
+        raise
     return _out(item)
 
 
@@ -51,7 +58,8 @@ def style_of(org_id: str, style_id: str) -> StyleIn:
 
 def list_styles(org_id: str, page: PageParams) -> StylePage:
     items, cursor = query_page(
-        lambda start, n: ImageStyle.query(org_id, last_evaluated_key=start, limit=n), {"org_id": org_id}, page, _out)
+        lambda start, n: ImageStyle.query(org_id, ImageStyle.style_id.startswith(PREFIX), last_evaluated_key=start,
+                                          limit=n), {"org_id": org_id}, page, _out)
     return StylePage(items=items, next_cursor=cursor)
 
 
@@ -71,4 +79,6 @@ def update(org_id: str, style_id: str, body: StylePut) -> StyleOut:
 
 
 def delete(org_id: str, style_id: str) -> None:
-    _item(org_id, style_id).delete()
+    item = _item(org_id, style_id)
+    if won(lambda: item.delete(condition=ImageStyle.style_id.exists())):  # once, however many deletes race
+        limits.give_slot(ImageStyle, org_id)
