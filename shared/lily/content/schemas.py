@@ -120,7 +120,7 @@ class GenerateIn(BaseModel):
     tone: Tone | None = Field(None, description="Default: the brand's tone")
     structure: Structure = "single_post"
     goal: Goal = "engagement"
-    n: int = Field(1, ge=1, le=5, description="Alternatives per platform")
+    n: Annotated[int, Field(ge=1, le=5), NotABool] = Field(1, description="Alternatives per platform")
     research_insight_ids: list[Annotated[str, Field(pattern=r"^ins_[0-9a-z]{26}$")]] = Field(
         default_factory=list, max_length=10, description="Research insights to ground the drafts on")
     source_url: str | None = Field(None, max_length=2000, pattern=URL)

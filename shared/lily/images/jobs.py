@@ -39,6 +39,10 @@ def screen_prompt(ports: ImagePorts, ctx: CallContext, contract: PromptContract)
 
 
 def accept(ports: ImagePorts, org_id: str, contract: PromptContract, user_id: str | None) -> ImageJobOut:
+    if contract.reference_images and (foreign := ports.media.missing(org_id, contract.reference_images)):
+        # a media id of another org (or none at all) is refused, never recorded on the job
+        raise LilyError(ErrorCode.VALIDATION_004, "Reference images must be media items of this organization",
+                        {"field": "reference_images", "media_ids": foreign})
     org, _ = current_settings(org_id)
     if "quality" not in contract.model_fields_set:
         contract = contract.model_copy(update={"quality": org.default_quality})

@@ -121,3 +121,10 @@ def test_a_deadline_bounds_every_attempt_and_retry(lily_env, sandbox):
     took = time.monotonic() - started
     assert exc.value.code == ErrorCode.EXTERNAL_001
     assert took < 1.3, took  # without the deadline: 3 attempts of the 1.5 s timeout, about 4.6 s
+
+
+def test_n_true_is_refused_not_read_as_one(http, owner, sandbox):
+    r = http.post(f"/api/orgs/{owner['org_id']}/content/generate", headers=owner["headers"],
+                  json={"topic": "remote onboarding", "platforms": ["x"], "n": True})
+    assert r.status_code == 422, r.text
+    assert chats(sandbox) == []
