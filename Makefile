@@ -16,7 +16,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
 .PHONY: install run test lint unit integration infra-test e2e reliability contract synth deploy diff bench bench-coldstart \
-	bench-publishing bench-vectors mutation mutation-smoke clean test-localstack
+	bench-publishing bench-vectors mutation mutation-smoke clean test-localstack check-models
 
 # uv installs (parallel downloads, no compile step: see PYTHONPYCACHEPREFIX); pip only bootstraps it. checkov
 # (tests/infra/test_checkov.py) pins old boto3/packaging: it gets a venv of its own inside .venv, installed beside
@@ -94,6 +94,11 @@ bench-publishing: $(STAMP)
 	$(PY) tests/bench/publishing_reliability.py $(or $(N),10000)
 
 # recall@10 and latency of the embedded vector index at 100k x 1024-d, beside exact search
+# Every model name the deployment sends, against the providers' own model lists (OPENAI_API_KEY / XAI_API_KEY or
+# the deployment's secret); skipped with a message when offline or without keys. Run it before a deploy.
+check-models: $(STAMP)
+	$(PY) -m lily.ai.check_models
+
 bench-vectors: $(STAMP)
 	$(PY) tests/bench/vectors.py
 

@@ -88,9 +88,10 @@ def list_styles(org_id: str, access: OrgAccess = Depends(reader),
 
 
 @app.post(BASE + "/styles", response_model=StyleOut, status_code=201, operation_id="images_create_style",
-          tags=["style vault"], responses=errors(409, 422))
-def create_style(org_id: str, body: StyleIn, access: OrgAccess = Depends(writer)) -> StyleOut:
-    return styles.create(org_id, body, access.principal.subject)
+          tags=["style vault"], responses=errors(409, 422, 502))
+def create_style(org_id: str, body: StyleIn, access: OrgAccess = Depends(writer),
+                 ports: ImagePorts = Depends(image_ports)) -> StyleOut:
+    return styles.create(ports.ai, org_id, body, access.principal.subject)
 
 
 @app.get(BASE + "/styles/{style_id}", response_model=StyleOut, operation_id="images_get_style",
@@ -100,9 +101,10 @@ def get_style(org_id: str, style_id: str, access: OrgAccess = Depends(reader)) -
 
 
 @app.put(BASE + "/styles/{style_id}", response_model=StyleOut, operation_id="images_update_style",
-         tags=["style vault"], responses=errors(404, 409))
-def update_style(org_id: str, style_id: str, body: StylePut, access: OrgAccess = Depends(writer)) -> StyleOut:
-    return styles.update(org_id, style_id, body)
+         tags=["style vault"], responses=errors(404, 409, 422, 502))
+def update_style(org_id: str, style_id: str, body: StylePut, access: OrgAccess = Depends(writer),
+                 ports: ImagePorts = Depends(image_ports)) -> StyleOut:
+    return styles.update(ports.ai, org_id, style_id, body, access.principal.subject)
 
 
 @app.delete(BASE + "/styles/{style_id}", status_code=204, response_model=None, operation_id="images_delete_style",

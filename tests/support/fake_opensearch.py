@@ -13,8 +13,9 @@ body ``{"error": {"root_cause", "type", "reason"}, "status"}``:
   ``filter`` applied while searching, ``k`` exclusive with radial ``min_score``/``max_distance``), a
   top-level ``size``, ``min_score``, ``_source``. Answers with exact k-NN over the filtered documents,
   scored as the field's space type scores (OpenSearch k-NN "Spaces").
-- ``POST /<index>/_delete_by_query``, ``POST /<index>/_count``, ``GET /<index>/_mapping``,
-  ``HEAD|DELETE /<index>``.
+- ``POST /<index>/_count``, ``GET /<index>/_mapping``, ``HEAD|DELETE /<index>``.
+- ``POST /<index>/_delete_by_query`` is refused: Lily's vector collections use only the operations the
+  Serverless documentation lists for them (deletes are ``_bulk`` delete actions by id).
 
 Tests read ``server.state.requests`` (method, path, parsed body) and ``server.state.headers`` to check
 what an adapter sent.
@@ -354,17 +355,9 @@ def create_app(state: FakeState) -> FastAPI:
 
     @app.post("/{index}/_delete_by_query")
     async def delete_by_query(index: str, request: Request):
-        body = await body_of(request) or {}
-        record(request, body)
-        if set(body) != {"query"}:
-            raise bad("_delete_by_query needs exactly a [query]", "action_request_validation_exception")
-        check_query(body["query"])
-        with state.lock:
-            target = state.index(index)
-            doomed = [doc_id for doc_id, doc in target.docs.items() if matches(body["query"], doc)]
-            for doc_id in doomed:
-                del target.docs[doc_id]
-        return {"took": 1, "timed_out": False, "total": len(doomed), "deleted": len(doomed), "failures": []}
+        record(request, await body_of(request))
+        raise OpenSearchError(404, "unsupported_operation_exception",
+                              "_delete_by_query is not an operation this vector search collection serves")
 
     return app
 

@@ -6,6 +6,10 @@ The request names its provider model explicitly (the client's default image mode
 parameters are the ones Lily's per-model rendering chose: those the SDK knows go as arguments, the provider's own
 (xAI's ``aspect_ratio``, ``resolution``) in ``extra_body``. An answer's image comes as ``b64_json`` or, when a
 provider answers with a URL, is fetched once.
+
+The answer is read against what each provider documents sending, not the SDK's model of OpenAI's answer: xAI's
+documented images answer has no ``created`` (OpenAI's does), so :class:`ImagesAnswer` requires only ``data``, and
+each item needs ``b64_json`` or ``url``. Anything else is a malformed answer (retried, counted by the breaker).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import base64
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, Field
 
 from lily.ai import usage as usage_log
 from lily.ai.openai_client import OpenAIAdapter, generation_failed
@@ -22,6 +27,31 @@ from lily.ai.ports import CallContext, GeneratedImage, ImageRequest, ModerationV
 SDK_IMAGE_ARGS = {"n", "size", "quality", "background", "output_format", "output_compression", "moderation",
                   "response_format", "user"}
 MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"RIFF", "image/webp"))
+
+
+class ImageItem(BaseModel):
+    b64_json: str | None = None
+    url: str | None = None
+    revised_prompt: str | None = None
+
+
+class ImageUsage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ImagesAnswer(BaseModel):
+    """``POST /v1/images/generations``'s answer as both providers send it (OpenAI adds ``created``, ``size``,
+    ``quality``...; xAI documents ``data`` alone)."""
+
+    data: list[ImageItem] = Field(min_length=1)
+    usage: ImageUsage | None = None
+
+
+def read_images_answer(raw: Any) -> ImagesAnswer:
+    """Raises a ``ValueError`` (pydantic's) when the body is not an images answer: the adapter's malformed case."""
+    return ImagesAnswer.model_validate_json(raw.http_response.content)
 
 
 def content_type_of(data: bytes) -> str | None:
@@ -39,9 +69,8 @@ class OpenAIImageAdapter(OpenAIAdapter):
         extra = {k: v for k, v in request.params.items() if k not in SDK_IMAGE_ARGS}
         answer, headers, attempts, latency_ms = self._call(
             provider, "image", lambda c: c.images.with_raw_response.generate(
-                model=request.model, prompt=request.prompt, **args, extra_body=extra or None))
-        if not answer.data:
-            raise generation_failed(provider, "no image in the answer")
+                model=request.model, prompt=request.prompt, **args, extra_body=extra or None),
+            ctx, parse=read_images_answer)
         item = answer.data[0]
         if item.b64_json:
             data = base64.b64decode(item.b64_json)

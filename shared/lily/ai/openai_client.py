@@ -26,12 +26,14 @@ from typing import Any
 import openai
 
 from lily.ai import usage as usage_log
-from lily.ai.ports import CallContext, Embeddings, ModerationVerdict, TextRequest, TextResult, Usage
+from lily.ai.ports import CUT_OFF, CallContext, Embeddings, ModerationVerdict, TextRequest, TextResult, Usage
 from lily.ai.retry_after import retry_after_s
 from lily.ai.settings import AISettings, Provider, ai_settings, provider_keys
 from lily.core import breaker, clock
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger
+
+MIN_ATTEMPT_S = 0.5  # an attempt with less time than this left before the deadline is not started
 
 
 class _Malformed(Exception):
@@ -71,20 +73,23 @@ class OpenAIAdapter:
     # ------------------------------------------------------------------ the port
 
     def generate(self, request: TextRequest, ctx: CallContext) -> TextResult:
-        provider = self.settings.text_provider
-        model = self.settings.text_model(provider)
+        s = self.settings
+        # Images go to the vision provider's model (a text-only model answers 400 to image parts).
+        provider = s.vision_provider if request.image_urls else s.text_provider
+        model = s.vision_model(provider) if request.image_urls else s.text_model(provider)
         params: dict[str, Any] = {
             "model": model,
             "messages": [{"role": "system", "content": request.instructions},
                          {"role": "user", "content": _user_content(request)}],
             "max_completion_tokens": request.max_output_tokens,
-            "temperature": request.temperature,
         }
+        if "temperature" in s.accepts(model):  # reasoning models refuse it
+            params["temperature"] = request.temperature
         if request.json_schema is not None:
             params["response_format"] = {"type": "json_schema", "json_schema": {
                 "name": request.schema_name, "schema": request.json_schema, "strict": True}}
         completion, headers, attempts, latency_ms = self._call(
-            provider, "text", lambda c: c.chat.completions.with_raw_response.create(**params))
+            provider, "text", lambda c: c.chat.completions.with_raw_response.create(**params), ctx)
         u = completion.usage
         used = Usage(input_tokens=u.prompt_tokens, output_tokens=u.completion_tokens,
                      total_tokens=u.total_tokens) if u else Usage()
@@ -95,6 +100,11 @@ class OpenAIAdapter:
         message = completion.choices[0].message
         if getattr(message, "refusal", None):
             raise generation_failed(provider, "the model refused", refusal=message.refusal[:300])
+        finish = completion.choices[0].finish_reason
+        if finish == "length":
+            count("ai_requests_total", provider=provider, operation="text", outcome="cut_off")
+            raise generation_failed(provider, CUT_OFF, finish_reason=finish,
+                                    max_output_tokens=request.max_output_tokens)
         text = message.content or ""
         data = None
         if request.json_schema is not None:
@@ -108,7 +118,7 @@ class OpenAIAdapter:
         processing = headers.get("openai-processing-ms")
         return TextResult(text=text, data=data, provider=provider, model=completion.model or model, usage=used,
                           cost_usd=cost, latency_ms=round(latency_ms, 1), attempts=attempts,
-                          provider_ms=float(processing) if processing else None)
+                          provider_ms=float(processing) if processing else None, finish_reason=finish)
 
     def moderate(self, texts: list[str], ctx: CallContext) -> list[ModerationVerdict]:
         return self._moderate(texts, ctx) if texts else []
@@ -117,7 +127,7 @@ class OpenAIAdapter:
         """One moderation call (texts, or image parts as data URLs): a verdict per input, usage recorded."""
         model = self.settings.moderation_model
         answer, _, attempts, latency_ms = self._call(
-            "openai", "moderation", lambda c: c.moderations.with_raw_response.create(model=model, input=inputs))
+            "openai", "moderation", lambda c: c.moderations.with_raw_response.create(model=model, input=inputs), ctx)
         usage_log.record(ctx, provider="openai", model=answer.model or model, operation="moderation", usage=Usage(),
                          latency_ms=latency_ms, attempts=attempts)
         if len(answer.results) != len(inputs):
@@ -134,7 +144,7 @@ class OpenAIAdapter:
         answer, _, attempts, latency_ms = self._call(
             "openai", "embedding",
             lambda c: c.embeddings.with_raw_response.create(model=model, input=texts, dimensions=dims,
-                                                            encoding_format="float"))
+                                                            encoding_format="float"), ctx)
         used = Usage(input_tokens=answer.usage.prompt_tokens, total_tokens=answer.usage.total_tokens)
         usage_log.record(ctx, provider="openai", model=answer.model or model, operation="embedding", usage=used,
                          latency_ms=latency_ms, attempts=attempts)
@@ -145,13 +155,28 @@ class OpenAIAdapter:
 
     # ------------------------------------------------------------------ one guarded provider call
 
-    def _call(self, provider: Provider, operation: str, send: Callable[[openai.OpenAI], Any]):
-        """``(parsed answer, headers, attempts, latency_ms)`` of the first successful attempt."""
+    def _call(self, provider: Provider, operation: str, send: Callable[[openai.OpenAI], Any],
+              ctx: CallContext | None = None, parse: Callable[[Any], Any] | None = None):
+        """``(parsed answer, headers, attempts, latency_ms)`` of the first successful attempt.
+
+        ``parse`` reads the raw answer (default: the SDK's models); ``ctx.deadline`` bounds the whole call: each
+        attempt's timeout is what is left, and a retry that could not finish in time is not started."""
         s = self.settings
         key = f"ai:{provider}"
+        deadline = ctx.deadline if ctx is not None else None
         attempt = 0
+
+        def left() -> float:
+            return math.inf if deadline is None else deadline - time.monotonic()
+
+        def may_retry(wait: float) -> bool:
+            return attempt <= s.max_retries and left() - wait > MIN_ATTEMPT_S
+
         while True:
             attempt += 1
+            if left() < MIN_ATTEMPT_S:
+                count("ai_requests_total", provider=provider, operation=operation, outcome="deadline")
+                raise unavailable(provider, s.backoff_s, "out of time for this request")
             decision = breaker.allow(key, probe_lease_s=s.breaker_probe_lease_s)
             if not decision.allowed:
                 count("ai_requests_total", provider=provider, operation=operation, outcome="breaker_open")
@@ -159,8 +184,11 @@ class OpenAIAdapter:
                                   "circuit open")
             started = time.perf_counter()
             try:
-                raw = send(self.client(provider))
-                parsed = raw.parse()
+                client = self.client(provider)
+                if left() < s.timeout_s:
+                    client = client.with_options(timeout=left())
+                raw = send(client)
+                parsed = raw.parse() if parse is None else parse(raw)
                 if isinstance(parsed, str | bytes):
                     raise _Malformed("not JSON")
             except openai.RateLimitError as exc:
@@ -168,7 +196,7 @@ class OpenAIAdapter:
                 count("ai_requests_total", provider=provider, operation=operation, outcome="rate_limited")
                 logger.warning("AI provider rate limited", extra={"provider": provider, "retry_after": wait})
                 wait = s.backoff_s * 2 ** (attempt - 1) if wait is None else wait
-                if attempt <= s.max_retries and wait <= s.max_retry_wait_s:
+                if wait <= s.max_retry_wait_s and may_retry(wait):
                     self._sleep(wait)
                     continue
                 raise unavailable(provider, wait, "rate limited") from None
@@ -180,7 +208,7 @@ class OpenAIAdapter:
                 logger.warning("AI provider call failed", extra={"provider": provider, "reason": reason,
                                                                  "attempt": attempt, "breaker_opened": opened})
                 wait = s.backoff_s * 2 ** (attempt - 1)
-                if not opened and attempt <= s.max_retries:
+                if not opened and may_retry(wait):
                     self._sleep(wait)
                     continue
                 if reason == "malformed answer":

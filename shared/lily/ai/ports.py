@@ -13,6 +13,15 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
+from lily.core.errors import ErrorCode, LilyError
+
+CUT_OFF = "the answer was cut off at its output budget"
+
+
+def is_cut_off(exc: LilyError) -> bool:
+    """The provider stopped at the output budget (``finish_reason == "length"``): split or retry, never parse."""
+    return exc.code == ErrorCode.CONTENT_002 and exc.details.get("reason") == CUT_OFF
+
 
 class CallContext(BaseModel):
     """Who a provider call is for (recorded with its usage)."""
@@ -20,6 +29,9 @@ class CallContext(BaseModel):
     org_id: str
     user_id: str | None = None
     feature: str = Field(description="e.g. content.generate, content.moderate")
+    deadline: float | None = Field(None, description=(
+        "time.monotonic() by which every provider call for this context must have answered (a synchronous HTTP "
+        "request inside API Gateway's 29 s); no attempt or retry is started that could not finish by then"))
 
 
 class Usage(BaseModel):
@@ -34,7 +46,7 @@ class TextRequest(BaseModel):
     json_schema: dict[str, Any] | None = Field(None, description="Structured output: the answer is this JSON")
     schema_name: str = "answer"
     max_output_tokens: int = Field(1200, ge=16, le=16000)
-    temperature: float = Field(0.7, ge=0, le=2)
+    temperature: float = Field(0.7, ge=0, le=2, description="Sent only to models that accept it (AISettings.sampling)")
     image_urls: list[str] = Field(default_factory=list, description="Images the (vision) model looks at: data URLs")
 
 
@@ -48,6 +60,7 @@ class TextResult(BaseModel):
     latency_ms: float = Field(description="Wall time of the successful call, as Lily measured it")
     provider_ms: float | None = Field(None, description="Processing time the provider reported")
     attempts: int = 1
+    finish_reason: str | None = None
 
 
 class ModerationVerdict(BaseModel):
@@ -104,3 +117,35 @@ class ImageAIPort(AIPort, Protocol):
 
     def moderate_image(self, data: bytes, content_type: str, ctx: CallContext) -> ModerationVerdict:
         """The moderation verdict of one image (sent as a data URL)."""
+
+
+class ModelFact(BaseModel):
+    """Where a provider model name was checked, and when: a retired name fails every call (xAI retired grok-2-image
+    and grok-imagine-image-pro). ``make check-models`` compares the names with the provider's own list."""
+
+    provider: str
+    source: str
+    checked: str = Field(description="ISO date the name was last checked against the source")
+
+
+REFERENCE = "/work/shared/reference/platform-apis.md"
+# Every model name a default setting carries (lily.ai.settings, lily.images.settings); a test keeps them in step.
+CHECKED_MODELS: dict[str, ModelFact] = {
+    "gpt-4.1-mini": ModelFact(provider="openai", checked="2026-12-07",
+                              source="https://platform.openai.com/docs/models/gpt-4.1-mini (openai-python types)"),
+    "omni-moderation-latest": ModelFact(provider="openai", checked="2026-12-07",
+                                        source="https://platform.openai.com/docs/models/omni-moderation-latest"),
+    "text-embedding-3-large": ModelFact(provider="openai", checked="2026-12-07",
+                                        source="https://platform.openai.com/docs/models/text-embedding-3-large"),
+    "gpt-image-1": ModelFact(provider="openai", checked="2026-12-07",
+                             source=f"https://platform.openai.com/docs/models/gpt-image-1 ({REFERENCE} §5)"),
+    "grok-3-mini": ModelFact(provider="xai", checked="2026-12-07", source="https://docs.x.ai/docs/models"),
+    "grok-2-vision-1212": ModelFact(provider="xai", checked="2026-12-07",
+                                    source="https://docs.x.ai/docs/models (image understanding; secondary sources "
+                                           "list it as xAI's vision model)"),
+    "grok-imagine-image": ModelFact(provider="xai", checked="2026-12-07",
+                                    source=f"https://docs.x.ai/docs/models ({REFERENCE} §5.2)"),
+    "grok-imagine-image-quality": ModelFact(provider="xai", checked="2026-12-07",
+                                            source=f"https://docs.x.ai/docs/models ({REFERENCE} §5.2; may be "
+                                                   "retired: run make check-models before a deploy)"),
+}

@@ -31,6 +31,19 @@ DEFAULT_PRICES: dict[str, Price] = {
 }
 
 
+# The sampling parameters each text/vision model accepts (reasoning models refuse ``temperature``: OpenAI's o-series
+# and gpt-5 family answer 400 "Unsupported parameter"). A model not in this table gets none: the provider's default.
+SAMPLING: dict[str, frozenset[str]] = {
+    "gpt-4.1-mini": frozenset({"temperature"}),
+    "gpt-4.1": frozenset({"temperature"}),
+    "gpt-4o-mini": frozenset({"temperature"}),
+    "grok-3-mini": frozenset({"temperature"}),
+    "grok-2-vision-1212": frozenset({"temperature"}),
+    "gpt-5-mini": frozenset(),
+    "o4-mini": frozenset(),
+}
+
+
 class AISettings(BaseSettings):
     model_config = settings_config("LILY_AI_")
 
@@ -39,6 +52,10 @@ class AISettings(BaseSettings):
     xai_base_url: str = Field("https://api.x.ai/v1", description="xAI API base (the sandbox locally)")
     openai_text_model: str = Field("gpt-4.1-mini", description="OpenAI model for text generation")
     xai_text_model: str = Field("grok-3-mini", description="xAI model for text generation")
+    vision_provider: Provider = Field("openai", description="Provider of vision calls: image judge and alt text "
+                                                            "(LILY_AI_VISION_PROVIDER); its model must read images")
+    openai_vision_model: str = Field("gpt-4.1-mini", description="OpenAI model for vision (reads images)")
+    xai_vision_model: str = Field("grok-2-vision-1212", description="xAI model for vision (reads images)")
     moderation_model: str = Field("omni-moderation-latest", description="OpenAI moderation model (xAI has none)")
     embedding_model: str = Field("text-embedding-3-large", description="OpenAI embedding model")
     embedding_dimensions: int = Field(1024, ge=1, le=3072, description="Embedding dimension of this deployment")
@@ -49,6 +66,8 @@ class AISettings(BaseSettings):
     breaker_threshold: int = Field(5, ge=1, description="Consecutive failures that open a provider's breaker")
     breaker_open_s: float = Field(30.0, gt=0, description="How long an open breaker refuses calls")
     breaker_probe_lease_s: float = Field(30.0, gt=0, description="How long a half-open probe may take")
+    sampling: dict[str, frozenset[str]] = Field(default_factory=lambda: dict(SAMPLING), description=(
+        "Model -> the sampling parameters it accepts, JSON; a model not listed gets none"))
     secret: str = Field("ai-providers", description="Secrets Manager short name holding {openai_api_key, xai_api_key}")
     prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES),
                                      description="USD per million tokens per model, JSON")
@@ -58,6 +77,19 @@ class AISettings(BaseSettings):
 
     def text_model(self, provider: Provider) -> str:
         return self.openai_text_model if provider == "openai" else self.xai_text_model
+
+    def vision_model(self, provider: Provider) -> str:
+        return self.openai_vision_model if provider == "openai" else self.xai_vision_model
+
+    def accepts(self, model: str) -> frozenset[str]:
+        """The sampling parameters ``model`` accepts (none when it is not in the table)."""
+        return self.sampling.get(model, frozenset())
+
+    def configured_models(self) -> dict[str, list[str]]:
+        """Provider -> every model name this configuration sends to it."""
+        return {"openai": [self.openai_text_model, self.openai_vision_model, self.moderation_model,
+                           self.embedding_model],
+                "xai": [self.xai_text_model, self.xai_vision_model]}
 
 
 @lru_cache(maxsize=1)

@@ -2,8 +2,12 @@
 
 1. moderate the caller's inputs (blocked → ``CONTENT_004`` naming the category; nothing stored);
 2. render the template of each platform (tone × structure × platform) with the brand profile;
-3. take one unit of the plan's AI-requests quota, make ONE provider call with a JSON schema asking for
-   ``n`` posts per platform, and give the unit back if the provider fails;
+3. take one unit of the plan's AI-requests quota and ask the provider for ``n`` posts per platform with a JSON
+   schema, giving the unit back if the provider fails. The output budget is sized from the request
+   (:func:`post_tokens` per post): one call when it fits ``LILY_CONTENT_MAX_OUTPUT_TOKENS_PER_CALL``, else one call per
+   platform (and per group of alternatives), run side by side. An answer cut off at its budget
+   (``finish_reason == "length"``) is never parsed: its part is split in two and asked again. Every call of the
+   request shares one deadline (``LILY_CONTENT_SYNC_DEADLINE_S``, inside API Gateway's 29 s);
 4. fit each post to its platform (:mod:`lily.content.fitting`: the publishing validator must pass);
 5. moderate the outputs (blocked ones are reported, never stored);
 6. score each against the brand (:mod:`lily.content.scoring`) and store it as a draft; a banned or avoided
@@ -12,15 +16,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lily.ai.ports import CallContext, TextRequest, TextResult
+from lily.ai.ports import CallContext, TextRequest, TextResult, Usage, is_cut_off
 from lily.content import brand as brands
 from lily.content import drafts, fitting, scoring, templates
 from lily.content.ctas import cta_for
 from lily.content.ports import ContentPorts
 from lily.content.schemas import Blocked, BrandIn, GenerationOut
+from lily.content.settings import content_settings
 from lily.core import ids
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count
@@ -42,16 +50,6 @@ def topic_of(text: str) -> str:
     """A source text's first sentence (at most 160 characters): the topic its template is rendered with."""
     first = (fitting.sentences(text) or [text])[0]
     return first if len(first) <= 160 else first[:157].rsplit(" ", 1)[0] + "…"
-
-
-def provider_call(ports: ContentPorts, ctx: CallContext, request: TextRequest) -> TextResult:
-    """One quota unit per call that reaches the provider, given back when it fails."""
-    ports.quota.consume(ctx.org_id)
-    try:
-        return ports.ai.generate(request, ctx)
-    except Exception:
-        ports.quota.release(ctx.org_id)
-        raise
 
 
 def drafts_schema(platforms: list[str], n: int) -> dict[str, Any]:
@@ -89,26 +87,119 @@ def _values(job: Job, brand: BrandIn, platform: str) -> dict[str, object]:
     }
 
 
+CHARS_PER_TOKEN = 3  # budgeted conservatively: English text averages about 4 characters per token
+POST_OVERHEAD_TOKENS = 60  # one post's hashtags and JSON syntax
+CALL_OVERHEAD_TOKENS = 50  # the answer object's own syntax
+Part = tuple[tuple[str, ...], int]  # the platforms one call asks for, and the posts per platform
+
+
+def post_tokens(platform: str) -> int:
+    """The output budget of one post for ``platform``: its text limit (capped at ``longest_post_chars``) in tokens."""
+    chars = min(rules_for(platform).max_text, content_settings().longest_post_chars)
+    return math.ceil(chars / CHARS_PER_TOKEN) + POST_OVERHEAD_TOKENS
+
+
+def budget(part: Part) -> int:
+    platforms, n = part
+    return CALL_OVERHEAD_TOKENS + n * sum(post_tokens(p) for p in platforms)
+
+
+def plan(platforms: list[str], n: int) -> list[Part]:
+    """One call when the whole request fits the per-call cap; else one per platform, alternatives grouped to fit."""
+    cap = content_settings().max_output_tokens_per_call
+    whole: Part = (tuple(platforms), n)
+    if budget(whole) <= cap:
+        return [whole]
+    parts: list[Part] = []
+    for p in platforms:
+        per_call = max(1, (cap - CALL_OVERHEAD_TOKENS) // post_tokens(p))
+        left = n
+        while left > 0:
+            parts.append(((p,), min(per_call, left)))
+            left -= per_call
+    return parts
+
+
+def halves(part: Part) -> list[Part]:
+    """A cut-off part asked again as two smaller ones (platforms first, then alternatives); [] when it is one post."""
+    platforms, n = part
+    if len(platforms) > 1:
+        mid = len(platforms) // 2
+        return [(platforms[:mid], n), (platforms[mid:], n)]
+    if n > 1:
+        return [(platforms, n // 2), (platforms, n - n // 2)]
+    return []
+
+
+def combined(results: list[TextResult]) -> TextResult:
+    """The calls of one generation as one result (usage and cost summed; the calls ran side by side)."""
+    first = results[0]
+    return first.model_copy(update={
+        "usage": Usage(input_tokens=sum(r.usage.input_tokens for r in results),
+                       output_tokens=sum(r.usage.output_tokens for r in results),
+                       total_tokens=sum(r.usage.total_tokens for r in results)),
+        "cost_usd": sum(r.cost_usd for r in results), "attempts": sum(r.attempts for r in results),
+        "latency_ms": max(r.latency_ms for r in results),
+        "provider_ms": max((r.provider_ms for r in results if r.provider_ms is not None), default=None)})
+
+
+def ask_all(ports: ContentPorts, ctx: CallContext, job: Job, brand: BrandIn) -> tuple[dict[str, list], TextResult]:
+    """Every post the job wants, per platform in order, from as many calls as its budget needs."""
+
+    def request(part: Part) -> TextRequest:
+        platforms, n = part
+        one = replace(job, n=n)
+        rendered = [templates.template_for(job.tone, job.structure, p).render(_values(one, brand, p))
+                    for p in platforms]
+        prompt = "\n\n".join(r[1] for r in rendered)
+        if job.task:
+            prompt += f"\n\nTask: {job.task}"
+        prompt += f"\n\nAnswer with JSON: for each platform, {n} post(s), each with its text and hashtags."
+        return TextRequest(instructions=rendered[0][0], prompt=prompt, schema_name="drafts",
+                           json_schema=drafts_schema(list(platforms), n), max_output_tokens=budget(part))
+
+    def ask(part: Part) -> list[tuple[Part, TextResult]]:
+        try:
+            return [(part, ports.ai.generate(request(part), ctx))]
+        except LilyError as exc:
+            smaller = halves(part) if is_cut_off(exc) else []
+            if not smaller:
+                raise
+            count("content_generation_splits_total", reason="cut_off")
+            return [answer for half in smaller for answer in ask(half)]
+
+    parts = plan(job.platforms, job.n)
+    ports.quota.consume(ctx.org_id)  # one unit per generation, however many calls it takes
+    try:
+        if len(parts) == 1:
+            answers = ask(parts[0])
+        else:
+            with ThreadPoolExecutor(max_workers=content_settings().parallel_calls) as pool:
+                answers = [a for chunk in pool.map(ask, parts) for a in chunk]
+    except Exception:
+        ports.quota.release(ctx.org_id)
+        raise
+    posts: dict[str, list] = {p: [] for p in job.platforms}
+    for (platforms, n), result in answers:
+        for platform in platforms:
+            got = (result.data or {}).get(platform) or []
+            if not isinstance(got, list) or not got:
+                raise LilyError(ErrorCode.CONTENT_002, "Content generation failed: no post for a platform",
+                                {"platform": platform, "provider": result.provider}, retryable=False)
+            posts[platform].extend(got[:n])
+    return posts, combined([r for _, r in answers])
+
+
 def run(ports: ContentPorts, org_id: str, user_id: str | None, job: Job, screened: dict[str, str]) -> GenerationOut:
-    ctx = CallContext(org_id=org_id, user_id=user_id, feature=f"content.{job.kind}")
+    ctx = CallContext(org_id=org_id, user_id=user_id, feature=f"content.{job.kind}",
+                      deadline=time.monotonic() + content_settings().sync_deadline_s)
     screen(ports, ctx, screened)
     brand, version = brands.current(org_id)
-    chosen = {p: templates.template_for(job.tone, job.structure, p) for p in job.platforms}
-    rendered = {p: t.render(_values(job, brand, p)) for p, t in chosen.items()}
-    instructions = rendered[job.platforms[0]][0]
-    prompt = "\n\n".join(r[1] for r in rendered.values())
-    if job.task:
-        prompt += f"\n\nTask: {job.task}"
-    prompt += f"\n\nAnswer with JSON: for each platform, {job.n} post(s), each with its text and hashtags."
-    result = provider_call(ports, ctx, TextRequest(instructions=instructions, prompt=prompt, schema_name="drafts",
-                                                   json_schema=drafts_schema(job.platforms, job.n)))
+    template_ids = {p: templates.template_for(job.tone, job.structure, p).template_id for p in job.platforms}
+    posts, result = ask_all(ports, ctx, job, brand)
     fitted: list[tuple[str, int, list[str], list[str]]] = []
     for platform in job.platforms:
-        posts = (result.data or {}).get(platform) or []
-        if not isinstance(posts, list) or not posts:
-            raise LilyError(ErrorCode.CONTENT_002, "Content generation failed: no post for a platform",
-                            {"platform": platform, "provider": result.provider}, retryable=False)
-        for alt, post in enumerate(posts[: job.n]):
+        for alt, post in enumerate(posts[platform]):
             text = str((post or {}).get("text") or "").strip() if isinstance(post, dict) else ""
             if not text:
                 continue
@@ -117,7 +208,7 @@ def run(ports: ContentPorts, org_id: str, user_id: str | None, job: Job, screene
                                       brand_hashtags=brand.default_hashtags,
                                       cta=cta_for(platform, job.goal, brand), emoji_policy=brand.emoji_policy)
             fitted.append((platform, alt, parts, tags))
-    return store(ports, ctx, job, brand, version, fitted, result, {p: t.template_id for p, t in chosen.items()})
+    return store(ports, ctx, job, brand, version, fitted, result, template_ids)
 
 
 def store(ports: ContentPorts, ctx: CallContext, job: Job, brand: BrandIn, version: int,

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lily.content.normalize import match_key
 from lily.core.fields import NOT_BLANK, URL, NotABool
 
 Platform = Literal["x", "facebook", "instagram", "linkedin"]
@@ -32,7 +33,7 @@ GOALS: tuple[str, ...] = ("awareness", "engagement", "traffic", "leads", "sales"
 def _unique(values: list[str], what: str) -> list[str]:
     seen: set[str] = set()
     for v in values:
-        key = v.strip().casefold()
+        key = match_key(v.strip())
         if not key:
             raise ValueError(f"{what}: empty entry")
         if key in seen:
@@ -93,7 +94,7 @@ class BrandIn(BaseModel):
 
     @model_validator(mode="after")
     def _no_overlap(self) -> BrandIn:
-        clash = {k.casefold() for k in self.keywords} & {w.casefold() for w in self.avoid + self.banned_words}
+        clash = {match_key(k) for k in self.keywords} & {match_key(w) for w in self.avoid + self.banned_words}
         if clash:
             raise ValueError(f"a keyword is also avoided or banned: {sorted(clash)[0]!r}")
         return self
@@ -119,7 +120,7 @@ class GenerateIn(BaseModel):
     tone: Tone | None = Field(None, description="Default: the brand's tone")
     structure: Structure = "single_post"
     goal: Goal = "engagement"
-    n: int = Field(1, ge=1, le=5, description="Alternatives per platform")
+    n: Annotated[int, Field(ge=1, le=5), NotABool] = Field(1, description="Alternatives per platform")
     research_insight_ids: list[Annotated[str, Field(pattern=r"^ins_[0-9a-z]{26}$")]] = Field(
         default_factory=list, max_length=10, description="Research insights to ground the drafts on")
     source_url: str | None = Field(None, max_length=2000, pattern=URL)

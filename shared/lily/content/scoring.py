@@ -2,13 +2,15 @@
 
 Checks, each with its points: brand keywords present (30), no banned word (20) and no avoided word (10)
 — a hit of either flags the draft —, length against the platform's sweet spot (20), tone markers (10),
-emoji policy (10). Words match whole words, case-insensitively.
+emoji policy (10). Words match whole words on :func:`lily.content.normalize.match_key` of both sides
+(invisible characters removed, NFKC, look-alikes folded, casefolded).
 """
 
 from __future__ import annotations
 
 import re
 
+from lily.content.normalize import match_key
 from lily.content.schemas import BrandIn, Reason, Score
 from lily.social.constraints import text_length
 
@@ -25,7 +27,7 @@ _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]")
 
 
 def _has(text: str, word: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(word.casefold())}(?!\w)", text.casefold()) is not None
+    return re.search(rf"(?<!\w){re.escape(match_key(word))}(?!\w)", match_key(text)) is not None
 
 
 def hits_of(text: str, brand: BrandIn) -> tuple[list[str], list[str]]:

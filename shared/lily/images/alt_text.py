@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from lily.ai.ports import AIPort, CallContext, TextRequest, data_url
+from lily.core.errors import LilyError
 from lily.images.contract import PromptContract
 
 LIMIT = 300
@@ -27,9 +28,13 @@ def from_prompt(contract: PromptContract) -> str:
 
 
 def with_vision(ai: AIPort, data: bytes, content_type: str, contract: PromptContract, ctx: CallContext) -> str:
+    """The vision model's description; written from the prompt when the vision provider is unavailable."""
     prompt = f"Prompt: {contract.prompt}\nPost: {(contract.content_context or '')[:400]}"
-    result = ai.generate(TextRequest(instructions=INSTRUCTIONS, prompt=prompt, json_schema=SCHEMA,
-                                     schema_name="alt_text", max_output_tokens=200, temperature=0,
-                                     image_urls=[data_url(data, content_type)]), ctx)
+    try:
+        result = ai.generate(TextRequest(instructions=INSTRUCTIONS, prompt=prompt, json_schema=SCHEMA,
+                                         schema_name="alt_text", max_output_tokens=200, temperature=0,
+                                         image_urls=[data_url(data, content_type)]), ctx)
+    except LilyError:
+        return from_prompt(contract)
     text = str((result.data or {}).get("alt_text") or "").strip()
     return tidy(text) if text else from_prompt(contract)

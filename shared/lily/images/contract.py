@@ -67,7 +67,8 @@ class PromptContract(BaseModel):
     secondary_color: str | None = Field(None, description="#RRGGBB", pattern=HEX.pattern)
     brand_keywords: list[Term] = Field(default_factory=list, max_length=20, description=TERMS)
     avoid_list: list[Term] = Field(default_factory=list, max_length=20, description=TERMS)
-    reference_images: list[str] = Field(default_factory=list, max_length=4, description="Media ids")
+    reference_images: list[Annotated[str, Field(pattern=r"^med_[0-9a-z]{26}$")]] = Field(
+        default_factory=list, max_length=4, description="Media ids of this organization (another org's are a 404)")
     seed: Annotated[int, Field(ge=0, le=2**31 - 1), NotABool] | None = None
     max_retries: Annotated[int, Field(ge=0, le=3), NotABool] = 2
     custom_options: dict[str, str | int | float | bool] = Field(

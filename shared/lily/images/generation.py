@@ -6,7 +6,9 @@
    platform's exact aspect), score it (:mod:`lily.images.quality` heuristics + the judges), and stop at the first
    image that reaches the plan's and quality's threshold with no score under its floor (a blurred or wrong-size
    image fails whatever its total); otherwise the next attempt's prompt says what to fix
-   (the reasons are fed back). ``max_latency_ms`` stops retrying early;
+   (the reasons are fed back). ``max_latency_ms`` stops retrying early. A vision judge that is unavailable
+   does not fail the job: the image is scored on its pixel heuristics alone and marked ``judged_by: heuristics``.
+   Moderation fails closed: when it is unavailable the job fails with that reason and nothing is delivered;
 3. no image passed: the text card in the brand palette (moderated too), with the reason recorded;
 4. deliver: alt text, the bytes stored as a media item (S3 + ``publishing_media``), the job ``done`` with its
    metadata; the held quota unit is kept. A job that ends with nothing delivered gives it back.
@@ -23,7 +25,7 @@ from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lily.ai.ports import CallContext, ImageRequest
+from lily.ai.ports import CallContext, ImageRequest, ModerationVerdict
 from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import LilyError
@@ -49,11 +51,12 @@ FIXES = {
 class Delivery:
     def __init__(self, data: bytes, content_type: str, size: tuple[int, int], score: float,
                  source: bytes, source_type: str, provider_ms: float | None = None, fallback: str | None = None,
-                 reason: str | None = None, described: str | None = None) -> None:
+                 reason: str | None = None, described: str | None = None, judged_by: str = "heuristics") -> None:
         self.data, self.content_type, self.size, self.score = data, content_type, size, score
         self.source, self.source_type = source, source_type  # what the vision model describes
         self.described = described  # the judge's description of it, when it was asked for one
         self.provider_ms, self.fallback, self.reason = provider_ms, fallback, reason
+        self.judged_by = judged_by
 
 
 def _claim(job: ImageJob, lease_s: int) -> bool:
@@ -98,6 +101,7 @@ class Scored(NamedTuple):
     scores: dict[str, float]
     reasons: list[str]
     described: str | None  # alt text a judge wrote, if any
+    judged_by: str  # vision | heuristics (no judge configured, or every judge unavailable)
 
 
 def enhanced(prompt: str, weak: list[str], reasons: list[str]) -> str:
@@ -117,7 +121,14 @@ def score_image(ports: ImagePorts, s: ImagesSettings, contract: PromptContract, 
                              min_pixels=rendered.min_pixels, palette=rendered.palette,
                              sharpness_reference=s.sharpness_reference)
     heuristic = quality.heuristic(scores, s.heuristic_weights)
-    judged = [j.judge(raw, raw_type, contract, rendered, ctx) for j in judges(ports, s, contract)]
+    judged = []
+    for j in judges(ports, s, contract):
+        try:
+            judged.append(j.judge(raw, raw_type, contract, rendered, ctx))
+        except LilyError as exc:  # the judge's provider is down: the pixels still score the image
+            count("image_judge_fallbacks_total", judge=j.name, model=rendered.provider_model)
+            logger.warning("image judge unavailable; scored on heuristics", extra={
+                "judge": j.name, "code": exc.code.value, "reason": exc.details.get("reason")})
     for j in judged:
         scores[j.name] = j.score
         scores.update({f"{j.name}_{k}": v for k, v in j.parts.items()})
@@ -126,7 +137,18 @@ def score_image(ports: ImagePorts, s: ImagesSettings, contract: PromptContract, 
     reasons += [f"shows what must not be there: {', '.join(j.shows_avoided)}" for j in judged if j.shows_avoided]
     data = raw if image.size == raw_size else quality.encode(image, raw_type)
     return Scored(data, image.size, combine(heuristic, judged, s.vision_weight), scores, reasons,
-                  next((j.alt_text for j in judged if j.alt_text), None))
+                  next((j.alt_text for j in judged if j.alt_text), None), "vision" if judged else "heuristics")
+
+
+def moderated(ports: ImagePorts, data: bytes, content_type: str, ctx: CallContext) -> ModerationVerdict:
+    """The image's verdict. Moderation fails closed: unavailable → a LilyError naming it (the job fails, nothing
+    unmoderated is delivered)."""
+    try:
+        return ports.ai.moderate_image(data, content_type, ctx)
+    except LilyError as exc:
+        count("image_moderation_unavailable_total")
+        raise LilyError(exc.code, "Image moderation was unavailable, so no image was delivered (moderation fails "
+                                  f"closed): {exc.message}", exc.details, retryable=exc.retryable) from None
 
 
 def process(msg: ImageJobMessage, ports: ImagePorts, *, last_delivery: bool = False) -> str:
@@ -185,7 +207,7 @@ def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptC
             _progress(job, attempts_log=log)
             continue
         _progress(job, stage="moderating")
-        verdict = ports.ai.moderate_image(image.data, image.content_type, ctx)
+        verdict = moderated(ports, image.data, image.content_type, ctx)
         if verdict.flagged:
             count("image_moderation_blocks_total", stage="image")
             _finish_empty(ports, job, "blocked", reason="the generated image was blocked by moderation",
@@ -197,12 +219,13 @@ def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptC
         observe("image_quality_score", score, unit=MetricUnit.NoUnit, model=job.model, quality=contract.quality)
         under = sorted(k for k, floor in s.floors.items() if scores.get(k, 1.0) < floor)
         log.append({"attempt": attempt, "score": score, "scores": scores, "latency_ms": image.latency_ms,
+                    "judged_by": scored.judged_by,
                     "reasons": [*(f"{k} under its floor {s.floors[k]}" for k in under), *reasons]})
         _progress(job, attempts_log=log, current_score=score)
         if score >= float(job.threshold) and not under:
             count("image_attempts_total", model=job.model, outcome="passed")
             return Delivery(scored.data, image.content_type, scored.size, score, image.data, image.content_type,
-                            provider_ms=image.provider_ms, described=scored.described)
+                            provider_ms=image.provider_ms, described=scored.described, judged_by=scored.judged_by)
         count("image_attempts_total", model=job.model, outcome="below_threshold")
         weak = sorted((k for k in FIXES if k in scores and scores[k] < 0.6), key=lambda k: scores[k])
         last_reason = (f"{', '.join(under)} under the floor" if under else
@@ -216,7 +239,7 @@ def _card(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptC
     _progress(job, stage="fallback")
     image, fg, bg = card.render_card(contract.content_context or contract.prompt, rendered.aspect, rendered.palette)
     data = quality.encode(image, "image/png")
-    verdict = ports.ai.moderate_image(data, "image/png", ctx)
+    verdict = moderated(ports, data, "image/png", ctx)
     if verdict.flagged:
         count("image_moderation_blocks_total", stage="image")
         _finish_empty(ports, job, "blocked", reason="the fallback card was blocked by moderation", stage="blocked",
@@ -254,7 +277,8 @@ def _deliver(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: Prom
         ImageJob.status.set("done"), ImageJob.stage.set("done"), ImageJob.media_id.set(media_id),
         ImageJob.content_type.set(d.content_type), ImageJob.width.set(d.size[0]),
         ImageJob.height.set(d.size[1]), ImageJob.alt_text.set(alt), ImageJob.fallback.set(d.fallback),
-        ImageJob.reason.set(d.reason), ImageJob.score.set(d.score), ImageJob.current_score.set(d.score),
+        ImageJob.reason.set(d.reason), ImageJob.score.set(d.score), ImageJob.judged_by.set(d.judged_by),
+        ImageJob.current_score.set(d.score),
         ImageJob.duration_s.set(duration), ImageJob.provider_ms.set(d.provider_ms), ImageJob.finished_at.set(now)])
     observe("image_generation_duration_seconds", duration, model=job.model, outcome=d.fallback or "generated")
 

@@ -21,14 +21,20 @@ from lily.images.models import ImageJob
 from lily.images.org_settings import current as current_settings
 from lily.images.personalisation import personalise
 from lily.images.ports import ImagePorts
+from lily.images.rendering.common import Rendered
 from lily.images.schemas import ImageJobOut, ImageJobPage
 from lily.images.settings import images_settings
 from lily.images.views import job_out
 
 
-def screen_prompt(ports: ImagePorts, ctx: CallContext, contract: PromptContract) -> None:
+def screen_prompt(ports: ImagePorts, ctx: CallContext, contract: PromptContract, rendered: Rendered) -> None:
+    """Moderate the caller's fields and the final prompt as the provider will receive it (the vault style, the
+    org's settings, visual style, mood, tone, industry and brand keywords all end up in it), every category of
+    the text moderation, in one call."""
     fields = {"prompt": contract.prompt, "negative_prompt": contract.negative_prompt,
-              "content_context": contract.content_context or ""}
+              "content_context": contract.content_context or "",
+              "prompt_as_sent": "\n".join([rendered.prompt, *rendered.negatives,
+                                           *(v for v in rendered.params.values() if isinstance(v, str))])}
     names = [k for k, v in fields.items() if v.strip()]
     verdicts = ports.ai.moderate([fields[k] for k in names], ctx)
     for name, verdict in zip(names, verdicts, strict=True):
@@ -39,6 +45,10 @@ def screen_prompt(ports: ImagePorts, ctx: CallContext, contract: PromptContract)
 
 
 def accept(ports: ImagePorts, org_id: str, contract: PromptContract, user_id: str | None) -> ImageJobOut:
+    if contract.reference_images and (foreign := ports.media.missing(org_id, contract.reference_images)):
+        # a media id of another org (or none at all) is refused, never recorded on the job
+        raise LilyError(ErrorCode.VALIDATION_004, "Reference images must be media items of this organization",
+                        {"field": "reference_images", "media_ids": foreign})
     org, _ = current_settings(org_id)
     if "quality" not in contract.model_fields_set:
         contract = contract.model_copy(update={"quality": org.default_quality})
@@ -46,7 +56,7 @@ def accept(ports: ImagePorts, org_id: str, contract: PromptContract, user_id: st
     personalisation, default_model = personalise(org_id, contract, org)
     model = route(contract, plan, default_model)
     rendered = rendering.render(model, contract, personalisation)
-    screen_prompt(ports, CallContext(org_id=org_id, user_id=user_id, feature="images.prompt"), contract)
+    screen_prompt(ports, CallContext(org_id=org_id, user_id=user_id, feature="images.prompt"), contract, rendered)
     ports.quota.consume(org_id)
     now = clock.now()
     job = ImageJob(org_id, ids.new_id("imgjob"), status="queued", stage="queued",

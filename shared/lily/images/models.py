@@ -50,6 +50,7 @@ class ImageJob(LilyModel):
     reason = UnicodeAttribute(null=True)  # why it fell back, failed or was blocked
     blocked = JSONAttribute(null=True)  # {stage: prompt|image, categories: [...]}
     score = NumberAttribute(null=True)
+    judged_by = UnicodeAttribute(null=True)  # vision | heuristics (the judge was off or unavailable)
     duration_s = NumberAttribute(null=True)
     provider_ms = NumberAttribute(null=True)  # the provider's own time of the delivered attempt
     created_by = UnicodeAttribute(null=True)

@@ -125,6 +125,8 @@ class AttemptOut(BaseModel):
     scores: dict[str, float]
     reasons: list[str] = Field(default_factory=list)
     latency_ms: float | None = None
+    judged_by: Literal["vision", "heuristics"] | None = Field(None, description=(
+        "heuristics: the vision judge was unavailable and the image was scored on its pixels alone"))
 
 
 class ImageJobOut(BaseModel):
@@ -145,6 +147,8 @@ class ImageJobOut(BaseModel):
     reason: str | None = None
     blocked: dict | None = Field(None, description="{stage: prompt|image, categories}")
     score: float | None = None
+    judged_by: Literal["vision", "heuristics"] | None = Field(None, description=(
+        "How the delivered image was scored: heuristics when no vision judge was configured or it was unavailable"))
     duration_s: float | None = Field(None, description="Job accepted → image stored")
     provider_ms: float | None = Field(None, description="The provider's own time of the delivered attempt")
     created_at: datetime

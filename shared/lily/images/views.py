@@ -17,5 +17,5 @@ def job_out(job: ImageJob) -> ImageJobOut:
         attempts=[AttemptOut(**a) for a in (job.attempts_log or [])], media_id=job.media_id,
         content_type=job.content_type, width=int(job.width) if job.width else None,
         height=int(job.height) if job.height else None, alt_text=job.alt_text, fallback=job.fallback,
-        reason=job.reason, blocked=job.blocked, score=job.score, duration_s=job.duration_s,
+        reason=job.reason, blocked=job.blocked, score=job.score, judged_by=job.judged_by, duration_s=job.duration_s,
         provider_ms=job.provider_ms, created_at=job.created_at, finished_at=job.finished_at)

@@ -56,3 +56,8 @@ class PublishingMedia:
 
         return media.store(self.storage, org_id, data, content_type, name=name, alt_text=alt_text,
                            created_by=created_by)
+
+    def missing(self, org_id: str, media_ids: list[str]) -> list[str]:
+        from lily.publishing import media
+
+        return media.media_items(org_id, media_ids)[1]

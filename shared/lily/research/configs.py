@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from lily.core import clock, ids
+from lily.core import clock, ids, limits
 from lily.core.db import won
 from lily.core.errors import conflict, not_found
 from lily.core.pages import PageParams, query_page
@@ -12,7 +12,8 @@ from lily.research.models import ResearchConfig
 from lily.research.ports import ResearchGate
 from lily.research.schemas import DAYS, Cadence, ConfigIn, ConfigOut, ConfigPage, ConfigPut
 
-MAX_CONFIGS = 20  # per org
+MAX_CONFIGS = 20  # per org, held by lily.core.limits (one conditional write per creation)
+PREFIX = "rcf_"  # every config id; the table's other row per org is the limit's counter
 
 
 def next_run(cadence: Cadence, after: datetime) -> datetime:
@@ -39,6 +40,8 @@ def config_out(c: ResearchConfig) -> ConfigOut:
 
 
 def load(org_id: str, config_id: str) -> ResearchConfig:
+    if not config_id.startswith(PREFIX):
+        raise not_found("Research config", config_id=config_id[:80])
     try:
         return ResearchConfig.get(org_id, config_id, consistent_read=True)
     except ResearchConfig.DoesNotExist:
@@ -52,7 +55,7 @@ def _schedule(c: ResearchConfig, enabled: bool) -> None:
 
 def create(gate: ResearchGate, org_id: str, body: ConfigIn, user_id: str | None) -> ConfigOut:
     gate.require(org_id)
-    if ResearchConfig.count(org_id) >= MAX_CONFIGS:
+    if not limits.take_slot(ResearchConfig, org_id, MAX_CONFIGS, PREFIX):
         raise conflict(f"An organization has at most {MAX_CONFIGS} research configs", limit=MAX_CONFIGS)
     now = clock.now()
     c = ResearchConfig(org_id, ids.new_id("rcf"), name=body.name, industry=body.industry, topics=body.topics,
@@ -60,7 +63,11 @@ def create(gate: ResearchGate, org_id: str, body: ConfigIn, user_id: str | None)
                        hour=body.cadence.hour, minute=body.cadence.minute, enabled=body.enabled,
                        created_by=user_id, created_at=now, updated_at=now, version=1)
     _schedule(c, body.enabled)
-    c.save()  # a fresh ULID: no row to overwrite
+    try:
+        c.save()  # a fresh ULID: no row to overwrite
+    except Exception:
+        limits.give_slot(ResearchConfig, org_id)
+        raise
     return config_out(c)
 
 
@@ -70,7 +77,8 @@ def get(org_id: str, config_id: str) -> ConfigOut:
 
 def list_configs(org_id: str, page: PageParams) -> ConfigPage:
     items, nxt = query_page(
-        lambda start, n: ResearchConfig.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
+        lambda start, n: ResearchConfig.query(org_id, ResearchConfig.config_id.startswith(PREFIX),
+                                              scan_index_forward=False, last_evaluated_key=start, limit=n),
         {"org_id": org_id}, page, config_out)
     return ConfigPage(items=items, next_cursor=nxt)
 
@@ -95,4 +103,5 @@ def update(org_id: str, config_id: str, body: ConfigPut) -> ConfigOut:
 def delete(org_id: str, config_id: str) -> None:
     """Delete a config; its reports, insights and memory stay (they belong to the org)."""
     c = load(org_id, config_id)
-    c.delete()
+    if won(lambda: c.delete(condition=ResearchConfig.config_id.exists())):  # once, however many deletes race
+        limits.give_slot(ResearchConfig, org_id)

@@ -65,10 +65,25 @@ def test_upserts_are_one_bulk_of_index_actions_without_ids(fake, index):
     assert actions == [{"index": {"_index": "lily-test-research"}}] * 3  # Serverless assigns the ids
     assert docs[0]["org_id"] == "org-a" and docs[0]["item_id"] == "i0" and docs[0]["industry"] == "retail"
     assert len(docs[0]["embedding"]) == DIMENSION
-    # the previous versions of these items were deleted first, scoped to the org
-    (dbq,) = sent(fake, "POST", "/_delete_by_query")
-    assert dbq == {"query": {"bool": {"filter": [{"term": {"org_id": "org-a"}},
-                                                 {"terms": {"item_id": ["i0", "i1", "i2"]}}]}}}
+    # the previous versions of these items were looked up first, scoped to the org (ids only)
+    (lookup, *_) = sent(fake, "POST", "/_search")
+    assert lookup == {"size": 1000, "_source": False,
+                      "query": {"bool": {"filter": [{"term": {"org_id": "org-a"}},
+                                                    {"terms": {"item_id": ["i0", "i1", "i2"]}}]}}}
+    assert sent(fake, "POST", "/_delete_by_query") == []
+
+
+def test_an_upsert_replaces_previous_documents_by_id_without_delete_by_query(fake, index):
+    # _delete_by_query is not an operation of Serverless vector collections (the fake refuses it)
+    index.upsert([VectorRecord("org-a", "i", unit(0)), VectorRecord("org-b", "i", unit(0))])
+    index.upsert([VectorRecord("org-a", "i", unit(1))])
+    assert index.count("org-a") == 1 and index.count("org-b") == 1
+    deletes = [json.loads(line) for raw in sent(fake, "POST", "/_bulk") for line in raw.splitlines()
+               if line.startswith('{"delete"')]
+    assert len(deletes) == 1 and set(deletes[0]["delete"]) == {"_index", "_id"}
+    index.delete_org("org-a")
+    assert index.count("org-a") == 0 and index.count("org-b") == 1
+    assert sent(fake, "POST", "/_delete_by_query") == []
 
 
 def test_vectors_are_sent_normalised(fake, index):
@@ -92,9 +107,11 @@ def test_engine_scores_convert_both_ways(cosine):
     assert from_engine_score(to_engine_score(cosine)) == pytest.approx(cosine)
 
 
-def test_delete_org_is_a_delete_by_query_on_the_org(fake, index):
+def test_delete_org_searches_the_orgs_ids_and_deletes_them_by_id(fake, index):
     index.delete_org("org-z")
-    assert sent(fake, "POST", "/_delete_by_query") == [{"query": {"bool": {"filter": [{"term": {"org_id": "org-z"}}]}}}]
+    assert sent(fake, "POST", "/_search") == [{"size": 1000, "_source": False,
+                                               "query": {"bool": {"filter": [{"term": {"org_id": "org-z"}}]}}}]
+    assert sent(fake, "POST", "/_delete_by_query") == []
 
 
 def test_sigv4_signs_requests_for_the_configured_service_and_region(fake):

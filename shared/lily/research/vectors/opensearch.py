@@ -7,9 +7,12 @@ graph, so an org's top-k is never cut short by other orgs' vectors). The embeddi
 are recorded in the mapping's ``_meta`` when the index is created.
 
 Written for Serverless *vector search* collections, which assign document ids themselves and accept
-no ``refresh`` parameter: documents carry ``org_id``/``item_id`` as fields; an upsert deletes the
-items' previous documents (``_delete_by_query`` on org and item ids) and indexes the new ones in one
-``_bulk``. Writes become visible to search after the engine's refresh interval.
+no ``refresh`` parameter: documents carry ``org_id``/``item_id`` as fields. Only operations the Serverless
+"Supported OpenSearch API operations" table lists are used (``PUT``/``HEAD``/``DELETE <index>``,
+``GET <index>/_mapping``, ``_bulk`` index and delete-by-id actions, ``_search``, ``_count``); no
+``_delete_by_query``. An upsert finds the items' previous documents with a filtered ``_search`` (ids only),
+then deletes them by id and indexes the new ones with ``_bulk``. Writes become visible to search after the
+engine's refresh interval (a document replaced within one may briefly appear twice: search keeps the best).
 
 Client errors become ``LilyError(EXTERNAL_003)``, retryable unless OpenSearch refused the request (4xx).
 
@@ -39,6 +42,7 @@ VECTOR_FIELD = "embedding"
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 128
 BULK_CHUNK = 200  # documents per _bulk request (1024-d floats as JSON: about 2.5 MB)
+DELETE_PAGE = 1000  # document ids one filtered _search returns for deletion (under max_result_window, 10,000)
 
 
 def to_engine_score(cosine: float) -> float:
@@ -195,8 +199,24 @@ class OpenSearchVectorIndex:
         self._delete_where(_org_filter(org_id))
 
     def _delete_where(self, query: dict[str, Any]) -> None:
-        with _translated("delete"):
-            self.client.delete_by_query(index=self.index, body={"query": query}, params={"conflicts": "proceed"})
+        """Delete the documents ``query`` matches: their ids from a filtered search, then ``_bulk`` deletes by id,
+        page after page until a search shows no document not deleted yet (deleted ones stay visible until the
+        next refresh)."""
+        from opensearchpy import helpers
+
+        deleted: set[str] = set()
+        while True:
+            with _translated("delete"):
+                hits = self.client.search(index=self.index, body={"size": DELETE_PAGE, "_source": False,
+                                                                  "query": query})["hits"]["hits"]
+            ids = [h["_id"] for h in hits if h["_id"] not in deleted]
+            if not ids:
+                return
+            deleted.update(ids)
+            actions = ({"_op_type": "delete", "_index": self.index, "_id": doc_id} for doc_id in ids)
+            with _translated("delete"):  # a 404: already gone (deleted meanwhile by another writer)
+                helpers.bulk(self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=True, stats_only=True,
+                             ignore_status=(404,))
 
     def search(
         self, org_id: str, vector: Sequence[float], k: int, min_score: float = 0.0, industry: str | None = None

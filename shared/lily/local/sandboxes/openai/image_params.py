@@ -111,9 +111,9 @@ def image_answer(state, body: dict, xai: bool, base_url: str) -> dict[str, Any]:
         else:
             data.append({"b64_json": base64.b64encode(image).decode(), "revised_prompt": body["prompt"]})
     n, prompt_tokens = len(data), max(1, len(body["prompt"]) // 4)
-    out: dict[str, Any] = {"created": int(time.time()), "data": data}
+    out: dict[str, Any] = {"data": data}  # xAI's documented answer has no ``created``
     if not xai:
-        out.update(background=body.get("background", "opaque"), output_format=fmt,
+        out.update(created=int(time.time()), background=body.get("background", "opaque"), output_format=fmt,
                    quality=body.get("quality", "medium"), size=f"{size[0]}x{size[1]}",
                    usage={"input_tokens": prompt_tokens,
                           "input_tokens_details": {"text_tokens": prompt_tokens, "image_tokens": 0},

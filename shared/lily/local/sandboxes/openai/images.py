@@ -26,8 +26,8 @@ GPT_IMAGE_PARAMS = {"model", "prompt", "n", "size", "quality", "background", "ou
                     "moderation", "stream", "partial_images", "user"}
 XAI_IMAGE_PARAMS = {"model", "prompt", "n", "response_format", "aspect_ratio", "resolution", "user", "quality"}
 RETIRED_IMAGE_MODELS = {"grok-2-image", "grok-2-image-1212", "grok-imagine-image-pro"}
-MODELS = ["gpt-4.1-mini", "gpt-4o-mini", "grok-3-mini", "omni-moderation-latest", "gpt-image-1", "grok-imagine-image",
-          *EMBEDDING_SIZES]
+MODELS = ["gpt-4.1-mini", "gpt-4o-mini", "gpt-5-mini", "grok-3-mini", "grok-2-vision-1212", "omni-moderation-latest",
+          "gpt-image-1", "grok-imagine-image", "grok-imagine-image-quality", *EMBEDDING_SIZES]
 
 
 def router(state: AIState) -> APIRouter:

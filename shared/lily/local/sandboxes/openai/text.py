@@ -32,6 +32,25 @@ RESPONSES_PARAMS = {
     "safety_identifier", "service_tier", "top_logprobs",
 }
 PLATFORMS = {"x", "twitter", "facebook", "instagram", "linkedin"}
+# Models that read images (the rest answer 400 to an image part, as xAI's grok-3-mini does).
+VISION_MODELS = {"gpt-4.1-mini", "gpt-4.1", "gpt-4o-mini", "gpt-4o", "gpt-5-mini", "grok-2-vision-1212", "grok-4"}
+# Reasoning models accept only the default temperature (OpenAI answers 400 unsupported_value).
+REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+
+
+def refused_for_model(body: dict) -> JSONResponse | None:
+    model = str(body.get("model"))
+    if model.startswith(REASONING_PREFIXES) and body.get("temperature", 1) != 1:
+        return error(400, f"Unsupported value: 'temperature' does not support {body['temperature']} with this "
+                          "model. Only the default (1) value is supported.", param="temperature",
+                     code="unsupported_value")
+    has_image = any(isinstance(m, dict) and isinstance(m.get("content"), list)
+                    and any(isinstance(p, dict) and p.get("type") == "image_url" for p in m["content"])
+                    for m in body.get("messages") or [])
+    if has_image and model not in VISION_MODELS:
+        return error(400, f"Model {model} does not support image input.", param="messages",
+                     code="invalid_value")
+    return None
 
 
 def fill(schema: dict, path: tuple[str, ...], brief: Brief, seed: str, defs: dict,
@@ -132,7 +151,8 @@ def router(state: AIState) -> APIRouter:
         problem = first_error(unknown(CHAT_PARAMS, body), missing(body, "model", "messages"),
                               out_of_range(body, "temperature", 0, 2), out_of_range(body, "top_p", 0, 1),
                               out_of_range(body, "n", 1, 128), check_format(body.get("response_format"),
-                                                                            "response_format"))
+                                                                            "response_format"),
+                              refused_for_model(body))
         if problem:
             return problem
         if body.get("stream"):
