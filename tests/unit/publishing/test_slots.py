@@ -71,7 +71,8 @@ def test_no_slots_yield_nothing():
 ZONES = st.sampled_from([BERLIN, NEW_YORK, ZoneInfo("UTC"), ZoneInfo("Australia/Lord_Howe"), ZoneInfo("Asia/Tehran")])
 SLOTS = st.lists(st.tuples(st.integers(0, 6), st.times().map(lambda t: t.replace(second=0, microsecond=0))),
                  min_size=1, max_size=8)
-AFTER = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2029, 1, 1)).map(lambda d: d.replace(tzinfo=UTC))
+AFTER = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2029, 1, 1)).map(
+    lambda d: d.replace(tzinfo=UTC))
 
 
 @settings(max_examples=300, deadline=None)
