@@ -71,7 +71,8 @@ def _held(queue: Queue) -> list[Held]:
     entries = list(QueueEntry.query(queue.queue_id, consistent_read=True))
     if not entries:
         return []
-    posts = {p.post_id: p for p in Post.batch_get([(queue.org_id, e.post_id) for e in entries])}
+    keys = sorted({e.post_id for e in entries})  # a post re-queued after leaving may have a stale entry too
+    posts = {p.post_id: p for p in Post.batch_get([(queue.org_id, k) for k in keys])}
     lead = clock.now() + timedelta(seconds=publishing_settings().queue_lead_s)
     out = []
     for e in entries:
@@ -191,7 +192,7 @@ def _rewrite(queue: Queue, before: list[Held], after: list[tuple[datetime, str]]
             if at not in old:
                 tx.save(QueueEntry(queue.queue_id, clock.iso(at), org_id=queue.org_id, post_id=post_id,
                                    expires_at=at + ENTRY_KEEP),
-                        condition=QueueEntry.at.does_not_exist() | QueueEntry.post_id.is_in(*old.values(), "-"))
+                        condition=QueueEntry.at.does_not_exist())
 
     if (old or new) and not won_transaction(writes):
         raise conflict("the queue changed meanwhile; reload it")
@@ -332,7 +333,10 @@ def pause(ports: SchedulingPorts, org_id: str, queue_id: str, paused: bool) -> Q
     if held:
         connections = {t.connection_id: t.platform for h in held for t in targets_of(h.post.post_id)}
         order = [h.post.post_id for h in held]
-        free = _free_slots(queue, zone, connections, len(held), set(), order)
+        # slots of entries whose post left are skipped (the rewrite may only create absent entries); the held
+        # posts' own slots are free to take again
+        stale = {clock.parse_iso(e.at) for e in QueueEntry.query(queue.queue_id, consistent_read=True)}
+        free = _free_slots(queue, zone, connections, len(held), stale - {h.at for h in held}, order)
         after = list(zip(free, order, strict=True))
         _rewrite(queue, held, after)
         for at, post_id in after:

@@ -330,3 +330,21 @@ def test_calendar_in_the_orgs_zone_filtered_and_clamped(http):
         for params in ({"from": "2027-01-10", "to": "2027-01-01"}, {"from": "yesterday"}, {"view": "year"}):
             bad = http.get(url, params=params, headers=org["headers"])
             assert bad.status_code == 422 and bad.json()["error"]["code"].startswith("VALIDATION"), params
+
+
+def test_a_post_rescheduled_by_hand_leaves_its_slot_to_the_next_post(http):
+    with clock.freeze(SAT_BEFORE_BERLIN_SPRING):
+        org = _org(http)
+        queue_id = _queue(http, org, [("mon", "09:00")])
+        a, b = _post(http, org, "a"), _post(http, org, "b")
+        slot = _enqueue(http, org, a, queue_id).json()["at"]
+        r = http.post(f"/api/orgs/{org['id']}/calendar/posts/{a}/reschedule",
+                      json={"scheduled_at": "2027-03-29T14:00:00"}, headers=org["headers"])  # org zone: UTC
+        assert r.status_code == 200 and _z(r.json()["scheduled_at"]) == datetime(2027, 3, 29, 14, tzinfo=UTC)
+        assert _entries(http, org, queue_id) == []
+        # The freed slot (its entry still stored) is taken over by the next post, and a is not in the queue
+        assert _z(_enqueue(http, org, b, queue_id).json()["at"]) == _z(slot)
+        assert [e[0] for e in _entries(http, org, queue_id)] == [b]
+        cal = http.get(f"/api/orgs/{org['id']}/calendar", params={"from": "2027-03-29", "view": "day"},
+                       headers=org["headers"]).json()
+        assert [(p["post_id"], p["queue_id"]) for p in cal["days"][0]["posts"]] == [(b, queue_id), (a, None)]
