@@ -33,6 +33,7 @@ from lily.identity.schemas import (
     MemberPage,
     OrgIn,
     OrgPage,
+    OrgUpdate,
     RoleIn,
     TransferIn,
 )
@@ -65,6 +66,13 @@ def accept(body: AcceptIn, principal: Principal = Depends(current_user),
 @app.get("/api/orgs/{org_id}", response_model=OrgOut, tags=["orgs"])
 def get(org_id: str, access: OrgAccess = Depends(org_access(OrgRole.viewer, "orgs:read"))) -> OrgOut:
     return orgs.get_org(access)
+
+
+@app.patch("/api/orgs/{org_id}", response_model=OrgOut, tags=["orgs"])
+def update_org(org_id: str, body: OrgUpdate, access: OrgAccess = Depends(org_access(OrgRole.admin, "orgs:write"))
+           ) -> OrgOut:
+    """Rename the organization or set its IANA time zone (posting slots and the calendar use it)."""
+    return orgs.update_org(access, body)
 
 
 @app.get("/api/orgs/{org_id}/members", response_model=MemberPage, tags=["orgs"])

@@ -1,4 +1,5 @@
-"""Publishing HTTP function (lily.publishing): posts, the content library, scheduling and media uploads."""
+"""Publishing HTTP function (lily.publishing): posts, the content library, scheduling, posting queues, the calendar
+and media uploads."""
 
 import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
 
@@ -6,22 +7,30 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 from fastapi import Depends, Header, Query, Request, Response
 
-from lily.composition import publishing_ports
+from lily.composition import publishing_ports, scheduling_ports
 from lily.core.config import get_settings
 from lily.core.fields import IDEMPOTENCY_KEY_PATTERN
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.publishing import editing, idempotency, media, posts, scheduling
-from lily.publishing.ports import PublishingPorts
+from lily.publishing import calendar, editing, idempotency, media, posts, queues, scheduling
+from lily.publishing.ports import PublishingPorts, SchedulingPorts
 from lily.publishing.schemas import (
+    CalendarOut,
     CancelOut,
+    EnqueueIn,
+    EnqueueOut,
     MediaOut,
     PostCreate,
     PostOut,
     PostPage,
     PostUpdate,
+    QueueIn,
+    QueueList,
+    QueueOut,
+    QueueUpdate,
+    ReorderIn,
     ScheduleIn,
     UploadIn,
     UploadOut,
@@ -31,6 +40,9 @@ settings = get_settings()
 app = create_app("Lily publishing", "Posts, scheduling and media", middleware=[rate_limit_middleware])
 viewer = org_access(OrgRole.viewer, scope="posts:read")
 editor = org_access(OrgRole.editor, scope="posts:write")
+queue_reader = org_access(OrgRole.viewer, scope="queues:read")
+queue_editor = org_access(OrgRole.editor, scope="queues:write")
+QUEUES = "/api/orgs/{org_id}/queues"
 BASE = "/api/orgs/{org_id}/posts"
 IDEMPOTENCY_KEY = Header(
     None, alias="Idempotency-Key", min_length=1, max_length=255, pattern=IDEMPOTENCY_KEY_PATTERN,
@@ -110,6 +122,97 @@ def schedule(org_id: str, post_id: str, body: ScheduleIn, response: Response, ac
 def cancel(org_id: str, post_id: str, access: OrgAccess = Depends(editor),
            ports: PublishingPorts = Depends(publishing_ports)) -> CancelOut:
     return scheduling.cancel(ports, org_id, post_id)
+
+
+@app.post(BASE + "/{post_id}/queue", response_model=EnqueueOut, status_code=201, tags=["queues"],
+          responses=errors(409, 429))
+def enqueue_post(org_id: str, post_id: str, body: EnqueueIn, access: OrgAccess = Depends(queue_editor),
+                 ports: SchedulingPorts = Depends(scheduling_ports)) -> EnqueueOut:
+    """Put a draft in the queue's next free slot and schedule it there (403 below the pro plan; 409 when the
+    queue has no free slot; 429 over the posts/day quota)."""
+    return queues.enqueue(ports, org_id, post_id, body.queue_id)
+
+
+@app.post(QUEUES, response_model=QueueOut, status_code=201, tags=["queues"])
+def create_queue(org_id: str, body: QueueIn, access: OrgAccess = Depends(queue_editor),
+                 ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueOut:
+    """A queue of weekly slots (in the org's time zone) for one connection or a group of them."""
+    return queues.create(ports, org_id, body)
+
+
+@app.get(QUEUES, response_model=QueueList, tags=["queues"])
+def list_queues(org_id: str, access: OrgAccess = Depends(queue_reader),
+                ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueList:
+    return queues.list_queues(ports, org_id)
+
+
+@app.get(QUEUES + "/{queue_id}", response_model=QueueOut, tags=["queues"])
+def get_queue(org_id: str, queue_id: str, access: OrgAccess = Depends(queue_reader),
+              ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueOut:
+    return queues.get(ports, org_id, queue_id)
+
+
+@app.patch(QUEUES + "/{queue_id}", response_model=QueueOut, tags=["queues"], responses=errors(409))
+def update_queue(org_id: str, queue_id: str, body: QueueUpdate, access: OrgAccess = Depends(queue_editor),
+                 ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueOut:
+    return queues.update(ports, org_id, queue_id, body)
+
+
+@app.post(QUEUES + "/{queue_id}/reorder", response_model=QueueOut, tags=["queues"], responses=errors(409))
+def reorder_queue(org_id: str, queue_id: str, body: ReorderIn, access: OrgAccess = Depends(queue_editor),
+                  ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueOut:
+    """Give the waiting posts a new order: the queue's slots stay, the posts move between them."""
+    return queues.reorder(ports, org_id, queue_id, body)
+
+
+@app.post(QUEUES + "/{queue_id}/shuffle", response_model=QueueOut, tags=["queues"], responses=errors(409))
+def shuffle_queue(org_id: str, queue_id: str, access: OrgAccess = Depends(queue_editor),
+                  ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueOut:
+    return queues.shuffle(ports, org_id, queue_id)
+
+
+@app.post(QUEUES + "/{queue_id}/pause", response_model=QueueOut, tags=["queues"], responses=errors(409))
+def pause_queue(org_id: str, queue_id: str, access: OrgAccess = Depends(queue_editor),
+                ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueOut:
+    """Hold the queue: its waiting posts go back to draft, kept in order."""
+    return queues.pause(ports, org_id, queue_id, True)
+
+
+@app.post(QUEUES + "/{queue_id}/resume", response_model=QueueOut, tags=["queues"], responses=errors(409, 429))
+def resume_queue(org_id: str, queue_id: str, access: OrgAccess = Depends(queue_editor),
+                 ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueOut:
+    """Lay the held posts, in order, onto the next free slots and schedule them."""
+    return queues.pause(ports, org_id, queue_id, False)
+
+
+@app.delete(QUEUES + "/{queue_id}/posts/{post_id}", response_model=QueueOut, tags=["queues"],
+            responses=errors(409))
+def remove_from_queue(org_id: str, queue_id: str, post_id: str, access: OrgAccess = Depends(queue_editor),
+                      ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueOut:
+    """The post goes back to draft; the later posts move up one slot when the queue says so."""
+    return queues.remove(ports, org_id, queue_id, post_id)
+
+
+@app.get("/api/orgs/{org_id}/calendar", response_model=CalendarOut, tags=["calendar"])
+def get_calendar(org_id: str, access: OrgAccess = Depends(viewer),
+                 view: str = Query("week", pattern="^(day|week|month)$"),
+                 date_from: str | None = Query(None, alias="from", description="YYYY-MM-DD in the org's zone"),
+                 date_to: str | None = Query(None, alias="to", description="YYYY-MM-DD, inclusive"),
+                 platform: str | None = Query(None, pattern="^(x|facebook|instagram|linkedin)$"),
+                 connection_id: str | None = Query(None, max_length=128),
+                 status: str | None = Query(None, pattern="^(scheduled|publishing|published|partial|failed)$"),
+                 ports: SchedulingPorts = Depends(scheduling_ports)) -> CalendarOut:
+    """Scheduled and published posts per day in the org's time zone (every plan)."""
+    return calendar.view(ports, org_id, view=view, date_from=date_from, date_to=date_to, platform=platform,
+                         connection_id=connection_id, status=status)
+
+
+@app.post("/api/orgs/{org_id}/calendar/posts/{post_id}/reschedule", response_model=PostOut, tags=["calendar"],
+          responses=errors(409, 429))
+def reschedule_post(org_id: str, post_id: str, body: ScheduleIn, access: OrgAccess = Depends(editor),
+                    ports: SchedulingPorts = Depends(scheduling_ports)) -> PostOut:
+    """Move a post; refused (409) when another post on its connections holds that time or pacing allows no more."""
+    return calendar.reschedule(ports, org_id, post_id, body)
 
 
 @app.post("/api/orgs/{org_id}/media/uploads", response_model=UploadOut, status_code=201, tags=["media"],

@@ -1,18 +1,21 @@
 from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
-from lily.identity.models import ApiKey, Counter, Membership, Revocation
-from lily.publishing.models import IdempotencyRecord, Media, Post, Target
+from lily.identity.models import ApiKey, Counter, Membership, Org, Revocation
+from lily.publishing.models import IdempotencyRecord, Media, Post, Queue, QueueEntry, Target
 from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
     name="publishing",
-    description="Posts (drafts, content library, schedule, cancel) and media uploads (presigned S3 POST)",
-    trigger=Http(prefixes=["/api/orgs/{org_id}/posts", "/api/orgs/{org_id}/media"]),
+    description="Posts (drafts, content library, schedule, cancel), posting queues, the calendar and media "
+                "uploads (presigned S3 POST)",
+    trigger=Http(prefixes=["/api/orgs/{org_id}/posts", "/api/orgs/{org_id}/media", "/api/orgs/{org_id}/queues",
+                           "/api/orgs/{org_id}/calendar"]),
     memory_mb=512,
     timeout_s=20,
     access=Access(
         tables={Post: "readwrite", Target: "readwrite", Media: "readwrite",
                 IdempotencyRecord: "readwrite", SocialConnection: "read",
+                Queue: "readwrite", QueueEntry: "readwrite", Org: "read",
                 Subscription: "read", QuotaCounter: "readwrite",
                 Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
         # write: presigned upload policies are signed with this role's credentials

@@ -12,6 +12,8 @@ bundle (declared in the consumer's ports.py)  implementations
 ============================================  ======================================================================
 :func:`publishing_ports` (gateway, posts      ``social.gateway.SocialGateway``, ``PlanQuota("posts_per_day")``,
 quota, storage quota)                         ``PlanQuota("media_storage_bytes")``
+:func:`scheduling_ports` (publishing ports,   :func:`publishing_ports`, ``identity.orgs.OrgTimeZones``,
+zones, advanced scheduling gate)              ``PlanFeature("advanced_scheduling")``
 :func:`identity_ports` (seats, API keys)      ``PlanQuota("team_seats")``, ``PlanFeature("api_keys")``
 :func:`social_ports` (connected profiles)     ``PlanQuota("social_profiles")``
 :func:`billing_ports` (trial claim, plan      ``identity.orgs.claim_owner_trial``;
@@ -56,7 +58,7 @@ if TYPE_CHECKING:
     from lily.content.ports import ContentPorts
     from lily.identity.ports import IdentityPorts
     from lily.images.ports import ImagePorts
-    from lily.publishing.ports import PublishingPorts
+    from lily.publishing.ports import PublishingPorts, SchedulingPorts
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
     from lily.social.ports import SocialPorts
 
@@ -78,6 +80,16 @@ def publishing_ports() -> PublishingPorts:
 
     return PublishingPorts(gateway=SocialGateway(), posts_quota=PlanQuota(POSTS_QUOTA),
                            storage_quota=PlanQuota(MEDIA_STORAGE_QUOTA))
+
+
+@_per_process
+def scheduling_ports() -> SchedulingPorts:
+    from lily.billing.entitlements import PlanFeature
+    from lily.identity.orgs import OrgTimeZones
+    from lily.publishing.ports import ADVANCED_SCHEDULING_FEATURE, SchedulingPorts
+
+    return SchedulingPorts(posts=publishing_ports(), zones=OrgTimeZones(),
+                           advanced=PlanFeature(ADVANCED_SCHEDULING_FEATURE))
 
 
 @_per_process

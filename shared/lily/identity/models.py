@@ -125,6 +125,7 @@ class Org(LilyModel):
     name = UnicodeAttribute()
     owner_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    timezone = UnicodeAttribute(null=True)  # IANA name (slots, calendar); absent means UTC
 
 
 class ByUser(GlobalSecondaryIndex):

@@ -20,7 +20,7 @@ from lily.identity.access import OrgAccess, OrgRole, Principal, membership
 from lily.identity.auth_tokens import consume_token, issue_token, peek_token
 from lily.identity.models import Membership, Org, User
 from lily.identity.ports import IdentityPorts, SeatQuota
-from lily.identity.schemas import InviteOut, MemberOut, MemberPage, OrgOut, OrgPage
+from lily.identity.schemas import InviteOut, MemberOut, MemberPage, OrgOut, OrgPage, OrgUpdate
 from lily.identity.settings import identity_settings
 from lily.identity.users import get_user, link, normalise_email
 
@@ -52,7 +52,7 @@ def _add_membership(seats: SeatQuota, org_id: str, user_id: str, role: str, emai
 
 def _org_out(org: Org, role: str | None = None) -> OrgOut:
     return OrgOut(org_id=org.org_id, name=org.name, owner_id=org.owner_id, created_at=clock.iso(org.created_at),
-                  role=role)
+                  role=role, timezone=org.timezone or "UTC")
 
 
 def _member_out(m: Membership) -> MemberOut:
@@ -134,6 +134,29 @@ def my_orgs(principal: Principal, page: PageParams) -> OrgPage:
 
 def get_org(access: OrgAccess) -> OrgOut:
     return _org_out(_get_org(access.org_id), access.role)
+
+
+def update_org(access: OrgAccess, body: OrgUpdate) -> OrgOut:
+    """Rename the organization or set its time zone (admins and the owner)."""
+    org = _get_org(access.org_id)
+    actions = []
+    if body.name is not None:
+        actions.append(Org.name.set(body.name.strip()))
+    if body.timezone is not None:
+        actions.append(Org.timezone.set(body.timezone))
+    if actions:
+        if not won(lambda: org.update(actions=actions, condition=Org.org_id.exists())):
+            raise LilyError(ErrorCode.VALIDATION_004, "Organization not found")
+        audit.record("org.update", "success", actor_id=access.principal.subject, org_id=access.org_id,
+                     details={"fields": sorted(body.model_dump(exclude_none=True))})
+    return _org_out(org, access.role)
+
+
+class OrgTimeZones:
+    """The organization's IANA time zone (UTC when none was set): implements publishing's ``OrgZones`` port."""
+
+    def zone(self, org_id: str) -> str:
+        return _get_org(org_id).timezone or "UTC"
 
 
 def members(access: OrgAccess, page: PageParams) -> MemberPage:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from lily.identity.access import OrgRole, PlatformRole
 
@@ -106,6 +107,7 @@ class OrgOut(BaseModel):
     owner_id: str
     created_at: datetime
     role: OrgRole | None = None
+    timezone: str = Field("UTC", description="IANA time zone of posting slots and the calendar")
 
 
 class MemberOut(BaseModel):
@@ -246,6 +248,22 @@ class SessionOut(BaseModel):
 
 class OrgIn(BaseModel):
     name: str = Field(min_length=1, max_length=120)
+
+
+def _iana_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {value!r}") from None
+    return value
+
+
+class OrgUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    timezone: Annotated[str, AfterValidator(_iana_zone)] | None = Field(
+        None, max_length=64, description="IANA time zone, e.g. Europe/Berlin (posting slots and the calendar use it)")
 
 
 class InviteIn(BaseModel):

@@ -6,6 +6,9 @@
     cursor = the last returned key
   - post status after a target transition: UpdateItem conditional on ``status_rank`` not going back
 
+  - calendar and slot conflicts: Query GSI ``by_schedule`` pk ``org_id``, sk ``scheduled_at`` between two
+    instants (sparse: drafts have no ``scheduled_at``)
+
 ``post_targets`` — pk ``post_id``, sk ``target_id``: one post on one connection, the state machine
   draft → scheduled → queued → publishing → published | failed (cancel: scheduled|queued → draft).
   - targets of a post: Query pk=post_id (consistent)
@@ -29,6 +32,15 @@
   waiting posts and the platform's own ``blocked_until``; read together (BatchGetItem), changed by optimistic
   conditional writes on ``seq``.
 
+``publishing_queues`` — pk ``org_id``, sk ``queue_id``: a posting queue (connections, weekly slots, paused).
+  - list an org's queues: Query pk=org_id; get / update: GetItem, UpdateItem conditional on ``version``
+
+``publishing_queue_entries`` — pk ``queue_id``, sk ``at`` (ISO instant, UTC): the post holding that slot.
+  - a queue's posts in slot order: Query pk=queue_id (consistent)
+  - claim a slot: PutItem conditional on absence (or on the stale post that held it): never two posts in one
+    slot; reorder, removal and resume rewrite entries in one transaction conditional on each entry's post
+  - TTL ``expires_at``: an entry is kept a while after its slot, then deleted
+
 ``publish_attempts`` — pk ``target_id``, sk ``<iso>#<attempt_id>``: one audit record per platform call.
 """
 
@@ -51,6 +63,15 @@ TARGET_STATES = ("draft", "scheduled", "queued", "publishing", "published", "fai
 POST_STATUSES = ("draft", "scheduled", "publishing", "published", "partial", "failed")
 
 
+class BySchedule(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_schedule"
+        projection = AllProjection()
+
+    org_id = UnicodeAttribute(hash_key=True)
+    scheduled_at = UTCDateTimeAttribute(range_key=True)
+
+
 class Post(LilyModel):
     class Meta(TableMeta):
         short_name = "posts"
@@ -66,10 +87,12 @@ class Post(LilyModel):
     scheduled_at = UTCDateTimeAttribute(null=True)
     timezone = UnicodeAttribute(null=True)
     quota_day = UnicodeAttribute(null=True)  # the UTC day whose posts_per_day the schedule consumed
+    queue_slot = UnicodeAttribute(null=True)  # "<queue_id>#<iso instant>": the queue entry this post holds
     created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)
+    by_schedule = BySchedule()
 
 
 class DueIndex(GlobalSecondaryIndex):
@@ -174,4 +197,31 @@ class Attempt(LilyModel):
     duration_ms = NumberAttribute(default=0)
     platform_post_id = UnicodeAttribute(null=True)
     at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+class Queue(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_queues"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    queue_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    connection_ids = JSONAttribute(default=list)
+    slots = JSONAttribute(default=list)  # [{"weekday": "mon", "time": "09:00"}], in the org's time zone
+    paused = BooleanAttribute(default=False)
+    move_up_on_remove = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = NumberAttribute(default=1)
+
+
+class QueueEntry(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_queue_entries"
+
+    queue_id = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)  # clock.iso of the slot instant
+    org_id = UnicodeAttribute()
+    post_id = UnicodeAttribute()
     expires_at = TTLAttribute()

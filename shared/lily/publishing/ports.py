@@ -4,6 +4,8 @@
   publish, lookup for reconciliation). :mod:`lily.social.gateway` implements it on the social adapters;
   `tests/support/fake_platforms.py` is an in-process implementation for tests.
 - :class:`QuotaPort`: a plan quota, ``posts_per_day`` or ``media_storage_bytes`` (billing's ``PlanQuota``).
+- :class:`OrgZones`, :class:`FeatureGate` and :class:`SchedulingPorts`: the org's time zone (identity) and the
+  ``advanced_scheduling`` plan gate (billing) that queues and the calendar take beside :class:`PublishingPorts`.
 - :class:`PublishingPorts`: the three, which editing and scheduling take as their first argument (the
   functions build it through :mod:`lily.composition`; tests pass fakes).
 
@@ -138,3 +140,28 @@ class PublishingPorts:
     gateway: PlatformGateway
     posts_quota: QuotaPort
     storage_quota: QuotaPort
+
+
+ADVANCED_SCHEDULING_FEATURE = "advanced_scheduling"  # billing's plan feature behind queues
+
+
+class OrgZones(Protocol):
+    """The organization's IANA time zone (identity stores it; UTC when none was set)."""
+
+    def zone(self, org_id: str) -> str:
+        """An IANA name, e.g. ``Europe/Berlin``."""
+
+
+class FeatureGate(Protocol):
+    def require(self, org_id: str) -> object:
+        """Return when the organization's plan includes the feature; raise LilyError PLAN_001 (403) otherwise."""
+
+
+@dataclass(frozen=True)
+class SchedulingPorts:
+    """What queues and the calendar need: publishing's ports (they schedule through :mod:`scheduling`), the
+    org's time zone, and the ``advanced_scheduling`` plan gate (queues only; the calendar is for every plan)."""
+
+    posts: PublishingPorts
+    zones: OrgZones
+    advanced: FeatureGate

@@ -165,3 +165,107 @@ class RequeueOut(BaseModel):
     requeued: list[str]
     dropped: list[dict]
     kept: int
+
+
+# ---------------------------------------------------------------- queues and the calendar
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class SlotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weekday: Weekday
+    time: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="Wall time HH:MM in the org's zone")
+
+
+class QueueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    connection_ids: list[Annotated[str, Field(pattern=_ID)]] = Field(min_length=1, max_length=10)
+    slots: list[SlotIn] = Field(min_length=1, max_length=100, description="Weekly slots in the org's time zone")
+    move_up_on_remove: bool = Field(True, description="Removing a post moves the later ones up one slot")
+
+
+class QueueUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=120)
+    slots: list[SlotIn] | None = Field(None, min_length=1, max_length=100,
+                                       description="New slots apply to posts queued from now on")
+    move_up_on_remove: bool | None = None
+
+
+class QueueEntryOut(BaseModel):
+    post_id: str
+    at: datetime = Field(description="The slot's instant (UTC)")
+    local: str = Field(description="The slot in the org's time zone (ISO 8601 with offset)")
+
+
+class QueueOut(BaseModel):
+    queue_id: str
+    name: str
+    connection_ids: list[str]
+    slots: list[SlotIn]
+    paused: bool
+    move_up_on_remove: bool
+    timezone: str
+    entries: list[QueueEntryOut] = Field(default_factory=list, description="Posts waiting, in slot order "
+                                         "(while paused: held, in order)")
+
+
+class QueueList(BaseModel):
+    items: list[QueueOut]
+
+
+class EnqueueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    queue_id: str = Field(pattern=_ID)
+
+
+class EnqueueOut(BaseModel):
+    queue_id: str
+    at: datetime = Field(description="The slot the post took (UTC)")
+    local: str
+    post: PostOut
+
+
+class ReorderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    post_ids: list[Annotated[str, Field(pattern=_ID)]] = Field(
+        min_length=1, max_length=50, description="Every waiting post of the queue, in the new order")
+
+
+class CalendarTarget(BaseModel):
+    target_id: str
+    platform: Platform
+    connection_id: str
+    state: Literal[TARGET_STATES]
+
+
+class CalendarPost(BaseModel):
+    post_id: str
+    status: Literal[POST_STATUSES]
+    scheduled_at: datetime
+    local: str = Field(description="Scheduled instant in the org's time zone")
+    text: str = Field(description="The first 140 characters")
+    queue_id: str | None = None
+    targets: list[CalendarTarget]
+
+
+class CalendarDay(BaseModel):
+    date: str = Field(description="YYYY-MM-DD in the org's time zone")
+    posts: list[CalendarPost]
+
+
+class CalendarOut(BaseModel):
+    timezone: str
+    view: Literal["day", "week", "month"]
+    start: str = Field(description="First day (YYYY-MM-DD, org's zone)")
+    end: str = Field(description="Last day, inclusive")
+    clamped: bool = Field(False, description="The period asked for was longer than allowed and was cut")
+    truncated: bool = Field(False, description="More posts than one answer holds: ask a shorter period")
+    days: list[CalendarDay]

@@ -58,6 +58,14 @@ class PublishingSettings(BaseSettings):
     idempotency_ttl_s: int = Field(86400, ge=60, description="How long an Idempotency-Key answer is kept")
     audit_ttl_days: int = Field(90, ge=1, description="How long attempt audit records are kept")
     max_schedule_days: int = Field(365, ge=1, description="Furthest a post can be scheduled")
+    slot_gap_s: int = Field(60, ge=0, description="Two posts on one connection closer than this are a conflict")
+    queue_lead_s: int = Field(120, ge=0, description="A queue's next slot is at least this far ahead (more than "
+                              "the dispatcher's lookahead, so a queued post can still be moved)")
+    queue_max_entries: int = Field(50, ge=1, le=50, description="Posts waiting in one queue (a reorder rewrites "
+                                   "them in one transaction)")
+    queue_search_slots: int = Field(2000, ge=1, description="Slots examined at most to find a free one")
+    calendar_max_days: int = Field(42, ge=1, le=366, description="Longest calendar period (longer ones are clamped)")
+    calendar_max_posts: int = Field(500, ge=1, description="Posts one calendar answer holds at most")
     upload_url_ttl_s: int = Field(900, ge=60, le=3600, description="Lifetime of a presigned upload")
     media_url_ttl_s: int = Field(3600, ge=60, description="Lifetime of the presigned GET handed to platforms")
 
