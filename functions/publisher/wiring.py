@@ -9,6 +9,8 @@ FUNCTION = FunctionSpec(
     trigger=Queue(queue="publish", batch_size=10, max_receive_count=5),
     memory_mb=512,
     timeout_s=60,
+    # every message decrypts the connection's token and calls the platform's API
+    primes=("httpx", "cryptography.hazmat.primitives.ciphers.aead"),
     access=Access(
         tables={Target: "readwrite", Post: "readwrite", Media: "read",
                 BreakerState: "readwrite", PacingState: "readwrite",

@@ -14,7 +14,7 @@ bundle (declared in the consumer's ports.py)  implementations
 quota, storage quota)                         ``PlanQuota("media_storage_bytes")``
 :func:`identity_ports` (seats, API keys)      ``PlanQuota("team_seats")``, ``PlanFeature("api_keys")``
 :func:`social_ports` (connected profiles)     ``PlanQuota("social_profiles")``
-:func:`billing_ports` (trial claim, plan      ``identity.orgs.claim_owner_trial``;
+:func:`billing_ports` (trial claim, plan      ``identity.orgs.claim_owner_trial`` (imported at the first checkout);
 change listeners)                             ``social.plan_limits.pause_over_limit``,
                                               ``identity.apikeys.revoke_when_plan_drops_keys``
 :func:`content_ports` (AI, quota, posts,      ``ai.openai_client.OpenAIAdapter``, ``PlanQuota("ai_text_requests")``,
@@ -92,14 +92,21 @@ def social_ports() -> SocialPorts:
     return SocialPorts(profiles=PlanQuota(PROFILES_QUOTA))
 
 
+def _claim_owner_trial(org_id: str) -> bool:
+    # Only a checkout claims a trial: the billing worker and the reaper, which build the same bundle for its plan
+    # change listeners, never load identity's organizations module (users, invitations, e-mail) for it.
+    from lily.identity.orgs import claim_owner_trial
+
+    return claim_owner_trial(org_id)
+
+
 @_per_process
 def billing_ports() -> BillingPorts:
     from lily.billing.ports import BillingPorts
     from lily.identity.apikeys import revoke_when_plan_drops_keys
-    from lily.identity.orgs import claim_owner_trial
     from lily.social.plan_limits import pause_over_limit
 
-    return BillingPorts(trial_claim=claim_owner_trial,
+    return BillingPorts(trial_claim=_claim_owner_trial,
                         plan_change_listeners=(pause_over_limit, revoke_when_plan_drops_keys))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from lily.identity.access import OrgRole, PlatformRole
+from lily.identity.principals import OrgRole, PlatformRole
 
 # The one email rule: the API states it (format and pattern) and the service applies the same pattern.
 # (ASCII addresses: a dot-atom local part (RFC 5322), a dotted host name, a letters-only top-level domain).
