@@ -33,10 +33,11 @@ from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import logger
 from lily.core.openapi import declares
 from lily.identity import ratelimit
+from lily.identity.hashing import hash_secret
 from lily.identity.models import ApiKey, Membership, Revocation
 from lily.identity.principals import API_KEY_PREFIX, OrgAccess, OrgRole, PlatformRole, Principal, key_expiry
 from lily.identity.settings import identity_settings
-from lily.identity.tokens import decode_access, hash_secret
+from lily.identity.tokens import decode_access
 
 SESSIONS_ONLY = "sessions-only"
 """The scope of a route no API key may call: key scopes look like ``name:read``, so no key can hold it."""
