@@ -10,8 +10,9 @@ capability to import this module (``lily.composition`` is a layer above the capa
 ============================================  ======================================================================
 bundle (declared in the consumer's ports.py)  implementations
 ============================================  ======================================================================
-:func:`publishing_ports` (gateway, posts      ``social.gateway.SocialGateway``, ``PlanQuota("posts_per_day")``,
-quota, storage quota)                         ``PlanQuota("media_storage_bytes")``
+:func:`publishing_ports` (gateway, posts      :func:`platform_gateway` (``social.gateway.SocialGateway``; the
+quota, storage quota)                         publisher's one port), ``PlanQuota("posts_per_day")``,
+                                              ``PlanQuota("media_storage_bytes")``
 :func:`identity_ports` (seats, API keys)      ``PlanQuota("team_seats")``, ``PlanFeature("api_keys")``
 :func:`social_ports` (connected profiles)     ``PlanQuota("social_profiles")``
 :func:`billing_ports` (trial claim, plan      ``identity.orgs.claim_owner_trial`` (imported at the first checkout);
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from lily.content.ports import ContentPorts
     from lily.identity.ports import IdentityPorts
     from lily.images.ports import ImagePorts
-    from lily.publishing.ports import PublishingPorts
+    from lily.publishing.ports import PlatformGateway, PublishingPorts
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
     from lily.social.ports import SocialPorts
 
@@ -67,12 +68,19 @@ def _per_process(factory: Callable[[], T]) -> Callable[[], T]:
 
 
 @_per_process
+def platform_gateway() -> PlatformGateway:
+    # The publisher's one port: it publishes through the platforms and consumes no plan quota (billing not loaded).
+    from lily.social.gateway import SocialGateway
+
+    return SocialGateway()
+
+
+@_per_process
 def publishing_ports() -> PublishingPorts:
     from lily.billing.entitlements import PlanQuota
     from lily.publishing.ports import MEDIA_STORAGE_QUOTA, POSTS_QUOTA, PublishingPorts
-    from lily.social.gateway import SocialGateway
 
-    return PublishingPorts(gateway=SocialGateway(), posts_quota=PlanQuota(POSTS_QUOTA),
+    return PublishingPorts(gateway=platform_gateway(), posts_quota=PlanQuota(POSTS_QUOTA),
                            storage_quota=PlanQuota(MEDIA_STORAGE_QUOTA))
 
 
