@@ -78,7 +78,8 @@ BENCH_ENV = {
 EVENTS = ROOT / "events"
 
 # Installed in the dev venv by dev tools (import-linter, pytest), absent from the Lambda layer. httpx imports its
-# command line (rich, click) whenever they are importable, so the bench hides them as the layer does.
+# command line (rich, click) whenever they are importable, so the bench hides them from every row (functions and
+# reference rows alike) as the layer does.
 DEV_ONLY = ("rich", "click", "pygments")
 
 IMPORT_HANDLER = """
@@ -123,6 +124,7 @@ print(json.dumps(result))
 
 IMPORT_FLOOR = """
 import json, sys, time
+sys.modules.update(dict.fromkeys(sys.argv[3:]))  # dev-only packages: not importable, as in the layer
 t0, c0 = time.perf_counter(), time.process_time()
 exec(sys.argv[2])
 t1, c1 = time.perf_counter(), time.process_time()
@@ -263,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         for round_ in range(max(1, args.runs) + (0 if args.no_bytecode_cache else 1)):
             record = args.no_bytecode_cache or round_ > 0
             for name, code in (FLOORS | references).items():
-                result = _run(IMPORT_FLOOR, ["" if args.no_first_call else "call", code], env, cache)
+                result = _run(IMPORT_FLOOR, ["" if args.no_first_call else "call", code, *DEV_ONLY], env, cache)
                 if record:
                     _record(result, name, args.clock, rows, first, modules, first_modules)
             for spec in specs:
