@@ -14,6 +14,7 @@ FUNCTION = FunctionSpec(
     trigger=Http(prefixes=["/api/orgs/{org_id}/brand", "/api/orgs/{org_id}/content"]),
     memory_mb=512,
     timeout_s=29,
+    primes=("openai",),  # every generation calls the AI: the SDK loads at init (in the SnapStart snapshot)
     access=Access(
         tables={BrandProfile: "readwrite", ContentDraft: "readwrite", AIUsage: "readwrite",
                 BreakerState: "readwrite", Post: "readwrite", Target: "readwrite",

@@ -11,6 +11,7 @@ FUNCTION = FunctionSpec(
     trigger=Http(prefixes=["/api/orgs/{org_id}/images"]),
     memory_mb=512,
     timeout_s=29,
+    primes=("openai",),  # accepting a job moderates its prompt through the SDK: it loads at init (in the snapshot)
     access=Access(
         tables={ImageJob: "readwrite", ImageSettings: "readwrite", ImageStyle: "readwrite",
                 AIUsage: "readwrite", BreakerState: "readwrite", Subscription: "read",

@@ -7,6 +7,7 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
+import lily.ai.images  # noqa: F401 - every job renders through the AI SDK: it loads at init (in the snapshot)
 from lily.composition import image_ports
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler

@@ -12,6 +12,7 @@ FUNCTION = FunctionSpec(
     trigger=Queue(queue="image_jobs", batch_size=1, max_receive_count=DELIVERIES),
     memory_mb=1024,  # Pillow/numpy scoring of images up to 2k
     timeout_s=240,
+    primes=("openai", "numpy", "PIL.Image"),  # every job renders through the AI SDK and scores the image
     access=Access(
         tables={ImageJob: "readwrite", ImageSettings: "read", ImageStyle: "read",
                 AIUsage: "readwrite", BreakerState: "readwrite", Subscription: "read",

@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 
-from lily.composition import publishing_ports
+from lily.composition import platform_gateway
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
 from lily.publishing import publisher
@@ -43,4 +43,4 @@ def handler_for(gateway: PlatformGateway) -> Callable[[dict, Any], dict]:
     return queue_handler(PublishRecord, record)
 
 
-handler = handler_for(publishing_ports().gateway)  # the platforms: built at init, used by every message
+handler = handler_for(platform_gateway())  # the platforms: built at init, used by every message

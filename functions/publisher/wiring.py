@@ -10,6 +10,8 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=60,
     reserved_concurrency=10,  # posts published at once (the publishing bench runs this many workers)
+    # every message decrypts the connection's token and calls the platform's API
+    primes=("httpx", "cryptography.hazmat.primitives.ciphers.aead"),
     access=Access(
         tables={Target: "readwrite", Post: "readwrite", Media: "read",
                 BreakerState: "readwrite", PacingState: "readwrite",

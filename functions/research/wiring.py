@@ -11,6 +11,7 @@ FUNCTION = FunctionSpec(
     trigger=Http(prefixes=["/api/orgs/{org_id}/research"]),
     memory_mb=512,
     timeout_s=29,
+    primes=("openai",),  # memory search embeds the query: the SDK loads at init (in the snapshot)
     access=Access(
         tables={ResearchConfig: "readwrite", ResearchJob: "readwrite", ResearchItem: "read",
                 ResearchReport: "read", ResearchInsight: "read", AIUsage: "readwrite",

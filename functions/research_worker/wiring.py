@@ -12,6 +12,8 @@ FUNCTION = FunctionSpec(
     trigger=Queue(queue="research", batch_size=1, max_receive_count=3),
     memory_mb=1024,
     timeout_s=300,
+    # every run calls the AI (synthesis, embeddings), scores with numpy and decrypts social tokens (engagement)
+    primes=("openai", "numpy", "cryptography.hazmat.primitives.ciphers.aead"),
     access=Access(
         tables={ResearchConfig: "read", ResearchJob: "readwrite", ResearchItem: "readwrite",
                 ResearchReport: "readwrite", ResearchInsight: "readwrite", AIUsage: "readwrite",

@@ -9,6 +9,8 @@ FUNCTION = FunctionSpec(
     trigger=Http(prefixes=["/api/orgs/{org_id}/social", "/api/social"], public=True),
     memory_mb=512,
     timeout_s=29,
+    # connecting exchanges an OAuth code with the platform and seals the tokens it answers
+    primes=("httpx", "cryptography.hazmat.primitives.ciphers.aead"),
     access=Access(
         tables={
             SocialConnection: "readwrite",

@@ -7,5 +7,7 @@ FUNCTION = FunctionSpec(
     trigger=Queue(queue="social_events", batch_size=10, max_receive_count=5),
     memory_mb=256,
     timeout_s=30,
+    # a revocation decrypts the connection's token and calls the platform's revoke endpoint
+    primes=("httpx", "cryptography.hazmat.primitives.ciphers.aead"),
     access=Access(tables={SocialNotice: "readwrite"}, kms="decrypt", secrets=["social-apps"]),
 )

@@ -7,6 +7,8 @@ FUNCTION = FunctionSpec(
     trigger=Schedule(expression="cron(30 2 * * ? *)"),
     memory_mb=512,
     timeout_s=600,
+    # every connection's token is decrypted, then refreshed or validated with its platform
+    primes=("httpx", "cryptography.hazmat.primitives.ciphers.aead"),
     access=Access(
         tables={SocialConnection: "readwrite"}, kms="both", secrets=["social-apps"], queues_send=["social_events"]
     ),

@@ -10,13 +10,14 @@ capability to import this module (``lily.composition`` is a layer above the capa
 ============================================  ======================================================================
 bundle (declared in the consumer's ports.py)  implementations
 ============================================  ======================================================================
-:func:`publishing_ports` (gateway, posts      ``social.gateway.SocialGateway``, ``PlanQuota("posts_per_day")``,
-quota, storage quota)                         ``PlanQuota("media_storage_bytes")``
+:func:`publishing_ports` (gateway, posts      :func:`platform_gateway` (``social.gateway.SocialGateway``; the
+quota, storage quota)                         publisher's one port), ``PlanQuota("posts_per_day")``,
+                                              ``PlanQuota("media_storage_bytes")``
 :func:`scheduling_ports` (publishing ports,   :func:`publishing_ports`, ``identity.orgs.OrgTimeZones``,
 zones, advanced scheduling gate)              ``PlanFeature("advanced_scheduling")``
 :func:`identity_ports` (seats, API keys)      ``PlanQuota("team_seats")``, ``PlanFeature("api_keys")``
 :func:`social_ports` (connected profiles)     ``PlanQuota("social_profiles")``
-:func:`billing_ports` (trial claim, plan      ``identity.orgs.claim_owner_trial``;
+:func:`billing_ports` (trial claim, plan      ``identity.orgs.claim_owner_trial`` (imported at the first checkout);
 change listeners)                             ``social.plan_limits.pause_over_limit``,
                                               ``identity.apikeys.revoke_when_plan_drops_keys``
 :func:`content_ports` (AI, quota, posts,      ``ai.openai_client.OpenAIAdapter``, ``PlanQuota("ai_text_requests")``,
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     from lily.content.ports import ContentPorts
     from lily.identity.ports import IdentityPorts
     from lily.images.ports import ImagePorts
-    from lily.publishing.ports import PublishingPorts, SchedulingPorts
+    from lily.publishing.ports import PlatformGateway, PublishingPorts, SchedulingPorts
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
     from lily.social.ports import SocialPorts
 
@@ -73,12 +74,19 @@ def _per_process(factory: Callable[[], T]) -> Callable[[], T]:
 
 
 @_per_process
+def platform_gateway() -> PlatformGateway:
+    # The publisher's one port: it publishes through the platforms and consumes no plan quota (billing not loaded).
+    from lily.social.gateway import SocialGateway
+
+    return SocialGateway()
+
+
+@_per_process
 def publishing_ports() -> PublishingPorts:
     from lily.billing.entitlements import PlanQuota
     from lily.publishing.ports import MEDIA_STORAGE_QUOTA, POSTS_QUOTA, PublishingPorts
-    from lily.social.gateway import SocialGateway
 
-    return PublishingPorts(gateway=SocialGateway(), posts_quota=PlanQuota(POSTS_QUOTA),
+    return PublishingPorts(gateway=platform_gateway(), posts_quota=PlanQuota(POSTS_QUOTA),
                            storage_quota=PlanQuota(MEDIA_STORAGE_QUOTA))
 
 
@@ -108,14 +116,21 @@ def social_ports() -> SocialPorts:
     return SocialPorts(profiles=PlanQuota(PROFILES_QUOTA))
 
 
+def _claim_owner_trial(org_id: str) -> bool:
+    # Only a checkout claims a trial: the billing worker and the reaper, which build the same bundle for its plan
+    # change listeners, never load identity's organizations module (users, invitations, e-mail) for it.
+    from lily.identity.orgs import claim_owner_trial
+
+    return claim_owner_trial(org_id)
+
+
 @_per_process
 def billing_ports() -> BillingPorts:
     from lily.billing.ports import BillingPorts
     from lily.identity.apikeys import revoke_when_plan_drops_keys
-    from lily.identity.orgs import claim_owner_trial
     from lily.social.plan_limits import pause_over_limit
 
-    return BillingPorts(trial_claim=claim_owner_trial,
+    return BillingPorts(trial_claim=_claim_owner_trial,
                         plan_change_listeners=(pause_over_limit, revoke_when_plan_drops_keys))
 
 

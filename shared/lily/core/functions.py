@@ -104,6 +104,11 @@ class FunctionSpec(BaseModel):
     access: Access = Field(default_factory=Access)
     environment: dict[str, str] = Field(default_factory=dict, description="Extra non-secret settings")
     handler: str = "handler.handler"
+    primes: tuple[str, ...] = Field(
+        (), description="Libraries beyond its kind's stack that the handler imports at init on purpose (main path: "
+                        "with SnapStart they are in the snapshot, not in a first request), as module names "
+                        "(``openai``, ``PIL.Image``). The cold-start bench holds the function to its kind's stack "
+                        "row plus these (docs/CONVENTIONS.md, Cold start).")
     folder: Path | None = None
 
     @model_validator(mode="after")

@@ -23,12 +23,9 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any, Literal
+from datetime import timedelta
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, ConfigDict
 from pynamodb.exceptions import PynamoDBException
 
 from lily.core import clock
@@ -36,85 +33,15 @@ from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import logger
 from lily.core.openapi import declares
 from lily.identity import ratelimit
+from lily.identity.hashing import hash_secret
 from lily.identity.models import ApiKey, Membership, Revocation
+from lily.identity.principals import API_KEY_PREFIX, OrgAccess, OrgRole, PlatformRole, Principal, key_expiry
 from lily.identity.settings import identity_settings
-from lily.identity.tokens import decode_access, hash_secret
+from lily.identity.tokens import decode_access
 
-API_KEY_PREFIX = "lily_"
 SESSIONS_ONLY = "sessions-only"
 """The scope of a route no API key may call: key scopes look like ``name:read``, so no key can hold it."""
 ORG_ID = re.compile(r"^org_[0-9a-z]{26}$")
-
-
-class _Ranked(StrEnum):
-    """A StrEnum ordered by declaration (not alphabetically)."""
-
-    @property
-    def rank(self) -> int:
-        return list(type(self)).index(self)
-
-    def _cmp(self, other: Any) -> int | None:
-        if isinstance(other, type(self)):
-            return self.rank - other.rank
-        if isinstance(other, str) and other in type(self)._value2member_map_:
-            return self.rank - type(self)(other).rank
-        return None
-
-    def __lt__(self, other: Any) -> bool:
-        d = self._cmp(other)
-        return NotImplemented if d is None else d < 0
-
-    def __le__(self, other: Any) -> bool:
-        d = self._cmp(other)
-        return NotImplemented if d is None else d <= 0
-
-    def __gt__(self, other: Any) -> bool:
-        d = self._cmp(other)
-        return NotImplemented if d is None else d > 0
-
-    def __ge__(self, other: Any) -> bool:
-        d = self._cmp(other)
-        return NotImplemented if d is None else d >= 0
-
-    __hash__ = StrEnum.__hash__
-
-
-class OrgRole(_Ranked):
-    viewer = "viewer"
-    editor = "editor"
-    admin = "admin"
-    owner = "owner"
-
-
-class PlatformRole(_Ranked):
-    moderator = "moderator"
-    admin = "admin"
-    super_admin = "super_admin"
-
-
-class Principal(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    kind: Literal["user", "api_key"]
-    user_id: str | None = None
-    email: str | None = None
-    platform_role: PlatformRole | None = None
-    api_key_id: str | None = None
-    api_key_org_id: str | None = None
-    api_key_role: OrgRole | None = None
-    scopes: frozenset[str] = frozenset()
-    token_id: str | None = None
-    family_id: str | None = None
-
-    @property
-    def subject(self) -> str:
-        return self.user_id or self.api_key_id or "?"
-
-
-class OrgAccess(BaseModel):
-    principal: Principal
-    org_id: str
-    role: OrgRole
 
 
 def _unauthenticated() -> LilyError:
@@ -182,11 +109,6 @@ def _from_api_key(raw: str) -> Principal:
             logger.warning("could not record API key use", extra={"key_id": key.key_id})
     return Principal(kind="api_key", api_key_id=key.key_id, api_key_org_id=key.org_id,
                      api_key_role=OrgRole(key.role), scopes=frozenset(key.scopes or ()), user_id=None)
-
-
-def key_expiry(key: ApiKey) -> datetime:
-    """When a key stops working (keys made before keys expired count the default lifetime from creation)."""
-    return key.expires_at or key.created_at + timedelta(days=identity_settings().api_key_default_days)
 
 
 def authenticate(authorization: str | None) -> Principal:

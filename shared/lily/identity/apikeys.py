@@ -20,12 +20,12 @@ from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count
 from lily.core.pages import PageParams, query_page
 from lily.identity import audit
-from lily.identity.access import API_KEY_PREFIX, OrgAccess, OrgRole, key_expiry
+from lily.identity.hashing import hash_secret
 from lily.identity.models import ApiKey, Membership
 from lily.identity.ports import API_KEYS_FEATURE, IdentityPorts, PlanView
+from lily.identity.principals import API_KEY_PREFIX, OrgAccess, OrgRole, key_expiry
 from lily.identity.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyPage
 from lily.identity.settings import identity_settings
-from lily.identity.tokens import hash_secret
 
 SCOPE = re.compile(r"^[a-z][a-z0-9_]{0,30}:(read|write|\*)$")
 

@@ -10,7 +10,7 @@ from lily.core.db import is_live
 from lily.core.observability import logger
 from lily.core.pages import PageParams, query_page
 from lily.identity.models import AuditEvent
-from lily.identity.ratelimit import current_ip
+from lily.identity.request_ip import current_ip
 from lily.identity.schemas import AuditEntry, AuditPage
 from lily.identity.settings import identity_settings
 

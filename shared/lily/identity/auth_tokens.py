@@ -9,8 +9,8 @@ from typing import Any
 from lily.core import clock, ids
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError
+from lily.identity.hashing import hash_secret
 from lily.identity.models import AuthToken
-from lily.identity.tokens import hash_secret
 
 
 def issue_token(kind: str, ttl_s: int, user_id: str | None = None, data: dict[str, Any] | None = None,

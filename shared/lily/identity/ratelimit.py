@@ -9,7 +9,6 @@ The per-IP limit is :func:`rate_limit_middleware`; an HTTP function that wants i
 
 from __future__ import annotations
 
-import contextvars
 import time
 from datetime import UTC, datetime
 from math import ceil
@@ -24,9 +23,9 @@ from lily.core.http import error_response
 from lily.core.observability import count, logger
 from lily.core.openapi import declares
 from lily.identity.models import Counter
+from lily.identity.request_ip import CLIENT_IP
 from lily.identity.settings import identity_settings
 
-_client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("lily_client_ip", default=None)
 FAIL_OPEN_METRIC = "rate_limit_store_errors_total"
 EXEMPT_PATHS = frozenset({"/health"})  # liveness only: /health/deep does real work and is limited
 EXEMPT_PREFIXES = ("/_local", "/docs", "/openapi.json", "/favicon.ico")
@@ -40,16 +39,12 @@ FAIL_CLOSED_PATHS = frozenset({"/api/auth/login", "/api/auth/login/2fa", "/api/a
 def client_ip(request: Request | None = None) -> str:
     """The caller's address: API Gateway's sourceIp, else the socket peer. X-Forwarded-For is not trusted."""
     if request is None:
-        return _client_ip.get() or "unknown"
+        return CLIENT_IP.get() or "unknown"
     event = request.scope.get("aws.event") or {}
     ip = ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp")
     if not ip and request.client:
         ip = request.client.host
     return (ip or "unknown")[:64]
-
-
-def current_ip() -> str | None:
-    return _client_ip.get()
 
 
 def route_class(path: str) -> str:
@@ -119,7 +114,7 @@ async def rate_limit_middleware(request: Request, call_next):
     """Per-IP limit on every route class; the per-user limit runs after authentication."""
     path = request.url.path
     ip = client_ip(request)
-    token = _client_ip.set(ip)
+    token = CLIENT_IP.set(ip)
     try:
         if request.method != "OPTIONS" and path not in EXEMPT_PATHS and not path.startswith(EXEMPT_PREFIXES):
             cls = route_class(path)
@@ -131,7 +126,7 @@ async def rate_limit_middleware(request: Request, call_next):
                 return error_response(exc.code, exc.message, request, exc.details, headers=exc.headers)
         return await call_next(request)
     finally:
-        _client_ip.reset(token)
+        CLIENT_IP.reset(token)
 
 
 # --- brute force -------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from lily.identity.access import OrgRole, PlatformRole
+from lily.identity.principals import OrgRole, PlatformRole
 
 # The one email rule: the API states it (format and pattern) and the service applies the same pattern.
 # (ASCII addresses: a dot-atom local part (RFC 5322), a dotted host name, a letters-only top-level domain).

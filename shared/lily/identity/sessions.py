@@ -17,11 +17,12 @@ from lily.core.observability import count
 from lily.identity import audit, csrf, passwords, ratelimit
 from lily.identity.access import Principal
 from lily.identity.auth_tokens import consume_token, invalid_token, issue_token, mark_used, peek_token
+from lily.identity.hashing import hash_secret
 from lily.identity.models import AuthToken, User
 from lily.identity.revocation import family_revoked, revoke, user_not_before
 from lily.identity.schemas import MfaChallenge, PublicUser, Session
 from lily.identity.settings import identity_settings
-from lily.identity.tokens import hash_secret, issue_access
+from lily.identity.tokens import issue_access
 from lily.identity.two_factor import second_factor_ok
 from lily.identity.users import account_key, get_user, normalise_email, public_user, require_user, user_by_email
 

@@ -14,7 +14,6 @@ and the public set is refetched early (at most every ``jwt_key_refetch_s``) when
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -175,8 +174,3 @@ def decode_access(token: str) -> dict[str, Any]:
     if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("sub"), str):
         raise _bad("claims")
     return claims
-
-
-def hash_secret(value: str) -> str:
-    """sha256 of a high-entropy secret (refresh tokens, one-time tokens, API keys, backup codes)."""
-    return hashlib.sha256(value.encode()).hexdigest()

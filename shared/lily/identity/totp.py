@@ -8,7 +8,7 @@ import secrets
 import pyotp
 
 from lily.core import clock
-from lily.identity.tokens import hash_secret
+from lily.identity.hashing import hash_secret
 
 BACKUP_CODES = 10
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"

@@ -21,10 +21,10 @@ from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError
 from lily.identity import ratelimit
 from lily.identity.access import Principal
+from lily.identity.hashing import hash_secret
 from lily.identity.models import Membership, User, UserEmail
 from lily.identity.schemas import EMAIL_PATTERN, PublicUser
 from lily.identity.settings import identity_settings
-from lily.identity.tokens import hash_secret
 
 EMAIL_RE = re.compile(EMAIL_PATTERN)
 ACCEPTED = {"status": "accepted"}

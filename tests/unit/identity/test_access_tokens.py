@@ -16,7 +16,7 @@ from lily.core import aws, clock
 from lily.core.config import reset_settings
 from lily.core.errors import LilyError
 from lily.core.resources import secret_name
-from lily.identity import tokens
+from lily.identity import hashing, tokens
 
 T0 = 1_800_000_000
 
@@ -232,7 +232,7 @@ def test_a_public_key_cannot_sign(secrets):
 
 
 def test_hash_secret_is_sha256_hex():
-    assert tokens.hash_secret("lily") == hashlib.sha256(b"lily").hexdigest()
+    assert hashing.hash_secret("lily") == hashlib.sha256(b"lily").hexdigest()
 
 
 def test_a_tampered_payload_or_signature_is_refused(secrets):
