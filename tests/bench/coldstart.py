@@ -17,11 +17,10 @@ status is non-zero when a handler cannot be imported, and with ``--strict`` when
     .venv/bin/python tests/bench/coldstart.py --only health --no-bytecode-cache --clock wall
 
 Times are the interpreter's CPU time by default (``--clock cpu``): on a shared machine wall time
-mostly measures the neighbours; on an idle one the two agree. Each row's figure is the fastest of its N runs by
-default (``--stat min``): load from other processes only ever adds time (even CPU time grows under contention:
-shared caches, SMT siblings, clock changes), and on a loaded two-core machine the median of five moved a row by
-up to 30% between two runs while the minimum kept the ratios within a few percent; ``--stat median`` is there to
-compare. Deployed functions run with SnapStart
+mostly measures the neighbours; on an idle one the two agree. Each row's figure is the median of its N runs.
+CPU time still grows under contention (shared caches, SMT siblings, clock changes): on a loaded two-core machine a
+row's ratio moved by up to 0.3 between two runs of ``-n 5`` (the minimum instead of the median was no steadier),
+so read a verdict near 1.10 against a second run, or measure on a quiet machine. Deployed functions run with SnapStart
 (``infra``), so in the cloud a cold start resumes a snapshot taken after these imports; this bench
 is what a function without a snapshot (local mode, a first publish) pays.
 
