@@ -4,7 +4,7 @@ For each function of ``discover()``, a fresh interpreter imports ``functions/<na
 path (as Lambda imports the handler module: the function folder first on ``sys.path``), N times, and
 the table shows the median. The rule (issue 21): a function costs at most 1.10x the stack row of its
 kind (``http``, ``queue``, ``sched``): the libraries such a function must load, with no Lily code, each
-row the median of fresh interpreters in the same run. A function that imports a library at init on
+row measured in fresh interpreters in the same run. A function that imports a library at init on
 purpose (its main path uses it; with SnapStart it lands in the snapshot) declares it in its wiring
 (``FunctionSpec.primes``), and its row is held to a stack row of its kind plus those libraries, named in
 the ``held to`` column; a declared library that the handler does not load at init makes the row fail
@@ -17,7 +17,10 @@ status is non-zero when a handler cannot be imported, and with ``--strict`` when
     .venv/bin/python tests/bench/coldstart.py --only health --no-bytecode-cache --clock wall
 
 Times are the interpreter's CPU time by default (``--clock cpu``): on a shared machine wall time
-mostly measures the neighbours; on an idle one the two agree. Deployed functions run with SnapStart
+mostly measures the neighbours; on an idle one the two agree. Each row's figure is the median of its N runs.
+CPU time still grows under contention (shared caches, SMT siblings, clock changes): on a loaded two-core machine a
+row's ratio moved by up to 0.3 between two runs of ``-n 5`` (the minimum instead of the median was no steadier),
+so read a verdict near 1.10 against a second run, or measure on a quiet machine. Deployed functions run with SnapStart
 (``infra``), so in the cloud a cold start resumes a snapshot taken after these imports; this bench
 is what a function without a snapshot (local mode, a first publish) pays.
 
@@ -321,8 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                      if first_ratio is not None else f"{'':>27}")
         print(f"{name:<22}{kind:<6}{med[name]:>8.1f}{ratio:>9.2f}{floor_ratio:>9.2f}{modules.get(name, ''):>8}"
               f"{first_txt}  {verdict:<11}{stack}")
-        results[name] = {"kind": kind, "held_to": stack, "primes": list(spec.primes), "verdict": verdict,
-                         "median_ms": round(med[name], 1), "ratio_to_stack": round(ratio, 2),
+        results[name] = {"kind": kind, "held_to": stack, "primes": list(spec.primes),
+                         "verdict": verdict, "median_ms": round(med[name], 1), "ratio_to_stack": round(ratio, 2),
                          "ratio_to_floor": round(floor_ratio, 2), "floor": floor,
                          "first_call_median_ms": round(first_med[name], 1) if name in first_med else None,
                          "first_call_ratio_to_stack": None if first_ratio is None else round(first_ratio, 2),
@@ -341,6 +344,10 @@ def main(argv: list[str] | None = None) -> int:
                           "references": {name: med[name] for name in (*FLOORS, *references) if name in med},
                           "first_call_references": {name: first_med[name] for name in (*FLOORS, *references)
                                                     if name in first_med},
+                          "reference_runs_ms": {name: [round(t, 1) for t in rows[name]]
+                                                for name in (*FLOORS, *references)},
+                          "first_call_reference_runs_ms": {name: [round(t, 1) for t in first.get(name, [])]
+                                                           for name in (*FLOORS, *references)},
                           "results": results, "errors": errors}, indent=2))
     return 1 if errors or (args.strict and over) else 0
 
