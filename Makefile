@@ -16,18 +16,53 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
 .PHONY: install run test lint unit integration infra-test e2e reliability contract synth deploy diff bench bench-coldstart \
-	bench-publishing bench-vectors mutation mutation-smoke clean test-localstack check-models
+	bench-publishing bench-vectors mutation mutation-smoke clean test-localstack check-models lock lock-upgrade sbom audit
+
+# The lock files (docs/operations.md, "Supply chain"): every runtime and dev dependency pinned with its hashes.
+# requirements.lock is what `make install` (and so CI) installs, for any platform (uv's universal resolution);
+# layers/requirements.lock is what the Lambda layer ships: Linux arm64 wheels for CPython 3.14. `make lock` resolves
+# both again after pyproject.toml or layers/requirements.txt changed (keeping every pin that still fits);
+# `make lock-upgrade` moves every pin to the newest release allowed.
+LOCK := requirements.lock
+LAYER_LOCK := layers/requirements.lock
+LOCK_DEV = $(UV) pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes --quiet \
+	-o $(LOCK) $(1)
+LOCK_LAYER = $(UV) pip compile layers/requirements.txt --python-platform aarch64-manylinux_2_28 --python-version 3.14 \
+	--only-binary :all: --generate-hashes --quiet -o $(LAYER_LOCK) $(1)
+SBOM := build/sbom/layer.cdx.json
 
 # uv installs (parallel downloads, no compile step: see PYTHONPYCACHEPREFIX); pip only bootstraps it. checkov
 # (tests/infra/test_checkov.py) pins old boto3/packaging: it gets a venv of its own inside .venv, installed beside
 # the project's.
-$(STAMP): pyproject.toml
+$(UV):
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet 'uv>=0.9,<1'
+
+# The locked set (hashes checked), then Lily itself editable without resolving again.
+$(STAMP): pyproject.toml $(LOCK) | $(UV)
 	test -d $(CHECKOV_VENV) || $(UV) venv --quiet $(CHECKOV_VENV)
 	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python 'checkov>=3.2,<4' & checkov=$$!; \
-		$(UV) pip install --quiet --python $(PY) -e '.[dev]' && wait $$checkov
+		$(UV) pip install --quiet --python $(PY) -r $(LOCK) && \
+		$(UV) pip install --quiet --python $(PY) --no-deps -e . && wait $$checkov
 	touch $(STAMP)
+
+lock: | $(UV)
+	$(call LOCK_DEV,)
+	$(call LOCK_LAYER,)
+
+lock-upgrade: | $(UV)
+	$(call LOCK_DEV,--upgrade)
+	$(call LOCK_LAYER,--upgrade)
+
+# CycloneDX SBOM of what the Lambda layer ships: its locked requirements (boto3/botocore, which the runtime provides,
+# left out as the layer build leaves them out), with Lily as the root component.
+sbom: $(STAMP)
+	$(PY) layers/supply_chain.py sbom $(SBOM)
+
+# pip-audit over both locked sets. Without its vulnerability service (offline, or a registry mirror without PyPI's
+# JSON API) it says so, prints NOT AUDITED and exits 0: skipped, never reported as clean.
+audit: $(STAMP)
+	$(PY) layers/supply_chain.py audit $(LOCK) $(LAYER_LOCK)
 
 install: $(STAMP)
 

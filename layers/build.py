@@ -2,7 +2,8 @@
 
 The layer holds, under ``python/`` (``/opt/python`` in Lambda):
 
-- the runtime dependencies of ``layers/requirements.txt`` as Linux arm64 wheels for CPython 3.14
+- the runtime dependencies pinned in ``layers/requirements.lock`` (resolved from ``layers/requirements.txt`` by
+  ``make lock``, every pin with its hashes, which pip checks) as Linux arm64 wheels for CPython 3.14
   (``pip install --platform ... --only-binary=:all:`` works on any host: no compiler, no Docker);
 - the ``lily`` package from ``shared/lily``, without what is never deployed: ``lily/local`` (the local
   runner and its sandboxes) and test doubles (``fake*.py``; they belong under ``tests/``, and one left in
@@ -28,7 +29,7 @@ from pathlib import Path
 
 LAYERS_DIR = Path(__file__).resolve().parent
 ROOT = LAYERS_DIR.parent
-REQUIREMENTS = LAYERS_DIR / "requirements.txt"
+REQUIREMENTS = LAYERS_DIR / "requirements.lock"  # the pinned, hashed set `make lock` resolves from requirements.txt
 SHARED_PACKAGE = ROOT / "shared" / "lily"
 
 PYTHON_VERSION = "3.14"

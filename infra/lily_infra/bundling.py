@@ -52,7 +52,7 @@ def dependency_layer_code() -> lambda_.Code:
     builder = layer_builder()
     return lambda_.Code.from_asset(
         str(LAYERS_DIR),
-        # The layer is built from requirements.txt, build.py and shared/lily: hash exactly those.
+        # The layer is built from requirements.lock, build.py and shared/lily: hash exactly those.
         asset_hash_type=AssetHashType.CUSTOM,
         asset_hash=builder.source_fingerprint(),
         bundling=BundlingOptions(
