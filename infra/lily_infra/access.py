@@ -141,6 +141,10 @@ def access_policy(spec: Any, stateful: StatefulStack, config: StageConfig, stack
         queue = _lookup(stateful.queues, short, "queue", spec.name)
         policy.allow(QUEUE_PROBE, [queue.queue_arn])
 
+    for short in sorted(set(access.dlqs_probe) - set(access.dlqs_drain)):
+        _lookup(stateful.queues, short, "queue", spec.name)
+        policy.allow(QUEUE_PROBE, [stateful.dead_letter_queues[short].queue_arn])
+
     for short in sorted(set(access.dlqs_drain)):
         _lookup(stateful.queues, short, "queue", spec.name)
         policy.allow(DLQ_DRAIN, [stateful.dead_letter_queues[short].queue_arn])

@@ -33,6 +33,8 @@ engagement, gate)                             ``publishing.published.LibraryPubl
 :func:`memory_ports` (embedder, gate)         ``deployment_embedder()``, ``PlanFeature("autopilot_research")``
 :func:`research_gate` (configs, jobs,         ``PlanFeature("autopilot_research")``
 schedule)
+:func:`gauge_reconcile_ports` (the things     ``social.gauges.ConnectedProfiles``, ``identity.gauges.OrgSeats``
+each gauge quota counts)
 :func:`analytics_ports` (published targets,   ``publishing.analytics_targets.PublishedTargetsOfConnection``,
 connections, metrics, plan)                   ``social.analytics_metrics.ActiveConnections``, ``PlatformMetrics``,
                                               ``billing.analytics_plan.PlanAnalytics``
@@ -55,7 +57,7 @@ from lily.core.config import on_reset
 
 if TYPE_CHECKING:
     from lily.analytics.ports import AnalyticsPorts
-    from lily.billing.ports import BillingPorts
+    from lily.billing.ports import BillingPorts, GaugeReconcilePorts
     from lily.content.ports import ContentPorts
     from lily.identity.ports import IdentityPorts
     from lily.images.ports import ImagePorts
@@ -199,3 +201,15 @@ def analytics_ports() -> AnalyticsPorts:
 
     return AnalyticsPorts(targets=PublishedTargetsOfConnection(), connections=ActiveConnections(),
                           metrics=PlatformMetrics(), plan=PlanAnalytics())
+
+
+@_per_process
+def gauge_reconcile_ports() -> GaugeReconcilePorts:
+    # The nightly gauge reconciliation: each gauge quota and the capability that owns what it counts.
+    from lily.billing.ports import GaugeReconcilePorts
+    from lily.identity.gauges import OrgSeats
+    from lily.identity.ports import SEATS_QUOTA
+    from lily.social.gauges import ConnectedProfiles
+    from lily.social.ports import PROFILES_QUOTA
+
+    return GaugeReconcilePorts(sources={PROFILES_QUOTA: ConnectedProfiles(), SEATS_QUOTA: OrgSeats()})

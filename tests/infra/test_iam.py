@@ -184,6 +184,8 @@ def _expected(spec, table_indexes: dict[str, list[str]], consumed: str | None) -
         storage |= set(a.STORAGE_KEY[("sqs", "write")])
     for short in set(spec.access.queues_probe) - set(spec.access.queues_send):
         want |= {(x, f"queue:{short}") for x in a.QUEUE_PROBE}
+    for short in set(spec.access.dlqs_probe) - set(spec.access.dlqs_drain):
+        want |= {(x, f"queue:{short}-dlq") for x in a.QUEUE_PROBE}
     for short in spec.access.dlqs_drain:
         want |= {(x, f"queue:{short}-dlq") for x in a.DLQ_DRAIN}
         storage |= set(a.STORAGE_KEY[("sqs", "write")])

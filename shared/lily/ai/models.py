@@ -9,11 +9,15 @@ from __future__ import annotations
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import Anonymise, DataRule, Erase, Export, Partition, Scan
 
 
 class AIUsage(LilyModel):
     class Meta(TableMeta):
         short_name = "ai_usage"
+        data = DataRule(
+            retention="LILY_AI_USAGE_TTL_DAYS (TTL expires_at)", org=Partition(), user=Scan("user_id"),
+            export=Export(), erase=Erase.DELETE, on_user_erased=Anonymise(("user_id",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     call_key = UnicodeAttribute(range_key=True)  # <ISO time>#<call id>: sorts by time

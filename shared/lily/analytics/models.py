@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import DataRule, Erase, Export, Partition, Scan
 
 COUNTS = ("impressions", "likes", "comments", "shares", "clicks")
 
@@ -39,6 +40,7 @@ def series_key(org_id: str, post_id: str) -> str:
 class AnalyticsPost(LilyModel):
     class Meta(TableMeta):
         short_name = "analytics_posts"
+        data = DataRule(retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     published_key = UnicodeAttribute(range_key=True)
@@ -60,6 +62,9 @@ class AnalyticsPost(LilyModel):
 class AnalyticsSnapshot(LilyModel):
     class Meta(TableMeta):
         short_name = "analytics_snapshots"
+        data = DataRule(
+            retention="per plan level (TTL expires_at)", org=Scan("series", prefix="{id}#"), export=Export(),
+            erase=Erase.DELETE)
 
     series = UnicodeAttribute(hash_key=True)  # "<org_id>#<post_id>"
     point = UnicodeAttribute(range_key=True)  # "<target_id>#<instant_key(taken_at)>"

@@ -6,6 +6,8 @@
   the limit, so concurrent callers can never overshoot); ``consume`` raises ``PLAN_002`` (429) with
   the limit, the usage, the reset time and the plan that lifts it.
 - :func:`usage` — used, limit and reset time of every quota.
+- metrics: ``plan_limit_hits_total{feature,plan}`` on every refusal, ``quota_utilization_percent{feature,plan}``
+  (used / limit after each consume or refusal).
 - :class:`PlanQuota` / :class:`PlanFeature` — one quota or feature bound by name: what other capabilities'
   quota and feature ports are wired to (:mod:`lily.composition`).
 - :func:`lily.billing.gates.requires_feature` / :func:`lily.billing.gates.consumes_quota` — the same gate
@@ -21,6 +23,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pynamodb.exceptions import DoesNotExist
 
 from lily.billing.models import QuotaCounter, Subscription
@@ -29,7 +32,7 @@ from lily.billing.schemas import QuotaUsage
 from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError
-from lily.core.observability import count, logger
+from lily.core.observability import count, logger, observe
 
 LIVE_STATUSES = {"active", "trialing"}
 ENDED_STATUSES = {"canceled", "incomplete_expired", "unpaid", "paused", "incomplete", "none"}
@@ -161,6 +164,7 @@ def consume(org_id: str, quota: str, amount: int = 1, plan: Plan | None = None) 
         fits = QuotaCounter.used.does_not_exist() | (QuotaCounter.used <= max_before)
         if won(lambda: item.update(actions=actions, condition=fits)):
             used = int(item.used)
+            _utilization(quota, plan, used, limit)
             return QuotaUsage(quota=quota, kind=spec.kind, period=period, used=used, limit=limit,
                               remaining=max(0, limit - used), reset_at=reset_at)
     used = _used(org_id, quota, period)
@@ -170,12 +174,20 @@ def consume(org_id: str, quota: str, amount: int = 1, plan: Plan | None = None) 
         "reset_at": clock.iso(reset_at) if reset_at else None, "plan": plan.plan_id,
         "upgrade_to": upgrade.plan_id if upgrade else None,
     }
+    _utilization(quota, plan, used, limit)
     headers = {}
     if reset_at is not None:
         headers["Retry-After"] = str(max(1, math.ceil((reset_at - clock.now()).total_seconds())))
     _limit_hit(org_id, quota, plan, details)
     what = QUOTAS[quota].description
     raise LilyError(ErrorCode.PLAN_002, f"{what}: the {plan.name} plan allows {limit}", details, headers)
+
+
+def _utilization(quota: str, plan: Plan, used: int, limit: int) -> None:
+    """``quota_utilization_percent{feature,plan}``: how full the quota is after a consume (or a refusal), for
+    capacity alarms. A limit of 0 that is asked for counts as full."""
+    percent = 100.0 * used / limit if limit > 0 else 100.0
+    observe("quota_utilization_percent", round(percent, 2), unit=MetricUnit.Percent, feature=quota, plan=plan.plan_id)
 
 
 def release(org_id: str, quota: str, amount: int = 1) -> int:

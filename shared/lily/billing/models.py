@@ -34,11 +34,15 @@ from pynamodb.attributes import (
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import DataRule, Erase, Export, NotExported, Partition, Scan
 
 
 class Subscription(LilyModel):
     class Meta(TableMeta):
         short_name = "billing_subscriptions"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE,
+            notes="the subscription is cancelled at Stripe before the record goes")
 
     org_id = UnicodeAttribute(hash_key=True)
     plan_id = UnicodeAttribute(default="free")  # the plan the Stripe subscription is for
@@ -71,6 +75,9 @@ class CustomerByStripeId(GlobalSecondaryIndex):
 class Customer(LilyModel):
     class Meta(TableMeta):
         short_name = "billing_customers"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE,
+            notes="Stripe keeps the customer's invoices as tax law requires; Lily keeps no link to them")
 
     org_id = UnicodeAttribute(hash_key=True)
     customer_id = UnicodeAttribute()
@@ -81,6 +88,10 @@ class Customer(LilyModel):
 class QuotaCounter(LilyModel):
     class Meta(TableMeta):
         short_name = "billing_quota_counters"
+        data = DataRule(
+            retention="period counters: 35 days after their period (TTL expires_at); gauges: while the "
+                      "organization exists",
+            org=Scan("key", prefix="{id}#"), export=Export(), erase=Erase.DELETE)
 
     key = UnicodeAttribute(hash_key=True)  # <org_id>#<quota>
     period = UnicodeAttribute(range_key=True)
@@ -91,6 +102,9 @@ class QuotaCounter(LilyModel):
 class WebhookEvent(LilyModel):
     class Meta(TableMeta):
         short_name = "billing_webhook_events"
+        data = DataRule(
+            retention="LILY_BILLING_WEBHOOK_EVENT_TTL_DAYS (TTL expires_at)",
+            export=NotExported("Stripe event ids kept for de-duplication"), erase=Erase.KEEP, personal_data=False)
 
     event_id = UnicodeAttribute(hash_key=True)
     event_type = UnicodeAttribute()

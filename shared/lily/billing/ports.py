@@ -37,3 +37,16 @@ class BillingPorts:
 
     trial_claim: TrialClaim
     plan_change_listeners: tuple[PlanChangeListener, ...]
+
+
+class GaugeCount(Protocol):
+    def counts(self) -> dict[str, int]:
+        """The real number of things a gauge quota counts, per organization (organizations with none left out)."""
+
+
+@dataclass(frozen=True)
+class GaugeReconcilePorts:
+    """The nightly gauge reconciliation (:mod:`lily.billing.gauge_reconcile`): for each gauge quota by name
+    (``social_profiles``, ``team_seats``), the capability that owns the things it counts."""
+
+    sources: dict[str, GaugeCount]

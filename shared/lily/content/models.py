@@ -18,11 +18,16 @@ from pynamodb.attributes import (
 )
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import Anonymise, DataRule, Erase, Export, Partition, Scan
 
 
 class BrandProfile(LilyModel):
     class Meta(TableMeta):
         short_name = "content_brand_profiles"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("updated_by"), export=Export(),
+            erase=Erase.DELETE,
+            on_user_erased=Anonymise(("updated_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     version = NumberAttribute(default=1)
@@ -34,6 +39,10 @@ class BrandProfile(LilyModel):
 class ContentDraft(LilyModel):
     class Meta(TableMeta):
         short_name = "content_drafts"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("created_by"), export=Export(),
+            erase=Erase.DELETE,
+            on_user_erased=Anonymise(("created_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     draft_id = UnicodeAttribute(range_key=True)

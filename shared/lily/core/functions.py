@@ -78,6 +78,7 @@ class Access(BaseModel):
     queues_send: list[str] = Field(default_factory=list)
     queues_probe: list[str] = Field(default_factory=list, description="Read queue attributes only (health)")
     dlqs_drain: list[str] = Field(default_factory=list, description="Receive and delete from these queues' DLQs")
+    dlqs_probe: list[str] = Field(default_factory=list, description="Read these queues' DLQ attributes only (depth)")
     buckets: dict[str, Mode] = Field(default_factory=dict)
     kms: Literal["none", "encrypt", "decrypt", "both"] = "none"
     kms_describe: bool = Field(False, description="kms:DescribeKey on the data key (health)")
@@ -149,7 +150,7 @@ def discover() -> tuple[FunctionSpec, ...]:
     if dupes:
         raise ValueError(f"queues consumed by more than one function: {sorted(dupes)}")
     for s in specs:
-        for q in [*s.access.queues_send, *s.access.queues_probe, *s.access.dlqs_drain]:
+        for q in [*s.access.queues_send, *s.access.queues_probe, *s.access.dlqs_drain, *s.access.dlqs_probe]:
             if q not in consumed:
                 raise ValueError(f"{s.name} uses queue {q!r} which no function consumes")
     prefixes = [p for s in specs if isinstance(s.trigger, Http) for p in s.trigger.prefixes]

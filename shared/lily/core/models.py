@@ -9,11 +9,15 @@ from __future__ import annotations
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import DataRule, Erase, NotExported
 
 
 class BreakerState(LilyModel):
     class Meta(TableMeta):
         short_name = "breakers"
+        data = DataRule(
+            retention="overwritten on every state change", export=NotExported("circuit-breaker state per dependency"),
+            erase=Erase.KEEP, personal_data=False)
 
     key = UnicodeAttribute(hash_key=True)
     state = UnicodeAttribute(default="closed")  # closed | open | half_open

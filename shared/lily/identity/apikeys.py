@@ -15,7 +15,7 @@ import re
 from datetime import timedelta
 
 from lily.core import clock, ids
-from lily.core.db import won
+from lily.core.db import is_live, won
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count
 from lily.core.pages import PageParams, query_page
@@ -57,7 +57,7 @@ def create(ports: IdentityPorts, access: OrgAccess, body: ApiKeyIn) -> ApiKeyCre
     now = clock.now()
     item = ApiKey(key_id, org_id=access.org_id, name=body.name, secret_hash=hash_secret(secret), role=body.role.value,
                   scopes=set(body.scopes) or None, created_by=access.principal.user_id or "", created_at=now,
-                  expires_at=now + timedelta(days=days))
+                  expires_at=now + timedelta(days=days), purge_at=now + timedelta(days=days + s.api_key_purge_days))
     item.save(condition=ApiKey.key_id.does_not_exist())
     audit.record("org.api_key_create", "success", actor_id=access.principal.user_id, org_id=access.org_id,
                  target=key_id, details={"scopes": sorted(body.scopes), "role": body.role.value, "days": days})
@@ -66,8 +66,13 @@ def create(ports: IdentityPorts, access: OrgAccess, body: ApiKeyIn) -> ApiKeyCre
 
 def list_keys(access: OrgAccess, page: PageParams) -> ApiKeyPage:
     items, cursor = query_page(lambda start, n: ApiKey.by_org.query(access.org_id, last_evaluated_key=start, limit=n),
-                               {"org_id": access.org_id}, page, _out)
+                               {"org_id": access.org_id}, page, _out, keep=_listed)
     return ApiKeyPage(items=items, next_cursor=cursor)
+
+
+def _listed(key: ApiKey) -> bool:
+    """A key past its purge time is gone (its TTL deletes it late; until then it is treated as absent)."""
+    return is_live(key, "purge_at")
 
 
 def may_invite(key_id: str, org_id: str) -> bool:
@@ -82,7 +87,12 @@ def may_invite(key_id: str, org_id: str) -> bool:
 
 def _revoke(item: ApiKey, reason: str, actor_id: str | None) -> bool:
     """Revoke one key (once: a racing revocation keeps the first reason)."""
-    if not won(lambda: item.update(actions=[ApiKey.revoked_at.set(clock.now()), ApiKey.revoked_reason.set(reason)],
+    now = clock.now()
+    purge_at = now + timedelta(days=identity_settings().api_key_purge_days)
+    if item.purge_at is not None and item.purge_at < purge_at:
+        purge_at = item.purge_at  # an expired key's purge is not put off by revoking it
+    if not won(lambda: item.update(actions=[ApiKey.revoked_at.set(now), ApiKey.revoked_reason.set(reason),
+                                            ApiKey.purge_at.set(purge_at)],
                                    condition=ApiKey.revoked_at.does_not_exist())):
         return False
     count("api_keys_revoked_total", reason=reason)
@@ -96,7 +106,7 @@ def revoke(access: OrgAccess, key_id: str) -> ApiKeyOut:
         item = ApiKey.get(key_id)
     except ApiKey.DoesNotExist:
         item = None
-    if item is None or item.org_id != access.org_id:
+    if item is None or item.org_id != access.org_id or not _listed(item):
         raise LilyError(ErrorCode.VALIDATION_004, "API key not found")
     if item.revoked_at is None:
         _revoke(item, "revoked", access.principal.subject)

@@ -52,11 +52,16 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import Anonymise, DataRule, Erase, Export, Index, NotExported, Partition, Scan
 
 
 class User(LilyModel):
     class Meta(TableMeta):
         short_name = "users"
+        data = DataRule(
+            retention="until the account is erased",
+            user=Partition(), export=Export(omit=("password_hash", "totp_secret", "totp_pending", "backup_codes")),
+            erase=Erase.DELETE, on_user_erased=Erase.DELETE)
 
     user_id = UnicodeAttribute(hash_key=True)
     email = UnicodeAttribute()
@@ -78,6 +83,9 @@ class User(LilyModel):
 class UserEmail(LilyModel):
     class Meta(TableMeta):
         short_name = "user_emails"
+        data = DataRule(
+            retention="until the account is erased", user=Scan("user_id"), export=Export(),
+            erase=Erase.DELETE, on_user_erased=Erase.DELETE)
 
     email = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute()
@@ -86,6 +94,13 @@ class UserEmail(LilyModel):
 class AuthToken(LilyModel):
     class Meta(TableMeta):
         short_name = "auth_tokens"
+        data = DataRule(
+            retention="until used or expired (TTL expires_at: minutes for challenges, days for invitations, the "
+                      "refresh lifetime for sessions)",
+            org=Scan("data", contains=True), user=Scan("user_id"),
+            export=NotExported("single-use secrets stored as hashes: nothing a person can use"),
+            erase=Erase.DELETE, on_user_erased=Erase.DELETE,
+            notes="invitations are auth tokens of kind invite: removed by their TTL once expired")
 
     token_hash = UnicodeAttribute(hash_key=True)
     kind = UnicodeAttribute()  # verify_email | password_reset | invite | mfa | refresh
@@ -100,6 +115,11 @@ class AuthToken(LilyModel):
 class Revocation(LilyModel):
     class Meta(TableMeta):
         short_name = "revocations"
+        data = DataRule(
+            retention="until every token it revokes has expired (TTL expires_at, at most the refresh lifetime)",
+            export=NotExported("token ids and 'not before' marks, no content"), erase=Erase.EXPIRES,
+            notes="an erased person's 'not before' mark is kept until its TTL: removing it early would revive a "
+                  "stolen token")
 
     key = UnicodeAttribute(hash_key=True)
     not_before = NumberAttribute(null=True)  # user#: tokens issued before this are dead
@@ -110,6 +130,9 @@ class Revocation(LilyModel):
 class Counter(LilyModel):
     class Meta(TableMeta):
         short_name = "counters"
+        data = DataRule(
+            retention="one rate-limit window or lockout window (TTL expires_at: minutes)",
+            export=NotExported("rate-limit and login-failure counters"), erase=Erase.EXPIRES)
 
     key = UnicodeAttribute(hash_key=True)
     hits = NumberAttribute(default=0)
@@ -120,6 +143,7 @@ class Counter(LilyModel):
 class Org(LilyModel):
     class Meta(TableMeta):
         short_name = "orgs"
+        data = DataRule(retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -140,6 +164,9 @@ class ByUser(GlobalSecondaryIndex):
 class Membership(LilyModel):
     class Meta(TableMeta):
         short_name = "memberships"
+        data = DataRule(
+            retention="while the person is a member", org=Partition(), user=Index("by_user"), export=Export(),
+            erase=Erase.DELETE, on_user_erased=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(range_key=True)
@@ -161,6 +188,11 @@ class ByOrg(GlobalSecondaryIndex):
 class ApiKey(LilyModel):
     class Meta(TableMeta):
         short_name = "api_keys"
+        data = DataRule(
+            retention="until deleted; an expired or revoked key is removed 30 days later (TTL purge_at)",
+            org=Index("by_org"), user=Scan("created_by"), export=Export(omit=("secret_hash",)),
+            erase=Erase.DELETE, on_user_erased=Erase.DELETE,
+            notes="a member's keys are revoked when they leave (creator_removed), and deleted when they are erased")
 
     key_id = UnicodeAttribute(hash_key=True)
     org_id = UnicodeAttribute()
@@ -171,6 +203,9 @@ class ApiKey(LilyModel):
     created_by = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     expires_at = UTCDateTimeAttribute(null=True)  # kept after expiry (listed); None on keys made before expiry
+    # TTL: LILY_API_KEY_PURGE_DAYS after expiry or revocation the key is treated as absent, then deleted by DynamoDB;
+    # None on keys made before it (kept until revoked)
+    purge_at = TTLAttribute(null=True)
     revoked_at = UTCDateTimeAttribute(null=True)
     revoked_reason = UnicodeAttribute(null=True)  # revoked | creator_removed | creator_demoted | ... | plan
     last_used_at = UTCDateTimeAttribute(null=True)
@@ -180,6 +215,11 @@ class ApiKey(LilyModel):
 class AuditEvent(LilyModel):
     class Meta(TableMeta):
         short_name = "audit_log"
+        data = DataRule(
+            retention="90 days (TTL expires_at)", org=Scan("org_id"), user=Scan("actor_id"),
+            export=Export(distinct=("sk",)), erase=Erase.DELETE, on_user_erased=Anonymise(("actor_id", "ip", "target")),
+            notes="each event is stored in its day stream and its organization's stream; the erasure itself is "
+                  "recorded without personal data")
 
     stream = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

@@ -99,7 +99,7 @@ def enforce(who: str, cls: str, limit: int, *, fail_closed: bool = False) -> Non
             raise store_unavailable() from None
         return
     if n > limit:
-        count("rate_limited_total", route_class=cls, kind=who.split("#", 1)[0])
+        count("rate_limit_hits_total", route_class=cls, kind=who.split("#", 1)[0])
         raise LilyError(ErrorCode.RATE_001, "Too many requests", {"retry_after_s": ceil(remaining)},
                         headers={"Retry-After": str(max(1, ceil(remaining)))})
 

@@ -62,6 +62,8 @@ class IdentitySettings(BaseSettings):
 
     api_key_default_days: int = Field(90, ge=1, description="Lifetime of an API key created without expires_in_days")
     api_key_max_days: int = Field(365, ge=1, description="Longest lifetime an API key may ask for")
+    api_key_purge_days: int = Field(30, ge=1, description="Days an expired or revoked API key stays listed before "
+                                                          "its TTL removes it")
 
     enumeration_floor_ms: int = Field(120, ge=0, description="Minimum answer time of email-keyed public routes")
 

@@ -10,6 +10,7 @@ Rotation with overlap: (1) add the new public key to ``jwt-keys``; (2) after ``j
 key in ``jwt-signing-keys``; (3) remove the old public key after the longest access lifetime (30 minutes) more.
 Nobody is logged out. :func:`new_signing_key` makes a pair. Keys are cached in-process for ``jwt_key_cache_s``
 and the public set is refetched early (at most every ``jwt_key_refetch_s``) when a token names an unknown kid.
+Metrics: ``jwt_cache_hits_total{scope}`` and ``jwt_cache_misses_total{scope}`` (scope: ``verify``, ``sign``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from lily.core import clock, ids
 from lily.core.config import on_reset
 from lily.core.errors import ErrorCode, LilyError
+from lily.core.observability import count
 from lily.core.resources import read_secret
 from lily.identity.settings import identity_settings
 
@@ -82,6 +84,8 @@ def _signing_key(raw: dict[str, Any]) -> tuple[str, ec.EllipticCurvePrivateKey]:
 
 
 _PARSE = {VERIFY_SECRET: _public_keys, SIGNING_SECRET: _signing_key}
+# The label of ``jwt_cache_hits_total`` / ``jwt_cache_misses_total``: which key set a lookup wanted.
+_SCOPES = {VERIFY_SECRET: "verify", SIGNING_SECRET: "sign"}
 
 
 def _fetch(name: str) -> _Fetched:
@@ -97,10 +101,14 @@ def _keys(name: str = VERIFY_SECRET, unknown_kid: str | None = None) -> Any:
     stale = current is None or now - current.fetched_at >= s.jwt_key_cache_s
     if unknown_kid and current is not None and unknown_kid not in current.value:
         stale = stale or now - current.fetched_at >= s.jwt_key_refetch_s
+    scope = _SCOPES[name]
     if stale:
+        count("jwt_cache_misses_total", scope=scope)
         current = _fetch(name)
         with _lock:
             _cache[name] = current
+    else:
+        count("jwt_cache_hits_total", scope=scope)
     assert current is not None
     return current.value
 

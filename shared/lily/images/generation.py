@@ -13,7 +13,7 @@
 4. deliver: alt text, the bytes stored as a media item (S3 + ``publishing_media``), the job ``done`` with its
    metadata; the held quota unit is kept. A job that ends with nothing delivered gives it back.
 
-Metrics: ``image_quality_score{model,quality}``, ``image_generation_duration_seconds{model,outcome}``,
+Metrics: ``image_quality_score{model,quality,platform}``, ``image_generation_duration_seconds{model,outcome,quality}``,
 ``image_attempts_total{model,outcome}``, ``image_moderation_blocks_total{stage}``.
 """
 
@@ -216,7 +216,8 @@ def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptC
         _progress(job, stage="scoring")
         scored = score_image(ports, s, contract, rendered, image.data, image.content_type, ctx)
         score, scores, reasons = scored.score, scored.scores, scored.reasons
-        observe("image_quality_score", score, unit=MetricUnit.NoUnit, model=job.model, quality=contract.quality)
+        observe("image_quality_score", score, unit=MetricUnit.NoUnit, model=job.model, quality=contract.quality,
+                platform=contract.platform)
         under = sorted(k for k, floor in s.floors.items() if scores.get(k, 1.0) < floor)
         log.append({"attempt": attempt, "score": score, "scores": scores, "latency_ms": image.latency_ms,
                     "judged_by": scored.judged_by,
@@ -280,7 +281,8 @@ def _deliver(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: Prom
         ImageJob.reason.set(d.reason), ImageJob.score.set(d.score), ImageJob.judged_by.set(d.judged_by),
         ImageJob.current_score.set(d.score),
         ImageJob.duration_s.set(duration), ImageJob.provider_ms.set(d.provider_ms), ImageJob.finished_at.set(now)])
-    observe("image_generation_duration_seconds", duration, model=job.model, outcome=d.fallback or "generated")
+    observe("image_generation_duration_seconds", duration, model=job.model, outcome=d.fallback or "generated",
+            quality=_quality(job))
 
 
 def _finish_empty(ports: ImagePorts, job: ImageJob, status: str, *, reason: str, stage: str,
@@ -296,4 +298,10 @@ def _finish_empty(ports: ImagePorts, job: ImageJob, status: str, *, reason: str,
         condition=(ImageJob.quota_held == True) & (ImageJob.updated_at == mine)))  # noqa: E712
     if released:
         ports.quota.release(job.org_id)
-    observe("image_generation_duration_seconds", float(job.duration_s or 0), model=job.model, outcome=status)
+    observe("image_generation_duration_seconds", float(job.duration_s or 0), model=job.model, outcome=status,
+            quality=_quality(job))
+
+
+def _quality(job: ImageJob) -> str:
+    """The job's requested quality tier (a metric label), from its stored contract."""
+    return str((job.contract or {}).get("quality") or "unknown")

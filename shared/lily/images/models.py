@@ -20,11 +20,16 @@ from pynamodb.attributes import (
 )
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import Anonymise, DataRule, Erase, Export, Partition, Scan
 
 
 class ImageJob(LilyModel):
     class Meta(TableMeta):
         short_name = "image_jobs"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("created_by"), export=Export(),
+            erase=Erase.DELETE,
+            on_user_erased=Anonymise(("created_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     job_id = UnicodeAttribute(range_key=True)
@@ -62,6 +67,10 @@ class ImageJob(LilyModel):
 class ImageSettings(LilyModel):
     class Meta(TableMeta):
         short_name = "image_settings"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("updated_by"), export=Export(),
+            erase=Erase.DELETE,
+            on_user_erased=Anonymise(("updated_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     version = NumberAttribute(default=1)
@@ -73,6 +82,10 @@ class ImageSettings(LilyModel):
 class ImageStyle(LilyModel):
     class Meta(TableMeta):
         short_name = "image_styles"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("created_by"), export=Export(),
+            erase=Erase.DELETE,
+            on_user_erased=Anonymise(("created_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     style_id = UnicodeAttribute(range_key=True)

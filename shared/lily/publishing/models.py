@@ -58,6 +58,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import Anonymise, DataRule, Erase, Export, NotExported, Partition, Scan
 
 TARGET_STATES = ("draft", "scheduled", "queued", "publishing", "published", "failed")
 POST_STATUSES = ("draft", "scheduled", "publishing", "published", "partial", "failed")
@@ -75,6 +76,10 @@ class BySchedule(GlobalSecondaryIndex):
 class Post(LilyModel):
     class Meta(TableMeta):
         short_name = "posts"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("created_by"), export=Export(),
+            erase=Erase.DELETE,
+            on_user_erased=Anonymise(("created_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     post_id = UnicodeAttribute(range_key=True)
@@ -107,6 +112,8 @@ class DueIndex(GlobalSecondaryIndex):
 class Target(LilyModel):
     class Meta(TableMeta):
         short_name = "post_targets"
+        data = DataRule(retention="while the organization exists", org=Scan("org_id"), export=Export(),
+                        erase=Erase.DELETE)
 
     post_id = UnicodeAttribute(hash_key=True)
     target_id = UnicodeAttribute(range_key=True)
@@ -142,6 +149,11 @@ class Target(LilyModel):
 class Media(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_media"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("created_by"), export=Export(),
+            erase=Erase.DELETE,
+            on_user_erased=Anonymise(("created_by",)),
+            notes="the objects themselves live under the organization's prefix of the media bucket, erased with it")
 
     org_id = UnicodeAttribute(hash_key=True)
     media_id = UnicodeAttribute(range_key=True)
@@ -158,6 +170,10 @@ class Media(LilyModel):
 class IdempotencyRecord(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_idempotency"
+        data = DataRule(
+            retention="LILY_IDEMPOTENCY_TTL_S (TTL expires_at)", org=Scan("key", prefix="{id}#"),
+            export=NotExported("request fingerprints and replayed answers (the posts themselves are exported)"),
+            erase=Erase.DELETE)
 
     key = UnicodeAttribute(hash_key=True)
     request_hash = UnicodeAttribute()
@@ -172,6 +188,10 @@ class IdempotencyRecord(LilyModel):
 class PacingState(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_pacing"
+        data = DataRule(
+            retention="overwritten as posts go out", export=NotExported("rate pacing per platform account"),
+            erase=Erase.KEEP, personal_data=False,
+            notes="keyed by platform and account; the waiting line holds target ids only")
 
     key = UnicodeAttribute(hash_key=True)
     tat = NumberAttribute(default=0)  # GCRA theoretical arrival time, epoch seconds
@@ -183,6 +203,9 @@ class PacingState(LilyModel):
 class Attempt(LilyModel):
     class Meta(TableMeta):
         short_name = "publish_attempts"
+        data = DataRule(
+            retention="LILY_PUBLISH_ATTEMPT_TTL (TTL expires_at)", org=Scan("org_id"), export=Export(),
+            erase=Erase.DELETE)
 
     target_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -203,6 +226,7 @@ class Attempt(LilyModel):
 class Queue(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_queues"
+        data = DataRule(retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     queue_id = UnicodeAttribute(range_key=True)
@@ -219,6 +243,9 @@ class Queue(LilyModel):
 class QueueEntry(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_queue_entries"
+        data = DataRule(
+            retention="a while after the slot (TTL expires_at)", org=Scan("org_id"), export=Export(),
+            erase=Erase.DELETE)
 
     queue_id = UnicodeAttribute(hash_key=True)
     at = UnicodeAttribute(range_key=True)  # clock.iso of the slot instant

@@ -35,6 +35,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import Anonymise, DataRule, Erase, Export, Partition, Scan
 
 
 class DueConfigs(GlobalSecondaryIndex):
@@ -49,6 +50,10 @@ class DueConfigs(GlobalSecondaryIndex):
 class ResearchConfig(LilyModel):
     class Meta(TableMeta):
         short_name = "research_configs"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("created_by"), export=Export(),
+            erase=Erase.DELETE,
+            on_user_erased=Anonymise(("created_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     config_id = UnicodeAttribute(range_key=True)
@@ -74,6 +79,9 @@ class ResearchConfig(LilyModel):
 class ResearchJob(LilyModel):
     class Meta(TableMeta):
         short_name = "research_jobs"
+        data = DataRule(
+            retention="LILY_RESEARCH_* retention (TTL expires_at)", org=Partition(), user=Scan("requested_by"),
+            export=Export(), erase=Erase.DELETE, on_user_erased=Anonymise(("requested_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     job_id = UnicodeAttribute(range_key=True)
@@ -98,6 +106,9 @@ class ResearchJob(LilyModel):
 class ResearchItem(LilyModel):
     class Meta(TableMeta):
         short_name = "research_items"
+        data = DataRule(
+            retention="LILY_RESEARCH_* retention (TTL expires_at)", org=Partition(), export=Export(),
+            erase=Erase.DELETE, notes="their vectors are forgotten from the research index with the organization")
 
     org_id = UnicodeAttribute(hash_key=True)
     item_id = UnicodeAttribute(range_key=True)
@@ -117,6 +128,9 @@ class ResearchItem(LilyModel):
 class ResearchReport(LilyModel):
     class Meta(TableMeta):
         short_name = "research_reports"
+        data = DataRule(
+            retention="LILY_RESEARCH_* retention (TTL expires_at)", org=Partition(), export=Export(),
+            erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     report_id = UnicodeAttribute(range_key=True)
@@ -136,6 +150,9 @@ class ResearchReport(LilyModel):
 class ResearchInsight(LilyModel):
     class Meta(TableMeta):
         short_name = "research_insights"
+        data = DataRule(
+            retention="LILY_RESEARCH_* retention (TTL expires_at)", org=Partition(), export=Export(),
+            erase=Erase.DELETE, notes="their vectors are forgotten from the research index with the organization")
 
     org_id = UnicodeAttribute(hash_key=True)
     insight_id = UnicodeAttribute(range_key=True)

@@ -30,6 +30,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import Anonymise, DataRule, Erase, Export, NotExported, Partition, Scan
 
 
 class ConnectionsByGrant(GlobalSecondaryIndex):
@@ -52,6 +53,11 @@ class ConnectionsByAccount(GlobalSecondaryIndex):
 class SocialConnection(LilyModel):
     class Meta(TableMeta):
         short_name = "social_connections"
+        data = DataRule(
+            retention="until disconnected", org=Partition(), user=Scan("created_by"),
+            export=Export(omit=("access_envelope", "refresh_envelope")), erase=Erase.DELETE,
+            on_user_erased=Anonymise(("created_by",)),
+            notes="the tokens are revoked at the platform before the record goes")
 
     org_id = UnicodeAttribute(hash_key=True)
     connection_id = UnicodeAttribute(range_key=True)
@@ -85,6 +91,9 @@ class SocialConnection(LilyModel):
 class OAuthState(LilyModel):
     class Meta(TableMeta):
         short_name = "social_oauth_states"
+        data = DataRule(
+            retention="one OAuth handshake (TTL expires_at: minutes)", org=Scan("org_id"), user=Scan("user_id"),
+            export=NotExported("an OAuth handshake in flight"), erase=Erase.DELETE, on_user_erased=Erase.DELETE)
 
     state_hash = UnicodeAttribute(hash_key=True)
     org_id = UnicodeAttribute()
@@ -101,6 +110,10 @@ class OAuthState(LilyModel):
 class AccountSelection(LilyModel):
     class Meta(TableMeta):
         short_name = "social_selections"
+        data = DataRule(
+            retention="one account choice (TTL expires_at: minutes)", org=Scan("org_id"), user=Scan("user_id"),
+            export=NotExported("the accounts offered by a login, sealed, while a person chooses"),
+            erase=Erase.DELETE, on_user_erased=Erase.DELETE)
 
     selection_id = UnicodeAttribute(hash_key=True)
     org_id = UnicodeAttribute()
@@ -117,6 +130,7 @@ class AccountSelection(LilyModel):
 class SocialNotice(LilyModel):
     class Meta(TableMeta):
         short_name = "social_notices"
+        data = DataRule(retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     notice_id = UnicodeAttribute(range_key=True)  # ulid-sorted; the event id makes delivery idempotent
@@ -131,6 +145,9 @@ class SocialNotice(LilyModel):
 class WebhookDelivery(LilyModel):
     class Meta(TableMeta):
         short_name = "social_webhook_deliveries"
+        data = DataRule(
+            retention="the webhook replay window (TTL expires_at)",
+            export=NotExported("platform event ids kept for de-duplication"), erase=Erase.KEEP, personal_data=False)
 
     event_id = UnicodeAttribute(hash_key=True)  # "<platform>:<the platform's id>"
     received_at = UTCDateTimeAttribute()
@@ -140,6 +157,8 @@ class WebhookDelivery(LilyModel):
 class EngagementEvent(LilyModel):
     class Meta(TableMeta):
         short_name = "social_engagement_events"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     event_id = UnicodeAttribute(range_key=True)  # "<platform>:<the platform's id>"

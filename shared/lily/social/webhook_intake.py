@@ -8,9 +8,10 @@ default: Meta retries for up to 36 h) or dated more than ``webhook_future_skew_s
 window, the event id's record in ``social_webhook_deliveries`` (kept past the window) makes a replay a duplicate.
 A delivery whose events are all stale is answered 400 (``WEBHOOK_001``, reason ``stale``).
 
-Metrics: ``webhook_signature_failures_total{platform}``, ``social_webhook_events_total{platform,type}`` (type: the
-kind accepted) and ``social_webhook_events_dropped_total{platform,reason}`` (stale, duplicate, unsupported; the
-worker adds unknown_account).
+Metrics: ``webhook_signature_failures_total{platform}``, ``social_webhook_events_total{platform,type,status}``
+(type: the event's kind; status: accepted, stale, duplicate, unsupported) and
+``social_webhook_events_dropped_total{platform,reason}`` (stale, duplicate, unsupported; the worker adds
+unknown_account).
 """
 
 from __future__ import annotations
@@ -62,20 +63,23 @@ def accept(route: Route, raw: bytes, headers: Mapping[str, str]) -> InboundAck:
     ack = InboundAck(ignored=parsed.ignored)
     if parsed.ignored:
         count("social_webhook_events_dropped_total", parsed.ignored, platform=route, reason="unsupported")
+        count("social_webhook_events_total", parsed.ignored, platform=route, type="unsupported", status="unsupported")
     s = social_settings()
     fresh: list[InboundEngagement] = []
     for event in parsed.events:
         if not now - s.webhook_max_age_s <= event.occurred_at <= now + s.webhook_future_skew_s:
             ack.stale += 1
             count("social_webhook_events_dropped_total", platform=event.platform, reason="stale")
+            count("social_webhook_events_total", platform=event.platform, type=event.kind, status="stale")
         elif not _claim(event.event_id, s.webhook_max_age_s + s.webhook_future_skew_s):
             ack.duplicate += 1
             count("social_webhook_events_dropped_total", platform=event.platform, reason="duplicate")
+            count("social_webhook_events_total", platform=event.platform, type=event.kind, status="duplicate")
         else:
             fresh.append(event)
     _enqueue(fresh)
     for event in fresh:
-        count("social_webhook_events_total", platform=event.platform, type=event.kind)
+        count("social_webhook_events_total", platform=event.platform, type=event.kind, status="accepted")
     ack.accepted = len(fresh)
     logger.info("platform webhook received", extra={"platform": route, **ack.model_dump(exclude={"received"})})
     if ack.stale and not (ack.accepted or ack.duplicate or ack.ignored):
