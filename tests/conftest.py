@@ -122,3 +122,41 @@ def http(local_suite):
 
     with TestClient(local_suite.gateway, base_url="https://testserver") as client:
         yield client
+
+
+class EmfCapture:
+    """The EMF documents Powertools printed while the test ran (``emf`` fixture)."""
+
+    def __init__(self, capsys) -> None:
+        self._capsys = capsys
+        self.documents: list[dict] = []
+
+    def read(self) -> list[dict]:
+        import json
+
+        for line in self._capsys.readouterr().out.splitlines():
+            line = line.strip()
+            if line.startswith("{") and '"_aws"' in line:
+                self.documents.append(json.loads(line))
+        return self.documents
+
+    def find(self, name: str, **dims: str) -> list[dict]:
+        """The documents that carry metric ``name`` (declared in their CloudWatchMetrics directive, with every
+        one of ``dims`` as a declared dimension of that value)."""
+        found = []
+        for doc in self.read():
+            for directive in doc["_aws"]["CloudWatchMetrics"]:
+                declared = {d for dimset in directive["Dimensions"] for d in dimset}
+                if name in {m["Name"] for m in directive["Metrics"]} and set(dims) <= declared and all(
+                        str(doc.get(k)) == str(v) for k, v in dims.items()) and name in doc:
+                    found.append(doc)
+        return found
+
+
+@pytest.fixture
+def emf(monkeypatch, capsys):
+    """Turn EMF output on (tests run with it off) and capture it: ``emf.find("publish_lag_seconds", platform="x")``."""
+    from lily.core import observability
+
+    monkeypatch.setattr(observability, "_EMF_ENABLED", True)
+    return EmfCapture(capsys)

@@ -8,7 +8,7 @@ the declarations do not ask for. Here:
 - queues: send (plus the URL/attribute look-ups the SDK makes) on each named queue;
 - buckets: object reads/writes on ``<bucket>/*`` (object keys are data, so this one wildcard
   stays, acknowledged with a reason), ``s3:ListBucket`` for reads;
-- secrets: read on each named secret;
+- secrets: read on each named secret; new versions and stage moves (rotation, no read) on each ``secrets_write``;
 - the storage key: only what those services need, and only through them (``kms:ViaService``);
 - the data key (``LILY_KMS_KEY_ID``): encrypt/decrypt as declared, never without an encryption
   context;
@@ -39,6 +39,8 @@ OBJECT_READ = ("s3:GetObject",)
 OBJECT_WRITE = ("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject")
 BUCKET_READ = ("s3:ListBucket",)
 SECRET_READ = ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue")
+SECRET_WRITE = ("secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue",
+                "secretsmanager:UpdateSecretVersionStage")
 SES_SEND = ("ses:SendEmail", "ses:SendRawEmail")
 DATA_KEY = {
     "none": (),
@@ -54,6 +56,7 @@ STORAGE_KEY = {
     ("s3", "write"): ("kms:Decrypt", "kms:GenerateDataKey"),
     ("sqs", "write"): ("kms:Decrypt", "kms:GenerateDataKey"),
     ("secretsmanager", "read"): ("kms:Decrypt",),
+    ("secretsmanager", "write"): ("kms:Decrypt", "kms:GenerateDataKey"),
 }
 
 OBJECT_WILDCARD_REASON = (
@@ -168,6 +171,11 @@ def access_policy(spec: Any, stateful: StatefulStack, config: StageConfig, stack
         secret = _lookup(stateful.secrets, short, "secret", spec.name)
         policy.allow(SECRET_READ, [secret.secret_arn])
         need_storage("secretsmanager", "read")
+
+    for short in sorted(set(access.secrets_write)):
+        secret = _lookup(stateful.secrets, short, "secret", spec.name)
+        policy.allow(SECRET_WRITE, [secret.secret_arn])
+        need_storage("secretsmanager", "write")
 
     for service, actions in sorted(storage.items()):
         policy.allow(tuple(actions), [stateful.storage_key.key_arn],

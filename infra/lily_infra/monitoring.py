@@ -4,7 +4,8 @@
   queues' DLQs and each scheduled function's failed-runs queue alike;
 - every function: error rate (errors / invocations) >= 5 % over five minutes;
 - the HTTP API: 5xx answers;
-- plan-limit storms: ``plan_limit_hits_total`` (all features and plans) over a threshold;
+- (the plan-limit, 5xx-rate, latency, publish-lag, heartbeat and AI-provider alarms and the three dashboards of
+  the SLOs are in :mod:`lily_infra.operations`)
 - rate limits failing open: any ``rate_limit_store_errors_total`` (the counter store was unreachable);
 - all alarms notify an SNS topic encrypted with its own key (CloudWatch cannot publish to a topic
   under the AWS managed SNS key), optionally with an e-mail subscription.
@@ -29,7 +30,6 @@ from lily_infra.config import StageConfig
 
 ERROR_RATE_THRESHOLD_PCT = 5
 API_5XX_THRESHOLD = 5
-PLAN_LIMIT_STORM_THRESHOLD = 100
 FIVE_MINUTES = Duration.minutes(5)
 
 
@@ -81,7 +81,8 @@ class Monitoring(Construct):
                 metric=_sqs_metric("ApproximateNumberOfMessagesVisible", dlq_name, "Maximum", Duration.minutes(1),
                                    label=False),
                 threshold=1,
-                description=f"Messages in {dlq_name}: a {short} message failed every delivery attempt.",
+                description=f"Messages in {dlq_name}: a {short} message failed every delivery attempt. "
+                            "Runbook: docs/runbooks/dlq-growing.md",
             )
 
         self.failed_run_alarms: dict[str, cw.Alarm] = {}
@@ -109,18 +110,6 @@ class Monitoring(Construct):
             threshold=API_5XX_THRESHOLD,
             description=f"The HTTP API answered >= {API_5XX_THRESHOLD} 5xx in five minutes.",
         )
-        self._alarm(
-            "plan-limit-storm",
-            metric=cw.MathExpression(
-                expression='SELECT SUM(plan_limit_hits_total) FROM "Lily"',
-                using_metrics={},
-                period=FIVE_MINUTES,
-                label="plan_limit_hits_total (all features and plans)",
-            ),
-            threshold=PLAN_LIMIT_STORM_THRESHOLD,
-            description="Plan-limit hits spiked: a client is looping on a limit or a plan is misconfigured.",
-        )
-
         self._alarm(
             "rate-limits-failing-open",
             metric=cw.MathExpression(

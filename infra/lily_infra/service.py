@@ -1,5 +1,6 @@
 """The service stack: the dependency layer, one Lambda per declared function, the HTTP API,
-schedules, queue consumers, alarms and the dashboard."""
+schedules, queue consumers, alarms and the dashboards (Monitoring: per-resource alarms and the overview;
+Operations: the SLO alarms and the business, technical and SRE dashboards)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from lily_infra.functions import (
     function_environment,
 )
 from lily_infra.monitoring import Monitoring
+from lily_infra.operations import Operations
 from lily_infra.stateful import StatefulStack
 
 IN_FUNCTION_AUTH = (
@@ -126,6 +128,16 @@ class ServiceStack(Stack):
             failed_runs={name: config.failed_runs_queue_name(name) for name, f in self.functions.items()
                          if isinstance(f, ScheduledFunction)},
             api=self.api,
+        )
+        self.operations = Operations(
+            self, "Operations",
+            config=config,
+            action=self.monitoring.action,
+            functions={name: f.function for name, f in self.functions.items()},
+            http_functions={spec.name for spec in specs if isinstance(spec.trigger, Http)},
+            queues={short: (config.queue_name(short), config.dlq_name(short)) for short in stateful.queues},
+            api=self.api,
+            existing_alarms=self.monitoring.alarms,
         )
         CfnOutput(self, "ApiUrl", value=self.api.api_endpoint, description="Base URL of the HTTP API")
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)

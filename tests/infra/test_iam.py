@@ -199,6 +199,9 @@ def _expected(spec, table_indexes: dict[str, list[str]], consumed: str | None) -
     for short in spec.access.secrets:
         want |= {(x, f"secret:{short}") for x in a.SECRET_READ}
         storage |= set(a.STORAGE_KEY[("secretsmanager", "read")])
+    for short in spec.access.secrets_write:
+        want |= {(x, f"secret:{short}") for x in a.SECRET_WRITE}
+        storage |= set(a.STORAGE_KEY[("secretsmanager", "write")])
     want |= {(x, "key:storage") for x in storage}
     want |= {(x, "key:data") for x in a.DATA_KEY[spec.access.kms]}
     if spec.access.kms_describe:

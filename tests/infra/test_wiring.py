@@ -232,7 +232,8 @@ def test_alarms_notify_an_encrypted_topic_and_a_dashboard_exists(synth):
     assert "KmsMasterKeyId" in props(topic)
     for a in resources(synth.service, "AWS::CloudWatch::Alarm").values():
         assert [ref_id(x) for x in props(a)["AlarmActions"]] == [topic_id]
-    assert len(resources(synth.service, "AWS::CloudWatch::Dashboard")) == 1
+    # the overview (Monitoring) and the business, technical and SRE dashboards (Operations)
+    assert len(resources(synth.service, "AWS::CloudWatch::Dashboard")) == 4
 
 
 # -- buckets, secrets, keys --

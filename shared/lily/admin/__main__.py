@@ -2,6 +2,7 @@
 
     python -m lily.admin grant-super-admin EMAIL
     python -m lily.admin set-org-limit EMAIL N      # let an account own up to N organizations (default 5)
+    python -m lily.admin --help                     # and the runbooks' commands (lily.admin.ops, docs/runbooks/)
 
 Platform administrators are never made by registering first: this command (or ``LILY_BOOTSTRAP_ADMIN_EMAIL``,
 see docs/identity.md) makes the first one; after that, super admins manage platform roles over
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from lily.admin import ops
 from lily.core.errors import LilyError
 
 
@@ -24,7 +26,15 @@ def main(argv: list[str] | None = None) -> int:
     org_limit = commands.add_parser("set-org-limit", help="let an account own up to N organizations")
     org_limit.add_argument("email")
     org_limit.add_argument("limit", type=int)
+    ops.register(commands)  # the runbooks' commands (lily.admin.ops)
     args = parser.parse_args(argv)
+    if args.command in ops.COMMANDS:
+        try:
+            print(ops.render(ops.run(args), args.json))
+        except LilyError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+        return 0
     from lily.identity.platform_admins import grant_super_admin
     from lily.identity.user_admin import set_org_limit
 

@@ -34,6 +34,9 @@ from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger
 
 MIN_ATTEMPT_S = 0.5  # an attempt with less time than this left before the deadline is not started
+# One per call sent to a provider, result ok | error (rate limited, transient, refused): few dimensions, so the AI
+# provider error-rate alarm can name each series (infra/lily_infra/operations.py)
+PROVIDER_CALLS = "ai_provider_calls_total"
 
 
 class _Malformed(Exception):
@@ -194,6 +197,7 @@ class OpenAIAdapter:
             except openai.RateLimitError as exc:
                 wait = retry_after_s(exc.response.headers)
                 count("ai_requests_total", provider=provider, operation=operation, outcome="rate_limited")
+                count(PROVIDER_CALLS, provider=provider, result="error")
                 logger.warning("AI provider rate limited", extra={"provider": provider, "retry_after": wait})
                 wait = s.backoff_s * 2 ** (attempt - 1) if wait is None else wait
                 if wait <= s.max_retry_wait_s and may_retry(wait):
@@ -205,6 +209,7 @@ class OpenAIAdapter:
                 reason = _transient_reason(exc)
                 opened = breaker.record_failure(key, threshold=s.breaker_threshold, open_s=s.breaker_open_s)
                 count("ai_requests_total", provider=provider, operation=operation, outcome=reason.replace(" ", "_"))
+                count(PROVIDER_CALLS, provider=provider, result="error")
                 logger.warning("AI provider call failed", extra={"provider": provider, "reason": reason,
                                                                  "attempt": attempt, "breaker_opened": opened})
                 wait = s.backoff_s * 2 ** (attempt - 1)
@@ -217,6 +222,7 @@ class OpenAIAdapter:
             except openai.APIStatusError as exc:
                 body = exc.body if isinstance(exc.body, dict) else {}
                 count("ai_requests_total", provider=provider, operation=operation, outcome="rejected")
+                count(PROVIDER_CALLS, provider=provider, result="error")
                 logger.error("AI provider refused the request", extra={
                     "provider": provider, "status": exc.status_code, "code": body.get("code"),
                     "param": body.get("param")})
@@ -224,6 +230,7 @@ class OpenAIAdapter:
                                         provider_code=body.get("code"), param=body.get("param")) from None
             latency_ms = (time.perf_counter() - started) * 1000
             breaker.record_success(key)
+            count(PROVIDER_CALLS, provider=provider, result="ok")
             return parsed, raw.headers, attempt, latency_ms
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -48,6 +49,34 @@ def encrypt(plaintext: bytes | str, context: dict[str, str], key_id: str | None 
 
 def decrypt(envelope: str, context: dict[str, str]) -> bytes:
     """Open an envelope. A wrong context, a tampered value or a foreign key raises ``LilyError``."""
+    return _open(envelope, context)[0]
+
+
+def sealed_by(envelope: str, context: dict[str, str]) -> str:
+    """The ARN of the KMS key whose material sealed ``envelope``'s data key (opens it to learn it)."""
+    return _open(envelope, context)[1]
+
+
+def reseal(envelope: str, context: dict[str, str], key_id: str | None = None) -> tuple[str, str]:
+    """The same plaintext under a fresh data key from the deployment's key as it is now (its current key material
+    after a rotation, or the key its alias points to now): ``(new envelope, ARN of the key that had sealed it)``.
+    The re-encryption job (``python -m lily.admin reencrypt``) runs it over every stored secret."""
+    plaintext, old_key = _open(envelope, context)
+    return encrypt(plaintext, context, key_id), old_key
+
+
+@dataclass
+class ResealReport:
+    """What one store's re-encryption did (the re-encryption jobs of social and identity)."""
+
+    store: str
+    resealed: int = 0
+    raced: int = 0  # changed meanwhile (sealed again by its owner, under the current key): left as it is
+    failed: int = 0  # could not be opened: logged with the record's id, never the secret
+    sealed_by: dict[str, int] = field(default_factory=dict)  # KMS key ARN that had sealed the values -> count
+
+
+def _open(envelope: str, context: dict[str, str]) -> tuple[bytes, str]:
     try:
         env: dict[str, Any] = json.loads(envelope)
         if env.get("v") != _VERSION:
@@ -56,8 +85,8 @@ def decrypt(envelope: str, context: dict[str, str]) -> bytes:
     except (ValueError, KeyError, TypeError) as exc:
         raise LilyError(ErrorCode.SYSTEM_001, "stored secret is malformed") from exc
     try:
-        data_key = client("kms").decrypt(CiphertextBlob=blob, EncryptionContext=context)["Plaintext"]
-        return AESGCM(data_key).decrypt(nonce, sealed, _aad(context))
+        opened = client("kms").decrypt(CiphertextBlob=blob, EncryptionContext=context)
+        return AESGCM(opened["Plaintext"]).decrypt(nonce, sealed, _aad(context)), str(opened.get("KeyId", ""))
     except (ClientError, InvalidTag) as exc:
         raise LilyError(ErrorCode.AUTH_003, "secret cannot be opened in this context") from exc
 

@@ -83,6 +83,8 @@ class Access(BaseModel):
     kms: Literal["none", "encrypt", "decrypt", "both"] = "none"
     kms_describe: bool = Field(False, description="kms:DescribeKey on the data key (health)")
     secrets: list[str] = Field(default_factory=list, description="Secrets Manager short names")
+    secrets_write: list[str] = Field(default_factory=list, description="Put new versions of these secrets and move "
+                                                                       "their stage labels (rotation), not read them")
     ses_send: bool = False
     vectors: bool = Field(False, description="Read and write the research vector index (OpenSearch k-NN in the cloud)")
 

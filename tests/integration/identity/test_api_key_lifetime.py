@@ -131,3 +131,32 @@ def test_an_invitation_dies_when_its_sender_loses_the_right_to_invite(http, org)
     assert r.status_code == 422 and r.json()["error"]["code"] == "VALIDATION_001"  # a used token
     members = http.get(f"/api/orgs/{org['id']}/members", headers=org["owner"]["headers"]).json()["items"]
     assert guest["user_id"] not in {m["user_id"] for m in members}
+
+
+def test_expired_and_revoked_keys_are_purged_by_ttl_and_treated_as_absent_until_then(http, org):
+    from lily.identity.models import ApiKey
+
+    expiring = create_api_key(http, org["owner"]["headers"], org["id"], scopes=["members:read"])
+    revoked = create_api_key(http, org["owner"]["headers"], org["id"], scopes=["members:read"])
+    assert http.delete(f"/api/orgs/{org['id']}/api-keys/{revoked['key_id']}",
+                       headers=org["owner"]["headers"]).status_code == 200
+    # the table's TTL attribute is set: DynamoDB deletes the keys 30 days after expiry or revocation
+    stored = {k: ApiKey.get(k) for k in (expiring["key_id"], revoked["key_id"])}
+    assert (stored[expiring["key_id"]].purge_at - stored[expiring["key_id"]].expires_at).days == 30
+    assert (stored[revoked["key_id"]].purge_at - stored[revoked["key_id"]].revoked_at).days == 30
+    clock.advance(31 * 86400)  # revoked 31 days ago: gone; the other one still listed (expires at 90 days)
+    _sign_in_again(http, org)
+    listed = _listed(http, org)
+    assert revoked["key_id"] not in listed and expiring["key_id"] in listed
+    r = http.delete(f"/api/orgs/{org['id']}/api-keys/{revoked['key_id']}", headers=org["owner"]["headers"])
+    assert r.status_code == 404 and r.json()["error"]["code"] == "VALIDATION_004"
+    clock.advance(90 * 86400)  # expired 31 days ago: gone too, though DynamoDB has not deleted it (moto never does)
+    _sign_in_again(http, org)
+    assert expiring["key_id"] not in _listed(http, org)
+    assert ApiKey.get(expiring["key_id"]) is not None
+
+
+def _sign_in_again(http, org) -> None:
+    from tests.support.identity import login
+
+    org["owner"]["headers"] = auth_headers(login(http, org["owner"]["email"], org["owner"]["password"])["access_token"])

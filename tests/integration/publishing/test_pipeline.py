@@ -17,7 +17,7 @@ def _org(n: int = 0) -> str:
     return f"org_{'0' * 25}{n}"
 
 
-def test_scheduled_post_is_published_once_at_its_second(fake, quota, ports, mq, frozen):
+def test_scheduled_post_is_published_once_at_its_second(fake, quota, ports, mq, frozen, emf):
     # Given a post to two connections, scheduled 90 s ahead
     org = _org()
     x, li = fake.add_connection(org, "x"), fake.add_connection(org, "linkedin")
@@ -42,6 +42,8 @@ def test_scheduled_post_is_published_once_at_its_second(fake, quota, ports, mq, 
         assert len(list(Attempt.query(t.target_id))) == 1
     assert counter_value("publishing_posts_published_total") >= 2
     assert max(observations("publish_lag_seconds")) < 1
+    # And the publish lag went out as EMF per platform (the publish-lag alarms read it)
+    assert emf.find("publish_lag_seconds", platform="x") and emf.find("publish_lag_seconds", platform="linkedin")
 
 
 def test_missed_ticks_are_caught_up(fake, quota, ports, mq, frozen):
