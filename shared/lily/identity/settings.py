@@ -24,7 +24,8 @@ class IdentitySettings(BaseSettings):
     jwt_audience: str = Field("lily-api", description="aud of access tokens")
     jwt_key_cache_s: int = Field(300, ge=0, description="How long signing keys are cached in-process")
     jwt_key_refetch_s: int = Field(30, ge=0, description="Min seconds between refetches on an unknown kid")
-    jwt_rotation_days: int = Field(30, ge=1, description="Age at which the jwt_rotation job replaces the signing key")
+    jwt_rotation_days: int = Field(30, ge=0, description="Age at which the jwt_rotation job replaces the signing key "
+                                                         "(0: at its next run)")
     access_ttl_user_s: int = Field(15 * 60, ge=60)
     access_ttl_admin_s: int = Field(30 * 60, ge=60)
     refresh_ttl_s: int = Field(7 * 24 * 3600, ge=300)
