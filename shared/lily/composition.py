@@ -35,6 +35,11 @@ engagement, gate)                             ``publishing.published.LibraryPubl
 schedule)
 :func:`gauge_reconcile_ports` (the things     ``social.gauges.ConnectedProfiles``, ``identity.gauges.OrgSeats``
 each gauge quota counts)
+:func:`privacy_ports` (every table, owners,  :func:`data_models`, ``identity.data_subjects.IdentitySubjects``,
+platform grants, subscription, vectors,       ``social.erasure.PlatformGrants``,
+seats, mail)                                  ``billing.erasure.StripeSubscriptions``,
+                                              ``research.erasure.ResearchMemory``, ``PlanQuota("team_seats")``,
+                                              ``identity.email.send``
 :func:`analytics_ports` (published targets,   ``publishing.analytics_targets.PublishedTargetsOfConnection``,
 connections, metrics, plan)                   ``social.analytics_metrics.ActiveConnections``, ``PlatformMetrics``,
                                               ``billing.analytics_plan.PlanAnalytics``
@@ -59,8 +64,10 @@ if TYPE_CHECKING:
     from lily.analytics.ports import AnalyticsPorts
     from lily.billing.ports import BillingPorts, GaugeReconcilePorts
     from lily.content.ports import ContentPorts
+    from lily.core.db import LilyModel
     from lily.identity.ports import IdentityPorts
     from lily.images.ports import ImagePorts
+    from lily.privacy.ports import DataSubjects, PrivacyPorts
     from lily.publishing.ports import PlatformGateway, PublishingPorts, SchedulingPorts
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
     from lily.social.ports import SocialPorts
@@ -213,3 +220,78 @@ def gauge_reconcile_ports() -> GaugeReconcilePorts:
     from lily.social.ports import PROFILES_QUOTA
 
     return GaugeReconcilePorts(sources={PROFILES_QUOTA: ConnectedProfiles(), SEATS_QUOTA: OrgSeats()})
+
+
+def data_models() -> tuple[type[LilyModel], ...]:
+    """Every table of the deployment, by model: the scope of the export and erasure jobs (their data rules,
+    ``lily.core.retention``). The ``privacy_worker``'s wiring grants exactly these; ``tests/unit/
+    test_retention_registry.py`` fails when a table some function names is missing here."""
+    from lily.ai.models import AIUsage
+    from lily.analytics.models import AnalyticsPost, AnalyticsSnapshot
+    from lily.billing.models import Customer, QuotaCounter, Subscription, WebhookEvent
+    from lily.content.models import BrandProfile, ContentDraft
+    from lily.core.models import BreakerState
+    from lily.health.models import Heartbeat
+    from lily.identity.models import (
+        ApiKey,
+        AuditEvent,
+        AuthToken,
+        Counter,
+        Membership,
+        Org,
+        Revocation,
+        User,
+        UserEmail,
+    )
+    from lily.images.models import ImageJob, ImageSettings, ImageStyle
+    from lily.privacy.models import PrivacyJob
+    from lily.publishing.models import (
+        Attempt,
+        IdempotencyRecord,
+        Media,
+        PacingState,
+        Post,
+        Queue,
+        QueueEntry,
+        Target,
+    )
+    from lily.research.models import ResearchConfig, ResearchInsight, ResearchItem, ResearchJob, ResearchReport
+    from lily.social.models import (
+        AccountSelection,
+        EngagementEvent,
+        OAuthState,
+        SocialConnection,
+        SocialNotice,
+        WebhookDelivery,
+    )
+
+    return (AIUsage, AnalyticsPost, AnalyticsSnapshot, Customer, QuotaCounter, Subscription, WebhookEvent, BrandProfile,
+            ContentDraft, BreakerState, Heartbeat, ApiKey, AuditEvent, AuthToken, Counter, Membership, Org, Revocation,
+            User, UserEmail, ImageJob, ImageSettings, ImageStyle, PrivacyJob, Attempt, IdempotencyRecord, Media,
+            PacingState, Post, Queue, QueueEntry, Target, ResearchConfig, ResearchInsight, ResearchItem, ResearchJob,
+            ResearchReport, AccountSelection, EngagementEvent, OAuthState, SocialConnection, SocialNotice,
+            WebhookDelivery)
+
+
+@_per_process
+def privacy_ports() -> PrivacyPorts:
+    # Export and erasure: every table (data_models), and what is not a table row through its owner.
+    from lily.billing.entitlements import PlanQuota
+    from lily.billing.erasure import StripeSubscriptions
+    from lily.identity import email
+    from lily.identity.ports import SEATS_QUOTA
+    from lily.privacy.ports import PrivacyPorts
+    from lily.research.erasure import ResearchMemory
+    from lily.social.erasure import PlatformGrants
+
+    return PrivacyPorts(models=data_models(), subjects=data_subjects(), tokens=PlatformGrants(),
+                        subscriptions=StripeSubscriptions(), vectors=ResearchMemory(lambda: memory_ports().embedder),
+                        seats=PlanQuota(SEATS_QUOTA), mail=email.send)
+
+
+@_per_process
+def data_subjects() -> DataSubjects:
+    # The privacy routes' check that a person owning an organization with other members is not erased.
+    from lily.identity.data_subjects import IdentitySubjects
+
+    return IdentitySubjects()

@@ -83,6 +83,8 @@ class StripeGateway(Protocol):
     def update_subscription(self, subscription_id: str, params: dict[str, Any],
                             idempotency_key: str) -> StripeSubscription: ...
 
+    def cancel_subscription(self, subscription_id: str) -> StripeSubscription: ...
+
     def ping(self) -> None: ...
 
 
@@ -148,6 +150,10 @@ class StripeClientGateway:
                             idempotency_key: str) -> StripeSubscription:
         obj = self._call("subscriptions.update", self.client.v1.subscriptions.update, subscription_id, params,
                          {"idempotency_key": idempotency_key})
+        return StripeSubscription.from_stripe(obj)
+
+    def cancel_subscription(self, subscription_id: str) -> StripeSubscription:
+        obj = self._call("subscriptions.cancel", self.client.v1.subscriptions.cancel, subscription_id)
         return StripeSubscription.from_stripe(obj)
 
     def ping(self) -> None:

@@ -91,6 +91,7 @@ class Export:
 
     omit: tuple[str, ...] = ()
     distinct: tuple[str, ...] = ()
+    omit_in_user_export: tuple[str, ...] = ()  # may name someone else (an audit event's target: an invitee)
     exported: Literal[True] = True
 
 
@@ -124,6 +125,7 @@ class DataRule:
     on_user_erased: Anonymise | Erase | None = None  # a person's records in an org that stays (user locate set)
     notes: str = ""
     personal_data: bool = True  # False: holds nothing about a person (breakers, heartbeats)
+    objects: str | None = None  # the attribute naming each record's object in the media bucket (exported with it)
 
     def __post_init__(self) -> None:
         if self.user is not None and self.on_user_erased is None:

@@ -152,7 +152,7 @@ class Media(LilyModel):
         data = DataRule(
             retention="while the organization exists", org=Partition(), user=Scan("created_by"), export=Export(),
             erase=Erase.DELETE,
-            on_user_erased=Anonymise(("created_by",)),
+            on_user_erased=Anonymise(("created_by",)), objects="key",
             notes="the objects themselves live under the organization's prefix of the media bucket, erased with it")
 
     org_id = UnicodeAttribute(hash_key=True)
