@@ -39,7 +39,7 @@ def test_each_rule_names_what_its_model_has(model):
     assert rule is not None
     attributes = model.get_attributes()
     indexes = set((model._indexes or {}).keys())
-    for locate in (rule.org, rule.user):
+    for locate in (rule.org, rule.user, *rule.user_also):
         if isinstance(locate, Partition):
             assert model._hash_keyname, model
         elif isinstance(locate, Index):

@@ -74,6 +74,7 @@ class Scan:
     attribute: str
     prefix: str | None = None  # e.g. "{id}#": the attribute starts with the subject's id and a separator
     contains: bool = False
+    by: Literal["id", "email"] = "id"  # match the person's e-mail address instead of their id (``user_also``)
     kind: Literal["scan"] = "scan"
 
 
@@ -123,6 +124,9 @@ class DataRule:
     org: Locate | None = None
     user: Locate | None = None
     on_user_erased: Anonymise | Erase | None = None  # a person's records in an org that stays (user locate set)
+    # More ways the erasure finds a person's records: where others' records name them, by id or address (an
+    # invitation sent to them, the audit event of it). Not exported: those records are the sender's.
+    user_also: tuple[Scan, ...] = ()
     notes: str = ""
     personal_data: bool = True  # False: holds nothing about a person (breakers, heartbeats)
     objects: str | None = None  # the attribute naming each record's object in the media bucket (exported with it)
@@ -152,7 +156,8 @@ def describe(model: type[LilyModel]) -> dict:
             return f"partition key {loc.template}"
         if isinstance(loc, Index):
             return f"index {loc.index}"
-        how = f" starting {loc.prefix}" if loc.prefix else " containing {id}" if loc.contains else " = {id}"
+        value = "{email}" if loc.by == "email" else "{id}"
+        how = f" starting {loc.prefix}" if loc.prefix else f" containing {value}" if loc.contains else f" = {value}"
         return f"scan {loc.attribute}{how}"
 
     erased_user = rule.on_user_erased
@@ -162,7 +167,8 @@ def describe(model: type[LilyModel]) -> dict:
         "ttl_attribute": ttl_attribute_name(model),
         "personal_data": rule.personal_data,
         "organization_records": locate(rule.org),
-        "user_records": locate(rule.user),
+        "user_records": "; ".join([locate(rule.user) or "", *(f"erasure also: {locate(s)}" for s in rule.user_also)])
+        if rule.user else None,
         "export": ("included" + (f" without {', '.join(rule.export.omit)}" if rule.export.omit else "")
                    if isinstance(rule.export, Export) else f"excluded: {rule.export.reason}"),
         "erasure": rule.erase.value,

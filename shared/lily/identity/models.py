@@ -98,6 +98,7 @@ class AuthToken(LilyModel):
             retention="until used or expired (TTL expires_at: minutes for challenges, days for invitations, the "
                       "refresh lifetime for sessions)",
             org=Scan("data", contains=True), user=Scan("user_id"),
+            user_also=(Scan("data", contains=True, by="email"),),
             export=NotExported("single-use secrets stored as hashes: nothing a person can use"),
             erase=Erase.DELETE, on_user_erased=Erase.DELETE,
             notes="invitations are auth tokens of kind invite: removed by their TTL once expired")
@@ -219,6 +220,7 @@ class AuditEvent(LilyModel):
             retention="90 days (TTL expires_at)", org=Scan("org_id"), user=Scan("actor_id"),
             export=Export(distinct=("sk",), omit_in_user_export=("target",)), erase=Erase.DELETE,
             on_user_erased=Anonymise(("actor_id", "ip", "target")),
+            user_also=(Scan("target", by="email"), Scan("target")),
             notes="each event is stored in its day stream and its organization's stream; the erasure itself is "
                   "recorded without personal data")
 

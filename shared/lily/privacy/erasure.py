@@ -68,11 +68,15 @@ def erase_org_records(model: type[LilyModel], org_id: str) -> int:
     return records.delete(model, list(records.find(model, rule.org, org_id)))
 
 
-def erase_user_records(model: type[LilyModel], user_id: str) -> int:
+def erase_user_records(model: type[LilyModel], user_id: str, email: str | None = None) -> int:
     rule = records.rule(model)
     if rule.user is None or rule.on_user_erased is None or rule.on_user_erased == Erase.EXPIRES:
         return 0
     found = list(records.find(model, rule.user, user_id))
+    for also in rule.user_also:
+        value = email if also.by == "email" else user_id
+        if value:
+            found += list(records.find(model, also, value))  # one found twice is anonymised twice: harmless
     if isinstance(rule.on_user_erased, Anonymise):
         return sum(records.anonymise(model, item, rule.on_user_erased.attributes) for item in found)
     return records.delete(model, found)
@@ -106,6 +110,7 @@ def user_steps(ports: PrivacyPorts, user_id: str, job_id: str) -> list[tuple[str
             raise Stop(getattr(exc, "message", str(exc))) from None
 
     owned = [o.org_id for o in ports.subjects.owned_orgs(user_id)]
+    email = ports.subjects.email_of(user_id)  # read before the account goes (a resumed run may find none)
     stays = [org for org in ports.subjects.member_orgs(user_id) if org not in owned]
     steps: list[tuple[str, Callable[[], object]]] = [("check_ownership", check)]
     for org_id in owned:
@@ -114,7 +119,8 @@ def user_steps(ports: PrivacyPorts, user_id: str, job_id: str) -> list[tuple[str
     steps.append(("seats", lambda: [ports.seats.release(org) for org in stays]))
     steps.append(("objects", lambda: delete_objects("user", user_id)))
     for model in _tables(ports):
-        steps.append((f"table:{model.Meta.short_name}", lambda model=model: erase_user_records(model, user_id)))
+        steps.append((f"table:{model.Meta.short_name}",
+                      lambda model=model: erase_user_records(model, user_id, email)))
     steps.append(("jobs", lambda: erase_jobs(f"user#{user_id}", keep=job_id)))
     return steps
 

@@ -53,12 +53,14 @@ def exported(model: type[LilyModel], item: LilyModel, export: Export, omit: tupl
 
 def delete(model: type[LilyModel], items: list[LilyModel]) -> int:
     """Delete ``items`` (batched; deleting one already gone is a no-op)."""
-    if not items:
+    unique = {(getattr(i, model._hash_keyname), getattr(i, model._range_keyname) if model._range_keyname else None): i
+              for i in items}  # a batch may not name one key twice
+    if not unique:
         return 0
     with model.batch_write() as batch:
-        for item in items:
+        for item in unique.values():
             batch.delete(item)
-    return len(items)
+    return len(unique)
 
 
 def anonymise(model: type[LilyModel], item: LilyModel, attributes: tuple[str, ...]) -> bool:
