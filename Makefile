@@ -21,14 +21,15 @@ export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 # The lock files (docs/operations.md, "Supply chain"): every runtime and dev dependency pinned with its hashes.
 # requirements.lock is what `make install` (and so CI) installs, for any platform (uv's universal resolution);
 # layers/requirements.lock is what the Lambda layer ships: Linux arm64 wheels for CPython 3.14. `make lock` resolves
-# both again after pyproject.toml or layers/requirements.txt changed (keeping every pin that still fits);
-# `make lock-upgrade` moves every pin to the newest release allowed.
+# both again after pyproject.toml or layers/requirements.txt changed (keeping every pin that still fits; the layer's
+# pins are constrained by the dev lock: the layer ships the versions the tests ran); `make lock-upgrade` moves every
+# pin to the newest release allowed.
 LOCK := requirements.lock
 LAYER_LOCK := layers/requirements.lock
 LOCK_DEV = $(UV) pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes --quiet \
 	-o $(LOCK) $(1)
 LOCK_LAYER = $(UV) pip compile layers/requirements.txt --python-platform aarch64-manylinux_2_28 --python-version 3.14 \
-	--only-binary :all: --generate-hashes --quiet -o $(LAYER_LOCK) $(1)
+	--only-binary :all: --generate-hashes --quiet -c $(LOCK) -o $(LAYER_LOCK) $(1)
 SBOM := build/sbom/layer.cdx.json
 
 # uv installs (parallel downloads, no compile step: see PYTHONPYCACHEPREFIX); pip only bootstraps it. checkov

@@ -16,8 +16,8 @@ from lily.core import queues
 from lily.core.aws import client
 from lily.core.observability import logger, observe
 
-WATCHED_QUEUES = ("analytics", "billing_events", "heartbeat", "image_jobs", "publish", "research", "social_events",
-                  "social_inbound")
+WATCHED_QUEUES = ("analytics", "billing_events", "heartbeat", "image_jobs", "privacy", "publish", "research",
+                  "social_events", "social_inbound")
 
 
 def dlq_depth(queue: str) -> int:
