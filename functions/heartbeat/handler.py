@@ -1,4 +1,4 @@
-"""Scheduled heartbeat: proves the schedule → queue → worker wiring."""
+"""Scheduled heartbeat: proves the schedule → queue → worker wiring, and reports the DLQ backlog gauges."""
 
 import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
 
@@ -6,14 +6,14 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 from lily.core.config import get_settings
 from lily.core.handlers import scheduled_handler
-from lily.health import service
+from lily.health import backlog, service
 
 settings = get_settings()
 
 
 def job(event: dict) -> dict:
     beat = service.send_heartbeat()
-    return {"beat_id": beat.beat_id}
+    return {"beat_id": beat.beat_id, "dlq_items": backlog.report_dlq_depths()}
 
 
 handler = scheduled_handler(job)

@@ -13,6 +13,7 @@ from aws_cdk import App, Aspects, Environment, Tags
 
 from lily_infra import ROOT, nag
 from lily_infra.config import StageConfig, load_config
+from lily_infra.operations import ObservabilityStack
 from lily_infra.posture import PostureSuppressions
 from lily_infra.service import ServiceStack
 from lily_infra.stateful import QueueDecl, StatefulStack, TableModel
@@ -30,10 +31,11 @@ class LilyApp:
     config: StageConfig
     stateful: StatefulStack
     service: ServiceStack
+    observability: ObservabilityStack
 
     @property
     def stacks(self) -> list[Any]:
-        return [self.stateful, self.service]
+        return [self.stateful, self.service, self.observability]
 
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
@@ -86,13 +88,26 @@ def build_app(
     )
     service = ServiceStack(
         app, config.stack_name("service"),
-        description=f"Lily {config.stage}: functions, HTTP API, schedules, alarms and dashboard",
+        description=f"Lily {config.stage}: functions, HTTP API and schedules",
         env=env, termination_protection=protect,
         config=config, specs=specs, stateful=stateful,
     )
+    from lily.core.functions import Http, Schedule
+
+    observability = ObservabilityStack(
+        app, config.stack_name("observability"),
+        description=f"Lily {config.stage}: alarms, the alarm topic and the dashboards (overview, business, "
+                    "technical, SRE)",
+        env=env, config=config, functions=[s.name for s in specs],
+        http_functions={s.name for s in specs if isinstance(s.trigger, Http)},
+        scheduled_functions={s.name for s in specs if isinstance(s.trigger, Schedule)},
+        queues={q.short: (config.queue_name(q.short), config.dlq_name(q.short)) for q in queue_decls},
+        api_id=service.api.api_id,
+    )
+    observability.add_dependency(service)
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     Aspects.of(app).add(PostureSuppressions())  # checkov's acknowledged findings, each with its reason
     if with_nag:
         nag.enable(app)
-    return LilyApp(app=app, config=config, stateful=stateful, service=service)
+    return LilyApp(app=app, config=config, stateful=stateful, service=service, observability=observability)

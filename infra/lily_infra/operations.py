@@ -1,10 +1,17 @@
-"""The SLO alarms and the three dashboards (docs/operations.md says which alarm guards which SLO, and the runbook
-each one leads to in docs/runbooks/).
+"""The observability stack, ``lily-<stage>-observability``: the per-resource alarms, the alarm topic and the
+overview dashboard (:class:`lily_infra.monitoring.Monitoring`), the SLO alarms and the business, technical and SRE
+dashboards (:class:`Operations`; docs/operations.md says which alarm guards which SLO, and the runbook each one
+leads to in docs/runbooks/).
 
-Alarms (every one notifies the alarm topic of :class:`lily_infra.monitoring.Monitoring`, and names its runbook):
+CloudFormation allows 500 resources per stack; each function is 8 to 14 resources of the service stack, and the
+alarms were another hundred. So they live beside it and reach it by name only: functions by their physical names,
+queues by theirs; the HTTP API's id is the one value imported. Nothing in the service stack depends on this one:
+it deploys after it and can be replaced alone.
+
+SLO alarms (every one notifies Monitoring's alarm topic, and names its runbook):
 
 - ``plan-limit-hits``: ``plan_limit_hits_total`` (every feature and plan) > 5 in a minute;
-- ``dlq-backlog``: ``dlq_items_total`` (the ``ops_metrics`` gauge of every queue's DLQ) > 0; each DLQ also has
+- ``dlq-backlog``: ``dlq_items_total`` (the ``heartbeat`` schedule's gauge of every queue's DLQ) > 0; each DLQ also has
   its own depth alarm (Monitoring);
 - ``api-5xx-rate``: 5xx answers > 1 % of the HTTP API's requests over five minutes;
 - ``<function>-latency-p99``: each HTTP function's p99 duration over its threshold, three five-minute periods
@@ -24,15 +31,15 @@ publish lag, breaker transitions, heartbeats, gauge drift, JWT key cache, AI pro
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from aws_cdk import Duration
-from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from lily_infra.config import StageConfig
+from lily_infra.monitoring import Monitoring
 
 NAMESPACE = "Lily"
 SERVICE = {"service": "lily"}  # every EMF metric carries the Powertools service dimension
@@ -71,6 +78,34 @@ def lily_metric(name: str, statistic: str, period: Duration = FIVE_MINUTES, **di
                      statistic=statistic, period=period, label=f"{name} {' '.join(dims.values())}".strip())
 
 
+def lambda_metric(function_name: str, metric: str, statistic: str) -> cw.Metric:
+    return cw.Metric(namespace="AWS/Lambda", metric_name=metric, dimensions_map={"FunctionName": function_name},
+                     statistic=statistic, period=FIVE_MINUTES, label=f"{metric} {statistic}")
+
+
+def api_metric(api_id: str, metric: str, statistic: str) -> cw.Metric:
+    return cw.Metric(namespace="AWS/ApiGateway", metric_name=metric, dimensions_map={"ApiId": api_id},
+                     statistic=statistic, period=FIVE_MINUTES, label=f"{metric} {statistic}")
+
+
+class ObservabilityStack(Stack):
+    """``lily-<stage>-observability``: :class:`Monitoring` and :class:`Operations`."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, functions: list[str],
+                 http_functions: set[str], scheduled_functions: set[str], queues: Mapping[str, tuple[str, str]],
+                 api_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.monitoring = Monitoring(
+            self, "Monitoring", config=config, functions={name: config.function_name(name) for name in functions},
+            queues=queues, api_id=api_id,
+            failed_runs={name: config.failed_runs_queue_name(name) for name in sorted(scheduled_functions)},
+        )
+        self.operations = Operations(
+            self, "Operations", config=config, action=self.monitoring.action, functions=functions,
+            http_functions=http_functions, queues=queues, api_id=api_id, existing_alarms=self.monitoring.alarms)
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+
+
 class Operations(Construct):
     def __init__(
         self,
@@ -79,12 +114,14 @@ class Operations(Construct):
         *,
         config: StageConfig,
         action: cw_actions.SnsAction,
-        functions: Mapping[str, lambda_.Function],
+        functions: list[str],
         http_functions: set[str],
         queues: Mapping[str, tuple[str, str]],
-        api: apigwv2.HttpApi,
+        api_id: str,
         existing_alarms: list[cw.Alarm],
     ) -> None:
+        """``functions`` and ``http_functions`` are function names as declared (``publisher``);
+        ``existing_alarms`` Monitoring's (shown on the SRE dashboard with these)."""
         super().__init__(scope, construct_id)
         self.config = config
         self.action = action
@@ -105,8 +142,8 @@ class Operations(Construct):
             "api-5xx-rate", runbook="api-errors",
             metric=cw.MathExpression(
                 expression="IF(requests > 0, 100 * errors / requests, 0)",
-                using_metrics={"errors": api.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
-                               "requests": api.metric_count(period=FIVE_MINUTES, statistic="Sum")},
+                using_metrics={"errors": api_metric(api_id, "5xx", "Sum"),
+                               "requests": api_metric(api_id, "Count", "Sum")},
                 period=FIVE_MINUTES, label="5xx rate (%)"),
             threshold=API_5XX_RATE_PCT, comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
             description=f"More than {API_5XX_RATE_PCT}% of API requests answered 5xx over five minutes "
@@ -115,7 +152,7 @@ class Operations(Construct):
             threshold = LATENCY_P99_MS.get(name, LATENCY_P99_MS_DEFAULT)
             self._alarm(
                 f"{name}-latency-p99", runbook="api-errors",
-                metric=functions[name].metric_duration(period=FIVE_MINUTES, statistic="p99"),
+                metric=lambda_metric(config.function_name(name), "Duration", "p99"),
                 threshold=threshold, comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD, periods=3,
                 description=f"{config.function_name(name)}: p99 duration above {threshold} ms for 15 minutes "
                             "(API latency SLO).")
@@ -146,10 +183,9 @@ class Operations(Construct):
                 threshold=AI_ERROR_RATE_PCT, comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 description=f"More than {AI_ERROR_RATE_PCT}% of calls to {provider} failed over five minutes.")
 
-        every_alarm = [*existing_alarms, *self.alarms.values()]
         self.business = self._business()
-        self.technical = self._technical(functions, api)
-        self.sre = self._sre(queues, every_alarm)
+        self.technical = self._technical(functions, api_id)
+        self.sre = self._sre(queues, [*existing_alarms, *self.alarms.values()])
 
     def _alarm(self, name: str, *, runbook: str, metric: cw.IMetric, threshold: float,
                comparison: cw.ComparisonOperator, description: str, periods: int = 1,
@@ -195,23 +231,21 @@ class Operations(Construct):
                             left=[insights("MAX", "quota_utilization_percent", Duration.hours(1), group="feature")])],
         ])
 
-    def _technical(self, functions: Mapping[str, lambda_.Function], api: apigwv2.HttpApi) -> cw.Dashboard:
+    def _technical(self, functions: list[str], api_id: str) -> cw.Dashboard:
         rows: list[list[cw.IWidget]] = [[
             cw.GraphWidget(title="HTTP API answers", width=12, left=[
-                api.metric_count(period=FIVE_MINUTES), api.metric_client_error(period=FIVE_MINUTES),
-                api.metric_server_error(period=FIVE_MINUTES)]),
+                api_metric(api_id, "Count", "Sum"), api_metric(api_id, "4xx", "Sum"),
+                api_metric(api_id, "5xx", "Sum")]),
             cw.GraphWidget(title="HTTP API latency p50 / p99 (ms)", width=12, left=[
-                api.metric_latency(period=FIVE_MINUTES, statistic="p50"),
-                api.metric_latency(period=FIVE_MINUTES, statistic="p99")]),
+                api_metric(api_id, "Latency", "p50"), api_metric(api_id, "Latency", "p99")]),
         ]]
-        widgets: list[cw.IWidget] = [
-            cw.GraphWidget(
+        widgets: list[cw.IWidget] = []
+        for name in sorted(functions):
+            physical = self.config.function_name(name)
+            widgets.append(cw.GraphWidget(
                 title=f"{name}: latency, errors, throttles", width=8,
-                left=[fn.metric_duration(period=FIVE_MINUTES, statistic="p50"),
-                      fn.metric_duration(period=FIVE_MINUTES, statistic="p99")],
-                right=[fn.metric_errors(period=FIVE_MINUTES), fn.metric_throttles(period=FIVE_MINUTES)])
-            for name, fn in sorted(functions.items())
-        ]
+                left=[lambda_metric(physical, "Duration", "p50"), lambda_metric(physical, "Duration", "p99")],
+                right=[lambda_metric(physical, "Errors", "Sum"), lambda_metric(physical, "Throttles", "Sum")]))
         rows += [widgets[i:i + 3] for i in range(0, len(widgets), 3)]
         return self._dashboard("technical", rows)
 

@@ -1,6 +1,6 @@
 """The service stack: the dependency layer, one Lambda per declared function, the HTTP API,
-schedules, queue consumers, alarms and the dashboards (Monitoring: per-resource alarms and the overview;
-Operations: the SLO alarms and the business, technical and SRE dashboards)."""
+schedules and queue consumers. Alarms and dashboards are in the observability stack (lily_infra.operations),
+which reaches these resources by name: CloudFormation allows 500 resources per stack."""
 
 from __future__ import annotations
 
@@ -22,13 +22,10 @@ from lily_infra.bundling import ARCHITECTURE, RUNTIME, dependency_layer_code
 from lily_infra.config import StageConfig
 from lily_infra.functions import (
     LilyFunction,
-    ScheduledFunction,
     construct_for,
     deployment_environment,
     function_environment,
 )
-from lily_infra.monitoring import Monitoring
-from lily_infra.operations import Operations
 from lily_infra.stateful import StatefulStack
 
 IN_FUNCTION_AUTH = (
@@ -119,28 +116,7 @@ class ServiceStack(Stack):
                 environment=function_environment(spec, environment), **extra,
             )
 
-        self.monitoring = Monitoring(
-            self, "Monitoring",
-            config=config,
-            functions={name: f.function for name, f in self.functions.items()},
-            queues={short: (config.queue_name(short), config.dlq_name(short))
-                    for short in stateful.queues},
-            failed_runs={name: config.failed_runs_queue_name(name) for name, f in self.functions.items()
-                         if isinstance(f, ScheduledFunction)},
-            api=self.api,
-        )
-        self.operations = Operations(
-            self, "Operations",
-            config=config,
-            action=self.monitoring.action,
-            functions={name: f.function for name, f in self.functions.items()},
-            http_functions={spec.name for spec in specs if isinstance(spec.trigger, Http)},
-            queues={short: (config.queue_name(short), config.dlq_name(short)) for short in stateful.queues},
-            api=self.api,
-            existing_alarms=self.monitoring.alarms,
-        )
         CfnOutput(self, "ApiUrl", value=self.api.api_endpoint, description="Base URL of the HTTP API")
-        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)

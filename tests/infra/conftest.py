@@ -43,6 +43,10 @@ class Synth:
         return self.templates[self.lily.service.stack_name]
 
     @property
+    def observability(self) -> dict:
+        return self.templates[self.lily.observability.stack_name]
+
+    @property
     def config(self):
         return self.lily.config
 

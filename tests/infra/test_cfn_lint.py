@@ -7,7 +7,7 @@ import json
 import pytest
 from cfnlint.api import lint
 
-STACK_KINDS = ["stateful", "service"]
+STACK_KINDS = ["stateful", "service", "observability"]
 
 
 @pytest.mark.parametrize("kind", STACK_KINDS)

@@ -96,7 +96,7 @@ def test_log_groups_are_encrypted_with_the_logs_key(synth):
 def test_scheduled_functions_send_failed_runs_to_an_alarmed_dead_letter_queue(synth, specs):
     functions = functions_by_name(synth.service)
     queues = resources(synth.service, "AWS::SQS::Queue")
-    alarms = [props(a) for a in resources(synth.service, "AWS::CloudWatch::Alarm").values()]
+    alarms = [props(a) for a in resources(synth.observability, "AWS::CloudWatch::Alarm").values()]
     invoke_configs = resources(synth.service, "AWS::Lambda::EventInvokeConfig")
     aliases = resources(synth.service, "AWS::Lambda::Alias")
     scheduled = [s for s in specs if s.trigger.kind == "schedule"]

@@ -198,7 +198,7 @@ def _alarm_metrics(alarm: dict) -> list[dict]:
 
 
 def test_every_dlq_has_a_depth_alarm_that_notifies(synth):
-    alarms = [props(a) for a in resources(synth.service, "AWS::CloudWatch::Alarm").values()]
+    alarms = [props(a) for a in resources(synth.observability, "AWS::CloudWatch::Alarm").values()]
     for short, spec in queues():
         dlq = synth.config.dlq_name(short)
         matching = [a for a in alarms if any(
@@ -211,14 +211,17 @@ def test_every_dlq_has_a_depth_alarm_that_notifies(synth):
 
 
 def test_every_function_has_an_error_rate_alarm(synth, specs, functions):
-    alarms = [props(a) for a in resources(synth.service, "AWS::CloudWatch::Alarm").values()]
+    # the alarms live in the observability stack and name each function by its physical name
+    alarms = [props(a) for a in resources(synth.observability, "AWS::CloudWatch::Alarm").values()]
     for spec in specs:
-        fn_id, _ = _fn(synth, functions, spec)
+        fn_id, fn = _fn(synth, functions, spec)
+        assert props(fn)["FunctionName"] == synth.config.function_name(spec.name)
         matching = []
         for a in alarms:
             stats = _alarm_metrics(a)
             names = {s["MetricName"] for s in stats
-                     if {"Name": "FunctionName", "Value": {"Ref": fn_id}} in s.get("Dimensions", [])}
+                     if {"Name": "FunctionName", "Value": synth.config.function_name(spec.name)}
+                     in s.get("Dimensions", [])}
             if names == {"Errors", "Invocations"}:
                 matching.append(a)
         assert len(matching) == 1, spec.name
@@ -226,14 +229,16 @@ def test_every_function_has_an_error_rate_alarm(synth, specs, functions):
 
 
 def test_alarms_notify_an_encrypted_topic_and_a_dashboard_exists(synth):
-    topics = resources(synth.service, "AWS::SNS::Topic")
+    # alarms, topic and dashboards are in the observability stack (the service stack keeps none: resource limit)
+    assert not resources(synth.service, "AWS::CloudWatch::Alarm") and not resources(synth.service, "AWS::SNS::Topic")
+    topics = resources(synth.observability, "AWS::SNS::Topic")
     assert len(topics) == 1
     topic_id, topic = next(iter(topics.items()))
     assert "KmsMasterKeyId" in props(topic)
-    for a in resources(synth.service, "AWS::CloudWatch::Alarm").values():
+    for a in resources(synth.observability, "AWS::CloudWatch::Alarm").values():
         assert [ref_id(x) for x in props(a)["AlarmActions"]] == [topic_id]
-    # the overview (Monitoring) and the business, technical and SRE dashboards (Operations)
-    assert len(resources(synth.service, "AWS::CloudWatch::Dashboard")) == 4
+    # the overview, and the business, technical and SRE dashboards (test_operations)
+    assert len(resources(synth.observability, "AWS::CloudWatch::Dashboard")) == 4
 
 
 # -- buckets, secrets, keys --

@@ -1,5 +1,5 @@
 """The operator commands the runbooks name (``python -m lily.admin ...``), against a provisioned deployment, and the
-DLQ gauge job (``ops_metrics``): each command answers what the runbook says it shows, and repairs what it says it
+DLQ gauges of the ``heartbeat`` schedule: each command answers what the runbook says it shows, and repairs what it says it
 repairs."""
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ def _poison(queue: str, body: dict) -> None:
 
 def test_a_dead_letter_is_seen_by_the_gauge_the_cli_and_redriven(lily_env, capsys):
     _poison("heartbeat", {"beat_id": "beat_1", "source": "scheduler", "sent_at": clock.iso(clock.now())})
-    # the ops_metrics schedule reports it
-    spec = next(s for s in discover() if s.name == "ops_metrics")
-    result = invoke(spec, load_handler_module(spec).handler, load_event("ops_metrics"))
+    # the heartbeat schedule reports it
+    spec = next(s for s in discover() if s.name == "heartbeat")
+    result = invoke(spec, load_handler_module(spec).handler, load_event("heartbeat"))
     assert result["dlq_items"]["heartbeat"] == 1 and result["dlq_items"]["publish"] == 0
     assert backlog.WATCHED_QUEUES and observations("dlq_items_total", queue="heartbeat")[-1] == 1
     # the runbook's commands show it, leave it in place, then move it back

@@ -4,7 +4,7 @@ CloudWatch has each DLQ's ``ApproximateNumberOfMessagesVisible`` too (the per-DL
 backlog beside Lily's own metrics, in the ``Lily`` namespace with the queue as a dimension, where the SRE dashboard
 and one alarm over every queue read it (``SELECT MAX(dlq_items_total) FROM "Lily" GROUP BY queue``).
 
-:data:`WATCHED_QUEUES` is what the ``ops_metrics`` function may read (its wiring's ``dlqs_probe``); a unit test
+:data:`WATCHED_QUEUES` is what the ``heartbeat`` function may read (its wiring's ``dlqs_probe``); a unit test
 holds it to the queues the functions declare, so a new queue is watched from the day it is added.
 """
 

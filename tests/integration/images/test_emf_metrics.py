@@ -62,8 +62,8 @@ def test_every_audit_metric_is_emitted_as_emf_with_its_labels(http, local_suite,
     assert _x_delivery(http, "1234567890", SOCIAL_APP_SECRETS["x_consumer_secret"]) == 200
     assert _x_delivery(http, "1234567890", "not-the-secret") in (400, 401, 403)
     drain(local_suite)
-    # dlq_items_total: the ops_metrics schedule
-    ops = next(c for c in local_suite.clocks if c.spec.name == "ops_metrics")
+    # dlq_items_total: the heartbeat schedule reports every queue's DLQ
+    ops = next(c for c in local_suite.clocks if c.spec.name == "heartbeat")
     assert ops.fire()["dlq_items"]["publish"] == 0
 
     expected = {
