@@ -1,6 +1,6 @@
 """The operator commands the runbooks name (``python -m lily.admin ...``), against a provisioned deployment, and the
-DLQ gauges of the ``heartbeat`` schedule: each command answers what the runbook says it shows, and repairs what it says it
-repairs."""
+DLQ gauges of the ``heartbeat`` schedule: each command answers what the runbook says it shows, and repairs what it
+says it repairs."""
 
 from __future__ import annotations
 
