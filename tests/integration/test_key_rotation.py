@@ -28,7 +28,8 @@ def _connection(org_id: str) -> SocialConnection:
     cid = ids.new_id("conn")
     now = datetime.now(UTC)
     conn = SocialConnection(
-        org_id, cid, platform="x", account_id=ids.token(8), scopes=["tweet.write"], status="active",
+        org_id, cid, platform="x", account_id=ids.token(8), account_kind="user", account_name="Bakery",
+        scopes=["tweet.write"], status="active",
         access_envelope=seal_access(TokenSet(access_token=f"at-{cid}", expires_at=None, scopes=["tweet.write"]),
                                     org_id, cid),
         refresh_envelope=seal_refresh(f"rt-{cid}", org_id, cid), token_version=3, grant_id=ids.new_id("grant"),
@@ -67,7 +68,7 @@ def test_reencryption_reseals_every_token_under_the_current_key(lily_env):
         assert crypto.sealed_by(fresh.refresh_envelope, ctx) == new
         assert fresh.token_version == 3  # the tokens did not change
     # And with the old key disabled, every token still opens
-    client("kms").disable_key(KeyId=old)
+    client("kms").disable_key(KeyId=old.rsplit("/", 1)[-1])
     for conn in conns:
         assert open_tokens(SocialConnection.get(conn.org_id, conn.connection_id)).access_token == \
             f"at-{conn.connection_id}"
@@ -111,7 +112,6 @@ def _signing_kid() -> str:
 def test_jwt_signing_keys_rotate_on_schedule_with_overlap(lily_env, monkeypatch):
     monkeypatch.setenv("LILY_JWT_KEY_CACHE_S", "300")
     first = _signing_kid()
-    before, _ = tokens.issue_access("usr_before", 1800)
     # A young key is left alone (its age counts from the first run)
     assert key_rotation.step().step == "nothing"
     # When it is 30 days old, a new key is staged: public at once, private as AWSPENDING only
@@ -120,6 +120,7 @@ def test_jwt_signing_keys_rotate_on_schedule_with_overlap(lily_env, monkeypatch)
     assert staged.step == "staged"
     assert {k["kid"] for k in read_secret("jwt-keys")["keys"]} == {first, staged.kid}
     assert _signing_kid() == first  # auth still signs with the current one
+    before, _ = tokens.issue_access("usr_before", 1800)
     # The pending key is promoted only once every function's cached public set can know it
     clock.advance(299)
     assert key_rotation.step().step == "nothing"
@@ -138,7 +139,8 @@ def test_jwt_signing_keys_rotate_on_schedule_with_overlap(lily_env, monkeypatch)
     assert retired.step == "retired" and retired.kid == first
     assert [k["kid"] for k in read_secret("jwt-keys")["keys"]] == [staged.kid]
     tokens._clear()
-    assert tokens.decode_access(after)["sub"] == "usr_after"
+    fresh, _ = tokens.issue_access("usr_fresh", 900)
+    assert tokens.decode_access(fresh)["sub"] == "usr_fresh"
 
 
 def test_the_rotation_never_reads_the_signing_key(lily_env, monkeypatch):

@@ -54,4 +54,7 @@ def read_secret(short: str) -> dict[str, Any]:
     """The JSON value of declared secret ``short`` from Secrets Manager (callers cache it; never log it)."""
     from lily.core.aws import client
 
-    return json.loads(client("secretsmanager").get_secret_value(SecretId=secret_name(short))["SecretString"])
+    # AWSCURRENT is the default; named so that the version a rotation moved the label to is read in the emulator
+    # too (moto keeps serving the first version when no stage is given)
+    return json.loads(client("secretsmanager").get_secret_value(SecretId=secret_name(short),
+                                                                VersionStage="AWSCURRENT")["SecretString"])

@@ -29,8 +29,8 @@ def _members(org_id: str, n: int) -> None:
 def _connections(org_id: str, n: int) -> None:
     now = datetime.now(UTC)
     for _ in range(n):
-        SocialConnection(org_id, ids.new_id("conn"), platform="x", account_id=ids.token(8), scopes=["tweet.write"],
-                         status="active", access_envelope="sealed", token_version=1, grant_id=ids.new_id("grant"),
+        SocialConnection(org_id, ids.new_id("conn"), platform="x", account_id=ids.token(8), account_kind="user",
+                         account_name="Bakery", scopes=["tweet.write"], status="active", access_envelope="sealed", token_version=1, grant_id=ids.new_id("grant"),
                          created_by="usr_x", created_at=now, updated_at=now).save()
 
 

@@ -142,8 +142,11 @@ def test_expired_and_revoked_keys_are_purged_by_ttl_and_treated_as_absent_until_
                        headers=org["owner"]["headers"]).status_code == 200
     # the table's TTL attribute is set: DynamoDB deletes the keys 30 days after expiry or revocation
     stored = {k: ApiKey.get(k) for k in (expiring["key_id"], revoked["key_id"])}
-    assert (stored[expiring["key_id"]].purge_at - stored[expiring["key_id"]].expires_at).days == 30
-    assert (stored[revoked["key_id"]].purge_at - stored[revoked["key_id"]].revoked_at).days == 30
+    def days(later, earlier) -> int:  # a TTL attribute keeps whole seconds
+        return round((later - earlier).total_seconds() / 86400)
+
+    assert days(stored[expiring["key_id"]].purge_at, stored[expiring["key_id"]].expires_at) == 30
+    assert days(stored[revoked["key_id"]].purge_at, stored[revoked["key_id"]].revoked_at) == 30
     clock.advance(31 * 86400)  # revoked 31 days ago: gone; the other one still listed (expires at 90 days)
     _sign_in_again(http, org)
     listed = _listed(http, org)
