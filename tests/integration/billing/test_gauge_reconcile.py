@@ -30,8 +30,9 @@ def _connections(org_id: str, n: int) -> None:
     now = datetime.now(UTC)
     for _ in range(n):
         SocialConnection(org_id, ids.new_id("conn"), platform="x", account_id=ids.token(8), account_kind="user",
-                         account_name="Bakery", scopes=["tweet.write"], status="active", access_envelope="sealed", token_version=1, grant_id=ids.new_id("grant"),
-                         created_by="usr_x", created_at=now, updated_at=now).save()
+                         account_name="Bakery", scopes=["tweet.write"], status="active", access_envelope="sealed",
+                         token_version=1, grant_id=ids.new_id("grant"), created_by="usr_x", created_at=now,
+                         updated_at=now).save()
 
 
 def test_drifted_gauges_are_reset_from_the_real_counts_and_the_drift_is_reported(lily_env):
