@@ -148,7 +148,7 @@ def run(ports: PrivacyPorts, job: PrivacyJob) -> str:
                                 PrivacyJob.finished_at.set(clock.now())])
             logger.warning("erasure refused", extra={"job_id": job.job_id, "reason": str(stop)})
             return "refused"
-        job.update(actions=[PrivacyJob.steps_done.append([name]),
+        job.update(actions=[PrivacyJob.steps_done.set((PrivacyJob.steps_done | []).append([name])),
                             PrivacyJob.progress.set({"step": name, "tables_done": i, "tables_total": len(steps),
                                                      "records": 0}),
                             PrivacyJob.updated_at.set(clock.now())])

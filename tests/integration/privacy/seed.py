@@ -72,6 +72,8 @@ def seed_one(model: type[LilyModel], kind: str, subject_id: str, org_id: str, ta
             values[locate.attribute] = subject_id
     if "org_id" in attrs and "org_id" not in values:
         values["org_id"] = org_id
+    if "platform" in attrs and "platform" not in values:
+        values["platform"] = "x"  # a platform Lily knows
     for name, attr in attrs.items():
         if name in values:
             continue
@@ -83,9 +85,13 @@ def seed_one(model: type[LilyModel], kind: str, subject_id: str, org_id: str, ta
     hash_value = values.pop(model._hash_keyname)
     range_value = values.pop(model._range_keyname) if model._range_keyname else None
     item = model(hash_value, range_value, **values) if model._range_keyname else model(hash_value, **values)
-    # a real record with that key (the person's account, their membership) already stands for the subject
+    # a real record with that key (the person's account, their membership) stands for the subject; a table of one
+    # record per organization (its brand profile) keeps the organization's, and the person gets none there
     if not won(lambda: item.save(condition=getattr(model, model._hash_keyname).does_not_exist())):
-        return model.get(hash_value, range_value) if model._range_keyname else model.get(hash_value)
+        existing = model.get(hash_value, range_value) if model._range_keyname else model.get(hash_value)
+        if isinstance(locate, Scan) and subject_id not in str(getattr(existing, locate.attribute, "")):
+            return None
+        return existing
     return item
 
 
