@@ -17,7 +17,7 @@ import pytest
 from lily.billing.webhooks import sign
 from lily.core import clock, ids
 from lily.core.errors import LilyError
-from lily.identity import ratelimit
+from lily.identity import ratelimit, tokens
 from lily.local.sandboxes.stripe import local_keys
 from lily.local.secret_values import SOCIAL_APP_SECRETS
 from tests.helpers import drain
@@ -44,6 +44,7 @@ def _x_delivery(http, account: str, signed_with: str) -> int:
 
 def test_every_audit_metric_is_emitted_as_emf_with_its_labels(http, local_suite, owner, sandbox, emf):
     org_id = owner["org_id"]
+    tokens._clear()  # jwt_cache_misses_total: the first request after a cold start fetches the keys again
     # plan_limit_hits_total: API keys are not in the free plan
     r = http.post(f"/api/orgs/{org_id}/api-keys", headers=owner["headers"], json={"name": "k", "scopes": []})
     assert r.status_code == 403 and r.json()["error"]["code"] == "PLAN_001"
