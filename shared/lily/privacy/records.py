@@ -45,7 +45,7 @@ def live(model: type[LilyModel], item: LilyModel) -> bool:
 
 def exported(model: type[LilyModel], item: LilyModel, export: Export, omit: tuple[str, ...] = ()) -> dict[str, Any]:
     """The record as JSON-ready data, without the attributes the rule (and the caller) leave out."""
-    data = item.to_simple_dict()
+    data = item.to_simple_dict(force=True)  # sets as lists, binary as base64
     for name in (*export.omit, *omit):
         data.pop(name, None)
     return data

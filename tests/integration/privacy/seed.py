@@ -77,7 +77,9 @@ def seed_one(model: type[LilyModel], kind: str, subject_id: str, org_id: str, ta
     for name, attr in attrs.items():
         if name in values:
             continue
-        if attr.is_hash_key or attr.is_range_key or (not attr.null and attr.default is None):
+        # every required attribute, and every set (what JSON has no type for: the export must still write it)
+        if attr.is_hash_key or attr.is_range_key or (not attr.null and attr.default is None) or \
+                isinstance(attr, UnicodeSetAttribute | NumberSetAttribute):
             values[name] = _filler(attr, f"{tag}-{kind}")
     ttl = ttl_attribute_name(model)
     if ttl:

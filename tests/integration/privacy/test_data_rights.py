@@ -155,7 +155,7 @@ def _leftovers(subject: str) -> dict[str, int]:
     """Items of every table holding ``subject`` anywhere (a raw scan of the emulator), by table."""
     found = {}
     for model in MODELS:
-        n = sum(1 for item in model.scan() if subject in json.dumps(item.to_simple_dict(), default=str))
+        n = sum(1 for item in model.scan() if subject in json.dumps(item.to_simple_dict(force=True), default=str))
         if n:
             found[model.Meta.short_name] = n
     return found
