@@ -8,6 +8,9 @@ FUNCTION = FunctionSpec(
     trigger=Queue(queue="privacy", batch_size=1, max_receive_count=5),
     memory_mb=1024,
     timeout_s=900,
+    # an export writes a zip archive; an erasure opens each connection's sealed tokens (AES-GCM) and revokes them
+    # over the platforms' HTTP APIs
+    primes=("httpx", "cryptography.hazmat.primitives.ciphers.aead", "zipfile"),
     # every table the deployment has: the export reads each, the erasure deletes or anonymises in each
     access=Access(
         tables=dict.fromkeys(data_models(), "readwrite"),
