@@ -39,7 +39,8 @@ class FakeSecrets:
     def __init__(self, value: dict, signing: dict) -> None:
         self.value, self.signing, self.fetches = value, signing, 0
 
-    def get_secret_value(self, SecretId: str) -> dict:  # noqa: N803 - boto3's spelling
+    def get_secret_value(self, SecretId: str, VersionStage: str = "AWSCURRENT") -> dict:  # noqa: N803 - boto3's
+        assert VersionStage == "AWSCURRENT"
         if SecretId == secret_name("jwt-signing-keys"):
             return {"SecretString": json.dumps(self.signing)}
         assert SecretId == secret_name("jwt-keys")
