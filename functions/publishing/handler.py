@@ -227,10 +227,11 @@ def get_media(org_id: str, media_id: str, access: OrgAccess = Depends(viewer)) -
     return media.get_media(org_id, media_id)
 
 
-@app.delete("/api/orgs/{org_id}/media/{media_id}", status_code=204, tags=["media"])
+@app.delete("/api/orgs/{org_id}/media/{media_id}", status_code=204, tags=["media"], responses=errors(409))
 def delete_media(org_id: str, media_id: str, access: OrgAccess = Depends(editor),
                  ports: PublishingPorts = Depends(publishing_ports)) -> Response:
-    """Delete a medium and give its bytes back to the plan's media storage."""
+    """Delete a medium and give its bytes back to the plan's media storage (409 with ``details.post_ids`` while a
+    scheduled post still names it; a published post's media may be deleted)."""
     media.delete_media(ports.storage_quota, org_id, media_id)
     return Response(status_code=204)
 

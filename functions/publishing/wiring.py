@@ -1,7 +1,7 @@
 from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
 from lily.identity.models import ApiKey, Counter, Membership, Org, Revocation
-from lily.publishing.models import IdempotencyRecord, Media, Post, Queue, QueueEntry, Target
+from lily.publishing.models import IdempotencyRecord, Media, MediaUse, Post, Queue, QueueEntry, Target
 from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
@@ -13,7 +13,7 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=20,
     access=Access(
-        tables={Post: "readwrite", Target: "readwrite", Media: "readwrite",
+        tables={Post: "readwrite", Target: "readwrite", Media: "readwrite", MediaUse: "readwrite",
                 IdempotencyRecord: "readwrite", SocialConnection: "read",
                 Queue: "readwrite", QueueEntry: "readwrite", Org: "read",
                 Subscription: "read", QuotaCounter: "readwrite",

@@ -22,5 +22,6 @@ FUNCTION = FunctionSpec(
         kms="both",  # connection tokens: opened to read engagement, re-sealed after a refresh
         vectors=True,  # memory search / embeddings indexed and retrieved
         secrets=["ai-providers", "social-apps"],
+        queues_send=["webhook_events"],  # research.completed (lily.core.events.emit)
     ),
 )

@@ -33,6 +33,8 @@ engagement, gate)                             ``publishing.published.LibraryPubl
 :func:`memory_ports` (embedder, gate)         ``deployment_embedder()``, ``PlanFeature("autopilot_research")``
 :func:`research_gate` (configs, jobs,         ``PlanFeature("autopilot_research")``
 schedule)
+:func:`webhook_ports` (outbound webhooks      ``PlanFeature("outbound_webhooks")``
+gate)
 :func:`analytics_ports` (published targets,   ``publishing.analytics_targets.PublishedTargetsOfConnection``,
 connections, metrics, plan)                   ``social.analytics_metrics.ActiveConnections``, ``PlatformMetrics``,
                                               ``billing.analytics_plan.PlanAnalytics``
@@ -62,6 +64,7 @@ if TYPE_CHECKING:
     from lily.publishing.ports import PlatformGateway, PublishingPorts, SchedulingPorts
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
     from lily.social.ports import SocialPorts
+    from lily.webhooks.ports import WebhookPorts
 
 T = TypeVar("T")
 
@@ -199,3 +202,12 @@ def analytics_ports() -> AnalyticsPorts:
 
     return AnalyticsPorts(targets=PublishedTargetsOfConnection(), connections=ActiveConnections(),
                           metrics=PlatformMetrics(), plan=PlanAnalytics())
+
+
+@_per_process
+def webhook_ports() -> WebhookPorts:
+    # Outbound webhooks: the plan's feature gate only (subscriptions, fan-out, redelivery and replay).
+    from lily.billing.entitlements import PlanFeature
+    from lily.webhooks.ports import WEBHOOKS_FEATURE, WebhookPorts
+
+    return WebhookPorts(gate=PlanFeature(WEBHOOKS_FEATURE))

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lily.ai.ports import CallContext, ImageRequest, ModerationVerdict
-from lily.core import clock
+from lily.core import clock, events
 from lily.core.db import won
 from lily.core.errors import LilyError
 from lily.core.observability import count, logger, observe
@@ -281,6 +281,9 @@ def _deliver(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: Prom
         ImageJob.current_score.set(d.score),
         ImageJob.duration_s.set(duration), ImageJob.provider_ms.set(d.provider_ms), ImageJob.finished_at.set(now)])
     observe("image_generation_duration_seconds", duration, model=job.model, outcome=d.fallback or "generated")
+    events.emit("image.ready", job.org_id, {
+        "job_id": job.job_id, "media_id": media_id, "content_type": d.content_type, "width": d.size[0],
+        "height": d.size[1], "alt_text": alt, "fallback": d.fallback})
 
 
 def _finish_empty(ports: ImagePorts, job: ImageJob, status: str, *, reason: str, stage: str,

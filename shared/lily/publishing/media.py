@@ -21,8 +21,9 @@ from datetime import timedelta
 from lily.core import clock, ids
 from lily.core.aws import client
 from lily.core.db import won
-from lily.core.errors import ErrorCode, LilyError, invalid, not_found
+from lily.core.errors import ErrorCode, LilyError, conflict, invalid, not_found
 from lily.core.resources import bucket_name
+from lily.publishing import media_uses
 from lily.publishing.models import Media
 from lily.publishing.ports import MediaItem, QuotaPort
 from lily.publishing.schemas import MediaOut, UploadIn, UploadOut
@@ -128,6 +129,10 @@ def delete_media(storage: QuotaPort, org_id: str, media_id: str) -> None:
         m = Media.get(org_id, media_id, consistent_read=True)
     except Media.DoesNotExist:
         raise not_found("media", media_id=media_id) from None
+    needing = media_uses.posts_needing(org_id, media_id)
+    if needing:
+        raise conflict("scheduled posts still need this medium; cancel or edit them first", media_id=media_id,
+                       post_ids=needing)
     if not won(lambda: m.delete(condition=Media.media_id.exists())):
         raise not_found("media", media_id=media_id)  # a concurrent delete released it
     storage.release(org_id, int(m.size))

@@ -21,6 +21,12 @@
 
 ``publishing_media`` — pk ``org_id``, sk ``media_id``: uploaded media (presigned upload records).
 
+``publishing_media_uses`` — pk ``media_key`` (``<org_id>#<media_id>``), sk ``post_id``: the posts that name a
+  medium (the post's own media or a target's), written when a post is created or edited, removed when it is deleted
+  or stops naming it.
+  - may this medium be deleted: Query pk, then the named posts' targets (a target scheduled, queued or publishing
+    still needs it: 409 with the post ids)
+
 ``publishing_idempotency`` — pk ``<org_id>#<operation>#<Idempotency-Key>``: the request hash and the
   answer; PutItem conditional on absence (or expiry) claims a key for one ``attempt``; TTL ``expires_at`` (the
   invocation's remaining time while in progress, ``idempotency_ttl_s`` once done).
@@ -152,6 +158,15 @@ class Media(LilyModel):
     alt_text = UnicodeAttribute(null=True)  # generated images carry theirs (lily.images); passed to platforms
     platforms = UnicodeSetAttribute(null=True)
     created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class MediaUse(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_media_uses"
+
+    media_key = UnicodeAttribute(hash_key=True)  # "<org_id>#<media_id>"
+    post_id = UnicodeAttribute(range_key=True)
     created_at = UTCDateTimeAttribute()
 
 

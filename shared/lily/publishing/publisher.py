@@ -35,7 +35,7 @@ from typing import Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lily.core import breaker, clock, ids
+from lily.core import breaker, clock, events, ids
 from lily.core.db import won
 from lily.core.models import BreakerState
 from lily.core.observability import count, logger, observe
@@ -186,6 +186,9 @@ def _published(t: Target, attempt_id: str, result: PublishOutcome, outcome: Outc
     logger.info("target published", extra={"target_id": t.target_id, "platform": t.platform,
                                            "platform_post_id": result.platform_post_id, "how": outcome})
     _refresh_status(t, siblings)
+    events.emit("post.published", t.org_id, {
+        "post_id": t.post_id, "target_id": t.target_id, "connection_id": t.connection_id, "platform": t.platform,
+        "platform_post_id": result.platform_post_id, "url": result.url, "published_at": clock.iso(now)})
     return outcome
 
 
@@ -207,6 +210,10 @@ def _failed(t: Target, attempt_id: str, e: PublishError, exhausted: bool, siblin
                                            "code": e.code.value, "attempts": int(t.attempts or 0),
                                            "platform_message": e.message[:300]})
     _refresh_status(t, siblings)
+    events.emit("post.failed", t.org_id, {
+        "post_id": t.post_id, "target_id": t.target_id, "connection_id": t.connection_id, "platform": t.platform,
+        "attempts": int(t.attempts or 0), "error": {"code": e.code.value, "kind": e.kind, "message": e.message[:300]},
+        "failed_at": clock.iso(now)})
     return "parked" if exhausted else "failed"
 
 

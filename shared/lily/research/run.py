@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 
 from lily.ai.ports import CallContext
-from lily.core import clock
+from lily.core import clock, events
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count, logger, observe
@@ -127,4 +127,7 @@ def _run(job: ResearchJob, config: ResearchConfig, ports: ResearchPorts, index: 
     logger.info("research run done", extra={"org_id": job.org_id, "job_id": job.job_id, "report_id": report.report_id,
                                             "counts": counts, "confidence": float(report.confidence),
                                             "duration_ms": duration_ms, "tokens": tokens})
+    events.emit("research.completed", job.org_id, {
+        "job_id": job.job_id, "config_id": job.config_id, "report_id": report.report_id, "trigger": job.trigger,
+        "insights": len(findings), "confidence": float(report.confidence)})
     return "done"
