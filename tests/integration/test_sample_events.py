@@ -33,6 +33,7 @@ HTTP_OUTCOMES = {
     "social": (200, "platforms"),
     "social_webhook": (200, "response_token"),  # X's CRC check
     "stripe_webhook": (200, "event_id"),
+    "webhooks": (200, "type"),  # the event types a subscription may name
 }
 
 
