@@ -6,6 +6,7 @@
 - the HTTP API: 5xx answers;
 - plan-limit storms: ``plan_limit_hits_total`` (all features and plans) over a threshold;
 - rate limits failing open: any ``rate_limit_store_errors_total`` (the counter store was unreachable);
+- domain events lost: any ``domain_events_lost_total`` (an event SQS refused: webhooks missed it);
 - all alarms notify an SNS topic encrypted with its own key (CloudWatch cannot publish to a topic
   under the AWS managed SNS key), optionally with an e-mail subscription.
 """
@@ -132,6 +133,18 @@ class Monitoring(Construct):
             threshold=1,
             description="The rate-limit counter store was unreachable: limits are off (login, register and "
                         "reset answer 503) until it is back.",
+        )
+
+        self._alarm(
+            "domain-events-lost",
+            metric=cw.MathExpression(
+                expression='SELECT SUM(domain_events_lost_total) FROM "Lily"',
+                using_metrics={},
+                period=FIVE_MINUTES,
+                label="domain_events_lost_total (all event types)",
+            ),
+            threshold=1,
+            description="A domain event (lily.core.events.emit) could not be queued: outbound webhooks missed it.",
         )
 
         self.dashboard = self._dashboard(functions, queues, api)
