@@ -9,6 +9,8 @@ FUNCTION = FunctionSpec(
     trigger=Http(prefixes=["/api/orgs/{org_id}/webhooks"]),
     memory_mb=256,
     timeout_s=20,
+    # creating a subscription seals its secret (KMS envelope, AES-GCM)
+    primes=("cryptography.hazmat.primitives.ciphers.aead",),
     access=Access(
         tables={WebhookSubscription: "readwrite", WebhookDelivery: "readwrite", Subscription: "read",
                 Membership: "read", Revocation: "read", ApiKey: "readwrite",

@@ -18,7 +18,7 @@ from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger
-from lily.webhooks import messages, subscriptions
+from lily.webhooks import messages
 from lily.webhooks.messages import DeliveryMessage, EventEnvelope
 from lily.webhooks.models import WebhookDelivery, WebhookSubscription
 from lily.webhooks.ports import WebhookPorts
@@ -45,7 +45,9 @@ def _delivery(env: EventEnvelope, sub: WebhookSubscription, body: str) -> Webhoo
 
 def fan_out(ports: WebhookPorts, env: EventEnvelope) -> int:
     """Create the event's deliveries and queue their first attempts; returns how many were queued."""
-    matching = [s for s in subscriptions.of_org(env.org_id) if env.type in (s.events or ())]
+    # The organization's subscriptions (a Query; at most max_per_org). Not through lily.webhooks.subscriptions:
+    # that module opens secrets (cryptography), which the fan-out never needs at its cold start.
+    matching = [s for s in WebhookSubscription.query(env.org_id) if env.type in (s.events or ())]
     if not matching:
         return 0
     try:

@@ -80,11 +80,6 @@ def load(org_id: str, subscription_id: str) -> WebhookSubscription:
         raise not_found("webhook", subscription_id=subscription_id) from None
 
 
-def of_org(org_id: str) -> list[WebhookSubscription]:
-    """Every subscription of the organization (at most ``max_per_org``)."""
-    return list(WebhookSubscription.query(org_id))
-
-
 def create(ports: WebhookPorts, org_id: str, body: WebhookIn, created_by: str | None) -> WebhookCreated:
     ports.gate.require(org_id)
     url, events = check_url(body.url), check_events(body.events)
