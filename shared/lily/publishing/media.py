@@ -118,8 +118,10 @@ def get_media(org_id: str, media_id: str) -> MediaOut:
         m = Media.get(org_id, media_id)
     except Media.DoesNotExist:
         raise not_found("media", media_id=media_id) from None
+    ttl = publishing_settings().media_url_ttl_s
     return MediaOut(media_id=m.media_id, content_type=m.content_type, size=int(m.size), filename=m.filename,
-                    alt_text=m.alt_text, created_at=m.created_at)
+                    alt_text=m.alt_text, created_at=m.created_at, download_url=download_url(m.key),
+                    download_expires_at=clock.now() + timedelta(seconds=ttl))
 
 
 def delete_media(storage: QuotaPort, org_id: str, media_id: str) -> None:

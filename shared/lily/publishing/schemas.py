@@ -153,6 +153,9 @@ class MediaOut(BaseModel):
     filename: str | None = None
     alt_text: str | None = Field(None, description="Alt text passed to the platforms that take it (generated images)")
     created_at: datetime
+    download_url: str | None = Field(None, description="A short-lived presigned GET of the bytes (previews); "
+                                                       "fetch it before download_expires_at")
+    download_expires_at: datetime | None = None
 
 
 class DlqDepthOut(BaseModel):

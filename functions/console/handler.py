@@ -1,0 +1,42 @@
+"""Console HTTP function: the web console's pages under /app (docs/console.md), a thin client of the public API."""
+
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+
+from lily.console import pages
+from lily.console.settings import console_settings
+from lily.core.http import create_app, http_handler
+from lily.identity.access import public_route
+
+settings = console_settings()
+# No rate-limit middleware and no table: every route is public_route here (the console authenticates nobody; the
+# API it calls authenticates and limits each call), so its role needs no counter table (docs/console.md).
+app = create_app("Lily console", "The web console (HTML pages; not part of the API document)", openapi_url=None,
+                 docs_url=None, redoc_url=None)
+app.include_router(pages.build_router(public_route))
+
+
+@app.exception_handler(pages.SignInNeeded)
+async def _sign_in(request: Request, exc: pages.SignInNeeded) -> Response:
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": "/app/signin"})
+    return RedirectResponse("/app/signin?next=" + request.url.path, status_code=303)
+
+
+@app.exception_handler(pages.CsrfRefused)
+async def _csrf(request: Request, exc: pages.CsrfRefused) -> Response:
+    return pages.error_page(request, 403, "This form has expired",
+                            "For your safety the form could not be sent. Go back, reload the page and try again.")
+
+
+@app.exception_handler(404)
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return pages.error_page(request, 404, "Page not found",
+                            "There is nothing at this address. It may have been moved or deleted.")
+
+
+handler = http_handler(app)
