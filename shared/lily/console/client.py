@@ -58,7 +58,7 @@ CALLS: dict[str, Call] = {
     "entitlements": Call("GET", "/api/orgs/{org_id}/entitlements"),
     "plans": Call("GET", "/api/plans"),
     "subscription": Call("GET", "/api/orgs/{org_id}/billing/subscription"),
-    "checkout": Call("POST", "/api/orgs/{org_id}/billing/checkout", ("plan",)),
+    "checkout": Call("POST", "/api/orgs/{org_id}/billing/checkout", ("plan_id", "interval")),
     "portal": Call("POST", "/api/orgs/{org_id}/billing/portal"),
     "cancel_subscription": Call("POST", "/api/orgs/{org_id}/billing/cancel"),
     "resume_subscription": Call("POST", "/api/orgs/{org_id}/billing/resume"),
@@ -69,7 +69,7 @@ CALLS: dict[str, Call] = {
     "notices": Call("GET", "/api/orgs/{org_id}/social/notices"),
     # content and images
     "generate": Call("POST", "/api/orgs/{org_id}/content/generate", ("topic", "platforms", "n")),
-    "generate_image": Call("POST", "/api/orgs/{org_id}/images", ("prompt", "platform", "content_context")),
+    "generate_image": Call("POST", "/api/orgs/{org_id}/images", ("prompt", "platform", "quality", "content_context")),
     "image_job": Call("GET", "/api/orgs/{org_id}/images/jobs/{job_id}"),
     "get_brand": Call("GET", "/api/orgs/{org_id}/brand"),
     "list_styles": Call("GET", "/api/orgs/{org_id}/images/styles"),

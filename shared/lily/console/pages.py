@@ -36,12 +36,19 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 
 
+# A form's redirect is held to form-action too: connecting an account and checking out leave the console for the
+# platform's consent screen or Stripe's page.
+FORM_TARGETS = ("https://x.com https://twitter.com https://www.linkedin.com https://www.facebook.com "
+                "https://checkout.stripe.com https://billing.stripe.com")
+LOCAL_ORIGINS = "http://127.0.0.1:* http://localhost:*"
+
+
 def csp() -> str:
-    """Images come from the media bucket's presigned URLs (https in the cloud; the emulator's http origin in local
-    mode); the OAuth consent screen is reached by a redirect, not a form, so forms stay on the console."""
-    base = console_settings().api_base_url
-    local = base.startswith("http://")
-    return CSP.format(media="https: http://127.0.0.1:* http://localhost:*" if local else "https:", forms="")
+    """Images come from the media bucket's presigned URLs (https in the cloud); in local mode (an http API) the
+    emulator's and the sandboxes' loopback origins stand in for S3, the platforms and Stripe."""
+    local = console_settings().api_base_url.startswith("http://")
+    return CSP.format(media=f"https: {LOCAL_ORIGINS}" if local else "https:",
+                      forms=f"{FORM_TARGETS} {LOCAL_ORIGINS}" if local else FORM_TARGETS)
 
 
 class Page:
@@ -361,7 +368,8 @@ def build_router(public_route: Any) -> APIRouter:
     def compose(p: Page = Depends(signed_in)) -> Response:
         if not p.org:
             return p.redirect("/app/orgs")
-        return p.render("compose.html", connections=_live_connections(p), drafts=[], platforms=PLATFORMS)
+        return p.render("compose.html", connections=_live_connections(p), drafts=[], platforms=PLATFORMS,
+                        ent=_safe(p, "entitlements", org_id=_org_id(p)))
 
     @router.post("/compose/generate")
     async def generate(p: Page = Depends(signed_in)) -> Response:
@@ -379,6 +387,7 @@ def build_router(public_route: Any) -> APIRouter:
         f = await p.form()
         try:
             job = p.api.send("generate_image", {"prompt": f.get("prompt"), "platform": f.get("platform") or "x",
+                                                "quality": f.get("quality") or "draft",
                                                 "content_context": f.get("text") or None}, org_id=_org_id(p))
         except ApiError as exc:
             return p.problem(exc, "image_job.html", status=200, job=None)
@@ -430,7 +439,7 @@ def build_router(public_route: Any) -> APIRouter:
                            org_id=org_id, post_id=post["post_id"])
         except ApiError as exc:
             return p.problem(exc, "compose.html", connections=_live_connections(p), drafts=[],
-                             platforms=PLATFORMS, form=f)
+                             platforms=PLATFORMS, form=f, ent=_safe(p, "entitlements", org_id=_org_id(p)))
         return p.redirect(f"/app/posts/{post['post_id']}")
 
     # --- posts: library, one post, calendar ---------------------------------------------------------------
@@ -509,10 +518,7 @@ def build_router(public_route: Any) -> APIRouter:
     def billing(p: Page = Depends(signed_in)) -> Response:
         if not p.org:
             return p.redirect("/app/orgs")
-        plans = p.api.get("plans")
-        plans = plans.get("plans", plans) if isinstance(plans, dict) else plans
-        sub = _safe(p, "subscription", org_id=_org_id(p))
-        return p.render("billing.html", plans=plans or [], sub=sub)
+        return p.render("billing.html", plans=_plans(p), ent=_safe(p, "entitlements", org_id=_org_id(p)))
 
     @router.post("/billing/{action}")
     async def billing_action(action: str, p: Page = Depends(signed_in)) -> Response:
@@ -522,11 +528,11 @@ def build_router(public_route: Any) -> APIRouter:
         if action not in calls:
             return not_found(p)
         try:
-            body = {"plan": f.get("plan")} if action == "checkout" else None
+            body = {"plan_id": f.get("plan_id"), "interval": "month"} if action == "checkout" else None
             out = p.api.send(calls[action], body, org_id=_org_id(p))
         except ApiError as exc:
-            return p.problem(exc, "billing.html", status=200, plans=_plans(p), sub=_safe(p, "subscription",
-                                                                                        org_id=_org_id(p)))
+            return p.problem(exc, "billing.html", status=200, plans=_plans(p),
+                             ent=_safe(p, "entitlements", org_id=_org_id(p)))
         url = (out or {}).get("url") or (out or {}).get("checkout_url") or (out or {}).get("portal_url")
         return p.redirect(url or "/app/billing")
 
@@ -556,8 +562,8 @@ def forbidden(p: Page) -> Response:
 
 
 def _plans(p: Page) -> list:
-    plans = p.api.get("plans")
-    return plans.get("plans", plans) if isinstance(plans, dict) else plans
+    plans = _safe(p, "plans") or []
+    return list(plans.get("plans") or plans.get("items") or []) if isinstance(plans, dict) else list(plans)
 
 
 def _safe(p: Page, name: str, **path: str) -> Any:
