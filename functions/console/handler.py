@@ -13,6 +13,9 @@ from lily.core.http import create_app, http_handler
 from lily.identity.access import public_route
 
 settings = console_settings()
+# Compile every template at init (into the SnapStart snapshot), not in a first request of each page.
+for _name in pages.templates.list_templates():
+    pages.templates.get_template(_name)
 # No rate-limit middleware and no table: every route is public_route here (the console authenticates nobody; the
 # API it calls authenticates and limits each call), so its role needs no counter table (docs/console.md).
 app = create_app("Lily console", "The web console (HTML pages; not part of the API document)", openapi_url=None,

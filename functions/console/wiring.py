@@ -7,4 +7,6 @@ FUNCTION = FunctionSpec(
     trigger=Http(prefixes=["/app"], public=True),
     memory_mb=512,
     timeout_s=29,
+    # every page renders a Jinja2 template and calls the API with httpx: both imported at init, in the snapshot
+    primes=("jinja2", "httpx"),
 )
