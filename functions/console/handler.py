@@ -8,6 +8,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from lily.console import pages
+from lily.console.client import ApiError
+from lily.console.errors import plain
 from lily.console.settings import console_settings
 from lily.core.http import create_app, http_handler
 from lily.identity.access import public_route
@@ -34,6 +36,14 @@ async def _sign_in(request: Request, exc: pages.SignInNeeded) -> Response:
 async def _csrf(request: Request, exc: pages.CsrfRefused) -> Response:
     return pages.error_page(request, 403, "This form has expired",
                             "For your safety the form could not be sent. Go back, reload the page and try again.")
+
+
+@app.exception_handler(ApiError)
+async def _api_unavailable(request: Request, exc: ApiError) -> Response:
+    """An API failure no page handled (the API unreachable while the session is read): a page, never a trace."""
+    problem = plain(exc)
+    return pages.error_page(request, 503 if exc.status >= 500 else exc.status, "Something went wrong",
+                            problem.message)
 
 
 @app.exception_handler(404)

@@ -122,7 +122,7 @@ def test_golden_path_in_the_browser(person, lily):
     assert person.check("library") == []
 
 
-PAGES = ["/app/calendar", "/app/calendar?view=month", "/app/analytics", "/app/research", "/app/members",
+PAGES = ["/app/brand", "/app/calendar", "/app/calendar?view=month", "/app/analytics", "/app/research", "/app/members",
          "/app/api-keys", "/app/billing", "/app/orgs", "/app/reset"]
 
 
@@ -138,6 +138,29 @@ def test_every_page_has_no_serious_or_critical_axe_violation(person):
     assert person.page.get_by_role("heading", name="Not allowed").is_visible()
     found["403"] = person.check("403")
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_brand_voice_and_a_vault_style_are_saved_through_the_api(person, lily):
+    page = person.page
+    person.go("/app/brand")
+    page.get_by_label("Industry").fill("coffee roasting")
+    page.get_by_label("Keywords to use").fill("espresso, grind size")
+    page.get_by_role("button", name="Save brand voice").click()
+    page.get_by_text("Brand voice saved.").wait_for()
+    assert page.get_by_label("Keywords to use").input_value() == "espresso, grind size"
+    page.get_by_label("Name").fill("Morning light")
+    page.get_by_label("Palette (#rrggbb, comma-separated)").fill("#aa5500, #ffffff")
+    page.get_by_role("button", name="Add style").click()
+    page.get_by_text("added to the vault").wait_for()
+    assert page.get_by_role("button", name="Delete style Morning light").count() == 1
+    assert person.check("brand-saved") == []
+    # A value the API refuses comes back as a sentence on the page, not a trace
+    page.get_by_label("Palette (#rrggbb, comma-separated)").fill("not-a-colour")
+    page.get_by_label("Name").fill("Broken")
+    page.get_by_role("button", name="Add style").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "palette" in alert.inner_text().lower() and "Traceback" not in page.content()
 
 
 def test_api_key_secret_is_shown_once(person):

@@ -72,7 +72,13 @@ CALLS: dict[str, Call] = {
     "generate_image": Call("POST", "/api/orgs/{org_id}/images", ("prompt", "platform", "quality", "content_context")),
     "image_job": Call("GET", "/api/orgs/{org_id}/images/jobs/{job_id}"),
     "get_brand": Call("GET", "/api/orgs/{org_id}/brand"),
+    "put_brand": Call("PUT", "/api/orgs/{org_id}/brand", (
+        "tone", "industry", "audience", "keywords", "avoid", "banned_words", "emoji_policy", "default_hashtags",
+        "ctas", "example_posts", "expected_version")),
     "list_styles": Call("GET", "/api/orgs/{org_id}/images/styles"),
+    "create_style": Call("POST", "/api/orgs/{org_id}/images/styles", (
+        "name", "description", "visual_style", "mood", "prompt", "palette", "avoid")),
+    "delete_style": Call("DELETE", "/api/orgs/{org_id}/images/styles/{style_id}"),
     # posts, media, calendar
     "create_post": Call("POST", "/api/orgs/{org_id}/posts", ("text", "media_ids", "first_comment", "targets")),
     "list_posts": Call("GET", "/api/orgs/{org_id}/posts", query=("status", "platform", "limit", "cursor")),

@@ -431,8 +431,8 @@ def build_router(public_route: Any) -> APIRouter:
         try:
             post = p.api.send("create_post", {
                 "text": f.get("text") or "", "media_ids": media_ids, "first_comment": f.get("first_comment") or None,
-                "targets": [{"connection_id": c} for c in ids]}, headers={"Idempotency-Key": f.get("idem")},
-                org_id=org_id)
+                "targets": [{"connection_id": c} for c in ids]},
+                headers={"Idempotency-Key": f.get("idem") or new_idempotency_key()}, org_id=org_id)
             if f.get("when"):
                 p.api.send("schedule_post", {"scheduled_at": f.get("when"), "timezone": f.get("timezone") or
                                              (p.org or {}).get("timezone", "UTC")},
@@ -513,6 +513,51 @@ def build_router(public_route: Any) -> APIRouter:
             return p.problem(exc, "research.html", status=200, reports=[])
         return p.render("research.html", reports=reports)
 
+    # --- brand and style vault ----------------------------------------------------------------------------
+    @router.get("/brand")
+    def brand(p: Page = Depends(signed_in)) -> Response:
+        if not p.org:
+            return p.redirect("/app/orgs")
+        return _brand_page(p)
+
+    @router.post("/brand")
+    async def put_brand(p: Page = Depends(signed_in)) -> Response:
+        f = await p.form()
+        current = _safe(p, "get_brand", org_id=_org_id(p)) or {}
+        body = {"tone": f.get("tone"), "industry": f.get("industry", ""), "audience": f.get("audience", ""),
+                "keywords": _terms(f.get("keywords")), "avoid": _terms(f.get("avoid")),
+                "banned_words": _terms(f.get("banned_words")), "emoji_policy": f.get("emoji_policy"),
+                "default_hashtags": _terms(f.get("default_hashtags")),
+                # kept as they are: the API replaces the whole profile
+                "ctas": current.get("ctas") or {}, "example_posts": current.get("example_posts") or [],
+                "expected_version": int(f.get("version") or 0)}
+        try:
+            p.api.send("put_brand", body, org_id=_org_id(p))
+        except ApiError as exc:
+            return _brand_page(p, problem=plain(exc), status=exc.status if exc.status < 500 else 502)
+        return _brand_page(p, notice="Brand voice saved.")
+
+    @router.post("/brand/styles")
+    async def create_style(p: Page = Depends(signed_in)) -> Response:
+        f = await p.form()
+        body = {"name": f.get("name"), "description": f.get("description", ""), "mood": f.get("mood") or None,
+                "visual_style": f.get("visual_style") or None, "prompt": f.get("prompt", ""),
+                "palette": _terms(f.get("palette")), "avoid": _terms(f.get("avoid"))}
+        try:
+            p.api.send("create_style", body, org_id=_org_id(p))
+        except ApiError as exc:
+            return _brand_page(p, problem=plain(exc), status=exc.status if exc.status < 500 else 502)
+        return _brand_page(p, notice=f"Style “{f.get('name')}” added to the vault.")
+
+    @router.post("/brand/styles/{style_id}/delete")
+    async def delete_style(style_id: str, p: Page = Depends(signed_in)) -> Response:
+        await p.form()
+        try:
+            p.api.call("delete_style", org_id=_org_id(p), style_id=style_id)
+        except ApiError as exc:
+            return _brand_page(p, problem=plain(exc), status=exc.status if exc.status < 500 else 502)
+        return p.redirect("/app/brand")
+
     # --- billing ------------------------------------------------------------------------------------------
     @router.get("/billing")
     def billing(p: Page = Depends(signed_in)) -> Response:
@@ -579,6 +624,16 @@ def _safe_items(p: Page, name: str, query: dict | None = None, **path: str) -> l
         return p.api.items(name, query, **path)
     except ApiError:
         return []
+
+
+def _brand_page(p: Page, status: int = 200, **context: Any) -> Response:
+    return p.render("brand.html", status=status, brand=_safe(p, "get_brand", org_id=_org_id(p)) or {},
+                    styles=_safe_items(p, "list_styles", org_id=_org_id(p)), **context)
+
+
+def _terms(value: Any) -> list[str]:
+    """A comma-separated field as the list the API takes."""
+    return [t.strip() for t in str(value or "").split(",") if t.strip()]
 
 
 def _live_connections(p: Page) -> list[dict]:
