@@ -59,6 +59,7 @@ class Console:
         self.base = lily.base_url
         self.scans: dict[str, list[dict]] = {}
         self.console_errors: list[str] = []
+        self.email = ""
         page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
 
     def go(self, path: str):

@@ -32,6 +32,7 @@ def person(lily, browser, scans):
 
 def test_golden_path_in_the_browser(person, lily):
     page, email = person.page, f"golden-{uuid.uuid4().hex[:8]}@example.com"
+    person.email = email
     started = time.perf_counter()
 
     # Sign up
@@ -138,6 +139,8 @@ def test_every_page_has_no_serious_or_critical_axe_violation(person):
     assert person.page.get_by_role("heading", name="Not allowed").is_visible()
     found["403"] = person.check("403")
     assert {k: v for k, v in found.items() if v} == {}
+    # No page broke its own Content-Security-Policy (an inline script or style, a foreign image or form target)
+    assert [e for e in person.console_errors if "Content Security Policy" in e] == []
 
 
 def test_brand_voice_and_a_vault_style_are_saved_through_the_api(person, lily):
@@ -182,6 +185,38 @@ def test_the_browser_counts_x_characters_as_the_api_does(person):
                "visit lily.ai today", "— “quotes” … ‱", "a" * 300]
     for s in samples:
         assert person.page.evaluate("s => window.lilyXLength(s)", s) == x_weighted_length(s), s
+
+
+def test_two_step_verification_is_set_up_and_asked_at_sign_in(person):
+    import pyotp
+
+    page = person.page
+    email = person.email
+    person.go("/app/security")
+    assert person.check("security") == []
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Set up two-step verification").click()
+    secret = page.get_by_label("Setup key").input_value()
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on").click()
+    codes = [c.strip() for c in page.locator("#backup-codes code").all_inner_texts()]
+    assert codes
+    assert person.check("security-backup-codes") == []
+    # Signed out and in again: the password alone is not enough; a wrong code is refused in words
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Two-step verification").wait_for()
+    assert person.check("signin-2fa") == []
+    page.get_by_label("Code from your authenticator app").fill("000000" if pyotp.TOTP(secret).now() != "000000"
+                                                               else "111111")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("alert").wait_for()
+    assert "code was not right" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Or a backup code").fill(codes[0])
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Dashboard").wait_for()
 
 
 def test_sign_out_revokes_the_session(person, lily, browser):

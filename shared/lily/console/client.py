@@ -40,6 +40,8 @@ CALLS: dict[str, Call] = {
     "refresh": Call("POST", "/api/auth/refresh"),
     "logout": Call("POST", "/api/auth/logout"),
     "me": Call("GET", "/api/auth/me"),
+    "totp_setup": Call("POST", "/api/auth/2fa/setup", ("password",)),
+    "totp_enable": Call("POST", "/api/auth/2fa/enable", ("code",)),
     "reset_request": Call("POST", "/api/auth/password-reset/request", ("email",)),
     "reset_confirm": Call("POST", "/api/auth/password-reset/confirm", ("token", "new_password")),
     # organizations, members, invitations, API keys

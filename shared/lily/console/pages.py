@@ -235,6 +235,29 @@ def build_router(public_route: Any) -> APIRouter:
             return p.problem(exc, "reset.html", token=f.get("token") or "")
         return p.render("check_email.html", email=f.get("email"), purpose="reset")
 
+    @router.get("/security")
+    def security(p: Page = Depends(signed_in)) -> Response:
+        return p.render("security.html", step="start")
+
+    @router.post("/security/2fa/setup")
+    async def totp_setup(p: Page = Depends(signed_in)) -> Response:
+        f = await p.form()
+        try:
+            setup = p.api.send("totp_setup", {"password": f.get("password")})
+        except ApiError as exc:
+            return p.problem(exc, "security.html", step="start")
+        return p.render("security.html", step="confirm", setup=setup)
+
+    @router.post("/security/2fa/enable")
+    async def totp_enable(p: Page = Depends(signed_in)) -> Response:
+        f = await p.form()
+        try:
+            enabled = p.api.send("totp_enable", {"code": f.get("code")})
+        except ApiError as exc:
+            return p.problem(exc, "security.html", step="confirm",
+                             setup={"secret": f.get("secret"), "provisioning_uri": f.get("provisioning_uri")})
+        return p.render("security.html", step="done", backup_codes=enabled["backup_codes"])
+
     # --- organizations ------------------------------------------------------------------------------------
     @router.get("/orgs")
     def orgs(p: Page = Depends(signed_in)) -> Response:
