@@ -166,6 +166,54 @@ def test_brand_voice_and_a_vault_style_are_saved_through_the_api(person, lily):
     assert "palette" in alert.inner_text().lower() and "Traceback" not in page.content()
 
 
+def test_calendar_moves_a_post_with_the_keyboard_and_by_drag_and_drop(person):
+    page = person.page
+    today = datetime.now(ZoneInfo("UTC")).date()
+    monday = today + timedelta(days=7 - today.weekday())  # next week: every day of it is in the future
+    # Given a post scheduled on next Monday at 10:00
+    person.go("/app/compose")
+    page.get_by_label("Text").fill("Calendar check")
+    page.get_by_label("Schedule for", exact=False).fill(f"{monday.isoformat()}T10:00")
+    page.get_by_role("button", name="Save post").click()
+    page.get_by_text("scheduled for").wait_for()
+    post_id = page.url.rsplit("/", 1)[-1]
+    person.go(f"/app/calendar?view=week&start={monday.isoformat()}")
+    assert person.check("calendar-week-with-post") == []
+    day = lambda d: page.locator(f"[data-drop-day='{d.isoformat()}'] [data-post='{post_id}']")  # noqa: E731
+    assert day(monday).count() == 1
+    # When it is moved to Wednesday with the keyboard only ("Move to" field, Enter)
+    field = page.locator(f"#move-{post_id}")
+    field.focus()
+    field.fill(f"{(monday + timedelta(days=2)).isoformat()}T10:00")
+    page.keyboard.press("Tab")  # to its Move button
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/app/calendar?view=week*")
+    assert day(monday + timedelta(days=2)).count() == 1 and day(monday).count() == 0
+    # And dragged onto Friday
+    page.drag_and_drop(f"[data-post='{post_id}']", f"[data-drop-day='{(monday + timedelta(days=4)).isoformat()}']")
+    page.wait_for_function(
+        "([d, p]) => document.querySelector(`[data-drop-day='${d}'] [data-post='${p}']`) !== null",
+        arg=[(monday + timedelta(days=4)).isoformat(), post_id])
+    assert day(monday + timedelta(days=2)).count() == 0
+
+
+def test_organizations_are_created_and_switched(person):
+    page = person.page
+    person.go("/app/orgs")
+    page.get_by_label("Organization name").fill("Second Shop")
+    page.get_by_role("button", name="Create organization").click()
+    page.get_by_role("heading", name="Dashboard").wait_for()
+    switch = page.get_by_label("Organization", exact=True)
+    assert switch.locator("option:checked").inner_text() == "Second Shop"
+    switch.select_option(label="Golden Roasters")
+    page.get_by_role("button", name="Switch").click()
+    page.get_by_role("heading", name="Dashboard").wait_for()
+    assert page.get_by_label("Organization", exact=True).locator("option:checked").inner_text() == "Golden Roasters"
+    # The posts of the organization in use: the golden path's published post is Golden Roasters'
+    person.go("/app/posts?status=published")
+    assert page.get_by_role("link", name="View on x").count() == 1
+
+
 def test_api_key_secret_is_shown_once(person):
     page = person.page
     person.go("/app/api-keys")

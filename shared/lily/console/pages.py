@@ -11,7 +11,7 @@ the access token this request obtained from the session cookie (:mod:`lily.conso
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse
@@ -493,11 +493,17 @@ def build_router(public_route: Any) -> APIRouter:
         if not p.org:
             return p.redirect("/app/orgs")
         view = "month" if view == "month" else "week"
+        back = f"/app/calendar?{urlencode({'view': view, 'start': start or ''})}"
         try:
             cal = p.api.call("calendar", query={"view": view, "from": start}, org_id=_org_id(p)).body
         except ApiError as exc:
-            return p.problem(exc, "calendar.html", cal=None, view=view)
-        return p.render("calendar.html", cal=cal, view=view)
+            return p.problem(exc, "calendar.html", cal=None, view=view, back=back)
+        first = date.fromisoformat(cal["start"])
+        if view == "week":
+            prev, nxt = first - timedelta(days=7), first + timedelta(days=7)
+        else:
+            prev, nxt = (first - timedelta(days=1)).replace(day=1), (first + timedelta(days=32)).replace(day=1)
+        return p.render("calendar.html", cal=cal, view=view, back=back, prev=prev.isoformat(), next=nxt.isoformat())
 
     @router.post("/calendar/{post_id}/reschedule")
     async def reschedule(post_id: str, p: Page = Depends(signed_in)) -> Response:
@@ -507,8 +513,8 @@ def build_router(public_route: Any) -> APIRouter:
                                                                                                    "UTC")},
                        org_id=_org_id(p), post_id=post_id)
         except ApiError as exc:
-            return p.problem(exc, "calendar.html", cal=None, view="week")
-        return p.redirect("/app/calendar")
+            return p.problem(exc, "calendar.html", cal=None, view="week", back=_local_path(f.get("back")))
+        return p.redirect(_local_path(f.get("back")) if f.get("back") else "/app/calendar")
 
     # --- analytics, research, brand -----------------------------------------------------------------------
     @router.get("/analytics")
