@@ -186,15 +186,13 @@ def test_calendar_moves_a_post_with_the_keyboard_and_by_drag_and_drop(person):
     field.focus()
     field.fill(f"{(monday + timedelta(days=2)).isoformat()}T10:00")
     page.keyboard.press("Tab")  # to its Move button
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/app/calendar?view=week*")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert day(monday + timedelta(days=2)).count() == 1 and day(monday).count() == 0
     # And dragged onto Friday
-    page.drag_and_drop(f"[data-post='{post_id}']", f"[data-drop-day='{(monday + timedelta(days=4)).isoformat()}']")
-    page.wait_for_function(
-        "([d, p]) => document.querySelector(`[data-drop-day='${d}'] [data-post='${p}']`) !== null",
-        arg=[(monday + timedelta(days=4)).isoformat(), post_id])
-    assert day(monday + timedelta(days=2)).count() == 0
+    with page.expect_navigation():
+        page.drag_and_drop(f"[data-post='{post_id}']", f"[data-drop-day='{(monday + timedelta(days=4)).isoformat()}']")
+    assert day(monday + timedelta(days=4)).count() == 1 and day(monday + timedelta(days=2)).count() == 0
 
 
 def test_organizations_are_created_and_switched(person):
@@ -212,6 +210,46 @@ def test_organizations_are_created_and_switched(person):
     # The posts of the organization in use: the golden path's published post is Golden Roasters'
     person.go("/app/posts?status=published")
     assert page.get_by_role("link", name="View on x").count() == 1
+
+
+def test_a_media_upload_is_previewed_with_its_presigned_url(person, tmp_path):
+    from PIL import Image
+
+    png = tmp_path / "beans.png"
+    Image.new("RGB", (64, 48), (120, 70, 30)).save(png)
+    page = person.page
+    person.go("/app/compose")
+    page.get_by_label("Or upload an image or video").set_input_files(str(png))
+    page.get_by_role("button", name="Upload").click()
+    page.locator("[data-media-ready]").wait_for(state="attached")
+    img = page.locator("#image img")
+    img.wait_for()
+    assert img.evaluate("i => i.complete && i.naturalWidth") == 64
+    assert person.check("compose-uploaded") == []
+
+
+def test_checkout_changes_the_plan_and_the_page_says_so(person, lily):
+    page = person.page
+    person.go("/app/billing")
+    page.get_by_role("button", name="Choose Starter").click()
+    page.wait_for_url(lambda url: not url.startswith(lily.base_url))  # Stripe's (sandbox) checkout page
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        person.go("/app/billing")
+        if "Current plan: Starter" in page.locator("main").inner_text():
+            break
+        time.sleep(0.5)
+    assert "Current plan: Starter" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Manage payment details").count() == 1
+    assert person.check("billing-starter") == []
+
+
+def test_an_account_is_disconnected(person):
+    page = person.page
+    person.go("/app/connections")
+    name = page.locator("tbody tr td").nth(1).inner_text().split(" (")[0]
+    page.get_by_role("button", name=f"Disconnect {name}").click()
+    page.get_by_text("No account connected yet.").wait_for()
 
 
 def test_api_key_secret_is_shown_once(person):
