@@ -12,7 +12,7 @@ _PLAIN = {
     "AUTH_003": "Your role in this organization does not allow that. Ask an owner or admin.",
     "AUTH_004": "Too many attempts. Wait a few minutes, then try again.",
     "AUTH_005": "This form had expired. Please try again.",
-    "AUTH_006": "That code was not right. Check your authenticator app and try again.",
+    "AUTH_006": "That code was not right (or the password, where one was asked). Check it and try again.",
     "AUTH_007": "This account is not active yet: check your email for the verification link.",
     "VALIDATION_004": "We could not find that. It may have been deleted.",
     "PLAN_001": "Your plan does not include this. Upgrade to use it.",
@@ -37,9 +37,13 @@ class Problem:
     upgrade: bool = False
 
 
-def plain(exc: ApiError) -> Problem:
-    """The message to show: a sentence for the code, with the API's own message as the detail."""
-    message = _PLAIN.get(exc.code) or f"{exc.message.rstrip('.')}."
+SIGN_IN = {"AUTH_002": "That email and password do not match an active account. Check them and try again."}
+
+
+def plain(exc: ApiError, overrides: dict[str, str] | None = None) -> Problem:
+    """The message to show: a sentence for the code (``overrides`` first, for what the code means on that page),
+    with the API's own message as the detail."""
+    message = (overrides or {}).get(exc.code) or _PLAIN.get(exc.code) or f"{exc.message.rstrip('.')}."
     detail = exc.message
     errors = exc.details.get("errors") if isinstance(exc.details, dict) else None
     if errors:

@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from lily.console import charts, session
 from lily.console.client import CSRF_HEADER, FLOW_COOKIE_PREFIX, ApiError
-from lily.console.errors import Problem, plain
+from lily.console.errors import SIGN_IN, Problem, plain
 from lily.console.settings import console_settings
 
 HERE = Path(__file__).parent
@@ -103,12 +103,13 @@ class Page:
             return self._finish(Response(status_code=204, headers={"HX-Redirect": to}))
         return self._finish(RedirectResponse(to, status_code=303))
 
-    def problem(self, exc: ApiError, template: str, status: int | None = None, **context: Any) -> Response:
-        if exc.status == 401:
+    def problem(self, exc: ApiError, template: str, status: int | None = None,
+                overrides: dict[str, str] | None = None, **context: Any) -> Response:
+        if exc.code in ("AUTH_001", "AUTH_002") and self.session.signed_in:  # the session is over, not a wrong code
             session.end(self.session)
             return self.redirect("/app/signin?" + urlencode({"next": self.request.url.path}))
         return self.render(template, status=status or (exc.status if exc.status < 500 else 502),
-                           problem=plain(exc), **context)
+                           problem=plain(exc, overrides), **context)
 
     async def form(self) -> dict[str, Any]:
         """The posted form, after its CSRF token is checked (403 page otherwise)."""
@@ -169,7 +170,8 @@ def build_router(public_route: Any) -> APIRouter:
         try:
             answer = p.api.call("login", body={"email": f.get("email"), "password": f.get("password")})
         except ApiError as exc:
-            return p.problem(exc, "signin.html", email=f.get("email"), next=_local_path(f.get("next")))
+            return p.problem(exc, "signin.html", email=f.get("email"), next=_local_path(f.get("next")),
+                             overrides=SIGN_IN)
         if answer.body.get("mfa_required"):
             return p.render("signin_2fa.html", challenge=answer.body["challenge"], next=_local_path(f.get("next")))
         session.start(p.session, answer.body, answer.cookies)
