@@ -49,9 +49,14 @@ def test_golden_path_in_the_browser(person, lily):
     assert person.check("verify") == []
     page.get_by_role("button", name="Verify").click()
 
-    # Sign in
+    # Sign in (a wrong password first: a sentence on the page)
     page.get_by_role("heading", name="Sign in").wait_for()
     assert person.check("signin") == []
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("not-the-password-1")
+    page.get_by_role("button", name="Sign in").click()
+    assert "do not match" in page.get_by_role("alert").inner_text()
+    assert person.check("signin-wrong-password") == []
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
