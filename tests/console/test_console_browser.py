@@ -136,6 +136,9 @@ def test_every_page_has_no_serious_or_critical_axe_violation(person):
         person.go(path)
         name = path.strip("/").replace("/", "-").replace("?view=", "-")
         found[name] = person.check(name)
+        if path == "/app/api-keys":  # plan gating: the free plan has no API keys, and the page says how to get them
+            assert person.page.get_by_role("link", name="See plans and upgrade").is_visible()
+            assert person.page.get_by_role("button", name="Create key").count() == 0
     person.go("/app/no-such-page")
     found["404"] = person.check("404")
     person.go("/app/admin")  # a platform admin's page: this person is not one

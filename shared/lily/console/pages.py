@@ -315,7 +315,8 @@ def build_router(public_route: Any) -> APIRouter:
     def api_keys(p: Page = Depends(signed_in)) -> Response:
         if not p.org:
             return p.redirect("/app/orgs")
-        return p.render("api_keys.html", keys=_safe_items(p, "list_api_keys", org_id=_org_id(p)))
+        return p.render("api_keys.html", keys=_safe_items(p, "list_api_keys", org_id=_org_id(p)),
+                        ent=_safe(p, "entitlements", org_id=_org_id(p)))
 
     @router.post("/api-keys")
     async def create_api_key(p: Page = Depends(signed_in)) -> Response:
