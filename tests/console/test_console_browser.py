@@ -94,6 +94,12 @@ def test_golden_path_in_the_browser(person, lily):
     assert preview.get_attribute("alt")
     assert preview.evaluate("img => img.complete && img.naturalWidth > 0")  # the presigned URL serves the bytes
     assert person.check("compose-with-image") == []
+    # Its alt text is shown and can be edited (PATCH .../media/{id})
+    alt = page.get_by_label("Alt text (what the image shows)")
+    alt.fill("An espresso cup on a wooden table in morning light")
+    page.get_by_role("button", name="Save alt text").click()
+    page.get_by_text("Alt text saved.").wait_for()
+    assert page.locator("#image img").get_attribute("alt") == "An espresso cup on a wooden table in morning light"
     page.get_by_label("First comment (optional)").fill("Which grinder do you use?")
     # Schedule 30 s ahead (to the second), in the organization's zone (UTC for a new organization)
     at = (datetime.now(ZoneInfo("UTC")) + timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%S")
@@ -113,6 +119,7 @@ def test_golden_path_in_the_browser(person, lily):
             break
         time.sleep(2)
     assert page.locator("#post-status").inner_text() == "published", lily.output()
+    assert "Alt text: An espresso cup on a wooden table in morning light" in page.locator("main").inner_text()
     link = page.locator("a.published-link")
     assert link.get_attribute("href").startswith("http")
     elapsed = time.perf_counter() - started

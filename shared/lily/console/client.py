@@ -90,6 +90,7 @@ CALLS: dict[str, Call] = {
     "create_upload": Call("POST", "/api/orgs/{org_id}/media/uploads", ("filename", "content_type", "size",
                                                                        "platforms")),
     "get_media": Call("GET", "/api/orgs/{org_id}/media/{media_id}"),
+    "set_alt_text": Call("PATCH", "/api/orgs/{org_id}/media/{media_id}", ("alt_text",)),
     "calendar": Call("GET", "/api/orgs/{org_id}/calendar", query=("view", "from")),
     "reschedule": Call("POST", "/api/orgs/{org_id}/calendar/posts/{post_id}/reschedule",
                        ("scheduled_at", "timezone")),

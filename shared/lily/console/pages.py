@@ -448,6 +448,18 @@ def build_router(public_route: Any) -> APIRouter:
             return p.problem(exc, "image_job.html", status=200, job=None)
         return p.render("image_job.html", job=None, media=media)
 
+    @router.post("/media/{media_id}/alt")
+    async def set_alt_text(media_id: str, p: Page = Depends(signed_in)) -> Response:
+        f = await p.form()
+        template = "image_job.html" if p.request.headers.get("hx-request") == "true" else "media_page.html"
+        try:
+            media = p.api.send("set_alt_text", {"alt_text": f.get("alt_text") or ""}, org_id=_org_id(p),
+                               media_id=media_id)
+        except ApiError as exc:
+            return p.problem(exc, template, status=200, job=None,
+                             media=_safe(p, "get_media", org_id=_org_id(p), media_id=media_id))
+        return p.render(template, job=None, media=media, saved=True)
+
     @router.post("/compose")
     async def save_post(p: Page = Depends(signed_in)) -> Response:
         f = await p.form()

@@ -124,6 +124,16 @@ def get_media(org_id: str, media_id: str) -> MediaOut:
                     download_expires_at=clock.now() + timedelta(seconds=ttl))
 
 
+def set_alt_text(org_id: str, media_id: str, alt_text: str | None) -> MediaOut:
+    """Change a medium's alt text (shown with its preview; passed to the platforms that take it)."""
+    item = Media(org_id, media_id)
+    text = (alt_text or "").strip() or None
+    action = Media.alt_text.set(text) if text else Media.alt_text.remove()
+    if not won(lambda: item.update(actions=[action], condition=Media.media_id.exists())):
+        raise not_found("media", media_id=media_id)
+    return get_media(org_id, media_id)
+
+
 def delete_media(storage: QuotaPort, org_id: str, media_id: str) -> None:
     """Forget the medium, release its storage, delete its object (the bucket keeps the version 30 days)."""
     try:

@@ -188,6 +188,27 @@ def test_media_answer_carries_a_short_lived_download_url_of_its_bytes(http, org,
     assert r.status_code == 404
 
 
+def test_a_mediums_alt_text_is_edited_and_removed_by_an_editor(http, org, lily_env):
+    r = http.post(f"/api/orgs/{org['id']}/media/uploads", headers=org["headers"],
+                  json={"filename": "cat.png", "content_type": "image/png", "size": 10, "platforms": ["x"]})
+    url = f"/api/orgs/{org['id']}/media/{r.json()['media_id']}"
+    # An editor sets it
+    r = http.patch(url, json={"alt_text": "  A grey cat asleep on a keyboard "}, headers=org["headers"])
+    assert r.status_code == 200 and r.json()["alt_text"] == "A grey cat asleep on a keyboard", r.text
+    assert http.get(url, headers=org["headers"]).json()["alt_text"] == "A grey cat asleep on a keyboard"
+    # Too long, or an unknown field, is invalid input; null removes it
+    r = http.patch(url, json={"alt_text": "x" * 1001}, headers=org["headers"])
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "VALIDATION_001")
+    assert http.patch(url, json={"alt_text": "a", "size": 1}, headers=org["headers"]).status_code == 422
+    assert http.patch(url, json={"alt_text": None}, headers=org["headers"]).json()["alt_text"] is None
+    # A viewer cannot; an unknown medium is a 404
+    viewer = add_member(http, org["headers"], org["id"], "viewer")
+    assert http.patch(url, json={"alt_text": "b"}, headers=viewer["headers"]).status_code == 403
+    r = http.patch(f"/api/orgs/{org['id']}/media/{ids.new_id('med')}", json={"alt_text": "b"},
+                   headers=org["headers"])
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "VALIDATION_004")
+
+
 def test_dlq_requeue_over_http_is_admin_only_and_safe(http, org, lily_env):
     import json
 
