@@ -87,6 +87,8 @@ CALLS: dict[str, Call] = {
     "get_post": Call("GET", "/api/orgs/{org_id}/posts/{post_id}"),
     "schedule_post": Call("POST", "/api/orgs/{org_id}/posts/{post_id}/schedule", ("scheduled_at", "timezone")),
     "cancel_post": Call("POST", "/api/orgs/{org_id}/posts/{post_id}/cancel"),
+    "list_queues": Call("GET", "/api/orgs/{org_id}/queues"),
+    "enqueue_post": Call("POST", "/api/orgs/{org_id}/posts/{post_id}/queue", ("queue_id",)),
     "create_upload": Call("POST", "/api/orgs/{org_id}/media/uploads", ("filename", "content_type", "size",
                                                                        "platforms")),
     "get_media": Call("GET", "/api/orgs/{org_id}/media/{media_id}"),

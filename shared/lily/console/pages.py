@@ -394,8 +394,11 @@ def build_router(public_route: Any) -> APIRouter:
     def compose(p: Page = Depends(signed_in)) -> Response:
         if not p.org:
             return p.redirect("/app/orgs")
+        ent = _safe(p, "entitlements", org_id=_org_id(p))
+        queues = _safe_items(p, "list_queues", org_id=_org_id(p)) if ent and "advanced_scheduling" in ent.get(
+            "features", []) else []
         return p.render("compose.html", connections=_live_connections(p), drafts=[], platforms=PLATFORMS,
-                        ent=_safe(p, "entitlements", org_id=_org_id(p)))
+                        ent=ent, queues=queues)
 
     @router.post("/compose/generate")
     async def generate(p: Page = Depends(signed_in)) -> Response:
@@ -471,7 +474,9 @@ def build_router(public_route: Any) -> APIRouter:
                 "text": f.get("text") or "", "media_ids": media_ids, "first_comment": f.get("first_comment") or None,
                 "targets": [{"connection_id": c} for c in ids]},
                 headers={"Idempotency-Key": f.get("idem") or new_idempotency_key()}, org_id=org_id)
-            if f.get("when"):
+            if f.get("queue_id"):
+                p.api.send("enqueue_post", {"queue_id": f.get("queue_id")}, org_id=org_id, post_id=post["post_id"])
+            elif f.get("when"):
                 p.api.send("schedule_post", {"scheduled_at": f.get("when"), "timezone": f.get("timezone") or
                                              (p.org or {}).get("timezone", "UTC")},
                            org_id=org_id, post_id=post["post_id"])
