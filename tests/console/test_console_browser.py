@@ -17,6 +17,7 @@ from lily.social.constraints import x_weighted_length
 from tests.console.conftest import PASSWORD, Console
 
 pytestmark = pytest.mark.timeout(600)
+LOADED = "() => { const i = document.querySelector('#image img'); return !!i && i.complete && i.naturalWidth > 0; }"
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,7 @@ def test_golden_path_in_the_browser(person, lily):
 
     # Sign in (a wrong password first: a sentence on the page)
     page.get_by_role("heading", name="Sign in").wait_for()
+    assert page.get_by_text("Your email is verified.").is_visible()
     assert person.check("signin") == []
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("not-the-password-1")
@@ -92,7 +94,7 @@ def test_golden_path_in_the_browser(person, lily):
     page.locator("[data-media-ready]").wait_for(state="attached", timeout=60_000)
     preview = page.locator("#image img")
     assert preview.get_attribute("alt")
-    assert preview.evaluate("img => img.complete && img.naturalWidth > 0")  # the presigned URL serves the bytes
+    page.wait_for_function(LOADED)  # the presigned URL serves the bytes
     assert person.check("compose-with-image") == []
     # Its alt text is shown and can be edited (PATCH .../media/{id})
     alt = page.get_by_label("Alt text (what the image shows)")
@@ -235,9 +237,8 @@ def test_a_media_upload_is_previewed_with_its_presigned_url(person, tmp_path):
     page.get_by_label("Or upload an image or video").set_input_files(str(png))
     page.get_by_role("button", name="Upload").click()
     page.locator("[data-media-ready]").wait_for(state="attached")
-    img = page.locator("#image img")
-    img.wait_for()
-    assert img.evaluate("i => i.complete && i.naturalWidth") == 64
+    page.wait_for_function(LOADED)
+    assert page.locator("#image img").evaluate("i => i.naturalWidth") == 64
     assert person.check("compose-uploaded") == []
 
 

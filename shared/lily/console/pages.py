@@ -159,10 +159,14 @@ def build_router(public_route: Any) -> APIRouter:
 
     # --- accounts -----------------------------------------------------------------------------------------
     @router.get("/signin")
-    def signin_form(p: Page = Depends(page), next: str = "/app") -> Response:  # noqa: A002
+    def signin_form(p: Page = Depends(page), next: str = "/app", verified: str | None = None,  # noqa: A002
+                    reset: str | None = None, signed_out: str | None = None) -> Response:
         if p.session.signed_in:
             return p.redirect("/app")
-        return p.render("signin.html", next=_local_path(next))
+        notice = ("Your email is verified. Sign in to continue." if verified else
+                  "Your password was changed. Sign in with the new one." if reset else
+                  "You are signed out." if signed_out else None)
+        return p.render("signin.html", next=_local_path(next), notice=notice)
 
     @router.post("/signin")
     async def signin(p: Page = Depends(page)) -> Response:
