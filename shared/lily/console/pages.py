@@ -20,6 +20,7 @@ import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
 
 from lily.console import charts, session
 from lily.console.client import CSRF_HEADER, FLOW_COOKIE_PREFIX, ApiError
@@ -111,9 +112,8 @@ class Page:
         return self.render(template, status=status or (exc.status if exc.status < 500 else 502),
                            problem=plain(exc, overrides), **context)
 
-    async def form(self) -> dict[str, Any]:
-        """The posted form, after its CSRF token is checked (403 page otherwise)."""
-        data = await self.request.form()
+    def form(self, data: FormData) -> dict[str, Any]:
+        """The posted form (parsed by :func:`form_data`), after its CSRF token is checked (403 page otherwise)."""
         presented = data.get("csrf") or self.request.headers.get(CSRF_HEADER)
         if not session.csrf_ok(self.cookies.get(session.CSRF_COOKIE), presented if isinstance(presented, str)
                                else None):
@@ -128,6 +128,12 @@ class CsrfRefused(Exception):
 
 class SignInNeeded(Exception):
     pass
+
+
+async def form_data(request: Request) -> FormData:
+    """The posted form, read on the event loop; the routes themselves are sync (FastAPI runs them in its thread
+    pool) because every API call they make blocks, and in local mode the API answers on this same server."""
+    return await request.form()
 
 
 def page(request: Request) -> Page:
@@ -169,8 +175,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("signin.html", next=_local_path(next), notice=notice)
 
     @router.post("/signin")
-    async def signin(p: Page = Depends(page)) -> Response:
-        f = await p.form()
+    def signin(p: Page = Depends(page), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         try:
             answer = p.api.call("login", body={"email": f.get("email"), "password": f.get("password")})
         except ApiError as exc:
@@ -182,8 +188,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.redirect(_local_path(f.get("next")))
 
     @router.post("/signin/2fa")
-    async def signin_2fa(p: Page = Depends(page)) -> Response:
-        f = await p.form()
+    def signin_2fa(p: Page = Depends(page), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         code, backup = f.get("code") or None, f.get("backup_code") or None
         try:
             answer = p.api.call("login_2fa", body={"challenge": f.get("challenge"), "code": code,
@@ -194,8 +200,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.redirect(_local_path(f.get("next")))
 
     @router.post("/signout")
-    async def signout(p: Page = Depends(page)) -> Response:
-        await p.form()
+    def signout(p: Page = Depends(page), data: FormData = Depends(form_data)) -> Response:
+        p.form(data)
         session.logout(p.session, p.cookies)
         return p.redirect("/app/signin?signed_out=1")
 
@@ -204,8 +210,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("signup.html")
 
     @router.post("/signup")
-    async def signup(p: Page = Depends(page)) -> Response:
-        f = await p.form()
+    def signup(p: Page = Depends(page), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         try:
             p.api.send("register", {"email": f.get("email"), "password": f.get("password")})
         except ApiError as exc:
@@ -217,8 +223,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("verify.html", token=token or "")
 
     @router.post("/verify")
-    async def verify(p: Page = Depends(page)) -> Response:
-        f = await p.form()
+    def verify(p: Page = Depends(page), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         try:
             p.api.send("verify_email", {"token": f.get("token")})
         except ApiError as exc:
@@ -230,8 +236,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("reset.html", token=token or "")
 
     @router.post("/reset")
-    async def reset(p: Page = Depends(page)) -> Response:
-        f = await p.form()
+    def reset(p: Page = Depends(page), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         try:
             if f.get("token"):
                 p.api.send("reset_confirm", {"token": f.get("token"), "new_password": f.get("new_password")})
@@ -246,8 +252,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("security.html", step="start")
 
     @router.post("/security/2fa/setup")
-    async def totp_setup(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def totp_setup(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         try:
             setup = p.api.send("totp_setup", {"password": f.get("password")})
         except ApiError as exc:
@@ -255,8 +261,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("security.html", step="confirm", setup=setup)
 
     @router.post("/security/2fa/enable")
-    async def totp_enable(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def totp_enable(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         try:
             enabled = p.api.send("totp_enable", {"code": f.get("code")})
         except ApiError as exc:
@@ -270,8 +276,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("orgs.html")
 
     @router.post("/orgs")
-    async def create_org(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def create_org(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         try:
             org = p.api.send("create_org", {"name": f.get("name")})
         except ApiError as exc:
@@ -280,8 +286,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.redirect("/app")
 
     @router.post("/orgs/switch")
-    async def switch_org(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def switch_org(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         if any(o["org_id"] == f.get("org_id") for o in p.orgs):
             p.choose_org(f["org_id"])
         return p.redirect("/app")
@@ -297,8 +303,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("members.html", members=items)
 
     @router.post("/members/invite")
-    async def invite(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def invite(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         try:
             p.api.send("invite", {"email": f.get("email"), "role": f.get("role")}, org_id=_org_id(p))
         except ApiError as exc:
@@ -307,8 +313,8 @@ def build_router(public_route: Any) -> APIRouter:
                         notice=f"Invitation sent to {f.get('email')}.")
 
     @router.post("/members/{user_id}/role")
-    async def set_role(user_id: str, p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def set_role(user_id: str, p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         try:
             p.api.send("set_role", {"role": f.get("role")}, org_id=_org_id(p), user_id=user_id)
         except ApiError as exc:
@@ -323,8 +329,8 @@ def build_router(public_route: Any) -> APIRouter:
                         ent=_safe(p, "entitlements", org_id=_org_id(p)))
 
     @router.post("/api-keys")
-    async def create_api_key(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def create_api_key(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         scopes = [s for s in f["_list"].getlist("scopes") if isinstance(s, str)]
         try:
             created = p.api.send("create_api_key", {"name": f.get("name"), "scopes": scopes,
@@ -334,8 +340,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("api_keys.html", keys=_safe_items(p, "list_api_keys", org_id=_org_id(p)), created=created)
 
     @router.post("/api-keys/{key_id}/revoke")
-    async def revoke_api_key(key_id: str, p: Page = Depends(signed_in)) -> Response:
-        await p.form()
+    def revoke_api_key(key_id: str, p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        p.form(data)
         try:
             p.api.call("revoke_api_key", org_id=_org_id(p), key_id=key_id)
         except ApiError as exc:
@@ -367,8 +373,8 @@ def build_router(public_route: Any) -> APIRouter:
                         connections=_safe_items(p, "list_connections", org_id=_org_id(p)))
 
     @router.post("/connections/{platform}/connect")
-    async def connect(platform: str, p: Page = Depends(signed_in)) -> Response:
-        await p.form()
+    def connect(platform: str, p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        p.form(data)
         if platform not in PLATFORMS:
             return not_found(p)
         try:
@@ -384,8 +390,8 @@ def build_router(public_route: Any) -> APIRouter:
         return response
 
     @router.post("/connections/{connection_id}/disconnect")
-    async def disconnect(connection_id: str, p: Page = Depends(signed_in)) -> Response:
-        await p.form()
+    def disconnect(connection_id: str, p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        p.form(data)
         try:
             p.api.call("disconnect", org_id=_org_id(p), connection_id=connection_id)
         except ApiError as exc:
@@ -405,8 +411,8 @@ def build_router(public_route: Any) -> APIRouter:
                         ent=ent, queues=queues)
 
     @router.post("/compose/generate")
-    async def generate(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def generate(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         platforms = [x for x in f["_list"].getlist("platforms") if x in PLATFORMS] or ["x"]
         try:
             out = p.api.send("generate", {"topic": f.get("topic"), "platforms": platforms, "n": 1},
@@ -416,8 +422,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("drafts.html", drafts=out["drafts"])
 
     @router.post("/compose/image")
-    async def image(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def image(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         try:
             job = p.api.send("generate_image", {"prompt": f.get("prompt"), "platform": f.get("platform") or "x",
                                                 "quality": f.get("quality") or "draft",
@@ -437,16 +443,16 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("image_job.html", job=job, media=media)
 
     @router.post("/compose/upload")
-    async def upload(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def upload(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         file = f.get("file")
         if file is None or isinstance(file, str) or not file.filename:
             return p.render("image_job.html", job=None, problem=Problem("Choose a file to upload.", "", "FORM"))
-        data = await file.read()
+        content = file.file.read()
         try:
             up = p.api.send("create_upload", {"filename": file.filename, "content_type": file.content_type,
-                                              "size": len(data)}, org_id=_org_id(p))
-            r = httpx.post(up["url"], data=up["fields"], files={"file": (file.filename, data, file.content_type)},
+                                              "size": len(content)}, org_id=_org_id(p))
+            r = httpx.post(up["url"], data=up["fields"], files={"file": (file.filename, content, file.content_type)},
                            timeout=30)
             if r.status_code >= 300:
                 raise ApiError(502, "EXTERNAL_003", "The storage refused the upload")
@@ -456,8 +462,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("image_job.html", job=None, media=media)
 
     @router.post("/media/{media_id}/alt")
-    async def set_alt_text(media_id: str, p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def set_alt_text(media_id: str, p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         template = "image_job.html" if p.request.headers.get("hx-request") == "true" else "media_page.html"
         try:
             media = p.api.send("set_alt_text", {"alt_text": f.get("alt_text") or ""}, org_id=_org_id(p),
@@ -468,8 +474,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render(template, job=None, media=media, saved=True)
 
     @router.post("/compose")
-    async def save_post(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def save_post(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         ids = [c for c in f["_list"].getlist("connection_ids") if isinstance(c, str)]
         media_ids = [m for m in f["_list"].getlist("media_ids") if isinstance(m, str) and m]
         org_id = _org_id(p)
@@ -530,8 +536,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("calendar.html", cal=cal, view=view, back=back, prev=prev.isoformat(), next=nxt.isoformat())
 
     @router.post("/calendar/{post_id}/reschedule")
-    async def reschedule(post_id: str, p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def reschedule(post_id: str, p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         try:
             p.api.send("reschedule", {"scheduled_at": f.get("when"), "timezone": (p.org or {}).get("timezone",
                                                                                                    "UTC")},
@@ -574,8 +580,8 @@ def build_router(public_route: Any) -> APIRouter:
         return _brand_page(p)
 
     @router.post("/brand")
-    async def put_brand(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def put_brand(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         current = _safe(p, "get_brand", org_id=_org_id(p)) or {}
         body = {"tone": f.get("tone"), "industry": f.get("industry", ""), "audience": f.get("audience", ""),
                 "keywords": _terms(f.get("keywords")), "avoid": _terms(f.get("avoid")),
@@ -591,8 +597,8 @@ def build_router(public_route: Any) -> APIRouter:
         return _brand_page(p, notice="Brand voice saved.")
 
     @router.post("/brand/styles")
-    async def create_style(p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def create_style(p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         body = {"name": f.get("name"), "description": f.get("description", ""), "mood": f.get("mood") or None,
                 "visual_style": f.get("visual_style") or None, "prompt": f.get("prompt", ""),
                 "palette": _terms(f.get("palette")), "avoid": _terms(f.get("avoid"))}
@@ -603,8 +609,8 @@ def build_router(public_route: Any) -> APIRouter:
         return _brand_page(p, notice=f"Style “{f.get('name')}” added to the vault.")
 
     @router.post("/brand/styles/{style_id}/delete")
-    async def delete_style(style_id: str, p: Page = Depends(signed_in)) -> Response:
-        await p.form()
+    def delete_style(style_id: str, p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        p.form(data)
         try:
             p.api.call("delete_style", org_id=_org_id(p), style_id=style_id)
         except ApiError as exc:
@@ -619,8 +625,8 @@ def build_router(public_route: Any) -> APIRouter:
         return p.render("billing.html", plans=_plans(p), ent=_safe(p, "entitlements", org_id=_org_id(p)))
 
     @router.post("/billing/{action}")
-    async def billing_action(action: str, p: Page = Depends(signed_in)) -> Response:
-        f = await p.form()
+    def billing_action(action: str, p: Page = Depends(signed_in), data: FormData = Depends(form_data)) -> Response:
+        f = p.form(data)
         calls = {"checkout": "checkout", "portal": "portal", "cancel": "cancel_subscription",
                  "resume": "resume_subscription"}
         if action not in calls:
