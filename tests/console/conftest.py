@@ -79,7 +79,8 @@ class Console:
         """axe-core on the page as it is now: the serious and critical violations (none expected), plus a
         screenshot under tests/console/artefacts/."""
         ARTEFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+        # caret="initial": hiding the caret injects a <style>, which the page's CSP rightly refuses
+        self.page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True, caret="initial")
         # Evaluated through the DevTools protocol: the page's CSP (script-src 'self') rightly refuses an injected
         # <script>, and the test must not loosen it (bypass_csp would also hide the pages' own violations)
         self.page.evaluate(AXE_SOURCE())
@@ -108,3 +109,17 @@ def scans():
     yield found
     ARTEFACTS.mkdir(exist_ok=True)
     (ARTEFACTS / "axe.json").write_text(json.dumps(found, indent=2))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing browser test leaves a screenshot of where it stopped (artefacts/FAILED-<test>.png)."""
+    outcome = yield
+    report = outcome.get_result()
+    person = item.funcargs.get("person") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and person is not None:
+        ARTEFACTS.mkdir(exist_ok=True)
+        try:
+            person.page.screenshot(path=str(ARTEFACTS / f"FAILED-{item.name}.png"), full_page=True, caret="initial")
+        except Exception as exc:  # noqa: BLE001 - the failure itself is what the report shows
+            report.sections.append(("screenshot", f"no screenshot: {exc}"))

@@ -237,7 +237,7 @@ def test_a_media_upload_is_previewed_with_its_presigned_url(person, tmp_path):
     page = person.page
     person.go("/app/compose")
     page.get_by_label("Or upload an image or video").set_input_files(str(png))
-    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Upload", exact=True).click()
     page.locator("[data-media-ready]").wait_for(state="attached")
     page.wait_for_function(LOADED)
     assert page.locator("#image img").evaluate("i => i.naturalWidth") == 64
