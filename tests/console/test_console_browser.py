@@ -183,6 +183,22 @@ def test_brand_voice_and_a_vault_style_are_saved_through_the_api(person, lily):
     assert "palette" in alert.inner_text().lower() and "Traceback" not in page.content()
 
 
+def test_checkout_changes_the_plan_and_the_page_says_so(person, lily):
+    page = person.page
+    person.go("/app/billing")
+    page.get_by_role("button", name="Choose Starter").click()
+    page.wait_for_url(lambda url: not url.startswith(lily.base_url))  # Stripe's (sandbox) checkout page
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        person.go("/app/billing")
+        if "Current plan: Starter" in page.locator("main").inner_text():
+            break
+        time.sleep(0.5)
+    assert "Current plan: Starter" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Manage payment details").count() == 1
+    assert person.check("billing-starter") == []
+
+
 def test_calendar_moves_a_post_with_the_keyboard_and_by_drag_and_drop(person):
     page = person.page
     today = datetime.now(ZoneInfo("UTC")).date()
@@ -242,22 +258,6 @@ def test_a_media_upload_is_previewed_with_its_presigned_url(person, tmp_path):
     page.wait_for_function(LOADED)
     assert page.locator("#image img").evaluate("i => i.naturalWidth") == 64
     assert person.check("compose-uploaded") == []
-
-
-def test_checkout_changes_the_plan_and_the_page_says_so(person, lily):
-    page = person.page
-    person.go("/app/billing")
-    page.get_by_role("button", name="Choose Starter").click()
-    page.wait_for_url(lambda url: not url.startswith(lily.base_url))  # Stripe's (sandbox) checkout page
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        person.go("/app/billing")
-        if "Current plan: Starter" in page.locator("main").inner_text():
-            break
-        time.sleep(0.5)
-    assert "Current plan: Starter" in page.locator("main").inner_text()
-    assert page.get_by_role("button", name="Manage payment details").count() == 1
-    assert person.check("billing-starter") == []
 
 
 def test_an_account_is_disconnected(person):

@@ -479,6 +479,7 @@ def build_router(public_route: Any) -> APIRouter:
         ids = [c for c in f["_list"].getlist("connection_ids") if isinstance(c, str)]
         media_ids = [m for m in f["_list"].getlist("media_ids") if isinstance(m, str) and m]
         org_id = _org_id(p)
+        post = None
         try:
             post = p.api.send("create_post", {
                 "text": f.get("text") or "", "media_ids": media_ids, "first_comment": f.get("first_comment") or None,
@@ -492,7 +493,8 @@ def build_router(public_route: Any) -> APIRouter:
                            org_id=org_id, post_id=post["post_id"])
         except ApiError as exc:
             return p.problem(exc, "compose.html", connections=_live_connections(p), drafts=[],
-                             platforms=PLATFORMS, form=f, ent=_safe(p, "entitlements", org_id=_org_id(p)))
+                             platforms=PLATFORMS, form=f, ent=_safe(p, "entitlements", org_id=_org_id(p)),
+                             saved_post=post)  # created, then not scheduled: it waits as a draft
         return p.redirect(f"/app/posts/{post['post_id']}")
 
     # --- posts: library, one post, calendar ---------------------------------------------------------------
