@@ -24,6 +24,7 @@ from lily.publishing.schemas import (
     EnqueueIn,
     EnqueueOut,
     MediaOut,
+    MediaPatch,
     PostCreate,
     PostOut,
     PostPage,
@@ -228,6 +229,12 @@ def create_upload(org_id: str, body: UploadIn, access: OrgAccess = Depends(edito
 @app.get("/api/orgs/{org_id}/media/{media_id}", response_model=MediaOut, tags=["media"])
 def get_media(org_id: str, media_id: str, access: OrgAccess = Depends(viewer)) -> MediaOut:
     return media.get_media(org_id, media_id)
+
+
+@app.patch("/api/orgs/{org_id}/media/{media_id}", response_model=MediaOut, tags=["media"])
+def update_media(org_id: str, media_id: str, body: MediaPatch, access: OrgAccess = Depends(editor)) -> MediaOut:
+    """Edit a medium's alt text."""
+    return media.set_alt_text(org_id, media_id, body.alt_text)
 
 
 @app.delete("/api/orgs/{org_id}/media/{media_id}", status_code=204, tags=["media"], responses=errors(409))

@@ -19,7 +19,7 @@ FUNCTION = FunctionSpec(
                 Subscription: "read", QuotaCounter: "readwrite",
                 Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
         # write: presigned upload policies are signed with this role's credentials
-        buckets={"media": "write"},
+        buckets={"media": "readwrite"},
         secrets=["jwt-keys"],
     ),
 )

@@ -23,6 +23,7 @@ HTTP_OUTCOMES = {
     "analytics": (200, "total"),  # the per-platform table of a new org: empty rows, zero totals
     "auth": (200, "access_token"),
     "billing": (200, "plan_id"),  # the public plans: a list
+    "console": (200, "<h1>Sign in</h1>"),  # a page (HTML): the sign-in form
     "publishing": (201, "post_id"),
     "content": (201, "drafts"),
     "health": (200, "checks"),
@@ -104,6 +105,9 @@ def test_http_handler_does_its_work_on_its_sample_event(spec, http, request):
     status, key = HTTP_OUTCOMES[spec.name]
     assert result["statusCode"] == status, result
     assert "x-request-id" in {k.lower() for k in result["headers"]}
+    if {k.lower(): v for k, v in result["headers"].items()}.get("content-type", "").startswith("text/html"):
+        assert key in result["body"], result["body"][:500]
+        return
     body = json.loads(result["body"])
     if isinstance(body, dict) and key in body:  # one object, or a page checked as such (research: "items")
         first = body

@@ -119,8 +119,20 @@ def get_media(org_id: str, media_id: str) -> MediaOut:
         m = Media.get(org_id, media_id)
     except Media.DoesNotExist:
         raise not_found("media", media_id=media_id) from None
+    ttl = publishing_settings().media_url_ttl_s
     return MediaOut(media_id=m.media_id, content_type=m.content_type, size=int(m.size), filename=m.filename,
-                    alt_text=m.alt_text, created_at=m.created_at)
+                    alt_text=m.alt_text, created_at=m.created_at, download_url=download_url(m.key),
+                    download_expires_at=clock.now() + timedelta(seconds=ttl))
+
+
+def set_alt_text(org_id: str, media_id: str, alt_text: str | None) -> MediaOut:
+    """Change a medium's alt text (shown with its preview; passed to the platforms that take it)."""
+    item = Media(org_id, media_id)
+    text = (alt_text or "").strip() or None
+    action = Media.alt_text.set(text) if text else Media.alt_text.remove()
+    if not won(lambda: item.update(actions=[action], condition=Media.media_id.exists())):
+        raise not_found("media", media_id=media_id)
+    return get_media(org_id, media_id)
 
 
 def delete_media(storage: QuotaPort, org_id: str, media_id: str) -> None:

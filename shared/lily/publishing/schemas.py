@@ -137,6 +137,13 @@ class UploadIn(BaseModel):
                                       description="Where it will be published (limits apply); none: every platform")
 
 
+class MediaPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alt_text: str | None = Field(description="What the image shows, for people who cannot see it (X takes up to "
+                                             "1000 characters); null removes it", max_length=1000)
+
+
 class UploadOut(BaseModel):
     media_id: str
     method: str = "POST"
@@ -153,6 +160,9 @@ class MediaOut(BaseModel):
     filename: str | None = None
     alt_text: str | None = Field(None, description="Alt text passed to the platforms that take it (generated images)")
     created_at: datetime
+    download_url: str | None = Field(None, description="A short-lived presigned GET of the bytes (previews); "
+                                                       "fetch it before download_expires_at")
+    download_expires_at: datetime | None = None
 
 
 class DlqDepthOut(BaseModel):
