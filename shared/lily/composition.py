@@ -36,6 +36,11 @@ schedule)
 :func:`analytics_ports` (published targets,   ``publishing.analytics_targets.PublishedTargetsOfConnection``,
 connections, metrics, plan)                   ``social.analytics_metrics.ActiveConnections``, ``PlatformMetrics``,
                                               ``billing.analytics_plan.PlanAnalytics``
+:func:`approval_ports` (posts, drafts,       ``publishing.approval_posts.PostApprovals``,
+audit, notifier)                              ``content.approval_drafts.DraftApprovals``,
+                                              ``identity.approval_support.OrgAudit``, ``MemberMail``
+:func:`approval_gate` (publishing's           ``approvals.gate.PolicyGate``
+``ApprovalGate``)
 ============================================  ======================================================================
 
 Providers are imported inside the factories: importing this module loads no capability, and a function loads
@@ -55,11 +60,12 @@ from lily.core.config import on_reset
 
 if TYPE_CHECKING:
     from lily.analytics.ports import AnalyticsPorts
+    from lily.approvals.ports import ApprovalPorts
     from lily.billing.ports import BillingPorts
     from lily.content.ports import ContentPorts
     from lily.identity.ports import IdentityPorts
     from lily.images.ports import ImagePorts
-    from lily.publishing.ports import PlatformGateway, PublishingPorts, SchedulingPorts
+    from lily.publishing.ports import ApprovalGate, PlatformGateway, PublishingPorts, SchedulingPorts
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
     from lily.social.ports import SocialPorts
 
@@ -199,3 +205,22 @@ def analytics_ports() -> AnalyticsPorts:
 
     return AnalyticsPorts(targets=PublishedTargetsOfConnection(), connections=ActiveConnections(),
                           metrics=PlatformMetrics(), plan=PlanAnalytics())
+
+
+@_per_process
+def approval_ports() -> ApprovalPorts:
+    from lily.approvals.ports import ApprovalPorts
+    from lily.content.approval_drafts import DraftApprovals
+    from lily.identity.approval_support import MemberMail, OrgAudit
+    from lily.publishing.approval_posts import PostApprovals
+
+    return ApprovalPorts(posts=PostApprovals(publishing_ports), drafts=DraftApprovals(), audit=OrgAudit(),
+                         notify=MemberMail())
+
+
+@_per_process
+def approval_gate() -> ApprovalGate:
+    # Publishing's view of the approval policy; the request queue's ports are built when a post is submitted.
+    from lily.approvals.gate import PolicyGate
+
+    return PolicyGate(approval_ports)
