@@ -41,6 +41,12 @@ audit, notifier)                              ``content.approval_drafts.DraftApp
                                               ``identity.approval_support.OrgAudit``, ``MemberMail``
 :func:`approval_gate` (publishing's           ``approvals.gate.PolicyGate``
 ``ApprovalGate``)
+:func:`autopilot_ports` (plan levels,       ``billing.autopilot_plan.PlanAutopilot``, ``PlanQuota`` ×2,
+quotas, research, best times, writer, posts,  ``research.autopilot_brief.LatestBrief``, :class:`AnalyticsBestTimes`
+approvals, zones, mail, weekly numbers)       and :class:`AnalyticsWeek` (here, on analytics' report module),
+                                              ``content.autopilot_writer.AutopilotWriter``,
+                                              ``publishing.autopilot_posts.AutopilotPosts``, :func:`approval_gate`,
+                                              ``identity.orgs.OrgTimeZones``, ``MemberMail``
 ============================================  ======================================================================
 
 Providers are imported inside the factories: importing this module loads no capability, and a function loads
@@ -59,8 +65,11 @@ from typing import TYPE_CHECKING, TypeVar
 from lily.core.config import on_reset
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from lily.analytics.ports import AnalyticsPorts
     from lily.approvals.ports import ApprovalPorts
+    from lily.autopilot.ports import AutopilotPorts, Target, WeekPost
     from lily.billing.ports import BillingPorts
     from lily.content.ports import ContentPorts
     from lily.identity.ports import IdentityPorts
@@ -224,3 +233,58 @@ def approval_gate() -> ApprovalGate:
     from lily.approvals.gate import PolicyGate
 
     return PolicyGate(approval_ports)
+
+
+class AnalyticsBestTimes:
+    """Autopilot's ``BestTimes`` on what analytics exposes today (its report module's heatmap): the (weekday,
+    hour) cells of the org's own published posts, UTC, ranked by engagement rate, then engagements per post.
+    Composed here because analytics declares no provider for it (autopilot's port, analytics' public reads)."""
+
+    def best_hours(self, org_id: str, since: datetime) -> list[tuple[int, int]]:
+        from lily.analytics import report
+        from lily.analytics.schemas import PeriodOut
+        from lily.core import clock
+
+        cells = report.heatmap(org_id, PeriodOut(start=since, end=clock.now(), clamped=False, level="own")).rows
+        ranked = sorted(cells, key=lambda c: (c.engagement_rate or 0.0, c.engagements / max(1, c.posts)),
+                        reverse=True)
+        return [(c.weekday, c.hour) for c in ranked if c.posts > 0]
+
+
+class AnalyticsWeek:
+    """Autopilot's ``WeeklyNumbers`` on analytics' stored latest totals per published target (its report rows)."""
+
+    def published(self, org_id: str, start: datetime, end: datetime) -> list[WeekPost]:
+        from lily.analytics import report
+        from lily.analytics.schemas import PeriodOut
+        from lily.autopilot.ports import WeekPost
+
+        p = PeriodOut(start=start, end=end, clamped=False, level="own")
+        return [WeekPost(post_id=r.post_id, platform=r.platform, published_at=r.published_at,
+                         impressions=int(r.impressions) if r.impressions is not None else None,
+                         engagements=report.engagements(r)) for r in report.rows(org_id, p)]
+
+
+def _active_targets(org_id: str) -> list[Target]:
+    from lily.autopilot.ports import Target
+    from lily.social.analytics_metrics import ActiveConnections
+
+    return [Target(connection_id=c.connection_id, platform=c.platform) for c in ActiveConnections().active(org_id)]
+
+
+@_per_process
+def autopilot_ports() -> AutopilotPorts:
+    from lily.autopilot.ports import AI_QUOTA, POSTS_QUOTA, AutopilotPorts
+    from lily.billing.autopilot_plan import PlanAutopilot
+    from lily.billing.entitlements import PlanQuota
+    from lily.content.autopilot_writer import AutopilotWriter
+    from lily.identity.approval_support import MemberMail
+    from lily.identity.orgs import OrgTimeZones
+    from lily.publishing.autopilot_posts import AutopilotPosts
+    from lily.research.autopilot_brief import LatestBrief
+
+    return AutopilotPorts(plans=PlanAutopilot(), posts_quota=PlanQuota(POSTS_QUOTA), ai_quota=PlanQuota(AI_QUOTA),
+                          research=LatestBrief(), best_times=AnalyticsBestTimes(),
+                          writer=AutopilotWriter(content_ports),
+                          posts=AutopilotPosts(publishing_ports, approval_gate, _active_targets),
+                          approvals=approval_gate(), zones=OrgTimeZones(), mail=MemberMail(), weekly=AnalyticsWeek())

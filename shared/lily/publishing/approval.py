@@ -4,8 +4,9 @@ The org's policy and the request queue belong to :mod:`lily.approvals` (through 
 what publishing holds is the one fact the publisher needs at claim time: a post whose ``approval`` is set and is
 not ``approved`` never goes out (:func:`lily.publishing.publisher._build_target`), whatever its targets' state.
 
-- :func:`schedule_or_submit`: the schedule route. An author who needs approval submits: the post stays a draft,
-  ``pending``, with the instant asked for; anyone else schedules (a waiting post is then approved by them).
+- :func:`schedule_or_submit`: the schedule route. An author who needs approval submits (:func:`submit`, which
+  autopilot's waiting posts use too): the post stays a draft, ``pending``, with the instant asked for; anyone
+  else schedules (a waiting post is then approved by them).
 - :func:`approve` / :func:`decline`: the decisions, called by the approvals workflow (its ``PostSubjects`` port).
   Approving (optionally with new text) schedules the post at the instant asked for, or the one the approver gives.
 """
@@ -38,6 +39,13 @@ def schedule_or_submit(ports: PublishingPorts, gate: ApprovalGate, org_id: str, 
                 raise conflict("the post's approval changed meanwhile; reload it")
             gate.approved_by_scheduling(org_id, post_id, actor)
         return scheduling.schedule(ports, org_id, post_id, body)
+    return submit(gate, org_id, post_id, body, actor, origin)
+
+
+def submit(gate: ApprovalGate, org_id: str, post_id: str, body: ScheduleIn, actor: str | None,
+           origin: str) -> PostOut:
+    """The post waits for an approver: ``pending`` with the instant asked for, a request in the queue."""
+    post = load_post(org_id, post_id)
     at = body.instant().astimezone(UTC)
     if at <= clock.now():
         raise LilyError(ErrorCode.VALIDATION_002, "scheduled_at must be in the future", {"scheduled_at": clock.iso(at)})
