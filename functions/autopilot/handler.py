@@ -7,9 +7,9 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 from fastapi import Depends, Path
 
 from lily.autopilot import config, jobs, notices, weekly
-from lily.autopilot.ports import AutopilotPorts
+from lily.autopilot.ports import AutopilotBasics
 from lily.autopilot.schemas import NoticePage, ReportPage, RunOut, RunPage, SettingsIn, SettingsOut, WeeklyReportOut
-from lily.composition import autopilot_ports
+from lily.composition import autopilot_basics
 from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.http import create_app, http_handler
@@ -29,14 +29,14 @@ BASE = "/api/orgs/{org_id}/autopilot"
 
 @app.get(BASE + "/settings", response_model=SettingsOut, operation_id="autopilot_get_settings", tags=["autopilot"])
 def get_settings_route(org_id: str, access: OrgAccess = Depends(reader),
-                       ports: AutopilotPorts = Depends(autopilot_ports)) -> SettingsOut:
+                       ports: AutopilotBasics = Depends(autopilot_basics)) -> SettingsOut:
     return config.get(ports, org_id)
 
 
 @app.put(BASE + "/settings", response_model=SettingsOut, operation_id="autopilot_put_settings", tags=["autopilot"],
          responses=errors(409))
 def put_settings(org_id: str, body: SettingsIn, access: OrgAccess = Depends(admin),
-                 ports: AutopilotPorts = Depends(autopilot_ports)) -> SettingsOut:
+                 ports: AutopilotBasics = Depends(autopilot_basics)) -> SettingsOut:
     """403 PLAN_001 (naming the plan that lifts it) when enabling on a plan without autopilot."""
     return config.put(ports, org_id, body, access.principal.subject)
 
@@ -44,7 +44,7 @@ def put_settings(org_id: str, body: SettingsIn, access: OrgAccess = Depends(admi
 @app.post(BASE + "/runs", response_model=RunOut, status_code=202, operation_id="autopilot_start_run",
           tags=["autopilot"])
 def start_run(org_id: str, access: OrgAccess = Depends(admin),
-              ports: AutopilotPorts = Depends(autopilot_ports)) -> RunOut:
+              ports: AutopilotBasics = Depends(autopilot_basics)) -> RunOut:
     """Run now (queued; follow it at GET .../runs/{run_id}). A plan without autopilot: 403 PLAN_001 with
     ``upgrade_to``, and the refused run is recorded."""
     run = jobs.start(ports, org_id, "manual")

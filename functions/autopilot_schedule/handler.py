@@ -5,12 +5,12 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 # isort: split
 
 from lily.autopilot import schedule
-from lily.composition import autopilot_ports
+from lily.composition import autopilot_basics
 from lily.core.config import get_settings
 from lily.core.handlers import scheduled_handler
 
 settings = get_settings()
-ports = autopilot_ports()  # plan levels and time zones; the pipelines' providers load nothing until used
+ports = autopilot_basics()  # plan levels and time zones: the schedule loads no pipeline
 
 
 def job(event: dict) -> dict:

@@ -5,12 +5,12 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 # isort: split
 
 from lily.autopilot import weekly
-from lily.composition import autopilot_ports
+from lily.composition import autopilot_weekly_ports
 from lily.core.config import get_settings
 from lily.core.handlers import scheduled_handler
 
 settings = get_settings()
-ports = autopilot_ports()  # the week's numbers (analytics) and the mail to owners and admins
+ports = autopilot_weekly_ports()  # the week's numbers (analytics) and the mail to owners and admins
 
 
 def job(event: dict) -> dict:

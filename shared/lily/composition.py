@@ -41,12 +41,14 @@ audit, notifier)                              ``content.approval_drafts.DraftApp
                                               ``identity.approval_support.OrgAudit``, ``MemberMail``
 :func:`approval_gate` (publishing's           ``approvals.gate.PolicyGate``
 ``ApprovalGate``)
-:func:`autopilot_ports` (plan levels,       ``billing.autopilot_plan.PlanAutopilot``, ``PlanQuota`` ×2,
-quotas, research, best times, writer, posts,  ``research.autopilot_brief.LatestBrief``, :class:`AnalyticsBestTimes`
-approvals, zones, mail, weekly numbers)       and :class:`AnalyticsWeek` (here, on analytics' report module),
-                                              ``content.autopilot_writer.AutopilotWriter``,
-                                              ``publishing.autopilot_posts.AutopilotPosts``, :func:`approval_gate`,
-                                              ``identity.orgs.OrgTimeZones``, ``MemberMail``
+:func:`autopilot_basics` (plan levels,      ``billing.autopilot_plan.PlanAutopilot``, ``identity.orgs.OrgTimeZones``
+zones)
+:func:`autopilot_ports` (a run: basics,       ``PlanQuota`` ×2, ``research.autopilot_brief.LatestBrief``,
+quotas, research, best times, writer, posts,  :class:`AnalyticsBestTimes` (here, on analytics' report module),
+approvals)                                    ``content.autopilot_writer.AutopilotWriter``,
+                                              ``publishing.autopilot_posts.AutopilotPosts``, :func:`approval_gate`
+:func:`autopilot_weekly_ports` (week's        :class:`AnalyticsWeek` (here, on analytics' report module),
+numbers, mail)                                ``identity.approval_support.MemberMail``
 ============================================  ======================================================================
 
 Providers are imported inside the factories: importing this module loads no capability, and a function loads
@@ -69,7 +71,7 @@ if TYPE_CHECKING:
 
     from lily.analytics.ports import AnalyticsPorts
     from lily.approvals.ports import ApprovalPorts
-    from lily.autopilot.ports import AutopilotPorts, Target, WeekPost
+    from lily.autopilot.ports import AutopilotBasics, AutopilotPorts, Target, WeeklyPorts, WeekPost
     from lily.billing.ports import BillingPorts
     from lily.content.ports import ContentPorts
     from lily.identity.ports import IdentityPorts
@@ -273,18 +275,34 @@ def _active_targets(org_id: str) -> list[Target]:
 
 
 @_per_process
+def autopilot_basics() -> AutopilotBasics:
+    # Settings, starting runs and the schedule: the plan's level and the org's zone, no pipeline loaded.
+    from lily.autopilot.ports import AutopilotBasics
+    from lily.billing.autopilot_plan import PlanAutopilot
+    from lily.identity.orgs import OrgTimeZones
+
+    return AutopilotBasics(plans=PlanAutopilot(), zones=OrgTimeZones())
+
+
+@_per_process
 def autopilot_ports() -> AutopilotPorts:
     from lily.autopilot.ports import AI_QUOTA, POSTS_QUOTA, AutopilotPorts
-    from lily.billing.autopilot_plan import PlanAutopilot
     from lily.billing.entitlements import PlanQuota
     from lily.content.autopilot_writer import AutopilotWriter
-    from lily.identity.approval_support import MemberMail
-    from lily.identity.orgs import OrgTimeZones
     from lily.publishing.autopilot_posts import AutopilotPosts
     from lily.research.autopilot_brief import LatestBrief
 
-    return AutopilotPorts(plans=PlanAutopilot(), posts_quota=PlanQuota(POSTS_QUOTA), ai_quota=PlanQuota(AI_QUOTA),
+    basics = autopilot_basics()
+    return AutopilotPorts(plans=basics.plans, posts_quota=PlanQuota(POSTS_QUOTA), ai_quota=PlanQuota(AI_QUOTA),
                           research=LatestBrief(), best_times=AnalyticsBestTimes(),
                           writer=AutopilotWriter(content_ports),
                           posts=AutopilotPosts(publishing_ports, approval_gate, _active_targets),
-                          approvals=approval_gate(), zones=OrgTimeZones(), mail=MemberMail(), weekly=AnalyticsWeek())
+                          approvals=approval_gate(), zones=basics.zones)
+
+
+@_per_process
+def autopilot_weekly_ports() -> WeeklyPorts:
+    from lily.autopilot.ports import WeeklyPorts
+    from lily.identity.approval_support import MemberMail
+
+    return WeeklyPorts(weekly=AnalyticsWeek(), mail=MemberMail())

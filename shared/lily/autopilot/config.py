@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from lily.autopilot.models import AutopilotConfig
-from lily.autopilot.ports import AutopilotPorts
+from lily.autopilot.ports import AutopilotBasics
 from lily.autopilot.schemas import QuietHours, SettingsIn, SettingsOut
 from lily.autopilot.settings import autopilot_settings
 from lily.core import clock
@@ -43,16 +43,16 @@ def out(c: AutopilotConfig, level: str, upgrade_to: str | None) -> SettingsOut:
                        level=level, upgrade_to=upgrade_to, version=int(c.version or 0))
 
 
-def _level(ports: AutopilotPorts, org_id: str) -> tuple[str, str | None]:
+def _level(ports: AutopilotBasics, org_id: str) -> tuple[str, str | None]:
     _, level = ports.plans.level(org_id)
     return level, ports.plans.upgrade_for("basic") if level == "none" else None
 
 
-def get(ports: AutopilotPorts, org_id: str) -> SettingsOut:
+def get(ports: AutopilotBasics, org_id: str) -> SettingsOut:
     return out(load(org_id), *_level(ports, org_id))
 
 
-def put(ports: AutopilotPorts, org_id: str, body: SettingsIn, actor: str | None) -> SettingsOut:
+def put(ports: AutopilotBasics, org_id: str, body: SettingsIn, actor: str | None) -> SettingsOut:
     """Saving settings is allowed on every plan (the console shows them); enabling needs an autopilot level,
     and a run of a plan without one is refused (PLAN_001 naming the plan that lifts it)."""
     level, upgrade = _level(ports, org_id)

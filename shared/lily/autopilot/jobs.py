@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from lily.autopilot import messages, notices
 from lily.autopilot.models import AutopilotRun
-from lily.autopilot.ports import AutopilotPorts
+from lily.autopilot.ports import AutopilotBasics
 from lily.autopilot.schemas import RunOut, RunPage
 from lily.autopilot.settings import autopilot_settings
 from lily.core import clock, ids
@@ -26,7 +26,7 @@ def out(r: AutopilotRun) -> RunOut:
                   stopped=r.stopped, log=list(r.log or []), created_at=r.created_at, finished_at=r.finished_at)
 
 
-def start(ports: AutopilotPorts, org_id: str, trigger: str) -> RunOut:
+def start(ports: AutopilotBasics, org_id: str, trigger: str) -> RunOut:
     plan_id, level = ports.plans.level(org_id)
     now = clock.now()
     run = AutopilotRun(org_id, ids.new_id("run"), trigger=trigger, status="queued", level=level, plan_id=plan_id,

@@ -13,6 +13,9 @@
 - :class:`ApprovalRule`: does the org's approval policy make autopilot's posts wait (approvals).
 - :class:`Zones`: the org's IANA time zone (identity). :class:`Mail`: e-mail to members by role (identity).
 - :class:`WeeklyNumbers`: what was published in a week and how it performed (analytics, composed).
+
+Bundles: :class:`AutopilotBasics` (settings, starting runs, the schedule), :class:`AutopilotPorts` (a run),
+:class:`WeeklyPorts` (the weekly report).
 """
 
 from __future__ import annotations
@@ -127,7 +130,26 @@ class WeeklyNumbers(Protocol):
 
 
 @dataclass(frozen=True)
+class AutopilotBasics:
+    """What settings, starting runs and the schedule need: the plan's level and the org's zone (a light bundle:
+    the HTTP function and the schedule load no pipeline)."""
+
+    plans: PlanLevels
+    zones: Zones
+
+
+@dataclass(frozen=True)
+class WeeklyPorts:
+    """What the weekly report needs: the week's numbers and the mail."""
+
+    weekly: WeeklyNumbers
+    mail: Mail
+
+
+@dataclass(frozen=True)
 class AutopilotPorts:
+    """What a run needs (it has the basics' two fields too, so a run can start another)."""
+
     plans: PlanLevels
     posts_quota: Quota
     ai_quota: Quota
@@ -137,5 +159,3 @@ class AutopilotPorts:
     posts: Posts
     approvals: ApprovalRule
     zones: Zones
-    mail: Mail
-    weekly: WeeklyNumbers

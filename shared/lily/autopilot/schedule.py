@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from lily.autopilot import config, jobs
 from lily.autopilot.models import AutopilotConfig
-from lily.autopilot.ports import AutopilotPorts
+from lily.autopilot.ports import AutopilotBasics
 from lily.core import clock
 from lily.core.db import won
 from lily.core.observability import logger
 
 
-def tick(ports: AutopilotPorts) -> dict[str, int]:
+def tick(ports: AutopilotBasics) -> dict[str, int]:
     now = clock.now()
     result = {"due": 0, "queued": 0, "refused": 0, "failed": 0}
     for c in AutopilotConfig.due_index.query("due", AutopilotConfig.next_run <= clock.iso(now)):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from lily.autopilot import config
 from lily.autopilot.models import AutopilotCampaign, AutopilotConfig, AutopilotReport, AutopilotRun
-from lily.autopilot.ports import AutopilotPorts
+from lily.autopilot.ports import WeeklyPorts
 from lily.autopilot.schemas import WEEKDAYS, ReportPage, WeeklyReportOut
 from lily.autopilot.settings import autopilot_settings
 from lily.core import clock
@@ -26,7 +26,7 @@ def _week_start(now: datetime) -> datetime:
     return day
 
 
-def build(ports: AutopilotPorts, org_id: str, now: datetime) -> WeeklyReportOut:
+def build(ports: WeeklyPorts, org_id: str, now: datetime) -> WeeklyReportOut:
     start = now - timedelta(days=7)
     posts = ports.weekly.published(org_id, start, now)
     seen = [p for p in posts if p.impressions is not None]
@@ -69,7 +69,7 @@ def _text(r: WeeklyReportOut) -> str:
     return "\n".join(lines)
 
 
-def store_and_send(ports: AutopilotPorts, org_id: str, now: datetime) -> bool:
+def store_and_send(ports: WeeklyPorts, org_id: str, now: datetime) -> bool:
     """Build, store (once per org and week) and e-mail the report; False when this week's is already stored."""
     report = build(ports, org_id, now)
     item = AutopilotReport(org_id, report.week, data=report.model_dump(mode="json"), created_at=now)
@@ -81,7 +81,7 @@ def store_and_send(ports: AutopilotPorts, org_id: str, now: datetime) -> bool:
     return True
 
 
-def tick(ports: AutopilotPorts) -> dict[str, int]:
+def tick(ports: WeeklyPorts) -> dict[str, int]:
     """Every org with autopilot enabled (the sparse ``due`` index) gets this week's report."""
     now = clock.now()
     result = {"orgs": 0, "stored": 0, "failed": 0}

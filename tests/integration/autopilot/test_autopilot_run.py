@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from lily import composition
 from lily.analytics.models import AnalyticsPost, published_key
 from lily.approvals import policy
 from lily.approvals.schemas import PolicyIn
@@ -261,8 +262,9 @@ def test_the_weekly_report_is_stored_once_and_emailed(ports, frozen):
     _history(org, datetime(2026, 12, 10, 9, tzinfo=UTC), engagements=10, impressions=200)
     sunday = datetime(2026, 12, 13, 8, tzinfo=UTC).timestamp()
     with clock.freeze(sunday):
-        assert weekly.tick(ports)["stored"] >= 1
-        assert weekly.store_and_send(ports, org["id"], clock.now()) is False  # once per week
+        wports = composition.autopilot_weekly_ports()
+        assert weekly.tick(wports)["stored"] >= 1
+        assert weekly.store_and_send(wports, org["id"], clock.now()) is False  # once per week
     report = weekly.get(org["id"], "2026-12-07")
     assert report.published == 2 and report.engagements == 50 and report.engagement_rate == pytest.approx(0.05)
     assert report.autopilot["made"] == 2 and report.autopilot["next_week"]["posts_planned"] == 14
