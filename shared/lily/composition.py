@@ -222,7 +222,8 @@ def analytics_ports() -> AnalyticsPorts:
 def approval_ports() -> ApprovalPorts:
     from lily.approvals.ports import ApprovalPorts
     from lily.content.approval_drafts import DraftApprovals
-    from lily.identity.approval_support import MemberMail, OrgAudit
+    from lily.identity.approval_support import OrgAudit
+    from lily.identity.member_mail import MemberMail
     from lily.publishing.approval_posts import PostApprovals
 
     return ApprovalPorts(posts=PostApprovals(publishing_ports), drafts=DraftApprovals(), audit=OrgAudit(),
@@ -279,9 +280,9 @@ def autopilot_basics() -> AutopilotBasics:
     # Settings, starting runs and the schedule: the plan's level and the org's zone, no pipeline loaded.
     from lily.autopilot.ports import AutopilotBasics
     from lily.billing.autopilot_plan import PlanAutopilot
-    from lily.identity.orgs import OrgTimeZones
+    from lily.identity.zones import StoredTimeZones
 
-    return AutopilotBasics(plans=PlanAutopilot(), zones=OrgTimeZones())
+    return AutopilotBasics(plans=PlanAutopilot(), zones=StoredTimeZones())
 
 
 @_per_process
@@ -303,6 +304,6 @@ def autopilot_ports() -> AutopilotPorts:
 @_per_process
 def autopilot_weekly_ports() -> WeeklyPorts:
     from lily.autopilot.ports import WeeklyPorts
-    from lily.identity.approval_support import MemberMail
+    from lily.identity.member_mail import MemberMail
 
     return WeeklyPorts(weekly=AnalyticsWeek(), mail=MemberMail())
