@@ -7,7 +7,10 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 from fastapi import Depends, Query, Response
 
 import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
-from lily.composition import content_ports
+from lily.approvals import workflow as approvals
+from lily.approvals.ports import ApprovalPorts
+from lily.approvals.schemas import DecisionIn
+from lily.composition import approval_ports, content_ports
 from lily.content import brand, drafts
 from lily.content.generate import generate
 from lily.content.ports import ContentPorts
@@ -111,8 +114,15 @@ def edit_draft(org_id: str, draft_id: str, body: DraftEdit, access: OrgAccess = 
 
 @app.post(BASE + "/drafts/{draft_id}/approve", response_model=DraftOut, operation_id="content_approve_draft",
           tags=["drafts"], responses=errors(409))
-def approve_draft(org_id: str, draft_id: str, access: OrgAccess = Depends(approver)) -> DraftOut:
-    return drafts.approve(org_id, draft_id)
+def approve_draft(org_id: str, draft_id: str, access: OrgAccess = Depends(approver),
+                  aports: ApprovalPorts = Depends(approval_ports)) -> DraftOut:
+    """A decision of the one approval workflow (lily.approvals): audited, its author told, its request closed."""
+    draft = drafts.get(org_id, draft_id)
+    if draft.status != "flagged":  # nothing to decide: approve is idempotent (saved drafts answer 409)
+        return drafts.approve(org_id, draft_id)
+    decided = approvals.decide_subject(aports, org_id, "draft", draft_id, DecisionIn(decision="approve"),
+                                       actor=access.principal.subject, role=access.role.value, summary=draft.text)
+    return DraftOut.model_validate(decided.subject)
 
 
 @app.post(BASE + "/drafts/save", response_model=SaveOut, status_code=201, operation_id="content_save_drafts",

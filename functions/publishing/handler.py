@@ -7,7 +7,7 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 from fastapi import Depends, Header, Query, Request, Response
 
-from lily.composition import publishing_ports, scheduling_ports
+from lily.composition import approval_gate, publishing_ports, scheduling_ports
 from lily.core.config import get_settings
 from lily.core.fields import IDEMPOTENCY_KEY_PATTERN
 from lily.core.http import create_app, http_handler
@@ -16,8 +16,8 @@ from lily.core.page_query import page_params
 from lily.core.pages import PageParams
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.publishing import calendar, editing, idempotency, media, posts, queues, scheduling
-from lily.publishing.ports import PublishingPorts, SchedulingPorts
+from lily.publishing import approval, calendar, editing, idempotency, media, posts, queues, scheduling
+from lily.publishing.ports import ApprovalGate, PublishingPorts, SchedulingPorts
 from lily.publishing.schemas import (
     CalendarOut,
     CancelOut,
@@ -72,9 +72,11 @@ def _replay(response: Response, replayed: bool) -> None:
 @app.post(BASE, response_model=PostOut, status_code=201, tags=["posts"], responses=errors(409))
 def create_post(org_id: str, body: PostCreate, response: Response, access: OrgAccess = Depends(editor),
                 idempotency_key: str | None = IDEMPOTENCY_KEY, lease_s: float = Depends(invocation_lease),
-                ports: PublishingPorts = Depends(publishing_ports)):
+                ports: PublishingPorts = Depends(publishing_ports), gate: ApprovalGate = Depends(approval_gate)):
+    needs = "required" if gate.required(org_id, access.role.value, "user") else None  # its author needs approval
     answer, replayed = idempotency.run(org_id, "create_post", idempotency_key, body.model_dump(mode="json"),
-                                       lambda: editing.create_post(ports, org_id, body, access.principal.subject),
+                                       lambda: editing.create_post(ports, org_id, body, access.principal.subject,
+                                                                   approval=needs),
                                        lease_s=lease_s)
     _replay(response, replayed)
     return answer
@@ -112,10 +114,14 @@ def delete_post(org_id: str, post_id: str, access: OrgAccess = Depends(editor),
 @app.post(BASE + "/{post_id}/schedule", response_model=PostOut, tags=["posts"], responses=errors(409))
 def schedule(org_id: str, post_id: str, body: ScheduleIn, response: Response, access: OrgAccess = Depends(editor),
              idempotency_key: str | None = IDEMPOTENCY_KEY, lease_s: float = Depends(invocation_lease),
-             ports: PublishingPorts = Depends(publishing_ports)):
+             ports: PublishingPorts = Depends(publishing_ports), gate: ApprovalGate = Depends(approval_gate)):
+    """Schedule the post; when the org's approval policy makes its author wait, it is submitted instead
+    (``approval: pending``, still a draft) and scheduled when an approver approves it."""
     payload = {"post_id": post_id, **body.model_dump(mode="json")}
     answer, replayed = idempotency.run(org_id, "schedule", idempotency_key, payload,
-                                       lambda: scheduling.schedule(ports, org_id, post_id, body),
+                                       lambda: approval.schedule_or_submit(ports, gate, org_id, post_id, body,
+                                                                           access.role.value,
+                                                                           access.principal.subject),
                                        lease_s=lease_s)
     _replay(response, replayed)
     return answer

@@ -1,6 +1,7 @@
+from lily.approvals.models import ApprovalPolicy, ApprovalRequest
 from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
-from lily.identity.models import ApiKey, Counter, Membership, Org, Revocation
+from lily.identity.models import ApiKey, AuditEvent, Counter, Membership, Org, Revocation
 from lily.publishing.models import IdempotencyRecord, Media, MediaUse, Post, Queue, QueueEntry, Target
 from lily.social.models import SocialConnection
 
@@ -17,7 +18,10 @@ FUNCTION = FunctionSpec(
                 IdempotencyRecord: "readwrite", SocialConnection: "read",
                 Queue: "readwrite", QueueEntry: "readwrite", Org: "read",
                 Subscription: "read", QuotaCounter: "readwrite",
-                Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
+                Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite",
+                # the approval policy decides who waits; a submitted post opens a request, audited, approvers e-mailed
+                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write"},
+        ses_send=True,
         # write: presigned upload policies are signed with this role's credentials
         buckets={"media": "readwrite"},
         secrets=["jwt-keys"],

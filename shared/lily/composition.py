@@ -38,6 +38,19 @@ gate)
 :func:`analytics_ports` (published targets,   ``publishing.analytics_targets.PublishedTargetsOfConnection``,
 connections, metrics, plan)                   ``social.analytics_metrics.ActiveConnections``, ``PlatformMetrics``,
                                               ``billing.analytics_plan.PlanAnalytics``
+:func:`approval_ports` (posts, drafts,       ``publishing.approval_posts.PostApprovals``,
+audit, notifier)                              ``content.approval_drafts.DraftApprovals``,
+                                              ``identity.approval_support.OrgAudit``, ``MemberMail``
+:func:`approval_gate` (publishing's           ``approvals.gate.PolicyGate``
+``ApprovalGate``)
+:func:`autopilot_basics` (plan levels,      ``billing.autopilot_plan.PlanAutopilot``, ``identity.orgs.OrgTimeZones``
+zones)
+:func:`autopilot_ports` (a run: basics,       ``PlanQuota`` ×2, ``research.autopilot_brief.LatestBrief``,
+quotas, research, best times, writer, posts,  :class:`AnalyticsBestTimes` (here, on analytics' report module),
+approvals)                                    ``content.autopilot_writer.AutopilotWriter``,
+                                              ``publishing.autopilot_posts.AutopilotPosts``, :func:`approval_gate`
+:func:`autopilot_weekly_ports` (week's        :class:`AnalyticsWeek` (here, on analytics' report module),
+numbers, mail)                                ``identity.approval_support.MemberMail``
 ============================================  ======================================================================
 
 Providers are imported inside the factories: importing this module loads no capability, and a function loads
@@ -56,12 +69,16 @@ from typing import TYPE_CHECKING, TypeVar
 from lily.core.config import on_reset
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from lily.analytics.ports import AnalyticsPorts
+    from lily.approvals.ports import ApprovalPorts
+    from lily.autopilot.ports import AutopilotBasics, AutopilotPorts, Target, WeeklyPorts, WeekPost
     from lily.billing.ports import BillingPorts
     from lily.content.ports import ContentPorts
     from lily.identity.ports import IdentityPorts
     from lily.images.ports import ImagePorts
-    from lily.publishing.ports import PlatformGateway, PublishingPorts, SchedulingPorts
+    from lily.publishing.ports import ApprovalGate, PlatformGateway, PublishingPorts, SchedulingPorts
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
     from lily.social.ports import SocialPorts
     from lily.webhooks.ports import WebhookPorts
@@ -211,3 +228,94 @@ def webhook_ports() -> WebhookPorts:
     from lily.webhooks.ports import WEBHOOKS_FEATURE, WebhookPorts
 
     return WebhookPorts(gate=PlanFeature(WEBHOOKS_FEATURE))
+
+
+@_per_process
+def approval_ports() -> ApprovalPorts:
+    from lily.approvals.ports import ApprovalPorts
+    from lily.content.approval_drafts import DraftApprovals
+    from lily.identity.approval_support import OrgAudit
+    from lily.identity.member_mail import MemberMail
+    from lily.publishing.approval_posts import PostApprovals
+
+    return ApprovalPorts(posts=PostApprovals(publishing_ports), drafts=DraftApprovals(), audit=OrgAudit(),
+                         notify=MemberMail())
+
+
+@_per_process
+def approval_gate() -> ApprovalGate:
+    # Publishing's view of the approval policy; the request queue's ports are built when a post is submitted.
+    from lily.approvals.gate import PolicyGate
+
+    return PolicyGate(approval_ports)
+
+
+class AnalyticsBestTimes:
+    """Autopilot's ``BestTimes`` on what analytics exposes today (its report module's heatmap): the (weekday,
+    hour) cells of the org's own published posts, UTC, ranked by engagement rate, then engagements per post.
+    Composed here because analytics declares no provider for it (autopilot's port, analytics' public reads)."""
+
+    def best_hours(self, org_id: str, since: datetime) -> list[tuple[int, int]]:
+        from lily.analytics import report
+        from lily.analytics.schemas import PeriodOut
+        from lily.core import clock
+
+        cells = report.heatmap(org_id, PeriodOut(start=since, end=clock.now(), clamped=False, level="own")).rows
+        ranked = sorted(cells, key=lambda c: (c.engagement_rate or 0.0, c.engagements / max(1, c.posts)),
+                        reverse=True)
+        return [(c.weekday, c.hour) for c in ranked if c.posts > 0]
+
+
+class AnalyticsWeek:
+    """Autopilot's ``WeeklyNumbers`` on analytics' stored latest totals per published target (its report rows)."""
+
+    def published(self, org_id: str, start: datetime, end: datetime) -> list[WeekPost]:
+        from lily.analytics import report
+        from lily.analytics.schemas import PeriodOut
+        from lily.autopilot.ports import WeekPost
+
+        p = PeriodOut(start=start, end=end, clamped=False, level="own")
+        return [WeekPost(post_id=r.post_id, platform=r.platform, published_at=r.published_at,
+                         impressions=int(r.impressions) if r.impressions is not None else None,
+                         engagements=report.engagements(r)) for r in report.rows(org_id, p)]
+
+
+def _active_targets(org_id: str) -> list[Target]:
+    from lily.autopilot.ports import Target
+    from lily.social.analytics_metrics import ActiveConnections
+
+    return [Target(connection_id=c.connection_id, platform=c.platform) for c in ActiveConnections().active(org_id)]
+
+
+@_per_process
+def autopilot_basics() -> AutopilotBasics:
+    # Settings, starting runs and the schedule: the plan's level and the org's zone, no pipeline loaded.
+    from lily.autopilot.ports import AutopilotBasics
+    from lily.billing.autopilot_plan import PlanAutopilot
+    from lily.identity.zones import StoredTimeZones
+
+    return AutopilotBasics(plans=PlanAutopilot(), zones=StoredTimeZones())
+
+
+@_per_process
+def autopilot_ports() -> AutopilotPorts:
+    from lily.autopilot.ports import AI_QUOTA, POSTS_QUOTA, AutopilotPorts
+    from lily.billing.entitlements import PlanQuota
+    from lily.content.autopilot_writer import AutopilotWriter
+    from lily.publishing.autopilot_posts import AutopilotPosts
+    from lily.research.autopilot_brief import LatestBrief
+
+    basics = autopilot_basics()
+    return AutopilotPorts(plans=basics.plans, posts_quota=PlanQuota(POSTS_QUOTA), ai_quota=PlanQuota(AI_QUOTA),
+                          research=LatestBrief(), best_times=AnalyticsBestTimes(),
+                          writer=AutopilotWriter(content_ports),
+                          posts=AutopilotPosts(publishing_ports, approval_gate, _active_targets),
+                          approvals=approval_gate(), zones=basics.zones)
+
+
+@_per_process
+def autopilot_weekly_ports() -> WeeklyPorts:
+    from lily.autopilot.ports import WeeklyPorts
+    from lily.identity.member_mail import MemberMail
+
+    return WeeklyPorts(weekly=AnalyticsWeek(), mail=MemberMail())

@@ -21,6 +21,8 @@ SAMPLE_ORG_IDS = ("org_01jdsample00000000000000001", "org_01jd3xk6z7m8n9p0q1r2s3
 HTTP_OUTCOMES = {
     "admin": (200, "action"),  # the audit log of today: a page of entries
     "analytics": (200, "total"),  # the per-platform table of a new org: empty rows, zero totals
+    "approvals": (200, "items"),  # the approval queue of a new org: an empty page
+    "autopilot": (200, "items"),  # the autopilot runs of a new org: an empty page
     "auth": (200, "access_token"),
     "billing": (200, "plan_id"),  # the public plans: a list
     "console": (200, "<h1>Sign in</h1>"),  # a page (HTML): the sign-in form
@@ -41,6 +43,8 @@ HTTP_OUTCOMES = {
 # What each scheduled job reports on a fresh deployment (nothing due, nothing to check).
 SCHEDULE_REPORTS = {
     "analytics_schedule": {"messages": 0, "refused": 0},
+    "autopilot_schedule": {"due": 0, "queued": 0, "refused": 0, "failed": 0},
+    "autopilot_weekly": {"orgs": 0, "stored": 0, "failed": 0},
     "dispatcher": {"due": 0, "dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0},
     "research_schedule": {"due": 0, "queued": 0, "refused": 0, "failed": 0},
     "subscription_reaper": {"scanned": 0, "resynced": 0, "downgraded": 0, "upgraded": 0, "errors": 0},

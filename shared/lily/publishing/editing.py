@@ -47,14 +47,16 @@ def _new_targets(org_id: str, post_id: str, targets: list[TargetIn], gateway: Pl
     return out
 
 
-def create_post(ports: PublishingPorts, org_id: str, body: PostCreate, created_by: str | None = None) -> PostOut:
+def create_post(ports: PublishingPorts, org_id: str, body: PostCreate, created_by: str | None = None,
+                approval: str | None = None) -> PostOut:
+    """``approval="required"``: its author needs approval (lily.publishing.approval); None: publishes freely."""
     _check_media(org_id, body.media_ids)
     now = clock.now()
     post_id = ids.new_id("post")
     targets = _new_targets(org_id, post_id, body.targets, ports.gateway)
     post = Post(org_id, post_id, text=body.text, media_ids=body.media_ids, first_comment=body.first_comment,
                 status="draft", status_rank=0, platforms={t.platform for t in targets} or None,
-                created_by=created_by, created_at=now, updated_at=now, version=1)
+                created_by=created_by, approval=approval, created_at=now, updated_at=now, version=1)
     # indexed before the post exists, so no post ever names a medium without its entry
     media_uses.record(org_id, post_id, media_uses.media_of(body.media_ids, targets))
     for t in targets:
@@ -70,6 +72,8 @@ def update_post(ports: PublishingPorts, org_id: str, post_id: str, body: PostUpd
     if post.status not in EDITABLE or any(t.state not in EDITABLE for t in targets):
         raise conflict("only drafts can be edited; cancel the schedule first", status=post.status)
     actions = [Post.updated_at.set(clock.now()), Post.version.add(1)]
+    if post.approval not in (None, "required"):  # an edit needs a new approval (lily.publishing.approval)
+        actions += [Post.approval.set("required"), Post.approval_at.remove()]
     if body.text is not None:
         actions.append(Post.text.set(body.text))
     if body.media_ids is not None:

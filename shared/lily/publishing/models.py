@@ -95,6 +95,11 @@ class Post(LilyModel):
     quota_day = UnicodeAttribute(null=True)  # the UTC day whose posts_per_day the schedule consumed
     queue_slot = UnicodeAttribute(null=True)  # "<queue_id>#<iso instant>": the queue entry this post holds
     created_by = UnicodeAttribute(null=True)
+    # Approval (lily.approvals): None, no approval needed | required | pending | approved | rejected |
+    # changes_requested. The publisher publishes a post only when this is None or "approved".
+    approval = UnicodeAttribute(null=True)
+    approval_at = UTCDateTimeAttribute(null=True)  # the instant the author asked for, while approval is pending
+    approval_timezone = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = NumberAttribute(default=1)

@@ -165,3 +165,17 @@ class SchedulingPorts:
     posts: PublishingPorts
     zones: OrgZones
     advanced: FeatureGate
+
+
+class ApprovalGate(Protocol):
+    """The org's approval policy and its request queue (lily.approvals implements it)."""
+
+    def required(self, org_id: str, role: str | None, origin: str) -> bool:
+        """Must a post scheduled by ``role`` (``origin`` ``user`` or ``autopilot``) wait for an approver?"""
+
+    def submitted(self, org_id: str, post_id: str, requested_by: str | None, origin: str, at: datetime,
+                  summary: str) -> None:
+        """Open the post's approval request (listed at GET .../approvals) and tell the approvers."""
+
+    def approved_by_scheduling(self, org_id: str, post_id: str, actor: str | None) -> None:
+        """An approver scheduled a post that was waiting: its open request (if any) is closed as approved."""

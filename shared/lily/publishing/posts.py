@@ -28,7 +28,8 @@ def post_out(p: Post, targets: list[Target] | None) -> PostOut:
     return PostOut(
         post_id=p.post_id, org_id=p.org_id, text=p.text or "", media_ids=list(p.media_ids or []),
         first_comment=p.first_comment, status=p.status, platforms=sorted(p.platforms or []),
-        scheduled_at=p.scheduled_at, timezone=p.timezone, created_by=p.created_by, created_at=p.created_at,
+        scheduled_at=p.scheduled_at, timezone=p.timezone, created_by=p.created_by, approval=p.approval,
+        approval_at=p.approval_at if p.approval == "pending" else None, created_at=p.created_at,
         updated_at=p.updated_at, version=int(p.version), targets=[target_out(t) for t in targets or []],
     )
 

@@ -107,6 +107,10 @@ class PostOut(BaseModel):
     scheduled_at: datetime | None = None
     timezone: str | None = None
     created_by: str | None = None
+    approval: Literal["required", "pending", "approved", "rejected", "changes_requested"] | None = Field(
+        None, description="None: no approval needed; otherwise the post publishes only once approved "
+                          "(GET /api/orgs/{org_id}/approvals)")
+    approval_at: datetime | None = Field(None, description="The instant asked for, while approval is pending")
     created_at: datetime
     updated_at: datetime
     version: int
