@@ -20,6 +20,7 @@ FUNCTION = FunctionSpec(
                 Subscription: "read", QuotaCounter: "readwrite", ContentDraft: "readwrite",
                 Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
         ses_send=True,  # decisions are e-mailed to the author, requests to the approvers
+        queues_send=["webhook_events"],  # post.needs_approval (lily.core.events)
         secrets=["jwt-keys"],
     ),
 )

@@ -29,6 +29,7 @@ FUNCTION = FunctionSpec(
                 # autopilot's posts may wait for approval: the policy, the request, its audit, approvers e-mailed
                 ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write", Membership: "read"},
         ses_send=True,
+        queues_send=["webhook_events"],  # post.needs_approval (lily.core.events)
         secrets=["ai-providers"],
     ),
 )

@@ -24,6 +24,7 @@ FUNCTION = FunctionSpec(
                 ApiKey: "readwrite", Counter: "readwrite",
                 # a flagged draft's approve is a decision of the approval workflow: audited, its author e-mailed
                 ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write"},
+        queues_send=["webhook_events"],  # post.needs_approval (lily.core.events)
         secrets=["ai-providers", "jwt-keys"],
         ses_send=True,
     ),

@@ -24,6 +24,7 @@ FUNCTION = FunctionSpec(
         ses_send=True,
         # write: presigned upload policies are signed with this role's credentials
         buckets={"media": "readwrite"},
+        queues_send=["webhook_events"],  # post.needs_approval (lily.core.events)
         secrets=["jwt-keys"],
     ),
 )

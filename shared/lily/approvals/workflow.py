@@ -18,7 +18,7 @@ from lily.approvals import policy
 from lily.approvals.models import ApprovalRequest
 from lily.approvals.ports import ApprovalPorts
 from lily.approvals.schemas import DecisionIn, DecisionOut, RequestOut, RequestPage
-from lily.core import clock, ids
+from lily.core import clock, events, ids
 from lily.core.db import won
 from lily.core.errors import LilyError, conflict, forbidden, invalid, not_found
 from lily.core.observability import count, logger
@@ -65,6 +65,10 @@ def open_request(ports: ApprovalPorts, org_id: str, kind: str, subject_id: str, 
                                  f"A {kind} ({origin}){when} waits for approval:\n\n{r.summary}\n\n"
                                  f"Decide at /api/orgs/{org_id}/approvals/{r.request_id}")
     logger.info("approval requested", extra={"org_id": org_id, "kind": kind, "notified": sent})
+    if kind == "post":
+        events.emit("post.needs_approval", org_id, {
+            "post_id": subject_id, "request_id": r.request_id, "origin": origin, "summary": r.summary,
+            "scheduled_at": clock.iso(scheduled_at) if scheduled_at else None})
     return out(r)
 
 

@@ -34,7 +34,7 @@ ENVELOPE_VERSION = 1
 EVENT_TYPES: dict[str, str] = {
     "post.published": "A post's target was published on its platform (publishing: the publisher)",
     "post.failed": "A post's target failed for good: a permanent error or its last retry (publishing)",
-    "post.needs_approval": "A post waits for an admin's approval before it can be published (publishing)",
+    "post.needs_approval": "A post waits for approval before it can be published (approvals)",
     "connection.needs_reauth": "A social connection needs the user to authorize it again (social)",
     "subscription.changed": "The organization's effective plan changed (billing)",
     "research.completed": "A research run finished with a report (research)",

@@ -16,6 +16,7 @@ from lily.publishing.ports import Connection
 from lily.social.models import SocialConnection
 from tests.integration.publishing.conftest import MemoryQueue
 from tests.support.billing import set_plan
+from tests.support.events import emitted
 from tests.support.fake_platforms import FakePlatforms
 from tests.support.identity import add_member, create_api_key, create_org, outbox, register_user
 
@@ -106,6 +107,10 @@ def test_an_editors_post_waits_and_approved_publishes_exactly_once(http, org, fa
         queue = _queue(http, org)
         assert [q["subject_id"] for q in queue] == [post_id] and queue[0]["origin"] == "user"
         assert any("waits for your approval" in m["subject"] for m in outbox(http, org["owner"]["email"]))
+        # and API users subscribed to post.needs_approval hear of it, once
+        [event] = [e for e in emitted() if e["type"] == "post.needs_approval"]
+        assert event["org_id"] == org["id"] and event["data"]["post_id"] == post_id
+        assert event["data"]["request_id"] == queue[0]["request_id"] and event["data"]["origin"] == "user"
         # and nothing publishes while it waits
         assert _run_until(mq, 4) == [] and fake.publish_calls == 0
         # (the time asked for passed: approving needs a new instant)

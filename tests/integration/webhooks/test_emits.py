@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 
 from lily import composition
 from lily.billing.models import Subscription
 from lily.billing.subscription_sync import apply_plan
-from lily.core import queues
-from lily.core.aws import client
 from lily.social import health
 from lily.social.messages import NeedsReauth
+from tests.support.events import emitted
 
 ORG = "org_" + "6" * 26
-
-
-def emitted() -> list[dict]:
-    """Every envelope waiting on webhook_events (received and deleted)."""
-    sqs, url, out = client("sqs"), queues.queue_url("webhook_events"), []
-    while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-        if not got:
-            return out
-        for m in got:
-            out.append(json.loads(m["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 
 def test_needs_reauth_notice_emits_connection_needs_reauth_once(lily_env):
