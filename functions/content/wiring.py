@@ -1,4 +1,5 @@
 from lily.ai.models import AIUsage
+from lily.analytics.models import AnalyticsPost
 from lily.billing.models import QuotaCounter, Subscription
 from lily.content.models import BrandProfile, ContentDraft
 from lily.core.functions import Access, FunctionSpec, Http
@@ -20,7 +21,7 @@ FUNCTION = FunctionSpec(
                 BreakerState: "readwrite", Post: "readwrite", Target: "readwrite",
                 SocialConnection: "read", Subscription: "read", ResearchInsight: "read",
                 QuotaCounter: "readwrite", Membership: "read", Revocation: "read",
-                ApiKey: "readwrite", Counter: "readwrite"},
+                ApiKey: "readwrite", Counter: "readwrite", AnalyticsPost: "read"},  # analytics: best performers
         secrets=["ai-providers", "jwt-keys"],
     ),
 )
