@@ -108,23 +108,27 @@ def draft(ports: AnalyticsPorts, org_id: str, draft_id: str, p: PeriodOut, at: d
 
 
 def performers(org_id: str, since: datetime) -> dict[str, dict[str, list[tuple[str, float, int]]]]:
-    """Per platform, the org's templates and tones ranked by engagement rate (best first), each with its rate
-    and post count; a group needs ``MIN_GROUP_POSTS`` posts with impressions."""
+    """Per platform, the org's templates and tones that earned at least the platform's overall engagement rate,
+    best first, each with its rate and post count (a group needs ``MIN_GROUP_POSTS`` posts with impressions)."""
     p = PeriodOut(start=since, end=clock.now(), clamped=False, level="")
     groups: dict[tuple[str, str, str], list[AnalyticsPost]] = defaultdict(list)
+    overall: dict[str, list[AnalyticsPost]] = defaultdict(list)
     for r in report.rows(org_id, p):
         if r.impressions is None or r.impressions <= 0:
             continue
+        overall[r.platform].append(r)
         if r.template_id:
             groups[(r.platform, "templates", r.template_id)].append(r)
         if r.tone:
             groups[(r.platform, "tones", r.tone)].append(r)
+
+    def rate(items: list[AnalyticsPost]) -> float:
+        return sum(report.engagements(r) for r in items) / sum(int(r.impressions) for r in items)
+
     out: dict[str, dict[str, list[tuple[str, float, int]]]] = defaultdict(lambda: {"templates": [], "tones": []})
     for (platform, kind, key), items in groups.items():
-        if len(items) < MIN_GROUP_POSTS:
-            continue
-        rate = sum(report.engagements(r) for r in items) / sum(int(r.impressions) for r in items)
-        out[platform][kind].append((key, round(rate, 6), len(items)))
+        if len(items) >= MIN_GROUP_POSTS and rate(items) >= rate(overall[platform]):
+            out[platform][kind].append((key, round(rate(items), 6), len(items)))
     for kinds in out.values():
         for ranked in kinds.values():
             ranked.sort(key=lambda g: (-g[1], -g[2], g[0]))

@@ -4,8 +4,8 @@ root wires them):
 - :class:`BestTimesProvider` — ``best_times(org_id, platform)``: the org's best (weekday, hour) slots for a
   platform in its own time zone, best first; ``[]`` when its history is too short (never a guess). For
   autopilot's "best times" (and anything else that schedules at the org's best slots).
-- :class:`BestPerformers` — content's :class:`lily.content.ports.PerformancePort`: the org's best templates and
-  tones per platform.
+- :class:`BestPerformers` — content's :class:`lily.content.ports.PerformancePort`: the org's templates and tones
+  per platform that earned at least the platform's overall engagement rate, best first.
 - :class:`StoredEngagement` — research's :class:`lily.research.ports.EngagementSource`: published posts' latest
   collected counts from ``analytics_posts`` (the last snapshot of each target), no platform call.
 
@@ -48,9 +48,15 @@ class BestTimesProvider:
 class BestPerformers:
     def best(self, org_id: str) -> dict[str, list[Performer]]:
         found = predictions.performers(org_id, clock.now() - timedelta(days=LEARN_DAYS))
-        return {platform: [Performer(kind=kind.removesuffix("s"), key=k, engagement_rate=rate, posts=n)
-                           for kind in ("templates", "tones") for k, rate, n in kinds[kind]]
-                for platform, kinds in found.items() if kinds["templates"] or kinds["tones"]}
+        out = {}
+        for platform, kinds in found.items():
+            mine = [Performer(kind=kind.removesuffix("s"), key=k, engagement_rate=rate, posts=n)
+                    for kind in ("templates", "tones") for k, rate, n in kinds[kind]]
+            # best rate first; at the same rate a template (more specific) before a tone
+            mine.sort(key=lambda b: (-b.engagement_rate, b.kind != "template", b.key))
+            if mine:
+                out[platform] = mine
+        return out
 
 
 class StoredEngagement:

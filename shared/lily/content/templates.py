@@ -84,25 +84,19 @@ def template_for(tone: str, structure: str, platform: str) -> Template:
 
 
 def ranked(best: dict[str, list[Performer]]) -> list[tuple[Template, Performer | None]]:
-    """The catalog per platform (in :data:`PLATFORMS` order), the org's best performers first: templates that
-    earned the best engagement rate on the platform, then templates in its best tones, then the rest in catalog
-    order. Each template comes with the performer that ranked it (None: no history for it)."""
+    """The catalog per platform (in :data:`PLATFORMS` order), the org's best performers first: each template ranks
+    by the engagement rate it earned on the platform, else by its tone's, best first (a template's own record
+    before a tone's at the same rate); templates with neither follow in catalog order. Each comes with the
+    performer that ranked it (None: no history for it)."""
     out: list[tuple[Template, Performer | None]] = []
     for platform in PLATFORMS:
         mine = best.get(platform, [])
-        by_template = {b.key: (i, b) for i, b in enumerate(b for b in mine if b.kind == "template")}
-        by_tone = {b.key: (i, b) for i, b in enumerate(b for b in mine if b.kind == "tone")}
-        rows = [t for t in catalog().values() if t.platform == platform]
-
-        def rank(item: tuple[int, Template], by_template=by_template, by_tone=by_tone) -> tuple[int, int, int]:
-            order, t = item
-            if t.template_id in by_template:
-                return (0, by_template[t.template_id][0], order)
-            if t.tone in by_tone:
-                return (1, by_tone[t.tone][0], order)
-            return (2, 0, order)
-
-        for _, t in sorted(enumerate(rows), key=rank):
-            hit = by_template.get(t.template_id) or by_tone.get(t.tone)
-            out.append((t, hit[1] if hit else None))
+        by_template = {b.key: b for b in mine if b.kind == "template"}
+        by_tone = {b.key: b for b in mine if b.kind == "tone"}
+        rows = [(t, by_template.get(t.template_id) or by_tone.get(t.tone))
+                for t in catalog().values() if t.platform == platform]
+        order = {t.template_id: i for i, (t, _) in enumerate(rows)}
+        rows.sort(key=lambda r: (r[1] is None, -(r[1].engagement_rate if r[1] else 0),
+                                 r[1] is not None and r[1].kind != "template", order[r[0].template_id]))
+        out += rows
     return out
