@@ -25,6 +25,7 @@ from lily.analytics.schemas import (
     GroupTable,
     Heatmap,
     HeatmapCell,
+    Instant,
     PerformanceTable,
     PeriodOut,
     PostCurve,
@@ -92,14 +93,14 @@ def _table(ports: AnalyticsPorts, org_id: str, table: str, start: datetime | Non
 
 @app.get(BASE + "/platforms", response_model=GroupTable, operation_id="analytics_by_platform", tags=["analytics"],
          responses=errors(403, 422))
-def by_platform(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def by_platform(org_id: str, start: Instant | None = START, end: Instant | None = END,
                 access: OrgAccess = Depends(reader), ports: AnalyticsPorts = Depends(analytics_ports)) -> GroupTable:
     return _table(ports, org_id, "platforms", start, end)
 
 
 @app.get(BASE + "/connections", response_model=GroupTable, operation_id="analytics_by_connection",
          tags=["analytics"], responses=errors(403, 422))
-def by_connection(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def by_connection(org_id: str, start: Instant | None = START, end: Instant | None = END,
                   access: OrgAccess = Depends(reader),
                   ports: AnalyticsPorts = Depends(analytics_ports)) -> GroupTable:
     return _table(ports, org_id, "connections", start, end)
@@ -107,7 +108,7 @@ def by_connection(org_id: str, start: datetime | None = START, end: datetime | N
 
 @app.get(BASE + "/top-posts", response_model=TopPosts, operation_id="analytics_top_posts", tags=["analytics"],
          responses=errors(403, 422))
-def top_posts(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def top_posts(org_id: str, start: Instant | None = START, end: Instant | None = END,
               by: Ranking = Query("engagements", description="What ranks the posts"),
               limit: int = Query(10, ge=1, le=100), access: OrgAccess = Depends(reader),
               ports: AnalyticsPorts = Depends(analytics_ports)) -> TopPosts:
@@ -116,14 +117,14 @@ def top_posts(org_id: str, start: datetime | None = START, end: datetime | None 
 
 @app.get(BASE + "/heatmap", response_model=Heatmap, operation_id="analytics_heatmap", tags=["analytics"],
          responses=errors(403, 422))
-def heatmap(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def heatmap(org_id: str, start: Instant | None = START, end: Instant | None = END,
             access: OrgAccess = Depends(reader), ports: AnalyticsPorts = Depends(analytics_ports)) -> Heatmap:
     return _table(ports, org_id, "heatmap", start, end)
 
 
 @app.get(BASE + "/followers", response_model=FollowerGrowth, operation_id="analytics_follower_growth",
          tags=["analytics"], responses=errors(403, 422))
-def followers(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def followers(org_id: str, start: Instant | None = START, end: Instant | None = END,
               access: OrgAccess = Depends(reader),
               ports: AnalyticsPorts = Depends(analytics_ports)) -> FollowerGrowth:
     return _table(ports, org_id, "followers", start, end)
@@ -131,7 +132,7 @@ def followers(org_id: str, start: datetime | None = START, end: datetime | None 
 
 @app.get(BASE + "/performance", response_model=PerformanceTable, operation_id="analytics_performance",
          tags=["analytics"], responses=errors(403, 422))
-def performance(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def performance(org_id: str, start: Instant | None = START, end: Instant | None = END,
                 by: Dimension = Query("template", description="Group by the draft's template, tone, structure, or "
                                                               "by whether an AI image was used"),
                 access: OrgAccess = Depends(reader),
@@ -141,7 +142,7 @@ def performance(org_id: str, start: datetime | None = START, end: datetime | Non
 
 @app.get(BASE + "/best-times", response_model=BestTimes, operation_id="analytics_best_times",
          tags=["analytics"], responses=errors(403, 422))
-def best_times(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def best_times(org_id: str, start: Instant | None = START, end: Instant | None = END,
                platform: str | None = PLATFORM, access: OrgAccess = Depends(reader),
                ports: AnalyticsPorts = Depends(analytics_ports)) -> BestTimes:
     return _table(ports, org_id, "best_times", start, end, platform=platform)
@@ -150,9 +151,9 @@ def best_times(org_id: str, start: datetime | None = START, end: datetime | None
 @app.get(BASE + "/predict/drafts/{draft_id}", response_model=DraftPrediction,
          operation_id="analytics_predict_draft", tags=["analytics"], responses=errors(403, 404, 422))
 def predict_draft(org_id: str, draft_id: str = Path(pattern=r"^[A-Za-z0-9_.\-]{1,128}$"),
-                  at: datetime | None = Query(None, description="When it would be published (default: the "
+                  at: Instant | None = Query(None, description="When it would be published (default: the "
                                                                   "platform's best slot)"),
-                  start: datetime | None = START, end: datetime | None = END,
+                  start: Instant | None = START, end: Instant | None = END,
                   access: OrgAccess = Depends(reader),
                   ports: AnalyticsPorts = Depends(analytics_ports)) -> DraftPrediction:
     p = _period(ports, org_id, "best_times", start, end)
@@ -170,7 +171,7 @@ def post_curve(org_id: str, post_id: str, access: OrgAccess = Depends(reader),
 @app.get(BASE + "/export/{table}", response_class=StreamingResponse, operation_id="analytics_export_csv",
          tags=["analytics"], responses={200: {"content": {"text/csv": {}}, "description": "The table's rows as CSV"},
                                         **errors(403, 422)})
-def export_csv(org_id: str, table: Table, start: datetime | None = START, end: datetime | None = END,
+def export_csv(org_id: str, table: Table, start: Instant | None = START, end: Instant | None = END,
                by: Ranking = Query("engagements", description="top_posts: what ranks the posts"),
                limit: int = Query(10, ge=1, le=100),
                dimension: Dimension = Query("template", description="performance: what groups the posts"),

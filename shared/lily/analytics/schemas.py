@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _not_a_number(value: object) -> object:
+    # pydantic reads a number (or a numeric string such as "0.5") as Unix seconds; the API promises ISO 8601
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("expected an ISO 8601 date-time, not a number")
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_not_a_number)]  # a query parameter's ISO 8601 instant
 
 Table = Literal["platforms", "connections", "top_posts", "heatmap", "followers", "performance", "best_times"]
 Dimension = Literal["template", "tone", "structure", "ai_image"]

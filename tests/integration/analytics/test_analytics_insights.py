@@ -220,3 +220,12 @@ def test_api_keys_need_analytics_read_and_another_org_reads_nothing(http, org):
     assert http.get(f"/api/orgs/{other_org}/analytics/followers", headers=other["headers"]).json()["rows"] == []
     assert http.get(f"/api/orgs/{other_org}/analytics/performance",
                     headers=other["headers"]).json()["total"]["posts"] == 0
+
+
+def test_a_number_is_not_an_instant(http, org):
+    org_id, headers = org
+    for path in ("/platforms", "/followers", "/export/platforms", "/predict/drafts/gen1.x.0"):
+        for bad in ("0.5", "1733580000", "-3"):
+            for param in ("start", "end") + (("at",) if "predict" in path else ()):
+                r = http.get(f"/api/orgs/{org_id}/analytics{path}", params={param: bad}, headers=headers)
+                assert r.status_code == 422, (path, param, bad, r.text)
