@@ -82,5 +82,35 @@ def test_a_refused_token_marks_the_connection_needs_reauth(http, sandboxes):
     assert conn.status == "needs_reauth"
     # Facebook goes on
     assert collect.process(ports, _msg(org_id, conns["facebook"], "facebook")) == "collected 2"
-    # The next run of X does not call the platform again: the connection is no longer active
-    assert collect.process(ports, _msg(org_id, conns["x"], "x", "daily-2026120802")) in ("inactive", "needs_reauth")
+    # The next run of X ends at once: the connection's tokens are not opened while it needs re-authorization
+    calls = len(httpx.get(f"{sandboxes['x'].base_url}/_sandbox/calls", timeout=5).json())
+    assert collect.process(ports, _msg(org_id, conns["x"], "x", "daily-2026120802")) == "needs_reauth"
+    assert len(httpx.get(f"{sandboxes['x'].base_url}/_sandbox/calls", timeout=5).json()) == calls
+    assert SocialConnection.get(org_id, conns["x"]).status == "needs_reauth"
+
+
+def test_follower_counts_through_each_adapter(http, sandboxes):
+    from lily.local.sandboxes import engagement
+    from lily.social.analytics_metrics import PlatformMetrics
+
+    user = register_user(http)
+    org_id = create_org(http, user["headers"])
+    set_plan(org_id, "enterprise")
+    metrics = PlatformMetrics()
+    kinds = set()
+    with clock.freeze(clock.now_ts()):  # the sandbox's counts grow with time: read and expect at one instant
+        for platform in ("x", "facebook", "instagram", "linkedin"):
+            for c in connect(http, user["headers"], org_id, platform)["connections"]:
+                conn = SocialConnection.get(org_id, c["connection_id"])
+                n = metrics.followers(org_id, conn.connection_id, conn.platform)
+                kinds.add((conn.platform, conn.account_kind))
+                if conn.platform == "linkedin" and conn.account_kind != "organization":
+                    assert n is None  # a member's network size is not reported
+                elif conn.platform == "linkedin":
+                    assert n == engagement.followers(conn.urn)
+                elif conn.platform == "x":
+                    assert n == engagement.followers("alice")
+                else:  # the Page and the Instagram account, by their ids
+                    assert n == engagement.followers(conn.account_id)
+    assert {("linkedin", "organization"), ("facebook", "page"), ("x", "user")} <= kinds, kinds
+    assert "instagram" in {p for p, _ in kinds}
