@@ -16,7 +16,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
 .PHONY: install run test lint unit integration infra-test e2e reliability contract synth deploy diff bench bench-coldstart \
-	bench-publishing bench-vectors mutation mutation-smoke clean test-localstack check-models browser console screenshots
+	bench-publishing bench-vectors bench-analytics mutation mutation-smoke clean test-localstack check-models browser console screenshots
 
 # uv installs (parallel downloads, no compile step: see PYTHONPYCACHEPREFIX); pip only bootstraps it. checkov
 # (tests/infra/test_checkov.py) pins old boto3/packaging: it gets a venv of its own inside .venv, installed beside
@@ -123,6 +123,10 @@ check-models: $(STAMP)
 
 bench-vectors: $(STAMP)
 	$(PY) tests/bench/vectors.py
+
+# predictive analytics: the model's error on held-out posts beside the naive baseline (same run)
+bench-analytics: $(STAMP)
+	$(PY) tests/bench/analytics_predict.py
 
 bench: bench-coldstart bench-vectors bench-publishing
 

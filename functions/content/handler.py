@@ -31,7 +31,7 @@ from lily.content.schemas import (
     TemplateOut,
     TemplatePage,
 )
-from lily.content.templates import catalog
+from lily.content.templates import ranked
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.core.page_query import page_params
@@ -66,10 +66,13 @@ def delete_brand(org_id: str, access: OrgAccess = Depends(brand_admin)) -> Respo
 
 
 @app.get(BASE + "/templates", response_model=TemplatePage, operation_id="content_list_templates", tags=["content"])
-def list_templates(org_id: str, access: OrgAccess = Depends(reader)) -> TemplatePage:
+def list_templates(org_id: str, access: OrgAccess = Depends(reader),
+                   ports: ContentPorts = Depends(content_ports)) -> TemplatePage:
+    # Per platform, the org's best-performing templates and tones first (its analytics), then the catalog's order.
     return TemplatePage(items=[TemplateOut(template_id=t.template_id, tone=t.tone, structure=t.structure,
                                            platform=t.platform, instructions=t.instructions, prompt=t.prompt,
-                                           placeholders=t.placeholders()) for t in catalog().values()])
+                                           placeholders=t.placeholders(), performance=b.brief() if b else None)
+                               for t, b in ranked(ports.performance.best(org_id))])
 
 
 @app.post(BASE + "/generate", response_model=GenerationOut, status_code=201, operation_id="content_generate",

@@ -1,4 +1,5 @@
 from lily.ai.models import AIUsage
+from lily.analytics.models import AnalyticsPost
 from lily.approvals.models import ApprovalPolicy, ApprovalRequest
 from lily.billing.models import QuotaCounter, Subscription
 from lily.content.models import BrandProfile, ContentDraft
@@ -21,7 +22,7 @@ FUNCTION = FunctionSpec(
                 BreakerState: "readwrite", Post: "readwrite", Target: "readwrite",
                 SocialConnection: "read", Subscription: "read", ResearchInsight: "read",
                 QuotaCounter: "readwrite", Membership: "read", Revocation: "read",
-                ApiKey: "readwrite", Counter: "readwrite",
+                ApiKey: "readwrite", Counter: "readwrite", AnalyticsPost: "read",  # analytics: best performers
                 # a flagged draft's approve is a decision of the approval workflow: audited, its author e-mailed
                 ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write"},
         queues_send=["webhook_events"],  # post.needs_approval (lily.core.events)

@@ -21,14 +21,15 @@ zones, advanced scheduling gate)              ``PlanFeature("advanced_scheduling
 change listeners)                             ``social.plan_limits.pause_over_limit``,
                                               ``identity.apikeys.revoke_when_plan_drops_keys``
 :func:`content_ports` (AI, quota, posts,      ``ai.openai_client.OpenAIAdapter``, ``PlanQuota("ai_text_requests")``,
-insights)                                     ``publishing.providers.PublishingPosts``,
-                                              ``research.insights.StoredInsights``
+insights, performance)                        ``publishing.providers.PublishingPosts``,
+                                              ``research.insights.StoredInsights``,
+                                              ``analytics.providers.BestPerformers``
 :func:`image_ports` (AI, quota, plans,        ``ai.images.OpenAIImageAdapter``, ``PlanQuota("image_generations")``,
 media)                                        ``billing.image_plans.ImagePlans``,
                                               ``publishing.providers.PublishingMedia``
 :func:`research_ports` (AI, embedder, posts,  ``ai.embeddings.deployment_embedder()`` (and its AI adapter),
 engagement, gate)                             ``publishing.published.LibraryPublishedPosts``,
-                                              ``social.engagement.PlatformEngagement``,
+                                              ``analytics.providers.StoredEngagement`` (collected counts),
                                               ``PlanFeature("autopilot_research")``
 :func:`memory_ports` (embedder, gate)         ``deployment_embedder()``, ``PlanFeature("autopilot_research")``
 :func:`research_gate` (configs, jobs,         ``PlanFeature("autopilot_research")``
@@ -36,8 +37,10 @@ schedule)
 :func:`webhook_ports` (outbound webhooks      ``PlanFeature("outbound_webhooks")``
 gate)
 :func:`analytics_ports` (published targets,   ``publishing.analytics_targets.PublishedTargetsOfConnection``,
-connections, metrics, plan)                   ``social.analytics_metrics.ActiveConnections``, ``PlatformMetrics``,
-                                              ``billing.analytics_plan.PlanAnalytics``
+connections, metrics, plan, zones, content    ``social.analytics_metrics.ActiveConnections``, ``PlatformMetrics``,
+origins, generated media)                     ``billing.analytics_plan.PlanAnalytics``, ``identity.orgs.OrgTimeZones``,
+                                              ``content.analytics_origins.DraftOrigins``,
+                                              ``publishing.analytics_targets.GeneratedMediaOfOrg``
 :func:`approval_ports` (posts, drafts,       ``publishing.approval_posts.PostApprovals``,
 audit, notifier)                              ``content.approval_drafts.DraftApprovals``,
                                               ``identity.approval_support.OrgAudit``, ``MemberMail``
@@ -51,6 +54,7 @@ approvals)                                    ``content.autopilot_writer.Autopil
                                               ``publishing.autopilot_posts.AutopilotPosts``, :func:`approval_gate`
 :func:`autopilot_weekly_ports` (week's        :class:`AnalyticsWeek` (here, on analytics' report module),
 numbers, mail)                                ``identity.approval_support.MemberMail``
+:func:`best_times` (for autopilot)            ``analytics.providers.BestTimesProvider``
 ============================================  ======================================================================
 
 Providers are imported inside the factories: importing this module loads no capability, and a function loads
@@ -72,6 +76,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from lily.analytics.ports import AnalyticsPorts
+    from lily.analytics.providers import BestTimesProvider
     from lily.approvals.ports import ApprovalPorts
     from lily.autopilot.ports import AutopilotBasics, AutopilotPorts, Target, WeeklyPorts, WeekPost
     from lily.billing.ports import BillingPorts
@@ -157,13 +162,14 @@ def billing_ports() -> BillingPorts:
 @_per_process
 def content_ports() -> ContentPorts:
     from lily.ai.openai_client import OpenAIAdapter
+    from lily.analytics.providers import BestPerformers
     from lily.billing.entitlements import PlanQuota
     from lily.content.ports import AI_QUOTA, ContentPorts
     from lily.publishing.providers import PublishingPosts
     from lily.research.insights import StoredInsights
 
     return ContentPorts(ai=OpenAIAdapter(), quota=PlanQuota(AI_QUOTA), posts=PublishingPosts(publishing_ports),
-                        insights=StoredInsights())
+                        insights=StoredInsights(), performance=BestPerformers())
 
 
 @_per_process
@@ -201,24 +207,38 @@ def memory_ports() -> MemoryPorts:
 @_per_process
 def research_ports() -> ResearchPorts:
     from lily.ai.embeddings import deployment_embedder
+    from lily.analytics.providers import StoredEngagement
     from lily.publishing.published import LibraryPublishedPosts
     from lily.research.ports import ResearchPorts
-    from lily.social.engagement import PlatformEngagement
 
     embedder = deployment_embedder()  # its AI adapter (one connection pool) also writes the synthesis
+    # Own posts' engagement: the counts analytics already collected (no second round of platform calls).
     return ResearchPorts(ai=embedder.ai, embedder=embedder, posts=LibraryPublishedPosts(),
-                         engagement=PlatformEngagement(), gate=research_gate())
+                         engagement=StoredEngagement(), gate=research_gate())
+
+
+@_per_process
+def best_times() -> BestTimesProvider:
+    """Analytics' best (weekday, hour) slots of an org on a platform, in its time zone: ``best_times(org_id,
+    platform)`` (``lily.analytics.providers.BestTimesProvider``; ``[]`` when the history is too short)."""
+    from lily.analytics.providers import BestTimesProvider
+    from lily.identity.orgs import OrgTimeZones
+
+    return BestTimesProvider(OrgTimeZones())
 
 
 @_per_process
 def analytics_ports() -> AnalyticsPorts:
     from lily.analytics.ports import AnalyticsPorts
     from lily.billing.analytics_plan import PlanAnalytics
-    from lily.publishing.analytics_targets import PublishedTargetsOfConnection
+    from lily.content.analytics_origins import DraftOrigins
+    from lily.identity.orgs import OrgTimeZones
+    from lily.publishing.analytics_targets import GeneratedMediaOfOrg, PublishedTargetsOfConnection
     from lily.social.analytics_metrics import ActiveConnections, PlatformMetrics
 
     return AnalyticsPorts(targets=PublishedTargetsOfConnection(), connections=ActiveConnections(),
-                          metrics=PlatformMetrics(), plan=PlanAnalytics())
+                          metrics=PlatformMetrics(), plan=PlanAnalytics(), zones=OrgTimeZones(),
+                          origins=DraftOrigins(), media=GeneratedMediaOfOrg())
 
 
 @_per_process

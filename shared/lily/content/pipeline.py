@@ -73,6 +73,7 @@ class Job:
     source: str = ""
     insights: list[str] = field(default_factory=list)
     task: str = ""  # an extra instruction (rewrites)
+    performers: dict[str, list[str]] = field(default_factory=dict)  # per platform: what earned engagement
 
 
 def _values(job: Job, brand: BrandIn, platform: str) -> dict[str, object]:
@@ -152,6 +153,10 @@ def ask_all(ports: ContentPorts, ctx: CallContext, job: Job, brand: BrandIn) -> 
         rendered = [templates.template_for(job.tone, job.structure, p).render(_values(one, brand, p))
                     for p in platforms]
         prompt = "\n\n".join(r[1] for r in rendered)
+        worked = [f"{p}: " + "; ".join(job.performers[p]) for p in platforms if job.performers.get(p)]
+        if worked:
+            prompt += ("\n\nWhat earned this organization's best engagement (follow it where it fits the topic):\n"
+                       + "\n".join(worked))
         if job.task:
             prompt += f"\n\nTask: {job.task}"
         prompt += f"\n\nAnswer with JSON: for each platform, {n} post(s), each with its text and hashtags."

@@ -354,6 +354,10 @@ class PlatformAdapter(ABC):
     def metrics(self, creds: Credentials, platform_post_id: str) -> PostMetrics: ...
 
     @abstractmethod
+    def followers(self, creds: Credentials) -> int | None:
+        """The account's follower count now; None when the platform does not report it for this account."""
+
+    @abstractmethod
     def upload_media(self, creds: Credentials, data: bytes, media_type: str) -> str:
         """Upload media, returning the platform media id (X media id, LinkedIn image URN)."""
 

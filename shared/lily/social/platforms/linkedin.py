@@ -332,6 +332,16 @@ class LinkedInAdapter(PlatformAdapter):
             raw=body,
         )
 
+    def followers(self, creds: Credentials) -> int | None:
+        # An organization's followers: networkSizes with edgeType COMPANY_FOLLOWED_BY_COMPANY (firstDegreeSize).
+        # A member's own network size needs a partner permission Lily does not ask for: not reported (None).
+        if creds.kind != "organization":
+            return None
+        urn = creds.urn or f"urn:li:organization:{creds.account_id}"
+        body = self.http.request("GET", f"/rest/networkSizes/{quote(urn, safe='')}", token=creds.access_token,
+                                 params={"edgeType": "COMPANY_FOLLOWED_BY_COMPANY"}).json()
+        return body.get("firstDegreeSize")
+
     def upload_media(self, creds: Credentials, data: bytes, media_type: str) -> str:
         if not media_type.startswith("image/"):
             raise PlatformError(ErrorKind.VALIDATION, "linkedin", "only images are supported for now")

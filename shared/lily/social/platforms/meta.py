@@ -426,6 +426,12 @@ class MetaAdapter(PlatformAdapter):
             raw=values,
         )
 
+    def followers(self, creds: Credentials) -> int | None:
+        # The Page's and the Instagram professional account's ``followers_count`` field (Graph API node read)
+        body = self.http.request("GET", f"/{creds.account_id}", token=creds.access_token,
+                                 params={"fields": "followers_count"}).json()
+        return body.get("followers_count")
+
     def upload_media(self, creds: Credentials, data: bytes, media_type: str) -> str:
         if self.platform == "instagram":
             raise PlatformError(ErrorKind.VALIDATION, "instagram", "Instagram fetches media from a public URL")

@@ -257,6 +257,12 @@ class XAdapter(PlatformAdapter):
             raw=pm,
         )
 
+    def followers(self, creds: Credentials) -> int | None:
+        # User.public_metrics.followers_count of GET /2/users/me (reference/platform-apis.md §1.2)
+        resp = self.http.request("GET", "/2/users/me", token=creds.access_token,
+                                 params={"user.fields": "public_metrics"})
+        return ((resp.json().get("data") or {}).get("public_metrics") or {}).get("followers_count")
+
     def upload_media(self, creds: Credentials, data: bytes, media_type: str) -> str:
         category = (
             "tweet_gif"
