@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from lily.images.ports import ImagePorts
     from lily.publishing.ports import PlatformGateway, PublishingPorts, SchedulingPorts
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
-    from lily.social.ports import SocialPorts
+    from lily.social.ports import InboxPorts, SocialPorts
 
 T = TypeVar("T")
 
@@ -199,3 +199,13 @@ def analytics_ports() -> AnalyticsPorts:
 
     return AnalyticsPorts(targets=PublishedTargetsOfConnection(), connections=ActiveConnections(),
                           metrics=PlatformMetrics(), plan=PlanAnalytics())
+
+
+@_per_process
+def inbox_ports() -> InboxPorts:
+    from lily.content.reply_suggestion import BrandReplies
+    from lily.identity.members import OrgMembers
+    from lily.social.ports import InboxPorts
+
+    # content's bundle is built on the first suggestion: listing and triage never load the AI client
+    return InboxPorts(members=OrgMembers(), suggester=BrandReplies(content_ports))

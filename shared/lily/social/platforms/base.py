@@ -96,6 +96,15 @@ class PublishResult(BaseModel):
     url: str | None = None
 
 
+class CommentOn(BaseModel):
+    """What a comment answers: a post (a first comment; X: the post replied to) or a comment on a post (a reply
+    from the inbox)."""
+
+    post_id: str = Field(description="X post id; Graph Page post or IG media id; LinkedIn share/ugcPost URN")
+    comment_id: str | None = Field(None, description="The comment answered: Graph or IG comment id, LinkedIn "
+                                                     "comment URN (X has no comments: a reply answers post_id)")
+
+
 class PostMetrics(BaseModel):
     platform_post_id: str
     impressions: int | None = None
@@ -356,6 +365,16 @@ class PlatformAdapter(ABC):
     @abstractmethod
     def upload_media(self, creds: Credentials, data: bytes, media_type: str) -> str:
         """Upload media, returning the platform media id (X media id, LinkedIn image URN)."""
+
+    # --- comments (first comments, replies from the inbox)
+    @abstractmethod
+    def comment(self, creds: Credentials, on: CommentOn, text: str) -> PublishResult:
+        """Comment as the account on ``on`` (a post, or a reply to a comment); a timeout after sending is
+        ambiguous (reconcile with :meth:`find_comment`)."""
+
+    @abstractmethod
+    def find_comment(self, creds: Credentials, on: CommentOn, text: str, since: float | None) -> PublishResult | None:
+        """The account's comment with ``text`` on ``on`` made since ``since``, if the platform has it."""
 
     def read_rate_limit(self, resp: httpx.Response) -> RateLimit | None:  # pragma: no cover - overridden
         return None
