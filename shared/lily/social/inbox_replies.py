@@ -5,7 +5,7 @@ id and URL, the last error) and becomes ``replied``.
 
 Where a reply goes (:func:`reply_target`): X, a reply post to the post (``reply.in_reply_to_tweet_id``); Facebook,
 ``POST /{comment-id}/comments`` (or the post's comments edge for a mention in a post); Instagram,
-``POST /{ig-comment-id}/replies``; LinkedIn, ``socialActions/{comment URN}/comments`` with ``parentComment``
+``POST /{ig-comment-id}/replies`` (on the top comment when answering a reply: Instagram nests one level); LinkedIn, ``socialActions/{comment URN}/comments`` with ``parentComment``
 (a mention in a post: that post's comments). An Instagram mention cannot be answered here (the Graph API answers
 mentions through another edge, not built), and is refused with 422.
 """
@@ -42,6 +42,8 @@ def reply_target(item: InboxItem) -> CommentOn:
         raise invalid("an Instagram mention cannot be answered from the inbox", platform="instagram")
     post = item.post_id or item.platform_item_id
     answered = item.platform_item_id
+    if item.platform == "instagram" and item.kind == "reply" and item.parent_id:
+        answered = item.parent_id  # Instagram nests one level: a reply to a reply answers the top comment
     if item.platform == "linkedin" and not answered.startswith("urn:li:comment:"):
         return CommentOn(post_id=answered)  # a mention in a post: comment on that post
     return CommentOn(post_id=post, comment_id=answered if answered != post else None)
