@@ -39,7 +39,7 @@ from lily.core import breaker, clock, ids
 from lily.core.db import won
 from lily.core.models import BreakerState
 from lily.core.observability import count, logger, observe
-from lily.publishing import messages, pacing
+from lily.publishing import first_comments, messages, pacing
 from lily.publishing.media import download_url, media_items
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Attempt, Post, Target
@@ -186,6 +186,7 @@ def _published(t: Target, attempt_id: str, result: PublishOutcome, outcome: Outc
     logger.info("target published", extra={"target_id": t.target_id, "platform": t.platform,
                                            "platform_post_id": result.platform_post_id, "how": outcome})
     _refresh_status(t, siblings)
+    first_comments.start(t)  # its first comment, if it has one: own state, retries and worker
     return outcome
 
 
