@@ -14,12 +14,12 @@ from functools import cache
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
+from lily.core import clock, ids
 from lily.core.aws import client
 from lily.core.config import on_reset
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import logger
 from lily.core.resources import bucket_name
-from lily.core import clock, ids
 from lily.publishing.ports import (
     CommentTarget,
     Connection,
@@ -29,8 +29,7 @@ from lily.publishing.ports import (
     PublishOutcome,
     PublishTarget,
 )
-from lily.social import comments
-from lily.social import tokens
+from lily.social import comments, tokens
 from lily.social.constraints import MediaInfo, violations
 from lily.social.models import SocialConnection, SocialNotice
 from lily.social.notices import mark_needs_reauth

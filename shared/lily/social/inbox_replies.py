@@ -3,11 +3,12 @@ item (:func:`request`), the ``social_replies`` worker sends it (:func:`process`)
 reconciliation protocol of :mod:`lily.core.once`, and the item records it (``reply``: state, text, the platform's
 id and URL, the last error) and becomes ``replied``.
 
-Where a reply goes (:func:`reply_target`): X, a reply post to the post (``reply.in_reply_to_tweet_id``); Facebook,
-``POST /{comment-id}/comments`` (or the post's comments edge for a mention in a post); Instagram,
-``POST /{ig-comment-id}/replies`` (on the top comment when answering a reply: Instagram nests one level); LinkedIn, ``socialActions/{comment URN}/comments`` with ``parentComment``
-(a mention in a post: that post's comments). An Instagram mention cannot be answered here (the Graph API answers
-mentions through another edge, not built), and is refused with 422.
+Where a reply goes (:func:`reply_target`): X, a reply post to the post (``reply.in_reply_to_tweet_id``);
+Facebook, ``POST /{comment-id}/comments`` (or the post's comments edge for a mention in a post); Instagram,
+``POST /{ig-comment-id}/replies`` (on the top comment when answering a reply: Instagram nests one level);
+LinkedIn, ``socialActions/{comment URN}/comments`` with ``parentComment`` (a mention in a post: that post's
+comments). An Instagram mention cannot be answered here (the Graph API answers mentions through another edge,
+not built), and is refused with 422.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ in ``tweet.fields`` / ``user.fields`` (unknown names are a 400 invalid-request);
 ``since_id``, ``until_id``, ``start_time``, ``end_time``, ``exclude`` and ``pagination_token``.
 
 Modules: :mod:`.state` (switches, users), :mod:`.limits` (rate windows, faults' answers, signature),
-:mod:`.oauth`, :mod:`.tweets` (users and posts), :mod:`.media`, :mod:`.mentions` (the mentions timeline); errors in :mod:`.problems`.
+:mod:`.oauth`, :mod:`.tweets` (users and posts), :mod:`.media`, :mod:`.mentions` (the mentions timeline);
+errors in :mod:`.problems`.
 """
 
 from __future__ import annotations

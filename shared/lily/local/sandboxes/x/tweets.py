@@ -1,5 +1,6 @@
 """Users and posts: ``GET /2/users/me``, ``POST /2/tweets`` (weighted length ≤ 280, duplicate text refused,
-media the user uploaded, ``reply.in_reply_to_tweet_id`` naming a post that exists), ``GET|DELETE /2/tweets/{id}``, ``GET /2/users/{id}/tweets`` (the timeline)."""
+media the user uploaded, ``reply.in_reply_to_tweet_id`` naming a post that exists), ``GET|DELETE /2/tweets/{id}``,
+``GET /2/users/{id}/tweets`` (the timeline)."""
 
 from __future__ import annotations
 
