@@ -12,7 +12,7 @@ from pydantic import Json
 
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
-from lily.social import inbox_replies
+from lily.social import comments, inbox_replies
 from lily.social.reply_messages import ReplyMessage
 
 settings = get_settings()
@@ -23,7 +23,7 @@ class ReplyRecord(SqsRecordModel):
 
 
 def record(record: ReplyRecord) -> str:
-    return inbox_replies.process(record.body)
+    return inbox_replies.process(comments, record.body)  # the platforms, through the connection's tokens
 
 
 handler = queue_handler(ReplyRecord, record)

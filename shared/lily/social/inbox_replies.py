@@ -14,6 +14,7 @@ not built), and is refused with 422.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -21,8 +22,8 @@ from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, conflict, invalid
 from lily.core.observability import count, logger
-from lily.core.once import OnceFields, Policy, step
-from lily.social import comments, inbox
+from lily.core.once import Done, Failure, OnceFields, Policy, step
+from lily.social import inbox
 from lily.social.models import InboxItem
 from lily.social.platforms.base import CommentOn
 from lily.social.reply_messages import ReplyMessage, send
@@ -79,8 +80,19 @@ def request(org_id: str, item_id: str, text: str, user_id: str | None) -> InboxI
     return inbox.view(item)
 
 
-def process(msg: ReplyMessage) -> str:
-    """One step of the item's reply (see :mod:`lily.core.once`); returns what happened (for the log)."""
+class CommentCalls(Protocol):
+    """The platform calls a reply makes: :mod:`lily.social.comments` (the worker passes the module)."""
+
+    def post(self, org_id: str, connection_id: str, platform: str, on: CommentOn, text: str) -> Done: ...
+
+    def find(self, org_id: str, connection_id: str, platform: str, on: CommentOn, text: str,
+             since: float | None) -> Done | None: ...
+
+    def classify(self, exc: Exception) -> Failure | None: ...
+
+
+def process(calls: CommentCalls, msg: ReplyMessage) -> str:
+    """One step of the item's reply (see :mod:`lily.core.once`) through ``calls``; returns what happened."""
     try:
         item = InboxItem.get(msg.org_id, msg.item_id, consistent_read=True)
     except InboxItem.DoesNotExist:
@@ -92,9 +104,9 @@ def process(msg: ReplyMessage) -> str:
     now = clock.now()
     outcome = step(
         item, FIELDS, POLICY,
-        call=lambda: comments.post(item.org_id, item.connection_id, item.platform, on, text),
-        lookup=lambda: comments.find(item.org_id, item.connection_id, item.platform, on, text, since.timestamp()),
-        classify=comments.classify, come_back=lambda at: send(msg, at),
+        call=lambda: calls.post(item.org_id, item.connection_id, item.platform, on, text),
+        lookup=lambda: calls.find(item.org_id, item.connection_id, item.platform, on, text, since.timestamp()),
+        classify=calls.classify, come_back=lambda at: send(msg, at),
         on_sent=[InboxItem.status.set("replied"), InboxItem.read.set(True), InboxItem.updated_at.set(now)],
         on_failed=[InboxItem.updated_at.set(now)])
     count("inbox_replies_total", platform=item.platform, outcome=outcome)

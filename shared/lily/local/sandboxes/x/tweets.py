@@ -168,8 +168,8 @@ def router(state: XState) -> APIRouter:
                 "media": body.get("media"),
                 "alt_texts": [state.media[str(m)].get("alt_text") for m in media_ids],
                 "reply": body.get("reply"),
-                "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
-                "created_ts": time.time(),
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(clock.now_ts())),
+                "created_ts": clock.now_ts(),  # Lily's clock (tests move it), as the timeline filters use
                 "deleted": False,
             }
         return JSONResponse({"data": {"id": post_id, "text": text, "edit_history_tweet_ids": [post_id]}},
