@@ -24,8 +24,8 @@ from lily.core.errors import ErrorCode, LilyError, conflict, invalid
 from lily.core.observability import count, logger
 from lily.core.once import Done, Failure, OnceFields, Policy, step
 from lily.social import inbox
+from lily.social.comment_target import CommentOn
 from lily.social.models import InboxItem
-from lily.social.platforms.base import CommentOn
 from lily.social.reply_messages import ReplyMessage, send
 from lily.social.schemas import InboxItemView
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from lily.core import clock
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger
+from lily.social.comment_target import CommentOn  # noqa: F401 - part of the adapters' interface
 
 # httpx logs every request URL at INFO; Graph API URLs carry codes, secrets and tokens in the query.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -94,15 +95,6 @@ class PostPayload(BaseModel):
 class PublishResult(BaseModel):
     platform_post_id: str
     url: str | None = None
-
-
-class CommentOn(BaseModel):
-    """What a comment answers: a post (a first comment; X: the post replied to) or a comment on a post (a reply
-    from the inbox)."""
-
-    post_id: str = Field(description="X post id; Graph Page post or IG media id; LinkedIn share/ugcPost URN")
-    comment_id: str | None = Field(None, description="The comment answered: Graph or IG comment id, LinkedIn "
-                                                     "comment URN (X has no comments: a reply answers post_id)")
 
 
 class PostMetrics(BaseModel):
