@@ -279,7 +279,7 @@ def test_an_ai_suggested_reply_uses_the_brand_voice_and_the_ai_quota(http, owner
     drain(local_suite)
     [item] = _inbox(http, owner)["items"]
     org, headers = owner["org_id"], owner["headers"]
-    r = http.put(f"/api/orgs/{org}/brand", headers=headers, json={"tone": "friendly", "industry": "bakery"})
+    r = http.put(f"/api/orgs/{org}/brand", headers=headers, json={"tone": "casual", "industry": "bakery"})
     assert r.status_code == 200, r.text
     used = {u["quota"]: u["used"] for u in http.get(f"/api/orgs/{org}/usage", headers=headers).json()}
     suggestions = counter_value("inbox_reply_suggestions_total", platform="x")
@@ -291,4 +291,4 @@ def test_an_ai_suggested_reply_uses_the_brand_voice_and_the_ai_quota(http, owner
     assert counter_value("inbox_reply_suggestions_total", platform="x") == suggestions + 1
     # The instructions carried the brand voice to the provider
     [call] = [json.dumps(c["body"]) for c in ai_sandbox.state.requests if "Do you ship to Canada?" in json.dumps(c)]
-    assert "friendly" in call and "bakery" in call
+    assert "casual" in call and "bakery" in call
