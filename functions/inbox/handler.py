@@ -30,7 +30,7 @@ BASE = "/api/orgs/{org_id}/inbox"
 Platform = Literal["x", "facebook", "instagram", "linkedin"]
 
 
-@app.get(BASE, response_model=InboxPage, tags=["inbox"], operation_id="list_inbox", responses=errors(400))
+@app.get(BASE, response_model=InboxPage, tags=["inbox"], operation_id="list_inbox")
 def list_inbox(org_id: str, access: OrgAccess = Depends(reader), page: PageParams = Depends(page_params),
                status: InboxStatus | None = Query(None), read: bool | None = Query(None),
                platform: Platform | None = Query(None),
@@ -61,7 +61,7 @@ def reply(org_id: str, item_id: str, body: InboxReplyIn, access: OrgAccess = Dep
 
 
 @app.post(BASE + "/{item_id}/suggest-reply", response_model=InboxSuggestion, tags=["inbox"],
-          operation_id="suggest_inbox_reply", responses=errors(404, 429, 502, 503))
+          operation_id="suggest_inbox_reply", responses=errors(404, 429, 502))
 def suggest_reply(org_id: str, item_id: str, access: OrgAccess = Depends(writer),
                   ports: InboxPorts = Depends(inbox_ports)) -> InboxSuggestion:
     item = inbox.get(org_id, item_id)
