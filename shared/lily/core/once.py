@@ -81,9 +81,11 @@ class Done:
 
 def backoff(attempt: int, policy: Policy, reset_in_s: float | None = None) -> float:
     """Full jitter, floored at half the base, at least the platform's reset time when it named one."""
-    delay = max(policy.backoff_base_s / 2, random.uniform(0.0, min(policy.backoff_cap_s,
-                                                                   policy.backoff_base_s * 2 ** (max(1, attempt) - 1))))
-    return max(delay, (reset_in_s or 0.0) + random.uniform(0.0, policy.backoff_base_s)) if reset_in_s else delay
+    ceiling = min(policy.backoff_cap_s, policy.backoff_base_s * 2 ** (max(1, attempt) - 1))
+    delay = max(policy.backoff_base_s / 2, random.uniform(0.0, ceiling))
+    if reset_in_s is not None and reset_in_s > 0:
+        delay = max(delay, reset_in_s + random.uniform(0.0, policy.backoff_base_s))
+    return delay
 
 
 def _error(f: Failure) -> dict[str, Any]:
