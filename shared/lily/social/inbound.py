@@ -46,6 +46,8 @@ def store(event: InboundEngagement) -> str:
         if won(lambda item=item: item.save(condition=EngagementEvent.event_id.does_not_exist())):
             stored += 1
             count("social_engagement_events_stored_total", platform=event.platform, kind=event.kind)
+        else:  # a duplicate (redelivered, or delivered and polled): the item is the stored event's, dated as it is
+            item = EngagementEvent.get(org_id, event.event_id, consistent_read=True)
         inbox.add(item)  # also after a duplicate: a worker that died between the two puts left no item
     logger.info("engagement stored", extra={"platform": event.platform, "event_id": event.event_id,
                                             "organizations": len(connections), "stored": stored})

@@ -35,12 +35,12 @@ def owner(http, sandboxes):
 
 def _image(http, owner) -> str:
     r = http.post(f"/api/orgs/{owner['org_id']}/media/uploads", headers=owner["headers"],
-                  json={"filename": "bread.png", "content_type": "image/png", "size": 1000,
+                  json={"filename": "bread.jpg", "content_type": "image/jpeg", "size": 1000,
                         "platforms": ["instagram"]})
     assert r.status_code == 201, r.text
     upload = r.json()
     sent = httpx.post(upload["url"], data=upload["fields"],
-                      files={"file": ("bread.png", b"\x89PNG" + b"0" * 996, "image/png")})
+                      files={"file": ("bread.jpg", b"\xff\xd8\xff\xe0" + b"0" * 996, "image/jpeg")})
     assert sent.status_code in (200, 201, 204), sent.text
     return upload["media_id"]
 
