@@ -85,7 +85,7 @@ if TYPE_CHECKING:
     from lily.images.ports import ImagePorts
     from lily.publishing.ports import ApprovalGate, PlatformGateway, PublishingPorts, SchedulingPorts
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
-    from lily.social.ports import SocialPorts
+    from lily.social.ports import InboxPorts, SocialPorts
     from lily.webhooks.ports import WebhookPorts
 
 T = TypeVar("T")
@@ -339,3 +339,13 @@ def autopilot_weekly_ports() -> WeeklyPorts:
     from lily.identity.member_mail import MemberMail
 
     return WeeklyPorts(weekly=AnalyticsWeek(), mail=MemberMail())
+
+
+@_per_process
+def inbox_ports() -> InboxPorts:
+    from lily.content.reply_suggestion import BrandReplies
+    from lily.identity.members import OrgMembers
+    from lily.social.ports import InboxPorts
+
+    # content's bundle is built on the first suggestion: listing and triage never load the AI client
+    return InboxPorts(members=OrgMembers(), suggester=BrandReplies(content_ports))

@@ -47,6 +47,8 @@
     slot; reorder, removal and resume rewrite entries in one transaction conditional on each entry's post
   - TTL ``expires_at``: an entry is kept a while after its slot, then deleted
 
+  - the first comment: UpdateItem conditional on ``fc_state`` and ``fc_attempt_id`` (lily.core.once)
+
 ``publish_attempts`` — pk ``target_id``, sk ``<iso>#<attempt_id>``: one audit record per platform call.
 """
 
@@ -148,6 +150,18 @@ class Target(LilyModel):
     failed_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute()
     due = DueIndex()
+    # the first comment, posted after the post with its own exactly-once state (lily.publishing.first_comments):
+    # queued | sending | sent | failed; the post stays published whatever happens to it
+    fc_state = UnicodeAttribute(null=True)
+    fc_attempt_id = UnicodeAttribute(null=True)
+    fc_lease_until = UTCDateTimeAttribute(null=True)
+    fc_reconcile = BooleanAttribute(default=False)
+    fc_attempts = NumberAttribute(default=0)
+    fc_next_at = UTCDateTimeAttribute(null=True)
+    fc_error = JSONAttribute(null=True)  # {code, kind, message, at}
+    fc_platform_id = UnicodeAttribute(null=True)
+    fc_url = UnicodeAttribute(null=True)
+    fc_posted_at = UTCDateTimeAttribute(null=True)
 
 
 class Media(LilyModel):

@@ -77,6 +77,15 @@ class ErrorOut(BaseModel):
     at: str | None = None
 
 
+class FirstCommentOut(BaseModel):
+    state: Literal["queued", "sending", "sent", "failed"]
+    attempts: int = 0
+    platform_comment_id: str | None = None
+    url: str | None = None
+    posted_at: datetime | None = None
+    error: dict | None = Field(None, description="code, kind, message, at of the last failure")
+
+
 class TargetOut(BaseModel):
     target_id: str
     connection_id: str
@@ -94,6 +103,9 @@ class TargetOut(BaseModel):
     queued_at: datetime | None = None
     published_at: datetime | None = None
     failed_at: datetime | None = None
+    first_comment_status: FirstCommentOut | None = Field(
+        None, description="The first comment, once the post is published: posted after it, with its own retries; "
+                          "the post stays published when it fails")
 
 
 class PostOut(BaseModel):
