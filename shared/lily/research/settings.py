@@ -42,7 +42,7 @@ class ResearchSettings(BaseSettings):
     research_confidence_floor: float = Field(0.7, ge=0, le=1, description="Insights below it are flagged")
     research_own_posts_days: int = Field(90, ge=1, le=365, description="Own published posts looked at (days)")
     research_own_posts_max: int = Field(50, ge=0, le=200, description="At most this many own posts per run")
-    feed_timeout_s: float = Field(5.0, gt=0, le=30, description="Timeout of one feed fetch (connect and read)")
+    feed_timeout_s: float = Field(5.0, gt=0, le=30, description="Total time limit of one feed fetch (connect, headers and body together)")
     feed_max_bytes: int = Field(1_000_000, ge=1024, description="Largest feed body read; longer ones are refused")
     feed_max_items: int = Field(50, ge=1, le=500, description="Entries taken from one feed")
     feed_max_redirects: int = Field(3, ge=0, le=10, description="Redirects followed (each target checked again)")
