@@ -1,0 +1,36 @@
+from lily.billing.models import QuotaCounter, Subscription
+from lily.core.functions import Access, FunctionSpec, Http
+from lily.identity.models import ApiKey, Counter, Membership, Org, Revocation
+from lily.publishing.models import (
+    AutoFeed,
+    AutopostClaim,
+    BulkImport,
+    EvergreenPool,
+    ImportRow,
+    Media,
+    Post,
+    Queue,
+    QueueEntry,
+    RecurringRule,
+    Target,
+)
+from lily.social.models import SocialConnection
+
+FUNCTION = FunctionSpec(
+    name="automation",
+    description="Recurring posts, evergreen pools, feeds that post themselves (RSS/Atom through the SSRF guard) and "
+                "bulk imports (validated, then made asynchronously)",
+    trigger=Http(prefixes=["/api/orgs/{org_id}/recurring", "/api/orgs/{org_id}/evergreen",
+                           "/api/orgs/{org_id}/feeds", "/api/orgs/{org_id}/imports"]),
+    memory_mb=512,
+    timeout_s=29,
+    access=Access(
+        tables={RecurringRule: "readwrite", EvergreenPool: "readwrite", AutoFeed: "readwrite",
+                AutopostClaim: "readwrite", BulkImport: "readwrite", ImportRow: "readwrite",
+                Post: "readwrite", Target: "readwrite", Media: "read", Queue: "readwrite", QueueEntry: "readwrite",
+                SocialConnection: "read", Org: "read", Subscription: "read", QuotaCounter: "readwrite",
+                Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
+        queues_send=["imports"],
+        secrets=["jwt-keys"],
+    ),
+)
