@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from lily.core import clock, ids
 from lily.core.db import won
@@ -59,8 +60,6 @@ def create(ports: SchedulingPorts, org_id: str, body: EvergreenIn) -> EvergreenO
     now = clock.now()
     first = body.starts_at or now + timedelta(hours=body.interval_hours)
     if first.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
         first = first.replace(tzinfo=ZoneInfo(ports.zones.zone(org_id)))
     if first <= now:
         raise invalid("starts_at must be in the future")
@@ -130,7 +129,8 @@ def _blocked(pool: EvergreenPool, platforms: dict[str, str], item: dict) -> set[
             if platform in guarded and h in (pool.sent or {}).get(cid, [])}
 
 
-def pick(pool: EvergreenPool, platforms: dict[str, str], at: datetime) -> tuple[dict | None, list[str], datetime | None]:
+def pick(pool: EvergreenPool, platforms: dict[str, str],
+         at: datetime) -> tuple[dict | None, list[str], datetime | None]:
     """``(item, connections, None)`` to post at ``at``; ``(None, [], when)`` when none is free before ``when``;
     ``(None, [], None)`` when the pool is exhausted."""
     gap = timedelta(days=int(pool.min_gap_days))
