@@ -13,7 +13,7 @@ from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.publishing import autofeeds, bulk_import, evergreen, recurring
+from lily.publishing import autofeeds, bulk_import, evergreen, links, recurring
 from lily.publishing.ports import SchedulingPorts
 from lily.publishing.schemas import (
     EvergreenIn,
@@ -25,9 +25,16 @@ from lily.publishing.schemas import (
     FeedPollOut,
     ImportIn,
     ImportOut,
+    LinkIn,
+    LinkOut,
+    LinkSettingsIn,
+    LinkSettingsOut,
+    LinkStats,
     RecurringIn,
     RecurringList,
     RecurringOut,
+    ShortenTextIn,
+    ShortenTextOut,
 )
 
 settings = get_settings()
@@ -39,6 +46,7 @@ REC = "/api/orgs/{org_id}/recurring"
 EVG = "/api/orgs/{org_id}/evergreen"
 FEEDS = "/api/orgs/{org_id}/feeds"
 IMPORTS = "/api/orgs/{org_id}/imports"
+LINKS = "/api/orgs/{org_id}/links"
 
 
 # ---------------------------------------------------------------- recurring posts
@@ -209,6 +217,43 @@ def get_import(org_id: str, import_id: str, access: OrgAccess = Depends(reader),
                ports: SchedulingPorts = Depends(scheduling_ports)) -> ImportOut:
     """Progress of an import: rows processed, created, failed (each with why)."""
     return bulk_import.get(ports, org_id, import_id)
+
+
+# ---------------------------------------------------------------- short links and UTM
+
+@app.get(LINKS + "/settings", response_model=LinkSettingsOut, tags=["links"], operation_id="get_link_settings")
+def get_link_settings(org_id: str, access: OrgAccess = Depends(reader),
+                      ports: SchedulingPorts = Depends(scheduling_ports)) -> LinkSettingsOut:
+    return links.get_settings_of(ports.advanced, org_id)
+
+
+@app.put(LINKS + "/settings", response_model=LinkSettingsOut, tags=["links"], operation_id="put_link_settings")
+def put_link_settings(org_id: str, body: LinkSettingsIn, access: OrgAccess = Depends(writer),
+                      ports: SchedulingPorts = Depends(scheduling_ports)) -> LinkSettingsOut:
+    """UTM defaults (`default`, then per platform) and the redirect status (301 or 302) of new links."""
+    return links.put_settings(ports.advanced, org_id, body)
+
+
+@app.post(LINKS, response_model=LinkOut, status_code=201, tags=["links"], operation_id="create_link")
+def create_link(org_id: str, body: LinkIn, access: OrgAccess = Depends(writer),
+                ports: SchedulingPorts = Depends(scheduling_ports)) -> LinkOut:
+    """A short link to the URL with the org's UTM parameters for the platform and campaign."""
+    return links.shorten(ports.advanced, org_id, body, access.principal.subject)
+
+
+@app.post(LINKS + "/shorten-text", response_model=ShortenTextOut, tags=["links"], operation_id="shorten_text")
+def shorten_text(org_id: str, body: ShortenTextIn, access: OrgAccess = Depends(writer),
+                 ports: SchedulingPorts = Depends(scheduling_ports)) -> ShortenTextOut:
+    """Every URL of a post's text replaced by a short link with UTM parameters."""
+    return links.shorten_text(ports.advanced, org_id, body, access.principal.subject)
+
+
+@app.get(LINKS + "/{code}", response_model=LinkStats, tags=["links"], operation_id="get_link",
+         responses=errors(404))
+def get_link(org_id: str, code: str, access: OrgAccess = Depends(reader),
+             ports: SchedulingPorts = Depends(scheduling_ports)) -> LinkStats:
+    """The link, its clicks and its distinct visitors per day (the last 90 days)."""
+    return links.stats(ports.advanced, org_id, code)
 
 
 handler = http_handler(app)

@@ -387,3 +387,52 @@ class ImportRow(LilyModel):
     post_id = UnicodeAttribute(null=True)
     outcome = UnicodeAttribute(null=True)
     error = JSONAttribute(null=True)
+
+
+# ---------------------------------------------------------------- short links (issue 24). Access patterns:
+#
+# ``publishing_links`` — pk ``code``: a short link Lily made (the org, the target with its UTM parameters, the
+#   redirect status). The public redirect reads it by GetItem (only codes in this table redirect: no open redirect)
+#   and counts the click by UpdateItem ADD.
+# ``publishing_link_settings`` — pk ``org_id``: the org's UTM defaults per platform and its redirect status.
+# ``publishing_link_clicks`` — pk ``code``, sk ``day`` (UTC): clicks of a day and the keyed hashes of the visitors
+#   (never the address); pk ``#salt`` holds each day's random key, deleted by TTL two days later so a hash can no
+#   longer be tied to an address. TTL ``expires_at``.
+
+
+class ShortLink(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_links"
+
+    code = UnicodeAttribute(hash_key=True)
+    org_id = UnicodeAttribute()
+    url = UnicodeAttribute()  # the target, UTM parameters added
+    original_url = UnicodeAttribute()
+    platform = UnicodeAttribute(null=True)
+    campaign = UnicodeAttribute(null=True)
+    redirect_status = NumberAttribute(default=302)
+    clicks = NumberAttribute(default=0)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class LinkSettings(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_link_settings"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    utm = JSONAttribute(default=dict)  # {"default": {utm_source, utm_medium, utm_campaign}, "<platform>": {...}}
+    redirect_status = NumberAttribute(default=302)
+    updated_at = UTCDateTimeAttribute()
+
+
+class LinkClickDay(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_link_clicks"
+
+    code = UnicodeAttribute(hash_key=True)
+    day = UnicodeAttribute(range_key=True)
+    clicks = NumberAttribute(default=0)
+    visitors = UnicodeSetAttribute(null=True)  # HMAC-SHA256(day key, address), 16 hex characters
+    salt = UnicodeAttribute(null=True)  # on the ``#salt`` items only
+    expires_at = TTLAttribute()

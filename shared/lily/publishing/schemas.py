@@ -451,3 +451,63 @@ class ImportOut(BaseModel):
     errors: list[ImportRowError] = Field(description="Rows refused at validation, each with its problems")
     row_failures: list[ImportRowError] = Field(default_factory=list,
                                                description="Valid rows that failed when created (media fetch, quota)")
+
+
+class UtmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    utm_source: str | None = Field(None, max_length=100)
+    utm_medium: str | None = Field(None, max_length=100)
+    utm_campaign: str | None = Field(None, max_length=100)
+
+
+class LinkSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    utm: dict[Literal["default", "x", "facebook", "instagram", "linkedin"], UtmIn] = Field(
+        default_factory=dict, description="UTM defaults: `default`, then per platform (a platform's value wins)")
+    redirect_status: Literal[301, 302] = Field(302, description="301 (permanent, cached by browsers: later clicks "
+                                               "may not be counted) or 302")
+
+
+class LinkSettingsOut(LinkSettingsIn):
+    short_base_url: str = Field(description="Where short links live (the deployment's custom short domain)")
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=8, max_length=2048, description="http(s) URL to shorten")
+    platform: Platform | None = None
+    campaign: str | None = Field(None, max_length=100, description="utm_campaign for this link")
+
+
+class LinkOut(BaseModel):
+    code: str
+    short_url: str
+    url: str = Field(description="The target, with its UTM parameters")
+    redirect_status: int
+    clicks: int = 0
+
+
+class LinkDay(BaseModel):
+    day: str
+    clicks: int
+    visitors: int
+
+
+class LinkStats(LinkOut):
+    days: list[LinkDay]
+
+
+class ShortenTextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=70000)
+    platform: Platform | None = None
+    campaign: str | None = Field(None, max_length=100)
+
+
+class ShortenTextOut(BaseModel):
+    text: str
+    links: list[LinkOut]

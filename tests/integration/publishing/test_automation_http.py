@@ -219,3 +219,40 @@ def test_automation_needs_pro_and_its_scopes(http, feeds):
     listed = http.get(f"/api/orgs/{org_id}/recurring", headers=owner["headers"]).json()["items"]
     assert [i["rule_id"] for i in listed] == [rule_id]
     assert http.delete(f"/api/orgs/{org_id}/recurring/{rule_id}", headers=owner["headers"]).status_code == 204
+
+
+def test_short_links_carry_utm_redirect_only_to_what_lily_made_and_count_without_ips(http, org):
+    from lily.publishing.models import LinkClickDay
+
+    r = http.put(f"{org['base']}/links/settings", headers=org["headers"], json={
+        "utm": {"default": {"utm_medium": "social", "utm_campaign": "always"}, "x": {"utm_source": "twitter"}},
+        "redirect_status": 301})
+    assert r.status_code == 200, r.text
+    r = http.post(f"{org['base']}/links/shorten-text", headers=org["headers"], json={
+        "text": "Read https://blog.example/post?id=7. And https://shop.example/", "platform": "x",
+        "campaign": "launch"})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert len(out["links"]) == 2 and "blog.example" not in out["text"] and out["text"].startswith("Read http")
+    first = out["links"][0]
+    assert first["url"] == ("https://blog.example/post?id=7&utm_source=twitter&utm_medium=social"
+                            "&utm_campaign=launch")
+    code = first["code"]
+
+    # the redirect: the stored target only, whatever the request adds
+    for _ in range(3):
+        follow = http.get(f"/l/{code}?to=https://evil.example/", follow_redirects=False,
+                          headers={"X-Forwarded-For": "198.51.100.23"})
+        assert follow.status_code == 301 and follow.headers["location"] == first["url"]
+    assert http.get("/l/zzzzzzzz", follow_redirects=False).status_code == 404
+    assert http.get("/l/not-a-code", follow_redirects=False).status_code == 404
+
+    stats = http.get(f"{org['base']}/links/{code}", headers=org["headers"]).json()
+    assert stats["clicks"] == 3 and stats["days"][0]["clicks"] == 3 and stats["days"][0]["visitors"] >= 1
+    stored = [d.attribute_values for d in LinkClickDay.query(code)]
+    assert "198.51.100.23" not in repr(stored) and "testclient" not in repr(stored)
+    # another org cannot read it
+    other = register_user(http)
+    other_org = create_org(http, other["headers"])
+    set_plan(other_org, "pro")
+    assert http.get(f"/api/orgs/{other_org}/links/{code}", headers=other["headers"]).status_code == 404
