@@ -1,4 +1,5 @@
-"""Reliability fixtures: the X and LinkedIn sandboxes (and the feeds sandbox, for feed-created posts) in threads, harness settings, a signed-in org owner."""
+"""Reliability fixtures: the X and LinkedIn sandboxes (and the feeds sandbox, for feed-created posts) in threads,
+harness settings, a signed-in org owner."""
 
 from __future__ import annotations
 
