@@ -61,7 +61,10 @@ def policy(s: AutopostSettings) -> safe_http.FetchPolicy:
 def read(url: str) -> list[Item]:
     """The feed's items, newest first as the feed lists them; raises :class:`safe_http.Refused`."""
     s = autopost_settings()
-    answer = safe_http.fetch("GET", url, policy=policy(s), headers={"Accept": ACCEPT})
+    try:
+        answer = safe_http.fetch("GET", url, policy=policy(s), headers={"Accept": ACCEPT})
+    except ValueError:  # urlsplit's: a malformed URL (an unclosed IPv6 bracket)
+        raise safe_http.Refused("not a URL") from None
     if answer.status_code != 200:
         raise safe_http.Refused(f"the feed answered {answer.status_code}")
     parsed = feedparser.parse(answer.body)

@@ -143,14 +143,19 @@ def _validate(ports: SchedulingPorts, org_id: str, zone: ZoneInfo, row: dict, ca
             elif at > now + timedelta(days=publishing_settings().max_schedule_days):
                 problems.append(_problem("at", "too_far", "at is too far ahead"))
             at_iso = clock.iso(at)
-        except ValueError:
+        except (ValueError, OverflowError):
             problems.append(_problem("at", "format", "at must be ISO 8601, `queue` or empty"))
     urls = _media_urls(row.get("media_urls"))
     if len(urls) > MAX_MEDIA:
         problems.append(_problem("media_urls", "too_many", f"at most {MAX_MEDIA} media per row"))
     media = []
     for url in urls:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            problems.append(_problem("media_urls", "url", f"{url[:200]} is not a URL"))
+            continue
         if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
             problems.append(_problem("media_urls", "url", f"{url[:200]} is not an https URL"))
             continue
@@ -246,7 +251,10 @@ def _fetch_media(ports: SchedulingPorts, org_id: str, platform: str, url: str, c
     policy = safe_http.FetchPolicy(allowed_private=tuple(s.feed_allowed_private), https_only=True,
                                    max_bytes=s.media_max_bytes, total_timeout_s=s.media_timeout_s, max_redirects=3,
                                    user_agent="LilyImport/1.0")
-    answer = safe_http.fetch("GET", url, policy=policy)
+    try:
+        answer = safe_http.fetch("GET", url, policy=policy)
+    except ValueError:
+        raise safe_http.Refused("not a URL") from None
     if answer.status_code != 200:
         raise safe_http.Refused(f"the medium answered {answer.status_code}")
     content_type = answer.headers.get("content-type", "").split(";")[0].strip().lower()

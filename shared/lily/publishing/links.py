@@ -124,7 +124,11 @@ def _link_out(link: ShortLink) -> LinkOut:
 
 
 def _check_url(url: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise invalid("not a URL", url=url[:200]) from None
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
         raise invalid("only http(s) URLs with a host and no credentials can be shortened", url=url[:200])
 

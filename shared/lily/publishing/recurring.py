@@ -15,6 +15,7 @@ Wall times follow the slots' daylight-saving rules (:mod:`lily.publishing.slots`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -86,8 +87,10 @@ def _check_rule(cron: str | None, rule: str | None, zone: ZoneInfo, starts_at: d
             raise ValueError("five fields: minute hour day-of-month month day-of-week")
         if rule is not None and ("DTSTART" in rule.upper() or "\n" in rule):
             raise ValueError("one RRULE without DTSTART (starts_at says when it starts)")
+        if rule is not None and re.search(r"FREQ\s*=\s*(SECONDLY|MINUTELY)", rule.upper()):
+            raise ValueError("FREQ=SECONDLY and MINUTELY are not offered (an hour apart at least)")
         first = list(islice(occurrences(cron, rule, zone, starts_at, starts_at - timedelta(seconds=1)), 3))
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, AttributeError) as exc:
         raise LilyError(ErrorCode.VALIDATION_001, "the rule cannot be read", {"reason": str(exc)}) from None
     gaps = [(b - a).total_seconds() for a, b in zip(first, first[1:], strict=False)]
     if gaps and min(gaps) < s.min_interval_s:
@@ -97,7 +100,10 @@ def _check_rule(cron: str | None, rule: str | None, zone: ZoneInfo, starts_at: d
 def _aware(at: datetime | None, zone: ZoneInfo) -> datetime | None:
     if at is None:
         return None
-    return (at if at.tzinfo else at.replace(tzinfo=zone)).astimezone(UTC)
+    try:
+        return (at if at.tzinfo else at.replace(tzinfo=zone)).astimezone(UTC)
+    except OverflowError:
+        raise invalid("a date out of range", at=str(at)) from None
 
 
 def _first_after(rule: RecurringRule, zone: ZoneInfo, after: datetime) -> datetime | None:

@@ -129,7 +129,7 @@ def test_a_feed_in_queue_mode_schedules_into_the_queue_within_its_daily_cap(http
 def test_a_private_address_feed_is_refused(http, org, url):
     r = http.post(f"{org['base']}/feeds", headers=org["headers"], json={"url": url, "connection_ids": [org["x"]]})
     assert r.status_code == 422, r.text
-    assert r.json()["code"] == "VALIDATION_001" and r.json()["details"]["reason"]
+    assert r.json()["error"]["code"] == "VALIDATION_001" and r.json()["error"]["details"]["reason"]
     assert http.get(f"{org['base']}/feeds", headers=org["headers"]).json()["items"] == []
 
 
@@ -191,7 +191,7 @@ def test_bulk_import_json_all_or_nothing_and_limits(http, org, local_suite):
     assert _posts(http, org) == []
     too_many = json.dumps([{"connection_id": org["x"], "text": f"t{i}"} for i in range(1001)])
     r = http.post(f"{org['base']}/imports", headers=org["headers"], json={"format": "json", "content": too_many})
-    assert r.status_code == 422 and r.json()["code"] == "VALIDATION_001"
+    assert r.status_code == 422 and r.json()["error"]["code"] == "VALIDATION_001"
     r = http.post(f"{org['base']}/imports", headers=org["headers"], json={"format": "json", "content": "{nope"})
     assert r.status_code == 422
 
@@ -203,7 +203,7 @@ def test_automation_needs_pro_and_its_scopes(http, feeds):
     conn = _connection(org_id, "x")
     body = {"name": "r", "text": "t", "cron": "0 9 * * *", "count": 2, "connection_ids": [conn]}
     r = http.post(f"/api/orgs/{org_id}/recurring", headers=owner["headers"], json=body)
-    assert r.status_code == 403 and r.json()["code"] == "PLAN_001"
+    assert r.status_code == 403 and r.json()["error"]["code"] == "PLAN_001"
     set_plan(org_id, "pro")
     reader = create_api_key(http, owner["headers"], org_id, scopes=["posts:read"])
     r = http.post(f"/api/orgs/{org_id}/recurring", headers=reader["headers"], json=body)
