@@ -30,7 +30,7 @@ from lily.publishing.autopost import Content, create_once, due_sk
 from lily.publishing.autopost_settings import autopost_settings
 from lily.publishing.models import EvergreenPool, Post
 from lily.publishing.ports import SchedulingPorts
-from lily.publishing.recurring import _aware, check_content
+from lily.publishing.recurring import aware, check_content
 from lily.publishing.schemas import EvergreenIn, EvergreenItemOut, EvergreenList, EvergreenOut
 from lily.publishing.states import targets_of
 
@@ -58,7 +58,7 @@ def create(ports: SchedulingPorts, org_id: str, body: EvergreenIn) -> EvergreenO
     for item in body.items:
         check_content(ports, org_id, body.connection_ids, item.text, item.media_ids, item.first_comment)
     now = clock.now()
-    first = _aware(body.starts_at, ZoneInfo(ports.zones.zone(org_id))) or now + timedelta(hours=body.interval_hours)
+    first = aware(body.starts_at, ZoneInfo(ports.zones.zone(org_id))) or now + timedelta(hours=body.interval_hours)
     if first <= now:
         raise invalid("starts_at must be in the future")
     pool = EvergreenPool(org_id, ids.new_id("evg"), name=body.name.strip(), connection_ids=body.connection_ids,

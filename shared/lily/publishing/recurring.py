@@ -97,7 +97,7 @@ def _check_rule(cron: str | None, rule: str | None, zone: ZoneInfo, starts_at: d
         raise invalid(f"occurrences must be at least {s.min_interval_s} s apart", min_interval_s=s.min_interval_s)
 
 
-def _aware(at: datetime | None, zone: ZoneInfo) -> datetime | None:
+def aware(at: datetime | None, zone: ZoneInfo) -> datetime | None:
     if at is None:
         return None
     try:
@@ -159,8 +159,8 @@ def create(ports: SchedulingPorts, org_id: str, body: RecurringIn) -> RecurringO
     zone_name = ports.zones.zone(org_id)
     zone = ZoneInfo(zone_name)
     now = clock.now()
-    starts_at = _aware(body.starts_at, zone) or now
-    until = _aware(body.until, zone)
+    starts_at = aware(body.starts_at, zone) or now
+    until = aware(body.until, zone)
     if body.count is None and until is None:
         raise invalid("a recurring post needs an end: until, count or both")
     if until is not None and until > now + timedelta(days=publishing_settings().max_schedule_days):
