@@ -193,8 +193,16 @@ def delete(ports: SchedulingPorts, org_id: str, feed_id: str) -> None:
     _load(org_id, feed_id).delete()
 
 
-def _seen(claims: list[str]) -> bool:
-    return any(AutopostClaim.count(k, consistent_read=True) for k in claims)
+def _seen(claims: list[str], *, done_only: bool = True) -> bool:
+    """Some claim of the item exists (and is done: a half-made one is finished by :func:`create_once`)."""
+    for key in claims:
+        try:
+            claim = AutopostClaim.get(key, consistent_read=True)
+        except AutopostClaim.DoesNotExist:
+            continue
+        if claim.state == "done" or not done_only:
+            return True
+    return False
 
 
 def _mark_seen(org_id: str, claims: list[str], now: datetime) -> None:
@@ -243,7 +251,7 @@ def poll(ports: SchedulingPorts, feed: AutoFeed) -> FeedPollOut:
             continue
         made = create_once(ports, org_id, claims, Content(text=render(feed.template, item), **content_base),
                            source="feed", queue_id=feed.queue_id if feed.mode == "queue" else None)
-        if made.duplicate:
+        if made.duplicate or made.busy:
             result.seen += 1
             continue
         posted_today += 1

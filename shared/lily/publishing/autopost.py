@@ -16,16 +16,21 @@ says why: nothing is lost, nothing goes out twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lily.core import clock, ids
 from lily.core.db import won, won_transaction
 from lily.core.errors import LilyError
 from lily.core.observability import count, logger
 from lily.publishing import editing, queues, scheduling
-from lily.publishing.models import AutopostClaim, Post
+from lily.publishing.models import AutopostClaim, Post, Target
 from lily.publishing.ports import SchedulingPorts
 from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
+from lily.publishing.states import targets_of
+
+# A claim younger than this whose post is not done belongs to a run still making it (every function that makes
+# posts times out sooner); an older one was left by a run that stopped, and is finished with the same post id.
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Made:
     post_id: str | None
     outcome: str | None = None
     error: dict | None = None
+    busy: bool = False  # another run holds the claim right now: nothing done, try again later
 
 
 def _error(exc: LilyError) -> dict:
@@ -75,12 +81,16 @@ def create_once(ports: SchedulingPorts, org_id: str, keys: list[str], content: C
             return Made(duplicate=True, post_id=None)
         if found.state == "done" or found.org_id != org_id:
             return Made(duplicate=True, post_id=found.post_id, outcome=found.outcome)
+        if now - found.created_at < CLAIM_LEASE:  # another run is making it (no function runs this long)
+            return Made(duplicate=False, post_id=found.post_id, busy=True)
         post_id = found.post_id  # an earlier attempt stopped half-way: finish the same post
         logger.info("finishing an interrupted automatic post", extra={"key": primary, "post_id": post_id})
 
     try:
         Post.get(org_id, post_id, consistent_read=True)
     except Post.DoesNotExist:
+        for half in targets_of(post_id):  # an attempt that stopped between the targets and the post
+            half.delete(condition=Target.state == "draft")
         body = PostCreate(text=content.text, media_ids=content.media_ids, first_comment=content.first_comment,
                           targets=[TargetIn(connection_id=c) for c in content.connection_ids])
         try:

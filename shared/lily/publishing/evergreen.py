@@ -226,6 +226,8 @@ def run_due(ports: SchedulingPorts, budget: int) -> dict:
             except LilyError as exc:
                 _pause(pool, exc)
                 break
+            if made.busy:
+                break
             if made.post_id is not None:
                 _record(pool, item["item_id"], at, made.post_id, platforms)
             refused += made.error is not None

@@ -296,6 +296,8 @@ def run_due(ports: SchedulingPorts, budget: int) -> dict:
                 except LilyError as exc:  # a connection or a medium is gone: the rule waits, paused
                     _pause_for(rule, exc)
                     break
+                if result.busy:
+                    break  # another run is making this occurrence: it advances the rule
                 made, error = True, result.error
                 if result.duplicate:
                     duplicates += 1
