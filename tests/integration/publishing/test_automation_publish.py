@@ -13,7 +13,7 @@ from lily.core import clock
 from lily.core.errors import ErrorCode, LilyError
 from lily.publishing import evergreen, recurring
 from lily.publishing.models import Post
-from lily.publishing.ports import SchedulingPorts
+from lily.publishing.ports import PublishingPorts, SchedulingPorts
 from lily.publishing.schemas import EvergreenIn, EvergreenItemIn, RecurringIn
 from tests.integration.publishing.helpers import tick
 
@@ -200,3 +200,44 @@ def test_evergreen_max_cycles_and_pause(ports, fake, frozen):
         _run(sched)
     assert sorted(p.text for p in _posts(org_id)) == ["One", "Two"]
     assert evergreen.get(sched, org_id, pool.pool_id).status == "exhausted"
+
+
+def test_a_feed_in_queue_mode_respects_the_posts_per_day_quota(fake, frozen):
+    # Given a feed dropping its items into a queue, on an org whose plan allows one scheduled post a day
+    import httpx
+
+    from lily.core.config import reset_settings
+    from lily.publishing import autofeeds, queues
+    from lily.publishing.models import AutoFeed
+    from lily.publishing.schemas import FeedIn, QueueIn, SlotIn
+    from lily.publishing.slots import WEEKDAYS
+    from tests.integration.publishing.conftest import FakeQuota
+    from tests.support.sandboxes import running_sandboxes
+
+    org_id = "org_feed_quota"
+    conn = fake.add_connection(org_id, "linkedin").connection_id
+    quota = FakeQuota(limit=1)
+    sched = _sched(PublishingPorts(gateway=fake, posts_quota=quota, storage_quota=FakeQuota()))
+    queue = queues.create(sched, org_id, QueueIn(name="q", connection_ids=[conn],
+                                                 slots=[SlotIn(weekday=d, time="10:00") for d in WEEKDAYS]))
+    with running_sandboxes(["feeds"]) as sb:
+        reset_settings()
+        base = sb["feeds"].base_url
+        items = "".join(f"<item><title>Item {i}</title><link>{base}/articles/{i}</link><guid>q{i}</guid></item>"
+                        for i in range(3))
+        httpx.post(f"{base}/_sandbox/feeds/quota.rss", json={
+            "body": f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'})
+        feed = autofeeds.create(sched, org_id, FeedIn(url=f"{base}/feeds/quota.rss", connection_ids=[conn],
+                                                      mode="queue", queue_id=queue.queue_id, backfill=3))
+
+        # When it is polled
+        out = autofeeds.poll(sched, AutoFeed.get(org_id, feed.feed_id))
+
+        # Then one post is scheduled, the next stays a draft saying the quota refused, and the poll stopped there
+        statuses = sorted(p.status for p in _posts(org_id))
+        assert statuses == ["draft", "scheduled"] and len(out.created) == 2
+        assert autofeeds.get(sched, org_id, feed.feed_id).last_error["code"] == "PLAN_002"
+        # a poll the same day makes nothing twice (the third item waits for the quota)
+        again = autofeeds.poll(sched, AutoFeed.get(org_id, feed.feed_id))
+        assert len(_posts(org_id)) <= 3 and not set(again.created) & set(out.created)
+    reset_settings()
