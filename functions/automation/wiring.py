@@ -28,6 +28,9 @@ FUNCTION = FunctionSpec(
                            "/api/orgs/{org_id}/links"]),
     memory_mb=512,
     timeout_s=29,
+    # adding a feed fetches it (httpx through the SSRF guard) and parses it (feedparser); recurring rules are read
+    # by croniter / dateutil
+    primes=("httpx", "feedparser", "croniter", "dateutil.rrule"),
     access=Access(
         tables={RecurringRule: "readwrite", EvergreenPool: "readwrite", AutoFeed: "readwrite",
                 AutopostClaim: "readwrite", BulkImport: "readwrite", ImportRow: "readwrite",

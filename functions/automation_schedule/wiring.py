@@ -22,6 +22,8 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=240,
     reserved_concurrency=1,  # one run at a time (claims make a second harmless, this makes it rare)
+    # every run reads recurring rules (croniter / dateutil) and polls feeds (httpx, feedparser)
+    primes=("httpx", "feedparser", "croniter", "dateutil.rrule"),
     access=Access(
         tables={RecurringRule: "readwrite", EvergreenPool: "readwrite", AutoFeed: "readwrite",
                 AutopostClaim: "readwrite", Post: "readwrite", Target: "readwrite", Media: "read",

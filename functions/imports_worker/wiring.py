@@ -20,6 +20,8 @@ FUNCTION = FunctionSpec(
     trigger=Queue(queue="imports", batch_size=1, max_receive_count=3),
     memory_mb=512,
     timeout_s=300,
+    # rows with media URLs fetch them through the SSRF guard (httpx)
+    primes=("httpx",),
     access=Access(
         tables={BulkImport: "readwrite", ImportRow: "readwrite", AutopostClaim: "readwrite", Post: "readwrite",
                 Target: "readwrite", Media: "readwrite", PostingQueue: "readwrite", QueueEntry: "readwrite",
