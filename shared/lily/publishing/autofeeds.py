@@ -271,7 +271,7 @@ def poll(ports: SchedulingPorts, feed: AutoFeed) -> FeedPollOut:
     feed.update(actions=actions)
     count("publishing_feed_items_posted_total", len(result.created))
     logger.info("feed polled", extra={"feed_id": feed.feed_id, "entries": result.entries,
-                                      "created": len(result.created), "seen": result.seen})
+                                      "posts_made": len(result.created), "seen": result.seen})
     return result
 
 
