@@ -418,9 +418,9 @@ def _automated(ports: PublishingPorts, sandboxes: dict, org_id: str, conns, mix:
     queued, feed_items = mix.get("queued", 0), mix.get("feed", 0)
     queue_of: dict[str, str] = {}
     if queued or feed_items:
-        # one queue per account, a slot at each of the next ten minutes (UTC org): the posts take them in turn
+        # one queue per account, a slot at each minute from the second next on (UTC org): the posts take them in turn
         now = datetime.now(UTC)
-        minutes = [(now + timedelta(minutes=k)).replace(second=0, microsecond=0) for k in range(1, 11)]
+        minutes = [(now + timedelta(minutes=k)).replace(second=0, microsecond=0) for k in range(2, 12)]
         slots = [SlotIn(weekday=WEEKDAYS[m.weekday()], time=m.strftime("%H:%M")) for m in minutes]
         for platform, cid in conns:
             queue_of[cid] = queues.create(sched, org_id, QueueIn(name=f"q {cid}", connection_ids=[cid],
@@ -435,7 +435,7 @@ def _automated(ports: PublishingPorts, sandboxes: dict, org_id: str, conns, mix:
     for i in range(mix.get("recurring", 0)):
         _platform, cid = conns[i % len(conns)]
         text = f"Reliability recurring {i} {stamp}"
-        at = datetime.now(UTC) + timedelta(seconds=15 + i % 10)
+        at = datetime.now(UTC) + timedelta(seconds=75 + i % 10)
         rule = (f"FREQ=DAILY;BYHOUR={at.hour};BYMINUTE={at.minute};BYSECOND={at.second};COUNT=1")
         recurring.create(sched, org_id, RecurringIn(name=f"r{i}", text=text, rrule=rule, count=1,
                                                     connection_ids=[cid]))
@@ -492,6 +492,13 @@ def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, 
     texts = {tid: text for _post_id, tid, text in created}
     targets = [(post_id, tid) for post_id, tid, _text in created]
     origin = {tid: "scheduled" for _post_id, tid, _text in created}
+    # the automated posts are made here, due a minute or more ahead, before the direct schedules: no lag is setup
+    automated_in = time.monotonic()
+    for post_id, tid, text, where in _automated(ports, sandboxes, org_id, conns, mix, stamp):
+        targets.append((post_id, tid))
+        texts[tid] = text
+        origin[tid] = where
+    created_in += time.monotonic() - automated_in  # creating took this long without the automation's setup
     start = datetime.now(UTC) + timedelta(seconds=2 + time.monotonic() - created_in)
 
     def schedule(i: int) -> None:
@@ -500,10 +507,6 @@ def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, 
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(schedule, range(plain_n)))
-    for post_id, tid, text, where in _automated(ports, sandboxes, org_id, conns, mix, stamp):
-        targets.append((post_id, tid))
-        texts[tid] = text
-        origin[tid] = where
     assert len(targets) == n, (len(targets), n)
     setup_calls.__exit__()
     setup = (time.monotonic() - created_in, setup_calls.total(), dict(setup_calls.by_operation))
