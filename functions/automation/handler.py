@@ -11,6 +11,8 @@ from lily.composition import scheduling_ports
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
+from lily.core.page_query import page_params
+from lily.core.pages import PageParams
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.publishing import autofeeds, bulk_import, evergreen, links, recurring
@@ -62,8 +64,9 @@ def create_recurring(org_id: str, body: RecurringIn, access: OrgAccess = Depends
 
 @app.get(REC, response_model=RecurringList, tags=["recurring"], operation_id="list_recurring")
 def list_recurring(org_id: str, access: OrgAccess = Depends(reader),
-                   ports: SchedulingPorts = Depends(scheduling_ports)) -> RecurringList:
-    return recurring.list_rules(ports, org_id)
+                   ports: SchedulingPorts = Depends(scheduling_ports),
+                   page: PageParams = Depends(page_params)) -> RecurringList:
+    return recurring.list_rules(ports, org_id, page)
 
 
 @app.get(REC + "/{rule_id}", response_model=RecurringOut, tags=["recurring"], operation_id="get_recurring",
@@ -109,8 +112,9 @@ def create_evergreen(org_id: str, body: EvergreenIn, access: OrgAccess = Depends
 
 @app.get(EVG, response_model=EvergreenList, tags=["evergreen"], operation_id="list_evergreen")
 def list_evergreen(org_id: str, access: OrgAccess = Depends(reader),
-                   ports: SchedulingPorts = Depends(scheduling_ports)) -> EvergreenList:
-    return evergreen.list_pools(ports, org_id)
+                   ports: SchedulingPorts = Depends(scheduling_ports),
+                   page: PageParams = Depends(page_params)) -> EvergreenList:
+    return evergreen.list_pools(ports, org_id, page)
 
 
 @app.get(EVG + "/{pool_id}", response_model=EvergreenOut, tags=["evergreen"], operation_id="get_evergreen",
@@ -155,8 +159,9 @@ def create_feed(org_id: str, body: FeedIn, access: OrgAccess = Depends(writer),
 
 @app.get(FEEDS, response_model=FeedList, tags=["feeds"], operation_id="list_feeds")
 def list_feeds(org_id: str, access: OrgAccess = Depends(reader),
-               ports: SchedulingPorts = Depends(scheduling_ports)) -> FeedList:
-    return autofeeds.list_feeds(ports, org_id)
+               ports: SchedulingPorts = Depends(scheduling_ports),
+               page: PageParams = Depends(page_params)) -> FeedList:
+    return autofeeds.list_feeds(ports, org_id, page)
 
 
 @app.get(FEEDS + "/{feed_id}", response_model=FeedOut, tags=["feeds"], operation_id="get_feed",

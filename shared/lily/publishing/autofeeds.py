@@ -32,6 +32,7 @@ from lily.core import clock, ids, safe_http
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, conflict, invalid, not_found
 from lily.core.observability import count, logger
+from lily.core.pages import PageParams, query_page
 from lily.publishing.autopost import Content, create_once, due_sk
 from lily.publishing.autopost_settings import AutopostSettings, autopost_settings
 from lily.publishing.models import AutoFeed, AutopostClaim, Queue
@@ -160,9 +161,11 @@ def _load(org_id: str, feed_id: str) -> AutoFeed:
         raise not_found("feed", feed_id=feed_id) from None
 
 
-def list_feeds(ports: SchedulingPorts, org_id: str) -> FeedList:
+def list_feeds(ports: SchedulingPorts, org_id: str, page: PageParams) -> FeedList:
     ports.advanced.require(org_id)
-    return FeedList(items=[_out(f) for f in AutoFeed.query(org_id)])
+    items, cursor = query_page(lambda start, n: AutoFeed.query(org_id, last_evaluated_key=start, limit=n),
+                               {"org_id": org_id}, page, _out)
+    return FeedList(items=items, next_cursor=cursor)
 
 
 def get(ports: SchedulingPorts, org_id: str, feed_id: str) -> FeedOut:

@@ -26,6 +26,7 @@ from lily.core import clock, ids
 from lily.core.db import won
 from lily.core.errors import LilyError, conflict, invalid, not_found
 from lily.core.observability import count
+from lily.core.pages import PageParams, query_page
 from lily.publishing.autopost import Content, create_once, due_sk
 from lily.publishing.autopost_settings import autopost_settings
 from lily.publishing.models import EvergreenPool, Post
@@ -80,9 +81,11 @@ def _load(org_id: str, pool_id: str) -> EvergreenPool:
         raise not_found("evergreen pool", pool_id=pool_id) from None
 
 
-def list_pools(ports: SchedulingPorts, org_id: str) -> EvergreenList:
+def list_pools(ports: SchedulingPorts, org_id: str, page: PageParams) -> EvergreenList:
     ports.advanced.require(org_id)
-    return EvergreenList(items=[_out(p) for p in EvergreenPool.query(org_id)])
+    items, cursor = query_page(lambda start, n: EvergreenPool.query(org_id, last_evaluated_key=start, limit=n),
+                               {"org_id": org_id}, page, _out)
+    return EvergreenList(items=items, next_cursor=cursor)
 
 
 def get(ports: SchedulingPorts, org_id: str, pool_id: str) -> EvergreenOut:

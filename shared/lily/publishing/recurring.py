@@ -28,6 +28,7 @@ from lily.core import clock, ids
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, conflict, invalid, not_found
 from lily.core.observability import count, logger
+from lily.core.pages import PageParams, query_page
 from lily.publishing.autopost import Content, create_once, due_sk
 from lily.publishing.autopost_settings import autopost_settings
 from lily.publishing.media import media_items
@@ -190,10 +191,12 @@ def _load(org_id: str, rule_id: str) -> RecurringRule:
         raise not_found("recurring post", rule_id=rule_id) from None
 
 
-def list_rules(ports: SchedulingPorts, org_id: str) -> RecurringList:
+def list_rules(ports: SchedulingPorts, org_id: str, page: PageParams) -> RecurringList:
     ports.advanced.require(org_id)
     zone = ports.zones.zone(org_id)
-    return RecurringList(items=[_out(r, zone) for r in RecurringRule.query(org_id)])
+    items, cursor = query_page(lambda start, n: RecurringRule.query(org_id, last_evaluated_key=start, limit=n),
+                               {"org_id": org_id}, page, lambda r: _out(r, zone))
+    return RecurringList(items=items, next_cursor=cursor)
 
 
 def get(ports: SchedulingPorts, org_id: str, rule_id: str) -> RecurringOut:

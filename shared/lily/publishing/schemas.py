@@ -317,6 +317,7 @@ class RecurringOut(BaseModel):
 
 class RecurringList(BaseModel):
     items: list[RecurringOut]
+    next_cursor: str | None = None
 
 
 class EvergreenItemIn(BaseModel):
@@ -368,6 +369,7 @@ class EvergreenOut(BaseModel):
 
 class EvergreenList(BaseModel):
     items: list[EvergreenOut]
+    next_cursor: str | None = None
 
 
 class FeedIn(BaseModel):
@@ -410,6 +412,7 @@ class FeedOut(BaseModel):
 
 class FeedList(BaseModel):
     items: list[FeedOut]
+    next_cursor: str | None = None
 
 
 class FeedPollOut(BaseModel):
