@@ -7,6 +7,7 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 # isort: split
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
@@ -29,6 +30,7 @@ from lily.analytics.schemas import (
 from lily.composition import analytics_ports
 from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError
+from lily.core.fields import IsoDateTime
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.identity.access import OrgAccess, OrgRole, org_access
@@ -44,6 +46,7 @@ ROW = {"platforms": GroupRow, "connections": GroupRow, "top_posts": TopPostRow, 
 LEVEL = {"platforms": "basic", "top_posts": "basic", "connections": "standard", "heatmap": "advanced"}
 START = Query(None, description="Period start (ISO 8601; default: 30 days before end; clamped to the plan's history)")
 END = Query(None, description="Period end (ISO 8601; default and latest: now)")
+When = Annotated[datetime, IsoDateTime] | None
 
 
 def _utc(at: datetime | None) -> datetime | None:
@@ -73,14 +76,14 @@ def _table(ports: AnalyticsPorts, org_id: str, table: str, start: datetime | Non
 
 @app.get(BASE + "/platforms", response_model=GroupTable, operation_id="analytics_by_platform", tags=["analytics"],
          responses=errors(403, 422))
-def by_platform(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def by_platform(org_id: str, start: When = START, end: When = END,
                 access: OrgAccess = Depends(reader), ports: AnalyticsPorts = Depends(analytics_ports)) -> GroupTable:
     return _table(ports, org_id, "platforms", start, end)
 
 
 @app.get(BASE + "/connections", response_model=GroupTable, operation_id="analytics_by_connection",
          tags=["analytics"], responses=errors(403, 422))
-def by_connection(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def by_connection(org_id: str, start: When = START, end: When = END,
                   access: OrgAccess = Depends(reader),
                   ports: AnalyticsPorts = Depends(analytics_ports)) -> GroupTable:
     return _table(ports, org_id, "connections", start, end)
@@ -88,7 +91,7 @@ def by_connection(org_id: str, start: datetime | None = START, end: datetime | N
 
 @app.get(BASE + "/top-posts", response_model=TopPosts, operation_id="analytics_top_posts", tags=["analytics"],
          responses=errors(403, 422))
-def top_posts(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def top_posts(org_id: str, start: When = START, end: When = END,
               by: Ranking = Query("engagements", description="What ranks the posts"),
               limit: int = Query(10, ge=1, le=100), access: OrgAccess = Depends(reader),
               ports: AnalyticsPorts = Depends(analytics_ports)) -> TopPosts:
@@ -97,7 +100,7 @@ def top_posts(org_id: str, start: datetime | None = START, end: datetime | None 
 
 @app.get(BASE + "/heatmap", response_model=Heatmap, operation_id="analytics_heatmap", tags=["analytics"],
          responses=errors(403, 422))
-def heatmap(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def heatmap(org_id: str, start: When = START, end: When = END,
             access: OrgAccess = Depends(reader), ports: AnalyticsPorts = Depends(analytics_ports)) -> Heatmap:
     return _table(ports, org_id, "heatmap", start, end)
 
@@ -113,7 +116,7 @@ def post_curve(org_id: str, post_id: str, access: OrgAccess = Depends(reader),
 @app.get(BASE + "/export/{table}", response_class=StreamingResponse, operation_id="analytics_export_csv",
          tags=["analytics"], responses={200: {"content": {"text/csv": {}}, "description": "The table's rows as CSV"},
                                         **errors(403, 422)})
-def export_csv(org_id: str, table: Table, start: datetime | None = START, end: datetime | None = END,
+def export_csv(org_id: str, table: Table, start: When = START, end: When = END,
                by: Ranking = Query("engagements"), limit: int = Query(10, ge=1, le=100),
                access: OrgAccess = Depends(reader),
                ports: AnalyticsPorts = Depends(analytics_ports)) -> StreamingResponse:

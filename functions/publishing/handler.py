@@ -12,6 +12,8 @@ from lily.core.config import get_settings
 from lily.core.fields import IDEMPOTENCY_KEY_PATTERN
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
+from lily.core.page_query import page_params
+from lily.core.pages import PageParams
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.publishing import calendar, editing, idempotency, media, posts, queues, scheduling
@@ -142,8 +144,9 @@ def create_queue(org_id: str, body: QueueIn, access: OrgAccess = Depends(queue_e
 
 @app.get(QUEUES, response_model=QueueList, tags=["queues"])
 def list_queues(org_id: str, access: OrgAccess = Depends(queue_reader),
-                ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueList:
-    return queues.list_queues(ports, org_id)
+                ports: SchedulingPorts = Depends(scheduling_ports),
+                page: PageParams = Depends(page_params)) -> QueueList:
+    return queues.list_queues(ports, org_id, page)
 
 
 @app.get(QUEUES + "/{queue_id}", response_model=QueueOut, tags=["queues"])

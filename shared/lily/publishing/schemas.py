@@ -217,6 +217,7 @@ class QueueOut(BaseModel):
 
 class QueueList(BaseModel):
     items: list[QueueOut]
+    next_cursor: str | None = None
 
 
 class EnqueueIn(BaseModel):
