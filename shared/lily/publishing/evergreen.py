@@ -47,7 +47,7 @@ def _out(pool: EvergreenPool) -> EvergreenOut:
                               first_comment=i.get("first_comment"),
                               last_at=clock.parse_iso(i["last_at"]) if i.get("last_at") else None,
                               times=int(i.get("times", 0))) for i in pool.items]
-    return EvergreenOut(pool_id=pool.pool_id, name=pool.name, connection_ids=list(pool.connection_ids), items=items,
+    return EvergreenOut(pool_id=pool.pool_id, name=pool.name, connection_ids=list(pool.connection_ids), posts=items,
                         interval_hours=int(pool.interval_hours), min_gap_days=int(pool.min_gap_days),
                         max_cycles=None if pool.max_cycles is None else int(pool.max_cycles),
                         on_duplicate=pool.on_duplicate, status=pool.status, next_at=pool.next_at,
@@ -56,7 +56,7 @@ def _out(pool: EvergreenPool) -> EvergreenOut:
 
 def create(ports: SchedulingPorts, org_id: str, body: EvergreenIn) -> EvergreenOut:
     ports.advanced.require(org_id)
-    for item in body.items:
+    for item in body.posts:
         check_content(ports, org_id, body.connection_ids, item.text, item.media_ids, item.first_comment)
     now = clock.now()
     first = aware(body.starts_at, ZoneInfo(ports.zones.zone(org_id))) or now + timedelta(hours=body.interval_hours)
@@ -64,7 +64,7 @@ def create(ports: SchedulingPorts, org_id: str, body: EvergreenIn) -> EvergreenO
         raise invalid("starts_at must be in the future")
     pool = EvergreenPool(org_id, ids.new_id("evg"), name=body.name.strip(), connection_ids=body.connection_ids,
                          items=[{"item_id": ids.new_id("evi"), "text": i.text, "media_ids": i.media_ids,
-                                 "first_comment": i.first_comment, "last_at": None, "times": 0} for i in body.items],
+                                 "first_comment": i.first_comment, "last_at": None, "times": 0} for i in body.posts],
                          interval_hours=body.interval_hours, min_gap_days=body.min_gap_days,
                          max_cycles=body.max_cycles, on_duplicate=body.on_duplicate, sent={}, status="active",
                          next_at=first, due_shard=DUE, created_at=now, updated_at=now, version=1)

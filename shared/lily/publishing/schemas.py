@@ -334,7 +334,7 @@ class EvergreenIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=120)
     connection_ids: list[Annotated[str, Field(pattern=_ID)]] = _CONNS
-    items: list[EvergreenItemIn] = Field(min_length=1, max_length=100)
+    posts: list[EvergreenItemIn] = Field(min_length=1, max_length=100, description="The texts the pool recycles")
     interval_hours: int = Field(24, ge=1, le=24 * 30, description="One post of the pool every this many hours")
     min_gap_days: int = Field(30, ge=1, le=365, description="An item goes out again at the earliest this long "
                               "after its last time")
@@ -358,7 +358,7 @@ class EvergreenOut(BaseModel):
     pool_id: str
     name: str
     connection_ids: list[str]
-    items: list[EvergreenItemOut]
+    posts: list[EvergreenItemOut]
     interval_hours: int
     min_gap_days: int
     max_cycles: int | None

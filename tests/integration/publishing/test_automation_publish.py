@@ -132,7 +132,7 @@ def test_paused_recurring_rule_makes_nothing_and_resume_goes_on(ports, fake, fro
 
 
 def _pool(sched, org_id, conns, texts, **kw):
-    body = EvergreenIn(name="pool", connection_ids=conns, items=[EvergreenItemIn(text=t) for t in texts],
+    body = EvergreenIn(name="pool", connection_ids=conns, posts=[EvergreenItemIn(text=t) for t in texts],
                        interval_hours=kw.pop("interval_hours", 24), min_gap_days=kw.pop("min_gap_days", 3), **kw)
     return evergreen.create(sched, org_id, body)
 
