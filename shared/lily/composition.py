@@ -13,7 +13,7 @@ bundle (declared in the consumer's ports.py)  implementations
 :func:`publishing_ports` (gateway, posts      :func:`platform_gateway` (``social.gateway.SocialGateway``; the
 quota, storage quota)                         publisher's one port), ``PlanQuota("posts_per_day")``,
                                               ``PlanQuota("media_storage_bytes")``
-:func:`scheduling_ports` (publishing ports,   :func:`publishing_ports`, ``identity.orgs.OrgTimeZones``,
+:func:`scheduling_ports` (publishing ports,   :func:`publishing_ports`, ``identity.zones.OrgTimeZones``,
 zones, advanced scheduling gate)              ``PlanFeature("advanced_scheduling")``
 :func:`identity_ports` (seats, API keys)      ``PlanQuota("team_seats")``, ``PlanFeature("api_keys")``
 :func:`social_ports` (connected profiles)     ``PlanQuota("social_profiles")``
@@ -93,7 +93,7 @@ def publishing_ports() -> PublishingPorts:
 @_per_process
 def scheduling_ports() -> SchedulingPorts:
     from lily.billing.entitlements import PlanFeature
-    from lily.identity.orgs import OrgTimeZones
+    from lily.identity.zones import OrgTimeZones
     from lily.publishing.ports import ADVANCED_SCHEDULING_FEATURE, SchedulingPorts
 
     return SchedulingPorts(posts=publishing_ports(), zones=OrgTimeZones(),
