@@ -16,10 +16,21 @@ from fastapi.responses import JSONResponse, Response
 from lily.local.sandboxes.openai.image_params import vision_facts
 from lily.local.sandboxes.openai.state import AIState
 from lily.local.sandboxes.openai.textgen import Brief, brief_of, hashtags, write_post, write_sentence
-from lily.local.sandboxes.openai.wire import answer, error, first_error, missing, out_of_range, read, tokens, unknown
+from lily.local.sandboxes.openai.wire import (
+    answer,
+    error,
+    first_error,
+    missing,
+    not_one_of,
+    out_of_range,
+    read,
+    strict_schema_problem,
+    tokens,
+    unknown,
+)
 
 CHAT_PARAMS = {
-    "messages", "model", "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
+    "messages", "model", "audio", "frequency_penalty", "prompt_cache_retention", "function_call", "functions", "logit_bias", "logprobs",
     "max_completion_tokens", "max_tokens", "metadata", "modalities", "n", "parallel_tool_calls", "prediction",
     "presence_penalty", "prompt_cache_key", "reasoning_effort", "response_format", "safety_identifier", "seed",
     "service_tier", "stop", "store", "stream", "stream_options", "temperature", "tool_choice", "tools",
@@ -31,6 +42,14 @@ RESPONSES_PARAMS = {
     "truncation", "user", "stream", "background", "conversation", "max_tool_calls", "prompt", "prompt_cache_key",
     "safety_identifier", "service_tier", "top_logprobs",
 }
+# Ranges and values of chat parameters, as the OpenAI OpenAPI document gives them (CreateChatCompletionRequest;
+# tests/integration/sandboxes/test_openai_spec.py holds these tables to the document).
+CHAT_BOUNDS = {"temperature": (0, 2), "top_p": (0, 1), "n": (1, 128), "top_logprobs": (0, 20),
+               "frequency_penalty": (-2, 2), "presence_penalty": (-2, 2)}
+CHAT_VALUES = {"reasoning_effort": ("none", "minimal", "low", "medium", "high", "xhigh", "max"),
+               "service_tier": ("auto", "default", "flex", "scale", "priority", "fast"),
+               "verbosity": ("low", "medium", "high"), "prompt_cache_retention": ("in_memory", "24h")}
+CHAT_VALUES_OR_OBJECT = {"function_call": ("none", "auto"), "tool_choice": ("none", "auto", "required")}
 PLATFORMS = {"x", "twitter", "facebook", "instagram", "linkedin"}
 # Models that read images (the rest answer 400 to an image part, as xAI's grok-3-mini does).
 VISION_MODELS = {"gpt-4.1-mini", "gpt-4.1", "gpt-4o-mini", "gpt-4o", "gpt-5-mini", "grok-2-vision-1212", "grok-4"}
@@ -136,6 +155,9 @@ def check_format(fmt: Any, param: str) -> JSONResponse | None:
         if not isinstance(spec.get("schema"), dict):
             return error(400, f"Invalid schema for response_format '{spec.get('name')}'.",
                          param=param, code="invalid_json_schema")
+        if spec.get("strict") and (problem := strict_schema_problem(spec["schema"])):
+            return error(400, f"Invalid schema for response_format '{spec.get('name')}': {problem}",
+                         param=param, code="invalid_json_schema")
     return None
 
 
@@ -149,9 +171,11 @@ def router(state: AIState) -> APIRouter:
         if problem:
             return problem
         problem = first_error(unknown(CHAT_PARAMS, body), missing(body, "model", "messages"),
-                              out_of_range(body, "temperature", 0, 2), out_of_range(body, "top_p", 0, 1),
-                              out_of_range(body, "n", 1, 128), check_format(body.get("response_format"),
-                                                                            "response_format"),
+                              *(out_of_range(body, name, lo, hi) for name, (lo, hi) in CHAT_BOUNDS.items()),
+                              *(not_one_of(body, name, values) for name, values in CHAT_VALUES.items()),
+                              *(not_one_of(body, name, values, objects=True)
+                                for name, values in CHAT_VALUES_OR_OBJECT.items()),
+                              check_format(body.get("response_format"), "response_format"),
                               refused_for_model(body))
         if problem:
             return problem
