@@ -1,5 +1,5 @@
 from lily.ai.models import AIUsage
-from lily.billing.models import Subscription
+from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Queue
 from lily.core.models import BreakerState
 from lily.publishing.models import Post, Target
@@ -15,10 +15,10 @@ FUNCTION = FunctionSpec(
     # every run calls the AI (synthesis, embeddings), scores with numpy and decrypts social tokens (engagement)
     primes=("openai", "numpy", "cryptography.hazmat.primitives.ciphers.aead"),
     access=Access(
-        tables={ResearchConfig: "read", ResearchJob: "readwrite", ResearchItem: "readwrite",
+        tables={ResearchConfig: "readwrite", ResearchJob: "readwrite", ResearchItem: "readwrite",
                 ResearchReport: "readwrite", ResearchInsight: "readwrite", AIUsage: "readwrite",
                 BreakerState: "readwrite", Subscription: "read", Post: "read", Target: "read",
-                SocialConnection: "readwrite"},
+                SocialConnection: "readwrite", QuotaCounter: "readwrite"},  # the synthesis counts one AI request
         kms="both",  # connection tokens: opened to read engagement, re-sealed after a refresh
         vectors=True,  # memory search / embeddings indexed and retrieved
         secrets=["ai-providers", "social-apps"],

@@ -175,7 +175,10 @@ def memory_ports() -> MemoryPorts:
     from lily.ai.embeddings import deployment_embedder
     from lily.research.ports import MemoryPorts
 
-    return MemoryPorts(embedder=deployment_embedder(), gate=research_gate())
+    from lily.billing.entitlements import PlanQuota
+    from lily.research.ports import AI_QUOTA
+
+    return MemoryPorts(embedder=deployment_embedder(), gate=research_gate(), quota=PlanQuota(AI_QUOTA))
 
 
 @_per_process
@@ -185,9 +188,12 @@ def research_ports() -> ResearchPorts:
     from lily.research.ports import ResearchPorts
     from lily.social.engagement import PlatformEngagement
 
+    from lily.billing.entitlements import PlanQuota
+    from lily.research.ports import AI_QUOTA
+
     embedder = deployment_embedder()  # its AI adapter (one connection pool) also writes the synthesis
     return ResearchPorts(ai=embedder.ai, embedder=embedder, posts=LibraryPublishedPosts(),
-                         engagement=PlatformEngagement(), gate=research_gate())
+                         engagement=PlatformEngagement(), gate=research_gate(), quota=PlanQuota(AI_QUOTA))
 
 
 @_per_process

@@ -42,6 +42,12 @@ class ResearchSettings(BaseSettings):
     research_confidence_floor: float = Field(0.7, ge=0, le=1, description="Insights below it are flagged")
     research_own_posts_days: int = Field(90, ge=1, le=365, description="Own published posts looked at (days)")
     research_own_posts_max: int = Field(50, ge=0, le=200, description="At most this many own posts per run")
+    max_runs_in_flight: int = Field(2, ge=1, le=20, description=(
+        "Research runs an org may have queued or running at once; one more is refused (409 VALIDATION_003)"))
+    run_stale_s: int = Field(1800, ge=60, description=(
+        "A queued or running job older than this no longer counts as in flight (its worker died)"))
+    run_budget_s: float = Field(240.0, gt=0, description=(
+        "A run still working after this long fails (WORKFLOW_001) between stages, before the worker's 300 s end"))
     feed_timeout_s: float = Field(5.0, gt=0, le=30, description="Timeout of one feed fetch (connect and read)")
     feed_max_bytes: int = Field(1_000_000, ge=1024, description="Largest feed body read; longer ones are refused")
     feed_max_items: int = Field(50, ge=1, le=500, description="Entries taken from one feed")
