@@ -1,6 +1,6 @@
 from lily.ai.models import AIUsage
 from lily.billing.models import QuotaCounter, Subscription
-from lily.content.models import BrandProfile, ContentDraft
+from lily.content.models import BrandProfile, ContentDraft, ContentJob
 from lily.core.functions import Access, FunctionSpec, Http
 from lily.core.models import BreakerState
 from lily.identity.models import ApiKey, Counter, Membership, Revocation
@@ -20,7 +20,8 @@ FUNCTION = FunctionSpec(
                 BreakerState: "readwrite", Post: "readwrite", Target: "readwrite",
                 SocialConnection: "read", Subscription: "read", ResearchInsight: "read",
                 QuotaCounter: "readwrite", Membership: "read", Revocation: "read",
-                ApiKey: "readwrite", Counter: "readwrite"},
+                ApiKey: "readwrite", Counter: "readwrite", ContentJob: "readwrite"},
+        queues_send=["content_jobs"],  # generations too large for the synchronous window (lily.content.jobs)
         secrets=["ai-providers", "jwt-keys"],
     ),
 )

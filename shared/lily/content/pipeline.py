@@ -190,9 +190,20 @@ def ask_all(ports: ContentPorts, ctx: CallContext, job: Job, brand: BrandIn) -> 
     return posts, combined([r for _, r in answers])
 
 
-def run(ports: ContentPorts, org_id: str, user_id: str | None, job: Job, screened: dict[str, str]) -> GenerationOut:
+def estimated_s(platforms: list[str], n: int) -> float:
+    """Provider time a generation is estimated to take: its calls (:func:`plan`) in rounds of ``parallel_calls``,
+    each round as long as its largest output budget at ``output_tokens_per_s``, plus a second per round."""
+    s = content_settings()
+    parts = plan(platforms, n)
+    rounds = [parts[i:i + s.parallel_calls] for i in range(0, len(parts), s.parallel_calls)]
+    return round(sum(1.0 + max(budget(p) for p in r) / s.output_tokens_per_s for r in rounds), 1)
+
+
+def run(ports: ContentPorts, org_id: str, user_id: str | None, job: Job, screened: dict[str, str],
+        deadline_s: float | None = None) -> GenerationOut:
+    """``deadline_s``: the provider time the whole generation may take (default: the synchronous window)."""
     ctx = CallContext(org_id=org_id, user_id=user_id, feature=f"content.{job.kind}",
-                      deadline=time.monotonic() + content_settings().sync_deadline_s)
+                      deadline=time.monotonic() + (deadline_s or content_settings().sync_deadline_s))
     screen(ports, ctx, screened)
     brand, version = brands.current(org_id)
     template_ids = {p: templates.template_for(job.tone, job.structure, p).template_id for p in job.platforms}
