@@ -4,6 +4,7 @@ a vision chat about an image the sandbox drew answers from what is in it (:mod:`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -15,7 +16,15 @@ from fastapi.responses import JSONResponse, Response
 
 from lily.local.sandboxes.openai.image_params import vision_facts
 from lily.local.sandboxes.openai.state import AIState
-from lily.local.sandboxes.openai.textgen import Brief, brief_of, hashtags, write_post, write_sentence
+from lily.local.sandboxes.openai.textgen import (
+    Brief,
+    brief_of,
+    hashtags,
+    sections,
+    write_post,
+    write_sentence,
+    write_title,
+)
 from lily.local.sandboxes.openai.wire import (
     answer,
     error,
@@ -97,14 +106,21 @@ def fill(schema: dict, path: tuple[str, ...], brief: Brief, seed: str, defs: dic
         n = min(n, int(schema.get("maxItems", n)))
         if path and path[-1] == "hashtags":
             return hashtags(brief, (seed, *path), n=max(n, 3))[: schema.get("maxItems", 5)]
-        return [fill(schema.get("items") or {"type": "string"}, (*path, str(i)), brief, seed, defs, known)
-                for i in range(n)]
+        items = schema.get("items") or {"type": "string"}
+        if brief.sections and items.get("type") == "object" and n <= len(brief.sections):
+            # one object per numbered section of the user content (a theme each): its own topic
+            return [fill(items, (*path, str(i)), dataclasses.replace(brief, topic=brief.sections[i], keywords=[],
+                                                                     sections=[]), seed, defs, known)
+                    for i in range(n)]
+        return [fill(items, (*path, str(i)), brief, seed, defs, known) for i in range(n)]
     if kind in ("integer", "number"):
         return schema.get("minimum", 1)
     if kind == "boolean":
         return False
     name = next((p for p in reversed(path) if not p.isdigit()), "")
     platform = next((p for p in path if p in PLATFORMS), brief.platform)
+    if name == "title":
+        return write_title(brief, (seed, *path))
     if name in ("text", "content", "body", "caption", "post"):
         return write_post(brief, (seed, *path), platform=platform)
     if name in ("parts", "tweets", "posts"):
@@ -115,7 +131,7 @@ def fill(schema: dict, path: tuple[str, ...], brief: Brief, seed: str, defs: dic
 def compose(model: str, system: str, user: str, fmt: dict | None, index: int, max_tokens: int | None,
             known: dict[str, Any] | None = None) -> tuple[str, str]:
     """(text, finish_reason) for one answer (``known``: what the sandbox saw in the request's images)."""
-    brief = brief_of(f"{system}\n{user}")
+    brief = brief_of(f"{system}\n{user}", user)
     seed = hashlib.sha256(f"{model}\x1f{system}\x1f{user}\x1f{index}".encode()).hexdigest()
     if fmt and fmt.get("type") == "json_schema":
         spec = fmt.get("json_schema", fmt)
