@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from lily.local.sandboxes.feeds import ENTRIES
+
 from tests.integration.research.test_research_flow import (  # noqa: F401 - the flow's fixtures
     config_body,
     org,
@@ -31,7 +33,8 @@ def test_report_titles_mention_their_themes_words(http, local_suite, org, resear
     report = http.get(f"{org['base']}/reports/{job['report_id']}", headers=org["headers"]).json()
     assert report["insights"]
     for insight in report["insights"]:
-        material = words(" ".join(f"{e['title']} {e.get('text', '')}" for e in insight["evidence"]))
+        texts = {title: str(text) for _, title, text in ENTRIES}  # the feeds' articles: what the prompt carried
+        material = words(" ".join(f"{e['title']} {texts.get(e['title'], '')}" for e in insight["evidence"]))
         assert words(insight["title"]) & material, (insight["title"], sorted(material)[:20])
         assert "social media research analyst" not in insight["title"] + insight["summary"]
     assert "You are" not in report["summary"]
