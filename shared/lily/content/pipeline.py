@@ -24,7 +24,7 @@ from typing import Any
 
 from lily.ai.ports import CallContext, TextRequest, TextResult, Usage, is_cut_off
 from lily.content import brand as brands
-from lily.content import drafts, fitting, scoring, templates
+from lily.content import drafts, fitting, scoring, templates, voice
 from lily.content.ctas import cta_for
 from lily.content.ports import ContentPorts
 from lily.content.schemas import Blocked, BrandIn, GenerationOut
@@ -227,9 +227,11 @@ def store(ports: ContentPorts, ctx: CallContext, job: Job, brand: BrandIn, versi
           template_ids: dict[str, str]) -> GenerationOut:
     """Moderate the outputs, score and store the drafts that pass."""
     verdicts = ports.ai.moderate([fitting.join_thread(parts) for _, _, parts, _ in fitted], ctx)
+    voices = voice.similarities(ports.ai, ctx, [fitting.join_thread(parts) for _, _, parts, _ in fitted],
+                                brand.example_posts)
     generation_id = ids.new_id("gen")
     out, blocked = [], []
-    for (platform, alt, parts, tags), verdict in zip(fitted, verdicts, strict=True):
+    for (platform, alt, parts, tags), verdict, similarity in zip(fitted, verdicts, voices, strict=True):
         if verdict.flagged:
             count("content_moderation_blocks_total", stage="output", feature=ctx.feature)
             blocked.append(Blocked(platform=platform, alternative=alt, categories=verdict.categories))
@@ -238,7 +240,8 @@ def store(ports: ContentPorts, ctx: CallContext, job: Job, brand: BrandIn, versi
         out.append(drafts.create(
             ctx.org_id, generation_id, kind=job.kind, platform=platform, alternative=alt, structure=job.structure,
             tone=job.tone, goal=job.goal, parts=parts, hashtags=tags, template_id=template_ids.get(platform),
-            result=result, brand_version=version, score=scoring.score(text, platform, brand, job.tone),
+            result=result, brand_version=version,
+            score=scoring.score(text, platform, brand, job.tone, voice=similarity),
             created_by=ctx.user_id))
     if not out and blocked:
         raise LilyError(ErrorCode.CONTENT_004, "Every generated draft was blocked by moderation",

@@ -171,7 +171,7 @@ class RewriteIn(BaseModel):
 
 
 class Reason(BaseModel):
-    check: str = Field(description="keywords | banned_words | avoid | length | tone | emoji")
+    check: str = Field(description="keywords | banned_words | avoid | length | voice | emoji")
     ok: bool
     points: int
     detail: str
