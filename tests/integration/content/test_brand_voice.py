@@ -26,7 +26,7 @@ BAKERY_DRAFT = "Warm sourdough loaves and flaky croissants are waiting on the co
 LAW_DRAFT = "Our attorneys advise clients on regulatory compliance and represent them in commercial litigation."
 
 
-def test_a_draft_in_another_brands_voice_scores_lower(sandbox):
+def test_a_draft_in_another_brands_voice_scores_lower(lily_env, sandbox):
     own, other = voice.similarities(OpenAIAdapter(sleep=lambda s: None), CTX, [BAKERY_DRAFT, LAW_DRAFT],
                                     BAKERY.example_posts)
     assert own > other
@@ -40,7 +40,7 @@ def test_a_draft_in_another_brands_voice_scores_lower(sandbox):
     assert law > bakery
 
 
-def test_without_example_posts_no_embedding_is_asked_for(sandbox):
+def test_without_example_posts_no_embedding_is_asked_for(lily_env, sandbox):
     before = [q for q in sandbox.state.requests if q["path"] == "/v1/embeddings"]
     assert voice.similarities(OpenAIAdapter(sleep=lambda s: None), CTX, [BAKERY_DRAFT], []) == [None]
     assert [q for q in sandbox.state.requests if q["path"] == "/v1/embeddings"] == before
