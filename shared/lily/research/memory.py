@@ -11,6 +11,7 @@ from lily.core.errors import LilyError
 from lily.research.models import ResearchItem
 from lily.research.ports import MemoryPorts
 from lily.research.schemas import SearchHit, SearchIn, SearchOut
+from lily.research.settings import research_settings
 from lily.research.vectors.factory import vector_index
 
 
@@ -33,7 +34,8 @@ def search(ports: MemoryPorts, org_id: str, body: SearchIn, user_id: str | None)
     except LilyError:  # the provider failed: nothing was paid for
         ports.quota.release(org_id)
         raise
-    hits = vector_index(ports.embedder).search(org_id, answer.vectors[0], body.k, body.min_score, body.industry)
+    floor = body.min_score if body.min_score is not None else research_settings().floor_for(ports.embedder.model)
+    hits = vector_index(ports.embedder).search(org_id, answer.vectors[0], body.k, floor, body.industry)
     rows = stored(org_id, [h.item_id for h in hits])
     items = [SearchHit(item_id=h.item_id, score=round(h.score, 4), source=rows[h.item_id].source,
                        title=rows[h.item_id].title, url=rows[h.item_id].url, text=rows[h.item_id].text[:1000])

@@ -122,7 +122,7 @@ def _run(job: ResearchJob, config: ResearchConfig, ports: ResearchPorts, index: 
     _progress(job, "retrieval", 70, themes=len(found))
 
     hits_of = [index.search(job.org_id, theme.centroid.tolist(), settings.research_top_k,
-                            settings.research_min_score, config.industry) for theme in found]
+                            settings.floor_for(ports.embedder.model), config.industry) for theme in found]
     # Themes' hits overlap (an item near two centres): every stored item is read once, in one BatchGet.
     rows = memory.stored(job.org_id, list(dict.fromkeys(h.item_id for hits in hits_of for h in hits)))
     findings: list[synthesis.ThemeFindings] = []
