@@ -5,11 +5,14 @@ paid for, and the calls' cost is in ``ai_usage`` either way."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 
 from lily.ai.models import AIUsage
 from lily.billing.plans import MEDIA_STORAGE
 from lily.core import clock
+from lily.publishing.models import Media
 from lily.publishing.settings import publishing_settings
 from tests.integration.images.conftest import run_job, submit
 
@@ -45,7 +48,10 @@ def test_an_image_job_is_refused_before_any_unit_or_provider_call_when_storage_i
 
 def test_an_upload_reservation_expires_and_its_storage_comes_back(http, owner, sandbox):
     media_id = reserve_all_storage(http, owner)
-    clock.advance(publishing_settings().upload_url_ttl_s + 61)  # the presigned POST expired, nothing was sent
+    reservation = Media.get(owner["org_id"], media_id)
+    assert reservation.pending_until >= clock.now() + timedelta(seconds=publishing_settings().upload_url_ttl_s)
+    # the presigned POST expired (its lifetime and a minute passed) and nothing was sent
+    reservation.update(actions=[Media.pending_until.set(clock.now() - timedelta(seconds=1))])
     job = submit(http, owner)  # the check reclaims the expired reservation
     assert job["status"] == "queued" and usage(http, owner)["media_storage_bytes"] == 0
     assert http.get(f"/api/orgs/{owner['org_id']}/media/{media_id}", headers=owner["headers"]).status_code == 404
