@@ -173,10 +173,8 @@ def research_gate() -> ResearchGate:
 def memory_ports() -> MemoryPorts:
     # Search: the embedder and the gate; no published posts, no social engagement, no synthesis.
     from lily.ai.embeddings import deployment_embedder
-    from lily.research.ports import MemoryPorts
-
     from lily.billing.entitlements import PlanQuota
-    from lily.research.ports import AI_QUOTA
+    from lily.research.ports import AI_QUOTA, MemoryPorts
 
     return MemoryPorts(embedder=deployment_embedder(), gate=research_gate(), quota=PlanQuota(AI_QUOTA))
 
@@ -184,12 +182,10 @@ def memory_ports() -> MemoryPorts:
 @_per_process
 def research_ports() -> ResearchPorts:
     from lily.ai.embeddings import deployment_embedder
-    from lily.publishing.published import LibraryPublishedPosts
-    from lily.research.ports import ResearchPorts
-    from lily.social.engagement import PlatformEngagement
-
     from lily.billing.entitlements import PlanQuota
-    from lily.research.ports import AI_QUOTA
+    from lily.publishing.published import LibraryPublishedPosts
+    from lily.research.ports import AI_QUOTA, ResearchPorts
+    from lily.social.engagement import PlatformEngagement
 
     embedder = deployment_embedder()  # its AI adapter (one connection pool) also writes the synthesis
     return ResearchPorts(ai=embedder.ai, embedder=embedder, posts=LibraryPublishedPosts(),

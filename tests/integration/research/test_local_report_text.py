@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from lily.local.sandboxes.feeds import ENTRIES
-
 from tests.integration.research.test_research_flow import (  # noqa: F401 - the flow's fixtures
     config_body,
     org,

@@ -25,7 +25,6 @@ import pytest
 
 from lily.ai.check_models import configured
 from lily.ai.images import OpenAIImageAdapter
-from lily.ai.openai_client import OpenAIAdapter
 from lily.ai.ports import CallContext, ImageRequest, TextRequest
 from lily.ai.settings import ai_settings
 from lily.content.pipeline import drafts_schema

@@ -20,7 +20,6 @@ from lily.local.sandboxes.openai.textgen import (
     Brief,
     brief_of,
     hashtags,
-    sections,
     write_post,
     write_sentence,
     write_title,
@@ -39,7 +38,8 @@ from lily.local.sandboxes.openai.wire import (
 )
 
 CHAT_PARAMS = {
-    "messages", "model", "audio", "frequency_penalty", "prompt_cache_retention", "function_call", "functions", "logit_bias", "logprobs",
+    "messages", "model", "audio", "frequency_penalty", "prompt_cache_retention", "function_call", "functions",
+    "logit_bias", "logprobs",
     "max_completion_tokens", "max_tokens", "metadata", "modalities", "n", "parallel_tool_calls", "prediction",
     "presence_penalty", "prompt_cache_key", "reasoning_effort", "response_format", "safety_identifier", "seed",
     "service_tier", "stop", "store", "stream", "stream_options", "temperature", "tool_choice", "tools",

@@ -179,7 +179,8 @@ def write_post(brief: Brief, seed: object, platform: str = "", sentences: int | 
     return text
 
 
-TITLE_FORMS = ["{Topic}: what changed", "{Topic} in practice", "Why {topic} matters now", "{Topic}: the signals to watch"]
+TITLE_FORMS = ["{Topic}: what changed", "{Topic} in practice", "Why {topic} matters now",
+               "{Topic}: the signals to watch"]
 
 
 def write_title(brief: Brief, seed: object) -> str:
