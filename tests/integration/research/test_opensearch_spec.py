@@ -39,7 +39,7 @@ def driven(fake) -> list[tuple[str, str, Any]]:
     ix.open()
     unit = [[1.0 if n == i else 0.0 for n in range(DIMENSION)] for i in range(4)]
     ix.upsert([VectorRecord("org-a", f"i{n}", unit[n], "retail") for n in range(3)])
-    ix.upsert([VectorRecord("org-a", "i1", unit[3], None)])
+    ix.upsert([VectorRecord("org-a", "i1", unit[3], "retail")])
     assert ix.search("org-a", unit[3], k=2, min_score=0.2, industry=None)
     ix.search("org-a", unit[0], k=5, min_score=0.0, industry="retail")
     assert ix.count("org-a") >= 1
