@@ -97,7 +97,7 @@ REFUSED_SEARCHES = {
     "k-not-an-integer": (["query", "knn", "embedding", "k"], "five"),
     "vector-not-numbers": (["query", "knn", "embedding", "vector"], "0.1,0.2"),
     "two-query-kinds": (["query", "match_all"], {}),
-    "filter-not-a-query": (["query", "knn", "embedding", "filter"], {"no_such_query": {}}),
+    "filter-not-a-query": (["query", "knn", "embedding", "filter"], "org_id:org-a"),
     "size-not-an-integer": (["size"], "ten"),
     "source-not-a-field-list": (["_source"], 5),
 }
