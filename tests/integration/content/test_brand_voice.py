@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from lily.ai.openai_client import OpenAIAdapter
 from lily.ai.ports import CallContext
+from lily.ai.settings import ai_settings
 from lily.content import voice
 from lily.content.schemas import BrandIn
 from lily.content.scoring import score
 
 CTX = CallContext(org_id="org_01jdvoice00000000000000001", feature="test")
+
+
+def adapter() -> OpenAIAdapter:
+    """The real client; a timeout long enough for the local model's first load (the suite's is 1.5 s)."""
+    return OpenAIAdapter(ai_settings().model_copy(update={"timeout_s": 60.0}), sleep=lambda s: None)
 BAKERY = BrandIn(tone="casual", example_posts=[
     "Our rye starter turned nine today and it still outworks the whole bakery team.",
     "Fresh sourdough out of the oven at 6am, the crust crackling as it cools on the rack.",
@@ -27,20 +33,20 @@ LAW_DRAFT = "Our attorneys advise clients on regulatory compliance and represent
 
 
 def test_a_draft_in_another_brands_voice_scores_lower(lily_env, sandbox):
-    own, other = voice.similarities(OpenAIAdapter(sleep=lambda s: None), CTX, [BAKERY_DRAFT, LAW_DRAFT],
+    own, other = voice.similarities(adapter(), CTX, [BAKERY_DRAFT, LAW_DRAFT],
                                     BAKERY.example_posts)
     assert own > other
     mine, theirs = score(BAKERY_DRAFT, "facebook", BAKERY, voice=own), score(LAW_DRAFT, "facebook", BAKERY, voice=other)
     assert mine.score > theirs.score
-    voice_of = {s: next(r for r in s.reasons if r.check == "voice") for s in (mine, theirs)}
-    assert voice_of[mine].points > voice_of[theirs].points and "example posts" in voice_of[mine].detail
+    mine_voice, their_voice = (next(r for r in s.reasons if r.check == "voice") for s in (mine, theirs))
+    assert mine_voice.points > their_voice.points and "example posts" in mine_voice.detail
     # and the other way round: in the law firm's space, the law draft is the closer one
-    bakery, law = voice.similarities(OpenAIAdapter(sleep=lambda s: None), CTX, [BAKERY_DRAFT, LAW_DRAFT],
+    bakery, law = voice.similarities(adapter(), CTX, [BAKERY_DRAFT, LAW_DRAFT],
                                      LAW_FIRM.example_posts)
     assert law > bakery
 
 
 def test_without_example_posts_no_embedding_is_asked_for(lily_env, sandbox):
     before = [q for q in sandbox.state.requests if q["path"] == "/v1/embeddings"]
-    assert voice.similarities(OpenAIAdapter(sleep=lambda s: None), CTX, [BAKERY_DRAFT], []) == [None]
+    assert voice.similarities(adapter(), CTX, [BAKERY_DRAFT], []) == [None]
     assert [q for q in sandbox.state.requests if q["path"] == "/v1/embeddings"] == before

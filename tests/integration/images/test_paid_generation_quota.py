@@ -39,7 +39,7 @@ def generations(sandbox) -> list[dict]:
 def test_an_image_job_is_refused_before_any_unit_or_provider_call_when_storage_is_full(http, owner, sandbox):
     reserve_all_storage(http, owner)
     r = http.post(f"/api/orgs/{owner['org_id']}/images", headers=owner["headers"],
-                  json={"prompt": "A lighthouse at dawn over a calm harbor"})
+                  json={"prompt": "A lighthouse at dawn over a calm harbor", "quality": "draft"})
     assert r.status_code == 429 and r.json()["error"]["code"] == "PLAN_002", r.text
     assert r.json()["error"]["details"]["quota"] == "media_storage_bytes"
     assert usage(http, owner)["image_generations"] == 0
@@ -52,14 +52,14 @@ def test_an_upload_reservation_expires_and_its_storage_comes_back(http, owner, s
     assert reservation.pending_until >= clock.now() + timedelta(seconds=publishing_settings().upload_url_ttl_s)
     # the presigned POST expired (its lifetime and a minute passed) and nothing was sent
     reservation.update(actions=[Media.pending_until.set(clock.now() - timedelta(seconds=1))])
-    job = submit(http, owner)  # the check reclaims the expired reservation
+    job = submit(http, owner, quality="draft")  # the check reclaims the expired reservation
     assert job["status"] == "queued" and usage(http, owner)["media_storage_bytes"] == 0
     assert http.get(f"/api/orgs/{owner['org_id']}/media/{media_id}", headers=owner["headers"]).status_code == 404
 
 
 def test_a_job_whose_storage_filled_after_acceptance_fails_before_paying_and_gives_its_unit_back(
         http, local_suite, owner, sandbox):
-    job = submit(http, owner)
+    job = submit(http, owner, quality="draft")
     assert usage(http, owner)["image_generations"] == 1
     reserve_all_storage(http, owner)
     done = run_job(http, local_suite, owner, job)
@@ -70,7 +70,7 @@ def test_a_job_whose_storage_filled_after_acceptance_fails_before_paying_and_giv
 
 def test_a_paid_generation_keeps_its_unit_when_nothing_is_delivered_and_its_cost_is_recorded(
         http, local_suite, owner, sandbox):
-    job = submit(http, owner, max_retries=0)
+    job = submit(http, owner, quality="draft", max_retries=0)
     r = httpx.post(f"{sandbox.base_url}/_sandbox/faults", json={"path": "/v1/moderations", "kind": "5xx",
                                                                 "count": 50}, timeout=5)
     assert r.status_code == 200, r.text
