@@ -207,7 +207,8 @@ CASES = [(path, name, value) for path in sorted(REQUEST_SCHEMAS) for name, value
 def test_the_document_declares_the_refusals_this_suite_sends():
     names = {(path, name) for path, name, _ in CASES}
     assert {("/chat/completions", "n"), ("/chat/completions", "temperature"), ("/images/generations", "n"),
-            ("/images/generations", "quality"), ("/embeddings", "dimensions"), ("/embeddings", "encoding_format")} <= names
+            ("/images/generations", "quality"), ("/embeddings", "dimensions"),
+            ("/embeddings", "encoding_format")} <= names
 
 
 @pytest.mark.parametrize(("path", "name", "value"), CASES, ids=[f"{p}:{n}={v}" for p, n, v in CASES])
