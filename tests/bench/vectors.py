@@ -16,8 +16,8 @@ retrieval threshold), the bench
 
 A third dataset, ``docstrings``, is real text: 20,000 distinct sentences of the installed packages' docstrings
 embedded with the local MiniLM model (384-d), 300 more held out of the index as queries
-(``tests/bench/text_datasets.py``; embedding them takes a few minutes on 2 cores the first time, then they are
-cached under ``.lily/bench/``). The run ends with the calibration of research's retrieval floor per embedding
+(``tests/bench/text_datasets.py``; embedding them takes about 4 CPU-minutes the first time — 721 s wall on the
+loaded shared machine — then they are cached under ``.lily/bench/``). The run ends with the calibration of research's retrieval floor per embedding
 model on the labelled pairs of ``tests/bench/data/similarity_pairs.json``.
 
 Targets (issue 14): recall@10 >= 0.95, p99 <= 5 ms on one core, memory per vector <= 0.5x the audit's.
