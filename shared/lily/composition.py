@@ -199,22 +199,24 @@ def research_gate() -> ResearchGate:
 def memory_ports() -> MemoryPorts:
     # Search: the embedder and the gate; no published posts, no social engagement, no synthesis.
     from lily.ai.embeddings import deployment_embedder
-    from lily.research.ports import MemoryPorts
+    from lily.billing.entitlements import PlanQuota
+    from lily.research.ports import AI_QUOTA, MemoryPorts
 
-    return MemoryPorts(embedder=deployment_embedder(), gate=research_gate())
+    return MemoryPorts(embedder=deployment_embedder(), gate=research_gate(), quota=PlanQuota(AI_QUOTA))
 
 
 @_per_process
 def research_ports() -> ResearchPorts:
     from lily.ai.embeddings import deployment_embedder
     from lily.analytics.providers import StoredEngagement
+    from lily.billing.entitlements import PlanQuota
     from lily.publishing.published import LibraryPublishedPosts
-    from lily.research.ports import ResearchPorts
+    from lily.research.ports import AI_QUOTA, ResearchPorts
 
     embedder = deployment_embedder()  # its AI adapter (one connection pool) also writes the synthesis
     # Own posts' engagement: the counts analytics already collected (no second round of platform calls).
     return ResearchPorts(ai=embedder.ai, embedder=embedder, posts=LibraryPublishedPosts(),
-                         engagement=StoredEngagement(), gate=research_gate())
+                         engagement=StoredEngagement(), gate=research_gate(), quota=PlanQuota(AI_QUOTA))
 
 
 @_per_process

@@ -178,6 +178,10 @@ class Media(LilyModel):
     platforms = UnicodeSetAttribute(null=True)
     created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # An upload's reservation: set while its presigned POST may still be used (and a minute more). Past it, the
+    # org's next storage check looks at the object: uploaded → kept (the field is removed); never uploaded → the
+    # record is deleted and its declared size given back (lily.publishing.media.reclaim_expired_uploads).
+    pending_until = UTCDateTimeAttribute(null=True)
 
 
 class MediaUse(LilyModel):
