@@ -16,7 +16,8 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
 .PHONY: install run test lint unit integration infra-test e2e reliability contract synth deploy diff bench bench-coldstart \
-	bench-publishing bench-vectors mutation mutation-smoke clean test-localstack check-models lock lock-upgrade sbom audit
+	bench-publishing bench-vectors bench-analytics mutation mutation-smoke clean test-localstack check-models browser console screenshots \
+	lock lock-upgrade sbom audit
 
 # The lock files (docs/operations.md, "Supply chain"): every runtime and dev dependency pinned with its hashes.
 # requirements.lock is what `make install` (and so CI) installs, for any platform (uv's universal resolution);
@@ -65,7 +66,19 @@ sbom: $(STAMP)
 audit: $(STAMP)
 	$(PY) layers/supply_chain.py audit $(LOCK) $(LAYER_LOCK)
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+# The console suite's browser (tests/console, docs/console.md): Debian's chromium and chromium-driver (apt, as root)
+# and axe-core (npm, into the git-ignored .venv/axe). Idempotent and quick when both are there.
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+browser: $(AXE)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "make browser: chromium and chromium-driver are missing; install them with apt-get as root"; exit 1; fi
+
+$(AXE): | $(STAMP)
+	npm install --prefix $(VENV)/axe --no-audit --no-fund --silent 'axe-core@4'
 
 run: $(STAMP)
 	$(PY) -m lily.local
@@ -91,6 +104,16 @@ e2e: $(STAMP)
 reliability: $(STAMP)
 	$(PY) -m pytest tests/reliability -q
 
+# The web console in headless Chromium against local mode: golden path, axe-core on every page, screenshots
+console: $(STAMP) browser
+	$(PY) -m pytest tests/console -q -p no:xdist
+
+# Regenerate the console's screenshots (tests/console/artefacts/, git-ignored; listed in docs/console.md)
+screenshots: $(STAMP) browser
+	rm -rf tests/console/artefacts
+	$(PY) -m pytest tests/console -q -p no:xdist
+	@ls tests/console/artefacts
+
 # schemathesis against local mode from its own OpenAPI document, and a client generated from that document
 contract: $(STAMP)
 	$(PY) -m pytest tests/contract -q
@@ -98,9 +121,9 @@ contract: $(STAMP)
 # Every suite, and a mutation smoke. The suites that drive local mode (e2e, reliability, contract: mostly waiting on
 # schedules, paced sandboxes and a fuzzer's answers) run side by side after the CPU-bound ones. Every suite runs
 # even when an earlier one failed; the target fails when any did.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(MAKE) --no-print-directory -k lint unit integration infra-test; first=$$?; \
-	$(MAKE) --no-print-directory -k -j 4 --output-sync=target e2e reliability contract mutation-smoke; second=$$?; \
+	$(MAKE) --no-print-directory -k -j 4 --output-sync=target e2e reliability contract console mutation-smoke; second=$$?; \
 	exit $$(( first || second ))
 
 # The integration suites and the vector conformance suite against LocalStack (DynamoDB, SQS, S3, KMS, Secrets
@@ -137,6 +160,10 @@ check-models: $(STAMP)
 
 bench-vectors: $(STAMP)
 	$(PY) tests/bench/vectors.py
+
+# predictive analytics: the model's error on held-out posts beside the naive baseline (same run)
+bench-analytics: $(STAMP)
+	$(PY) tests/bench/analytics_predict.py
 
 bench: bench-coldstart bench-vectors bench-publishing
 

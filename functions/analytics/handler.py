@@ -1,6 +1,8 @@
-"""Analytics HTTP function: per platform, per connection, top posts, posting-time heatmap, a post's curve, CSV
-export of any table, and collection on demand. Every route is org-scoped; API keys need ``analytics:read``
-(``analytics:write`` to refresh); each table asks the plan for its analytics level (docs/analytics.md)."""
+"""Analytics HTTP function: per platform, per connection, top posts, posting-time heatmap (org's time zone),
+follower growth, performance by template / tone / structure / AI image, predictive best times and a draft's
+expected engagement, a post's curve, CSV export of any table, and collection on demand. Every route is
+org-scoped; API keys need ``analytics:read`` (``analytics:write`` to refresh); each table asks the plan for its
+analytics level (docs/analytics.md)."""
 
 import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
 
@@ -8,20 +10,28 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 from datetime import UTC, datetime
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
-from lily.analytics import export, report, schedule
+from lily.analytics import export, predictions, report, schedule
 from lily.analytics.ports import AnalyticsPorts
 from lily.analytics.schemas import (
+    BestTimes,
+    Dimension,
+    DraftPrediction,
+    FollowerGrowth,
+    FollowerRow,
     GroupRow,
     GroupTable,
     Heatmap,
     HeatmapCell,
+    Instant,
+    PerformanceTable,
     PeriodOut,
     PostCurve,
     Ranking,
     RefreshOut,
+    SlotRow,
     Table,
     TopPostRow,
     TopPosts,
@@ -40,8 +50,11 @@ app = create_app("Lily analytics", "Engagement over time: per post, platform and
 reader = org_access(OrgRole.viewer, scope="analytics:read")
 writer = org_access(OrgRole.editor, scope="analytics:write")
 BASE = "/api/orgs/{org_id}/analytics"
-ROW = {"platforms": GroupRow, "connections": GroupRow, "top_posts": TopPostRow, "heatmap": HeatmapCell}
-LEVEL = {"platforms": "basic", "top_posts": "basic", "connections": "standard", "heatmap": "advanced"}
+ROW = {"platforms": GroupRow, "connections": GroupRow, "top_posts": TopPostRow, "heatmap": HeatmapCell,
+       "followers": FollowerRow, "performance": GroupRow, "best_times": SlotRow}
+LEVEL = {"platforms": "basic", "top_posts": "basic", "connections": "standard", "followers": "standard",
+         "heatmap": "advanced", "performance": "advanced", "best_times": "predictive"}
+PLATFORM = Query(None, pattern="^(x|facebook|instagram|linkedin)$", description="One platform (default: each)")
 START = Query(None, description="Period start (ISO 8601; default: 30 days before end; clamped to the plan's history)")
 END = Query(None, description="Period end (ISO 8601; default and latest: now)")
 
@@ -60,7 +73,8 @@ def _period(ports: AnalyticsPorts, org_id: str, table: str, start: datetime | No
 
 
 def _table(ports: AnalyticsPorts, org_id: str, table: str, start: datetime | None, end: datetime | None,
-           by: Ranking = "engagements", limit: int = 10) -> GroupTable | TopPosts | Heatmap:
+           by: Ranking = "engagements", limit: int = 10, dimension: Dimension = "template",
+           platform: str | None = None) -> GroupTable | TopPosts | Heatmap | FollowerGrowth | BestTimes:
     p = _period(ports, org_id, table, start, end)
     if table == "platforms":
         return report.by_platform(org_id, p)
@@ -68,19 +82,25 @@ def _table(ports: AnalyticsPorts, org_id: str, table: str, start: datetime | Non
         return report.by_connection(org_id, p)
     if table == "top_posts":
         return report.top_posts(org_id, p, by, limit)
-    return report.heatmap(org_id, p)
+    if table == "followers":
+        return report.followers(org_id, p)
+    if table == "performance":
+        return report.performance(org_id, p, dimension)
+    if table == "best_times":
+        return predictions.best_times(ports, org_id, p, platform)
+    return report.heatmap(org_id, p, ports.zones.zone(org_id))
 
 
 @app.get(BASE + "/platforms", response_model=GroupTable, operation_id="analytics_by_platform", tags=["analytics"],
          responses=errors(403, 422))
-def by_platform(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def by_platform(org_id: str, start: Instant | None = START, end: Instant | None = END,
                 access: OrgAccess = Depends(reader), ports: AnalyticsPorts = Depends(analytics_ports)) -> GroupTable:
     return _table(ports, org_id, "platforms", start, end)
 
 
 @app.get(BASE + "/connections", response_model=GroupTable, operation_id="analytics_by_connection",
          tags=["analytics"], responses=errors(403, 422))
-def by_connection(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def by_connection(org_id: str, start: Instant | None = START, end: Instant | None = END,
                   access: OrgAccess = Depends(reader),
                   ports: AnalyticsPorts = Depends(analytics_ports)) -> GroupTable:
     return _table(ports, org_id, "connections", start, end)
@@ -88,7 +108,7 @@ def by_connection(org_id: str, start: datetime | None = START, end: datetime | N
 
 @app.get(BASE + "/top-posts", response_model=TopPosts, operation_id="analytics_top_posts", tags=["analytics"],
          responses=errors(403, 422))
-def top_posts(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def top_posts(org_id: str, start: Instant | None = START, end: Instant | None = END,
               by: Ranking = Query("engagements", description="What ranks the posts"),
               limit: int = Query(10, ge=1, le=100), access: OrgAccess = Depends(reader),
               ports: AnalyticsPorts = Depends(analytics_ports)) -> TopPosts:
@@ -97,9 +117,47 @@ def top_posts(org_id: str, start: datetime | None = START, end: datetime | None 
 
 @app.get(BASE + "/heatmap", response_model=Heatmap, operation_id="analytics_heatmap", tags=["analytics"],
          responses=errors(403, 422))
-def heatmap(org_id: str, start: datetime | None = START, end: datetime | None = END,
+def heatmap(org_id: str, start: Instant | None = START, end: Instant | None = END,
             access: OrgAccess = Depends(reader), ports: AnalyticsPorts = Depends(analytics_ports)) -> Heatmap:
     return _table(ports, org_id, "heatmap", start, end)
+
+
+@app.get(BASE + "/followers", response_model=FollowerGrowth, operation_id="analytics_follower_growth",
+         tags=["analytics"], responses=errors(403, 422))
+def followers(org_id: str, start: Instant | None = START, end: Instant | None = END,
+              access: OrgAccess = Depends(reader),
+              ports: AnalyticsPorts = Depends(analytics_ports)) -> FollowerGrowth:
+    return _table(ports, org_id, "followers", start, end)
+
+
+@app.get(BASE + "/performance", response_model=PerformanceTable, operation_id="analytics_performance",
+         tags=["analytics"], responses=errors(403, 422))
+def performance(org_id: str, start: Instant | None = START, end: Instant | None = END,
+                by: Dimension = Query("template", description="Group by the draft's template, tone, structure, or "
+                                                              "by whether an AI image was used"),
+                access: OrgAccess = Depends(reader),
+                ports: AnalyticsPorts = Depends(analytics_ports)) -> PerformanceTable:
+    return _table(ports, org_id, "performance", start, end, dimension=by)
+
+
+@app.get(BASE + "/best-times", response_model=BestTimes, operation_id="analytics_best_times",
+         tags=["analytics"], responses=errors(403, 422))
+def best_times(org_id: str, start: Instant | None = START, end: Instant | None = END,
+               platform: str | None = PLATFORM, access: OrgAccess = Depends(reader),
+               ports: AnalyticsPorts = Depends(analytics_ports)) -> BestTimes:
+    return _table(ports, org_id, "best_times", start, end, platform=platform)
+
+
+@app.get(BASE + "/predict/drafts/{draft_id}", response_model=DraftPrediction,
+         operation_id="analytics_predict_draft", tags=["analytics"], responses=errors(403, 404, 422))
+def predict_draft(org_id: str, draft_id: str = Path(pattern=r"^[A-Za-z0-9_.\-]{1,128}$"),
+                  at: Instant | None = Query(None, description="When it would be published (default: the "
+                                                                  "platform's best slot)"),
+                  start: Instant | None = START, end: Instant | None = END,
+                  access: OrgAccess = Depends(reader),
+                  ports: AnalyticsPorts = Depends(analytics_ports)) -> DraftPrediction:
+    p = _period(ports, org_id, "best_times", start, end)
+    return predictions.draft(ports, org_id, draft_id, p, _utc(at))
 
 
 @app.get(BASE + "/posts/{post_id}", response_model=PostCurve, operation_id="analytics_post_curve",
@@ -113,11 +171,13 @@ def post_curve(org_id: str, post_id: str, access: OrgAccess = Depends(reader),
 @app.get(BASE + "/export/{table}", response_class=StreamingResponse, operation_id="analytics_export_csv",
          tags=["analytics"], responses={200: {"content": {"text/csv": {}}, "description": "The table's rows as CSV"},
                                         **errors(403, 422)})
-def export_csv(org_id: str, table: Table, start: datetime | None = START, end: datetime | None = END,
-               by: Ranking = Query("engagements"), limit: int = Query(10, ge=1, le=100),
-               access: OrgAccess = Depends(reader),
+def export_csv(org_id: str, table: Table, start: Instant | None = START, end: Instant | None = END,
+               by: Ranking = Query("engagements", description="top_posts: what ranks the posts"),
+               limit: int = Query(10, ge=1, le=100),
+               dimension: Dimension = Query("template", description="performance: what groups the posts"),
+               platform: str | None = PLATFORM, access: OrgAccess = Depends(reader),
                ports: AnalyticsPorts = Depends(analytics_ports)) -> StreamingResponse:
-    got = _table(ports, org_id, table, start, end, by, limit)
+    got = _table(ports, org_id, table, start, end, by, limit, dimension, platform)
     columns = list(ROW[table].model_fields)  # the JSON rows' fields, in order
     return StreamingResponse(export.lines(got.rows, columns), media_type="text/csv",
                              headers={"Content-Disposition": f'attachment; filename="{table}.csv"'})

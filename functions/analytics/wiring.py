@@ -1,7 +1,8 @@
-from lily.analytics.models import AnalyticsPost, AnalyticsSnapshot
+from lily.analytics.models import AnalyticsFollowers, AnalyticsPost, AnalyticsSnapshot
 from lily.billing.models import Subscription
+from lily.content.models import ContentDraft
 from lily.core.functions import Access, FunctionSpec, Http
-from lily.identity.models import ApiKey, Counter, Membership, Revocation
+from lily.identity.models import ApiKey, Counter, Membership, Org, Revocation
 from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
@@ -11,8 +12,10 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=29,
     access=Access(
-        tables={AnalyticsPost: "read", AnalyticsSnapshot: "read", SocialConnection: "read", Subscription: "read",
-                Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
+        tables={AnalyticsPost: "read", AnalyticsSnapshot: "read", AnalyticsFollowers: "read",
+                SocialConnection: "read", Subscription: "read", Membership: "read", Revocation: "read",
+                ApiKey: "readwrite", Counter: "readwrite",
+                Org: "read", ContentDraft: "read"},  # the org's time zone; a draft's origin (its prediction)
         queues_send=["analytics"],  # refresh on demand
         secrets=["jwt-keys"],
     ),

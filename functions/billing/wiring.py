@@ -16,5 +16,6 @@ FUNCTION = FunctionSpec(
                 QuotaCounter: "read", Membership: "read", ApiKey: "readwrite",
                 Revocation: "read", Counter: "readwrite"},
         secrets=["stripe", "jwt-keys"],
+        queues_send=["webhook_events"],  # subscription.changed on a plan change (lily.core.events.emit)
     ),
 )

@@ -5,10 +5,14 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 # isort: split
 
 from fastapi import Depends, Query, Response
+from fastapi.responses import JSONResponse
 
 import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
-from lily.composition import content_ports
-from lily.content import brand, drafts
+from lily.approvals import workflow as approvals
+from lily.approvals.ports import ApprovalPorts
+from lily.approvals.schemas import DecisionIn
+from lily.composition import approval_ports, content_ports
+from lily.content import brand, drafts, jobs
 from lily.content.generate import generate
 from lily.content.ports import ContentPorts
 from lily.content.repurpose import repurpose
@@ -20,6 +24,7 @@ from lily.content.schemas import (
     DraftOut,
     DraftPage,
     GenerateIn,
+    GenerationJobOut,
     GenerationOut,
     RepurposeIn,
     RewriteIn,
@@ -28,7 +33,7 @@ from lily.content.schemas import (
     TemplateOut,
     TemplatePage,
 )
-from lily.content.templates import catalog
+from lily.content.templates import ranked
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.core.page_query import page_params
@@ -63,17 +68,33 @@ def delete_brand(org_id: str, access: OrgAccess = Depends(brand_admin)) -> Respo
 
 
 @app.get(BASE + "/templates", response_model=TemplatePage, operation_id="content_list_templates", tags=["content"])
-def list_templates(org_id: str, access: OrgAccess = Depends(reader)) -> TemplatePage:
+def list_templates(org_id: str, access: OrgAccess = Depends(reader),
+                   ports: ContentPorts = Depends(content_ports)) -> TemplatePage:
+    # Per platform, the org's best-performing templates and tones first (its analytics), then the catalog's order.
     return TemplatePage(items=[TemplateOut(template_id=t.template_id, tone=t.tone, structure=t.structure,
                                            platform=t.platform, instructions=t.instructions, prompt=t.prompt,
-                                           placeholders=t.placeholders()) for t in catalog().values()])
+                                           placeholders=t.placeholders(), performance=b.brief() if b else None)
+                               for t, b in ranked(ports.performance.best(org_id))])
 
 
 @app.post(BASE + "/generate", response_model=GenerationOut, status_code=201, operation_id="content_generate",
-          tags=["content"])
+          tags=["content"], responses={202: {"model": GenerationJobOut, "description": (
+              "The request is too large for the synchronous window (docs/content.md, \"Large requests\"): a job; "
+              "poll GET .../content/jobs/{job_id}")}})
 def generate_route(org_id: str, body: GenerateIn, access: OrgAccess = Depends(writer),
-                   ports: ContentPorts = Depends(content_ports)) -> GenerationOut:
+                   ports: ContentPorts = Depends(content_ports)) -> GenerationOut | JSONResponse:
+    estimate = jobs.is_large(body)
+    if estimate is not None:
+        job = jobs.accept(org_id, body, access.principal.subject, estimate)
+        return JSONResponse(job.model_dump(mode="json"), status_code=202,
+                            headers={"Location": f"/api/orgs/{org_id}/content/jobs/{job.job_id}"})
     return generate(ports, org_id, body, access.principal.subject)
+
+
+@app.get(BASE + "/jobs/{job_id}", response_model=GenerationJobOut, operation_id="content_get_job", tags=["content"],
+         responses=errors(404))
+def get_job(org_id: str, job_id: str, access: OrgAccess = Depends(reader)) -> GenerationJobOut:
+    return jobs.get(org_id, job_id)
 
 
 @app.post(BASE + "/repurpose", response_model=GenerationOut, status_code=201, operation_id="content_repurpose",
@@ -111,8 +132,15 @@ def edit_draft(org_id: str, draft_id: str, body: DraftEdit, access: OrgAccess = 
 
 @app.post(BASE + "/drafts/{draft_id}/approve", response_model=DraftOut, operation_id="content_approve_draft",
           tags=["drafts"], responses=errors(409))
-def approve_draft(org_id: str, draft_id: str, access: OrgAccess = Depends(approver)) -> DraftOut:
-    return drafts.approve(org_id, draft_id)
+def approve_draft(org_id: str, draft_id: str, access: OrgAccess = Depends(approver),
+                  aports: ApprovalPorts = Depends(approval_ports)) -> DraftOut:
+    """A decision of the one approval workflow (lily.approvals): audited, its author told, its request closed."""
+    draft = drafts.get(org_id, draft_id)
+    if draft.status != "flagged":  # nothing to decide: approve is idempotent (saved drafts answer 409)
+        return drafts.approve(org_id, draft_id)
+    decided = approvals.decide_subject(aports, org_id, "draft", draft_id, DecisionIn(decision="approve"),
+                                       actor=access.principal.subject, role=access.role.value, summary=draft.text)
+    return DraftOut.model_validate(decided.subject)
 
 
 @app.post(BASE + "/drafts/save", response_model=SaveOut, status_code=201, operation_id="content_save_drafts",

@@ -1,9 +1,11 @@
 from lily.ai.models import AIUsage
+from lily.analytics.models import AnalyticsPost
+from lily.approvals.models import ApprovalPolicy, ApprovalRequest
 from lily.billing.models import QuotaCounter, Subscription
-from lily.content.models import BrandProfile, ContentDraft
+from lily.content.models import BrandProfile, ContentDraft, ContentJob
 from lily.core.functions import Access, FunctionSpec, Http
 from lily.core.models import BreakerState
-from lily.identity.models import ApiKey, Counter, Membership, Revocation
+from lily.identity.models import ApiKey, AuditEvent, Counter, Membership, Revocation
 from lily.publishing.models import Post, Target
 from lily.research.models import ResearchInsight
 from lily.social.models import SocialConnection
@@ -20,7 +22,14 @@ FUNCTION = FunctionSpec(
                 BreakerState: "readwrite", Post: "readwrite", Target: "readwrite",
                 SocialConnection: "read", Subscription: "read", ResearchInsight: "read",
                 QuotaCounter: "readwrite", Membership: "read", Revocation: "read",
-                ApiKey: "readwrite", Counter: "readwrite"},
+                ApiKey: "readwrite", Counter: "readwrite", AnalyticsPost: "read",  # analytics: best performers
+                ContentJob: "readwrite",
+                # a flagged draft's approve is a decision of the approval workflow: audited, its author e-mailed
+                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write"},
+        # webhook_events: post.needs_approval (lily.core.events); content_jobs: generations too large for the
+        # synchronous window (lily.content.jobs)
+        queues_send=["webhook_events", "content_jobs"],
         secrets=["ai-providers", "jwt-keys"],
+        ses_send=True,
     ),
 )

@@ -19,5 +19,6 @@ FUNCTION = FunctionSpec(
                 QuotaCounter: "readwrite", Media: "readwrite"},
         buckets={"media": "write"},  # the delivered image becomes a media item
         secrets=["ai-providers"],
+        queues_send=["webhook_events"],  # image.ready (lily.core.events.emit)
     ),
 )

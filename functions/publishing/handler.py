@@ -7,21 +7,24 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 from fastapi import Depends, Header, Query, Request, Response
 
-from lily.composition import publishing_ports, scheduling_ports
+from lily.composition import approval_gate, publishing_ports, scheduling_ports
 from lily.core.config import get_settings
 from lily.core.fields import IDEMPOTENCY_KEY_PATTERN
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
+from lily.core.page_query import page_params
+from lily.core.pages import PageParams
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.publishing import calendar, editing, idempotency, media, posts, queues, scheduling
-from lily.publishing.ports import PublishingPorts, SchedulingPorts
+from lily.publishing import approval, calendar, editing, idempotency, media, posts, queues, scheduling
+from lily.publishing.ports import ApprovalGate, PublishingPorts, SchedulingPorts
 from lily.publishing.schemas import (
     CalendarOut,
     CancelOut,
     EnqueueIn,
     EnqueueOut,
     MediaOut,
+    MediaPatch,
     PostCreate,
     PostOut,
     PostPage,
@@ -69,9 +72,11 @@ def _replay(response: Response, replayed: bool) -> None:
 @app.post(BASE, response_model=PostOut, status_code=201, tags=["posts"], responses=errors(409))
 def create_post(org_id: str, body: PostCreate, response: Response, access: OrgAccess = Depends(editor),
                 idempotency_key: str | None = IDEMPOTENCY_KEY, lease_s: float = Depends(invocation_lease),
-                ports: PublishingPorts = Depends(publishing_ports)):
+                ports: PublishingPorts = Depends(publishing_ports), gate: ApprovalGate = Depends(approval_gate)):
+    needs = "required" if gate.required(org_id, access.role.value, "user") else None  # its author needs approval
     answer, replayed = idempotency.run(org_id, "create_post", idempotency_key, body.model_dump(mode="json"),
-                                       lambda: editing.create_post(ports, org_id, body, access.principal.subject),
+                                       lambda: editing.create_post(ports, org_id, body, access.principal.subject,
+                                                                   approval=needs),
                                        lease_s=lease_s)
     _replay(response, replayed)
     return answer
@@ -109,10 +114,14 @@ def delete_post(org_id: str, post_id: str, access: OrgAccess = Depends(editor),
 @app.post(BASE + "/{post_id}/schedule", response_model=PostOut, tags=["posts"], responses=errors(409))
 def schedule(org_id: str, post_id: str, body: ScheduleIn, response: Response, access: OrgAccess = Depends(editor),
              idempotency_key: str | None = IDEMPOTENCY_KEY, lease_s: float = Depends(invocation_lease),
-             ports: PublishingPorts = Depends(publishing_ports)):
+             ports: PublishingPorts = Depends(publishing_ports), gate: ApprovalGate = Depends(approval_gate)):
+    """Schedule the post; when the org's approval policy makes its author wait, it is submitted instead
+    (``approval: pending``, still a draft) and scheduled when an approver approves it."""
     payload = {"post_id": post_id, **body.model_dump(mode="json")}
     answer, replayed = idempotency.run(org_id, "schedule", idempotency_key, payload,
-                                       lambda: scheduling.schedule(ports, org_id, post_id, body),
+                                       lambda: approval.schedule_or_submit(ports, gate, org_id, post_id, body,
+                                                                           access.role.value,
+                                                                           access.principal.subject),
                                        lease_s=lease_s)
     _replay(response, replayed)
     return answer
@@ -142,8 +151,9 @@ def create_queue(org_id: str, body: QueueIn, access: OrgAccess = Depends(queue_e
 
 @app.get(QUEUES, response_model=QueueList, tags=["queues"])
 def list_queues(org_id: str, access: OrgAccess = Depends(queue_reader),
-                ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueList:
-    return queues.list_queues(ports, org_id)
+                ports: SchedulingPorts = Depends(scheduling_ports),
+                page: PageParams = Depends(page_params)) -> QueueList:
+    return queues.list_queues(ports, org_id, page)
 
 
 @app.get(QUEUES + "/{queue_id}", response_model=QueueOut, tags=["queues"])
@@ -227,10 +237,17 @@ def get_media(org_id: str, media_id: str, access: OrgAccess = Depends(viewer)) -
     return media.get_media(org_id, media_id)
 
 
-@app.delete("/api/orgs/{org_id}/media/{media_id}", status_code=204, tags=["media"])
+@app.patch("/api/orgs/{org_id}/media/{media_id}", response_model=MediaOut, tags=["media"])
+def update_media(org_id: str, media_id: str, body: MediaPatch, access: OrgAccess = Depends(editor)) -> MediaOut:
+    """Edit a medium's alt text."""
+    return media.set_alt_text(org_id, media_id, body.alt_text)
+
+
+@app.delete("/api/orgs/{org_id}/media/{media_id}", status_code=204, tags=["media"], responses=errors(409))
 def delete_media(org_id: str, media_id: str, access: OrgAccess = Depends(editor),
                  ports: PublishingPorts = Depends(publishing_ports)) -> Response:
-    """Delete a medium and give its bytes back to the plan's media storage."""
+    """Delete a medium and give its bytes back to the plan's media storage (409 with ``details.post_ids`` while a
+    scheduled post still names it; a published post's media may be deleted)."""
     media.delete_media(ports.storage_quota, org_id, media_id)
     return Response(status_code=204)
 

@@ -1,7 +1,8 @@
+from lily.approvals.models import ApprovalPolicy, ApprovalRequest
 from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
-from lily.identity.models import ApiKey, Counter, Membership, Org, Revocation
-from lily.publishing.models import IdempotencyRecord, Media, Post, Queue, QueueEntry, Target
+from lily.identity.models import ApiKey, AuditEvent, Counter, Membership, Org, Revocation
+from lily.publishing.models import IdempotencyRecord, Media, MediaUse, Post, Queue, QueueEntry, Target
 from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
@@ -13,13 +14,17 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=20,
     access=Access(
-        tables={Post: "readwrite", Target: "readwrite", Media: "readwrite",
+        tables={Post: "readwrite", Target: "readwrite", Media: "readwrite", MediaUse: "readwrite",
                 IdempotencyRecord: "readwrite", SocialConnection: "read",
                 Queue: "readwrite", QueueEntry: "readwrite", Org: "read",
                 Subscription: "read", QuotaCounter: "readwrite",
-                Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
+                Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite",
+                # the approval policy decides who waits; a submitted post opens a request, audited, approvers e-mailed
+                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write"},
+        ses_send=True,
         # write: presigned upload policies are signed with this role's credentials
-        buckets={"media": "write"},
+        buckets={"media": "readwrite"},
+        queues_send=["webhook_events"],  # post.needs_approval (lily.core.events)
         secrets=["jwt-keys"],
     ),
 )

@@ -1,10 +1,10 @@
 from lily.ai.models import AIUsage
-from lily.billing.models import Subscription
+from lily.analytics.models import AnalyticsPost
+from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Queue
 from lily.core.models import BreakerState
 from lily.publishing.models import Post, Target
 from lily.research.models import ResearchConfig, ResearchInsight, ResearchItem, ResearchJob, ResearchReport
-from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
     name="research_worker",
@@ -12,15 +12,16 @@ FUNCTION = FunctionSpec(
     trigger=Queue(queue="research", batch_size=1, max_receive_count=3),
     memory_mb=1024,
     timeout_s=300,
-    # every run calls the AI (synthesis, embeddings), scores with numpy and decrypts social tokens (engagement)
-    primes=("openai", "numpy", "cryptography.hazmat.primitives.ciphers.aead"),
+    # every run calls the AI (synthesis, embeddings) and scores with numpy; own posts' engagement is what
+    # analytics collected (analytics_posts), no social token is opened
+    primes=("openai", "numpy"),
     access=Access(
-        tables={ResearchConfig: "read", ResearchJob: "readwrite", ResearchItem: "readwrite",
+        tables={ResearchConfig: "readwrite", ResearchJob: "readwrite", ResearchItem: "readwrite",
                 ResearchReport: "readwrite", ResearchInsight: "readwrite", AIUsage: "readwrite",
                 BreakerState: "readwrite", Subscription: "read", Post: "read", Target: "read",
-                SocialConnection: "readwrite"},
-        kms="both",  # connection tokens: opened to read engagement, re-sealed after a refresh
+                AnalyticsPost: "read", QuotaCounter: "readwrite"},  # the synthesis counts one AI request
         vectors=True,  # memory search / embeddings indexed and retrieved
-        secrets=["ai-providers", "social-apps"],
+        secrets=["ai-providers"],
+        queues_send=["webhook_events"],  # research.completed (lily.core.events.emit)
     ),
 )

@@ -9,12 +9,14 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 # isort: split
 
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 from fastapi import Depends, Query, Request, Response
+from fastapi.responses import RedirectResponse
 
 from lily.composition import social_ports
 from lily.core.config import get_settings
+from lily.core.errors import LilyError
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
 from lily.core.page_query import page_params
@@ -84,7 +86,8 @@ def _callback_cookie_scope(platform: str) -> tuple[str, bool]:
 
 @app.get(
     "/api/social/callback/{platform}", response_model=ConnectResult, tags=TAGS, dependencies=[Depends(public_route)],
-    responses=errors(400, 409),
+    responses={303: {"description": "A browser navigation (Accept: text/html): back to the console's connections "
+                                    "page with ?connected= or ?error="}, **errors(400, 409)},
 )
 def callback(
     platform: Platform,
@@ -98,12 +101,30 @@ def callback(
     """The platform redirects the browser here. Public: the single-use state and the flow cookie of the browser
     that started it authenticate it."""
     cookie = oauth_connect.flow_cookie_name(state) if state else None
-    result = oauth_connect.complete(ports, platform, code, state, error=error,
-                                    browser_secret=request.cookies.get(cookie) if cookie else None)
+    browser = _browser_navigation(request)
+    try:
+        result = oauth_connect.complete(ports, platform, code, state, error=error,
+                                        browser_secret=request.cookies.get(cookie) if cookie else None)
+    except LilyError as exc:
+        if not browser:
+            raise
+        return RedirectResponse(f"{CONSOLE_CONNECTIONS}?{urlencode({'error': exc.code.value})}", status_code=303)
+    if browser:  # a person in the console: back to its connections page, which reads the result through the API
+        query = {"connected": platform, **({"selection": result.selection_id} if result.selection_id else {})}
+        response = RedirectResponse(f"{CONSOLE_CONNECTIONS}?{urlencode(query)}", status_code=303)
     if cookie:
         path, secure = _callback_cookie_scope(platform)
         response.delete_cookie(cookie, path=path, secure=secure, httponly=True, samesite="lax")
-    return result
+    return response if browser else result
+
+
+CONSOLE_CONNECTIONS = "/app/connections"
+
+
+def _browser_navigation(request: Request) -> bool:
+    """A browser following the platform's redirect asks for a page (``Accept: text/html``); API clients (JSON or
+    ``*/*``) get the JSON answer as before."""
+    return request.headers.get("sec-fetch-mode") == "navigate" or "text/html" in request.headers.get("accept", "")
 
 
 @app.post("/api/orgs/{org_id}/social/connect/{platform}/complete", response_model=ConnectResult, tags=TAGS,

@@ -9,5 +9,6 @@ FUNCTION = FunctionSpec(
     timeout_s=30,
     # a revocation decrypts the connection's token and calls the platform's revoke endpoint
     primes=("httpx", "cryptography.hazmat.primitives.ciphers.aead"),
-    access=Access(tables={SocialNotice: "readwrite"}, kms="decrypt", secrets=["social-apps"]),
+    access=Access(tables={SocialNotice: "readwrite"}, kms="decrypt", secrets=["social-apps"],
+                  queues_send=["webhook_events"]),  # connection.needs_reauth (lily.core.events.emit)
 )

@@ -11,5 +11,6 @@ FUNCTION = FunctionSpec(
     # social_connections: the social plan-change hook pauses connections over the new limit.
     access=Access(tables={Subscription: "readwrite", Customer: "read",
                           SocialConnection: "readwrite"},
-                  secrets=["stripe"]),
+                  secrets=["stripe"],
+                  queues_send=["webhook_events"]),  # subscription.changed (lily.core.events.emit)
 )

@@ -7,6 +7,7 @@
 - (the plan-limit, 5xx-rate, latency, publish-lag, heartbeat and AI-provider alarms and the three dashboards of
   the SLOs are in :mod:`lily_infra.operations`)
 - rate limits failing open: any ``rate_limit_store_errors_total`` (the counter store was unreachable);
+- domain events lost: any ``domain_events_lost_total`` (an event SQS refused: webhooks missed it);
 - all alarms notify an SNS topic encrypted with its own key (CloudWatch cannot publish to a topic
   under the AWS managed SNS key), optionally with an e-mail subscription.
 """
@@ -121,6 +122,18 @@ class Monitoring(Construct):
             threshold=1,
             description="The rate-limit counter store was unreachable: limits are off (login, register and "
                         "reset answer 503) until it is back.",
+        )
+
+        self._alarm(
+            "domain-events-lost",
+            metric=cw.MathExpression(
+                expression='SELECT SUM(domain_events_lost_total) FROM "Lily"',
+                using_metrics={},
+                period=FIVE_MINUTES,
+                label="domain_events_lost_total (all event types)",
+            ),
+            threshold=1,
+            description="A domain event (lily.core.events.emit) could not be queued: outbound webhooks missed it.",
         )
 
         self.dashboard = self._dashboard(functions, queues, api_id)

@@ -13,7 +13,7 @@ bundle (declared in the consumer's ports.py)  implementations
 :func:`publishing_ports` (gateway, posts      :func:`platform_gateway` (``social.gateway.SocialGateway``; the
 quota, storage quota)                         publisher's one port), ``PlanQuota("posts_per_day")``,
                                               ``PlanQuota("media_storage_bytes")``
-:func:`scheduling_ports` (publishing ports,   :func:`publishing_ports`, ``identity.orgs.OrgTimeZones``,
+:func:`scheduling_ports` (publishing ports,   :func:`publishing_ports`, ``identity.zones.OrgTimeZones``,
 zones, advanced scheduling gate)              ``PlanFeature("advanced_scheduling")``
 :func:`identity_ports` (seats, API keys)      ``PlanQuota("team_seats")``, ``PlanFeature("api_keys")``
 :func:`social_ports` (connected profiles)     ``PlanQuota("social_profiles")``
@@ -21,14 +21,15 @@ zones, advanced scheduling gate)              ``PlanFeature("advanced_scheduling
 change listeners)                             ``social.plan_limits.pause_over_limit``,
                                               ``identity.apikeys.revoke_when_plan_drops_keys``
 :func:`content_ports` (AI, quota, posts,      ``ai.openai_client.OpenAIAdapter``, ``PlanQuota("ai_text_requests")``,
-insights)                                     ``publishing.providers.PublishingPosts``,
-                                              ``research.insights.StoredInsights``
+insights, performance)                        ``publishing.providers.PublishingPosts``,
+                                              ``research.insights.StoredInsights``,
+                                              ``analytics.providers.BestPerformers``
 :func:`image_ports` (AI, quota, plans,        ``ai.images.OpenAIImageAdapter``, ``PlanQuota("image_generations")``,
 media)                                        ``billing.image_plans.ImagePlans``,
                                               ``publishing.providers.PublishingMedia``
 :func:`research_ports` (AI, embedder, posts,  ``ai.embeddings.deployment_embedder()`` (and its AI adapter),
 engagement, gate)                             ``publishing.published.LibraryPublishedPosts``,
-                                              ``social.engagement.PlatformEngagement``,
+                                              ``analytics.providers.StoredEngagement`` (collected counts),
                                               ``PlanFeature("autopilot_research")``
 :func:`memory_ports` (embedder, gate)         ``deployment_embedder()``, ``PlanFeature("autopilot_research")``
 :func:`research_gate` (configs, jobs,         ``PlanFeature("autopilot_research")``
@@ -40,9 +41,27 @@ platform grants, subscription, vectors,       ``social.erasure.PlatformGrants``,
 seats, mail)                                  ``billing.erasure.StripeSubscriptions``,
                                               ``research.erasure.ResearchMemory``, ``PlanQuota("team_seats")``,
                                               ``identity.email.send``
+:func:`webhook_ports` (outbound webhooks      ``PlanFeature("outbound_webhooks")``
+gate)
 :func:`analytics_ports` (published targets,   ``publishing.analytics_targets.PublishedTargetsOfConnection``,
-connections, metrics, plan)                   ``social.analytics_metrics.ActiveConnections``, ``PlatformMetrics``,
-                                              ``billing.analytics_plan.PlanAnalytics``
+connections, metrics, plan, zones, content    ``social.analytics_metrics.ActiveConnections``, ``PlatformMetrics``,
+origins, generated media)                     ``billing.analytics_plan.PlanAnalytics``, ``identity.zones.OrgTimeZones``,
+                                              ``content.analytics_origins.DraftOrigins``,
+                                              ``publishing.analytics_targets.GeneratedMediaOfOrg``
+:func:`approval_ports` (posts, drafts,       ``publishing.approval_posts.PostApprovals``,
+audit, notifier)                              ``content.approval_drafts.DraftApprovals``,
+                                              ``identity.approval_support.OrgAudit``, ``MemberMail``
+:func:`approval_gate` (publishing's           ``approvals.gate.PolicyGate``
+``ApprovalGate``)
+:func:`autopilot_basics` (plan levels,      ``billing.autopilot_plan.PlanAutopilot``, ``identity.zones.OrgTimeZones``
+zones)
+:func:`autopilot_ports` (a run: basics,       ``PlanQuota`` ×2, ``research.autopilot_brief.LatestBrief``,
+quotas, research, best times, writer, posts,  :class:`AnalyticsBestTimes` (here, on analytics' report module),
+approvals)                                    ``content.autopilot_writer.AutopilotWriter``,
+                                              ``publishing.autopilot_posts.AutopilotPosts``, :func:`approval_gate`
+:func:`autopilot_weekly_ports` (week's        :class:`AnalyticsWeek` (here, on analytics' report module),
+numbers, mail)                                ``identity.approval_support.MemberMail``
+:func:`best_times` (for autopilot)            ``analytics.providers.BestTimesProvider``
 ============================================  ======================================================================
 
 Providers are imported inside the factories: importing this module loads no capability, and a function loads
@@ -61,16 +80,22 @@ from typing import TYPE_CHECKING, TypeVar
 from lily.core.config import on_reset
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from lily.analytics.ports import AnalyticsPorts
+    from lily.analytics.providers import BestTimesProvider
+    from lily.approvals.ports import ApprovalPorts
+    from lily.autopilot.ports import AutopilotBasics, AutopilotPorts, Target, WeeklyPorts, WeekPost
     from lily.billing.ports import BillingPorts, GaugeReconcilePorts
     from lily.content.ports import ContentPorts
     from lily.core.db import LilyModel
     from lily.identity.ports import IdentityPorts
     from lily.images.ports import ImagePorts
     from lily.privacy.ports import DataSubjects, PrivacyPorts
-    from lily.publishing.ports import PlatformGateway, PublishingPorts, SchedulingPorts
+    from lily.publishing.ports import ApprovalGate, PlatformGateway, PublishingPorts, SchedulingPorts
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
-    from lily.social.ports import SocialPorts
+    from lily.social.ports import InboxPorts, SocialPorts
+    from lily.webhooks.ports import WebhookPorts
 
 T = TypeVar("T")
 
@@ -102,7 +127,7 @@ def publishing_ports() -> PublishingPorts:
 @_per_process
 def scheduling_ports() -> SchedulingPorts:
     from lily.billing.entitlements import PlanFeature
-    from lily.identity.orgs import OrgTimeZones
+    from lily.identity.zones import OrgTimeZones
     from lily.publishing.ports import ADVANCED_SCHEDULING_FEATURE, SchedulingPorts
 
     return SchedulingPorts(posts=publishing_ports(), zones=OrgTimeZones(),
@@ -146,13 +171,14 @@ def billing_ports() -> BillingPorts:
 @_per_process
 def content_ports() -> ContentPorts:
     from lily.ai.openai_client import OpenAIAdapter
+    from lily.analytics.providers import BestPerformers
     from lily.billing.entitlements import PlanQuota
     from lily.content.ports import AI_QUOTA, ContentPorts
     from lily.publishing.providers import PublishingPosts
     from lily.research.insights import StoredInsights
 
     return ContentPorts(ai=OpenAIAdapter(), quota=PlanQuota(AI_QUOTA), posts=PublishingPosts(publishing_ports),
-                        insights=StoredInsights())
+                        insights=StoredInsights(), performance=BestPerformers())
 
 
 @_per_process
@@ -182,32 +208,158 @@ def research_gate() -> ResearchGate:
 def memory_ports() -> MemoryPorts:
     # Search: the embedder and the gate; no published posts, no social engagement, no synthesis.
     from lily.ai.embeddings import deployment_embedder
-    from lily.research.ports import MemoryPorts
+    from lily.billing.entitlements import PlanQuota
+    from lily.research.ports import AI_QUOTA, MemoryPorts
 
-    return MemoryPorts(embedder=deployment_embedder(), gate=research_gate())
+    return MemoryPorts(embedder=deployment_embedder(), gate=research_gate(), quota=PlanQuota(AI_QUOTA))
 
 
 @_per_process
 def research_ports() -> ResearchPorts:
     from lily.ai.embeddings import deployment_embedder
+    from lily.analytics.providers import StoredEngagement
+    from lily.billing.entitlements import PlanQuota
     from lily.publishing.published import LibraryPublishedPosts
-    from lily.research.ports import ResearchPorts
-    from lily.social.engagement import PlatformEngagement
+    from lily.research.ports import AI_QUOTA, ResearchPorts
 
     embedder = deployment_embedder()  # its AI adapter (one connection pool) also writes the synthesis
+    # Own posts' engagement: the counts analytics already collected (no second round of platform calls).
     return ResearchPorts(ai=embedder.ai, embedder=embedder, posts=LibraryPublishedPosts(),
-                         engagement=PlatformEngagement(), gate=research_gate())
+                         engagement=StoredEngagement(), gate=research_gate(), quota=PlanQuota(AI_QUOTA))
+
+
+@_per_process
+def best_times() -> BestTimesProvider:
+    """Analytics' best (weekday, hour) slots of an org on a platform, in its time zone: ``best_times(org_id,
+    platform)`` (``lily.analytics.providers.BestTimesProvider``; ``[]`` when the history is too short)."""
+    from lily.analytics.providers import BestTimesProvider
+    from lily.identity.zones import OrgTimeZones
+
+    return BestTimesProvider(OrgTimeZones())
 
 
 @_per_process
 def analytics_ports() -> AnalyticsPorts:
     from lily.analytics.ports import AnalyticsPorts
     from lily.billing.analytics_plan import PlanAnalytics
-    from lily.publishing.analytics_targets import PublishedTargetsOfConnection
+    from lily.content.analytics_origins import DraftOrigins
+    from lily.identity.zones import OrgTimeZones
+    from lily.publishing.analytics_targets import GeneratedMediaOfOrg, PublishedTargetsOfConnection
     from lily.social.analytics_metrics import ActiveConnections, PlatformMetrics
 
     return AnalyticsPorts(targets=PublishedTargetsOfConnection(), connections=ActiveConnections(),
-                          metrics=PlatformMetrics(), plan=PlanAnalytics())
+                          metrics=PlatformMetrics(), plan=PlanAnalytics(), zones=OrgTimeZones(),
+                          origins=DraftOrigins(), media=GeneratedMediaOfOrg())
+
+
+@_per_process
+def webhook_ports() -> WebhookPorts:
+    # Outbound webhooks: the plan's feature gate only (subscriptions, fan-out, redelivery and replay).
+    from lily.billing.entitlements import PlanFeature
+    from lily.webhooks.ports import WEBHOOKS_FEATURE, WebhookPorts
+
+    return WebhookPorts(gate=PlanFeature(WEBHOOKS_FEATURE))
+
+
+@_per_process
+def approval_ports() -> ApprovalPorts:
+    from lily.approvals.ports import ApprovalPorts
+    from lily.content.approval_drafts import DraftApprovals
+    from lily.identity.approval_support import OrgAudit
+    from lily.identity.member_mail import MemberMail
+    from lily.publishing.approval_posts import PostApprovals
+
+    return ApprovalPorts(posts=PostApprovals(publishing_ports), drafts=DraftApprovals(), audit=OrgAudit(),
+                         notify=MemberMail())
+
+
+@_per_process
+def approval_gate() -> ApprovalGate:
+    # Publishing's view of the approval policy; the request queue's ports are built when a post is submitted.
+    from lily.approvals.gate import PolicyGate
+
+    return PolicyGate(approval_ports)
+
+
+class AnalyticsBestTimes:
+    """Autopilot's ``BestTimes`` on what analytics exposes today (its report module's heatmap): the (weekday,
+    hour) cells of the org's own published posts, UTC, ranked by engagement rate, then engagements per post.
+    Composed here because analytics declares no provider for it (autopilot's port, analytics' public reads)."""
+
+    def best_hours(self, org_id: str, since: datetime) -> list[tuple[int, int]]:
+        from lily.analytics import report
+        from lily.analytics.schemas import PeriodOut
+        from lily.core import clock
+
+        cells = report.heatmap(org_id, PeriodOut(start=since, end=clock.now(), clamped=False, level="own")).rows
+        ranked = sorted(cells, key=lambda c: (c.engagement_rate or 0.0, c.engagements / max(1, c.posts)),
+                        reverse=True)
+        return [(c.weekday, c.hour) for c in ranked if c.posts > 0]
+
+
+class AnalyticsWeek:
+    """Autopilot's ``WeeklyNumbers`` on analytics' stored latest totals per published target (its report rows)."""
+
+    def published(self, org_id: str, start: datetime, end: datetime) -> list[WeekPost]:
+        from lily.analytics import report
+        from lily.analytics.schemas import PeriodOut
+        from lily.autopilot.ports import WeekPost
+
+        p = PeriodOut(start=start, end=end, clamped=False, level="own")
+        return [WeekPost(post_id=r.post_id, platform=r.platform, published_at=r.published_at,
+                         impressions=int(r.impressions) if r.impressions is not None else None,
+                         engagements=report.engagements(r)) for r in report.rows(org_id, p)]
+
+
+def _active_targets(org_id: str) -> list[Target]:
+    from lily.autopilot.ports import Target
+    from lily.social.analytics_metrics import ActiveConnections
+
+    return [Target(connection_id=c.connection_id, platform=c.platform) for c in ActiveConnections().active(org_id)]
+
+
+@_per_process
+def autopilot_basics() -> AutopilotBasics:
+    # Settings, starting runs and the schedule: the plan's level and the org's zone, no pipeline loaded.
+    from lily.autopilot.ports import AutopilotBasics
+    from lily.billing.autopilot_plan import PlanAutopilot
+    from lily.identity.zones import OrgTimeZones
+
+    return AutopilotBasics(plans=PlanAutopilot(), zones=OrgTimeZones())
+
+
+@_per_process
+def autopilot_ports() -> AutopilotPorts:
+    from lily.autopilot.ports import AI_QUOTA, POSTS_QUOTA, AutopilotPorts
+    from lily.billing.entitlements import PlanQuota
+    from lily.content.autopilot_writer import AutopilotWriter
+    from lily.publishing.autopilot_posts import AutopilotPosts
+    from lily.research.autopilot_brief import LatestBrief
+
+    basics = autopilot_basics()
+    return AutopilotPorts(plans=basics.plans, posts_quota=PlanQuota(POSTS_QUOTA), ai_quota=PlanQuota(AI_QUOTA),
+                          research=LatestBrief(), best_times=AnalyticsBestTimes(),
+                          writer=AutopilotWriter(content_ports),
+                          posts=AutopilotPosts(publishing_ports, approval_gate, _active_targets),
+                          approvals=approval_gate(), zones=basics.zones)
+
+
+@_per_process
+def autopilot_weekly_ports() -> WeeklyPorts:
+    from lily.autopilot.ports import WeeklyPorts
+    from lily.identity.member_mail import MemberMail
+
+    return WeeklyPorts(weekly=AnalyticsWeek(), mail=MemberMail())
+
+
+@_per_process
+def inbox_ports() -> InboxPorts:
+    from lily.content.reply_suggestion import BrandReplies
+    from lily.identity.members import OrgMembers
+    from lily.social.ports import InboxPorts
+
+    # content's bundle is built on the first suggestion: listing and triage never load the AI client
+    return InboxPorts(members=OrgMembers(), suggester=BrandReplies(content_ports))
 
 
 @_per_process

@@ -15,8 +15,9 @@ and why:
   Instagram) is a 422 (VALIDATION_001).
 - social_connect, social_callback and social_complete also expect 400: an OAuth state and code are valid only
   when the platform issued them for this flow, and a redirect_uri only when registered (SOCIAL_002, 400).
-- webhooks_stripe_webhook also expects 400: the body is schema-free bytes and only Stripe can sign them; an
-  unsigned request is refused with 400 (WEBHOOK_001), as Stripe's own libraries do.
+- webhooks_stripe_webhook and the platforms' webhook deliveries (webhooks_meta_events, webhooks_x_events,
+  webhooks_linkedin_events) also expect 400: the body is schema-free bytes and only Stripe or the platform can sign
+  them; an unsigned request is refused with 400 (WEBHOOK_001), as Stripe's own libraries do.
 
 The stateful phase follows the document's OpenAPI links (an org to its sub-resources, a post to its schedule,
 cancel and delete; lily.core.openapi.add_links).
@@ -56,7 +57,7 @@ checks.positive_data_acceptance.expected-statuses = [
 ]
 
 [[operations]]
-include-operation-id = "webhooks_stripe_webhook"
+include-operation-id-regex = "^webhooks_(stripe_webhook|meta_events|x_events|linkedin_events)$"
 checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "429", "5XX"]
 """
 

@@ -22,6 +22,7 @@ BOUNDED = {
     ("GET", "/api/plans"): "the plan catalog (lily.billing.plans.PLANS)",
     ("GET", "/api/orgs/{org_id}/usage"): "one entry per quota of lily.billing.plans.QUOTAS",
     ("GET", "/api/orgs/{org_id}/content/templates"): "the template catalog shipped with the code",
+    ("GET", "/api/orgs/{org_id}/webhooks/event-types"): "the event registry (lily.core.events.EVENT_TYPES)",
 }
 
 

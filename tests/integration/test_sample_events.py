@@ -21,24 +21,32 @@ SAMPLE_ORG_IDS = ("org_01jdsample00000000000000001", "org_01jd3xk6z7m8n9p0q1r2s3
 HTTP_OUTCOMES = {
     "admin": (200, "action"),  # the audit log of today: a page of entries
     "analytics": (200, "total"),  # the per-platform table of a new org: empty rows, zero totals
+    "approvals": (200, "items"),  # the approval queue of a new org: an empty page
+    "autopilot": (200, "items"),  # the autopilot runs of a new org: an empty page
     "auth": (200, "access_token"),
     "billing": (200, "plan_id"),  # the public plans: a list
+    "console": (200, "<h1>Sign in</h1>"),  # a page (HTML): the sign-in form
     "publishing": (201, "post_id"),
     "content": (201, "drafts"),
     "health": (200, "checks"),
     "images": (202, "job_id"),
+    "inbox": (200, "items"),  # the org's inbox: an empty page
     "orgs": (200, "role"),  # the members of the org: a page, the caller among them
     "publishing_admin": (200, "requeued"),
     "research": (200, "items"),  # the org's research configs: a page
     "social": (200, "platforms"),
     "social_webhook": (200, "response_token"),  # X's CRC check
     "stripe_webhook": (200, "event_id"),
+    "webhooks": (200, "type"),  # the event types a subscription may name
 }
 
 
 # What each scheduled job reports on a fresh deployment (nothing due, nothing to check).
 SCHEDULE_REPORTS = {
     "analytics_schedule": {"messages": 0, "refused": 0},
+    "autopilot_schedule": {"due": 0, "queued": 0, "refused": 0, "failed": 0},
+    "autopilot_weekly": {"orgs": 0, "stored": 0, "failed": 0},
+    "mentions_poll": {"polled": 0, "queued": 0, "skipped": 0, "failed": 0, "outcomes": {}},
     "dispatcher": {"due": 0, "dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0},
     "research_schedule": {"due": 0, "queued": 0, "refused": 0, "failed": 0},
     "subscription_reaper": {"scanned": 0, "resynced": 0, "downgraded": 0, "upgraded": 0, "errors": 0},
@@ -103,6 +111,9 @@ def test_http_handler_does_its_work_on_its_sample_event(spec, http, request):
     status, key = HTTP_OUTCOMES[spec.name]
     assert result["statusCode"] == status, result
     assert "x-request-id" in {k.lower() for k in result["headers"]}
+    if {k.lower(): v for k, v in result["headers"].items()}.get("content-type", "").startswith("text/html"):
+        assert key in result["body"], result["body"][:500]
+        return
     body = json.loads(result["body"])
     if isinstance(body, dict) and key in body:  # one object, or a page checked as such (research: "items")
         first = body

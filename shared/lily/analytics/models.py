@@ -7,6 +7,10 @@ post beyond the history window):
     heatmap all aggregate this one Query
   - one target, written by the collector: GetItem / UpdateItem pk=org_id, sk=published_key
 
+``analytics_followers`` — one item per connection and UTC day, its follower count (TTL: the org's history):
+  - an org's follower counts over a period: Query pk=org_id, sk BETWEEN "<start day>" AND "<end day>~"
+  - the day's count, written by the daily (or on-demand) collection: PutItem pk=org_id, sk="<day>#<connection_id>"
+
 ``analytics_snapshots`` — the time series: one item per target and collection, expiring after the org's
 analytics history (TTL, per plan level):
   - a post's curve: Query pk="<org_id>#<post_id>" (every target of the post, each in time order)
@@ -16,7 +20,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 
 from lily.core.db import LilyModel, TableMeta
 from lily.core.retention import DataRule, Erase, Export, Partition, Scan
@@ -57,6 +67,26 @@ class AnalyticsPost(LilyModel):
     clicks = NumberAttribute(null=True)
     collected_at = UTCDateTimeAttribute()
     last_run = UnicodeAttribute(null=True)  # the run that last collected it: a resumed run skips it
+    # What made it (read once, at its first collection, then carried): the generated draft's template, tone and
+    # structure (None: written by hand) and whether one of its media is an AI-generated image.
+    template_id = UnicodeAttribute(null=True)
+    tone = UnicodeAttribute(null=True)
+    structure = UnicodeAttribute(null=True)
+    ai_image = BooleanAttribute(null=True)
+
+
+class AnalyticsFollowers(LilyModel):
+    class Meta(TableMeta):
+        short_name = "analytics_followers"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    day_key = UnicodeAttribute(range_key=True)  # "<YYYY-MM-DD>#<connection_id>" (UTC day)
+    connection_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    day = UnicodeAttribute()
+    followers = NumberAttribute()
+    collected_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
 
 
 class AnalyticsSnapshot(LilyModel):

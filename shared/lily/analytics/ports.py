@@ -6,6 +6,9 @@
   notices path when a connection's token is refused (social). It raises the errors declared here, never a
   platform's own.
 - :class:`AnalyticsPlan`: the org's analytics level (``basic|standard|advanced|predictive``) and its gate (billing).
+- :class:`OrgZones`: the org's IANA time zone, for the heatmap and best times (identity).
+- :class:`ContentOrigins`: which template, tone and structure content generation wrote a post with (content).
+- :class:`GeneratedMedia`: which of a post's media are AI-generated images (publishing's media library).
 
 The functions build :class:`AnalyticsPorts` through :mod:`lily.composition`; tests pass fakes or the real ones.
 """
@@ -30,6 +33,16 @@ class PublishedTarget:
     platform: str
     platform_post_id: str
     published_at: datetime
+    media_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What content generation stored on the draft a post was saved from (None: written by hand)."""
+
+    template_id: str | None = None
+    tone: str | None = None
+    structure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,9 @@ class MetricsReader(Protocol):
     def needs_reauth(self, org_id: str, connection_id: str, reason: str) -> None:
         """Mark the connection needs_reauth and record the notice (once)."""
 
+    def followers(self, org_id: str, connection_id: str, platform: str) -> int | None:
+        """The connection's follower count now (None: its platform does not report it); raises as ``read``."""
+
 
 class AnalyticsPlan(Protocol):
     def level(self, org_id: str) -> str:
@@ -95,9 +111,30 @@ class AnalyticsPlan(Protocol):
         """Pass when the plan's level is at least ``level``; raise LilyError PLAN_001 with ``upgrade_to``."""
 
 
+class OrgZones(Protocol):
+    def zone(self, org_id: str) -> str:
+        """The organization's IANA time zone (UTC when none was set)."""
+
+
+class ContentOrigins(Protocol):
+    def of_posts(self, org_id: str, post_ids: list[str]) -> dict[tuple[str, str], Origin]:
+        """The origin of each (post id, platform) saved from a generated draft (posts written by hand are absent)."""
+
+    def of_draft(self, org_id: str, draft_id: str) -> tuple[str, Origin] | None:
+        """The org's draft's platform and origin; None when the org has no such draft."""
+
+
+class GeneratedMedia(Protocol):
+    def generated(self, org_id: str, media_ids: list[str]) -> set[str]:
+        """The ids among ``media_ids`` that are images Lily generated (the org's own media only)."""
+
+
 @dataclass(frozen=True)
 class AnalyticsPorts:
     targets: PublishedTargets
     connections: ConnectionDirectory
     metrics: MetricsReader
     plan: AnalyticsPlan
+    zones: OrgZones
+    origins: ContentOrigins
+    media: GeneratedMedia

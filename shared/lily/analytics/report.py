@@ -3,8 +3,8 @@ org's published targets in it (``analytics_posts``), aggregated per platform, pe
 a posting-time heatmap; and a post's curve (``analytics_snapshots``).
 
 Engagement rate = (likes + comments + shares + clicks) / impressions, summed over the rows whose platform reports
-impressions (docs/analytics.md). The heatmap is in UTC: orgs have no time zone field yet (PRODUCT.md gives each
-org one; when identity stores it, pass it here).
+impressions (docs/analytics.md). The heatmap is in the org's time zone (PRODUCT.md). Follower growth reads the
+daily counts (``analytics_followers``, one Query); performance groups the same targets by what made them.
 """
 
 from __future__ import annotations
@@ -12,15 +12,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from lily.analytics.models import AnalyticsPost, AnalyticsSnapshot, instant_key, series_key
+from lily.analytics.models import AnalyticsFollowers, AnalyticsPost, AnalyticsSnapshot, instant_key, series_key
 from lily.analytics.ports import AnalyticsPlan
 from lily.analytics.schemas import (
     CurvePoint,
+    Dimension,
+    FollowerGrowth,
+    FollowerPoint,
+    FollowerRow,
+    FollowerSeries,
     GroupRow,
     GroupTable,
     Heatmap,
     HeatmapCell,
+    PerformanceTable,
     PeriodOut,
     PostCurve,
     Ranking,
@@ -117,17 +124,61 @@ def top_posts(org_id: str, p: PeriodOut, by: Ranking, limit: int) -> TopPosts:
     return TopPosts(period=p, ranked_by=by, rows=found[:limit])
 
 
-def heatmap(org_id: str, p: PeriodOut) -> Heatmap:
-    """Posts, engagements and engagement rate per (weekday, hour) of publishing, in UTC."""
+def local(at: datetime, zone: str) -> datetime:
+    """An instant in the org's time zone (an unknown zone name reads as UTC)."""
+    try:
+        return at.astimezone(ZoneInfo(zone))
+    except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+        return at
+
+
+def heatmap(org_id: str, p: PeriodOut, zone: str = "UTC") -> Heatmap:
+    """Posts, engagements and engagement rate per (weekday, hour) of publishing, in the org's time zone."""
     cells: dict[tuple[int, int], list[AnalyticsPost]] = defaultdict(list)
     for r in rows(org_id, p):
-        cells[(r.published_at.weekday(), r.published_at.hour)].append(r)
+        at = local(r.published_at, zone)
+        cells[(at.weekday(), at.hour)].append(r)
     out = []
     for (day, hour), items in sorted(cells.items()):
         t = _totals(items)
         out.append(HeatmapCell(weekday=day, hour=hour, posts=t["posts"], engagements=t["engagements"],
                                engagement_rate=t["engagement_rate"]))
-    return Heatmap(period=p, rows=out)
+    return Heatmap(period=p, time_zone=zone, rows=out)
+
+
+MANUAL = "manual"  # a post content generation did not write (no draft origin)
+
+
+def dimension_key(by: Dimension) -> Callable[[AnalyticsPost], str]:
+    if by == "ai_image":
+        return lambda r: "true" if r.ai_image else "false"
+    field = {"template": "template_id", "tone": "tone", "structure": "structure"}[by]
+    return lambda r: getattr(r, field) or MANUAL
+
+
+def performance(org_id: str, p: PeriodOut, by: Dimension) -> PerformanceTable:
+    """The period's targets grouped by the draft's template, tone or structure, or by AI image used."""
+    t = grouped(org_id, p, dimension_key(by))
+    return PerformanceTable(period=t.period, total=t.total, rows=t.rows, by=by)
+
+
+def followers(org_id: str, p: PeriodOut) -> FollowerGrowth:
+    """Each connection's first and last daily count in the period, and its daily series (one Query)."""
+    series: dict[str, list[AnalyticsFollowers]] = defaultdict(list)
+    for f in AnalyticsFollowers.query(org_id, AnalyticsFollowers.day_key.between(
+            p.start.strftime("%Y-%m-%d"), p.end.strftime("%Y-%m-%d") + "~")):
+        series[f.connection_id].append(f)  # day order: the sort key starts with the day
+    out, points = [], []
+    for conn, days in sorted(series.items()):
+        first, last = days[0], days[-1]
+        growth = int(last.followers) - int(first.followers)
+        out.append(FollowerRow(connection_id=conn, platform=last.platform, first_day=first.day,
+                               first=int(first.followers), last_day=last.day, last=int(last.followers),
+                               growth=growth, growth_rate=round(growth / int(first.followers), 6)
+                               if first.followers else None))
+        points.append(FollowerSeries(connection_id=conn, points=[FollowerPoint(day=d.day, followers=int(d.followers))
+                                                                 for d in days]))
+    return FollowerGrowth(period=p, rows=out, series=points)
 
 
 def curve(org_id: str, post_id: str) -> PostCurve:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-Table = Literal["platforms", "connections", "top_posts", "heatmap"]
+from lily.core.fields import IsoDateTime
+
+Instant = Annotated[datetime, IsoDateTime]  # a query parameter's ISO 8601 instant (never a number)
+
+Table = Literal["platforms", "connections", "top_posts", "heatmap", "followers", "performance", "best_times"]
+Dimension = Literal["template", "tone", "structure", "ai_image"]
 Ranking = Literal["engagements", "engagement_rate", "impressions", "likes", "comments", "shares", "clicks"]
 
 
@@ -98,3 +103,82 @@ class TargetCurve(BaseModel):
 class PostCurve(BaseModel):
     post_id: str
     targets: list[TargetCurve]
+
+
+class FollowerPoint(BaseModel):
+    day: str = Field(description="UTC day (YYYY-MM-DD)")
+    followers: int
+
+
+class FollowerRow(BaseModel):
+    connection_id: str
+    platform: str
+    first_day: str
+    first: int = Field(description="Followers on the period's first collected day")
+    last_day: str
+    last: int = Field(description="Followers on the period's last collected day")
+    growth: int = Field(description="last - first")
+    growth_rate: float | None = Field(description="growth / first (None when first is 0)")
+
+
+class FollowerSeries(BaseModel):
+    connection_id: str
+    points: list[FollowerPoint]
+
+
+class FollowerGrowth(BaseModel):
+    period: PeriodOut
+    rows: list[FollowerRow] = Field(description="One row per connection with a count in the period")
+    series: list[FollowerSeries] = Field(description="Each connection's daily counts, in day order")
+
+
+class PerformanceTable(GroupTable):
+    by: Dimension = Field(description="What groups the posts: the draft's template, tone or structure (\"manual\" "
+                                      "for posts not made by content generation), or whether an AI image was used")
+
+
+class SlotRow(BaseModel):
+    platform: str
+    rank: int = Field(ge=1, description="1 = the best slot of the platform")
+    weekday: int = Field(ge=0, le=6, description="0 = Monday, in the org's time zone")
+    hour: int = Field(ge=0, le=23)
+    expected_engagement_rate: float
+    posts: int = Field(description="The org's posts of the history at this hour")
+
+
+class ModelError(BaseModel):
+    method: str
+    held_out_posts: int = Field(description="The latest quarter of the history, left out of the fit")
+    model_mae: float | None = Field(description="Mean absolute error of the engagement rate on the held-out posts")
+    baseline: str
+    baseline_mae: float | None = Field(description="The naive baseline's error on the same posts")
+
+
+class PlatformModel(BaseModel):
+    platform: str
+    status: Literal["ok", "insufficient_history"]
+    history_posts: int = Field(description="Settled posts with impressions the model learned from")
+    needed_posts: int
+    message: str | None = Field(None, description="Why there is no answer (too little history)")
+    error: ModelError | None
+
+
+class BestTimes(BaseModel):
+    period: PeriodOut
+    time_zone: str
+    platforms: list[PlatformModel]
+    rows: list[SlotRow] = Field(description="Best slots per platform, best first (none for a platform whose "
+                                            "history is too short)")
+
+
+class DraftPrediction(BaseModel):
+    draft_id: str
+    platform: str
+    status: Literal["ok", "insufficient_history"]
+    history_posts: int
+    needed_posts: int
+    message: str | None = None
+    at: datetime | None = Field(description="The instant predicted for (default: the best slot's next occurrence)")
+    expected_engagement_rate: float | None
+    expected_engagements: int | None = Field(description="The rate times the platform's median impressions")
+    error: ModelError | None

@@ -17,7 +17,7 @@ from lily.billing.plans import Plan, get_plan
 from lily.billing.ports import BillingPorts
 from lily.billing.settings import billing_settings
 from lily.billing.stripe_gateway import StripeSubscription
-from lily.core import clock
+from lily.core import clock, events
 from lily.core.db import won
 from lily.core.observability import count, logger
 
@@ -103,6 +103,8 @@ def apply_plan(ports: BillingPorts, org_id: str) -> tuple[str, str] | None:
     logger.info("plan applied", extra={"org_id": org_id, "old_plan": old, "new_plan": new, "direction": direction,
                                        "status": sub.status})
     notify_plan_change(ports, org_id, get_plan(old), get_plan(new))
+    events.emit("subscription.changed", org_id, {"old_plan": old, "new_plan": new, "direction": direction,
+                                                 "status": sub.status})
     return old, new
 
 

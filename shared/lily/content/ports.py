@@ -4,6 +4,7 @@
 - :class:`QuotaPort`: the plan's ``ai_text_requests`` per-day quota (billing entitlements).
 - :class:`PostsPort`: saving drafts as posts and reading a post's text (publishing).
 - :class:`InsightsPort`: research insights a draft is grounded on (research).
+- :class:`PerformancePort`: the org's best templates and tones per platform, from its engagement (analytics).
 
 The suite's one composition place (:func:`lily.composition.content_ports`) wires the real implementations;
 tests pass fakes or the real ones.
@@ -55,8 +56,29 @@ class InsightsPort(Protocol):
 
 
 @dataclass(frozen=True)
+class Performer:
+    """A template or tone of the org's published posts on one platform, with the engagement rate it earned."""
+
+    kind: str  # "template" | "tone"
+    key: str  # the template id or the tone
+    engagement_rate: float
+    posts: int
+
+    def brief(self) -> str:
+        """The performer as a line of a generation prompt."""
+        return f"{self.kind} {self.key} ({self.engagement_rate:.2%} engagement over {self.posts} posts)"
+
+
+class PerformancePort(Protocol):
+    def best(self, org_id: str) -> dict[str, list[Performer]]:
+        """Per platform, the org's templates and tones that earned the best engagement rate, best first (a
+        platform without enough history is absent)."""
+
+
+@dataclass(frozen=True)
 class ContentPorts:
     ai: AIPort
     quota: QuotaPort
     posts: PostsPort
     insights: InsightsPort
+    performance: PerformancePort

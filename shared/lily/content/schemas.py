@@ -124,6 +124,8 @@ class GenerateIn(BaseModel):
     research_insight_ids: list[Annotated[str, Field(pattern=r"^ins_[0-9a-z]{26}$")]] = Field(
         default_factory=list, max_length=10, description="Research insights to ground the drafts on")
     source_url: str | None = Field(None, max_length=2000, pattern=URL)
+    follow_best: bool = Field(False, description="Name the org's best-performing templates and tones per platform "
+                                                 "(from its analytics) in the prompt and ask to follow them")
 
     @field_validator("platforms")
     @classmethod
@@ -171,7 +173,7 @@ class RewriteIn(BaseModel):
 
 
 class Reason(BaseModel):
-    check: str = Field(description="keywords | banned_words | avoid | length | tone | emoji")
+    check: str = Field(description="keywords | banned_words | avoid | length | voice | emoji")
     ok: bool
     points: int
     detail: str
@@ -230,6 +232,18 @@ class GenerationOut(BaseModel):
     brand_version: int = 0
 
 
+class GenerationJobOut(BaseModel):
+    """A generation too large for the synchronous window (202): poll ``GET .../content/jobs/{job_id}``."""
+
+    job_id: str
+    status: Literal["queued", "running", "done", "failed"]
+    estimated_s: float = Field(description="Provider time the rule estimated for the request")
+    result: GenerationOut | None = Field(None, description="When done: the generation, as 201 would answer it")
+    error: dict | None = Field(None, description="When failed: Lily's error body's error object")
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
 class DraftPage(BaseModel):
     items: list[DraftOut]
     next_cursor: str | None = None
@@ -262,6 +276,8 @@ class TemplateOut(BaseModel):
     instructions: str
     prompt: str
     placeholders: list[str]
+    performance: str | None = Field(None, description="Why it ranks first: the org's template or tone that earned "
+                                                      "its best engagement on this platform (None: no history)")
 
 
 class TemplatePage(BaseModel):

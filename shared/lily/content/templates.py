@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from lily.content.ports import Performer
 from lily.content.schemas import PLATFORMS, STRUCTURES, TONES
 
 DATA = Path(__file__).with_name("templates.json")
@@ -80,3 +81,22 @@ def catalog() -> dict[str, Template]:
 
 def template_for(tone: str, structure: str, platform: str) -> Template:
     return catalog()[f"{tone}.{structure}.{platform}"]
+
+
+def ranked(best: dict[str, list[Performer]]) -> list[tuple[Template, Performer | None]]:
+    """The catalog per platform (in :data:`PLATFORMS` order), the org's best performers first: each template ranks
+    by the engagement rate it earned on the platform, else by its tone's, best first (a template's own record
+    before a tone's at the same rate); templates with neither follow in catalog order. Each comes with the
+    performer that ranked it (None: no history for it)."""
+    out: list[tuple[Template, Performer | None]] = []
+    for platform in PLATFORMS:
+        mine = best.get(platform, [])
+        by_template = {b.key: b for b in mine if b.kind == "template"}
+        by_tone = {b.key: b for b in mine if b.kind == "tone"}
+        rows = [(t, by_template.get(t.template_id) or by_tone.get(t.tone))
+                for t in catalog().values() if t.platform == platform]
+        order = {t.template_id: i for i, (t, _) in enumerate(rows)}
+        rows.sort(key=lambda r: (r[1] is None, -(r[1].engagement_rate if r[1] else 0),
+                                 r[1] is not None and r[1].kind != "template", order[r[0].template_id]))
+        out += rows
+    return out

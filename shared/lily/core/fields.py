@@ -6,11 +6,20 @@ and reads as 2; pydantic's strict mode would refuse it). Put it after the field'
 ``minimum``/``maximum`` in the OpenAPI document::
 
     expected_version: Annotated[int, Field(ge=1), NotABool] | None = None
+
+``IsoDateTime``: a date-time is an ISO 8601 string, as the published schema (``format: date-time``) says; pydantic's
+lax mode would also read a number, or a string holding one (``?start=0.5``), as seconds since 1970::
+
+    start: Annotated[datetime, IsoDateTime] | None = Query(None)
 """
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BeforeValidator
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
 
 
 def _not_a_bool(value: object) -> object:
@@ -20,6 +29,15 @@ def _not_a_bool(value: object) -> object:
 
 
 NotABool = BeforeValidator(_not_a_bool)
+
+
+def _iso_date_time(value: object) -> object:
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("expected an ISO 8601 date-time (2026-12-07T09:30:00Z), not a number")
+    return value
+
+
+IsoDateTime = BeforeValidator(_iso_date_time)
 
 # An Idempotency-Key header's value: visible ASCII, spaces only inside (an HTTP stack strips them at either end, so
 # the key a client sent would not be the key Lily reads). Each route declares it with its own length limit.

@@ -24,6 +24,12 @@ def ulid() -> str:
     return _b32(ms, 10) + _b32(int.from_bytes(os.urandom(10), "big"), 16)
 
 
+def ulid_floor(ts: float) -> str:
+    """The smallest ULID of the millisecond ``ts`` (lower case, as in :func:`new_id`): ids at or after the instant
+    sort at or after it (a range key condition "since ``ts``")."""
+    return (_b32(int(ts * 1000), 10) + "0" * 16).lower()
+
+
 def new_id(prefix: str) -> str:
     """A prefixed sortable id such as ``org_01J...``."""
     return f"{prefix}_{ulid().lower()}"

@@ -39,3 +39,9 @@ def outbox(to: str | None = None, limit: int = 50) -> list[dict]:
     from lily.identity.email import outbox as read_outbox
 
     return [m.model_dump() for m in read_outbox(to, min(max(limit, 1), 500))]
+
+
+# Outbound webhooks: a receiver that stores and shows what Lily delivered (lily.local.webhook_sink).
+from lily.local.webhook_sink import router as _webhook_sink  # noqa: E402 - after the router it joins
+
+router.include_router(_webhook_sink)

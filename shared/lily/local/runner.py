@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -114,6 +115,9 @@ def main() -> int:
     port = int(os.environ.get("LILY_PORT", "8000"))
     apply_local_defaults({"LILY_PUBLIC_BASE_URL": os.environ.get("LILY_PUBLIC_BASE_URL",
                                                                  f"http://{host}:{port}")})
+    # Outbound webhooks may reach this gateway's /_local/webhook-sink, over plain http (local mode only).
+    os.environ.setdefault("LILY_WEBHOOKS_HTTPS_ONLY", "false")
+    os.environ.setdefault("LILY_WEBHOOKS_ALLOWED_PRIVATE", json.dumps([f"{host}:{port}", f"localhost:{port}"]))
     from lily.core.observability import logger
     from lily.local.sandboxes import start_all
     from lily.local.serve import stop_all

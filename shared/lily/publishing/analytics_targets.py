@@ -2,7 +2,11 @@
 
 Reads the org's published posts (``posts`` Query pk=org_id, status published or partial, updated since the
 instant: a post published since then was updated then) and each one's targets (``post_targets`` Query
-pk=post_id); keeps the connection's targets published since the instant.
+pk=post_id); keeps the connection's targets published since the instant (with the media each one carried).
+
+:class:`GeneratedMediaOfOrg` (:class:`lily.analytics.ports.GeneratedMedia`): which media are images Lily generated
+(``publishing_media`` BatchGetItem; an image stored by ``media.store`` for an image job is named after the job,
+``imgjob_...``; the media table has no other mark, so an upload its user named ``imgjob_...`` would count too).
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from lily.analytics.ports import PublishedTarget
-from lily.publishing.models import Post, Target
+from lily.publishing.models import Media, Post, Target
+
+GENERATED_PREFIX = "imgjob_"  # lily.images names a stored image after its job (ids.new_id("imgjob"))
 
 
 class PublishedTargetsOfConnection:
@@ -24,6 +30,15 @@ class PublishedTargetsOfConnection:
                         and t.published_at >= since and t.org_id == org_id):
                     found.append(PublishedTarget(target_id=t.target_id, post_id=post.post_id,
                                                  connection_id=t.connection_id, platform=t.platform,
-                                                 platform_post_id=t.platform_post_id, published_at=t.published_at))
+                                                 platform_post_id=t.platform_post_id, published_at=t.published_at,
+                                                 media_ids=tuple(t.media_ids if t.media_ids is not None
+                                                                 else post.media_ids or ())))
         found.sort(key=lambda t: t.published_at)
         return found
+
+
+class GeneratedMediaOfOrg:
+    def generated(self, org_id: str, media_ids: list[str]) -> set[str]:
+        return {m.media_id for m in Media.batch_get([(org_id, i) for i in media_ids],
+                                                    attributes_to_get=["media_id", "filename"])
+                if (m.filename or "").startswith(GENERATED_PREFIX)}

@@ -6,6 +6,7 @@ from lily.core import clock, ids
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, conflict, invalid
 from lily.core.observability import count
+from lily.publishing import media_uses
 from lily.publishing.models import Media, Post, Target
 from lily.publishing.ports import PlatformGateway, PublishingPorts
 from lily.publishing.posts import load_post, post_out
@@ -46,14 +47,19 @@ def _new_targets(org_id: str, post_id: str, targets: list[TargetIn], gateway: Pl
     return out
 
 
-def create_post(ports: PublishingPorts, org_id: str, body: PostCreate, created_by: str | None = None) -> PostOut:
+def create_post(ports: PublishingPorts, org_id: str, body: PostCreate, created_by: str | None = None,
+                approval: str | None = None, post_id: str | None = None) -> PostOut:
+    """``approval="required"``: its author needs approval (lily.publishing.approval); None: publishes freely.
+    ``post_id``: an id claimed beforehand (automation's claims: a retry creates the same post, never two)."""
     _check_media(org_id, body.media_ids)
     now = clock.now()
-    post_id = ids.new_id("post")
+    post_id = post_id or ids.new_id("post")
     targets = _new_targets(org_id, post_id, body.targets, ports.gateway)
     post = Post(org_id, post_id, text=body.text, media_ids=body.media_ids, first_comment=body.first_comment,
                 status="draft", status_rank=0, platforms={t.platform for t in targets} or None,
-                created_by=created_by, created_at=now, updated_at=now, version=1)
+                created_by=created_by, approval=approval, created_at=now, updated_at=now, version=1)
+    # indexed before the post exists, so no post ever names a medium without its entry
+    media_uses.record(org_id, post_id, media_uses.media_of(body.media_ids, targets))
     for t in targets:
         t.save()
     post.save(condition=Post.post_id.does_not_exist())
@@ -67,6 +73,8 @@ def update_post(ports: PublishingPorts, org_id: str, post_id: str, body: PostUpd
     if post.status not in EDITABLE or any(t.state not in EDITABLE for t in targets):
         raise conflict("only drafts can be edited; cancel the schedule first", status=post.status)
     actions = [Post.updated_at.set(clock.now()), Post.version.add(1)]
+    if post.approval not in (None, "required"):  # an edit needs a new approval (lily.publishing.approval)
+        actions += [Post.approval.set("required"), Post.approval_at.remove()]
     if body.text is not None:
         actions.append(Post.text.set(body.text))
     if body.media_ids is not None:
@@ -81,6 +89,10 @@ def update_post(ports: PublishingPorts, org_id: str, post_id: str, body: PostUpd
         platforms = {t.platform for t in new_targets}
         actions.append(Post.platforms.set(platforms) if platforms else Post.platforms.remove())
     unchanged = (Post.version == post.version) & (Post.status == "draft")
+    named_before = media_uses.media_of(post.media_ids, targets)
+    named_after = media_uses.media_of(body.media_ids if body.media_ids is not None else post.media_ids,
+                                      new_targets if new_targets is not None else targets)
+    media_uses.record(org_id, post_id, named_after - named_before)
     if not won(lambda: post.update(actions=actions, condition=unchanged)):
         raise conflict("the post changed meanwhile; reload it")
     if new_targets is not None:
@@ -89,6 +101,7 @@ def update_post(ports: PublishingPorts, org_id: str, post_id: str, body: PostUpd
         for t in new_targets:
             t.save()
         targets = new_targets
+    media_uses.forget(org_id, post_id, named_before - named_after)
     return post_out(post, targets)
 
 
@@ -103,3 +116,4 @@ def delete_post(ports: PublishingPorts, org_id: str, post_id: str) -> None:
     for t in targets:
         t.delete(condition=Target.state.is_in("draft", "published", "failed"))
     post.delete()
+    media_uses.forget(org_id, post_id, media_uses.media_of(post.media_ids, targets))

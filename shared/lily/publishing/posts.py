@@ -9,7 +9,7 @@ from datetime import datetime
 from lily.core import clock
 from lily.core.errors import invalid, not_found
 from lily.publishing.models import Post, Target
-from lily.publishing.schemas import ErrorOut, PostOut, PostPage, TargetOut
+from lily.publishing.schemas import ErrorOut, FirstCommentOut, PostOut, PostPage, TargetOut
 from lily.publishing.states import targets_of
 
 
@@ -21,6 +21,9 @@ def target_out(t: Target) -> TargetOut:
         attempts=int(t.attempts or 0), next_attempt_at=t.next_attempt_at, last_error=err,
         platform_post_id=t.platform_post_id, platform_url=t.platform_url, queued_at=t.queued_at,
         published_at=t.published_at, failed_at=t.failed_at,
+        first_comment_status=FirstCommentOut(
+            state=t.fc_state, attempts=int(t.fc_attempts or 0), platform_comment_id=t.fc_platform_id, url=t.fc_url,
+            posted_at=t.fc_posted_at, error=t.fc_error) if t.fc_state else None,
     )
 
 
@@ -28,7 +31,8 @@ def post_out(p: Post, targets: list[Target] | None) -> PostOut:
     return PostOut(
         post_id=p.post_id, org_id=p.org_id, text=p.text or "", media_ids=list(p.media_ids or []),
         first_comment=p.first_comment, status=p.status, platforms=sorted(p.platforms or []),
-        scheduled_at=p.scheduled_at, timezone=p.timezone, created_by=p.created_by, created_at=p.created_at,
+        scheduled_at=p.scheduled_at, timezone=p.timezone, created_by=p.created_by, approval=p.approval,
+        approval_at=p.approval_at if p.approval == "pending" else None, created_at=p.created_at,
         updated_at=p.updated_at, version=int(p.version), targets=[target_out(t) for t in targets or []],
     )
 

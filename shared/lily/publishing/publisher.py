@@ -35,11 +35,11 @@ from typing import Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lily.core import breaker, clock, ids
+from lily.core import breaker, clock, events, ids
 from lily.core.db import won
 from lily.core.models import BreakerState
 from lily.core.observability import count, logger, observe
-from lily.publishing import messages, pacing
+from lily.publishing import first_comments, messages, pacing
 from lily.publishing.media import download_url, media_items
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Attempt, Post, Target
@@ -105,13 +105,15 @@ def _audit(t: Target, attempt_id: str, number: int, outcome: str, started: float
             expires_at=now + timedelta(days=publishing_settings().audit_ttl_days)).save()
 
 
-def _build_target(t: Target) -> tuple[PublishTarget, list[str]]:
-    """What to publish for ``t``, and the ids of media it names that no longer exist."""
+def _build_target(t: Target) -> tuple[PublishTarget, list[str], bool]:
+    """What to publish for ``t``, the ids of media it names that no longer exist, and whether its post is cleared
+    to go out (no approval needed, or approved: read here, after the claim, whatever the target's state says)."""
     try:
-        post = Post.get(t.org_id, t.post_id)
+        post = Post.get(t.org_id, t.post_id, consistent_read=True)
         text, media_ids, first = (post.text or "", list(post.media_ids or []), post.first_comment)
+        cleared = post.approval in (None, "approved")
     except Post.DoesNotExist:
-        text, media_ids, first = "", [], None
+        text, media_ids, first, cleared = "", [], None, True
     if t.text is not None:
         text = t.text
     if t.media_ids is not None:
@@ -122,7 +124,8 @@ def _build_target(t: Target) -> tuple[PublishTarget, list[str]]:
     media, missing = media_items(t.org_id, media_ids)
     media = [m.model_copy(update={"url": download_url(m.key)}) for m in media]  # presigning is local: no request
     return PublishTarget(target_id=t.target_id, post_id=t.post_id, org_id=t.org_id, connection_id=t.connection_id,
-                         platform=t.platform, text=text, media=media, first_comment=first, since=since), missing
+                         platform=t.platform, text=text, media=media, first_comment=first, since=since), \
+        missing, cleared
 
 
 def _takeover_at(t: Target) -> datetime:
@@ -186,6 +189,10 @@ def _published(t: Target, attempt_id: str, result: PublishOutcome, outcome: Outc
     logger.info("target published", extra={"target_id": t.target_id, "platform": t.platform,
                                            "platform_post_id": result.platform_post_id, "how": outcome})
     _refresh_status(t, siblings)
+    events.emit("post.published", t.org_id, {
+        "post_id": t.post_id, "target_id": t.target_id, "connection_id": t.connection_id, "platform": t.platform,
+        "platform_post_id": result.platform_post_id, "url": result.url, "published_at": clock.iso(now)})
+    first_comments.start(t)  # its first comment, if it has one: own state, retries and worker
     return outcome
 
 
@@ -207,6 +214,10 @@ def _failed(t: Target, attempt_id: str, e: PublishError, exhausted: bool, siblin
                                            "code": e.code.value, "attempts": int(t.attempts or 0),
                                            "platform_message": e.message[:300]})
     _refresh_status(t, siblings)
+    events.emit("post.failed", t.org_id, {
+        "post_id": t.post_id, "target_id": t.target_id, "connection_id": t.connection_id, "platform": t.platform,
+        "attempts": int(t.attempts or 0), "error": {"code": e.code.value, "kind": e.kind, "message": e.message[:300]},
+        "failed_at": clock.iso(now)})
     return "parked" if exhausted else "failed"
 
 
@@ -306,7 +317,7 @@ def _attempt(t: Target, attempt_id: str, msg: PublishMessage, gateway: PlatformG
     """Holding the claim: reconcile if a previous attempt may have posted, then call the platform once."""
     s = publishing_settings()
     number = int(t.attempts or 1)
-    target, missing = _build_target(t)
+    target, missing, cleared = _build_target(t)
     started = time.monotonic()
 
     if t.reconcile:
@@ -332,6 +343,13 @@ def _attempt(t: Target, attempt_id: str, msg: PublishMessage, gateway: PlatformG
         if not slot.go:  # hand the claim back and wait for a slot (not an attempt)
             _release(t, attempt_id, _at(slot.at))
             return _defer(msg, slot.at, "paced", slot.place)
+
+    if not cleared:  # needs approval and has none (whatever moved the target here): never published
+        e = PublishError("validation", "the post needs approval and was not approved; nothing was published",
+                         retryable=False)
+        count("publish_attempts_total", platform=t.platform, outcome="unapproved")
+        _audit(t, attempt_id, number, "failed", started, error=e)
+        return _failed(t, attempt_id, e, False, siblings)
 
     if missing:  # deleted after scheduling: the post never goes out without media it names
         e = PublishError("validation", f"media {', '.join(missing)} was deleted after the post was scheduled; "

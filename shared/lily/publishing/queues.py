@@ -23,6 +23,7 @@ from lily.core import clock, ids
 from lily.core.db import won, won_transaction
 from lily.core.errors import ErrorCode, LilyError, conflict, invalid, not_found
 from lily.core.observability import count
+from lily.core.pages import PageParams, query_page
 from lily.publishing import conflicts, scheduling
 from lily.publishing.models import Post, Queue, QueueEntry
 from lily.publishing.ports import SchedulingPorts
@@ -121,10 +122,12 @@ def create(ports: SchedulingPorts, org_id: str, body: QueueIn) -> QueueOut:
     return _out(queue, ports.zones.zone(org_id), [])
 
 
-def list_queues(ports: SchedulingPorts, org_id: str) -> QueueList:
+def list_queues(ports: SchedulingPorts, org_id: str, page: PageParams) -> QueueList:
     ports.advanced.require(org_id)
     zone = ports.zones.zone(org_id)
-    return QueueList(items=[_out(q, zone, _held(q)) for q in Queue.query(org_id)])
+    items, cursor = query_page(lambda start, n: Queue.query(org_id, last_evaluated_key=start, limit=n),
+                               {"org_id": org_id}, page, lambda q: _out(q, zone, _held(q)))
+    return QueueList(items=items, next_cursor=cursor)
 
 
 def get(ports: SchedulingPorts, org_id: str, queue_id: str) -> QueueOut:

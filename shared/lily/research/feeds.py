@@ -1,18 +1,10 @@
-"""Fetching and parsing the configured RSS / Atom feeds, through an SSRF guard.
+"""Fetching and parsing the configured RSS / Atom feeds.
 
-A feed URL is the customer's input fetched from inside the cloud, so every fetch is guarded:
-
-- only ``http`` and ``https``, default ports or explicit ones, no credentials in the URL;
-- the host is resolved first and **every** address it resolves to must be public: private (RFC 1918, ULA),
-  loopback, link-local (the instance metadata service at 169.254.169.254 included), multicast, reserved,
-  unspecified and carrier-grade NAT addresses are refused (``ipaddress``'s ``is_global``);
-- redirects are not followed by the client: each ``Location`` is checked like the first URL, at most
-  ``feed_max_redirects`` of them;
-- a timeout on connect and read (``feed_timeout_s``) and a size cap (``feed_max_bytes``): a body announcing
-  or reaching more is refused without being read further.
-
-Local mode sets ``feed_allowed_private`` to the feeds sandbox's own ``host:port`` (and nothing else), so the
-sample feeds on the loopback interface can be read; in the cloud the list is empty.
+A feed URL is the customer's input fetched from inside the cloud, so it is fetched through the one SSRF guard,
+:mod:`lily.core.safe_http` (every address public, the connection pinned to the checked address, redirects checked
+one by one up to ``feed_max_redirects``, a size cap, and a total time limit of ``feed_timeout_s`` over the whole
+fetch, not per read). Local mode sets ``feed_allowed_private`` to the feeds sandbox's own ``host:port`` (and nothing
+else), so the sample feeds on the loopback interface can be read; in the cloud the list is empty.
 
 Parsing is ``feedparser``'s (RSS 0.9x/1.0/2.0, Atom 0.3/1.0): it sanitises HTML; text is reduced to plain
 text here. A feed that fails is reported in the run's counts; the run goes on with the others.
@@ -22,24 +14,22 @@ from __future__ import annotations
 
 import calendar
 import html
-import ipaddress
 import re
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
 
-import httpx
-
+from lily.core import safe_http
 from lily.research.settings import ResearchSettings
 
 USER_AGENT = "LilyResearch/1.0 (+feeds)"
+ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 
 class FeedRefused(Exception):
-    """The URL, its addresses or its answer are not allowed (SSRF guard, size, type)."""
+    """The URL, its addresses or its answer are not allowed (SSRF guard, size, type, time)."""
 
 
 @dataclass(frozen=True)
@@ -55,73 +45,21 @@ def plain(text: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", text or ""))).strip()
 
 
-def _port(parts) -> int:
+def policy(settings: ResearchSettings) -> safe_http.FetchPolicy:
+    return safe_http.FetchPolicy(allowed_private=tuple(settings.feed_allowed_private), https_only=False,
+                                 max_bytes=settings.feed_max_bytes, total_timeout_s=settings.feed_timeout_s,
+                                 max_redirects=settings.feed_max_redirects, user_agent=USER_AGENT)
+
+
+def fetch(url: str, settings: ResearchSettings, resolve=socket.getaddrinfo) -> bytes:
+    """The feed's body, through the guard."""
     try:
-        port = parts.port
-    except ValueError:
-        raise FeedRefused("bad port") from None
-    return port or (443 if parts.scheme == "https" else 80)
-
-
-def check_url(url: str, settings: ResearchSettings, resolve=socket.getaddrinfo) -> None:
-    """Raise :class:`FeedRefused` unless ``url`` is http(s) and every address of its host is public."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FeedRefused("only http and https URLs with a host")
-    if parts.username or parts.password:
-        raise FeedRefused("credentials in the URL")
-    host, port = parts.hostname, _port(parts)
-    if f"{host}:{port}" in settings.feed_allowed_private:
-        return
-    try:
-        infos = resolve(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise FeedRefused("the host does not resolve") from None
-    addresses = {info[4][0] for info in infos}
-    if not addresses:
-        raise FeedRefused("the host does not resolve")
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
-        if not ip.is_global or ip.is_multicast:
-            raise FeedRefused(f"the host resolves to a non-public address ({ip})")
-
-
-def fetch(url: str, settings: ResearchSettings, client: httpx.Client | None = None) -> bytes:
-    """The feed's body, through the guard (redirects checked one by one, timeout, size cap)."""
-    own = client is None
-    client = client or httpx.Client(timeout=httpx.Timeout(settings.feed_timeout_s), follow_redirects=False,
-                                    headers={"User-Agent": USER_AGENT,
-                                             "Accept": "application/rss+xml, application/atom+xml, "
-                                                       "application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"})
-    try:
-        for _ in range(settings.feed_max_redirects + 1):
-            check_url(url, settings)
-            with client.stream("GET", url) as response:
-                if response.is_redirect:
-                    location = response.headers.get("location")
-                    if not location:
-                        raise FeedRefused("a redirect without a location")
-                    url = urljoin(url, location)
-                    continue
-                if response.status_code != 200:
-                    raise FeedRefused(f"the feed answered {response.status_code}")
-                declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > settings.feed_max_bytes:
-                    raise FeedRefused("the feed is larger than the size cap")
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > settings.feed_max_bytes:
-                        raise FeedRefused("the feed is larger than the size cap")
-                return bytes(body)
-        raise FeedRefused("too many redirects")
-    except httpx.HTTPError as exc:
-        raise FeedRefused(f"the fetch failed ({type(exc).__name__})") from None
-    finally:
-        if own:
-            client.close()
+        answer = safe_http.fetch("GET", url, policy=policy(settings), headers={"Accept": ACCEPT}, resolve=resolve)
+    except safe_http.Refused as exc:
+        raise FeedRefused(exc.reason) from None
+    if answer.status_code != 200:
+        raise FeedRefused(f"the feed answered {answer.status_code}")
+    return answer.body
 
 
 def _when(entry) -> datetime | None:
@@ -149,5 +87,5 @@ def parse(feed_url: str, body: bytes, max_items: int) -> list[FeedEntry]:
     return entries
 
 
-def read_feed(url: str, settings: ResearchSettings) -> list[FeedEntry]:
-    return parse(url, fetch(url, settings), settings.feed_max_items)
+def read_feed(url: str, settings: ResearchSettings, resolve=socket.getaddrinfo) -> list[FeedEntry]:
+    return parse(url, fetch(url, settings, resolve), settings.feed_max_items)

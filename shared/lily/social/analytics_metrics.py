@@ -1,5 +1,6 @@
 """Social's side of analytics' ports: the active connections (:class:`lily.analytics.ports.ConnectionDirectory`)
-and one post's counts through the platform adapter's ``metrics`` call (:class:`lily.analytics.ports.MetricsReader`),
+and one post's counts through the platform adapter's ``metrics`` call (:class:`lily.analytics.ports.MetricsReader`)
+and the account's follower count through its ``followers`` call,
 its errors translated into analytics' (token refused, 429, inactive, unavailable).
 
 Credentials are opened once per connection per process (:mod:`lily.social.tokens` caches them until they change).
@@ -63,10 +64,10 @@ class PlatformMetrics:
             self._creds[key] = kept
         return kept[1]
 
-    def read(self, org_id: str, connection_id: str, platform: str, platform_post_id: str) -> Counts:
+    def _call(self, org_id: str, connection_id: str, platform: str, call):
+        """``call(adapter, credentials)`` with the platform's and Lily's errors translated into analytics'."""
         try:
-            creds = self._credentials(org_id, connection_id, platform)
-            m = _adapter(platform).metrics(creds, platform_post_id)
+            return call(_adapter(platform), self._credentials(org_id, connection_id, platform))
         except PlatformError as exc:
             if exc.kind in (ErrorKind.AUTH_EXPIRED, ErrorKind.PERMISSION):
                 self._creds.pop((org_id, connection_id), None)
@@ -80,7 +81,13 @@ class PlatformMetrics:
             if exc.code in (ErrorCode.VALIDATION_003, ErrorCode.VALIDATION_004):
                 raise ConnectionInactive(exc.message) from None
             raise MetricsUnavailable(exc.code.value) from None
+
+    def read(self, org_id: str, connection_id: str, platform: str, platform_post_id: str) -> Counts:
+        m = self._call(org_id, connection_id, platform, lambda a, creds: a.metrics(creds, platform_post_id))
         return Counts(impressions=m.impressions, likes=m.likes, comments=m.comments, shares=m.shares, clicks=m.clicks)
+
+    def followers(self, org_id: str, connection_id: str, platform: str) -> int | None:
+        return self._call(org_id, connection_id, platform, lambda a, creds: a.followers(creds))
 
     def needs_reauth(self, org_id: str, connection_id: str, reason: str) -> None:
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from lily.core import clock
+from lily.core import clock, events
 from lily.core.observability import count, logger
 from lily.social.messages import NeedsReauth, Revoke
 from lily.social.models import SocialConnection
@@ -77,7 +77,12 @@ def run(adapters: dict[str, PlatformAdapter] | None = None) -> HealthReport:
 def handle_event(event: NeedsReauth | Revoke) -> str:
     """The social_events worker: ``revoke`` a disconnected grant, record a ``needs_reauth`` notice."""
     if isinstance(event, NeedsReauth):
-        return "recorded" if record_notice(event) else "duplicate"
+        if not record_notice(event):
+            return "duplicate"
+        events.emit("connection.needs_reauth", event.org_id, {
+            "connection_id": event.connection_id, "platform": event.platform, "account_name": event.account_name,
+            "reason": event.reason})
+        return "recorded"
     tokens = open_envelopes(event.org_id, event.connection_id, event.access_envelope, event.refresh_envelope)
     try:
         revoked = adapter_for(event.platform).revoke(tokens)

@@ -1,5 +1,7 @@
 """Collection: a redelivered message resumes where it stopped, a refused token marks the connection and ends the
-message, a 429 on one connection re-sends that message only, and the other connection's metrics are stored."""
+message, a 429 on one connection re-sends that message only, and the other connection's metrics are stored; the
+daily run stores each connection's follower count of the day; a target's origin (template, tone, structure, AI
+image) is read once and carried."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ import pytest
 
 from lily.analytics import collect
 from lily.analytics.messages import CollectMessage
-from lily.analytics.models import AnalyticsPost, AnalyticsSnapshot, series_key
+from lily.analytics.models import AnalyticsFollowers, AnalyticsPost, AnalyticsSnapshot, series_key
 from lily.analytics.ports import (
     AnalyticsPorts,
     Counts,
     MetricsUnavailable,
+    Origin,
     PublishedTarget,
     RateLimited,
     TokenRefused,
@@ -47,6 +50,35 @@ class Metrics:
     def needs_reauth(self, org_id, connection_id, reason):
         self.reauth.append((org_id, connection_id))
 
+    def followers(self, org_id, connection_id, platform):
+        self.calls.append(f"followers:{connection_id}")
+        if f"followers:{connection_id}" in self.fail:
+            raise self.fail[f"followers:{connection_id}"]
+        return 1000 + len(self.calls)
+
+
+class Zones:
+    def zone(self, org_id):
+        return "UTC"
+
+
+class Origins:
+    def __init__(self):
+        self.asked: list[list[str]] = []
+
+    def of_posts(self, org_id, post_ids):
+        self.asked.append(list(post_ids))
+        return {(p, "x"): Origin(template_id="casual.hook.x", tone="casual", structure="hook")
+                for p in post_ids if p.endswith("_0")}
+
+    def of_draft(self, org_id, draft_id):
+        return None
+
+
+class Media:
+    def generated(self, org_id, media_ids):
+        return {m for m in media_ids if m.startswith("gen")}
+
 
 class Plan:
     def level(self, org_id):
@@ -64,13 +96,15 @@ def world(lily_env, monkeypatch):
     reset_settings()
     now = clock.now()
     targets = {c: [PublishedTarget(target_id=f"t_{c}_{i}", post_id=f"p_{c}_{i}", connection_id=c, platform="x",
-                                   platform_post_id=f"{c}-{i}", published_at=now - timedelta(hours=i + 1))
+                                   platform_post_id=f"{c}-{i}", published_at=now - timedelta(hours=i + 1),
+                                   media_ids=("gen_1",) if i == 1 else ())
                    for i in range(3)] for c in ("c1", "c2")}
     metrics = Metrics()
-    return AnalyticsPorts(targets=Targets(targets), connections=None, metrics=metrics, plan=Plan()), metrics
+    return AnalyticsPorts(targets=Targets(targets), connections=None, metrics=metrics, plan=Plan(), zones=Zones(),
+                          origins=Origins(), media=Media()), metrics
 
 
-def _msg(connection_id: str, run_id: str = "daily-2026120702") -> CollectMessage:
+def _msg(connection_id: str, run_id: str = "hourly-2026120705") -> CollectMessage:
     return CollectMessage(org_id="org_a", connection_id=connection_id, platform="x", run_id=run_id,
                           since=clock.now() - timedelta(days=30))
 
@@ -169,3 +203,49 @@ def test_the_schedule_fans_out_one_message_per_connection_daily_window_at_two(wo
     with clock.freeze(at_five.timestamp()):
         assert schedule.refresh(ports, "org_b").connections == 1
     assert [m.connection_id for m in sent()] == ["c9"]
+
+
+def test_the_daily_run_stores_the_follower_count_of_the_day_and_hourly_runs_do_not(world):
+    ports, metrics = world
+    assert collect.process(ports, _msg("c1", "hourly-2026120705")) == "collected 3"
+    assert "followers:c1" not in metrics.calls and list(AnalyticsFollowers.query("org_a")) == []
+    assert collect.process(ports, _msg("c1", "daily-2026120702")) == "collected 3"
+    day = clock.now().strftime("%Y-%m-%d")
+    [stored] = list(AnalyticsFollowers.query("org_a"))
+    assert (stored.day_key, stored.connection_id, stored.platform) == (f"{day}#c1", "c1", "x")
+    assert stored.followers == 1004  # the fake's count at its 4th call (3 posts before it, then followers)
+    assert abs((stored.expires_at - stored.collected_at) - timedelta(days=30)) < timedelta(seconds=1)
+    # A refresh of the same day overwrites the day's count (one item per connection and day)
+    collect.process(ports, _msg("c1", "refresh-20261207050"))
+    assert len(list(AnalyticsFollowers.query("org_a"))) == 1
+
+
+def test_a_refused_token_on_the_follower_count_marks_the_connection(world):
+    ports, metrics = world
+    metrics.fail["followers:c1"] = TokenRefused("token expired")
+    assert collect.process(ports, _msg("c1", "daily-2026120702")) == "needs_reauth"
+    assert metrics.reauth == [("org_a", "c1")] and _stored() == {}
+
+
+def test_an_unavailable_follower_count_does_not_stop_the_posts(world):
+    ports, metrics = world
+    metrics.fail["followers:c1"] = MetricsUnavailable("server")
+    assert collect.process(ports, _msg("c1", "daily-2026120702")) == "collected 3"
+    assert list(AnalyticsFollowers.query("org_a")) == []
+
+
+def test_a_targets_origin_is_read_once_and_carried(world):
+    ports, _ = world
+    collect.process(ports, _msg("c1", "hourly-2026120705"))
+    got = _stored()
+    assert (got["t_c1_0"].template_id, got["t_c1_0"].tone, got["t_c1_0"].structure) == (
+        "casual.hook.x", "casual", "hook")
+    assert got["t_c1_1"].template_id is None and got["t_c1_1"].ai_image is True
+    assert got["t_c1_0"].ai_image is False
+    assert ports.origins.asked == [["p_c1_0", "p_c1_1", "p_c1_2"]]
+    # The next run asks nothing of content and keeps what it stored
+    collect.process(ports, _msg("c1", "hourly-2026120706"))
+    assert len(ports.origins.asked) == 1
+    again = _stored()
+    assert again["t_c1_0"].template_id == "casual.hook.x" and again["t_c1_1"].ai_image is True
+    assert again["t_c1_0"].last_run == "hourly-2026120706"

@@ -53,7 +53,7 @@ def _calls(msg: CollectMessage) -> Counter:
 
 
 def test_collection_cost_in_aws_calls_per_target(http, sandboxes, capsys):
-    per_n = {}
+    per_n, again = {}, Counter()
     for n in (1, 6):
         user = register_user(http)
         org_id = create_org(http, user["headers"])
@@ -64,13 +64,22 @@ def test_collection_cost_in_aws_calls_per_target(http, sandboxes, capsys):
         msg = CollectMessage(org_id=org_id, connection_id=connection_id, platform="x", run_id=f"daily-cost{n}",
                              since=clock.now() - timedelta(days=30))
         per_n[n] = _calls(msg)
+        if n == 6:  # the next hourly run of the same connection: origins known, no follower count
+            again = _calls(msg.model_copy(update={"run_id": "hourly-cost6"}))
     marginal = (sum(per_n[6].values()) - sum(per_n[1].values())) / 5
     with capsys.disabled():
         print(f"\nanalytics collection, one connection: 1 target {sum(per_n[1].values())} AWS calls "
               f"{dict(per_n[1])}; 6 targets {sum(per_n[6].values())} {dict(per_n[6])}; "
-              f"{marginal:.1f} calls per extra target")
+              f"{marginal:.1f} calls per extra target; the next hourly run, 6 targets: {sum(again.values())} "
+              f"{dict(again)}")
     # Per extra target: the post's targets (one Query), its snapshot and its totals (two PutItem); the connection
     # is read and its tokens opened once per message, whatever the number of targets
     assert per_n[6]["kms:Decrypt"] == per_n[1]["kms:Decrypt"]
     assert per_n[6]["dynamodb:GetItem"] == per_n[1]["dynamodb:GetItem"]
     assert marginal == 3
+    # Fixed per message: the daily run's follower count (one PutItem) and, for targets never collected before,
+    # their drafts (one Query of content's drafts); a later hourly run pays neither
+    for n in (1, 6):
+        assert per_n[n]["dynamodb:PutItem"] == 2 * n + 1
+        assert per_n[n]["dynamodb:Query"] == n + 3  # posts, run marks, drafts, one per post's targets
+    assert again["dynamodb:PutItem"] == 12 and again["dynamodb:Query"] == 6 + 2

@@ -39,6 +39,11 @@ def test_publish_collect_and_read_analytics(http, local_suite, sandboxes):
         r = http.post(f"/api/orgs/{org_id}/analytics/refresh", headers=key)
         assert r.status_code == 202 and r.json()["connections"] == 1
         drain(local_suite)
+        # And the refresh took the connection's follower count of the day from the X sandbox (users/me)
+        followers = http.get(f"/api/orgs/{org_id}/analytics/followers", headers=key).json()["rows"]
+        assert [(f["connection_id"], f["platform"]) for f in followers] == [(connection_id, "x")]
+        user_name = next(iter(sandboxes["x"].state.posts.values()))["owner"]
+        assert followers[0]["last"] == engagement.followers(user_name) >= 100
         # And the hourly schedule runs two hours after that (the post is younger than 48 h)
         clock.advance(2 * 3600)
         assert http.post("/_local/schedules/analytics_schedule/fire").status_code == 200

@@ -165,6 +165,50 @@ def test_media_upload_is_presigned_and_enforces_type_and_size(http, org, lily_en
     assert (r.status_code, r.json()["error"]["code"]) == (413, "VALIDATION_005"), r.text
 
 
+def test_media_answer_carries_a_short_lived_download_url_of_its_bytes(http, org, lily_env):
+    # Given an uploaded image
+    r = http.post(f"/api/orgs/{org['id']}/media/uploads", headers=org["headers"],
+                  json={"filename": "dog.png", "content_type": "image/png", "size": 1000, "platforms": ["x"]})
+    upload = r.json()
+    body = b"\x89PNG" + bytes(range(256)) * 3 + b"1" * 228
+    assert httpx.post(upload["url"], data=upload["fields"], files={"file": ("dog.png", body, "image/png")}
+                      ).status_code in (200, 201, 204)
+    # When the medium is read through the API
+    media = http.get(f"/api/orgs/{org['id']}/media/{upload['media_id']}", headers=org["headers"]).json()
+    # Then it carries a presigned GET that answers exactly those bytes, and says when it stops working
+    got = httpx.get(media["download_url"])
+    assert got.status_code == 200 and got.content == body
+    assert "Signature" in media["download_url"] or "X-Amz-Signature" in media["download_url"]
+    expires = datetime.fromisoformat(media["download_expires_at"].replace("Z", "+00:00"))
+    assert timedelta(minutes=1) <= expires - datetime.now(UTC) <= timedelta(hours=1, minutes=1)
+    # And another organization's member cannot get it (nor its URL)
+    stranger = register_user(http)
+    other = create_org(http, stranger["headers"], "Other")
+    r = http.get(f"/api/orgs/{other}/media/{upload['media_id']}", headers=stranger["headers"])
+    assert r.status_code == 404
+
+
+def test_a_mediums_alt_text_is_edited_and_removed_by_an_editor(http, org, lily_env):
+    r = http.post(f"/api/orgs/{org['id']}/media/uploads", headers=org["headers"],
+                  json={"filename": "cat.png", "content_type": "image/png", "size": 10, "platforms": ["x"]})
+    url = f"/api/orgs/{org['id']}/media/{r.json()['media_id']}"
+    # An editor sets it
+    r = http.patch(url, json={"alt_text": "  A grey cat asleep on a keyboard "}, headers=org["headers"])
+    assert r.status_code == 200 and r.json()["alt_text"] == "A grey cat asleep on a keyboard", r.text
+    assert http.get(url, headers=org["headers"]).json()["alt_text"] == "A grey cat asleep on a keyboard"
+    # Too long, or an unknown field, is invalid input; null removes it
+    r = http.patch(url, json={"alt_text": "x" * 1001}, headers=org["headers"])
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "VALIDATION_001")
+    assert http.patch(url, json={"alt_text": "a", "size": 1}, headers=org["headers"]).status_code == 422
+    assert http.patch(url, json={"alt_text": None}, headers=org["headers"]).json()["alt_text"] is None
+    # A viewer cannot; an unknown medium is a 404
+    viewer = add_member(http, org["headers"], org["id"], "viewer")
+    assert http.patch(url, json={"alt_text": "b"}, headers=viewer["headers"]).status_code == 403
+    r = http.patch(f"/api/orgs/{org['id']}/media/{ids.new_id('med')}", json={"alt_text": "b"},
+                   headers=org["headers"])
+    assert (r.status_code, r.json()["error"]["code"]) == (404, "VALIDATION_004")
+
+
 def test_dlq_requeue_over_http_is_admin_only_and_safe(http, org, lily_env):
     import json
 

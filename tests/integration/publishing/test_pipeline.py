@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from lily.core import clock
@@ -20,6 +22,7 @@ def _org(n: int = 0) -> str:
 def test_scheduled_post_is_published_once_at_its_second(fake, quota, ports, mq, frozen, emf):
     # Given a post to two connections, scheduled 90 s ahead
     org = _org()
+    lags_before = Counter(observations("publish_lag_seconds"))  # other tests of this worker observed theirs
     x, li = fake.add_connection(org, "x"), fake.add_connection(org, "linkedin")
     post = make_post(ports, org, [x.connection_id, li.connection_id])
     scheduled = schedule_in(ports, org, post.post_id, 90)
@@ -41,7 +44,8 @@ def test_scheduled_post_is_published_once_at_its_second(fake, quota, ports, mq, 
         assert len(fake.posts_of(t.target_id)) == 1
         assert len(list(Attempt.query(t.target_id))) == 1
     assert counter_value("publishing_posts_published_total") >= 2
-    assert max(observations("publish_lag_seconds")) < 1
+    lags = Counter(observations("publish_lag_seconds")) - lags_before
+    assert lags.total() == 2 and max(lags) < 1
     # And the publish lag went out as EMF per platform (the publish-lag alarms read it)
     assert emf.find("publish_lag_seconds", platform="x") and emf.find("publish_lag_seconds", platform="linkedin")
 

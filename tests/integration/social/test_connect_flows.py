@@ -161,3 +161,23 @@ def test_authorize_url_sends_the_person_to_the_platform_with_lilys_client_and_ca
     # And the platform accepts it: approving sends the person back to that callback with the same state
     back = approve(starts[0].json()["authorize_url"])
     assert back["location"].startswith(s.callback_url(platform)) and back["state"] == q["state"] and back["code"]
+
+
+def test_a_browser_returning_from_the_platform_is_sent_back_to_the_console(http, owner, sandboxes):
+    org_id, headers = owner["org_id"], owner["headers"]
+    # Given a flow started in this browser and approved at the platform
+    r = http.post(f"/api/orgs/{org_id}/social/connect/x", headers=headers)
+    redirect = approve(r.json()["authorize_url"])
+    # When the browser follows the platform's redirect (a page navigation)
+    page = {"Accept": "text/html,application/xhtml+xml", "Sec-Fetch-Mode": "navigate"}
+    r = http.get(f"{redirect['path']}?{redirect['query']}", headers=page, follow_redirects=False)
+    # Then it is connected and the browser goes to the console's connections page, not to JSON
+    assert r.status_code == 303 and r.headers["location"] == "/app/connections?connected=x", r.text
+    listed = http.get(f"/api/orgs/{org_id}/social/connections", headers=headers).json()["items"]
+    assert [c["platform"] for c in listed] == ["x"]
+    # And a failed return (the state used again) goes there too, with the error's code and nothing connected twice
+    r = http.get(f"{redirect['path']}?{redirect['query']}", headers=page, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/app/connections?error=SOCIAL_002")
+    # And an API client (JSON) still gets the JSON error
+    r = http.get(f"{redirect['path']}?{redirect['query']}")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "SOCIAL_002"

@@ -1,5 +1,6 @@
 """Organizations and what hangs off them: ``organizationAcls`` (the member's admin roles), ``organizations``,
-the Images API (``initializeUpload`` and the upload URL), share statistics and social actions."""
+``networkSizes`` (followers), the Images API (``initializeUpload`` and the upload URL), share statistics and
+social actions."""
 
 from __future__ import annotations
 
@@ -88,6 +89,18 @@ def router(state: LinkedInState) -> APIRouter:
             "organizationalEntity": request.query_params.get("organizationalEntity"),
             "totalShareStatistics": share_statistics(state, request),
         }]})
+
+    @api.get("/rest/networkSizes/{urn}")
+    def network_size(urn: str, request: Request) -> Response:
+        g, err = state.rest_guard(request)
+        if err:
+            return err
+        if request.query_params.get("edgeType") != "COMPANY_FOLLOWED_BY_COMPANY":
+            return li_error(400, "Invalid param edgeType", 100, code="ILLEGAL_ARGUMENT")
+        org_urn = unquote(urn)
+        if not any(f"urn:li:organization:{o['id']}" == org_urn for o in state.orgs_of(g.user)):
+            return li_error(403, "Not enough permissions to access: networkSizes.GET", 100)
+        return JSONResponse({"firstDegreeSize": engagement.followers(org_urn)})
 
     @api.get("/rest/socialActions/{urn}")
     def social_actions(urn: str, request: Request) -> Response:

@@ -1,12 +1,14 @@
 """Graph nodes and edges: ``GET|DELETE /{version}/{id}`` (Pages, IG users, containers and their status, posts)
-and ``GET|POST /{version}/{id}/{edge}`` (reads in :mod:`.reads`, writes in :mod:`.publish`)."""
+and ``GET|POST /{version}/{id}/{edge}`` (reads in :mod:`.reads`, writes in :mod:`.publish`, comments and replies
+in :mod:`.comments`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from lily.local.sandboxes.meta import publish, reads
+from lily.local.sandboxes import engagement
+from lily.local.sandboxes.meta import comments, publish, reads
 from lily.local.sandboxes.meta.state import MetaState, graph_error, invalid_token
 from lily.local.sandboxes.oauth import bearer, form_of
 
@@ -23,6 +25,8 @@ def router(state: MetaState) -> APIRouter:
         page = state.owned(g, obj_id)
         if page and obj_id == page["id"]:
             out: dict = {"id": page["id"], "name": page["name"]}
+            if "followers_count" in fields:
+                out["followers_count"] = engagement.followers(page["id"])
             if "instagram_business_account" in fields:
                 ig = page["ig"]
                 out["instagram_business_account"] = {
@@ -34,7 +38,10 @@ def router(state: MetaState) -> APIRouter:
             return JSONResponse(out)
         if page:
             ig = page["ig"]
-            return JSONResponse({"id": ig["id"], "username": ig["username"], "name": ig["name"]})
+            out = {"id": ig["id"], "username": ig["username"], "name": ig["name"]}
+            if "followers_count" in fields:
+                out["followers_count"] = engagement.followers(ig["id"])
+            return JSONResponse(out)
         with state.lock:
             container = state.media.get(obj_id)
             post = state.posts.get(obj_id)
@@ -85,6 +92,8 @@ def router(state: MetaState) -> APIRouter:
             if post["deleted"]:
                 return graph_error(400, "Object does not exist", 100, 33)
             return reads.insights(post, [m for m in form.get("metric", "").split(",") if m])
+        if comments.handles(state, obj_id, edge):
+            return comments.edge(state, g, obj_id, edge, request.method, form)
         if request.method == "GET" and edge == "insights" and state.owned(g, obj_id) is None:
             return graph_error(400, "Object does not exist", 100, 33)
         page = state.owned(g, obj_id)

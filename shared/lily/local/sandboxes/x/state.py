@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from lily.local.sandboxes import engagement
 from lily.local.sandboxes.kit import PlatformState, stable_id
 
 CLIENT_ID = "lily-x-client"
@@ -45,7 +46,7 @@ class XState(PlatformState):
             "username": user,
             "profile_image_url": f"https://pbs.twimg.example/profile/{user}.png",
             "public_metrics": {
-                "followers_count": 42,
+                "followers_count": engagement.followers(user),
                 "following_count": 7,
                 "tweet_count": len(self.user_posts(user)),
                 "listed_count": 0,

@@ -1,0 +1,1 @@
+"""The web console: server-rendered pages that call the public API (docs/console.md)."""

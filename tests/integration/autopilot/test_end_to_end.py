@@ -1,0 +1,73 @@
+"""End to end in local mode: a post published on the X sandbox, its metrics collected from the sandbox, then
+autopilot's run (the real worker, the content pipeline on the OpenAI-compatible sandbox) drafts a post for the
+org's best slot, learned from that history, and it waits for approval."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lily.core import clock
+from tests.helpers import drain
+from tests.integration.social.conftest import connect
+from tests.support.billing import set_plan
+from tests.support.identity import auth_headers, create_api_key, create_org, login, register_user
+from tests.support.sandboxes import reset_between, running_sandboxes
+
+T0 = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)  # a Tuesday
+
+
+@pytest.fixture(scope="module")
+def started():
+    tuning = {"LILY_SOCIAL_HTTP_TIMEOUT_S": "6", "LILY_ANALYTICS_CALL_INTERVAL_S": "0", "LILY_AI_TIMEOUT_S": "5"}
+    with running_sandboxes(["x", "openai"], tuning) as s:
+        yield s
+
+
+def test_publish_collect_then_autopilot_drafts_for_the_best_slot(started, http, local_suite):
+    with reset_between(started), clock.freeze(T0):
+        user = register_user(http)
+        org_id = create_org(http, user["headers"])
+        set_plan(org_id, "enterprise")
+        connection_id = connect(http, user["headers"], org_id, "x")["connections"][0]["connection_id"]
+        key = create_api_key(http, user["headers"], org_id, scopes=["analytics:write", "autopilot:read"])["headers"]
+        # Given a post published on the X sandbox at 10:01 UTC on a Tuesday
+        r = http.post(f"/api/orgs/{org_id}/posts", headers=user["headers"],
+                      json={"text": "Autopilot end to end", "targets": [{"connection_id": connection_id}]})
+        post_id = r.json()["post_id"]
+        r = http.post(f"/api/orgs/{org_id}/posts/{post_id}/schedule", headers=user["headers"],
+                      json={"scheduled_at": (T0 + timedelta(seconds=90)).isoformat()})
+        assert r.status_code == 200, r.text
+        clock.advance(95)
+        assert http.post("/_local/schedules/dispatcher/fire").status_code == 200
+        drain(local_suite)
+        assert http.get(f"/api/orgs/{org_id}/posts/{post_id}", headers=user["headers"]).json()["status"] == "published"
+        # and its metrics collected from the sandbox an hour later
+        clock.advance(3600)
+        assert http.post(f"/api/orgs/{org_id}/analytics/refresh", headers=key).status_code == 202
+        drain(local_suite)
+    # When, a week later at 08:00, the org (now on the starter plan: autopilot drafts for approval) runs autopilot
+    with clock.freeze(T0 + timedelta(days=7, hours=-2)):
+        user = {**user, "headers": _login(http, user)}
+        set_plan(org_id, "starter")
+        r = http.put(f"/api/orgs/{org_id}/autopilot/settings", headers=user["headers"],
+                     json={"enabled": True, "posts_per_day": 1, "topics": ["what we learned shipping"],
+                           "monthly_budget_usd": 1})
+        assert r.status_code == 200 and r.json()["level"] == "basic", r.text
+        r = http.post(f"/api/orgs/{org_id}/autopilot/runs", headers=user["headers"])
+        assert r.status_code == 202, r.text
+        drain(local_suite)
+        done = http.get(f"/api/orgs/{org_id}/autopilot/runs/{r.json()['run_id']}", headers=key).json()
+        # Then it read the history, and drafted one post for the best slot (Tuesday 10:00 UTC), waiting for approval
+        assert done["status"] == "done", done
+        assert done["read"]["history"] and done["read"]["best_hours_utc"][0] == [1, 10]
+        assert [(m["at"], m["state"]) for m in done["made"]] == [("2026-12-15T10:00:00Z", "pending_approval")]
+        assert done["spent"]["ai_requests"] == 1 and done["spent"]["cost_usd"] > 0
+        queue = http.get(f"/api/orgs/{org_id}/approvals", headers=user["headers"]).json()["items"]
+        assert [(q["subject_id"], q["origin"]) for q in queue] == [(done["made"][0]["post_id"], "autopilot")]
+
+
+def _login(http, user: dict) -> dict:
+    """A fresh session (the week that passed on Lily's clock outlived the first one)."""
+    return auth_headers(login(http, user["email"], user["password"])["access_token"])
