@@ -379,9 +379,18 @@ def data_models() -> tuple[type[LilyModel], ...]:
     ``lily.core.retention``). The ``privacy_worker``'s wiring grants exactly these; ``tests/unit/
     test_retention_registry.py`` fails when a table some function names is missing here."""
     from lily.ai.models import AIUsage
-    from lily.analytics.models import AnalyticsPost, AnalyticsSnapshot
+    from lily.analytics.models import AnalyticsFollowers, AnalyticsPost, AnalyticsSnapshot
+    from lily.approvals.models import ApprovalPolicy, ApprovalRequest
+    from lily.autopilot.models import (
+        AutopilotCampaign,
+        AutopilotConfig,
+        AutopilotLedger,
+        AutopilotNotice,
+        AutopilotReport,
+        AutopilotRun,
+    )
     from lily.billing.models import Customer, QuotaCounter, Subscription, WebhookEvent
-    from lily.content.models import BrandProfile, ContentDraft
+    from lily.content.models import BrandProfile, ContentDraft, ContentJob
     from lily.core.models import BreakerState
     from lily.health.models import Heartbeat
     from lily.identity.models import (
@@ -399,31 +408,47 @@ def data_models() -> tuple[type[LilyModel], ...]:
     from lily.privacy.models import PrivacyJob
     from lily.publishing.models import (
         Attempt,
+        AutoFeed,
+        AutopostClaim,
+        BulkImport,
+        EvergreenPool,
         IdempotencyRecord,
+        ImportRow,
+        LinkClickDay,
+        LinkSettings,
         Media,
+        MediaUse,
         PacingState,
         Post,
         Queue,
         QueueEntry,
+        RecurringRule,
+        ShortLink,
         Target,
     )
     from lily.research.models import ResearchConfig, ResearchInsight, ResearchItem, ResearchJob, ResearchReport
     from lily.social.models import (
         AccountSelection,
         EngagementEvent,
+        InboxItem,
+        MentionCursor,
         OAuthState,
         SocialConnection,
         SocialNotice,
         WebhookDelivery,
     )
+    from lily.webhooks.models import WebhookDelivery as OutboundDelivery
+    from lily.webhooks.models import WebhookSubscription
 
-    return (AIUsage, AnalyticsPost, AnalyticsSnapshot, Customer, QuotaCounter, Subscription, WebhookEvent, BrandProfile,
-            ContentDraft, BreakerState, Heartbeat, ApiKey, AuditEvent, AuthToken, Counter, Membership, Org, Revocation,
-            User, UserEmail, ImageJob, ImageSettings, ImageStyle, PrivacyJob, Attempt, IdempotencyRecord, Media,
-            PacingState, Post, Queue, QueueEntry, Target, ResearchConfig, ResearchInsight, ResearchItem, ResearchJob,
-            ResearchReport, AccountSelection, EngagementEvent, OAuthState, SocialConnection, SocialNotice,
-            WebhookDelivery)
-
+    return (AIUsage, AnalyticsFollowers, AnalyticsPost, AnalyticsSnapshot, ApprovalPolicy, ApprovalRequest,
+            AutopilotCampaign, AutopilotConfig, AutopilotLedger, AutopilotNotice, AutopilotReport, AutopilotRun,
+            Customer, QuotaCounter, Subscription, WebhookEvent, BrandProfile, ContentDraft, ContentJob, BreakerState,
+            Heartbeat, ApiKey, AuditEvent, AuthToken, Counter, Membership, Org, Revocation, User, UserEmail, ImageJob,
+            ImageSettings, ImageStyle, PrivacyJob, Attempt, AutoFeed, AutopostClaim, BulkImport, EvergreenPool,
+            IdempotencyRecord, ImportRow, LinkClickDay, LinkSettings, Media, MediaUse, PacingState, Post, Queue,
+            QueueEntry, RecurringRule, ShortLink, Target, ResearchConfig, ResearchInsight, ResearchItem, ResearchJob,
+            ResearchReport, AccountSelection, EngagementEvent, InboxItem, MentionCursor, OAuthState, SocialConnection,
+            SocialNotice, WebhookDelivery, OutboundDelivery, WebhookSubscription)
 
 @_per_process
 def privacy_ports() -> PrivacyPorts:

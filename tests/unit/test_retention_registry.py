@@ -51,6 +51,9 @@ def test_each_rule_names_what_its_model_has(model):
         assert set(rule.export.distinct) <= set(attributes), model.Meta.short_name
     if isinstance(rule.on_user_erased, Anonymise):
         assert set(rule.on_user_erased.attributes) <= set(attributes), model.Meta.short_name
+        linked = {x for _, xs in rule.on_user_erased.linked for x in xs}
+        assert linked <= set(attributes) and {a for a, _ in rule.on_user_erased.linked} <= \
+            set(rule.on_user_erased.attributes), model.Meta.short_name
         key_attrs = {model._hash_keyname, model._range_keyname}
         assert not set(rule.on_user_erased.attributes) & key_attrs, "a key attribute cannot be anonymised"
     if rule.erase == Erase.EXPIRES:
@@ -89,3 +92,10 @@ def test_the_dlq_gauge_watches_every_declared_queue():
     from lily.health.backlog import WATCHED_QUEUES
 
     assert sorted(WATCHED_QUEUES) == sorted(q for q, _ in queues())
+
+
+def test_the_export_and_erasure_reach_every_declared_table():
+    from lily import composition
+
+    missing = {m.Meta.short_name for m in MODELS} - {m.Meta.short_name for m in composition.data_models()}
+    assert not missing, f"add these to lily.composition.data_models(): {sorted(missing)}"

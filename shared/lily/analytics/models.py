@@ -78,6 +78,8 @@ class AnalyticsPost(LilyModel):
 class AnalyticsFollowers(LilyModel):
     class Meta(TableMeta):
         short_name = "analytics_followers"
+        data = DataRule(
+            retention="per plan level (TTL expires_at)", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     day_key = UnicodeAttribute(range_key=True)  # "<YYYY-MM-DD>#<connection_id>" (UTC day)

@@ -20,11 +20,15 @@ from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import Anonymise, DataRule, Erase, Export, Partition, Scan
 
 
 class ApprovalPolicy(LilyModel):
     class Meta(TableMeta):
         short_name = "approval_policies"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("updated_by"), export=Export(),
+            erase=Erase.DELETE, on_user_erased=Anonymise(("updated_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     roles = JSONAttribute(default=list)  # org roles whose posts wait for approval, e.g. ["editor"]
@@ -47,6 +51,10 @@ class OpenRequests(GlobalSecondaryIndex):
 class ApprovalRequest(LilyModel):
     class Meta(TableMeta):
         short_name = "approval_requests"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("requested_by"),
+            user_also=(Scan("decided_by"),), export=Export(), erase=Erase.DELETE,
+            on_user_erased=Anonymise(("requested_by", "decided_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     request_id = UnicodeAttribute(range_key=True)

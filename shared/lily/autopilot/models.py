@@ -41,6 +41,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import Anonymise, DataRule, Erase, Export, Partition, Scan
 
 
 class DueIndex(GlobalSecondaryIndex):
@@ -55,6 +56,9 @@ class DueIndex(GlobalSecondaryIndex):
 class AutopilotConfig(LilyModel):
     class Meta(TableMeta):
         short_name = "autopilot_configs"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("updated_by"), export=Export(),
+            erase=Erase.DELETE, on_user_erased=Anonymise(("updated_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     enabled = BooleanAttribute(default=False)
@@ -77,6 +81,7 @@ class AutopilotConfig(LilyModel):
 class AutopilotRun(LilyModel):
     class Meta(TableMeta):
         short_name = "autopilot_runs"
+        data = DataRule(retention="TTL expires_at", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     run_id = UnicodeAttribute(range_key=True)
@@ -99,6 +104,8 @@ class AutopilotRun(LilyModel):
 class AutopilotLedger(LilyModel):
     class Meta(TableMeta):
         short_name = "autopilot_ledger"
+        data = DataRule(retention="the budget period (TTL expires_at)", org=Partition(), export=Export(),
+                        erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     key = UnicodeAttribute(range_key=True)
@@ -109,6 +116,7 @@ class AutopilotLedger(LilyModel):
 class AutopilotCampaign(LilyModel):
     class Meta(TableMeta):
         short_name = "autopilot_campaigns"
+        data = DataRule(retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     campaign_id = UnicodeAttribute(range_key=True)
@@ -123,6 +131,7 @@ class AutopilotCampaign(LilyModel):
 class AutopilotNotice(LilyModel):
     class Meta(TableMeta):
         short_name = "autopilot_notices"
+        data = DataRule(retention="TTL expires_at", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     notice_id = UnicodeAttribute(range_key=True)
@@ -138,6 +147,7 @@ class AutopilotNotice(LilyModel):
 class AutopilotReport(LilyModel):
     class Meta(TableMeta):
         short_name = "autopilot_reports"
+        data = DataRule(retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     week = UnicodeAttribute(range_key=True)

@@ -42,6 +42,9 @@ class BrandProfile(LilyModel):
 class ContentJob(LilyModel):
     class Meta(TableMeta):
         short_name = "content_jobs"
+        data = DataRule(
+            retention="TTL expires_at", org=Partition(), user=Scan("created_by"), export=Export(),
+            erase=Erase.DELETE, on_user_erased=Anonymise(("created_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     job_id = UnicodeAttribute(range_key=True)  # cjb_<ulid>

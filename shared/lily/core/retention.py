@@ -110,10 +110,13 @@ class Erase(StrEnum):
 
 @dataclass(frozen=True)
 class Anonymise:
-    """When a person is erased from an organization that stays: these attributes (holding the person's id, name
-    or address) are removed from the organization's records; the records stay."""
+    """When a person is erased from an organization that stays: those of these attributes that hold the person's id
+    or address are removed from the organization's records (a record another member requested and they decided
+    keeps its requester), with the attributes ``linked`` to one that held it (an audit event's ``ip`` goes with its
+    ``actor_id``, not with its target); the records stay."""
 
     attributes: tuple[str, ...]
+    linked: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (attribute, attributes removed with it)
 
 
 @dataclass(frozen=True)

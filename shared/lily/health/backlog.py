@@ -16,8 +16,9 @@ from lily.core import queues
 from lily.core.aws import client
 from lily.core.observability import logger, observe
 
-WATCHED_QUEUES = ("analytics", "billing_events", "heartbeat", "image_jobs", "privacy", "publish", "research",
-                  "social_events", "social_inbound")
+WATCHED_QUEUES = ("analytics", "autopilot", "billing_events", "content_jobs", "first_comments", "heartbeat",
+                  "image_jobs", "imports", "privacy", "publish", "research", "social_events", "social_inbound",
+                  "social_replies", "webhook_deliveries", "webhook_events")
 
 
 def dlq_depth(queue: str) -> int:

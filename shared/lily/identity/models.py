@@ -219,7 +219,7 @@ class AuditEvent(LilyModel):
         data = DataRule(
             retention="90 days (TTL expires_at)", org=Scan("org_id"), user=Scan("actor_id"),
             export=Export(distinct=("sk",), omit_in_user_export=("target",)), erase=Erase.DELETE,
-            on_user_erased=Anonymise(("actor_id", "ip", "target")),
+            on_user_erased=Anonymise(("actor_id", "target"), linked=(("actor_id", ("ip",)),)),
             user_also=(Scan("target", by="email"), Scan("target")),
             notes="each event is stored in its day stream and its organization's stream; the erasure itself is "
                   "recorded without personal data")

@@ -78,7 +78,8 @@ def erase_user_records(model: type[LilyModel], user_id: str, email: str | None =
         if value:
             found += list(records.find(model, also, value))  # one found twice is anonymised twice: harmless
     if isinstance(rule.on_user_erased, Anonymise):
-        return sum(records.anonymise(model, item, rule.on_user_erased.attributes) for item in found)
+        person = {user_id, *([email] if email else [])}
+        return sum(records.anonymise(model, item, rule.on_user_erased, person) for item in found)
     return records.delete(model, found)
 
 

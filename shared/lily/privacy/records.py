@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lily.core.db import LilyModel, is_live, ttl_attribute_name, won
-from lily.core.retention import DataRule, Export, Index, Locate, Partition, Scan, rule_of
+from lily.core.retention import Anonymise, DataRule, Export, Index, Locate, Partition, Scan, rule_of
 
 
 def rule(model: type[LilyModel]) -> DataRule:
@@ -63,9 +63,14 @@ def delete(model: type[LilyModel], items: list[LilyModel]) -> int:
     return len(unique)
 
 
-def anonymise(model: type[LilyModel], item: LilyModel, attributes: tuple[str, ...]) -> bool:
-    """Remove ``attributes`` from one record that stays (only if it still exists: never re-create it)."""
-    present = [a for a in attributes if getattr(item, a, None) is not None]
+def anonymise(model: type[LilyModel], item: LilyModel, rule: Anonymise, person: set[str]) -> bool:
+    """Remove from one record that stays the attributes of ``rule`` that hold one of ``person``'s values (their id,
+    their address), and those linked to them (only if the record still exists: never re-create it)."""
+    linked = dict(rule.linked)
+    present: list[str] = []
+    for a in rule.attributes:
+        if getattr(item, a, None) is not None and str(getattr(item, a)) in person:
+            present += [a, *(x for x in linked.get(a, ()) if getattr(item, x, None) is not None)]
     if not present:
         return False
     key = getattr(model, model._hash_keyname)

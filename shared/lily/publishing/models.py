@@ -199,6 +199,9 @@ class Media(LilyModel):
 class MediaUse(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_media_uses"
+        data = DataRule(
+            retention="while the organization exists", org=Scan("media_key", prefix="{id}#"), export=Export(),
+            erase=Erase.DELETE)
 
     media_key = UnicodeAttribute(hash_key=True)  # "<org_id>#<media_id>"
     post_id = UnicodeAttribute(range_key=True)
@@ -323,6 +326,8 @@ class AutopostDue(GlobalSecondaryIndex):
 class AutopostClaim(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_autopost_claims"
+        data = DataRule(
+            retention="while the organization exists", org=Scan("org_id"), export=Export(), erase=Erase.DELETE)
 
     key = UnicodeAttribute(hash_key=True)
     org_id = UnicodeAttribute()
@@ -337,6 +342,7 @@ class AutopostClaim(LilyModel):
 class RecurringRule(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_recurring"
+        data = DataRule(retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     rule_id = UnicodeAttribute(range_key=True)
@@ -365,6 +371,7 @@ class RecurringRule(LilyModel):
 class EvergreenPool(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_evergreen"
+        data = DataRule(retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     pool_id = UnicodeAttribute(range_key=True)
@@ -390,6 +397,7 @@ class EvergreenPool(LilyModel):
 class AutoFeed(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_feeds"
+        data = DataRule(retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     feed_id = UnicodeAttribute(range_key=True)
@@ -422,6 +430,9 @@ class AutoFeed(LilyModel):
 class BulkImport(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_imports"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("created_by"), export=Export(),
+            erase=Erase.DELETE, on_user_erased=Anonymise(("created_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     import_id = UnicodeAttribute(range_key=True)
@@ -443,6 +454,8 @@ class BulkImport(LilyModel):
 class ImportRow(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_import_rows"
+        data = DataRule(
+            retention="while the organization exists", org=Scan("org_id"), export=Export(), erase=Erase.DELETE)
 
     import_id = UnicodeAttribute(hash_key=True)
     row = UnicodeAttribute(range_key=True)  # zero-padded row number (1-based)
@@ -468,6 +481,9 @@ class ImportRow(LilyModel):
 class ShortLink(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_links"
+        data = DataRule(
+            retention="while the organization exists", org=Scan("org_id"), user=Scan("created_by"), export=Export(),
+            erase=Erase.DELETE, on_user_erased=Anonymise(("created_by",)))
 
     code = UnicodeAttribute(hash_key=True)
     org_id = UnicodeAttribute()
@@ -484,6 +500,7 @@ class ShortLink(LilyModel):
 class LinkSettings(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_link_settings"
+        data = DataRule(retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     utm = JSONAttribute(default=dict)  # {"default": {utm_source, utm_medium, utm_campaign}, "<platform>": {...}}
@@ -494,6 +511,11 @@ class LinkSettings(LilyModel):
 class LinkClickDay(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_link_clicks"
+        data = DataRule(
+            retention="per day, TTL expires_at",
+            export=NotExported("daily click counts of a short link (its total is exported with the link); "
+                               "visitors as salted hashes"),
+            erase=Erase.EXPIRES, notes="keyed by the link's code: an erased organization's days go with their TTL")
 
     code = UnicodeAttribute(hash_key=True)
     day = UnicodeAttribute(range_key=True)

@@ -189,6 +189,10 @@ class EngagementEvent(LilyModel):
 class InboxItem(LilyModel):
     class Meta(TableMeta):
         short_name = "social_inbox"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("assignee_id"),
+            user_also=(Scan("reply_by"),), export=Export(), erase=Erase.DELETE,
+            on_user_erased=Anonymise(("assignee_id", "reply_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     item_id = UnicodeAttribute(range_key=True)  # "ibx_<13-digit ms of the event><12 hex of the event id>"
@@ -229,6 +233,7 @@ class InboxItem(LilyModel):
 class MentionCursor(LilyModel):
     class Meta(TableMeta):
         short_name = "social_mention_cursors"
+        data = DataRule(retention="while the organization exists", org=Partition(), export=Export(), erase=Erase.DELETE)
 
     org_id = UnicodeAttribute(hash_key=True)
     connection_id = UnicodeAttribute(range_key=True)

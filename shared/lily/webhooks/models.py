@@ -30,11 +30,15 @@ from pynamodb.attributes import (
 )
 
 from lily.core.db import LilyModel, TableMeta
+from lily.core.retention import Anonymise, DataRule, Erase, Export, Partition, Scan
 
 
 class WebhookSubscription(LilyModel):
     class Meta(TableMeta):
         short_name = "webhook_subscriptions"
+        data = DataRule(
+            retention="while the organization exists", org=Partition(), user=Scan("created_by"),
+            export=Export(omit=("secret_envelope",)), erase=Erase.DELETE, on_user_erased=Anonymise(("created_by",)))
 
     org_id = UnicodeAttribute(hash_key=True)
     subscription_id = UnicodeAttribute(range_key=True)
@@ -58,6 +62,8 @@ class WebhookSubscription(LilyModel):
 class WebhookDelivery(LilyModel):
     class Meta(TableMeta):
         short_name = "webhook_deliveries"
+        data = DataRule(
+            retention="TTL expires_at", org=Scan("org_id"), export=Export(), erase=Erase.DELETE)
 
     owner = UnicodeAttribute(hash_key=True)  # "<org_id>#<subscription_id>"
     delivery_id = UnicodeAttribute(range_key=True)
