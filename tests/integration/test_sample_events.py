@@ -32,6 +32,7 @@ HTTP_OUTCOMES = {
     "images": (202, "job_id"),
     "inbox": (200, "items"),  # the org's inbox: an empty page
     "orgs": (200, "role"),  # the members of the org: a page, the caller among them
+    "privacy": (200, "tables"),  # the retention registry: every table's rule
     "publishing_admin": (200, "requeued"),
     "research": (200, "items"),  # the org's research configs: a page
     "social": (200, "platforms"),
@@ -51,6 +52,10 @@ SCHEDULE_REPORTS = {
     "research_schedule": {"due": 0, "queued": 0, "refused": 0, "failed": 0},
     "subscription_reaper": {"scanned": 0, "resynced": 0, "downgraded": 0, "upgraded": 0, "errors": 0},
     "token_health": {"checked": 0, "outcomes": {}},
+    "privacy_schedule": {"queued": 0},
+    "quota_reconcile": {"gauges": [
+        {"quota": q, "organizations": 0, "drift": 0, "corrected": 0, "raced": 0}
+        for q in ("social_profiles", "team_seats")]},
 }
 
 
@@ -134,14 +139,17 @@ def test_scheduled_job_reports_its_work_on_its_sample_event(spec, lily_env):
     event = load_event(spec.name)
     assert event["detail-type"] == "Scheduled Event"
     result = _run(spec, event)
-    if spec.name == "heartbeat":  # the beat it enqueued for heartbeat_worker
-        assert set(result) == {"beat_id"} and result["beat_id"].startswith("beat_"), result
+    if spec.name == "heartbeat":  # the beat it enqueued for heartbeat_worker, and every DLQ's depth
+        assert set(result) == {"beat_id", "dlq_items"} and result["beat_id"].startswith("beat_"), result
+        assert set(result["dlq_items"].values()) == {0}, result
+    elif spec.name == "jwt_rotation":  # a fresh deployment's key is young: nothing to do (its kid varies)
+        assert result["step"] == "nothing" and result["kid"], result
     else:
         assert result == SCHEDULE_REPORTS[spec.name], result
 
 
 def test_every_scheduled_job_has_an_expected_report():
-    assert {*SCHEDULE_REPORTS, "heartbeat"} == {s.name for s in SCHEDULE_SPECS}
+    assert {*SCHEDULE_REPORTS, "heartbeat", "jwt_rotation"} == {s.name for s in SCHEDULE_SPECS}
 
 
 @pytest.mark.parametrize("spec", QUEUE_SPECS, ids=[s.name for s in QUEUE_SPECS])
