@@ -113,7 +113,7 @@ def test_in_the_app_exactly_the_functions_declaring_vectors_reach_the_collection
 
     declared = {spec.name for spec in specs if spec.access.vectors}
     assert declared == {"research", "research_worker"}
-    service = synth.service
+    service = synth.functions
     (data_policy,) = resources(service, "AWS::OpenSearchServerless::AccessPolicy").values()
     principals = json.dumps(props(data_policy)["Policy"])
     for spec in specs:
