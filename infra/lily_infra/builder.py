@@ -37,11 +37,6 @@ class LilyApp:
     def stacks(self) -> list[Any]:
         return [self.stateful, self.service, *self.function_stacks]
 
-    @property
-    def functions(self) -> dict[str, Any]:
-        """Every declared function's construct (``lily_infra.functions.LilyFunction``), whichever its stack."""
-        return {name: f for stack in self.function_stacks for name, f in stack.functions.items()}
-
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
     """The ``context`` of cdk.json (feature flags). The CDK CLI passes it to the app itself; reading it
