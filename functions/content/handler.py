@@ -5,13 +5,14 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 # isort: split
 
 from fastapi import Depends, Query, Response
+from fastapi.responses import JSONResponse
 
 import lily.ai.openai_client  # noqa: F401 - openai (~2 s) loads at cold start / in the snapshot, not per request
 from lily.approvals import workflow as approvals
 from lily.approvals.ports import ApprovalPorts
 from lily.approvals.schemas import DecisionIn
 from lily.composition import approval_ports, content_ports
-from lily.content import brand, drafts
+from lily.content import brand, drafts, jobs
 from lily.content.generate import generate
 from lily.content.ports import ContentPorts
 from lily.content.repurpose import repurpose
@@ -23,6 +24,7 @@ from lily.content.schemas import (
     DraftOut,
     DraftPage,
     GenerateIn,
+    GenerationJobOut,
     GenerationOut,
     RepurposeIn,
     RewriteIn,
@@ -76,10 +78,23 @@ def list_templates(org_id: str, access: OrgAccess = Depends(reader),
 
 
 @app.post(BASE + "/generate", response_model=GenerationOut, status_code=201, operation_id="content_generate",
-          tags=["content"])
+          tags=["content"], responses={202: {"model": GenerationJobOut, "description": (
+              "The request is too large for the synchronous window (docs/content.md, \"Large requests\"): a job; "
+              "poll GET .../content/jobs/{job_id}")}})
 def generate_route(org_id: str, body: GenerateIn, access: OrgAccess = Depends(writer),
-                   ports: ContentPorts = Depends(content_ports)) -> GenerationOut:
+                   ports: ContentPorts = Depends(content_ports)) -> GenerationOut | JSONResponse:
+    estimate = jobs.is_large(body)
+    if estimate is not None:
+        job = jobs.accept(org_id, body, access.principal.subject, estimate)
+        return JSONResponse(job.model_dump(mode="json"), status_code=202,
+                            headers={"Location": f"/api/orgs/{org_id}/content/jobs/{job.job_id}"})
     return generate(ports, org_id, body, access.principal.subject)
+
+
+@app.get(BASE + "/jobs/{job_id}", response_model=GenerationJobOut, operation_id="content_get_job", tags=["content"],
+         responses=errors(404))
+def get_job(org_id: str, job_id: str, access: OrgAccess = Depends(reader)) -> GenerationJobOut:
+    return jobs.get(org_id, job_id)
 
 
 @app.post(BASE + "/repurpose", response_model=GenerationOut, status_code=201, operation_id="content_repurpose",

@@ -2,7 +2,7 @@ from lily.ai.models import AIUsage
 from lily.analytics.models import AnalyticsPost
 from lily.approvals.models import ApprovalPolicy, ApprovalRequest
 from lily.billing.models import QuotaCounter, Subscription
-from lily.content.models import BrandProfile, ContentDraft
+from lily.content.models import BrandProfile, ContentDraft, ContentJob
 from lily.core.functions import Access, FunctionSpec, Http
 from lily.core.models import BreakerState
 from lily.identity.models import ApiKey, AuditEvent, Counter, Membership, Revocation
@@ -23,9 +23,12 @@ FUNCTION = FunctionSpec(
                 SocialConnection: "read", Subscription: "read", ResearchInsight: "read",
                 QuotaCounter: "readwrite", Membership: "read", Revocation: "read",
                 ApiKey: "readwrite", Counter: "readwrite", AnalyticsPost: "read",  # analytics: best performers
+                ContentJob: "readwrite",
                 # a flagged draft's approve is a decision of the approval workflow: audited, its author e-mailed
                 ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write"},
-        queues_send=["webhook_events"],  # post.needs_approval (lily.core.events)
+        # webhook_events: post.needs_approval (lily.core.events); content_jobs: generations too large for the
+        # synchronous window (lily.content.jobs)
+        queues_send=["webhook_events", "content_jobs"],
         secrets=["ai-providers", "jwt-keys"],
         ses_send=True,
     ),

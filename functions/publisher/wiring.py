@@ -17,8 +17,9 @@ FUNCTION = FunctionSpec(
                 BreakerState: "readwrite", PacingState: "readwrite",
                 Attempt: "write", SocialConnection: "readwrite"},
         # publish: retries and deferrals re-enqueue with a delay; social_events: needs_reauth notices;
-        # webhook_events: post.published / post.failed (lily.core.events.emit)
-        queues_send=["publish", "social_events", "webhook_events"],
+        # webhook_events: post.published / post.failed (lily.core.events.emit); first_comments: a published post's
+        # first comment (lily.publishing.first_comments)
+        queues_send=["publish", "social_events", "webhook_events", "first_comments"],
         buckets={"media": "read"},  # presigned GETs handed to the platforms
         kms="both",  # connection tokens: opened only here to publish, re-sealed after a refresh
         secrets=["social-apps"],

@@ -76,7 +76,7 @@ def delete_config(org_id: str, config_id: str, access: OrgAccess = Depends(admin
 
 
 @app.post(BASE + "/run", response_model=JobOut, status_code=202, operation_id="research_run",
-          tags=["research"], responses=errors(403, 404))
+          tags=["research"], responses=errors(403, 404, 409))
 def run(org_id: str, body: RunIn, access: OrgAccess = Depends(writer), gate: ResearchGate = Depends(research_gate)
         ) -> JobOut:
     return jobs.run_now(gate, org_id, body.config_id, access.principal.subject)
@@ -121,7 +121,7 @@ def get_insight(org_id: str, insight_id: str, access: OrgAccess = Depends(reader
 
 
 @app.post(BASE + "/search", response_model=SearchOut, operation_id="research_search", tags=["research"],
-          responses=errors(403, 502, 503))
+          responses=errors(403, 429, 502, 503))
 def search(org_id: str, body: SearchIn, access: OrgAccess = Depends(reader),
            ports: MemoryPorts = Depends(memory_ports)) -> SearchOut:
     return memory.search(ports, org_id, body, access.principal.subject)

@@ -1,5 +1,5 @@
 from lily.ai.models import AIUsage
-from lily.billing.models import Subscription
+from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
 from lily.core.models import BreakerState
 from lily.identity.models import ApiKey, Counter, Membership, Revocation
@@ -16,7 +16,8 @@ FUNCTION = FunctionSpec(
         tables={ResearchConfig: "readwrite", ResearchJob: "readwrite", ResearchItem: "read",
                 ResearchReport: "read", ResearchInsight: "read", AIUsage: "readwrite",
                 BreakerState: "readwrite", Subscription: "read", Membership: "read",
-                Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
+                Revocation: "read", ApiKey: "readwrite", Counter: "readwrite",
+                QuotaCounter: "readwrite"},  # a memory search counts one AI request
         queues_send=["research"],
         vectors=True,  # memory search / embeddings indexed and retrieved
         secrets=["ai-providers", "jwt-keys"],

@@ -12,7 +12,7 @@ from lily.composition import research_ports
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
 from lily.research import run
-from lily.research.messages import RunMessage
+from lily.research.messages import DELIVERIES, RunMessage
 
 settings = get_settings()
 ports = research_ports()  # AI, embedder, published posts, engagement, plan gate: one per process
@@ -23,7 +23,8 @@ class RunRecord(SqsRecordModel):
 
 
 def record(record: RunRecord) -> str:
-    return run.process(record.body, ports)
+    last = int(record.attributes.ApproximateReceiveCount) >= DELIVERIES  # the DLQ is next
+    return run.process(record.body, ports, last_delivery=last)
 
 
 handler = queue_handler(RunRecord, record)

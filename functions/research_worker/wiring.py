@@ -1,6 +1,6 @@
 from lily.ai.models import AIUsage
 from lily.analytics.models import AnalyticsPost
-from lily.billing.models import Subscription
+from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Queue
 from lily.core.models import BreakerState
 from lily.publishing.models import Post, Target
@@ -16,10 +16,10 @@ FUNCTION = FunctionSpec(
     # analytics collected (analytics_posts), no social token is opened
     primes=("openai", "numpy"),
     access=Access(
-        tables={ResearchConfig: "read", ResearchJob: "readwrite", ResearchItem: "readwrite",
+        tables={ResearchConfig: "readwrite", ResearchJob: "readwrite", ResearchItem: "readwrite",
                 ResearchReport: "readwrite", ResearchInsight: "readwrite", AIUsage: "readwrite",
                 BreakerState: "readwrite", Subscription: "read", Post: "read", Target: "read",
-                AnalyticsPost: "read"},
+                AnalyticsPost: "read", QuotaCounter: "readwrite"},  # the synthesis counts one AI request
         vectors=True,  # memory search / embeddings indexed and retrieved
         secrets=["ai-providers"],
         queues_send=["webhook_events"],  # research.completed (lily.core.events.emit)

@@ -1,5 +1,6 @@
 from lily.billing.models import WebhookEvent
 from lily.core.functions import Access, FunctionSpec, Http
+from lily.identity.models import Counter
 
 FUNCTION = FunctionSpec(
     name="stripe_webhook",
@@ -7,6 +8,6 @@ FUNCTION = FunctionSpec(
     trigger=Http(prefixes=["/webhooks/stripe"], public=True),  # authenticated by the signature
     memory_mb=256,
     timeout_s=10,
-    access=Access(tables={WebhookEvent: "readwrite"}, queues_send=["billing_events"],
+    access=Access(tables={WebhookEvent: "readwrite", Counter: "readwrite"}, queues_send=["billing_events"],
                   secrets=["stripe"]),
 )

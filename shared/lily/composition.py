@@ -13,7 +13,7 @@ bundle (declared in the consumer's ports.py)  implementations
 :func:`publishing_ports` (gateway, posts      :func:`platform_gateway` (``social.gateway.SocialGateway``; the
 quota, storage quota)                         publisher's one port), ``PlanQuota("posts_per_day")``,
                                               ``PlanQuota("media_storage_bytes")``
-:func:`scheduling_ports` (publishing ports,   :func:`publishing_ports`, ``identity.orgs.OrgTimeZones``,
+:func:`scheduling_ports` (publishing ports,   :func:`publishing_ports`, ``identity.zones.OrgTimeZones``,
 zones, advanced scheduling gate)              ``PlanFeature("advanced_scheduling")``
 :func:`identity_ports` (seats, API keys)      ``PlanQuota("team_seats")``, ``PlanFeature("api_keys")``
 :func:`social_ports` (connected profiles)     ``PlanQuota("social_profiles")``
@@ -38,7 +38,7 @@ schedule)
 gate)
 :func:`analytics_ports` (published targets,   ``publishing.analytics_targets.PublishedTargetsOfConnection``,
 connections, metrics, plan, zones, content    ``social.analytics_metrics.ActiveConnections``, ``PlatformMetrics``,
-origins, generated media)                     ``billing.analytics_plan.PlanAnalytics``, ``identity.orgs.OrgTimeZones``,
+origins, generated media)                     ``billing.analytics_plan.PlanAnalytics``, ``identity.zones.OrgTimeZones``,
                                               ``content.analytics_origins.DraftOrigins``,
                                               ``publishing.analytics_targets.GeneratedMediaOfOrg``
 :func:`approval_ports` (posts, drafts,       ``publishing.approval_posts.PostApprovals``,
@@ -46,7 +46,7 @@ audit, notifier)                              ``content.approval_drafts.DraftApp
                                               ``identity.approval_support.OrgAudit``, ``MemberMail``
 :func:`approval_gate` (publishing's           ``approvals.gate.PolicyGate``
 ``ApprovalGate``)
-:func:`autopilot_basics` (plan levels,      ``billing.autopilot_plan.PlanAutopilot``, ``identity.orgs.OrgTimeZones``
+:func:`autopilot_basics` (plan levels,      ``billing.autopilot_plan.PlanAutopilot``, ``identity.zones.OrgTimeZones``
 zones)
 :func:`autopilot_ports` (a run: basics,       ``PlanQuota`` ×2, ``research.autopilot_brief.LatestBrief``,
 quotas, research, best times, writer, posts,  :class:`AnalyticsBestTimes` (here, on analytics' report module),
@@ -85,7 +85,7 @@ if TYPE_CHECKING:
     from lily.images.ports import ImagePorts
     from lily.publishing.ports import ApprovalGate, PlatformGateway, PublishingPorts, SchedulingPorts
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
-    from lily.social.ports import SocialPorts
+    from lily.social.ports import InboxPorts, SocialPorts
     from lily.webhooks.ports import WebhookPorts
 
 T = TypeVar("T")
@@ -118,7 +118,7 @@ def publishing_ports() -> PublishingPorts:
 @_per_process
 def scheduling_ports() -> SchedulingPorts:
     from lily.billing.entitlements import PlanFeature
-    from lily.identity.orgs import OrgTimeZones
+    from lily.identity.zones import OrgTimeZones
     from lily.publishing.ports import ADVANCED_SCHEDULING_FEATURE, SchedulingPorts
 
     return SchedulingPorts(posts=publishing_ports(), zones=OrgTimeZones(),
@@ -199,22 +199,24 @@ def research_gate() -> ResearchGate:
 def memory_ports() -> MemoryPorts:
     # Search: the embedder and the gate; no published posts, no social engagement, no synthesis.
     from lily.ai.embeddings import deployment_embedder
-    from lily.research.ports import MemoryPorts
+    from lily.billing.entitlements import PlanQuota
+    from lily.research.ports import AI_QUOTA, MemoryPorts
 
-    return MemoryPorts(embedder=deployment_embedder(), gate=research_gate())
+    return MemoryPorts(embedder=deployment_embedder(), gate=research_gate(), quota=PlanQuota(AI_QUOTA))
 
 
 @_per_process
 def research_ports() -> ResearchPorts:
     from lily.ai.embeddings import deployment_embedder
     from lily.analytics.providers import StoredEngagement
+    from lily.billing.entitlements import PlanQuota
     from lily.publishing.published import LibraryPublishedPosts
-    from lily.research.ports import ResearchPorts
+    from lily.research.ports import AI_QUOTA, ResearchPorts
 
     embedder = deployment_embedder()  # its AI adapter (one connection pool) also writes the synthesis
     # Own posts' engagement: the counts analytics already collected (no second round of platform calls).
     return ResearchPorts(ai=embedder.ai, embedder=embedder, posts=LibraryPublishedPosts(),
-                         engagement=StoredEngagement(), gate=research_gate())
+                         engagement=StoredEngagement(), gate=research_gate(), quota=PlanQuota(AI_QUOTA))
 
 
 @_per_process
@@ -222,7 +224,7 @@ def best_times() -> BestTimesProvider:
     """Analytics' best (weekday, hour) slots of an org on a platform, in its time zone: ``best_times(org_id,
     platform)`` (``lily.analytics.providers.BestTimesProvider``; ``[]`` when the history is too short)."""
     from lily.analytics.providers import BestTimesProvider
-    from lily.identity.orgs import OrgTimeZones
+    from lily.identity.zones import OrgTimeZones
 
     return BestTimesProvider(OrgTimeZones())
 
@@ -232,7 +234,7 @@ def analytics_ports() -> AnalyticsPorts:
     from lily.analytics.ports import AnalyticsPorts
     from lily.billing.analytics_plan import PlanAnalytics
     from lily.content.analytics_origins import DraftOrigins
-    from lily.identity.orgs import OrgTimeZones
+    from lily.identity.zones import OrgTimeZones
     from lily.publishing.analytics_targets import GeneratedMediaOfOrg, PublishedTargetsOfConnection
     from lily.social.analytics_metrics import ActiveConnections, PlatformMetrics
 
@@ -312,9 +314,9 @@ def autopilot_basics() -> AutopilotBasics:
     # Settings, starting runs and the schedule: the plan's level and the org's zone, no pipeline loaded.
     from lily.autopilot.ports import AutopilotBasics
     from lily.billing.autopilot_plan import PlanAutopilot
-    from lily.identity.zones import StoredTimeZones
+    from lily.identity.zones import OrgTimeZones
 
-    return AutopilotBasics(plans=PlanAutopilot(), zones=StoredTimeZones())
+    return AutopilotBasics(plans=PlanAutopilot(), zones=OrgTimeZones())
 
 
 @_per_process
@@ -339,3 +341,13 @@ def autopilot_weekly_ports() -> WeeklyPorts:
     from lily.identity.member_mail import MemberMail
 
     return WeeklyPorts(weekly=AnalyticsWeek(), mail=MemberMail())
+
+
+@_per_process
+def inbox_ports() -> InboxPorts:
+    from lily.content.reply_suggestion import BrandReplies
+    from lily.identity.members import OrgMembers
+    from lily.social.ports import InboxPorts
+
+    # content's bundle is built on the first suggestion: listing and triage never load the AI client
+    return InboxPorts(members=OrgMembers(), suggester=BrandReplies(content_ports))

@@ -30,6 +30,7 @@ HTTP_OUTCOMES = {
     "content": (201, "drafts"),
     "health": (200, "checks"),
     "images": (202, "job_id"),
+    "inbox": (200, "items"),  # the org's inbox: an empty page
     "orgs": (200, "role"),  # the members of the org: a page, the caller among them
     "publishing_admin": (200, "requeued"),
     "research": (200, "items"),  # the org's research configs: a page
@@ -45,6 +46,7 @@ SCHEDULE_REPORTS = {
     "analytics_schedule": {"messages": 0, "refused": 0},
     "autopilot_schedule": {"due": 0, "queued": 0, "refused": 0, "failed": 0},
     "autopilot_weekly": {"orgs": 0, "stored": 0, "failed": 0},
+    "mentions_poll": {"polled": 0, "queued": 0, "skipped": 0, "failed": 0, "outcomes": {}},
     "dispatcher": {"due": 0, "dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0},
     "research_schedule": {"due": 0, "queued": 0, "refused": 0, "failed": 0},
     "subscription_reaper": {"scanned": 0, "resynced": 0, "downgraded": 0, "upgraded": 0, "errors": 0},

@@ -1,4 +1,5 @@
-"""Reliability fixtures: the X and LinkedIn sandboxes in threads, harness settings, a signed-in org owner."""
+"""Reliability fixtures: the X and LinkedIn sandboxes (and the feeds sandbox, for feed-created posts) in threads,
+harness settings, a signed-in org owner."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from tests.support.sandboxes import reset_between, running_sandboxes
 
 @pytest.fixture(scope="module")
 def platform_sandboxes():
-    with running_sandboxes(["x", "linkedin"], ENV) as started:
+    with running_sandboxes(["x", "linkedin", "feeds"], ENV) as started:
         yield started
 
 

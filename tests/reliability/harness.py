@@ -16,7 +16,7 @@ import threading
 import time
 from collections import Counter, defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -48,6 +48,11 @@ ENV = {
     "LILY_PUBLISHING_WATCHDOG_GRACE_S": "60",
     "LILY_PUBLISHING_BREAKER_OPEN_S": "2",
     "LILY_PUBLISHING_MAX_ATTEMPTS": "8",
+    # the automation mix (queued, recurring, feed-created posts): a queue's next slot may be the next minute, and an
+    # occurrence a few seconds ahead is made (production keeps 120 s of lead for both)
+    "LILY_PUBLISHING_QUEUE_LEAD_S": "0",
+    "LILY_PUBLISHING_SLOT_GAP_S": "0",
+    "LILY_AUTOPOST_MIN_LEAD_S": "0",
     "LILY_PUBLISHING_PACING": json.dumps({
         p: [{"scope": "account", "limit": PACE_LIMIT, "window_s": PACE_WINDOW, "burst": PACE_BURST}]
         for p in ("x", "linkedin")}),
@@ -271,6 +276,8 @@ class Report:
 
     sandbox_ceiling: float = 0.0
     setup: tuple = (0.0, 0, {})  # creating and scheduling the posts: seconds, AWS calls, calls by operation
+    mix: dict = field(default_factory=dict)  # posts by origin: scheduled, queued, recurring, feed
+    lag_by_origin: dict = field(default_factory=dict)  # origin -> (p50, max) seconds
 
     @property
     def done(self) -> int:
@@ -293,6 +300,7 @@ class Report:
             f"duplicate deliveries: {self.duplicates_sent}",
             f"publish lag p50 {self.lag_p50:.2f}s  p99 {self.lag_p99:.2f}s  max {self.lag_max:.2f}s  "
             f"(run {self.seconds:.1f}s)",
+            f"mix: {self.mix}  lag (p50, max) by origin: {self.lag_by_origin}",
             f"throughput {self.done / max(self.seconds, 1e-9):.2f} targets/s beside the pacing ceiling "
             f"{pacing_ceiling():.2f}/s (sandbox-only ceiling: {self.sandbox_ceiling:.1f} posts/s); CPU of this "
             f"process {self.cpu_s:.0f} s = {self.cpu_s / max(1, self.done) * 1000:.0f} ms per target",
@@ -363,8 +371,12 @@ def warm_clients() -> None:
 
 
 def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, timeout_s: float = 240,
-        chaos: Chaos | None = None, spread_s: float = 20, publishers: int = 2, until: float | None = None) -> Report:
-    """``timeout_s`` bounds the run phase (after setup); ``until`` (epoch seconds), if given, ends it then too."""
+        chaos: Chaos | None = None, spread_s: float = 20, publishers: int = 2, until: float | None = None,
+        mix: dict[str, int] | None = None) -> Report:
+    """``timeout_s`` bounds the run phase (after setup); ``until`` (epoch seconds), if given, ends it then too.
+    ``mix``: how many of the ``n`` posts are made by automation instead of a direct schedule: ``queued`` (a posting
+    queue's next slot), ``recurring`` (a one-occurrence RRULE, made by the automation run), ``feed`` (a feed item
+    dropped into a queue; needs the feeds sandbox)."""
     chaos = chaos or Chaos()
     sandboxes["linkedin"].state.config["member_read"] = True  # reconciliation reads member posts (a switch)
     # The platform's own limit is the one Lily is told to pace to (plus room for the ceiling probe), not X's
@@ -387,15 +399,81 @@ def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, tim
     publisher._claim = history.claim_recorder(claim)
     try:
         return _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, sqs, url, publishers,
-                    until)
+                    until, mix or {})
     finally:
         publisher._claim = claim
         workers.RETRY_DELAY_S = 1
 
 
+def _automated(ports: PublishingPorts, sandboxes: dict, org_id: str, conns, mix: dict[str, int],
+               stamp: str) -> list[tuple[str, str, str, str]]:
+    """Posts made by the automation paths, each going out through the same dispatcher and publisher:
+    ``(post_id, target_id, text, origin)``."""
+    from lily.publishing import autofeeds, queues, recurring
+    from lily.publishing.schemas import FeedIn, QueueIn, RecurringIn, SlotIn
+    from lily.publishing.slots import WEEKDAYS
+
+    sched = replace(composition.scheduling_ports(), posts=ports)
+    made: list[tuple[str, str, str]] = []  # (post_id, text, origin)
+    queued, feed_items = mix.get("queued", 0), mix.get("feed", 0)
+    queue_of: dict[str, str] = {}
+    if queued or feed_items:
+        # one queue per account, a slot at each minute from the second next on (UTC org): the posts take them in turn
+        now = datetime.now(UTC)
+        minutes = [(now + timedelta(minutes=k)).replace(second=0, microsecond=0) for k in range(2, 12)]
+        slots = [SlotIn(weekday=WEEKDAYS[m.weekday()], time=m.strftime("%H:%M")) for m in minutes]
+        for platform, cid in conns:
+            queue_of[cid] = queues.create(sched, org_id, QueueIn(name=f"q {cid}", connection_ids=[cid],
+                                                                 slots=slots)).queue_id
+    for i in range(queued):
+        _platform, cid = conns[i % len(conns)]
+        text = f"Reliability queued {i} {stamp}"
+        post = editing.create_post(ports, org_id, PostCreate(text=text, targets=[TargetIn(connection_id=cid)]))
+        queues.enqueue(sched, org_id, post.post_id, queue_of[cid])
+        made.append((post.post_id, text, "queued"))
+    recurring_texts = {}
+    for i in range(mix.get("recurring", 0)):
+        _platform, cid = conns[i % len(conns)]
+        text = f"Reliability recurring {i} {stamp}"
+        at = datetime.now(UTC) + timedelta(seconds=75 + i % 10)
+        rule = (f"FREQ=DAILY;BYHOUR={at.hour};BYMINUTE={at.minute};BYSECOND={at.second};COUNT=1")
+        recurring.create(sched, org_id, RecurringIn(name=f"r{i}", text=text, rrule=rule, count=1,
+                                                    connection_ids=[cid]))
+        recurring_texts[text] = "recurring"
+    if recurring_texts:
+        recurring.run_due(sched, 10_000)  # what the automation schedule does every five minutes
+    feeds_base = sandboxes["feeds"].base_url if feed_items else ""
+    for k, (platform, cid) in enumerate(conns):
+        titles = [f"Reliability feed {i} {stamp}" for i in range(feed_items) if i % len(conns) == k]
+        if not titles:
+            continue
+        items = "".join(f"<item><title>{t}</title><link>{feeds_base}/articles/{stamp}-{k}-{j}</link>"
+                        f"<guid>{stamp}-{k}-{j}</guid></item>" for j, t in enumerate(titles))
+        name = f"rel-{stamp}-{k}.rss"
+        httpx.post(f"{feeds_base}/_sandbox/feeds/{name}", json={
+            "body": f'<?xml version="1.0"?><rss version="2.0"><channel><title>r</title>{items}</channel></rss>'})
+        feed = autofeeds.create(sched, org_id, FeedIn(url=f"{feeds_base}/feeds/{name}", connection_ids=[cid],
+                                                      template="{title}", mode="queue", queue_id=queue_of[cid],
+                                                      daily_cap=100, backfill=len(titles)))
+        autofeeds.poll(sched, autofeeds._load(org_id, feed.feed_id))
+        recurring_texts |= {t: "feed" for t in titles}
+    if recurring_texts:
+        for post in Post.query(org_id):
+            if post.text in recurring_texts:
+                made.append((post.post_id, post.text, recurring_texts[post.text]))
+    out = []
+    for post_id, text, origin in made:
+        targets = list(Target.query(post_id))
+        assert len(targets) == 1 and targets[0].state == "scheduled", (origin, text, [t.state for t in targets])
+        out.append((post_id, targets[0].target_id, text, origin))
+    return out
+
+
 def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, sqs, url, publishers,
-         until) -> Report:
+         until, mix) -> Report:
     gateway = ports.gateway
+    automated_n = sum(mix.values())
+    plain_n = n - automated_n
     # Given N posts, one per target, round-robin over the accounts, due within the next ``spread_s``
     stamp = f"{time.time():.0f}"
 
@@ -410,9 +488,17 @@ def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, 
     created_in = time.monotonic()
     setup_calls = AwsCalls().__enter__()
     with ThreadPoolExecutor(max_workers=4) as pool:
-        created = list(pool.map(create, range(n)))
+        created = list(pool.map(create, range(plain_n)))
     texts = {tid: text for _post_id, tid, text in created}
     targets = [(post_id, tid) for post_id, tid, _text in created]
+    origin = {tid: "scheduled" for _post_id, tid, _text in created}
+    # the automated posts are made here, due a minute or more ahead, before the direct schedules: no lag is setup
+    automated_in = time.monotonic()
+    for post_id, tid, text, where in _automated(ports, sandboxes, org_id, conns, mix, stamp):
+        targets.append((post_id, tid))
+        texts[tid] = text
+        origin[tid] = where
+    created_in += time.monotonic() - automated_in  # creating took this long without the automation's setup
     start = datetime.now(UTC) + timedelta(seconds=2 + time.monotonic() - created_in)
 
     def schedule(i: int) -> None:
@@ -420,7 +506,8 @@ def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, 
         scheduling.schedule(ports, org_id, targets[i][0], ScheduleIn(scheduled_at=at))
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(schedule, range(n)))
+        list(pool.map(schedule, range(plain_n)))
+    assert len(targets) == n, (len(targets), n)
     setup_calls.__exit__()
     setup = (time.monotonic() - created_in, setup_calls.total(), dict(setup_calls.by_operation))
 
@@ -512,6 +599,8 @@ def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, 
     report.injected_429 = injected.get("x:429", 0)
     report.platform_429 = gateway.rate_limited
     lags = []
+    lags_by_origin: dict[str, list[float]] = defaultdict(list)
+    report.mix = dict(Counter(origin.values()))
     final = {}
     for i in range(0, len(targets), 100):
         final.update({(t.post_id, t.target_id): t for t in Target.batch_get(targets[i:i + 100])})
@@ -525,6 +614,7 @@ def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, 
             if on_platform != 1:
                 report.lost += 1
             lags.append((t.published_at - t.scheduled_at).total_seconds())
+            lags_by_origin[origin[tid]].append(lags[-1])
         elif t.state == "failed":
             report.failed += 1
             reason = (t.last_error or {}).get("kind")
@@ -557,5 +647,6 @@ def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, 
     report.lag_p50 = statistics.median(lags) if lags else 0.0
     report.lag_p99 = _pct(lags, 0.99)
     report.lag_max = max(lags, default=0.0)
+    report.lag_by_origin = {k: (round(statistics.median(v), 2), round(max(v), 2)) for k, v in lags_by_origin.items()}
     report.sandbox_ceiling = sandbox_ceiling(gateway, conns, org_id)
     return report

@@ -17,6 +17,11 @@ body ``{"error": {"root_cause", "type", "reason"}, "status"}``:
 - ``POST /<index>/_delete_by_query`` is refused: Lily's vector collections use only the operations the
   Serverless documentation lists for them (deletes are ``_bulk`` delete actions by id).
 
+Before its own checks, every body is held to the OpenSearch API specification
+(``opensearch-project/opensearch-api-specification``, the trimmed copy in ``tests/data/opensearch-api-spec``):
+``indices.create``, each ``_bulk`` line (``OperationContainer`` for an action line), ``search`` and ``count``
+request bodies. A body the specification refuses is a 400 ``x_content_parse_exception`` naming the first error.
+
 Tests read ``server.state.requests`` (method, path, parsed body) and ``server.state.headers`` to check
 what an adapter sent.
 """
@@ -34,6 +39,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from lily.local.serve import ThreadedServer
+from tests.support import provider_specs
 
 MAX_DIMENSION = 16000
 ENGINE_SPACES = {
@@ -97,6 +103,15 @@ class FakeState:
 
 
 # -- validation --
+
+
+def spec_check(what: str, instance: Any, file: str, operation: str | None = None, schema: str | None = None) -> None:
+    """Refuse ``instance`` when the OpenSearch API specification does (its request body, or one component)."""
+    validator = (provider_specs.opensearch_request_body(file, operation) if operation
+                 else provider_specs.opensearch_schema(file, str(schema)))
+    problems = provider_specs.errors(validator, instance)
+    if problems:
+        raise bad(f"{what}: {problems[0]}", "x_content_parse_exception")
 
 
 def check_create(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -275,6 +290,7 @@ def create_app(state: FakeState) -> FastAPI:
     async def create(index: str, request: Request):
         body = await body_of(request) or {}
         record(request, body)
+        spec_check("create index", body, "namespaces/indices.yaml", "indices.create")
         settings, mappings = check_create(body)
         with state.lock:
             if index in state.indices:
@@ -315,6 +331,7 @@ def create_app(state: FakeState) -> FastAPI:
                 if not isinstance(action, dict) or len(action) != 1 or next(iter(action)) not in BULK_ACTIONS:
                     raise bad(f"Malformed action/metadata line [{i + 1}], expected one of {sorted(BULK_ACTIONS)}",
                               "illegal_argument_exception")
+                spec_check(f"line [{i + 1}]", action, "schemas/_core.bulk.yaml", schema="OperationContainer")
                 (op, meta), = action.items()
                 target = meta.get("_index", index)
                 if target is None:
@@ -339,6 +356,7 @@ def create_app(state: FakeState) -> FastAPI:
     async def search(index: str, request: Request):
         body = await body_of(request) or {}
         record(request, body)
+        spec_check("search", body, "namespaces/_core.yaml", "search")
         with state.lock:
             return run_search(state.index(index), index, body)
 
@@ -347,6 +365,7 @@ def create_app(state: FakeState) -> FastAPI:
     async def count(index: str, request: Request):
         body = await body_of(request) or {}
         record(request, body)
+        spec_check("count", body, "namespaces/_core.yaml", "count")
         with state.lock:
             docs = state.index(index).docs.values()
             query = body.get("query", {"match_all": {}})

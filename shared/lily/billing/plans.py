@@ -63,7 +63,7 @@ class F(StrEnum):
     autopilot_basic = "autopilot_basic"  # drafts for approval
     autopilot_enhanced = "autopilot_enhanced"  # schedules within quota
     autopilot_full = "autopilot_full"  # + campaigns
-    advanced_scheduling = "advanced_scheduling"  # queues, recurring, best time
+    advanced_scheduling = "advanced_scheduling"  # queues, recurring, evergreen, feeds, bulk import, short links
     autopilot_research = "autopilot_research"
     predictive_analytics = "predictive_analytics"
     analytics_basic = "analytics_basic"
@@ -87,7 +87,7 @@ FEATURES: dict[str, str] = {
     F.autopilot_basic: "Autopilot: drafts for approval",
     F.autopilot_enhanced: "Autopilot: schedules within quota",
     F.autopilot_full: "Autopilot: full, with campaigns",
-    F.advanced_scheduling: "Advanced scheduling (queues, recurring, best time)",
+    F.advanced_scheduling: "Advanced scheduling (queues, recurring, evergreen, feeds, bulk import, short links)",
     F.autopilot_research: "Autopilot research",
     F.predictive_analytics: "Predictive analytics",
     F.analytics_basic: "Basic analytics",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lily.ai.ports import CallContext, TextResult
 from lily.content import brand as brands
-from lily.content import fitting, scoring
+from lily.content import fitting, scoring, voice
 from lily.content.models import ContentDraft
 from lily.content.ports import ContentPorts
 from lily.content.schemas import DraftEdit, DraftOut, DraftPage, SaveIn, SaveOut, Score
@@ -97,7 +97,9 @@ def edit(ports: ContentPorts, org_id: str, draft_id: str, body: DraftEdit, user_
         raise LilyError(ErrorCode.CONTENT_004, "The text was blocked by moderation",
                         {"field": "text", "categories": verdict.categories})
     brand, version = brands.current(org_id)
-    score = scoring.score(fitting.join_thread(parts), d.platform, brand, d.tone)
+    text = fitting.join_thread(parts)
+    (similarity,) = voice.similarities(ports.ai, ctx, [text], brand.example_posts)
+    score = scoring.score(text, d.platform, brand, d.tone, voice=similarity)
     _update(d, [ContentDraft.parts.set(parts), ContentDraft.score.set(score.score),
                 ContentDraft.reasons.set(score.model_dump()), ContentDraft.flagged.set(score.flagged),
                 ContentDraft.status.set("flagged" if score.flagged else "draft"),

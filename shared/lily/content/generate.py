@@ -8,7 +8,8 @@ from lily.content.ports import ContentPorts
 from lily.content.schemas import GenerateIn, GenerationOut
 
 
-def generate(ports: ContentPorts, org_id: str, body: GenerateIn, user_id: str | None) -> GenerationOut:
+def generate(ports: ContentPorts, org_id: str, body: GenerateIn, user_id: str | None,
+             deadline_s: float | None = None) -> GenerationOut:
     profile, _ = brands.current(org_id)
     source = f"see {body.source_url}" if body.source_url else ""
     # Grounding: the research insights named are read (an id the org does not have is a 404) and their
@@ -18,7 +19,7 @@ def generate(ports: ContentPorts, org_id: str, body: GenerateIn, user_id: str | 
                        tone=body.tone or profile.tone, structure=body.structure, goal=body.goal, n=body.n,
                        source=source, insights=[i.brief() for i in grounding],
                        performers=_performers(ports, org_id, list(body.platforms)) if body.follow_best else {})
-    return pipeline.run(ports, org_id, user_id, job, {"topic": body.topic})
+    return pipeline.run(ports, org_id, user_id, job, {"topic": body.topic}, deadline_s)
 
 
 PERFORMERS_PER_PLATFORM = 3

@@ -2,6 +2,8 @@
 
 Access patterns:
 - ``BrandProfile``: GetItem by org; every write is conditional on the version read (optimistic lock).
+- ``ContentJob``: a large generation answered 202 (:mod:`lily.content.jobs`): GetItem by (org, job_id); the worker
+  moves it queued → running → done | failed by conditional writes; it expires 7 days after it was created.
 - ``ContentDraft``: GetItem by (org, draft_id); a generation's drafts: Query org, ``draft_id``
   begins_with the generation id (draft ids are ``<generation_id>.<platform>.<alternative>``); an org's
   recent drafts: Query org, newest first (ids are ULID-based, so they sort by time).
@@ -13,6 +15,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -29,6 +32,24 @@ class BrandProfile(LilyModel):
     data = JSONAttribute()  # lily.content.schemas.BrandIn, validated on every write
     updated_by = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute()
+
+
+class ContentJob(LilyModel):
+    class Meta(TableMeta):
+        short_name = "content_jobs"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    job_id = UnicodeAttribute(range_key=True)  # cjb_<ulid>
+    status = UnicodeAttribute(default="queued")  # queued | running | done | failed
+    request = JSONAttribute()  # lily.content.schemas.GenerateIn
+    estimated_s = NumberAttribute()  # what the rule estimated (why it is a job)
+    result = JSONAttribute(null=True)  # lily.content.schemas.GenerationOut
+    error = JSONAttribute(null=True)  # Lily's error body's "error"
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute()
 
 
 class ContentDraft(LilyModel):

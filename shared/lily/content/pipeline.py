@@ -24,7 +24,7 @@ from typing import Any
 
 from lily.ai.ports import CallContext, TextRequest, TextResult, Usage, is_cut_off
 from lily.content import brand as brands
-from lily.content import drafts, fitting, scoring, templates
+from lily.content import drafts, fitting, scoring, templates, voice
 from lily.content.ctas import cta_for
 from lily.content.ports import ContentPorts
 from lily.content.schemas import Blocked, BrandIn, GenerationOut
@@ -195,9 +195,20 @@ def ask_all(ports: ContentPorts, ctx: CallContext, job: Job, brand: BrandIn) -> 
     return posts, combined([r for _, r in answers])
 
 
-def run(ports: ContentPorts, org_id: str, user_id: str | None, job: Job, screened: dict[str, str]) -> GenerationOut:
+def estimated_s(platforms: list[str], n: int) -> float:
+    """Provider time a generation is estimated to take: its calls (:func:`plan`) in rounds of ``parallel_calls``,
+    each round as long as its largest output budget at ``output_tokens_per_s``, plus a second per round."""
+    s = content_settings()
+    parts = plan(platforms, n)
+    rounds = [parts[i:i + s.parallel_calls] for i in range(0, len(parts), s.parallel_calls)]
+    return round(sum(1.0 + max(budget(p) for p in r) / s.output_tokens_per_s for r in rounds), 1)
+
+
+def run(ports: ContentPorts, org_id: str, user_id: str | None, job: Job, screened: dict[str, str],
+        deadline_s: float | None = None) -> GenerationOut:
+    """``deadline_s``: the provider time the whole generation may take (default: the synchronous window)."""
     ctx = CallContext(org_id=org_id, user_id=user_id, feature=f"content.{job.kind}",
-                      deadline=time.monotonic() + content_settings().sync_deadline_s)
+                      deadline=time.monotonic() + (deadline_s or content_settings().sync_deadline_s))
     screen(ports, ctx, screened)
     brand, version = brands.current(org_id)
     template_ids = {p: templates.template_for(job.tone, job.structure, p).template_id for p in job.platforms}
@@ -221,9 +232,11 @@ def store(ports: ContentPorts, ctx: CallContext, job: Job, brand: BrandIn, versi
           template_ids: dict[str, str]) -> GenerationOut:
     """Moderate the outputs, score and store the drafts that pass."""
     verdicts = ports.ai.moderate([fitting.join_thread(parts) for _, _, parts, _ in fitted], ctx)
+    voices = voice.similarities(ports.ai, ctx, [fitting.join_thread(parts) for _, _, parts, _ in fitted],
+                                brand.example_posts)
     generation_id = ids.new_id("gen")
     out, blocked = [], []
-    for (platform, alt, parts, tags), verdict in zip(fitted, verdicts, strict=True):
+    for (platform, alt, parts, tags), verdict, similarity in zip(fitted, verdicts, voices, strict=True):
         if verdict.flagged:
             count("content_moderation_blocks_total", stage="output", feature=ctx.feature)
             blocked.append(Blocked(platform=platform, alternative=alt, categories=verdict.categories))
@@ -232,7 +245,8 @@ def store(ports: ContentPorts, ctx: CallContext, job: Job, brand: BrandIn, versi
         out.append(drafts.create(
             ctx.org_id, generation_id, kind=job.kind, platform=platform, alternative=alt, structure=job.structure,
             tone=job.tone, goal=job.goal, parts=parts, hashtags=tags, template_id=template_ids.get(platform),
-            result=result, brand_version=version, score=scoring.score(text, platform, brand, job.tone),
+            result=result, brand_version=version,
+            score=scoring.score(text, platform, brand, job.tone, voice=similarity),
             created_by=ctx.user_id))
     if not out and blocked:
         raise LilyError(ErrorCode.CONTENT_004, "Every generated draft was blocked by moderation",

@@ -173,7 +173,7 @@ class RewriteIn(BaseModel):
 
 
 class Reason(BaseModel):
-    check: str = Field(description="keywords | banned_words | avoid | length | tone | emoji")
+    check: str = Field(description="keywords | banned_words | avoid | length | voice | emoji")
     ok: bool
     points: int
     detail: str
@@ -230,6 +230,18 @@ class GenerationOut(BaseModel):
     latency_ms: float | None = Field(None, description="The provider call as Lily measured it")
     provider_ms: float | None = Field(None, description="The provider's own processing time")
     brand_version: int = 0
+
+
+class GenerationJobOut(BaseModel):
+    """A generation too large for the synchronous window (202): poll ``GET .../content/jobs/{job_id}``."""
+
+    job_id: str
+    status: Literal["queued", "running", "done", "failed"]
+    estimated_s: float = Field(description="Provider time the rule estimated for the request")
+    result: GenerationOut | None = Field(None, description="When done: the generation, as 201 would answer it")
+    error: dict | None = Field(None, description="When failed: Lily's error body's error object")
+    created_at: datetime
+    finished_at: datetime | None = None
 
 
 class DraftPage(BaseModel):

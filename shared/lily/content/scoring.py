@@ -1,8 +1,10 @@
 """Brand-consistency score (0–100) with its reasons.
 
 Checks, each with its points: brand keywords present (30), no banned word (20) and no avoided word (10)
-— a hit of either flags the draft —, length against the platform's sweet spot (20), tone markers (10),
-emoji policy (10). Words match whole words on :func:`lily.content.normalize.match_key` of both sides
+— a hit of either flags the draft —, length against the platform's sweet spot (20), voice (10): similarity to
+the brand's example posts in an embedding space (:mod:`lily.content.voice`, measured independently of the
+generator; the tone markers it replaced were the sandbox's own phrases, so they agreed by construction), emoji
+policy (10). Words match whole words on :func:`lily.content.normalize.match_key` of both sides
 (invisible characters removed, NFKC, look-alikes folded, casefolded).
 """
 
@@ -16,13 +18,6 @@ from lily.social.constraints import text_length
 
 # Engagement sweet spots in characters (editorial data; X counts weighted characters).
 SWEET_SPOT = {"x": (70, 200), "facebook": (40, 400), "instagram": (120, 900), "linkedin": (500, 2000)}
-TONE_MARKERS = {
-    "professional": ["results", "data", "teams", "measure", "process", "clear", "return", "strategy", "growth"],
-    "casual": ["honestly", "turns out", "kept it simple", "fun", "coffee", "no fancy", "pretty", "!"],
-    "educational": ["tip", "step", "how", "primer", "mistake", "learn", "did you know", "here is"],
-    "entertaining": ["plot twist", "debate", "breaking news", "rule number", "movie", "!", "lost"],
-    "inspirational": ["believe", "future", "every", "progress", "dream", "step at a time", "today", "build"],
-}
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]")
 
 
@@ -35,8 +30,23 @@ def hits_of(text: str, brand: BrandIn) -> tuple[list[str], list[str]]:
     return [w for w in brand.banned_words if _has(text, w)], [w for w in brand.avoid if _has(text, w)]
 
 
-def score(text: str, platform: str, brand: BrandIn, tone: str | None = None) -> Score:
-    tone = tone or brand.tone
+def voice_points(voice: float | None, brand: BrandIn) -> Reason:
+    from lily.content.settings import content_settings
+
+    if not brand.example_posts:
+        return Reason(check="voice", ok=True, points=10, detail="no example posts to compare the voice with")
+    if voice is None:
+        return Reason(check="voice", ok=True, points=10, detail="voice not measured (the embedding was unavailable)")
+    s = content_settings()
+    share = min(1.0, max(0.0, (voice - s.voice_floor) / (s.voice_full - s.voice_floor)))
+    points = round(10 * share)
+    return Reason(check="voice", ok=points >= 5, points=points,
+                  detail=f"similarity {voice:.2f} to the brand's example posts (0 points at {s.voice_floor}, "
+                         f"10 at {s.voice_full})")
+
+
+def score(text: str, platform: str, brand: BrandIn, tone: str | None = None, voice: float | None = None) -> Score:
+    """``voice``: the draft's similarity to the brand's example posts (:func:`lily.content.voice.similarities`)."""
     reasons: list[Reason] = []
 
     if brand.keywords:
@@ -65,9 +75,7 @@ def score(text: str, platform: str, brand: BrandIn, tone: str | None = None) -> 
         detail = f"{length} characters, {'under' if length < lo else 'over'} the {platform} sweet spot {lo}–{hi}"
     reasons.append(Reason(check="length", ok=lo <= length <= hi, points=points, detail=detail))
 
-    markers = [m for m in TONE_MARKERS.get(tone, []) if (m in text if m == "!" else _has(text, m))]
-    reasons.append(Reason(check="tone", ok=bool(markers), points=10 if markers else 0,
-                          detail=f"{tone} markers: {', '.join(markers)}" if markers else f"no {tone} markers"))
+    reasons.append(voice_points(voice, brand))
 
     emoji = len(_EMOJI.findall(text))
     allowed = {"none": 0, "sparse": 2, "free": 1_000}[brand.emoji_policy]

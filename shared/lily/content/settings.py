@@ -22,6 +22,14 @@ class ContentSettings(BaseSettings):
         "Provider time one synchronous HTTP request may spend (API Gateway answers 504 at 29 s): each attempt's "
         "timeout is cut to what is left and no retry starts that could not finish"))
     parallel_calls: int = Field(4, ge=1, le=8, description="Provider calls of one split generation run side by side")
+    voice_floor: float = Field(0.15, ge=-1, le=1, description=(
+        "Voice similarity (cosine to the brand's nearest example posts) that earns 0 of the voice check's 10 points"))
+    voice_full: float = Field(0.55, ge=-1, le=1, description="Voice similarity that earns all 10 points")
+    output_tokens_per_s: float = Field(150.0, gt=0, description=(
+        "Output tokens a provider call is assumed to write per second when deciding whether a generation fits the "
+        "synchronous window (docs/content.md, \"Large requests\")"))
+    job_deadline_s: float = Field(240.0, gt=0, le=290, description=(
+        "Provider time one generation job may spend in the content worker (its timeout is 300 s)"))
 
 
 @lru_cache(maxsize=1)

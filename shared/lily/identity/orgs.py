@@ -152,13 +152,6 @@ def update_org(access: OrgAccess, body: OrgUpdate) -> OrgOut:
     return _org_out(org, access.role)
 
 
-class OrgTimeZones:
-    """The organization's IANA time zone (UTC when none was set): implements publishing's ``OrgZones`` port."""
-
-    def zone(self, org_id: str) -> str:
-        return _get_org(org_id).timezone or "UTC"
-
-
 def members(access: OrgAccess, page: PageParams) -> MemberPage:
     items, cursor = query_page(lambda start, n: Membership.query(access.org_id, last_evaluated_key=start, limit=n),
                                {"org_id": access.org_id}, page, _member_out)

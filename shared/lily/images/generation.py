@@ -11,7 +11,10 @@
    Moderation fails closed: when it is unavailable the job fails with that reason and nothing is delivered;
 3. no image passed: the text card in the brand palette (moderated too), with the reason recorded;
 4. deliver: alt text, the bytes stored as a media item (S3 + ``publishing_media``), the job ``done`` with its
-   metadata; the held quota unit is kept. A job that ends with nothing delivered gives it back.
+   metadata; the held quota unit is kept. A job that ends with nothing delivered gives it back only when no
+   provider call was paid for (no image was answered: ``paid`` is set with the first one); the calls' cost is in
+   ``ai_usage`` either way. The org's media storage is checked before the first generation (no room: the job
+   fails before anything is paid, its unit comes back).
 
 Metrics: ``image_quality_score{model,quality}``, ``image_generation_duration_seconds{model,outcome}``,
 ``image_attempts_total{model,outcome}``, ``image_moderation_blocks_total{stage}``.
@@ -165,6 +168,8 @@ def process(msg: ImageJobMessage, ports: ImagePorts, *, last_delivery: bool = Fa
     contract = PromptContract(**job.contract)
     ctx = CallContext(org_id=job.org_id, user_id=job.created_by, feature="images.generate")
     try:
+        if not job.paid:  # where the image will go, before paying for it (upload reservations may have filled it)
+            ports.media.check_room(job.org_id, s.storage_room_bytes)
         delivery = _loop(ports, s, job, contract, ctx)
         if delivery is None:
             return "blocked"
@@ -206,6 +211,8 @@ def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptC
             log.append({"attempt": attempt, "score": 0.0, "scores": {}, "reasons": [exc.message]})
             _progress(job, attempts_log=log)
             continue
+        if not job.paid:
+            _progress(job, paid=True)
         _progress(job, stage="moderating")
         verdict = moderated(ports, image.data, image.content_type, ctx)
         if verdict.flagged:
@@ -288,7 +295,8 @@ def _deliver(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: Prom
 
 def _finish_empty(ports: ImagePorts, job: ImageJob, status: str, *, reason: str, stage: str,
                   blocked: dict | None = None) -> None:
-    """End a job with nothing delivered and give its quota unit back (once: the flag is cleared conditionally)."""
+    """End a job with nothing delivered; give its quota unit back (once: the flag is cleared conditionally) unless a
+    provider call was paid for (then the unit stays used)."""
     now, mine = clock.now(), job.updated_at
     released = won(lambda: job.update(
         actions=[ImageJob.status.set(status), ImageJob.stage.set(stage), ImageJob.reason.set(reason),
@@ -297,6 +305,8 @@ def _finish_empty(ports: ImagePorts, job: ImageJob, status: str, *, reason: str,
                                                                            3))],
         # once, and only by the job's holder (a pynamodb condition, not a comparison)
         condition=(ImageJob.quota_held == True) & (ImageJob.updated_at == mine)))  # noqa: E712
-    if released:
+    if released and not job.paid:
         ports.quota.release(job.org_id)
+    elif released:
+        count("image_units_kept_total", status=status)
     observe("image_generation_duration_seconds", float(job.duration_s or 0), model=job.model, outcome=status)

@@ -57,6 +57,7 @@ def accept(ports: ImagePorts, org_id: str, contract: PromptContract, user_id: st
     model = route(contract, plan, default_model)
     rendered = rendering.render(model, contract, personalisation)
     screen_prompt(ports, CallContext(org_id=org_id, user_id=user_id, feature="images.prompt"), contract, rendered)
+    ports.media.check_room(org_id, images_settings().storage_room_bytes)  # no room: refused before any unit is taken
     ports.quota.consume(org_id)
     now = clock.now()
     job = ImageJob(org_id, ids.new_id("imgjob"), status="queued", stage="queued",

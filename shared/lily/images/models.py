@@ -41,6 +41,8 @@ class ImageJob(LilyModel):
     current_score = NumberAttribute(null=True)
     attempts_log = JSONAttribute(null=True)  # [{attempt, scores, score, reasons, prompt, latency_ms}]
     quota_held = BooleanAttribute(default=False)  # one unit of image_generations taken at acceptance
+    # a provider answered an image (a paid call): the unit is kept even if nothing is delivered
+    paid = BooleanAttribute(default=False)
     media_id = UnicodeAttribute(null=True)
     content_type = UnicodeAttribute(null=True)
     width = NumberAttribute(null=True)

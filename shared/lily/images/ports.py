@@ -45,6 +45,10 @@ class MediaLibrary(Protocol):
         """Store the bytes as a media item named ``name`` (the type's extension is added); returns
         ``(media_id, storage key)``. Raises LilyError PLAN_002 over the plan's media storage."""
 
+    def check_room(self, org_id: str, size: int) -> None:
+        """Raise LilyError PLAN_002 unless the org's media storage can take ``size`` more bytes now (checked before
+        an image is paid for; nothing is kept)."""
+
     def missing(self, org_id: str, media_ids: list[str]) -> list[str]:
         """The ids of ``media_ids`` the org has no media item of (another org's, deleted, or never there)."""
 

@@ -52,6 +52,9 @@ class ImagesSettings(BaseSettings):
     vision_alt_text: bool = Field(True, description="Write alt text with the vision model (else from the prompt)")
     sharpness_reference: float = Field(60.0, gt=0, description="Laplacian variance that scores 1.0")
     job_lease_s: int = Field(600, ge=30, description="A running job untouched this long may be taken over")
+    storage_room_bytes: int = Field(8 * 1024 * 1024, ge=1, description=(
+        "Media storage an org must have free before an image is generated (checked at acceptance and again before "
+        "the first provider call): the largest image a job delivers (a 1536x1024 PNG is 2 to 4 MB)"))
 
     @field_validator("models")
     @classmethod

@@ -48,11 +48,12 @@ def _new_targets(org_id: str, post_id: str, targets: list[TargetIn], gateway: Pl
 
 
 def create_post(ports: PublishingPorts, org_id: str, body: PostCreate, created_by: str | None = None,
-                approval: str | None = None) -> PostOut:
-    """``approval="required"``: its author needs approval (lily.publishing.approval); None: publishes freely."""
+                approval: str | None = None, post_id: str | None = None) -> PostOut:
+    """``approval="required"``: its author needs approval (lily.publishing.approval); None: publishes freely.
+    ``post_id``: an id claimed beforehand (automation's claims: a retry creates the same post, never two)."""
     _check_media(org_id, body.media_ids)
     now = clock.now()
-    post_id = ids.new_id("post")
+    post_id = post_id or ids.new_id("post")
     targets = _new_targets(org_id, post_id, body.targets, ports.gateway)
     post = Post(org_id, post_id, text=body.text, media_ids=body.media_ids, first_comment=body.first_comment,
                 status="draft", status_rank=0, platforms={t.platform for t in targets} or None,

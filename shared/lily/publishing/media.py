@@ -10,6 +10,12 @@ Storage is a plan quota (``media_storage_bytes``, through the ``QuotaPort`` port
 declared size (the presigned policy never lets more in) before anything is recorded, atomically, so concurrent
 uploads cannot pass the plan; over it the upload is refused (PLAN_002 with the limit, the usage and the plan
 that lifts it). Deleting the medium releases its size.
+
+Reservations expire: an upload's record carries ``pending_until`` (the presigned POST's lifetime and a minute).
+When a reservation would go over the plan, the org's expired reservations are looked at first
+(:func:`reclaim_expired_uploads`): an object that was uploaded is kept, one that never came is forgotten and its
+declared size given back, then the reservation is tried again. :func:`check_room` is the same check without
+keeping anything (the image worker asks it before paying for a generation).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+
+from botocore.exceptions import ClientError
 
 from lily.core import clock, ids
 from lily.core.aws import client
@@ -62,10 +70,53 @@ def max_size(content_type: str, platforms: list[str]) -> int:
     return min(limits)
 
 
+UPLOAD_GRACE_S = 60  # past the presigned POST's expiry: an upload sent at the last second has landed by then
+
+
+def reclaim_expired_uploads(storage: QuotaPort, org_id: str) -> int:
+    """Give back the storage of the org's upload reservations whose presigned POST expired with nothing uploaded
+    (the record is deleted); an uploaded one is kept. Returns the bytes given back."""
+    now, freed = clock.now(), 0
+    s3 = client("s3")
+    for m in Media.query(org_id, filter_condition=Media.pending_until < now):
+        expired_at = m.pending_until
+        try:
+            s3.head_object(Bucket=bucket_name("media"), Key=m.key)
+            uploaded = True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+                raise
+            uploaded = False
+        if uploaded:
+            won(lambda m=m, at=expired_at: m.update(actions=[Media.pending_until.remove()],
+                                                    condition=Media.pending_until == at))
+        elif won(lambda m=m, at=expired_at: m.delete(condition=Media.pending_until == at)):
+            storage.release(org_id, int(m.size))  # once: only the writer whose delete won gives it back
+            freed += int(m.size)
+    return freed
+
+
+def _reserve(storage: QuotaPort, org_id: str, size: int) -> None:
+    """Take ``size`` bytes of the plan's storage; over the plan, reclaim expired upload reservations and try once
+    more (PLAN_002 when still over)."""
+    try:
+        storage.consume(org_id, size)
+    except LilyError as exc:
+        if exc.code != ErrorCode.PLAN_002 or not reclaim_expired_uploads(storage, org_id):
+            raise
+        storage.consume(org_id, size)
+
+
+def check_room(storage: QuotaPort, org_id: str, size: int) -> None:
+    """PLAN_002 unless the org's storage can take ``size`` more bytes now (nothing is kept)."""
+    _reserve(storage, org_id, size)
+    storage.release(org_id, size)
+
+
 @contextmanager
 def _reserved(storage: QuotaPort, org_id: str, size: int) -> Iterator[None]:
     """Hold ``size`` bytes of the plan's storage while the block records the medium; give them back if it fails."""
-    storage.consume(org_id, size)
+    _reserve(storage, org_id, size)
     try:
         yield
     except BaseException:  # nothing was recorded: the reservation goes back, the error goes on
@@ -96,7 +147,7 @@ def create_upload(storage: QuotaPort, org_id: str, body: UploadIn, created_by: s
         now = clock.now()
         Media(org_id, media_id, key=key, content_type=body.content_type, size=body.size,
               filename=body.filename[:255], platforms=set(body.platforms) or None, created_by=created_by,
-              created_at=now).save()
+              created_at=now, pending_until=now + timedelta(seconds=s.upload_url_ttl_s + UPLOAD_GRACE_S)).save()
     return UploadOut(media_id=media_id, url=presigned["url"], fields=presigned["fields"], max_size=body.size,
                      expires_at=now + timedelta(seconds=s.upload_url_ttl_s))
 

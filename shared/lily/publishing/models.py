@@ -47,6 +47,8 @@
     slot; reorder, removal and resume rewrite entries in one transaction conditional on each entry's post
   - TTL ``expires_at``: an entry is kept a while after its slot, then deleted
 
+  - the first comment: UpdateItem conditional on ``fc_state`` and ``fc_attempt_id`` (lily.core.once)
+
 ``publish_attempts`` — pk ``target_id``, sk ``<iso>#<attempt_id>``: one audit record per platform call.
 """
 
@@ -148,6 +150,18 @@ class Target(LilyModel):
     failed_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute()
     due = DueIndex()
+    # the first comment, posted after the post with its own exactly-once state (lily.publishing.first_comments):
+    # queued | sending | sent | failed; the post stays published whatever happens to it
+    fc_state = UnicodeAttribute(null=True)
+    fc_attempt_id = UnicodeAttribute(null=True)
+    fc_lease_until = UTCDateTimeAttribute(null=True)
+    fc_reconcile = BooleanAttribute(default=False)
+    fc_attempts = NumberAttribute(default=0)
+    fc_next_at = UTCDateTimeAttribute(null=True)
+    fc_error = JSONAttribute(null=True)  # {code, kind, message, at}
+    fc_platform_id = UnicodeAttribute(null=True)
+    fc_url = UnicodeAttribute(null=True)
+    fc_posted_at = UTCDateTimeAttribute(null=True)
 
 
 class Media(LilyModel):
@@ -164,6 +178,10 @@ class Media(LilyModel):
     platforms = UnicodeSetAttribute(null=True)
     created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # An upload's reservation: set while its presigned POST may still be used (and a minute more). Past it, the
+    # org's next storage check looks at the object: uploaded → kept (the field is removed); never uploaded → the
+    # record is deleted and its declared size given back (lily.publishing.media.reclaim_expired_uploads).
+    pending_until = UTCDateTimeAttribute(null=True)
 
 
 class MediaUse(LilyModel):
@@ -244,4 +262,215 @@ class QueueEntry(LilyModel):
     at = UnicodeAttribute(range_key=True)  # clock.iso of the slot instant
     org_id = UnicodeAttribute()
     post_id = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+# ---------------------------------------------------------------- automation (issue 24): recurring, evergreen,
+# feeds, bulk import. Access patterns:
+#
+# ``publishing_autopost_claims`` — pk ``key``: one claim per thing that must become at most one post
+#   (``<org>#rec#<rule>#<instant>``, ``<org>#evg#<pool>#<instant>``, ``<org>#feed#<feed>#guid#<sha>`` and
+#   ``...#link#<sha>``, ``<org>#imp#<import>#<row>``). PutItem (or a transaction of two) conditional on absence
+#   claims it; GetItem reads it back on a retry (the post id it names is created at most once).
+#
+# ``publishing_recurring`` / ``publishing_evergreen`` / ``publishing_feeds`` — pk ``org_id``, sk the id.
+#   - list, get, update: Query pk=org_id, GetItem, UpdateItem conditional on ``version``
+#   - due work for the automation schedule: Query GSI ``autopost_due`` pk ``due_shard`` (``due`` while active,
+#     absent when paused or ended: the index is sparse), sk ``due_sk`` <= the horizon (``<iso>#<id>``)
+#
+# ``publishing_imports`` — pk ``org_id``, sk ``import_id`` (``imp_`` + the file's content hash: a re-upload of the
+#   same file finds the first import by GetItem); progress counters by UpdateItem ADD.
+# ``publishing_import_rows`` — pk ``import_id``, sk ``row`` (zero-padded): the validated row, its outcome.
+#   - rows of a chunk / of the report: Query pk=import_id between two rows
+
+
+class AutopostDue(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "autopost_due"
+        projection = AllProjection()
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
+class AutopostClaim(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_autopost_claims"
+
+    key = UnicodeAttribute(hash_key=True)
+    org_id = UnicodeAttribute()
+    post_id = UnicodeAttribute()
+    source = UnicodeAttribute()  # recurring | evergreen | feed | import
+    state = UnicodeAttribute(default="claimed")  # claimed | done
+    outcome = UnicodeAttribute(null=True)  # draft | scheduled | queued | failed
+    error = JSONAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class RecurringRule(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_recurring"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    rule_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    text = UnicodeAttribute(default="")
+    media_ids = JSONAttribute(default=list)
+    first_comment = UnicodeAttribute(null=True)
+    connection_ids = JSONAttribute(default=list)
+    cron = UnicodeAttribute(null=True)  # five-field cron in the org's zone
+    rrule = UnicodeAttribute(null=True)  # RFC 5545 RRULE in the org's zone
+    starts_at = UTCDateTimeAttribute()
+    until = UTCDateTimeAttribute(null=True)
+    max_count = NumberAttribute(null=True)
+    created_count = NumberAttribute(default=0)
+    status = UnicodeAttribute(default="active")  # active | paused | ended
+    next_at = UTCDateTimeAttribute(null=True)  # the next occurrence not yet created
+    last_error = JSONAttribute(null=True)
+    due_shard = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = NumberAttribute(default=1)
+    due = AutopostDue()
+
+
+class EvergreenPool(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_evergreen"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    pool_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    connection_ids = JSONAttribute(default=list)
+    items = JSONAttribute(default=list)  # [{item_id, text, media_ids, first_comment, last_at, times}]
+    interval_hours = NumberAttribute()
+    min_gap_days = NumberAttribute()
+    on_duplicate = UnicodeAttribute(default="skip")  # skip | vary (platforms refusing identical text)
+    max_cycles = NumberAttribute(null=True)
+    sent = JSONAttribute(default=dict)  # {connection_id: [sha256 of text]} on platforms refusing identical text
+    status = UnicodeAttribute(default="active")  # active | paused | exhausted
+    next_at = UTCDateTimeAttribute(null=True)
+    last_error = JSONAttribute(null=True)
+    due_shard = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = NumberAttribute(default=1)
+    due = AutopostDue()
+
+
+class AutoFeed(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_feeds"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    feed_id = UnicodeAttribute(range_key=True)
+    url = UnicodeAttribute()
+    connection_ids = JSONAttribute(default=list)
+    template = UnicodeAttribute()
+    include = JSONAttribute(default=list)
+    exclude = JSONAttribute(default=list)
+    mode = UnicodeAttribute(default="draft")  # draft | queue
+    queue_id = UnicodeAttribute(null=True)
+    cadence_minutes = NumberAttribute()
+    daily_cap = NumberAttribute()
+    day = UnicodeAttribute(null=True)  # the org-local day posted_today counts
+    posted_today = NumberAttribute(default=0)
+    baseline_done = BooleanAttribute(default=False)  # the first poll marks what the feed already holds as seen
+    backfill = NumberAttribute(default=0)
+    status = UnicodeAttribute(default="active")  # active | paused
+    next_at = UTCDateTimeAttribute(null=True)
+    last_polled_at = UTCDateTimeAttribute(null=True)
+    last_error = JSONAttribute(null=True)
+    created_total = NumberAttribute(default=0)
+    due_shard = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = NumberAttribute(default=1)
+    due = AutopostDue()
+
+
+class BulkImport(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_imports"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    import_id = UnicodeAttribute(range_key=True)
+    filename = UnicodeAttribute(null=True)
+    format = UnicodeAttribute()
+    status = UnicodeAttribute(default="processing")  # processing | done | rejected
+    total = NumberAttribute(default=0)
+    valid = NumberAttribute(default=0)
+    invalid = NumberAttribute(default=0)
+    processed = NumberAttribute(default=0)
+    created = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    errors = JSONAttribute(default=list)  # [{row, problems: [{field, code, message}]}], validation
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+
+
+class ImportRow(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_import_rows"
+
+    import_id = UnicodeAttribute(hash_key=True)
+    row = UnicodeAttribute(range_key=True)  # zero-padded row number (1-based)
+    org_id = UnicodeAttribute()
+    data = JSONAttribute()  # the validated row
+    state = UnicodeAttribute(default="pending")  # pending | created | failed
+    post_id = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    error = JSONAttribute(null=True)
+
+
+# ---------------------------------------------------------------- short links (issue 24). Access patterns:
+#
+# ``publishing_links`` — pk ``code``: a short link Lily made (the org, the target with its UTM parameters, the
+#   redirect status). The public redirect reads it by GetItem (only codes in this table redirect: no open redirect)
+#   and counts the click by UpdateItem ADD.
+# ``publishing_link_settings`` — pk ``org_id``: the org's UTM defaults per platform and its redirect status.
+# ``publishing_link_clicks`` — pk ``code``, sk ``day`` (UTC): clicks of a day and the keyed hashes of the visitors
+#   (never the address); pk ``#salt`` holds each day's random key, deleted by TTL two days later so a hash can no
+#   longer be tied to an address. TTL ``expires_at``.
+
+
+class ShortLink(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_links"
+
+    code = UnicodeAttribute(hash_key=True)
+    org_id = UnicodeAttribute()
+    url = UnicodeAttribute()  # the target, UTM parameters added
+    original_url = UnicodeAttribute()
+    platform = UnicodeAttribute(null=True)
+    campaign = UnicodeAttribute(null=True)
+    redirect_status = NumberAttribute(default=302)
+    clicks = NumberAttribute(default=0)
+    created_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+
+
+class LinkSettings(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_link_settings"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    utm = JSONAttribute(default=dict)  # {"default": {utm_source, utm_medium, utm_campaign}, "<platform>": {...}}
+    redirect_status = NumberAttribute(default=302)
+    updated_at = UTCDateTimeAttribute()
+
+
+class LinkClickDay(LilyModel):
+    class Meta(TableMeta):
+        short_name = "publishing_link_clicks"
+
+    code = UnicodeAttribute(hash_key=True)
+    day = UnicodeAttribute(range_key=True)
+    clicks = NumberAttribute(default=0)
+    visitors = UnicodeSetAttribute(null=True)  # HMAC-SHA256(day key, address), 16 hex characters
+    salt = UnicodeAttribute(null=True)  # on the ``#salt`` items only
     expires_at = TTLAttribute()

@@ -1,7 +1,8 @@
 """What publishing needs from the outside world, as small Protocols, and the bundle its use cases take.
 
 - :class:`PlatformGateway`: the social capability (connections, the one constraints validator,
-  publish, lookup for reconciliation). :mod:`lily.social.gateway` implements it on the social adapters;
+  publish, lookup for reconciliation; the first comment, its lookup and its failure notice).
+  :mod:`lily.social.gateway` implements it on the social adapters;
   `tests/support/fake_platforms.py` is an in-process implementation for tests.
 - :class:`QuotaPort`: a plan quota, ``posts_per_day`` or ``media_storage_bytes`` (billing's ``PlanQuota``).
 - :class:`OrgZones`, :class:`FeatureGate` and :class:`SchedulingPorts`: the org's time zone (identity) and the
@@ -109,6 +110,18 @@ class PublishError(Exception):
         return CODE_OF_KIND[self.kind]
 
 
+class CommentTarget(BaseModel):
+    """A published post's first comment, as the first-comment worker hands it to the gateway."""
+
+    target_id: str
+    org_id: str
+    connection_id: str
+    platform: str
+    platform_post_id: str = Field(description="The published post the comment goes under")
+    text: str
+    since: datetime | None = Field(None, description="Earliest instant a previous attempt could have commented")
+
+
 class PlatformGateway(Protocol):
     def connection(self, org_id: str, connection_id: str) -> Connection | None:
         """The org's connection, or None when it does not exist in that org."""
@@ -121,6 +134,15 @@ class PlatformGateway(Protocol):
 
     def lookup(self, target: PublishTarget) -> PublishOutcome | None:
         """The post a previous attempt of this target created, if the platform has it; raises PublishError."""
+
+    def comment(self, target: CommentTarget) -> PublishOutcome:
+        """Post the first comment under the published post (X: a self-reply); raises PublishError."""
+
+    def find_comment(self, target: CommentTarget) -> PublishOutcome | None:
+        """The first comment a previous attempt made, if the platform has it; raises PublishError."""
+
+    def comment_failed(self, target: CommentTarget, reason: str) -> None:
+        """Tell the organization (a notice) that the first comment could not be posted."""
 
 
 class QuotaPort(Protocol):

@@ -9,7 +9,7 @@ from datetime import datetime
 from lily.core import clock
 from lily.core.errors import invalid, not_found
 from lily.publishing.models import Post, Target
-from lily.publishing.schemas import ErrorOut, PostOut, PostPage, TargetOut
+from lily.publishing.schemas import ErrorOut, FirstCommentOut, PostOut, PostPage, TargetOut
 from lily.publishing.states import targets_of
 
 
@@ -21,6 +21,9 @@ def target_out(t: Target) -> TargetOut:
         attempts=int(t.attempts or 0), next_attempt_at=t.next_attempt_at, last_error=err,
         platform_post_id=t.platform_post_id, platform_url=t.platform_url, queued_at=t.queued_at,
         published_at=t.published_at, failed_at=t.failed_at,
+        first_comment_status=FirstCommentOut(
+            state=t.fc_state, attempts=int(t.fc_attempts or 0), platform_comment_id=t.fc_platform_id, url=t.fc_url,
+            posted_at=t.fc_posted_at, error=t.fc_error) if t.fc_state else None,
     )
 
 

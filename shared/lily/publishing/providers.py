@@ -57,6 +57,11 @@ class PublishingMedia:
         return media.store(self.storage, org_id, data, content_type, name=name, alt_text=alt_text,
                            created_by=created_by)
 
+    def check_room(self, org_id: str, size: int) -> None:
+        from lily.publishing import media
+
+        media.check_room(self.storage, org_id, size)
+
     def missing(self, org_id: str, media_ids: list[str]) -> list[str]:
         from lily.publishing import media
 

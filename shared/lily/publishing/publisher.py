@@ -39,7 +39,7 @@ from lily.core import breaker, clock, events, ids
 from lily.core.db import won
 from lily.core.models import BreakerState
 from lily.core.observability import count, logger, observe
-from lily.publishing import messages, pacing
+from lily.publishing import first_comments, messages, pacing
 from lily.publishing.media import download_url, media_items
 from lily.publishing.messages import PublishMessage
 from lily.publishing.models import Attempt, Post, Target
@@ -192,6 +192,7 @@ def _published(t: Target, attempt_id: str, result: PublishOutcome, outcome: Outc
     events.emit("post.published", t.org_id, {
         "post_id": t.post_id, "target_id": t.target_id, "connection_id": t.connection_id, "platform": t.platform,
         "platform_post_id": result.platform_post_id, "url": result.url, "published_at": clock.iso(now)})
+    first_comments.start(t)  # its first comment, if it has one: own state, retries and worker
     return outcome
 
 

@@ -77,6 +77,15 @@ class ErrorOut(BaseModel):
     at: str | None = None
 
 
+class FirstCommentOut(BaseModel):
+    state: Literal["queued", "sending", "sent", "failed"]
+    attempts: int = 0
+    platform_comment_id: str | None = None
+    url: str | None = None
+    posted_at: datetime | None = None
+    error: dict | None = Field(None, description="code, kind, message, at of the last failure")
+
+
 class TargetOut(BaseModel):
     target_id: str
     connection_id: str
@@ -94,6 +103,9 @@ class TargetOut(BaseModel):
     queued_at: datetime | None = None
     published_at: datetime | None = None
     failed_at: datetime | None = None
+    first_comment_status: FirstCommentOut | None = Field(
+        None, description="The first comment, once the post is published: posted after it, with its own retries; "
+                          "the post stays published when it fails")
 
 
 class PostOut(BaseModel):
@@ -284,3 +296,248 @@ class CalendarOut(BaseModel):
     clamped: bool = Field(False, description="The period asked for was longer than allowed and was cut")
     truncated: bool = Field(False, description="More posts than one answer holds: ask a shorter period")
     days: list[CalendarDay]
+
+
+# ---------------------------------------------------------------- automation (issue 24): recurring posts,
+# evergreen pools, feeds that post themselves, bulk import
+
+_CONNS = Field(min_length=1, max_length=10, description="Connections every post goes to")
+
+
+class RecurringIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    text: str = Field(min_length=1, max_length=70000)
+    media_ids: list[MediaId] = Field(default_factory=list, max_length=10)
+    first_comment: str | None = Field(None, max_length=10000)
+    connection_ids: list[Annotated[str, Field(pattern=_ID)]] = _CONNS
+    cron: str | None = Field(None, max_length=120, description="Five-field cron, in the org's time zone "
+                             "(`0 9 * * 1-5`: weekdays at 09:00)")
+    rrule: str | None = Field(None, max_length=500, description="RFC 5545 RRULE, in the org's time zone "
+                              "(`FREQ=WEEKLY;BYDAY=MO,TH;BYHOUR=9;BYMINUTE=0`)")
+    starts_at: datetime | None = Field(None, description="First possible occurrence (now when absent); "
+                                       "without an offset it is read in the org's zone")
+    until: datetime | None = Field(None, description="No occurrence after this")
+    count: int | None = Field(None, ge=1, le=1000, description="At most this many occurrences")
+
+
+class RecurringOut(BaseModel):
+    rule_id: str
+    name: str
+    text: str
+    media_ids: list[str]
+    first_comment: str | None
+    connection_ids: list[str]
+    cron: str | None
+    rrule: str | None
+    timezone: str
+    starts_at: datetime
+    until: datetime | None
+    count: int | None
+    created_count: int = Field(description="Occurrences created so far (each a scheduled post)")
+    status: Literal["active", "paused", "ended"]
+    next_at: datetime | None = Field(description="The next occurrence not created yet")
+    upcoming: list[str] = Field(description="The next occurrences (local ISO), at most five")
+    last_error: dict | None = None
+
+
+class RecurringList(BaseModel):
+    items: list[RecurringOut]
+    next_cursor: str | None = None
+
+
+class EvergreenItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=70000)
+    media_ids: list[MediaId] = Field(default_factory=list, max_length=10)
+    first_comment: str | None = Field(None, max_length=10000)
+
+
+class EvergreenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    connection_ids: list[Annotated[str, Field(pattern=_ID)]] = _CONNS
+    posts: list[EvergreenItemIn] = Field(min_length=1, max_length=100, description="The texts the pool recycles")
+    interval_hours: int = Field(24, ge=1, le=24 * 30, description="One post of the pool every this many hours")
+    min_gap_days: int = Field(30, ge=1, le=365, description="An item goes out again at the earliest this long "
+                              "after its last time")
+    max_cycles: int | None = Field(None, ge=1, le=100, description="Times each item goes out at most; then the "
+                                   "pool is exhausted")
+    starts_at: datetime | None = Field(None, description="The first post (now + the interval when absent)")
+    on_duplicate: Literal["skip"] = Field("skip", description="A text already sent to an account of a platform "
+                                          "that refuses identical posts (X) is not sent there again")
+
+
+class EvergreenItemOut(BaseModel):
+    item_id: str
+    text: str
+    media_ids: list[str]
+    first_comment: str | None
+    last_at: datetime | None
+    times: int
+
+
+class EvergreenOut(BaseModel):
+    pool_id: str
+    name: str
+    connection_ids: list[str]
+    posts: list[EvergreenItemOut]
+    interval_hours: int
+    min_gap_days: int
+    max_cycles: int | None
+    on_duplicate: str
+    status: Literal["active", "paused", "exhausted"]
+    next_at: datetime | None
+    last_error: dict | None = None
+
+
+class EvergreenList(BaseModel):
+    items: list[EvergreenOut]
+    next_cursor: str | None = None
+
+
+class FeedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=8, max_length=2048, description="RSS or Atom, http(s), public address")
+    connection_ids: list[Annotated[str, Field(pattern=_ID)]] = _CONNS
+    template: str = Field("{title} {link}", min_length=1, max_length=5000,
+                          description="Post text; placeholders {title}, {link}, {summary}")
+    include: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50, description="Post only items whose title or summary holds one")
+    exclude: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50, description="Never post items whose title or summary holds one")
+    mode: Literal["draft", "queue"] = Field("draft", description="Each new item becomes a draft, or a post in "
+                                            "`queue_id`'s next free slot")
+    queue_id: str | None = Field(None, pattern=_ID)
+    cadence_minutes: int = Field(60, ge=1, le=7 * 24 * 60, description="How often the feed is read")
+    daily_cap: int = Field(5, ge=1, le=100, description="Items made into posts per day (the org's zone) at most")
+    backfill: int = Field(0, ge=0, le=10, description="Of the items the feed holds when added, how many of the "
+                          "newest to post; the others are marked seen")
+
+
+class FeedOut(BaseModel):
+    feed_id: str
+    url: str
+    connection_ids: list[str]
+    template: str
+    include: list[str]
+    exclude: list[str]
+    mode: str
+    queue_id: str | None
+    cadence_minutes: int
+    daily_cap: int
+    status: Literal["active", "paused"]
+    next_at: datetime | None
+    last_polled_at: datetime | None
+    created_total: int
+    last_error: dict | None = None
+
+
+class FeedList(BaseModel):
+    items: list[FeedOut]
+    next_cursor: str | None = None
+
+
+class FeedPollOut(BaseModel):
+    feed_id: str
+    entries: int = Field(description="Entries the feed held")
+    created: list[str] = Field(description="Posts made from new items")
+    seen: int = Field(description="Entries already seen (by GUID or link), not posted again")
+    filtered: int
+    capped: int = Field(description="New entries left for a later day by the daily cap")
+    refused: dict | None = Field(None, description="Why the fetch was refused or failed")
+
+
+class ImportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["csv", "json"]
+    content: str = Field(min_length=1, description="The file's text: CSV with a header row, or a JSON array of "
+                         "objects. Columns: connection_id, at (ISO 8601, or `queue`), queue_id, text, media_urls "
+                         "(space separated), first_comment")
+    filename: str | None = Field(None, max_length=255)
+    all_or_nothing: bool = Field(False, description="Create nothing when a row is invalid")
+
+
+class ImportRowError(BaseModel):
+    row: int
+    problems: list[dict]
+
+
+class ImportOut(BaseModel):
+    import_id: str
+    status: Literal["processing", "done", "rejected"]
+    replayed: bool = Field(False, description="The same file was uploaded before: this is that import")
+    total: int
+    valid: int
+    invalid: int
+    processed: int
+    created: int
+    failed: int
+    errors: list[ImportRowError] = Field(description="Rows refused at validation, each with its problems")
+    row_failures: list[ImportRowError] = Field(default_factory=list,
+                                               description="Valid rows that failed when created (media fetch, quota)")
+
+
+class UtmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    utm_source: str | None = Field(None, max_length=100)
+    utm_medium: str | None = Field(None, max_length=100)
+    utm_campaign: str | None = Field(None, max_length=100)
+
+
+class LinkSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    utm: dict[Literal["default", "x", "facebook", "instagram", "linkedin"], UtmIn] = Field(
+        default_factory=dict, description="UTM defaults: `default`, then per platform (a platform's value wins)")
+    redirect_status: Literal[301, 302] = Field(302, description="301 (permanent, cached by browsers: later clicks "
+                                               "may not be counted) or 302")
+
+
+class LinkSettingsOut(LinkSettingsIn):
+    short_base_url: str = Field(description="Where short links live (the deployment's custom short domain)")
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=8, max_length=2048, description="http(s) URL to shorten")
+    platform: Platform | None = None
+    campaign: str | None = Field(None, max_length=100, description="utm_campaign for this link")
+
+
+class LinkOut(BaseModel):
+    code: str
+    short_url: str
+    url: str = Field(description="The target, with its UTM parameters")
+    redirect_status: int
+    clicks: int = 0
+
+
+class LinkDay(BaseModel):
+    day: str
+    clicks: int
+    visitors: int
+
+
+class LinkStats(LinkOut):
+    days: list[LinkDay]
+
+
+class ShortenTextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=70000)
+    platform: Platform | None = None
+    campaign: str | None = Field(None, max_length=100)
+
+
+class ShortenTextOut(BaseModel):
+    text: str
+    links: list[LinkOut]

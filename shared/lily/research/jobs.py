@@ -3,13 +3,18 @@
 A job is created ``queued`` and one :class:`RunMessage` goes to the research queue; the worker moves it
 ``running`` → ``done`` | ``failed`` by conditional writes (a redelivered message never runs a finished job
 again). A run the org's plan does not include is recorded ``refused`` with the plan that lifts it.
+
+Runs in flight are capped per org (``max_runs_in_flight``): a counter row in the configs table (sort key
+:data:`IN_FLIGHT`, the conditional-write idiom of :mod:`lily.core.limits`) takes a slot when a job is queued and
+the worker gives it back when the job ends. A slot held by a job whose worker died is corrected from a count of the
+org's live jobs (queued or running, younger than ``run_stale_s``) when the cap is reached.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from lily.core import clock, ids, queues
+from lily.core import clock, ids, limits, queues
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count, logger
@@ -19,6 +24,7 @@ from lily.research.messages import QUEUE, RunMessage
 from lily.research.models import ResearchConfig, ResearchJob
 from lily.research.ports import ResearchGate
 from lily.research.schemas import JobOut, JobPage
+from lily.research.settings import research_settings
 
 RETENTION = timedelta(days=180)
 
@@ -36,6 +42,40 @@ def _new_job(config: ResearchConfig, trigger: str, user_id: str | None) -> Resea
     return ResearchJob(config.org_id, ids.new_id("rjb"), config_id=config.config_id, trigger=trigger,
                        requested_by=user_id, status="queued", stage="queued", progress=0, counts={},
                        created_at=now, expires_at=now + RETENTION)
+
+
+IN_FLIGHT = "#inflight"  # the org's runs-in-flight counter row in the research configs table
+
+
+def in_flight(org_id: str) -> int:
+    """The org's jobs queued or running, younger than ``run_stale_s`` (newest first: stops at the first older)."""
+    cutoff = clock.now() - timedelta(seconds=research_settings().run_stale_s)
+    live = 0
+    for j in ResearchJob.query(org_id, scan_index_forward=False, consistent_read=True):
+        if j.created_at < cutoff:
+            break
+        live += j.status in ("queued", "running")
+    return live
+
+
+def take_run_slot(org_id: str) -> bool:
+    cap = research_settings().max_runs_in_flight
+    take = lambda: limits.take_slot(ResearchConfig, org_id, cap, configs.PREFIX, counter=IN_FLIGHT,  # noqa: E731
+                                    current=lambda: in_flight(org_id))
+    if take():
+        return True
+    seen, actual = limits.slots_used(ResearchConfig, org_id, counter=IN_FLIGHT), in_flight(org_id)
+    return actual < seen and limits.recount(ResearchConfig, org_id, seen, actual, counter=IN_FLIGHT) and take()
+
+
+def give_run_slot(org_id: str) -> None:
+    limits.give_slot(ResearchConfig, org_id, counter=IN_FLIGHT)
+
+
+def too_many_runs(org_id: str) -> LilyError:
+    cap = research_settings().max_runs_in_flight
+    return LilyError(ErrorCode.VALIDATION_003, f"At most {cap} research runs may be queued or running at once",
+                     {"max_runs_in_flight": cap})
 
 
 def enqueue(gate: ResearchGate, config: ResearchConfig, trigger: str, user_id: str | None = None) -> ResearchJob:
@@ -59,8 +99,20 @@ def enqueue(gate: ResearchGate, config: ResearchConfig, trigger: str, user_id: s
         job.error = exc.body()["error"]
         job.save()
         return job
-    job.save()
-    queues.send(QUEUE, RunMessage(org_id=job.org_id, job_id=job.job_id).model_dump())
+    if not take_run_slot(config.org_id):
+        count("research_runs_total", trigger=trigger, outcome="too_many")
+        if trigger != "schedule":
+            raise too_many_runs(config.org_id)
+        job.status, job.stage, job.finished_at = "refused", "refused", job.created_at
+        job.error = too_many_runs(config.org_id).body()["error"]
+        job.save()
+        return job
+    try:
+        job.save()
+        queues.send(QUEUE, RunMessage(org_id=job.org_id, job_id=job.job_id).model_dump())
+    except Exception:  # nothing will run it: the slot goes back
+        give_run_slot(config.org_id)
+        raise
     won(lambda: config.update(actions=[ResearchConfig.last_job_id.set(job.job_id)],
                               condition=ResearchConfig.config_id.exists()))  # not re-created if deleted meanwhile
     count("research_runs_total", trigger=trigger, outcome="queued")

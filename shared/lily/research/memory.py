@@ -7,9 +7,11 @@ neither numpy nor the feed reader, so the research HTTP function does not load t
 from __future__ import annotations
 
 from lily.ai.ports import CallContext
+from lily.core.errors import LilyError
 from lily.research.models import ResearchItem
 from lily.research.ports import MemoryPorts
 from lily.research.schemas import SearchHit, SearchIn, SearchOut
+from lily.research.settings import research_settings
 from lily.research.vectors.factory import vector_index
 
 
@@ -25,9 +27,15 @@ def stored(org_id: str, item_ids: list[str]) -> dict[str, ResearchItem]:
 def search(ports: MemoryPorts, org_id: str, body: SearchIn, user_id: str | None) -> SearchOut:
     """The org's remembered items nearest to a query text, over the similarity floor."""
     ports.gate.require(org_id)  # embedding the query costs; research memory is a plan feature
-    answer = ports.embedder.embed([body.query], CallContext(org_id=org_id, user_id=user_id,
-                                                            feature="research.search"))
-    hits = vector_index(ports.embedder).search(org_id, answer.vectors[0], body.k, body.min_score, body.industry)
+    ports.quota.consume(org_id)  # one AI request of the day (PLAN_002 when they are used up)
+    try:
+        answer = ports.embedder.embed([body.query], CallContext(org_id=org_id, user_id=user_id,
+                                                                feature="research.search"))
+    except LilyError:  # the provider failed: nothing was paid for
+        ports.quota.release(org_id)
+        raise
+    floor = body.min_score if body.min_score is not None else research_settings().floor_for(ports.embedder.model)
+    hits = vector_index(ports.embedder).search(org_id, answer.vectors[0], body.k, floor, body.industry)
     rows = stored(org_id, [h.item_id for h in hits])
     items = [SearchHit(item_id=h.item_id, score=round(h.score, 4), source=rows[h.item_id].source,
                        title=rows[h.item_id].title, url=rows[h.item_id].url, text=rows[h.item_id].text[:1000])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 QUEUE = "research"
+DELIVERIES = 3  # SQS delivers a run's message this many times (the queue's maxReceiveCount), then dead-letters it
 
 
 class RunMessage(BaseModel):

@@ -22,6 +22,7 @@ from typing import Protocol
 from lily.ai.ports import AIPort, CallContext, Embeddings
 
 RESEARCH_FEATURE = "autopilot_research"  # billing's plan feature behind ResearchGate
+AI_QUOTA = "ai_text_requests"  # billing's plan quota a memory search (its embedding) and a run's synthesis count on
 
 
 class Embedder(Protocol):
@@ -54,6 +55,14 @@ class EngagementSource(Protocol):
         None when unknown."""
 
 
+class AIQuota(Protocol):
+    def consume(self, org_id: str, amount: int = 1) -> None:
+        """Take one AI request of today's quota; raises LilyError PLAN_002 (with ``upgrade_to``)."""
+
+    def release(self, org_id: str, amount: int = 1) -> None:
+        """Give it back (the provider call failed: nothing was paid for)."""
+
+
 class ResearchGate(Protocol):
     def require(self, org_id: str) -> object:
         """Pass when the plan includes autopilot research; raise LilyError PLAN_001 with ``upgrade_to``."""
@@ -66,6 +75,7 @@ class ResearchPorts:
     posts: PublishedPosts
     engagement: EngagementSource
     gate: ResearchGate
+    quota: AIQuota  # the synthesis of a run counts one AI request
 
 
 @dataclass(frozen=True)
@@ -74,3 +84,4 @@ class MemoryPorts:
 
     embedder: Embedder
     gate: ResearchGate
+    quota: AIQuota  # each search embeds its query: one AI request

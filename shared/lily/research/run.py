@@ -11,7 +11,11 @@
 
 Progress and stage are written on the job as it goes; the finished job carries the run log (counts, confidence,
 duration, tokens), which is also logged and counted. A LilyError (the provider down after its retries, the plan)
-ends the job ``failed`` / ``refused``; any other exception is raised so SQS delivers the message again.
+ends the job ``failed`` / ``refused``; any other exception is raised so SQS delivers the message again, except on
+the message's last delivery (the DLQ is next): then the job is failed first, as image jobs are, so it never stays
+``running``. A run still working ``run_budget_s`` after it started fails between stages (WORKFLOW_001) before the
+worker's own time runs out. The synthesis counts one AI request of the org's day (PLAN_002 fails the run; a provider
+failure gives it back). An ended job gives its runs-in-flight slot back (:mod:`lily.research.jobs`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from lily.core import clock, events
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count, logger, observe
-from lily.research import memory, remember, reports, sources, synthesis, themes
+from lily.research import jobs, memory, remember, reports, sources, synthesis, themes
 from lily.research.messages import RunMessage
 from lily.research.models import ResearchConfig, ResearchJob
 from lily.research.ports import ResearchPorts
@@ -46,9 +50,20 @@ def _finish(job: ResearchJob, status: str, **changes) -> None:
     actions = [ResearchJob.status.set(status), ResearchJob.stage.set(status)]
     actions += [getattr(ResearchJob, k).set(v) for k, v in changes.items()]
     job.update(actions=actions, condition=ResearchJob.status == "running")
+    jobs.give_run_slot(job.org_id)
 
 
-def process(message: RunMessage, ports: ResearchPorts, index: VectorIndex | None = None) -> str:
+def _in_budget(started: float, stage: str) -> None:
+    """WORKFLOW_001 when the run has used its time (checked before each stage)."""
+    budget = research_settings().run_budget_s
+    if time.perf_counter() - started > budget:
+        count("research_runs_timed_out_total")
+        raise LilyError(ErrorCode.WORKFLOW_001, f"The research run took longer than {budget:g} s and was stopped "
+                                                f"before {stage}", {"stage": stage, "budget_s": budget})
+
+
+def process(message: RunMessage, ports: ResearchPorts, index: VectorIndex | None = None, *,
+            last_delivery: bool = False) -> str:
     # Opened before anything is claimed: an index built for another model or dimension raises
     # IndexMismatchError naming both, the message is retried and then kept by the DLQ; no job is touched.
     index = index or vector_index(ports.embedder)
@@ -79,6 +94,14 @@ def process(message: RunMessage, ports: ResearchPorts, index: VectorIndex | None
         logger.info("research run ended", extra={"org_id": job.org_id, "job_id": job.job_id, "status": status,
                                                  "code": exc.code.value})
         return status
+    except Exception as exc:  # unexpected (a timeout, a bug, AWS unavailable): SQS delivers the message again
+        if last_delivery:  # ... unless this was its last delivery: the job fails visibly instead of staying running
+            error = LilyError(ErrorCode.WORKFLOW_001, "The research run stopped on an internal error or timeout "
+                                                      "on its last attempt", {"error": type(exc).__name__})
+            _finish(job, "failed", error=error.body()["error"],
+                    duration_ms=int((time.perf_counter() - started) * 1000))
+            count("research_runs_total", trigger=job.trigger, outcome="failed")
+        raise
     return outcome
 
 
@@ -88,6 +111,7 @@ def _run(job: ResearchJob, config: ResearchConfig, ports: ResearchPorts, index: 
     _progress(job, "sources", 10)
     gathered = sources.gather(ports, config, settings)
     items = gathered.items
+    _in_budget(started, "embedding")
     _progress(job, "embedding", 35, **gathered.counts, items=len(items))
     remembered = remember.remember(ports, job.org_id, config.industry, items, ctx, index=index)
     _progress(job, "themes", 60, new=remembered.new, duplicates=remembered.seen)
@@ -98,7 +122,7 @@ def _run(job: ResearchJob, config: ResearchConfig, ports: ResearchPorts, index: 
     _progress(job, "retrieval", 70, themes=len(found))
 
     hits_of = [index.search(job.org_id, theme.centroid.tolist(), settings.research_top_k,
-                            settings.research_min_score, config.industry) for theme in found]
+                            settings.floor_for(ports.embedder.model), config.industry) for theme in found]
     # Themes' hits overlap (an item near two centres): every stored item is read once, in one BatchGet.
     rows = memory.stored(job.org_id, list(dict.fromkeys(h.item_id for hits in hits_of for h in hits)))
     findings: list[synthesis.ThemeFindings] = []
@@ -112,9 +136,17 @@ def _run(job: ResearchJob, config: ResearchConfig, ports: ResearchPorts, index: 
         retrieved += len(evidence)
         if evidence:
             findings.append(synthesis.ThemeFindings(evidence=evidence))
+    _in_budget(started, "synthesis")
     _progress(job, "synthesis", 85, retrieved=retrieved)
 
-    words = synthesis.synthesise(ports.ai, config, findings, ctx) if findings else None
+    words = None
+    if findings:
+        ports.quota.consume(job.org_id)  # one AI request of the org's day
+        try:
+            words = synthesis.synthesise(ports.ai, config, findings, ctx)
+        except LilyError:  # the provider failed: nothing was paid for
+            ports.quota.release(job.org_id)
+            raise
     tokens = remembered.tokens + (words.usage.total_tokens if words else 0)
     counts = {**(job.counts or {}), "insights": len(findings)}
     report = reports.store(job, config, findings, words, counts)

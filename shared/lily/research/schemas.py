@@ -170,7 +170,8 @@ class SearchIn(BaseModel):
 
     query: str = Field(min_length=2, max_length=500)
     k: int = Field(10, ge=1, le=50)
-    min_score: float = Field(0.7, ge=-1, le=1, description="Cosine similarity floor (PRODUCT.md: 0.7)")
+    min_score: float | None = Field(None, ge=-1, le=1, description=(
+        "Cosine similarity floor; default: the deployment embedding model's calibrated floor (docs/research.md)"))
     industry: str | None = Field(None, max_length=120)
 
 

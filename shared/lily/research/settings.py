@@ -38,10 +38,22 @@ class ResearchSettings(BaseSettings):
     opensearch_timeout_s: float = Field(10.0, gt=0, description="OpenSearch request timeout (seconds)")
     local_data_dir: Path = Field(Path(".lily"), description="Local mode: where the embedded index is persisted")
     research_top_k: int = Field(20, ge=1, le=50, description="Items retrieved per theme query (PRODUCT.md: 1-50)")
-    research_min_score: float = Field(0.7, ge=-1, le=1, description="Retrieval threshold, cosine (PRODUCT.md: 0.7)")
+    research_min_score: float = Field(0.7, ge=-1, le=1, description=(
+        "Retrieval threshold, cosine (PRODUCT.md: 0.7), for an embedding model not in embedding_floors"))
+    embedding_floors: dict[str, float] = Field(
+        default_factory=lambda: {"text-embedding-3-large": 0.45, "text-embedding-3-small": 0.45}, description=(
+            "Retrieval threshold per embedding model: similarities are not comparable across models (0.7 was tuned "
+            "on the local MiniLM model; text-embedding-3 models score related texts lower). Calibrated on the "
+            "labelled pairs in tests/bench/data/similarity_pairs.json; `make bench-vectors` prints the calibration"))
     research_confidence_floor: float = Field(0.7, ge=0, le=1, description="Insights below it are flagged")
     research_own_posts_days: int = Field(90, ge=1, le=365, description="Own published posts looked at (days)")
     research_own_posts_max: int = Field(50, ge=0, le=200, description="At most this many own posts per run")
+    max_runs_in_flight: int = Field(2, ge=1, le=20, description=(
+        "Research runs an org may have queued or running at once; one more is refused (409 VALIDATION_003)"))
+    run_stale_s: int = Field(1800, ge=60, description=(
+        "A queued or running job older than this no longer counts as in flight (its worker died)"))
+    run_budget_s: float = Field(240.0, gt=0, description=(
+        "A run still working after this long fails (WORKFLOW_001) between stages, before the worker's 300 s end"))
     feed_timeout_s: float = Field(5.0, gt=0, le=30, description="Total time limit of one feed fetch (all of it)")
     feed_max_bytes: int = Field(1_000_000, ge=1024, description="Largest feed body read; longer ones are refused")
     feed_max_items: int = Field(50, ge=1, le=500, description="Entries taken from one feed")
@@ -53,6 +65,10 @@ class ResearchSettings(BaseSettings):
 
     def index_name(self) -> str:
         return f"{get_settings().resource_prefix}{self.vector_index}"
+
+    def floor_for(self, model: str) -> float:
+        """The retrieval threshold of ``model`` (``embedding_floors``, else ``research_min_score``)."""
+        return self.embedding_floors.get(model, self.research_min_score)
 
 
 @lru_cache(maxsize=1)

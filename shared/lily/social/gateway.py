@@ -14,18 +14,27 @@ from functools import cache
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
 
+from lily.core import clock, ids
 from lily.core.aws import client
 from lily.core.config import on_reset
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import logger
 from lily.core.resources import bucket_name
-from lily.publishing.ports import Connection, MediaItem, Problem, PublishError, PublishOutcome, PublishTarget
-from lily.social import tokens
+from lily.publishing.ports import (
+    CommentTarget,
+    Connection,
+    MediaItem,
+    Problem,
+    PublishError,
+    PublishOutcome,
+    PublishTarget,
+)
+from lily.social import comments, tokens
 from lily.social.constraints import MediaInfo, violations
-from lily.social.models import SocialConnection
+from lily.social.models import SocialConnection, SocialNotice
 from lily.social.notices import mark_needs_reauth
 from lily.social.platforms import adapter
-from lily.social.platforms.base import PlatformError, PostPayload
+from lily.social.platforms.base import CommentOn, PlatformError, PostPayload
 
 UPLOAD_FIRST = ("x", "linkedin")  # platforms that take uploaded media ids; Meta fetches media URLs itself
 
@@ -93,9 +102,6 @@ class SocialGateway:
             if err.kind == "auth_expired":
                 self._needs_reauth(target, err.message)
             raise err from None
-        if target.first_comment:
-            # The social adapters expose no comment call yet: recorded, not posted (see docs/publishing.md).
-            logger.warning("first comment not posted: no adapter support", extra={"target_id": target.target_id})
         return PublishOutcome(platform_post_id=result.platform_post_id, url=result.url)
 
     def lookup(self, target: PublishTarget) -> PublishOutcome | None:
@@ -106,6 +112,29 @@ class SocialGateway:
         except (PlatformError, LilyError) as exc:  # translated into the publishing taxonomy
             raise _translate(exc) from None
         return PublishOutcome(platform_post_id=found.platform_post_id, url=found.url) if found else None
+
+    def comment(self, target: CommentTarget) -> PublishOutcome:
+        try:
+            done = comments.post(target.org_id, target.connection_id, target.platform,
+                                 CommentOn(post_id=target.platform_post_id), target.text)
+        except (PlatformError, LilyError) as exc:  # translated into the publishing taxonomy
+            raise _translate(exc) from None
+        return PublishOutcome(platform_post_id=done.platform_id, url=done.url)
+
+    def find_comment(self, target: CommentTarget) -> PublishOutcome | None:
+        try:
+            found = comments.find(target.org_id, target.connection_id, target.platform,
+                                  CommentOn(post_id=target.platform_post_id), target.text,
+                                  target.since.timestamp() if target.since else None)
+        except (PlatformError, LilyError) as exc:  # translated into the publishing taxonomy
+            raise _translate(exc) from None
+        return PublishOutcome(platform_post_id=found.platform_id, url=found.url) if found else None
+
+    def comment_failed(self, target: CommentTarget, reason: str) -> None:
+        """A ``first_comment_failed`` notice in the organization's notices (``GET .../social/notices``)."""
+        SocialNotice(target.org_id, ids.new_id("ntc"), kind="first_comment_failed",
+                     connection_id=target.connection_id, platform=target.platform,
+                     reason=f"post {target.platform_post_id}: {reason}"[:500], created_at=clock.now()).save()
 
     def _needs_reauth(self, target: PublishTarget, reason: str) -> None:
         try:

@@ -4,7 +4,8 @@ happened to, as a raw engagement event (``social_engagement_events``) the inbox 
 The account's connections come from the ``by_account`` index of ``social_connections``: an account no organization
 connected (never, or disconnected since) is acknowledged and dropped with
 ``social_webhook_events_dropped_total{platform, reason="unknown_account"}``. Storing is a conditional put on
-(org, event id), so a redelivered message stores nothing twice.
+(org, event id), so a redelivered message stores nothing twice; each stored event becomes an inbox item
+(:func:`lily.social.inbox.add`, conditional on its own key as well).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from lily.core import clock
 from lily.core.db import won
 from lily.core.observability import count, logger
+from lily.social import inbox
 from lily.social.inbound_messages import InboundEngagement
 from lily.social.models import EngagementEvent, SocialConnection
 
@@ -44,6 +46,9 @@ def store(event: InboundEngagement) -> str:
         if won(lambda item=item: item.save(condition=EngagementEvent.event_id.does_not_exist())):
             stored += 1
             count("social_engagement_events_stored_total", platform=event.platform, kind=event.kind)
+        else:  # a duplicate (redelivered, or delivered and polled): the item is the stored event's, dated as it is
+            item = EngagementEvent.get(org_id, event.event_id, consistent_read=True)
+        inbox.add(item)  # also after a duplicate: a worker that died between the two puts left no item
     logger.info("engagement stored", extra={"platform": event.platform, "event_id": event.event_id,
                                             "organizations": len(connections), "stored": stored})
     return "stored" if stored else "duplicate"

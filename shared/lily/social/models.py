@@ -16,11 +16,20 @@ Access patterns
   ``expires_at`` past the oldest delivery still accepted: a replay inside the window is a duplicate, after it stale.
 - social_engagement_events: an organization's raw engagement events (Query ``org_id``; get one by ``event_id``, the
   conditional put that makes storing idempotent), for the inbox.
+- social_inbox: an organization's inbox (Query ``org_id`` newest first, filters on status, read, platform, assignee,
+  kind, sentiment; cursor = the last key); get / update one (``org_id``, ``item_id``). ``item_id`` is derived from
+  the engagement's instant and event id, so building an item twice (a redelivered event) is one conditional put.
+  A reply from the inbox is a state machine on the item (``reply_state`` none → queued → sending → sent | failed),
+  every move a conditional write on ``reply_state`` and ``reply_attempt_id`` (:mod:`lily.social.inbox_replies`).
+- social_mention_cursors: per connection, the newest mention id seen by the mentions poller (get / conditional put
+  on ``since_id``), so each run resumes from it.
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -156,3 +165,53 @@ class EngagementEvent(LilyModel):
     occurred_at = UTCDateTimeAttribute()
     received_at = UTCDateTimeAttribute()
     stored_at = UTCDateTimeAttribute()
+
+
+class InboxItem(LilyModel):
+    class Meta(TableMeta):
+        short_name = "social_inbox"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    item_id = UnicodeAttribute(range_key=True)  # "ibx_<13-digit ms of the event><12 hex of the event id>"
+    event_id = UnicodeAttribute()  # "<platform>:<the platform's id>"
+    connection_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # comment | mention | reply
+    platform_item_id = UnicodeAttribute()  # the comment's or post's id at the platform (what a reply answers)
+    post_id = UnicodeAttribute(null=True)  # the platform's id of the post it belongs to
+    parent_id = UnicodeAttribute(null=True)
+    author_id = UnicodeAttribute(null=True)
+    author_name = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(default="")
+    sentiment = UnicodeAttribute(default="neutral")  # positive | negative | neutral (lily.social.sentiment)
+    read = BooleanAttribute(default=False)
+    assignee_id = UnicodeAttribute(null=True)  # a member of the organization
+    status = UnicodeAttribute(default="open")  # open | replied | closed
+    occurred_at = UTCDateTimeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    # the reply from the inbox, exactly once (lily.social.inbox_replies)
+    reply_state = UnicodeAttribute(null=True)  # queued | sending | sent | failed
+    reply_text = UnicodeAttribute(null=True)
+    reply_by = UnicodeAttribute(null=True)
+    reply_attempt_id = UnicodeAttribute(null=True)
+    reply_lease_until = UTCDateTimeAttribute(null=True)
+    reply_reconcile = BooleanAttribute(default=False)  # a previous attempt may have posted: look it up first
+    reply_attempts = NumberAttribute(default=0)
+    reply_requested_at = UTCDateTimeAttribute(null=True)
+    reply_next_at = UTCDateTimeAttribute(null=True)  # a retry's instant
+    reply_platform_id = UnicodeAttribute(null=True)
+    reply_url = UnicodeAttribute(null=True)
+    reply_error = JSONAttribute(null=True)
+    replied_at = UTCDateTimeAttribute(null=True)
+
+
+class MentionCursor(LilyModel):
+    class Meta(TableMeta):
+        short_name = "social_mention_cursors"
+
+    org_id = UnicodeAttribute(hash_key=True)
+    connection_id = UnicodeAttribute(range_key=True)
+    since_id = UnicodeAttribute(null=True)  # the newest mention seen
+    polled_at = UTCDateTimeAttribute()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -139,3 +139,62 @@ class XCrcAnswer(BaseModel):
 class LinkedInChallengeAnswer(BaseModel):
     challengeCode: str  # noqa: N815 - LinkedIn's field names
     challengeResponse: str  # noqa: N815
+
+
+InboxStatus = Literal["open", "replied", "closed"]
+
+
+class InboxReplyView(BaseModel):
+    state: str = Field(description="queued | sending | sent | failed")
+    text: str
+    by: str | None = None
+    platform_id: str | None = Field(None, description="The reply's id at the platform, once sent")
+    url: str | None = None
+    error: dict | None = Field(None, description="code, kind, message of the last failure")
+    attempts: int = 0
+    replied_at: datetime | None = None
+
+
+class InboxItemView(BaseModel):
+    item_id: str
+    platform: str
+    connection_id: str
+    kind: str = Field(description="comment | mention | reply")
+    author_id: str | None = None
+    author_name: str | None = None
+    text: str
+    post_id: str | None = Field(None, description="The platform's id of the post it belongs to, when known")
+    platform_item_id: str = Field(description="The comment's or post's id at the platform")
+    sentiment: str = Field(description="positive | negative | neutral (docs/inbox.md)")
+    read: bool
+    assignee_id: str | None = None
+    status: InboxStatus
+    occurred_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    reply: InboxReplyView | None = None
+
+
+class InboxPage(BaseModel):
+    items: list[InboxItemView]
+    next_cursor: str | None = None
+
+
+class InboxUpdate(BaseModel):
+    """Fields to change; those left out stay. ``assignee_id: null`` unassigns."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    read: bool | None = None
+    status: InboxStatus | None = None
+    assignee_id: str | None = Field(None, min_length=1, max_length=64, description="A member of the organization")
+
+
+class InboxReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=3000)
+
+
+class InboxSuggestion(BaseModel):
+    text: str = Field(description="A reply in the brand voice; nothing is posted until you send it")

@@ -52,6 +52,14 @@ class SocialSettings(BaseSettings):
     webhook_future_skew_s: int = Field(300, ge=0, le=3600, description="How far ahead of Lily's clock an event "
                                        "may be dated (the platforms' clocks drift)")
 
+    mentions_poll_platforms: list[str] = Field(
+        default_factory=lambda: ["x"], description="Platforms whose mentions are polled every 15 minutes instead of "
+        "(or besides) webhooks: X's Account Activity webhooks need an Enterprise plan (JSON list)")
+    mentions_poll_pause_s: float = Field(1.0, ge=0, le=60, description="Pause between two accounts' mention reads "
+                                         "in one poll run (pacing; X allows 180 mention reads per 15 min per user)")
+    mentions_poll_min_age_s: int = Field(840, ge=0, description="An account polled less than this long ago is "
+                                         "skipped (a late or doubled run does not read it twice)")
+
     def callback_url(self, platform: str) -> str:
         base = (self.redirect_base or get_settings().public_base_url).rstrip("/")
         return f"{base}/api/social/callback/{platform}"

@@ -44,7 +44,7 @@ def test_generate_returns_valid_scored_drafts_per_platform_and_alternative(http,
         assert d["brand_version"] == 1 and d["template_id"] == f"educational.single_post.{d['platform']}"
         assert d["model"] == "gpt-4.1-mini" and d["input_tokens"] > 0 and d["output_tokens"] > 0
         assert 0 <= d["score"]["score"] <= 100 and {r["check"] for r in d["score"]["reasons"]} >= {
-            "keywords", "banned_words", "avoid", "length", "tone", "emoji"}
+            "keywords", "banned_words", "avoid", "length", "voice", "emoji"}
         assert "remote onboarding" in d["text"].lower()
     linkedin = next(d for d in body["drafts"] if d["platform"] == "linkedin")
     assert "How do you onboard remotely?" in linkedin["text"] and "#PeopleOps" in linkedin["hashtags"]

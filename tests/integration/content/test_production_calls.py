@@ -13,6 +13,7 @@ from lily.ai.openai_client import OpenAIAdapter
 from lily.ai.ports import CallContext, TextRequest, data_url
 from lily.ai.settings import AISettings, ai_settings
 from lily.core.errors import ErrorCode, LilyError
+from tests.helpers import drain
 from tests.integration.content.test_generate_http import ai_requests_used
 
 ORG = "org_01jdprodcalls00000000000001"
@@ -43,13 +44,19 @@ def chats(sandbox) -> list[dict]:
     return [q["body"] for q in sandbox.state.requests if q["path"] == "/v1/chat/completions"]
 
 
-def test_four_platforms_five_alternatives_are_generated_within_budget(http, owner, sandbox):
-    # 4 platforms x 5 alternatives: one call at the old fixed 1,200 tokens was cut off and answered CONTENT_002
+def test_four_platforms_five_alternatives_are_generated_within_budget(http, local_suite, owner, sandbox):
+    # 4 platforms x 5 alternatives: one call at the old fixed 1,200 tokens was cut off and answered CONTENT_002.
+    # Its 7 calls (two rounds of up to ~3,200 output tokens) cannot fit API Gateway's window: 202 with a job
     r = http.post(f"/api/orgs/{owner['org_id']}/content/generate", headers=owner["headers"],
                   json={"topic": "remote onboarding", "platforms": ["x", "linkedin", "facebook", "instagram"],
                         "n": 5})
-    assert r.status_code == 201, r.text
-    drafts = r.json()["drafts"]
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert job["status"] == "queued" and job["estimated_s"] > 25 and r.headers["Location"].endswith(job["job_id"])
+    drain(local_suite)
+    done = http.get(f"/api/orgs/{owner['org_id']}/content/jobs/{job['job_id']}", headers=owner["headers"])
+    assert done.status_code == 200 and done.json()["status"] == "done", done.text
+    drafts = done.json()["result"]["drafts"]
     assert sorted({(d["platform"], d["alternative"]) for d in drafts}) == sorted(
         (p, a) for p in ("x", "linkedin", "facebook", "instagram") for a in range(5))
     sent = chats(sandbox)
@@ -128,3 +135,18 @@ def test_n_true_is_refused_not_read_as_one(http, owner, sandbox):
                   json={"topic": "remote onboarding", "platforms": ["x"], "n": True})
     assert r.status_code == 422, r.text
     assert chats(sandbox) == []
+
+
+def test_the_large_request_rule_keeps_ordinary_requests_synchronous():
+    from lily.content.pipeline import estimated_s
+    from lily.content.settings import content_settings
+
+    window = content_settings().sync_deadline_s
+    assert estimated_s(["x", "linkedin"], 1) < window
+    assert estimated_s(["x", "linkedin", "facebook", "instagram"], 3) < window
+    assert estimated_s(["x", "linkedin", "facebook", "instagram"], 5) > window
+
+
+def test_a_job_of_another_org_is_not_found(http, owner, sandbox):
+    r = http.get(f"/api/orgs/{owner['org_id']}/content/jobs/cjb_{'0' * 26}", headers=owner["headers"])
+    assert r.status_code == 404 and r.json()["error"]["code"] == "VALIDATION_004"

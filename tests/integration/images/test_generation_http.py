@@ -19,7 +19,7 @@ def images_used(org_id: str) -> int:
     return used(org_id, "image_generations")
 
 
-def test_an_image_over_the_plans_media_storage_fails_its_job_and_gives_its_unit_back(
+def test_an_image_over_the_plans_media_storage_is_refused_before_its_unit_or_any_provider_call(
         http, local_suite, owner, sandbox):
     from lily import composition
     from lily.billing.plans import PLANS
@@ -27,9 +27,13 @@ def test_an_image_over_the_plans_media_storage_fails_its_job_and_gives_its_unit_
     on_plan(owner, "starter")
     org_id = owner["org_id"]
     composition.publishing_ports().storage_quota.consume(org_id, PLANS["starter"].limit("media_storage_bytes") - 1024)
-    job = run_job(http, local_suite, owner, submit(http, owner))
-    assert job["status"] == "failed" and job["reason"].startswith("Media stored (bytes): the Starter plan allows"), job
-    assert job["media_id"] is None and list(Media.query(org_id)) == []
+    # storage is checked before anything is paid for (issue 25 security 1): refused at acceptance
+    r = http.post(f"/api/orgs/{org_id}/images", headers=owner["headers"],
+                  json={"prompt": "A lighthouse at dawn over a calm harbor"})
+    assert r.status_code == 429 and r.json()["error"]["message"].startswith(
+        "Media stored (bytes): the Starter plan allows"), r.text
+    assert list(Media.query(org_id)) == []
+    assert not [q for q in sandbox.state.requests if q["path"] == "/v1/images/generations"]
     assert images_used(org_id) == 0
     assert used(org_id, "media_storage_bytes") == PLANS["starter"].limit("media_storage_bytes") - 1024
 
@@ -109,12 +113,13 @@ def test_moderation_blocks_a_prompt_and_an_image_each_with_its_category(http, lo
     assert r.status_code == 422 and r.json()["error"]["code"] == "CONTENT_004"
     assert r.json()["error"]["details"] == {"stage": "prompt", "field": "prompt", "categories": ["violence"]}
     assert images_used(owner["org_id"]) == 0
-    # An image the moderation model flags is blocked, never stored, and its quota unit given back
+    # An image the moderation model flags is blocked and never stored; it was generated (a paid provider call),
+    # so its quota unit stays used (issue 25 security 1: a unit comes back only when nothing was paid for)
     configure(sandbox, image_moderation_terms={"sexual": ["lighthouse"]})
     job = run_job(http, local_suite, owner, submit(http, owner, quality="draft"))
     assert job["status"] == "blocked" and job["blocked"] == {"stage": "image", "categories": ["sexual"]}
     assert job["media_id"] is None and not list(Media.query(owner["org_id"]))
-    assert images_used(owner["org_id"]) == 0
+    assert images_used(owner["org_id"]) == 1
     moderated = [q["body"]["input"] for q in sandbox.state.requests if q["path"] == "/v1/moderations"]
     assert moderated[-1][0]["type"] == "image_url" and moderated[-1][0]["image_url"]["url"].startswith(
         "data:image/jpeg;base64,")

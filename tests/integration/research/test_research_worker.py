@@ -77,6 +77,19 @@ class Gate:
         return None
 
 
+class Quota:
+    """The AI quota, counted: ``used`` units taken and not given back."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def consume(self, org_id, amount=1):
+        self.used += amount
+
+    def release(self, org_id, amount=1):
+        self.used -= amount
+
+
 @pytest.fixture
 def setup(lily_env, tmp_path):
     org_id = ids.new_id("org")
@@ -95,7 +108,8 @@ def setup(lily_env, tmp_path):
 
 
 def ports(ai, embedder):
-    return ResearchPorts(ai=ai, embedder=embedder, posts=Posts(), engagement=Engagement(), gate=Gate())
+    return ResearchPorts(ai=ai, embedder=embedder, posts=Posts(), engagement=Engagement(), gate=Gate(),
+                         quota=Quota())
 
 
 def test_own_posts_with_engagement_become_themes_and_a_provider_failure_fails_the_job(setup):

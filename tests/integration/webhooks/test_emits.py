@@ -7,8 +7,10 @@ import dataclasses
 from lily import composition
 from lily.billing.models import Subscription
 from lily.billing.subscription_sync import apply_plan
-from lily.social import health
+from lily.core import clock
+from lily.social import health, inbox
 from lily.social.messages import NeedsReauth
+from lily.social.models import EngagementEvent
 from tests.support.events import emitted
 
 ORG = "org_" + "6" * 26
@@ -33,3 +35,16 @@ def test_a_plan_transition_emits_subscription_changed_once(lily_env):
     [env] = emitted()
     assert env["type"] == "subscription.changed"
     assert env["data"] == {"old_plan": "free", "new_plan": "pro", "direction": "upgrade", "status": "active"}
+
+
+def test_a_new_inbox_item_emits_inbox_item_created_once(lily_env):
+    now = clock.now()
+    event = EngagementEvent(ORG, "x:1790000000000000001", connection_id="soc_1", platform="x", account_id="42",
+                            kind="comment", item_id="1790000000000000001", post_id="1789", author_name="Ada",
+                            text="Love this", occurred_at=now, received_at=now, stored_at=now)
+    assert inbox.add(event) is True
+    assert inbox.add(event) is False  # the queue delivered the engagement twice: one item, one event
+    [env] = emitted()
+    assert env["type"] == "inbox.item_created" and env["org_id"] == ORG
+    assert env["data"]["platform"] == "x" and env["data"]["kind"] == "comment" and env["data"]["text"] == "Love this"
+    assert env["data"]["item_id"].startswith("ibx_") and env["data"]["sentiment"] == "positive"

@@ -55,7 +55,7 @@ def test_off_brand_text_scores_low_and_banned_words_flag_it():
     s = score("Cheap synergy!!! 🎉", "x", BRAND)
     assert s.flagged and s.hits == ["cheap", "synergy"]
     failed = {r.check for r in s.reasons if not r.ok}
-    assert failed == {"keywords", "banned_words", "avoid", "length", "tone", "emoji"}
+    assert failed == {"keywords", "banned_words", "avoid", "length", "emoji"}  # no example posts: voice not judged
     assert s.score < 20
 
 

@@ -138,4 +138,5 @@ def start() -> Sandbox[FeedsState]:
     state = FeedsState()
     return start_platform("feeds", create_app(state), state, lambda base: {
         "LILY_FEED_ALLOWED_PRIVATE": json.dumps([urlsplit(base).netloc]),
+        "LILY_AUTOPOST_FEED_ALLOWED_PRIVATE": json.dumps([urlsplit(base).netloc]),  # automation's feeds and media
     })

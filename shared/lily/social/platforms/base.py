@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from lily.core import clock
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger
+from lily.social.comment_target import CommentOn  # noqa: F401 - part of the adapters' interface
 
 # httpx logs every request URL at INFO; Graph API URLs carry codes, secrets and tokens in the query.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -360,6 +361,16 @@ class PlatformAdapter(ABC):
     @abstractmethod
     def upload_media(self, creds: Credentials, data: bytes, media_type: str) -> str:
         """Upload media, returning the platform media id (X media id, LinkedIn image URN)."""
+
+    # --- comments (first comments, replies from the inbox)
+    @abstractmethod
+    def comment(self, creds: Credentials, on: CommentOn, text: str) -> PublishResult:
+        """Comment as the account on ``on`` (a post, or a reply to a comment); a timeout after sending is
+        ambiguous (reconcile with :meth:`find_comment`)."""
+
+    @abstractmethod
+    def find_comment(self, creds: Credentials, on: CommentOn, text: str, since: float | None) -> PublishResult | None:
+        """The account's comment with ``text`` on ``on`` made since ``since``, if the platform has it."""
 
     def read_rate_limit(self, resp: httpx.Response) -> RateLimit | None:  # pragma: no cover - overridden
         return None

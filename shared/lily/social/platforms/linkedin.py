@@ -21,6 +21,7 @@ import httpx
 from lily.core import clock
 from lily.social.platforms.base import (
     Account,
+    CommentOn,
     Credentials,
     ErrorKind,
     PlatformAdapter,
@@ -356,6 +357,40 @@ class LinkedInAdapter(PlatformAdapter):
             "PUT", value["uploadUrl"], token=creds.access_token, content=data, headers={"Content-Type": media_type}
         )
         return value["image"]
+
+    # --- comments: the socialActions API (facts §3.5): POST /rest/socialActions/{post or comment URN}/comments with
+    # {"actor", "object": the post, "message": {"text"}, "parentComment": the comment answered}; 201 + the comment.
+    @staticmethod
+    def _thread(on: CommentOn) -> str:
+        return f"/rest/socialActions/{quote(on.comment_id or on.post_id, safe='')}/comments"
+
+    @staticmethod
+    def _comment_urn(body: dict, on: CommentOn, header_id: str | None) -> str | None:
+        urn = body.get("commentUrn") or body.get("$URN")
+        if not urn and (body.get("id") or header_id):
+            urn = f"urn:li:comment:({on.post_id},{body.get('id') or header_id})"
+        return urn
+
+    def comment(self, creds: Credentials, on: CommentOn, text: str) -> PublishResult:
+        body: dict = {"actor": creds.urn or creds.account_id, "object": on.post_id, "message": {"text": text}}
+        if on.comment_id:
+            body["parentComment"] = on.comment_id
+        resp = self.http.request("POST", self._thread(on), token=creds.access_token, json=body,
+                                 ambiguous_on_timeout=True, expect=(201,))
+        urn = self._comment_urn(json_or_empty(resp), on, resp.headers.get("x-restli-id"))
+        if not urn:
+            raise PlatformError(ErrorKind.UNKNOWN, "linkedin", "created comment without an id", ambiguous=True)
+        return PublishResult(platform_post_id=urn, url=f"https://www.linkedin.com/feed/update/{on.post_id}/")
+
+    def find_comment(self, creds: Credentials, on: CommentOn, text: str, since: float | None) -> PublishResult | None:
+        actor = creds.urn or creds.account_id
+        resp = self.http.request("GET", self._thread(on), token=creds.access_token, params={"count": 100})
+        for c in resp.json().get("elements") or []:
+            if c.get("actor") == actor and matches((c.get("message") or {}).get("text"), None, text):
+                urn = self._comment_urn(c, on, None)
+                if urn:
+                    return PublishResult(platform_post_id=urn, url=f"https://www.linkedin.com/feed/update/{on.post_id}/")
+        return None
 
     def read_rate_limit(self, resp: httpx.Response) -> RateLimit | None:
         return read_rate_limit(resp)

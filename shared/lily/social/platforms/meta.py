@@ -29,6 +29,7 @@ import httpx
 from lily.core import clock
 from lily.social.platforms.base import (
     Account,
+    CommentOn,
     Credentials,
     ErrorKind,
     PlatformAdapter,
@@ -443,6 +444,36 @@ class MetaAdapter(PlatformAdapter):
             data={"published": "false"},
         ).json()
         return body["id"]
+
+    # --- comments: Facebook POST /{post-or-comment-id}/comments; Instagram POST /{ig-media-id}/comments (facts §2.4)
+    # and, answering a comment, POST /{ig-comment-id}/replies. Both answer {"id"}.
+    def _comment_edge(self, on: CommentOn) -> str:
+        if self.platform == "instagram":
+            return f"/{on.comment_id}/replies" if on.comment_id else f"/{on.post_id}/comments"
+        return f"/{on.comment_id or on.post_id}/comments"
+
+    def comment(self, creds: Credentials, on: CommentOn, text: str) -> PublishResult:
+        comment_id = self.http.request("POST", self._comment_edge(on), token=creds.access_token,
+                                       data={"message": text}, ambiguous_on_timeout=True).json()["id"]
+        url = (f"https://www.facebook.com/{on.post_id}?comment_id={comment_id}" if self.platform == "facebook"
+               else None)
+        return PublishResult(platform_post_id=str(comment_id), url=url)
+
+    def find_comment(self, creds: Credentials, on: CommentOn, text: str, since: float | None) -> PublishResult | None:
+        """The account's comment with ``text`` on the edge :meth:`comment` writes to (newest 100)."""
+        fields = "id,text,from,timestamp" if self.platform == "instagram" else "id,message,from,created_time"
+        params: dict = {"fields": fields, "limit": 100}
+        if self.platform == "facebook":
+            params["order"] = "reverse_chronological"
+        items = (self.http.request("GET", self._comment_edge(on), token=creds.access_token, params=params)
+                 .json().get("data") or [])
+        for c in items:
+            mine = str((c.get("from") or {}).get("id")) == creds.account_id
+            if mine and matches(c.get("message") if self.platform == "facebook" else c.get("text"), None, text):
+                url = (f"https://www.facebook.com/{on.post_id}?comment_id={c['id']}" if self.platform == "facebook"
+                       else None)
+                return PublishResult(platform_post_id=str(c["id"]), url=url)
+        return None
 
     def read_rate_limit(self, resp: httpx.Response) -> RateLimit | None:
         return read_rate_limit(resp)

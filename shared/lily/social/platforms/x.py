@@ -18,6 +18,7 @@ import httpx
 from lily.core import clock
 from lily.social.platforms.base import (
     Account,
+    CommentOn,
     Credentials,
     ErrorKind,
     PlatformAdapter,
@@ -277,6 +278,51 @@ class XAdapter(PlatformAdapter):
             data={"media_category": category, "media_type": media_type},
         )
         return resp.json()["data"]["id"]
+
+    # --- comments: X has none; a comment is a reply post (POST /2/tweets with reply.in_reply_to_tweet_id)
+    def comment(self, creds: Credentials, on: CommentOn, text: str) -> PublishResult:
+        return self.publish(creds, PostPayload(text=text, reply_to=on.comment_id or on.post_id))
+
+    def find_comment(self, creds: Credentials, on: CommentOn, text: str, since: float | None) -> PublishResult | None:
+        """The account's reply to ``on`` with ``text``: its timeline with replies, since ``since``."""
+        answered = on.comment_id or on.post_id
+        params: dict = {"max_results": 100, "tweet.fields": "created_at,referenced_tweets"}
+        if since:
+            params["start_time"] = clock.iso(datetime.fromtimestamp(since, tz=UTC))
+        for _ in range(LOOKUP_MAX_PAGES):
+            resp = self.http.request("GET", f"/2/users/{creds.account_id}/tweets", token=creds.access_token,
+                                     params=params)
+            body = resp.json()
+            for tweet in body.get("data") or []:
+                refs = {r.get("id") for r in tweet.get("referenced_tweets") or [] if r.get("type") == "replied_to"}
+                if answered in refs and matches(tweet.get("text"), None, text):
+                    return PublishResult(platform_post_id=tweet["id"], url=self.post_url(creds, tweet["id"]))
+            next_token = (body.get("meta") or {}).get("next_token")
+            if not next_token:
+                return None
+            params["pagination_token"] = next_token
+        raise PlatformError(ErrorKind.TRANSIENT, "x", "lookup did not reach the start of the window")
+
+    def mentions(self, creds: Credentials, since_id: str | None) -> list[dict]:
+        """Posts mentioning the account newer than ``since_id``, oldest first (GET /2/users/:id/mentions): for the
+        mentions poller. Without ``since_id``, the newest page only."""
+        params: dict = {"max_results": 100, "tweet.fields": "created_at,author_id,referenced_tweets,conversation_id",
+                        "expansions": "author_id", "user.fields": "username"}
+        if since_id:
+            params["since_id"] = since_id
+        found: list[dict] = []
+        for _ in range(LOOKUP_MAX_PAGES):
+            resp = self.http.request("GET", f"/2/users/{creds.account_id}/mentions", token=creds.access_token,
+                                     params=params)
+            body = resp.json()
+            users = {u["id"]: u for u in (body.get("includes") or {}).get("users") or []}
+            for tweet in body.get("data") or []:
+                found.append({**tweet, "author": users.get(tweet.get("author_id")) or {}})
+            next_token = (body.get("meta") or {}).get("next_token")
+            if not next_token or not since_id:
+                break
+            params["pagination_token"] = next_token
+        return sorted(found, key=lambda t: int(t["id"]))
 
     def read_rate_limit(self, resp: httpx.Response) -> RateLimit | None:
         return read_rate_limit(resp)

@@ -27,7 +27,7 @@ from fastapi.responses import Response
 
 from lily.local.sandboxes.controls import Wire, sandbox_app
 from lily.local.sandboxes.kit import Fault, Sandbox, start_platform
-from lily.local.sandboxes.linkedin import oauth, organizations, posts, webhooks
+from lily.local.sandboxes.linkedin import comments, oauth, organizations, posts, webhooks
 from lily.local.sandboxes.linkedin.state import CLIENT_ID, LinkedInState, client_secret, li_error
 
 __all__ = ["CLIENT_ID", "LinkedInState", "create_app", "start"]
@@ -53,7 +53,7 @@ def wire(state: LinkedInState) -> Wire:
 
 def create_app(state: LinkedInState) -> FastAPI:
     app = sandbox_app(state, "LinkedIn sandbox", wire(state))
-    for module in (oauth, organizations, posts):
+    for module in (oauth, organizations, posts, comments):
         app.include_router(module.router(state))
     return app
 

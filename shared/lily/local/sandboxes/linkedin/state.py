@@ -47,6 +47,11 @@ class LinkedInState(PlatformState):
         "access_ttl_s": 5184000,
     }
 
+    def reset(self) -> None:
+        with self.lock:
+            super().reset()
+            self.comments: dict[str, dict] = {}  # comment URN -> comment (lily.local.sandboxes.linkedin.comments)
+
     @staticmethod
     def person(user: str) -> str:
         return f"urn:li:person:{stable_id('li', user, digits=10)}"

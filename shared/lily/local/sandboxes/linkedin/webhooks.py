@@ -9,6 +9,7 @@ from typing import Any
 
 from lily.core import clock
 from lily.local.sandboxes.controls import Engagement
+from lily.local.sandboxes.linkedin import comments
 from lily.local.sandboxes.linkedin.state import LinkedInState
 
 
@@ -17,10 +18,15 @@ def engagement(state: LinkedInState, e: Engagement) -> dict[str, Any]:
     post = e.post_id or f"urn:li:share:{state.next_id()}"
     author = e.author_id if e.author_id.startswith("urn:li:") else f"urn:li:person:{e.author_id}"
     if e.kind == "mention":
-        action, made = "SHARE_MENTION", {"share": {"entity": f"urn:li:share:{state.next_id()}", "owner": author,
-                                                   "text": e.text}}
+        share = f"urn:li:share:{state.next_id()}"
+        action, made = "SHARE_MENTION", {"share": {"entity": share, "owner": author, "text": e.text}}
+        with state.lock:  # the mentioning post exists at LinkedIn: it can be commented on
+            state.posts[share] = {"id": share, "author": author, "commentary": e.text, "owner": e.author_name,
+                                  "content": None, "created_at": at, "deleted": False}
     else:
         comment = f"urn:li:comment:({post},{state.next_id()})"
+        answered = e.parent_id if e.kind == "reply" and e.parent_id else None
+        comments.add(state, post, author, e.text, parent=answered, urn=comment)
         made = {"comment": {"entity": comment, "owner": author, "text": e.text,
                             "object": e.parent_id if e.kind == "reply" and e.parent_id else post}}
         action = "COMMENT"

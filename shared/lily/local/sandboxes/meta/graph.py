@@ -1,5 +1,6 @@
 """Graph nodes and edges: ``GET|DELETE /{version}/{id}`` (Pages, IG users, containers and their status, posts)
-and ``GET|POST /{version}/{id}/{edge}`` (reads in :mod:`.reads`, writes in :mod:`.publish`)."""
+and ``GET|POST /{version}/{id}/{edge}`` (reads in :mod:`.reads`, writes in :mod:`.publish`, comments and replies
+in :mod:`.comments`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from lily.local.sandboxes import engagement
-from lily.local.sandboxes.meta import publish, reads
+from lily.local.sandboxes.meta import comments, publish, reads
 from lily.local.sandboxes.meta.state import MetaState, graph_error, invalid_token
 from lily.local.sandboxes.oauth import bearer, form_of
 
@@ -91,6 +92,8 @@ def router(state: MetaState) -> APIRouter:
             if post["deleted"]:
                 return graph_error(400, "Object does not exist", 100, 33)
             return reads.insights(post, [m for m in form.get("metric", "").split(",") if m])
+        if comments.handles(state, obj_id, edge):
+            return comments.edge(state, g, obj_id, edge, request.method, form)
         if request.method == "GET" and edge == "insights" and state.owned(g, obj_id) is None:
             return graph_error(400, "Object does not exist", 100, 33)
         page = state.owned(g, obj_id)

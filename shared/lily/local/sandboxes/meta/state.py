@@ -44,6 +44,11 @@ class MetaState(PlatformState):
         "container_ttl_s": 86400, "ig_publish_quota": 50, "quota_error": {"code": 9, "subcode": 2207042},
     }
 
+    def reset(self) -> None:
+        with self.lock:
+            super().reset()
+            self.comments: dict[str, dict] = {}  # comment id -> comment (lily.local.sandboxes.meta.comments)
+
     def pages_of(self, user: str) -> list[dict]:
         out = []
         for i in range(1, int(self.config["pages_per_user"]) + 1):

@@ -9,6 +9,7 @@ from typing import Any
 
 from lily.core import clock
 from lily.local.sandboxes.controls import Engagement
+from lily.local.sandboxes.meta import comments
 from lily.local.sandboxes.meta.state import MetaState
 
 
@@ -28,19 +29,23 @@ def _page(state: MetaState, e: Engagement, at: int) -> dict[str, Any]:
                                               "verb": "add", "sender_id": e.author_id, "sender_name": e.author_name,
                                               "message": e.text, "created_time": at}}
     parent = (e.parent_id or f"{post.split('_')[-1]}_{state.next_id()}") if e.kind == "reply" else post
+    made = comments.add(state, "facebook", parent, post, {"id": e.author_id, "name": e.author_name}, e.text)
     return {"field": "feed", "value": {
         "from": {"id": e.author_id, "name": e.author_name}, "item": "comment", "verb": "add",
-        "comment_id": f"{post.split('_')[-1]}_{state.next_id()}", "post_id": post, "parent_id": parent,
+        "comment_id": made["id"], "post_id": post, "parent_id": parent,
         "message": e.text, "created_time": at, "post": {"id": post, "status_type": "added_photos"}}}
 
 
 def _instagram(state: MetaState, e: Engagement) -> dict[str, Any]:
     media = e.post_id or state.next_id("179")
     comment = state.next_id("178")
+    on = (e.parent_id or media) if e.kind == "reply" else media
+    if e.kind != "mention":
+        comments.add(state, "instagram", on, media, {"id": e.author_id, "username": e.author_name}, e.text, comment)
     if e.kind == "mention":
         return {"field": "mentions", "value": {"media_id": media, "comment_id": comment}}
     value: dict[str, Any] = {"from": {"id": e.author_id, "username": e.author_name}, "id": comment, "text": e.text,
                              "media": {"id": media, "media_product_type": "FEED"}}
     if e.kind == "reply":
-        value["parent_id"] = e.parent_id or state.next_id("178")
+        value["parent_id"] = on
     return {"field": "comments", "value": value}

@@ -21,6 +21,7 @@ Modules: :mod:`.state`, :mod:`.wire` (errors, key check), :mod:`.text`, :mod:`.e
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -30,10 +31,14 @@ from fastapi.responses import Response
 from lily.local.sandboxes.controls import Wire, sandbox_app
 from lily.local.sandboxes.kit import Fault, Sandbox, start_platform
 from lily.local.sandboxes.openai import embeddings, images, moderations, text
+from lily.local.sandboxes.openai.embeddings import EMBEDDING_SIZES
 from lily.local.sandboxes.openai.state import AIState
 from lily.local.sandboxes.openai.wire import error
 
 __all__ = ["AIState", "create_app", "start"]
+# The retrieval floor of all-MiniLM-L6-v2 (what research's 0.7 was tuned on); `make bench-vectors` prints its
+# calibration on tests/bench/data/similarity_pairs.json.
+MINILM_FLOOR = 0.7
 
 
 def wire(state: AIState) -> Wire:
@@ -80,4 +85,6 @@ def start() -> Sandbox[AIState]:
     state = AIState()
     return start_platform("openai", create_app(state), state, lambda base: {
         "LILY_AI_OPENAI_BASE_URL": f"{base}/v1", "LILY_AI_XAI_BASE_URL": f"{base}/v1",
+        # the sandbox answers every embedding model with the local MiniLM model: its calibrated floor applies
+        "LILY_EMBEDDING_FLOORS": json.dumps({m: MINILM_FLOOR for m in EMBEDDING_SIZES}),
     })

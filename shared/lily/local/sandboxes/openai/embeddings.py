@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from lily.local.sandboxes.openai.state import AIState
-from lily.local.sandboxes.openai.wire import answer, error, first_error, missing, read, tokens, unknown
+from lily.local.sandboxes.openai.wire import answer, error, first_error, missing, not_one_of, read, tokens, unknown
 
 EMBEDDING_PARAMS = {"model", "input", "encoding_format", "dimensions", "user"}
 EMBEDDING_SIZES = {"text-embedding-3-large": 3072, "text-embedding-3-small": 1536, "text-embedding-ada-002": 1536}
@@ -26,7 +26,8 @@ def router(state: AIState) -> APIRouter:
         body, problem = await read(state, request)
         if problem:
             return problem
-        problem = first_error(unknown(EMBEDDING_PARAMS, body), missing(body, "model", "input"))
+        problem = first_error(unknown(EMBEDDING_PARAMS, body), missing(body, "model", "input"),
+                              not_one_of(body, "encoding_format", ("float", "base64")))
         if problem:
             return problem
         model, raw = body["model"], body["input"]

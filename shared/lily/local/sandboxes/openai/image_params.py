@@ -91,6 +91,7 @@ def image_answer(state, body: dict, xai: bool, base_url: str) -> dict[str, Any]:
     else:
         size = gpt_size(model, body)
         _choice(body, "quality", ["low", "medium", "high", "auto"], "auto")
+        _choice(body, "moderation", ["low", "auto"], "auto")
         fmt = _choice(body, "output_format", ["png", "jpeg", "webp"], "png")
         background = _choice(body, "background", ["transparent", "opaque", "auto"], "auto")
         if background == "transparent" and fmt == "jpeg":

@@ -48,7 +48,7 @@ def router(state: AIState) -> APIRouter:
                               "instead.", param="model", code="model_not_found")
         xai = model.startswith("grok-")
         problem = first_error(unknown(XAI_IMAGE_PARAMS if xai else GPT_IMAGE_PARAMS, body), missing(body, "prompt"),
-                              out_of_range(body, "n", 1, 10))
+                              out_of_range(body, "n", 1, 10), out_of_range(body, "partial_images", 0, 3))
         if problem:
             return problem
         try:

@@ -4,6 +4,7 @@ a vision chat about an image the sandbox drew answers from what is in it (:mod:`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -15,11 +16,30 @@ from fastapi.responses import JSONResponse, Response
 
 from lily.local.sandboxes.openai.image_params import vision_facts
 from lily.local.sandboxes.openai.state import AIState
-from lily.local.sandboxes.openai.textgen import Brief, brief_of, hashtags, write_post, write_sentence
-from lily.local.sandboxes.openai.wire import answer, error, first_error, missing, out_of_range, read, tokens, unknown
+from lily.local.sandboxes.openai.textgen import (
+    Brief,
+    brief_of,
+    hashtags,
+    write_post,
+    write_sentence,
+    write_title,
+)
+from lily.local.sandboxes.openai.wire import (
+    answer,
+    error,
+    first_error,
+    missing,
+    not_one_of,
+    out_of_range,
+    read,
+    strict_schema_problem,
+    tokens,
+    unknown,
+)
 
 CHAT_PARAMS = {
-    "messages", "model", "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
+    "messages", "model", "audio", "frequency_penalty", "prompt_cache_retention", "function_call", "functions",
+    "logit_bias", "logprobs",
     "max_completion_tokens", "max_tokens", "metadata", "modalities", "n", "parallel_tool_calls", "prediction",
     "presence_penalty", "prompt_cache_key", "reasoning_effort", "response_format", "safety_identifier", "seed",
     "service_tier", "stop", "store", "stream", "stream_options", "temperature", "tool_choice", "tools",
@@ -31,6 +51,14 @@ RESPONSES_PARAMS = {
     "truncation", "user", "stream", "background", "conversation", "max_tool_calls", "prompt", "prompt_cache_key",
     "safety_identifier", "service_tier", "top_logprobs",
 }
+# Ranges and values of chat parameters, as the OpenAI OpenAPI document gives them (CreateChatCompletionRequest;
+# tests/integration/sandboxes/test_openai_spec.py holds these tables to the document).
+CHAT_BOUNDS = {"temperature": (0, 2), "top_p": (0, 1), "n": (1, 128), "top_logprobs": (0, 20),
+               "frequency_penalty": (-2, 2), "presence_penalty": (-2, 2)}
+CHAT_VALUES = {"reasoning_effort": ("none", "minimal", "low", "medium", "high", "xhigh", "max"),
+               "service_tier": ("auto", "default", "flex", "scale", "priority", "fast"),
+               "verbosity": ("low", "medium", "high"), "prompt_cache_retention": ("in_memory", "24h")}
+CHAT_VALUES_OR_OBJECT = {"function_call": ("none", "auto"), "tool_choice": ("none", "auto", "required")}
 PLATFORMS = {"x", "twitter", "facebook", "instagram", "linkedin"}
 # Models that read images (the rest answer 400 to an image part, as xAI's grok-3-mini does).
 VISION_MODELS = {"gpt-4.1-mini", "gpt-4.1", "gpt-4o-mini", "gpt-4o", "gpt-5-mini", "grok-2-vision-1212", "grok-4"}
@@ -78,14 +106,21 @@ def fill(schema: dict, path: tuple[str, ...], brief: Brief, seed: str, defs: dic
         n = min(n, int(schema.get("maxItems", n)))
         if path and path[-1] == "hashtags":
             return hashtags(brief, (seed, *path), n=max(n, 3))[: schema.get("maxItems", 5)]
-        return [fill(schema.get("items") or {"type": "string"}, (*path, str(i)), brief, seed, defs, known)
-                for i in range(n)]
+        items = schema.get("items") or {"type": "string"}
+        if brief.sections and items.get("type") == "object" and n <= len(brief.sections):
+            # one object per numbered section of the user content (a theme each): its own topic
+            return [fill(items, (*path, str(i)), dataclasses.replace(brief, topic=brief.sections[i], keywords=[],
+                                                                     sections=[]), seed, defs, known)
+                    for i in range(n)]
+        return [fill(items, (*path, str(i)), brief, seed, defs, known) for i in range(n)]
     if kind in ("integer", "number"):
         return schema.get("minimum", 1)
     if kind == "boolean":
         return False
     name = next((p for p in reversed(path) if not p.isdigit()), "")
     platform = next((p for p in path if p in PLATFORMS), brief.platform)
+    if name == "title":
+        return write_title(brief, (seed, *path))
     if name in ("text", "content", "body", "caption", "post"):
         return write_post(brief, (seed, *path), platform=platform)
     if name in ("parts", "tweets", "posts"):
@@ -96,7 +131,7 @@ def fill(schema: dict, path: tuple[str, ...], brief: Brief, seed: str, defs: dic
 def compose(model: str, system: str, user: str, fmt: dict | None, index: int, max_tokens: int | None,
             known: dict[str, Any] | None = None) -> tuple[str, str]:
     """(text, finish_reason) for one answer (``known``: what the sandbox saw in the request's images)."""
-    brief = brief_of(f"{system}\n{user}")
+    brief = brief_of(f"{system}\n{user}", user)
     seed = hashlib.sha256(f"{model}\x1f{system}\x1f{user}\x1f{index}".encode()).hexdigest()
     if fmt and fmt.get("type") == "json_schema":
         spec = fmt.get("json_schema", fmt)
@@ -136,6 +171,9 @@ def check_format(fmt: Any, param: str) -> JSONResponse | None:
         if not isinstance(spec.get("schema"), dict):
             return error(400, f"Invalid schema for response_format '{spec.get('name')}'.",
                          param=param, code="invalid_json_schema")
+        if spec.get("strict") and (problem := strict_schema_problem(spec["schema"])):
+            return error(400, f"Invalid schema for response_format '{spec.get('name')}': {problem}",
+                         param=param, code="invalid_json_schema")
     return None
 
 
@@ -149,9 +187,11 @@ def router(state: AIState) -> APIRouter:
         if problem:
             return problem
         problem = first_error(unknown(CHAT_PARAMS, body), missing(body, "model", "messages"),
-                              out_of_range(body, "temperature", 0, 2), out_of_range(body, "top_p", 0, 1),
-                              out_of_range(body, "n", 1, 128), check_format(body.get("response_format"),
-                                                                            "response_format"),
+                              *(out_of_range(body, name, lo, hi) for name, (lo, hi) in CHAT_BOUNDS.items()),
+                              *(not_one_of(body, name, values) for name, values in CHAT_VALUES.items()),
+                              *(not_one_of(body, name, values, objects=True)
+                                for name, values in CHAT_VALUES_OR_OBJECT.items()),
+                              check_format(body.get("response_format"), "response_format"),
                               refused_for_model(body))
         if problem:
             return problem

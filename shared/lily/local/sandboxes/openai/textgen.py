@@ -1,9 +1,12 @@
 """The OpenAI sandbox's writer: deterministic (seeded by the request), topical and varied text.
 
 It reads a brief from the prompt's ``Label: value`` lines — ``Topic``, ``Keywords``, ``Audience``,
-``Industry``, ``Tone``, ``Structure``, ``Platform``, ``Emoji`` (the lines Lily's templates write; any
-other prompt falls back to its first words as the topic) — and writes sentences from a bank per tone,
-so local output reads like a post, not like lorem ipsum. The same request always gets the same text.
+``Industry``, ``Tone``, ``Structure``, ``Platform``, ``Emoji`` (the lines Lily's templates write) — and writes
+sentences from a bank per tone, so local output reads like a post, not like lorem ipsum. A prompt without a
+``Topic`` line takes its topic from the *user* content it was given (its most frequent content words, never the
+system prompt's instructions), and a prompt of numbered sections (``Theme 1:`` …, as research synthesis writes)
+gives each section its own topic (:func:`sections`), so each theme's title names what its material is about.
+The same request always gets the same text.
 """
 
 from __future__ import annotations
@@ -29,24 +32,51 @@ class Brief:
     structure: str = "single_post"
     platform: str = ""
     emoji: bool = True
+    sections: list[str] = field(default_factory=list)  # per numbered section of the user content: its topic
 
     def words(self) -> list[str]:
         return self.keywords or [w for w in _WORD.findall(self.topic) if w.lower() not in _STOP] or [self.topic]
 
 
-def brief_of(text: str) -> Brief:
+_SECTION = re.compile(r"^\s*(?:Theme|Section|Part)\s+(\d+)\s*:\s*$", re.MULTILINE | re.IGNORECASE)
+_LABELS = {"industry", "topics we watch", "competitors", "public handles", "none", "given", "engagement",
+           "likes", "comments", "shares", "impressions", "clicks", "theme", "our", "post"}
+
+
+def key_phrase(text: str, n: int = 3) -> str:
+    """The ``n`` most frequent content words of ``text`` (ties: first seen), as a phrase; "" when it has none."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    counts: dict[str, int] = {}
+    for w in words:
+        if len(w) > 3 and w not in _STOP and w not in _LABELS:
+            counts[w] = counts.get(w, 0) + 1
+    ranked = sorted(counts, key=lambda w: (-counts[w], words.index(w)))
+    return " ".join(ranked[:n])
+
+
+def sections(user: str) -> list[str]:
+    """The topic of each numbered section (``Theme 1:`` …) of the user content, in order."""
+    marks = list(_SECTION.finditer(user))
+    return [key_phrase(user[m.end():(marks[i + 1].start() if i + 1 < len(marks) else len(user))])
+            for i, m in enumerate(marks)]
+
+
+def brief_of(text: str, user: str | None = None) -> Brief:
+    """The brief of a request (``text``: system and user content); without a ``Topic`` line the topic comes from
+    ``user``, the content the request gave (else ``text``)."""
     fields = {k.strip().lower(): v for k, v in _LINE.findall(text)}
     topic = fields.get("topic")
     if not topic:
-        first = re.split(r"(?<=[.!?])\s|\n", text.strip(), maxsplit=1)[0]
-        topic = " ".join(first.split()[:8]).rstrip(".!?:") or "our work"
+        topic = key_phrase(user if user is not None else text) or "our work"
+    found = [s for s in sections(user)] if user else []
     keywords = [k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()]
     emoji = fields.get("emoji", "allowed").lower()
     return Brief(topic=topic, keywords=keywords[:8], audience=fields.get("audience", "teams"),
                  industry=fields.get("industry", "our industry"),
                  tone=fields.get("tone", "professional").lower().split()[0],
                  structure=fields.get("structure", "single_post").lower().replace(" ", "_"),
-                 platform=fields.get("platform", "").lower(), emoji=not emoji.startswith(("none", "no")))
+                 platform=fields.get("platform", "").lower(), emoji=not emoji.startswith(("none", "no")),
+                 sections=found if all(found) else [])
 
 
 def rng_for(*parts: object) -> random.Random:
@@ -147,6 +177,15 @@ def write_post(brief: Brief, seed: object, platform: str = "", sentences: int | 
     if brief.emoji and brief.tone in ("casual", "entertaining", "inspirational") and rng.random() < 0.7:
         text += " " + rng.choice(EMOJI)
     return text
+
+
+TITLE_FORMS = ["{Topic}: what changed", "{Topic} in practice", "Why {topic} matters now",
+               "{Topic}: the signals to watch"]
+
+
+def write_title(brief: Brief, seed: object) -> str:
+    rng = rng_for(seed, "title")
+    return _fill(rng.choice(TITLE_FORMS), brief, rng)
 
 
 def write_sentence(brief: Brief, seed: object) -> str:

@@ -89,3 +89,45 @@ async def read(state: AIState, request: Request) -> tuple[dict, None] | tuple[No
 def answer(body: dict, started: float) -> JSONResponse:
     ms = max(1, round((time.perf_counter() - started) * 1000))
     return JSONResponse(body, headers={"openai-processing-ms": str(ms)})
+
+
+def not_one_of(body: dict, name: str, allowed: tuple[str, ...], objects: bool = False) -> JSONResponse | None:
+    """A string parameter outside its documented values (``objects``: an object form is also accepted)."""
+    value = body.get(name)
+    if value is None or (objects and isinstance(value, dict)) or value in allowed:
+        return None
+    quoted = ", ".join(f"'{a}'" for a in allowed)
+    return error(400, f"Invalid value: '{value}'. Supported values are: {quoted}.", param=name, code="invalid_value")
+
+
+def strict_schema_problem(schema: dict, where: tuple[str, ...] = (), depth: int = 0) -> str | None:
+    """Why OpenAI's structured outputs refuse ``schema`` with ``strict: true`` (None when it takes it).
+
+    From https://platform.openai.com/docs/guides/structured-outputs#supported-schemas: the root is an object
+    (not ``anyOf``); every object sets ``additionalProperties: false`` and lists every property in ``required``;
+    at most 10 levels of nesting; ``$defs`` / ``$ref`` / ``anyOf`` are followed."""
+    if not where and (schema.get("type") != "object" or "anyOf" in schema):
+        return "the root schema must be an object and not use anyOf"
+    if depth > 10:
+        return f"In context={where}, the schema nests more than 10 levels"
+    if schema.get("type") == "object" or "properties" in schema:
+        props = schema.get("properties") or {}
+        if schema.get("additionalProperties") is not False:
+            return f"In context={where}, 'additionalProperties' is required to be supplied and to be false."
+        missed = sorted(set(props) - set(schema.get("required") or []))
+        if missed:
+            return (f"In context={where}, 'required' is required to be supplied and to be an array including every "
+                    f"key in properties. Missing '{missed[0]}'.")
+        for name, sub in props.items():
+            if isinstance(sub, dict) and (problem := strict_schema_problem(sub, (*where, "properties", name),
+                                                                           depth + 1)):
+                return problem
+    for key in ("items", "$defs", "definitions", "anyOf"):
+        value = schema.get(key)
+        subs = value.items() if isinstance(value, dict) and key in ("$defs", "definitions") else (
+            [(key, value)] if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else [])
+        for name, sub in subs:
+            if isinstance(sub, dict) and (problem := strict_schema_problem(sub, (*where, key, str(name)),
+                                                                           depth + (key == "items"))):
+                return problem
+    return None

@@ -13,7 +13,8 @@ in ``tweet.fields`` / ``user.fields`` (unknown names are a 400 invalid-request);
 ``since_id``, ``until_id``, ``start_time``, ``end_time``, ``exclude`` and ``pagination_token``.
 
 Modules: :mod:`.state` (switches, users), :mod:`.limits` (rate windows, faults' answers, signature),
-:mod:`.oauth`, :mod:`.tweets` (users and posts), :mod:`.media`; errors in :mod:`.problems`.
+:mod:`.oauth`, :mod:`.tweets` (users and posts), :mod:`.media`, :mod:`.mentions` (the mentions timeline);
+errors in :mod:`.problems`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from fastapi import FastAPI
 
 from lily.local.sandboxes.controls import sandbox_app
 from lily.local.sandboxes.kit import Sandbox, start_platform
-from lily.local.sandboxes.x import limits, media, oauth, tweets
+from lily.local.sandboxes.x import limits, media, mentions, oauth, tweets
 from lily.local.sandboxes.x.state import CLIENT_ID, XState
 
 __all__ = ["CLIENT_ID", "XState", "create_app", "start"]
@@ -30,7 +31,7 @@ __all__ = ["CLIENT_ID", "XState", "create_app", "start"]
 
 def create_app(state: XState) -> FastAPI:
     app = sandbox_app(state, "X sandbox", limits.wire(state))
-    for module in (oauth, tweets, media):
+    for module in (oauth, tweets, media, mentions):
         app.include_router(module.router(state))
     return app
 

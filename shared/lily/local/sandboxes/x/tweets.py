@@ -1,5 +1,6 @@
 """Users and posts: ``GET /2/users/me``, ``POST /2/tweets`` (weighted length ≤ 280, duplicate text refused,
-media the user uploaded), ``GET|DELETE /2/tweets/{id}``, ``GET /2/users/{id}/tweets`` (the timeline)."""
+media the user uploaded, ``reply.in_reply_to_tweet_id`` naming a post that exists), ``GET|DELETE /2/tweets/{id}``,
+``GET /2/users/{id}/tweets`` (the timeline)."""
 
 from __future__ import annotations
 
@@ -103,6 +104,28 @@ def timeline_filters(q) -> tuple[int, dict[str, float], list[str]] | JSONRespons
     return n, times, exclude
 
 
+REPLY_FIELDS = frozenset({"in_reply_to_tweet_id", "exclude_reply_user_ids", "auto_populate_reply_metadata"})
+
+
+def reply_refusal(state: XState, reply: object) -> JSONResponse | None:
+    """What X answers to a ``reply`` object it refuses: not an object of its fields (``additionalProperties:
+    false``), an id that is not ``^[0-9]{1,19}$``, or a post that does not exist or was deleted."""
+    if reply is None:
+        return None
+    if not isinstance(reply, dict) or set(reply) - REPLY_FIELDS or "in_reply_to_tweet_id" not in reply:
+        return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
+                       INVALID_REQUEST, errors=[{"message": "$.reply: is not a valid reply object"}])
+    answered = str(reply["in_reply_to_tweet_id"])
+    if not re.fullmatch(r"[0-9]{1,19}", answered):
+        return problem(400, "Invalid Request", "One or more parameters to your request was invalid.",
+                       INVALID_REQUEST, errors=[{"message": f"$.reply.in_reply_to_tweet_id: does not match the "
+                                                            f"regex pattern ^[0-9]{{1,19}}$ [{answered}]"}])
+    p = state.posts.get(answered)
+    if p is None or p["deleted"]:
+        return problem(403, "Forbidden", "You attempted to reply to a Tweet that is deleted or not visible to you.")
+    return None
+
+
 def router(state: XState) -> APIRouter:
     api = APIRouter()
 
@@ -128,6 +151,9 @@ def router(state: XState) -> APIRouter:
         if any(p["text"] == text for p in state.user_posts(g.user)):
             return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
         media_ids = (body.get("media") or {}).get("media_ids") or []
+        refused = reply_refusal(state, body.get("reply"))
+        if refused:
+            return refused
         if any((state.media.get(str(m)) or {}).get("owner") != g.user for m in media_ids):
             return problem(400, "Invalid Request", "Your media IDs are invalid.", INVALID_REQUEST)
         post_id = state.next_id()
@@ -142,8 +168,8 @@ def router(state: XState) -> APIRouter:
                 "media": body.get("media"),
                 "alt_texts": [state.media[str(m)].get("alt_text") for m in media_ids],
                 "reply": body.get("reply"),
-                "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
-                "created_ts": time.time(),
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(clock.now_ts())),
+                "created_ts": clock.now_ts(),  # Lily's clock (tests move it), as the timeline filters use
                 "deleted": False,
             }
         return JSONResponse({"data": {"id": post_id, "text": text, "edit_history_tweet_ids": [post_id]}},

@@ -18,6 +18,14 @@ def engagement(state: XState, e: Engagement) -> dict[str, Any]:
     answers = e.kind in ("comment", "reply")
     parent = e.parent_id or e.post_id or state.next_id()
     text = e.text if not answers or e.text.startswith("@") else f"@lily {e.text}"
+    with state.lock:  # the fan's post exists at X: it can be answered, and it is in the account's mentions
+        state.posts[post_id] = {
+            "id": post_id, "text": text, "owner": e.author_name, "author_id": e.author_id, "media": None,
+            "alt_texts": [], "reply": {"in_reply_to_tweet_id": parent} if answers else None,
+            "mentions": [e.account_id], "author_name": e.author_name,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(at)), "created_ts": at,
+            "deleted": False,
+        }
     return {"for_user_id": e.account_id, "tweet_create_events": [{
         "created_at": time.strftime("%a %b %d %H:%M:%S +0000 %Y", time.gmtime(at)),
         "id": int(post_id), "id_str": post_id, "text": text, "timestamp_ms": str(int(at * 1000)),

@@ -1,0 +1,26 @@
+"""Automation schedule: creates recurring occurrences and evergreen picks within the horizon as scheduled posts,
+and polls the feeds whose time has come (see lily.publishing.recurring, evergreen, autofeeds)."""
+
+import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during init (lily.core.gc_pause)
+
+# isort: split
+
+from lily.composition import scheduling_ports
+from lily.core.config import get_settings
+from lily.core.handlers import scheduled_handler
+from lily.publishing import autofeeds, evergreen, recurring
+from lily.publishing.autopost_settings import autopost_settings
+
+settings = get_settings()
+ports = scheduling_ports()  # platforms, quotas, zones, plan gate: one per process
+
+
+def job(event: dict) -> dict:
+    budget = autopost_settings().max_per_run
+    out = recurring.run_due(ports, budget)
+    out |= evergreen.run_due(ports, budget)
+    out |= autofeeds.run_due(ports, budget)
+    return out
+
+
+handler = scheduled_handler(job)
