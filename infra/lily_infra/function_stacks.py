@@ -12,8 +12,10 @@ capability), modulo ``FUNCTION_STACKS``. So:
 
 - adding or removing a function never moves another one (a function has a fixed physical name: moving it
   between stacks means deleting it in one and creating it in the other);
-- a capability's functions share a stack (one OpenSearch data access policy names every role that reaches the
-  vectors, and it must live in one stack).
+- a capability's functions share a stack: its API, worker and schedule deploy together, in one update.
+
+Functions reaching the vector collection may sit in any stack: each such stack gets its own data access policy
+(``VectorCollection.grant_data_access``).
 
 Each function stack carries its own copy of the dependency layer (same asset, one resource): a layer version
 exported from another stack could never be replaced while imported. The stacks depend on the stateful stack
