@@ -13,6 +13,7 @@ from aws_cdk import App, Aspects, Environment, Tags
 
 from lily_infra import ROOT, nag
 from lily_infra.config import StageConfig, load_config
+from lily_infra.function_stacks import FUNCTION_STACKS, FunctionStack, check_budget, stack_index, stack_kind
 from lily_infra.posture import PostureSuppressions
 from lily_infra.service import ServiceStack
 from lily_infra.stateful import QueueDecl, StatefulStack, TableModel
@@ -30,10 +31,11 @@ class LilyApp:
     config: StageConfig
     stateful: StatefulStack
     service: ServiceStack
+    function_stacks: list[FunctionStack]
 
     @property
     def stacks(self) -> list[Any]:
-        return [self.stateful, self.service]
+        return [self.stateful, self.service, *self.function_stacks]
 
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
@@ -86,13 +88,24 @@ def build_app(
     )
     service = ServiceStack(
         app, config.stack_name("service"),
-        description=f"Lily {config.stage}: functions, HTTP API, schedules, alarms and dashboard",
+        description=f"Lily {config.stage}: HTTP API, alarms and dashboard",
         env=env, termination_protection=protect,
         config=config, specs=specs, stateful=stateful,
     )
+    function_stacks = []
+    for index in range(1, FUNCTION_STACKS + 1):
+        function_stacks.append(FunctionStack(
+            app, config.stack_name(stack_kind(index)),
+            description=f"Lily {config.stage}: functions ({index} of {FUNCTION_STACKS}), their routes, "
+                        "schedules and queue consumers",
+            env=env, termination_protection=protect,
+            config=config, specs=[s for s in specs if stack_index(s.name) == index], function_count=len(specs),
+            stateful=stateful, api=service.api,
+        ))
+    check_budget([stateful, service, *function_stacks])
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     Aspects.of(app).add(PostureSuppressions())  # checkov's acknowledged findings, each with its reason
     if with_nag:
         nag.enable(app)
-    return LilyApp(app=app, config=config, stateful=stateful, service=service)
+    return LilyApp(app=app, config=config, stateful=stateful, service=service, function_stacks=function_stacks)
