@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Lily's CDK app: ``python infra/app.py`` (or ``cdk synth``) synthesizes both stacks into ``cdk.out/``.
+"""Lily's CDK app: ``python infra/app.py`` (or ``cdk synth``) synthesizes every stack into ``cdk.out/``.
 
 The stage comes from the ``stage`` context (``cdk synth -c stage=prod``), else ``LILY_STAGE``,
 else ``dev``. cdk-nag (AwsSolutions) runs on every synthesis and fails it on any finding that is

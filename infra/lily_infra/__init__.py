@@ -1,5 +1,6 @@
-"""Lily's CDK app: a stateful stack (tables, buckets, keys, queues, secrets) and a service stack
-(one Lambda per declared function, the HTTP API, schedules, queue consumers, alarms, dashboard).
+"""Lily's CDK app: a stateful stack (tables, buckets, keys, queues, secrets), a service stack (the HTTP API,
+alarms, dashboard) and the function stacks (one Lambda per declared function with its routes, schedule or queue
+consumer, spread over ``lily_infra.function_stacks.FUNCTION_STACKS`` stacks).
 
 Everything is generated from the declarations in ``lily`` (``discover()``, ``declared_models()``,
 ``BUCKETS``, ``SECRETS``): adding a function folder or a model changes the app without touching

@@ -13,7 +13,7 @@ from aws_cdk import App, Aspects, Environment, Tags
 
 from lily_infra import ROOT, nag
 from lily_infra.config import StageConfig, load_config
-from lily_infra.operations import ObservabilityStack
+from lily_infra.function_stacks import FUNCTION_STACKS, FunctionStack, check_budget, stack_index, stack_kind
 from lily_infra.posture import PostureSuppressions
 from lily_infra.service import ServiceStack
 from lily_infra.stateful import QueueDecl, StatefulStack, TableModel
@@ -31,11 +31,11 @@ class LilyApp:
     config: StageConfig
     stateful: StatefulStack
     service: ServiceStack
-    observability: ObservabilityStack
+    function_stacks: list[FunctionStack]
 
     @property
     def stacks(self) -> list[Any]:
-        return [self.stateful, self.service, self.observability]
+        return [self.stateful, self.service, *self.function_stacks]
 
 
 def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
@@ -88,26 +88,24 @@ def build_app(
     )
     service = ServiceStack(
         app, config.stack_name("service"),
-        description=f"Lily {config.stage}: functions, HTTP API and schedules",
+        description=f"Lily {config.stage}: HTTP API, alarms and dashboard",
         env=env, termination_protection=protect,
         config=config, specs=specs, stateful=stateful,
     )
-    from lily.core.functions import Http, Schedule
-
-    observability = ObservabilityStack(
-        app, config.stack_name("observability"),
-        description=f"Lily {config.stage}: alarms, the alarm topic and the dashboards (overview, business, "
-                    "technical, SRE)",
-        env=env, config=config, functions=[s.name for s in specs],
-        http_functions={s.name for s in specs if isinstance(s.trigger, Http)},
-        scheduled_functions={s.name for s in specs if isinstance(s.trigger, Schedule)},
-        queues={q.short: (config.queue_name(q.short), config.dlq_name(q.short)) for q in queue_decls},
-        api_id=service.api.api_id,
-    )
-    observability.add_dependency(service)
+    function_stacks = []
+    for index in range(1, FUNCTION_STACKS + 1):
+        function_stacks.append(FunctionStack(
+            app, config.stack_name(stack_kind(index)),
+            description=f"Lily {config.stage}: functions ({index} of {FUNCTION_STACKS}), their routes, "
+                        "schedules and queue consumers",
+            env=env, termination_protection=protect,
+            config=config, specs=[s for s in specs if stack_index(s.name) == index], function_count=len(specs),
+            stateful=stateful, api=service.api,
+        ))
+    check_budget([stateful, service, *function_stacks])
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     Aspects.of(app).add(PostureSuppressions())  # checkov's acknowledged findings, each with its reason
     if with_nag:
         nag.enable(app)
-    return LilyApp(app=app, config=config, stateful=stateful, service=service, observability=observability)
+    return LilyApp(app=app, config=config, stateful=stateful, service=service, function_stacks=function_stacks)

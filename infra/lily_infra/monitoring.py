@@ -4,8 +4,8 @@
   queues' DLQs and each scheduled function's failed-runs queue alike;
 - every function: error rate (errors / invocations) >= 5 % over five minutes;
 - the HTTP API: 5xx answers;
-- (the plan-limit, 5xx-rate, latency, publish-lag, heartbeat and AI-provider alarms and the three dashboards of
-  the SLOs are in :mod:`lily_infra.operations`)
+- (the plan-limit, 5xx-rate, latency, publish-lag, heartbeat and AI-provider alarms of the SLOs and the business,
+  technical and SRE dashboards are :mod:`lily_infra.operations`, beside this construct in the service stack)
 - rate limits failing open: any ``rate_limit_store_errors_total`` (the counter store was unreachable);
 - domain events lost: any ``domain_events_lost_total`` (an event SQS refused: webhooks missed it);
 - all alarms notify an SNS topic encrypted with its own key (CloudWatch cannot publish to a topic
@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from aws_cdk import Duration
+from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
@@ -39,15 +41,13 @@ class Monitoring(Construct):
         construct_id: str,
         *,
         config: StageConfig,
-        functions: Mapping[str, str],
+        functions: Mapping[str, lambda_.Function],
         queues: Mapping[str, tuple[str, str]],
-        api_id: str,
+        api: apigwv2.HttpApi,
         failed_runs: Mapping[str, str] | None = None,
     ) -> None:
-        """``functions`` maps a declared function name to its physical name; ``queues`` a queue's short name to
-        (queue name, DLQ name); ``failed_runs`` a scheduled function's name to the name of the queue its failed
-        asynchronous runs go to. Everything is reached by name: this construct lives in the observability stack,
-        beside the service stack (``lily_infra.operations``)."""
+        """``queues`` maps a queue's short name to (queue name, DLQ name); ``failed_runs`` a scheduled
+        function's name to the name of the queue its failed asynchronous runs go to."""
         super().__init__(scope, construct_id)
         self.config = config
         key = kms.Key(
@@ -97,17 +97,17 @@ class Monitoring(Construct):
             )
 
         self.error_rate_alarms: dict[str, cw.Alarm] = {}
-        for name, physical in sorted(functions.items()):
+        for name, fn in sorted(functions.items()):
             self.error_rate_alarms[name] = self._alarm(
                 f"{name}-error-rate",
-                metric=_error_rate(physical),
+                metric=_error_rate(fn),
                 threshold=ERROR_RATE_THRESHOLD_PCT,
                 description=f"{config.function_name(name)}: >= {ERROR_RATE_THRESHOLD_PCT}% of invocations failed.",
             )
 
         self._alarm(
             "api-5xx",
-            metric=_api_metric(api_id, "5xx", "Sum"),
+            metric=api.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
             threshold=API_5XX_THRESHOLD,
             description=f"The HTTP API answered >= {API_5XX_THRESHOLD} 5xx in five minutes.",
         )
@@ -136,7 +136,7 @@ class Monitoring(Construct):
             description="A domain event (lily.core.events.emit) could not be queued: outbound webhooks missed it.",
         )
 
-        self.dashboard = self._dashboard(functions, queues, api_id)
+        self.dashboard = self._dashboard(functions, queues, api)
 
     def _alarm(self, name: str, *, metric: cw.IMetric, threshold: float, description: str) -> cw.Alarm:
         alarm = cw.Alarm(
@@ -154,30 +154,30 @@ class Monitoring(Construct):
         self.alarms.append(alarm)
         return alarm
 
-    def _dashboard(self, functions: Mapping[str, str], queues: Mapping[str, tuple[str, str]],
-                   api_id: str) -> cw.Dashboard:
+    def _dashboard(self, functions: Mapping[str, lambda_.Function], queues: Mapping[str, tuple[str, str]],
+                   api: apigwv2.HttpApi) -> cw.Dashboard:
         dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=f"lily-{self.config.stage}")
         dashboard.add_widgets(
             cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24, height=4),
         )
         dashboard.add_widgets(
             cw.GraphWidget(title="HTTP API requests", width=12, left=[
-                _api_metric(api_id, "Count", "Sum"),
-                _api_metric(api_id, "4xx", "Sum"),
-                _api_metric(api_id, "5xx", "Sum"),
+                api.metric_count(period=FIVE_MINUTES),
+                api.metric_client_error(period=FIVE_MINUTES),
+                api.metric_server_error(period=FIVE_MINUTES),
             ]),
             cw.GraphWidget(title="HTTP API latency p95 (ms)", width=12, left=[
-                _api_metric(api_id, "Latency", "p95"),
-                _api_metric(api_id, "IntegrationLatency", "p95"),
+                api.metric_latency(period=FIVE_MINUTES, statistic="p95"),
+                api.metric_integration_latency(period=FIVE_MINUTES, statistic="p95"),
             ]),
         )
         widgets: list[cw.IWidget] = []
-        for name, physical in sorted(functions.items()):
+        for name, fn in sorted(functions.items()):
             widgets.append(cw.GraphWidget(
                 title=name, width=8,
-                left=[_fn_metric(physical, "Invocations", "Sum"), _fn_metric(physical, "Errors", "Sum"),
-                      _fn_metric(physical, "Throttles", "Sum")],
-                right=[_fn_metric(physical, "Duration", "p95")],
+                left=[fn.metric_invocations(period=FIVE_MINUTES), fn.metric_errors(period=FIVE_MINUTES),
+                      fn.metric_throttles(period=FIVE_MINUTES)],
+                right=[fn.metric_duration(period=FIVE_MINUTES, statistic="p95")],
             ))
         for short, (queue_name, dlq_name) in sorted(queues.items()):
             widgets.append(cw.GraphWidget(
@@ -197,22 +197,12 @@ def _sqs_metric(metric_name: str, queue_name: str, statistic: str, period: Durat
                      statistic=statistic, period=period, label=f"{metric_name} {queue_name}" if label else None)
 
 
-def _fn_metric(function_name: str, metric: str, statistic: str) -> cw.Metric:
-    return cw.Metric(namespace="AWS/Lambda", metric_name=metric, dimensions_map={"FunctionName": function_name},
-                     statistic=statistic, period=FIVE_MINUTES)
-
-
-def _api_metric(api_id: str, metric: str, statistic: str) -> cw.Metric:
-    return cw.Metric(namespace="AWS/ApiGateway", metric_name=metric, dimensions_map={"ApiId": api_id},
-                     statistic=statistic, period=FIVE_MINUTES)
-
-
-def _error_rate(function_name: str) -> cw.MathExpression:
+def _error_rate(fn: lambda_.Function) -> cw.MathExpression:
     return cw.MathExpression(
         expression="IF(invocations > 0, 100 * errors / invocations, 0)",
         using_metrics={
-            "errors": _fn_metric(function_name, "Errors", "Sum"),
-            "invocations": _fn_metric(function_name, "Invocations", "Sum"),
+            "errors": fn.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
+            "invocations": fn.metric_invocations(period=FIVE_MINUTES, statistic="Sum"),
         },
         period=FIVE_MINUTES,
         label="error rate (%)",

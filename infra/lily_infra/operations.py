@@ -1,12 +1,7 @@
-"""The observability stack, ``lily-<stage>-observability``: the per-resource alarms, the alarm topic and the
-overview dashboard (:class:`lily_infra.monitoring.Monitoring`), the SLO alarms and the business, technical and SRE
-dashboards (:class:`Operations`; docs/operations.md says which alarm guards which SLO, and the runbook each one
-leads to in docs/runbooks/).
-
-CloudFormation allows 500 resources per stack; each function is 8 to 14 resources of the service stack, and the
-alarms were another hundred. So they live beside it and reach it by name only: functions by their physical names,
-queues by theirs; the HTTP API's id is the one value imported. Nothing in the service stack depends on this one:
-it deploys after it and can be replaced alone.
+"""The SLO alarms and the business, technical and SRE dashboards, in the service stack beside
+:class:`lily_infra.monitoring.Monitoring` (docs/operations.md says which alarm guards which SLO, and the runbook each
+one leads to in docs/runbooks/). Functions live in the function stacks: everything here reaches them by their
+physical names, never by reference (a reference would export them from their stack).
 
 SLO alarms (every one notifies Monitoring's alarm topic, and names its runbook):
 
@@ -31,15 +26,13 @@ publish lag, breaker transitions, heartbeats, gauge drift, JWT key cache, AI pro
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from constructs import Construct
 
 from lily_infra.config import StageConfig
-from lily_infra.monitoring import Monitoring
 
 NAMESPACE = "Lily"
 SERVICE = {"service": "lily"}  # every EMF metric carries the Powertools service dimension
@@ -86,24 +79,6 @@ def lambda_metric(function_name: str, metric: str, statistic: str) -> cw.Metric:
 def api_metric(api_id: str, metric: str, statistic: str) -> cw.Metric:
     return cw.Metric(namespace="AWS/ApiGateway", metric_name=metric, dimensions_map={"ApiId": api_id},
                      statistic=statistic, period=FIVE_MINUTES, label=f"{metric} {statistic}")
-
-
-class ObservabilityStack(Stack):
-    """``lily-<stage>-observability``: :class:`Monitoring` and :class:`Operations`."""
-
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, functions: list[str],
-                 http_functions: set[str], scheduled_functions: set[str], queues: Mapping[str, tuple[str, str]],
-                 api_id: str, **kwargs: Any) -> None:
-        super().__init__(scope, construct_id, **kwargs)
-        self.monitoring = Monitoring(
-            self, "Monitoring", config=config, functions={name: config.function_name(name) for name in functions},
-            queues=queues, api_id=api_id,
-            failed_runs={name: config.failed_runs_queue_name(name) for name in sorted(scheduled_functions)},
-        )
-        self.operations = Operations(
-            self, "Operations", config=config, action=self.monitoring.action, functions=functions,
-            http_functions=http_functions, queues=queues, api_id=api_id, existing_alarms=self.monitoring.alarms)
-        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
 
 
 class Operations(Construct):

@@ -9,7 +9,9 @@ Declared in the stateful stack, with the three policies a collection needs:
   policy below;
 - data access: created by :meth:`VectorCollection.grant_data_access` for the roles that need it (the
   research functions), in the stack of those roles: index operations on ``<prefix>*`` indexes of this
-  collection only, nothing on other collections, no dashboards.
+  collection only, nothing on other collections, no dashboards. One policy per stack holding such roles
+  (functions are spread over several stacks), named ``lily-<stage>-v<5 hex digits of the stack name's CRC-32>``:
+  stable whatever other stack gets or loses one.
 
 Standby replicas (a second copy across Availability Zones) are on for stages that retain data, off
 for ephemeral ones; deletion follows the stage's removal policy. Functions reach the collection at
@@ -18,6 +20,7 @@ for ephemeral ones; deletion follows the stage's removal policy. Functions reach
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
@@ -73,8 +76,8 @@ class VectorCollection(Construct):
         self.collection.add_resource_dependency(encryption)
         self.collection.add_resource_dependency(network)
         self.collection.apply_removal_policy(config.removal_policy)
-        self._principals: list[str] = []
-        self._data_access: aoss.CfnAccessPolicy | None = None
+        # stack path -> (its data access policy, the roles it names)
+        self._data_access: dict[str, tuple[aoss.CfnAccessPolicy, list[str]]] = {}
         CfnOutput(self, "VectorCollectionEndpoint", value=self.collection.attr_collection_endpoint,
                   description="LILY_OPENSEARCH_ENDPOINT")
 
@@ -90,18 +93,20 @@ class VectorCollection(Construct):
         """Let ``role`` use Lily's indexes in this collection: IAM and the collection's data access policy."""
         role.add_to_principal_policy(iam.PolicyStatement(actions=["aoss:APIAccessAll"], resources=[self.arn]))
         stack = Stack.of(role)
-        self._principals.append(role.role_arn)
-        document = stack.to_json_string(self._data_policy(self._principals))
-        if self._data_access is None:
-            self._data_access = aoss.CfnAccessPolicy(
-                stack, f"{self.node.id}DataAccess", name=self.name, type="data",
+        key = stack.node.path
+        if key not in self._data_access:
+            name = f"lily-{self.config.stage}-v{zlib.crc32(stack.stack_name.encode()) & 0xFFFFF:05x}"
+            if len(name) > MAX_NAME:
+                raise ValueError(f"stage {self.config.stage!r} is too long for a data access policy name ({name!r})")
+            policy = aoss.CfnAccessPolicy(
+                stack, f"{self.node.id}DataAccess", name=name, type="data",
                 description=f"Lily {self.config.stage}: research functions use the {self.index_prefix}* indexes",
-                policy=document,
+                policy="[]",
             )
-        elif Stack.of(self._data_access) is stack:
-            self._data_access.policy = document  # the one policy names every role granted
-        else:
-            raise ValueError("roles granted vector data access must all be in one stack (one data access policy)")
+            self._data_access[key] = (policy, [])
+        policy, principals = self._data_access[key]
+        principals.append(role.role_arn)
+        policy.policy = stack.to_json_string(self._data_policy(principals))  # names every role of its stack
 
     def _data_policy(self, principals: list[str]) -> list[dict[str, Any]]:
         return [{

@@ -1,6 +1,8 @@
-"""The service stack: the dependency layer, one Lambda per declared function, the HTTP API,
-schedules and queue consumers. Alarms and dashboards are in the observability stack (lily_infra.operations),
-which reaches these resources by name: CloudFormation allows 500 resources per stack."""
+"""The service stack: the HTTP API (its stage and access logs), alarms and the dashboard.
+
+The functions, with their routes, schedules and queue consumers, are in the function stacks
+(:mod:`lily_infra.function_stacks`), which import the API from here; the alarms and the dashboard reach them
+by their physical names (:class:`FunctionMetrics`), so this stack never imports from a function stack."""
 
 from __future__ import annotations
 
@@ -9,30 +11,20 @@ from collections.abc import Sequence
 from typing import Any
 
 import jsii
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
-from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from lily.core.functions import FunctionSpec, Http
+from lily.core.functions import FunctionSpec, Http, Schedule
 from lily_infra import nag
-from lily_infra.bundling import ARCHITECTURE, RUNTIME, dependency_layer_code
 from lily_infra.config import StageConfig
-from lily_infra.functions import (
-    LilyFunction,
-    construct_for,
-    deployment_environment,
-    function_environment,
-)
+from lily_infra.functions import IN_FUNCTION_AUTH
+from lily_infra.monitoring import Monitoring
+from lily_infra.operations import Operations
 from lily_infra.stateful import StatefulStack
-
-IN_FUNCTION_AUTH = (
-    "Lily authenticates in the function, not at the gateway: every route runs lily.core's JWT / API-key "
-    "checks with revocation and plan lookups (an API Gateway authorizer cannot see revocations or plans); "
-    "the few public routes (health, webhooks verified by signature, login) are public by design."
-)
 
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -65,14 +57,6 @@ class ServiceStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.config = config
 
-        self.layer = lambda_.LayerVersion(
-            self, "DependencyLayer",
-            code=dependency_layer_code(),
-            compatible_runtimes=[RUNTIME],
-            compatible_architectures=[ARCHITECTURE],
-            description=f"Lily {config.stage}: runtime dependencies and the lily package",
-        )
-
         self.api = apigwv2.HttpApi(
             self, "Api",
             api_name=f"lily-{config.stage}",
@@ -97,26 +81,53 @@ class ServiceStack(Stack):
         nag.acknowledge(self.api, "AwsSolutions-APIG4", IN_FUNCTION_AUTH)
         nag.acknowledge(self.api, "AwsSolutions-COG4", IN_FUNCTION_AUTH)
 
-        media = stateful.bucket_names.get("media", "")
-        environment = deployment_environment(
-            config,
-            data_key_arn=stateful.data_key.key_arn,
-            media_bucket=media,
-            function_count=len(specs),
-            public_base_url=config.public_base_url or self.api.api_endpoint,
+        self.monitoring = Monitoring(
+            self, "Monitoring",
+            config=config,
+            functions={spec.name: FunctionMetrics(config.function_name(spec.name)) for spec in specs},
+            queues={short: (config.queue_name(short), config.dlq_name(short))
+                    for short in stateful.queues},
+            failed_runs={spec.name: config.failed_runs_queue_name(spec.name) for spec in specs
+                         if isinstance(spec.trigger, Schedule)},
+            api=self.api,
         )
-
-        self.functions: dict[str, LilyFunction] = {}
-        for spec in specs:
-            kind = construct_for(spec)
-            extra: dict[str, Any] = {"api": self.api} if isinstance(spec.trigger, Http) else {}
-            self.functions[spec.name] = kind(
-                self, spec.name,
-                spec=spec, config=config, stateful=stateful, layer=self.layer,
-                environment=function_environment(spec, environment), **extra,
-            )
-
+        self.operations = Operations(
+            self, "Operations",
+            config=config,
+            action=self.monitoring.action,
+            functions=[spec.name for spec in specs],
+            http_functions={spec.name for spec in specs if isinstance(spec.trigger, Http)},
+            queues={short: (config.queue_name(short), config.dlq_name(short)) for short in stateful.queues},
+            api_id=self.api.api_id,
+            existing_alarms=self.monitoring.alarms,
+        )
         CfnOutput(self, "ApiUrl", value=self.api.api_endpoint, description="Base URL of the HTTP API")
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+
+
+class FunctionMetrics:
+    """A function's CloudWatch metrics by its physical name (what ``Monitoring`` reads of a function), for a
+    function in another stack: a reference to the function itself would export it from its stack, and the
+    export would then block removing or moving it."""
+
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+
+    def metric(self, metric_name: str, *, period: Duration, statistic: str = "Sum") -> cw.Metric:
+        return cw.Metric(namespace="AWS/Lambda", metric_name=metric_name,
+                         dimensions_map={"FunctionName": self.function_name}, statistic=statistic, period=period)
+
+    def metric_invocations(self, *, period: Duration, statistic: str = "Sum") -> cw.Metric:
+        return self.metric("Invocations", period=period, statistic=statistic)
+
+    def metric_errors(self, *, period: Duration, statistic: str = "Sum") -> cw.Metric:
+        return self.metric("Errors", period=period, statistic=statistic)
+
+    def metric_throttles(self, *, period: Duration, statistic: str = "Sum") -> cw.Metric:
+        return self.metric("Throttles", period=period, statistic=statistic)
+
+    def metric_duration(self, *, period: Duration, statistic: str = "Average") -> cw.Metric:
+        return self.metric("Duration", period=period, statistic=statistic)
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)

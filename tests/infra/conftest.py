@@ -33,6 +33,7 @@ class Synth:
     assembly: Any
     templates: dict[str, dict] = field(default_factory=dict)
     layer_builds: list[Any] = field(default_factory=list)  # must stay empty: tests never bundle
+    _functions: dict | None = None
 
     @property
     def stateful(self) -> dict:
@@ -43,8 +44,24 @@ class Synth:
         return self.templates[self.lily.service.stack_name]
 
     @property
-    def observability(self) -> dict:
-        return self.templates[self.lily.observability.stack_name]
+    def function_stacks(self) -> dict[str, dict]:
+        """Stack name -> template of every function stack (``lily-<stage>-functions-<n>``)."""
+        return {stack.stack_name: self.templates[stack.stack_name] for stack in self.lily.function_stacks}
+
+    @property
+    def functions(self) -> dict:
+        """The function stacks as one template: their resources (functions, roles, log groups, routes, triggers)
+        under their logical ids, which are unique across them but for the layer each stack carries a copy of."""
+        if self._functions is None:
+            merged: dict[str, dict] = {}
+            for name, template in self.function_stacks.items():
+                for logical_id, resource in template["Resources"].items():
+                    if logical_id in merged:
+                        assert resource["Type"] == "AWS::Lambda::LayerVersion" and merged[logical_id] == resource, \
+                            f"{name}: logical id {logical_id} is in two function stacks"
+                    merged[logical_id] = resource
+            self._functions = {"Resources": merged}
+        return self._functions
 
     @property
     def config(self):

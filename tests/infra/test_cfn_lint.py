@@ -6,8 +6,9 @@ import json
 
 import pytest
 from cfnlint.api import lint
+from lily_infra.function_stacks import FUNCTION_STACKS, stack_kind
 
-STACK_KINDS = ["stateful", "service", "observability"]
+STACK_KINDS = ["stateful", "service", *(stack_kind(i) for i in range(1, FUNCTION_STACKS + 1))]
 
 
 @pytest.mark.parametrize("kind", STACK_KINDS)

@@ -87,18 +87,19 @@ def test_log_groups_are_encrypted_with_the_logs_key(synth):
     logs_key = [k for k, r in resources(synth.stateful, "AWS::KMS::Alias").items()
                 if props(r)["AliasName"] == synth.config.logs_key_alias]
     assert logs_key
-    groups = resources(synth.service, "AWS::Logs::LogGroup")
-    assert len(groups) == len(resources(synth.service, "AWS::Lambda::Function")) + 1  # + API access logs
+    groups = {**resources(synth.service, "AWS::Logs::LogGroup"), **resources(synth.functions, "AWS::Logs::LogGroup")}
+    assert len(resources(synth.service, "AWS::Logs::LogGroup")) == 1  # the API's access logs
+    assert len(groups) == len(resources(synth.functions, "AWS::Lambda::Function")) + 1
     for logical_id, group in groups.items():
         assert "Fn::ImportValue" in props(group).get("KmsKeyId", {}), logical_id
 
 
 def test_scheduled_functions_send_failed_runs_to_an_alarmed_dead_letter_queue(synth, specs):
-    functions = functions_by_name(synth.service)
-    queues = resources(synth.service, "AWS::SQS::Queue")
-    alarms = [props(a) for a in resources(synth.observability, "AWS::CloudWatch::Alarm").values()]
-    invoke_configs = resources(synth.service, "AWS::Lambda::EventInvokeConfig")
-    aliases = resources(synth.service, "AWS::Lambda::Alias")
+    functions = functions_by_name(synth.functions)
+    queues = resources(synth.functions, "AWS::SQS::Queue")
+    alarms = [props(a) for a in resources(synth.service, "AWS::CloudWatch::Alarm").values()]
+    invoke_configs = resources(synth.functions, "AWS::Lambda::EventInvokeConfig")
+    aliases = resources(synth.functions, "AWS::Lambda::Alias")
     scheduled = [s for s in specs if s.trigger.kind == "schedule"]
     assert scheduled
     for spec in scheduled:
@@ -118,9 +119,9 @@ def test_scheduled_functions_send_failed_runs_to_an_alarmed_dead_letter_queue(sy
 
 
 def test_queue_and_scheduled_functions_have_reserved_concurrency_the_publisher_its_stage_value(synth, specs):
-    functions = functions_by_name(synth.service)
-    mappings = {invoked_function(synth.service, props(m)["FunctionName"]): props(m)
-                for m in resources(synth.service, "AWS::Lambda::EventSourceMapping").values()}
+    functions = functions_by_name(synth.functions)
+    mappings = {invoked_function(synth.functions, props(m)["FunctionName"]): props(m)
+                for m in resources(synth.functions, "AWS::Lambda::EventSourceMapping").values()}
     for spec in specs:
         fn_id, fn = functions[synth.config.function_name(spec.name)]
         reserved = props(fn).get("ReservedConcurrentExecutions")

@@ -43,7 +43,7 @@ def _data_plane(action: str) -> bool:
 
 
 def _function_roles(synth, specs) -> dict[str, str]:
-    by_name = functions_by_name(synth.service)
+    by_name = functions_by_name(synth.functions)
     roles = {}
     for spec in specs:
         _, fn = by_name[synth.config.function_name(spec.name)]
@@ -56,13 +56,16 @@ def test_every_function_has_its_own_role(synth, specs):
     assert len(roles) == len(specs)
     assert all(roles.values())
     assert len(set(roles.values())) == len(roles), f"functions share roles: {roles}"
-    template_roles = resources(synth.service, "AWS::IAM::Role")
+    template_roles = resources(synth.functions, "AWS::IAM::Role")
     for name, role_id in roles.items():
         assert role_id in template_roles, name
 
 
 def test_roles_trust_only_lambda_and_use_no_managed_policies(synth):
-    for logical_id, role in resources(synth.service, "AWS::IAM::Role").items():
+    roles = {f"{stack}/{k}": r for stack, t in synth.templates.items()
+             for k, r in resources(t, "AWS::IAM::Role").items()}
+    assert roles
+    for logical_id, role in roles.items():
         p = props(role)
         assert not p.get("ManagedPolicyArns"), f"{logical_id} uses managed policies {p.get('ManagedPolicyArns')}"
         principals = [s["Principal"] for s in p["AssumeRolePolicyDocument"]["Statement"]]
@@ -71,11 +74,11 @@ def test_roles_trust_only_lambda_and_use_no_managed_policies(synth):
 
 def test_every_function_writes_only_to_its_own_log_group(synth, specs):
     roles = _function_roles(synth, specs)
-    by_name = functions_by_name(synth.service)
+    by_name = functions_by_name(synth.functions)
     for spec in specs:
         _, fn = by_name[synth.config.function_name(spec.name)]
         log_group = ref_id(props(fn)["LoggingConfig"]["LogGroup"])
-        log_statements = [s for p in role_policies(synth.service, roles[spec.name]).values()
+        log_statements = [s for p in role_policies(synth.functions, roles[spec.name]).values()
                           for s in as_list(props(p)["PolicyDocument"]["Statement"])
                           if any(a.startswith("logs:") for a in as_list(s["Action"]))]
         assert log_statements, spec.name
@@ -147,16 +150,16 @@ def _identity(synth, value) -> str:
         if res["Type"] == "AWS::OpenSearchServerless::Collection":
             return "collection:" + p["Name"][len(prefix):]
     target = ref_id(value)
-    if target and synth.service["Resources"].get(target, {}).get("Type") == "AWS::Logs::LogGroup":
+    if target and synth.functions["Resources"].get(target, {}).get("Type") == "AWS::Logs::LogGroup":
         return "own-log-group"
-    if target and synth.service["Resources"].get(target, {}).get("Type") == "AWS::SQS::Queue":
-        return "queue:" + props(synth.service["Resources"][target])["QueueName"][len(prefix):]
+    if target and synth.functions["Resources"].get(target, {}).get("Type") == "AWS::SQS::Queue":
+        return "queue:" + props(synth.functions["Resources"][target])["QueueName"][len(prefix):]
     return str(value)
 
 
 def _granted(synth, role_id) -> set[tuple[str, str]]:
     pairs = set()
-    for policy in role_policies(synth.service, role_id).values():
+    for policy in role_policies(synth.functions, role_id).values():
         for st in as_list(props(policy)["PolicyDocument"]["Statement"]):
             assert st["Effect"] == "Allow"
             for action in as_list(st["Action"]):
@@ -233,7 +236,7 @@ def test_each_role_grants_exactly_the_declared_access(synth, specs):
 
 
 def test_the_data_key_is_used_only_with_an_encryption_context(synth):
-    for _logical_id, _res, st in all_statements(synth.service):
+    for _logical_id, _res, st in all_statements(synth.functions):
         if any(_identity(synth, r) == "key:data" for r in as_list(st.get("Resource", []))):
             if as_list(st["Action"]) == ["kms:DescribeKey"]:
                 continue  # key metadata only, for the deep health check
@@ -241,7 +244,7 @@ def test_the_data_key_is_used_only_with_an_encryption_context(synth):
 
 
 def test_the_storage_key_is_used_only_through_its_services(synth):
-    for _logical_id, _res, st in all_statements(synth.service):
+    for _logical_id, _res, st in all_statements(synth.functions):
         resources_ = [_identity(synth, r) for r in as_list(st.get("Resource", []))]
         if "key:storage" in resources_ and "kms:ViaService" not in str(st.get("Condition")):
             # only the SQS event source's decrypt (CDK's grant for the Lambda poller) has no condition

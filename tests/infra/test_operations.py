@@ -19,7 +19,7 @@ def _alarms(synth) -> dict[str, dict]:
     """Every alarm of the deployment (all in the observability stack)."""
     prefix = f"lily-{synth.config.stage}-"
     return {props(a)["AlarmName"][len(prefix):]: props(a)
-            for a in resources(synth.observability, "AWS::CloudWatch::Alarm").values()}
+            for a in resources(synth.service, "AWS::CloudWatch::Alarm").values()}
 
 
 def _metric(alarm: dict) -> dict:
@@ -114,7 +114,7 @@ def test_every_alarm_notifies_and_names_an_existing_runbook(synth):
 
 def test_three_dashboards_business_technical_sre(synth, specs):
     dashboards = {props(d)["DashboardName"]: json.dumps(props(d)["DashboardBody"])
-                  for d in resources(synth.observability, "AWS::CloudWatch::Dashboard").values()}
+                  for d in resources(synth.service, "AWS::CloudWatch::Dashboard").values()}
     stage = synth.config.stage
     business, technical, sre = (dashboards[f"lily-{stage}-{k}"] for k in ("business", "technical", "sre"))
     for metric in ("users_registered_total", "publishing_posts_created_total", "publishing_posts_published_total",
@@ -129,8 +129,8 @@ def test_three_dashboards_business_technical_sre(synth, specs):
 
 
 def test_the_sre_dashboard_shows_every_alarm(synth):
-    sre = json.dumps(next(props(d)["DashboardBody"] for d in resources(synth.observability,
+    sre = json.dumps(next(props(d)["DashboardBody"] for d in resources(synth.service,
                                                                          "AWS::CloudWatch::Dashboard").values()
                           if props(d)["DashboardName"].endswith("-sre")))
-    for logical_id in resources(synth.observability, "AWS::CloudWatch::Alarm"):
+    for logical_id in resources(synth.service, "AWS::CloudWatch::Alarm"):
         assert f'"{logical_id}"' in sre, logical_id

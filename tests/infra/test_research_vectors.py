@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from aws_cdk import App, Stack
@@ -63,7 +64,7 @@ def test_encrypted_with_the_storage_key_and_reachable_only_at_the_collection_end
 def test_data_access_names_the_granted_roles_and_only_this_deployments_indexes():
     _, _, service = synth("prod")
     (policy,) = resources(service, "AWS::OpenSearchServerless::AccessPolicy").values()
-    assert props(policy)["Type"] == "data" and props(policy)["Name"] == "lily-prod-vectors"
+    assert props(policy)["Type"] == "data" and re.fullmatch(r"lily-prod-v[0-9a-f]{5}", props(policy)["Name"])
     parts = props(policy)["Policy"]["Fn::Join"][1]
     roles = [p["Fn::GetAtt"][0] for p in parts if isinstance(p, dict)]
     assert len(roles) == 2 and all(r.startswith(("ResearchWorker", "ResearchApi")) for r in roles)
@@ -86,19 +87,26 @@ def test_cdk_nag_finds_nothing():
     assert report.success, [v.rule_name for v in report.violations]
 
 
-def test_roles_from_a_second_stack_are_refused():
+def test_roles_of_another_stack_get_that_stacks_own_policy():
+    # Given roles in two stacks (functions are spread over several), each stack's policy names its own roles
     app = App()
     stateful = Stack(app, "Stateful")
     vectors = VectorCollection(stateful, "V", config=load_config({"stage": "dev"}, environ={}),
                                key=kms.Key(stateful, "K", enable_key_rotation=True))
-    for name in ("One", "Two"):
-        stack = Stack(app, name)
-        role = iam.Role(stack, "R", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        if name == "One":
-            vectors.grant_data_access(role)
-        else:
-            with pytest.raises(ValueError, match="one stack"):
-                vectors.grant_data_access(role)
+    stacks = {name: Stack(app, name) for name in ("One", "Two")}
+    for name, stack in stacks.items():
+        vectors.grant_data_access(iam.Role(stack, "R", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")))
+    names = set()
+    for stack in stacks.values():
+        template = Template.from_stack(stack).to_json()
+        (policy,) = resources(template, "AWS::OpenSearchServerless::AccessPolicy").values()
+        roles = [p["Fn::GetAtt"][0] for p in props(policy)["Policy"]["Fn::Join"][1] if isinstance(p, dict)]
+        assert len(roles) == 1 and roles[0] in resources(template, "AWS::IAM::Role")
+        names.add(props(policy)["Name"])
+    # named after their stack: distinct, within the 32 characters, the same on every synthesis
+    assert len(names) == 2 and all(re.fullmatch(r"lily-dev-v[0-9a-f]{5}", n) for n in names)
+    longest = load_config({"stage": "s" * 19}, environ={})
+    assert collection_name(longest) and len(f"lily-{longest.stage}-v00000") <= 32
 
 
 def test_a_stage_too_long_for_the_collection_name_is_refused():
@@ -112,10 +120,15 @@ def test_in_the_app_exactly_the_functions_declaring_vectors_reach_the_collection
     from tests.infra.cfn import functions_by_name, role_policies
 
     declared = {spec.name for spec in specs if spec.access.vectors}
-    assert declared == {"research", "research_worker", "privacy_worker"}  # privacy: an erasure forgets an org's
-    service = synth.service
-    (data_policy,) = resources(service, "AWS::OpenSearchServerless::AccessPolicy").values()
-    principals = json.dumps(props(data_policy)["Policy"])
+    assert declared == {"research", "research_worker"}
+    service = synth.functions
+    # one data access policy per function stack holding such a function
+    policies = resources(service, "AWS::OpenSearchServerless::AccessPolicy")
+    holding = {stack for stack, t in synth.function_stacks.items() for spec in specs if spec.access.vectors
+               and synth.config.function_name(spec.name) in functions_by_name(t)}
+    assert len(policies) == len(holding)
+    assert len({props(p)["Name"] for p in policies.values()}) == len(policies)
+    principals = json.dumps([props(p)["Policy"] for p in policies.values()])
     for spec in specs:
         logical_id, function = functions_by_name(service)[synth.config.function_name(spec.name)]
         env = props(function)["Environment"]["Variables"]

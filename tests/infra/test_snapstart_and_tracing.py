@@ -14,7 +14,7 @@ from tests.infra.cfn import functions_by_name, invoked_target, props, ref_id, re
 def _aliases(synth) -> dict[str, tuple[str, dict]]:
     """function logical id -> (alias logical id, alias properties)"""
     return {ref_id(props(a)["FunctionName"]): (k, props(a))
-            for k, a in resources(synth.service, "AWS::Lambda::Alias").items()}
+            for k, a in resources(synth.functions, "AWS::Lambda::Alias").items()}
 
 
 def test_the_runtime_and_architecture_support_snapstart():
@@ -23,8 +23,8 @@ def test_the_runtime_and_architecture_support_snapstart():
 
 
 def test_every_function_snapshots_its_published_version_behind_the_live_alias(synth, specs):
-    functions = functions_by_name(synth.service)
-    versions = resources(synth.service, "AWS::Lambda::Version")
+    functions = functions_by_name(synth.functions)
+    versions = resources(synth.functions, "AWS::Lambda::Version")
     aliases = _aliases(synth)
     for spec in specs:
         fn_id, fn = functions[synth.config.function_name(spec.name)]
@@ -39,7 +39,7 @@ def test_every_function_snapshots_its_published_version_behind_the_live_alias(sy
 
 def test_every_trigger_invokes_the_alias_never_the_unpublished_function(synth, specs):
     aliases = {alias_id for alias_id, _ in _aliases(synth).values()}
-    template = synth.service
+    template = synth.functions
     integrations = [props(i)["IntegrationUri"] for i in resources(template, "AWS::ApiGatewayV2::Integration").values()]
     mappings = [props(m)["FunctionName"] for m in resources(template, "AWS::Lambda::EventSourceMapping").values()]
     targets = [t["Arn"] for r in resources(template, "AWS::Events::Rule").values() for t in props(r)["Targets"]]
@@ -53,7 +53,7 @@ def test_every_trigger_invokes_the_alias_never_the_unpublished_function(synth, s
 
 
 def test_no_function_records_responses_or_errors_in_traces(synth, specs):
-    for _, fn in functions_by_name(synth.service).values():
+    for _, fn in functions_by_name(synth.functions).values():
         p = props(fn)
         env = p["Environment"]["Variables"]
         assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false", p["FunctionName"]

@@ -13,7 +13,7 @@ from tests.infra.cfn import as_list, functions_by_name, invoked_function, props,
 
 @pytest.fixture(scope="module")
 def functions(synth):
-    return functions_by_name(synth.service)
+    return functions_by_name(synth.functions)
 
 
 def _fn(synth, functions, spec):
@@ -30,9 +30,56 @@ def _stateful_resource(synth, value) -> dict:
 
 
 def test_stacks_stay_well_under_the_cloudformation_resource_limit(synth):
-    # CloudFormation refuses stacks over 500 resources; split the service stack before it gets close.
+    # CloudFormation refuses stacks over 500 resources: every stack of the app, the function stacks included.
+    from lily_infra.function_stacks import FUNCTION_STACKS
+
+    assert len(synth.function_stacks) == FUNCTION_STACKS
+    assert set(synth.templates) == {s.stack_name for s in synth.lily.stacks}
     for name, template in synth.templates.items():
         assert len(template["Resources"]) < 450, f"{name}: {len(template['Resources'])} resources"
+
+
+def test_the_budget_check_refuses_a_stack_past_it(synth):
+    from lily_infra.function_stacks import check_budget, resource_count
+
+    counts = {s.stack_name: resource_count(s) for s in synth.lily.stacks}
+    # the construct-tree count is what the template holds: the check sees what CloudFormation will
+    assert counts == {name: len(t["Resources"]) for name, t in synth.templates.items()}
+    biggest = max(synth.lily.stacks, key=resource_count)
+    check_budget(synth.lily.stacks)
+    with pytest.raises(ValueError, match="FUNCTION_STACKS"):
+        check_budget(synth.lily.stacks, budget=resource_count(biggest) - 1)
+
+
+def test_each_function_is_in_the_function_stack_of_its_capability(synth, specs):
+    from lily_infra.function_stacks import FUNCTION_STACKS, capability, stack_index, stack_kind
+
+    placed = {}
+    for stack in synth.lily.function_stacks:
+        names = functions_by_name(synth.templates[stack.stack_name])
+        for spec in specs:
+            if synth.config.function_name(spec.name) in names:
+                assert spec.name not in placed, f"{spec.name} in two stacks"
+                placed[spec.name] = stack.stack_name
+    assert sorted(placed) == sorted(s.name for s in specs)
+    for name, stack_name in placed.items():
+        assert stack_name == synth.config.stack_name(stack_kind(stack_index(name))), name
+    # a capability's functions share a stack, and the index is stable (CRC-32, not Python's salted hash)
+    assert capability("research_worker") == capability("research_schedule") == "research"
+    assert stack_index("research") == stack_index("research_worker")
+    assert {stack_index(f"x{i}") for i in range(200)} == set(range(1, FUNCTION_STACKS + 1))
+    assert stack_index("auth", 4) == 2 and stack_index("publisher", 4) == 3  # zlib.crc32: same on every machine
+
+
+def test_function_stacks_import_from_the_stateful_and_service_stacks_only(synth):
+    # Nothing imports from a function stack: removing or moving a function never hits a used export.
+    exporters = {stack for stack, t in synth.templates.items()
+                 for o in t.get("Outputs", {}).values() if "Export" in o}
+    assert exporters <= {synth.lily.stateful.stack_name, synth.lily.service.stack_name}, exporters
+    for artifact in synth.assembly.stacks:
+        if artifact.stack_name in synth.function_stacks:
+            stacks = {d.id for d in artifact.dependencies} & set(synth.templates)  # not the asset manifests
+            assert stacks == {synth.lily.stateful.artifact_id, synth.lily.service.artifact_id}, artifact.stack_name
 
 
 # -- functions --
@@ -42,11 +89,17 @@ def test_one_function_per_declaration_and_nothing_else(synth, specs, functions):
 
 
 def test_functions_run_python_3_14_on_arm64_with_the_shared_layer(synth, specs, functions):
-    layers = list(resources(synth.service, "AWS::Lambda::LayerVersion"))
-    assert len(layers) == 1
-    layer = resources(synth.service, "AWS::Lambda::LayerVersion")[layers[0]]
-    assert props(layer)["CompatibleRuntimes"] == ["python3.14"]
-    assert props(layer)["CompatibleArchitectures"] == ["arm64"]
+    assert not resources(synth.service, "AWS::Lambda::LayerVersion")
+    copies = []
+    for name, template in synth.function_stacks.items():
+        # each function stack has one copy of the layer (an exported layer version could never be replaced)
+        (layer_id, layer), = resources(template, "AWS::Lambda::LayerVersion").items()
+        assert props(layer)["CompatibleRuntimes"] == ["python3.14"]
+        assert props(layer)["CompatibleArchitectures"] == ["arm64"]
+        copies.append(layer)
+        for _fn_id, fn in resources(template, "AWS::Lambda::Function").items():
+            assert [ref_id(x) for x in props(fn)["Layers"]] == [layer_id], name
+    assert all(c == copies[0] for c in copies), "the same layer asset in every function stack"
     for spec in specs:
         _, fn = _fn(synth, functions, spec)
         p = props(fn)
@@ -54,7 +107,6 @@ def test_functions_run_python_3_14_on_arm64_with_the_shared_layer(synth, specs, 
         assert p["Architectures"] == ["arm64"], spec.name
         assert p["Handler"] == spec.handler, spec.name
         assert p["MemorySize"] == spec.memory_mb and p["Timeout"] == spec.timeout_s, spec.name
-        assert [ref_id(x) for x in p["Layers"]] == layers, spec.name
         assert p["TracingConfig"] == {"Mode": "Active"}, spec.name
 
 
@@ -81,7 +133,7 @@ def test_functions_get_the_deployment_environment(synth, specs, functions):
 
 
 def test_every_function_has_its_own_log_group_with_retention(synth, specs, functions):
-    groups = resources(synth.service, "AWS::Logs::LogGroup")
+    groups = resources(synth.functions, "AWS::Logs::LogGroup")
     used = set()
     for spec in specs:
         group_id = ref_id(props(_fn(synth, functions, spec)[1])["LoggingConfig"]["LogGroup"])
@@ -95,8 +147,8 @@ def test_every_function_has_its_own_log_group_with_retention(synth, specs, funct
 # -- HTTP --
 
 def test_every_http_prefix_has_both_routes_to_its_function(synth, specs, functions):
-    routes = {props(r)["RouteKey"]: props(r) for r in resources(synth.service, "AWS::ApiGatewayV2::Route").values()}
-    integrations = resources(synth.service, "AWS::ApiGatewayV2::Integration")
+    routes = {props(r)["RouteKey"]: props(r) for r in resources(synth.functions, "AWS::ApiGatewayV2::Route").values()}
+    integrations = resources(synth.functions, "AWS::ApiGatewayV2::Integration")
     expected = set()
     for spec in specs:
         if not isinstance(spec.trigger, Http):
@@ -110,9 +162,28 @@ def test_every_http_prefix_has_both_routes_to_its_function(synth, specs, functio
                 integration = props(integrations[ref_id(target[1])])
                 assert integration["IntegrationType"] == "AWS_PROXY"
                 assert integration["PayloadFormatVersion"] == "2.0"
-                assert invoked_function(synth.service, integration["IntegrationUri"]) == fn_id, \
+                assert invoked_function(synth.functions, integration["IntegrationUri"]) == fn_id, \
                     f"{key} goes to another function"
+                api = _stateful_resource(synth, routes[key]["ApiId"])  # the service stack's API, imported
+                assert api["Type"] == "AWS::ApiGatewayV2::Api"
     assert set(routes) == expected, "routes without a declaration"
+    assert not resources(synth.service, "AWS::ApiGatewayV2::Route"), "routes live beside their function"
+
+
+def test_one_invoke_permission_per_http_function_for_the_whole_api(synth, specs, functions):
+    permissions = [props(p) for p in resources(synth.functions, "AWS::Lambda::Permission").values()
+                   if p["Properties"]["Principal"] == "apigateway.amazonaws.com"]
+    http = [s for s in specs if isinstance(s.trigger, Http)]
+    assert len(permissions) == len(http)
+    for spec in http:
+        fn_id, _ = _fn(synth, functions, spec)
+        (mine,) = [p for p in permissions if invoked_function(synth.functions, p["FunctionName"]) == fn_id]
+        assert mine["Action"] == "lambda:InvokeFunction"
+        # arn:<partition>:execute-api:<region>:<account>:<this API's id>/*/*/* (any stage, method, path)
+        parts = mine["SourceArn"]["Fn::Join"][1]
+        assert "".join(p for p in parts if isinstance(p, str)).endswith("/*/*/*"), spec.name
+        api_refs = [p for p in parts if isinstance(p, dict) and "Fn::ImportValue" in p]
+        assert len(api_refs) == 1 and _stateful_resource(synth, api_refs[0])["Type"] == "AWS::ApiGatewayV2::Api"
 
 
 def test_the_api_stage_logs_access_and_throttles(synth):
@@ -131,13 +202,13 @@ def test_the_api_stage_logs_access_and_throttles(synth):
 # -- schedules --
 
 def test_every_schedule_has_a_rule_targeting_its_function(synth, specs, functions):
-    rules = list(resources(synth.service, "AWS::Events::Rule").values())
+    rules = list(resources(synth.functions, "AWS::Events::Rule").values())
     scheduled = [s for s in specs if isinstance(s.trigger, Schedule)]
     assert len(rules) == len(scheduled)
     for spec in scheduled:
         fn_id, _ = _fn(synth, functions, spec)
         matching = [r for r in rules if props(r)["ScheduleExpression"] == spec.trigger.expression
-                    and any(invoked_function(synth.service, t["Arn"]) == fn_id for t in props(r)["Targets"])]
+                    and any(invoked_function(synth.functions, t["Arn"]) == fn_id for t in props(r)["Targets"])]
         assert len(matching) == 1, spec.name
         assert props(matching[0])["State"] == "ENABLED"
 
@@ -145,12 +216,12 @@ def test_every_schedule_has_a_rule_targeting_its_function(synth, specs, function
 # -- queues --
 
 def test_every_queue_function_consumes_its_queue_reporting_batch_item_failures(synth, specs, functions):
-    mappings = list(resources(synth.service, "AWS::Lambda::EventSourceMapping").values())
+    mappings = list(resources(synth.functions, "AWS::Lambda::EventSourceMapping").values())
     consumers = [s for s in specs if isinstance(s.trigger, Queue)]
     assert len(mappings) == len(consumers)
     for spec in consumers:
         fn_id, _ = _fn(synth, functions, spec)
-        mine = [props(m) for m in mappings if invoked_function(synth.service, props(m)["FunctionName"]) == fn_id]
+        mine = [props(m) for m in mappings if invoked_function(synth.functions, props(m)["FunctionName"]) == fn_id]
         assert len(mine) == 1, spec.name
         m = mine[0]
         assert m["FunctionResponseTypes"] == ["ReportBatchItemFailures"], spec.name
@@ -198,7 +269,7 @@ def _alarm_metrics(alarm: dict) -> list[dict]:
 
 
 def test_every_dlq_has_a_depth_alarm_that_notifies(synth):
-    alarms = [props(a) for a in resources(synth.observability, "AWS::CloudWatch::Alarm").values()]
+    alarms = [props(a) for a in resources(synth.service, "AWS::CloudWatch::Alarm").values()]
     for short, spec in queues():
         dlq = synth.config.dlq_name(short)
         matching = [a for a in alarms if any(
@@ -211,8 +282,8 @@ def test_every_dlq_has_a_depth_alarm_that_notifies(synth):
 
 
 def test_every_function_has_an_error_rate_alarm(synth, specs, functions):
-    # the alarms live in the observability stack and name each function by its physical name
-    alarms = [props(a) for a in resources(synth.observability, "AWS::CloudWatch::Alarm").values()]
+    # the alarms name each function by its physical name (the function is in another stack)
+    alarms = [props(a) for a in resources(synth.service, "AWS::CloudWatch::Alarm").values()]
     for spec in specs:
         fn_id, fn = _fn(synth, functions, spec)
         assert props(fn)["FunctionName"] == synth.config.function_name(spec.name)
@@ -229,16 +300,14 @@ def test_every_function_has_an_error_rate_alarm(synth, specs, functions):
 
 
 def test_alarms_notify_an_encrypted_topic_and_a_dashboard_exists(synth):
-    # alarms, topic and dashboards are in the observability stack (the service stack keeps none: resource limit)
-    assert not resources(synth.service, "AWS::CloudWatch::Alarm") and not resources(synth.service, "AWS::SNS::Topic")
-    topics = resources(synth.observability, "AWS::SNS::Topic")
+    topics = resources(synth.service, "AWS::SNS::Topic")
     assert len(topics) == 1
     topic_id, topic = next(iter(topics.items()))
     assert "KmsMasterKeyId" in props(topic)
-    for a in resources(synth.observability, "AWS::CloudWatch::Alarm").values():
+    for a in resources(synth.service, "AWS::CloudWatch::Alarm").values():
         assert [ref_id(x) for x in props(a)["AlarmActions"]] == [topic_id]
-    # the overview, and the business, technical and SRE dashboards (test_operations)
-    assert len(resources(synth.observability, "AWS::CloudWatch::Dashboard")) == 4
+    # the overview (Monitoring) and the business, technical and SRE dashboards (lily_infra.operations)
+    assert len(resources(synth.service, "AWS::CloudWatch::Dashboard")) == 4
 
 
 # -- buckets, secrets, keys --

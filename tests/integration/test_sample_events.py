@@ -8,6 +8,7 @@ from lily.core.config import reset_settings
 from lily.core.functions import Http, Queue, Schedule, discover, load_handler_module
 from lily.local.context import LocalContext
 from tests.helpers import EVENTS, load_event
+from tests.support.billing import set_plan
 from tests.support.identity import auth_headers, create_org, make_super_admin, register_user
 from tests.support.sandboxes import running_sandboxes
 
@@ -23,6 +24,7 @@ HTTP_OUTCOMES = {
     "analytics": (200, "total"),  # the per-platform table of a new org: empty rows, zero totals
     "approvals": (200, "items"),  # the approval queue of a new org: an empty page
     "autopilot": (200, "items"),  # the autopilot runs of a new org: an empty page
+    "automation": (200, "items"),  # the recurring rules of a new pro org: an empty page
     "auth": (200, "access_token"),
     "billing": (200, "plan_id"),  # the public plans: a list
     "console": (200, "<h1>Sign in</h1>"),  # a page (HTML): the sign-in form
@@ -31,6 +33,7 @@ HTTP_OUTCOMES = {
     "health": (200, "checks"),
     "images": (202, "job_id"),
     "inbox": (200, "items"),  # the org's inbox: an empty page
+    "links": (404, "error"),  # a short code Lily never issued: Lily's error body, no redirect anywhere
     "orgs": (200, "role"),  # the members of the org: a page, the caller among them
     "privacy": (200, "tables"),  # the retention registry: every table's rule
     "publishing_admin": (200, "requeued"),
@@ -47,6 +50,9 @@ SCHEDULE_REPORTS = {
     "analytics_schedule": {"messages": 0, "refused": 0},
     "autopilot_schedule": {"due": 0, "queued": 0, "refused": 0, "failed": 0},
     "autopilot_weekly": {"orgs": 0, "stored": 0, "failed": 0},
+    "automation_schedule": {"recurring_created": 0, "recurring_missed": 0, "recurring_duplicates": 0,
+                            "recurring_refused": 0, "evergreen_created": 0, "evergreen_exhausted": 0,
+                            "evergreen_refused": 0, "feeds_polled": 0, "feeds_failed": 0, "feed_posts": 0},
     "mentions_poll": {"polled": 0, "queued": 0, "skipped": 0, "failed": 0, "outcomes": {}},
     "dispatcher": {"due": 0, "dispatched": 0, "watchdog": 0, "cleaned": 0, "lost": 0, "waiting": 0, "error": 0},
     "research_schedule": {"due": 0, "queued": 0, "refused": 0, "failed": 0},
@@ -88,6 +94,8 @@ def _with_real_caller(name: str, event: dict, http) -> dict:
     user = make_super_admin(http, register_user(http))
     event["headers"]["authorization"] = auth_headers(user["token"])["Authorization"]
     org_id = create_org(http, user["headers"])
+    if name == "automation":  # recurring posts are advanced scheduling: the pro plan
+        set_plan(org_id, "pro")
     text = json.dumps(event)
     for sample in SAMPLE_ORG_IDS:
         text = text.replace(sample, org_id)

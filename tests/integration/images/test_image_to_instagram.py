@@ -10,6 +10,7 @@ import httpx
 
 from lily import composition
 from lily.core import clock
+from lily.publishing.models import Media
 from tests.helpers import drain
 from tests.integration.images.conftest import on_plan, run_job, submit
 from tests.integration.publishing.helpers import run_publisher, tick
@@ -86,10 +87,16 @@ def test_a_post_whose_image_was_deleted_after_scheduling_fails_clearly_instead_o
     on_plan(owner, "pro")
     x = connect(http, headers, org, "x")["connections"][0]
     job = run_job(http, local_suite, owner, submit(http, owner, quality="draft", platform="x"))
-    # The image is deleted while the post waits
+    def delete_while_scheduled():
+        # The API refuses to delete a medium a scheduled post names (409 with the post's id) ...
+        r = http.delete(f"/api/orgs/{org}/media/{job['media_id']}", headers=headers)
+        assert r.status_code == 409 and r.json()["error"]["details"]["post_ids"], r.text
+        # ... so the race is staged below the API: the medium's record goes while the post waits
+        Media.get(org, job["media_id"]).delete()
+
     post_id, outcomes = post_and_publish(
         http, org, headers, "Our harbor, this morning.", job["media_id"], x["connection_id"],
-        before_due=lambda: http.delete(f"/api/orgs/{org}/media/{job['media_id']}", headers=headers).raise_for_status())
+        before_due=delete_while_scheduled)
     assert outcomes == ["failed"]
     # Then nothing went out, and the target says why
     assert httpx.get(f"{image_sandboxes['x'].base_url}/_sandbox/posts", timeout=5).json() == []
