@@ -56,6 +56,9 @@ class Synth:
             merged: dict[str, dict] = {}
             for name, template in self.function_stacks.items():
                 for logical_id, resource in template["Resources"].items():
+                    if logical_id in merged and resource["Type"] == "AWS::OpenSearchServerless::AccessPolicy":
+                        merged[f"{logical_id}@{name}"] = resource  # one per stack holding vector functions
+                        continue
                     if logical_id in merged:
                         assert resource["Type"] == "AWS::Lambda::LayerVersion" and merged[logical_id] == resource, \
                             f"{name}: logical id {logical_id} is in two function stacks"

@@ -28,7 +28,7 @@ def test_every_function_that_checks_tokens_reads_the_public_keys(synth, specs):
 
 
 def test_rate_limits_failing_open_raise_an_alarm(synth):
-    alarms = [props(a) for a in resources(synth.observability, "AWS::CloudWatch::Alarm").values()]
+    alarms = [props(a) for a in resources(synth.service, "AWS::CloudWatch::Alarm").values()]
     watching = [a for a in alarms if "rate_limit_store_errors_total" in json.dumps(a.get("Metrics", []))]
     assert len(watching) == 1
     alarm = watching[0]

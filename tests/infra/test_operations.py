@@ -1,6 +1,6 @@
-"""The SLO alarms and the business, technical and SRE dashboards in the synthesized observability stack
+"""The SLO alarms and the business, technical and SRE dashboards in the synthesized service stack
 (``lily_infra.operations``): each alarm present with its threshold, comparison and metric, naming its runbook, and
-each runbook it names exists (docs/runbooks/); the service stack stays under CloudFormation's 500 resources."""
+each runbook it names exists (docs/runbooks/)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _alarms(synth) -> dict[str, dict]:
-    """Every alarm of the deployment (all in the observability stack)."""
+    """Every alarm of the deployment (all in the service stack, beside the HTTP API)."""
     prefix = f"lily-{synth.config.stage}-"
     return {props(a)["AlarmName"][len(prefix):]: props(a)
             for a in resources(synth.service, "AWS::CloudWatch::Alarm").values()}

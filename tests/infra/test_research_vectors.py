@@ -120,7 +120,7 @@ def test_in_the_app_exactly_the_functions_declaring_vectors_reach_the_collection
     from tests.infra.cfn import functions_by_name, role_policies
 
     declared = {spec.name for spec in specs if spec.access.vectors}
-    assert declared == {"research", "research_worker"}
+    assert declared == {"research", "research_worker", "privacy_worker"}  # privacy: an erasure forgets an org's
     service = synth.functions
     # one data access policy per function stack holding such a function
     policies = resources(service, "AWS::OpenSearchServerless::AccessPolicy")
