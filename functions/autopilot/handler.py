@@ -8,7 +8,15 @@ from fastapi import Depends, Path
 
 from lily.autopilot import config, jobs, notices, weekly
 from lily.autopilot.ports import AutopilotBasics
-from lily.autopilot.schemas import NoticePage, ReportPage, RunOut, RunPage, SettingsIn, SettingsOut, WeeklyReportOut
+from lily.autopilot.schemas import (
+    AutopilotNoticePage,
+    AutopilotReportPage,
+    RunOut,
+    RunPage,
+    SettingsIn,
+    SettingsOut,
+    WeeklyReportOut,
+)
 from lily.composition import autopilot_basics
 from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError
@@ -64,15 +72,17 @@ def get_run(org_id: str, run_id: str, access: OrgAccess = Depends(reader)) -> Ru
     return jobs.get(org_id, run_id)
 
 
-@app.get(BASE + "/notices", response_model=NoticePage, operation_id="autopilot_list_notices", tags=["autopilot"])
+@app.get(BASE + "/notices", response_model=AutopilotNoticePage, operation_id="autopilot_list_notices",
+         tags=["autopilot"])
 def list_notices(org_id: str, access: OrgAccess = Depends(reader),
-                 page: PageParams = Depends(page_params)) -> NoticePage:
+                 page: PageParams = Depends(page_params)) -> AutopilotNoticePage:
     return notices.list_notices(org_id, page)
 
 
-@app.get(BASE + "/reports", response_model=ReportPage, operation_id="autopilot_list_reports", tags=["autopilot"])
+@app.get(BASE + "/reports", response_model=AutopilotReportPage, operation_id="autopilot_list_reports",
+         tags=["autopilot"])
 def list_reports(org_id: str, access: OrgAccess = Depends(reader),
-                 page: PageParams = Depends(page_params)) -> ReportPage:
+                 page: PageParams = Depends(page_params)) -> AutopilotReportPage:
     return weekly.list_reports(org_id, page)
 
 

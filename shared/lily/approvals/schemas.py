@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from lily.core.fields import NotABool
 
 Role = Literal["viewer", "editor", "admin", "owner"]
 
@@ -19,7 +21,8 @@ class PolicyIn(BaseModel):
     autopilot: bool = Field(False, description="Everything autopilot makes waits for approval")
     approver_roles: list[Literal["editor"]] = Field(
         default_factory=list, description="Roles besides admin and owner that may decide")
-    expected_version: int | None = Field(None, ge=0, description="The version you read (409 when it changed)")
+    expected_version: Annotated[int, Field(ge=0), NotABool] | None = Field(
+        None, description="The version you read (409 when it changed)")
 
 
 class PolicyOut(BaseModel):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from lily.autopilot.models import AutopilotNotice
-from lily.autopilot.schemas import NoticeOut, NoticePage
+from lily.autopilot.schemas import AutopilotNoticePage, NoticeOut
 from lily.core import clock, ids
 from lily.core.pages import PageParams, query_page
 
@@ -25,8 +25,8 @@ def out(n: AutopilotNotice) -> NoticeOut:
                      upgrade_to=n.upgrade_to, details=n.details, created_at=n.created_at)
 
 
-def list_notices(org_id: str, page: PageParams) -> NoticePage:
+def list_notices(org_id: str, page: PageParams) -> AutopilotNoticePage:
     items, cursor = query_page(
         lambda start, n: AutopilotNotice.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
         {"org_id": org_id}, page, out)
-    return NoticePage(items=items, next_cursor=cursor)
+    return AutopilotNoticePage(items=items, next_cursor=cursor)

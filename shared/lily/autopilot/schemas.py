@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lily.core.fields import NotABool
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -41,7 +43,7 @@ class SettingsIn(BaseModel):
     monthly_budget_usd: float = Field(0, ge=0, le=100000, description="AI spend autopilot may reach per UTC month "
                                                                       "(0: autopilot makes nothing that costs)")
     campaign_days: int = Field(5, ge=2, le=30, description="Length of a campaign (full level)")
-    expected_version: int | None = Field(None, ge=0)
+    expected_version: Annotated[int, Field(ge=0), NotABool] | None = None
 
     @field_validator("topics")
     @classmethod
@@ -101,7 +103,7 @@ class NoticeOut(BaseModel):
     created_at: datetime
 
 
-class NoticePage(BaseModel):
+class AutopilotNoticePage(BaseModel):
     items: list[NoticeOut]
     next_cursor: str | None = None
 
@@ -119,6 +121,6 @@ class WeeklyReportOut(BaseModel):
     created_at: datetime
 
 
-class ReportPage(BaseModel):
+class AutopilotReportPage(BaseModel):
     items: list[WeeklyReportOut]
     next_cursor: str | None = None

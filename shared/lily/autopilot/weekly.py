@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from lily.autopilot import config
 from lily.autopilot.models import AutopilotCampaign, AutopilotConfig, AutopilotReport, AutopilotRun
 from lily.autopilot.ports import WeeklyPorts
-from lily.autopilot.schemas import WEEKDAYS, ReportPage, WeeklyReportOut
+from lily.autopilot.schemas import WEEKDAYS, AutopilotReportPage, WeeklyReportOut
 from lily.autopilot.settings import autopilot_settings
 from lily.core import clock
 from lily.core.db import won
@@ -102,8 +102,8 @@ def get(org_id: str, week: str) -> WeeklyReportOut:
         raise not_found("weekly report", week=week[:10]) from None
 
 
-def list_reports(org_id: str, page: PageParams) -> ReportPage:
+def list_reports(org_id: str, page: PageParams) -> AutopilotReportPage:
     items, cursor = query_page(
         lambda start, n: AutopilotReport.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
         {"org_id": org_id}, page, lambda r: WeeklyReportOut(**r.data))
-    return ReportPage(items=items, next_cursor=cursor)
+    return AutopilotReportPage(items=items, next_cursor=cursor)

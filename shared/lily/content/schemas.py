@@ -124,8 +124,9 @@ class GenerateIn(BaseModel):
     research_insight_ids: list[Annotated[str, Field(pattern=r"^ins_[0-9a-z]{26}$")]] = Field(
         default_factory=list, max_length=10, description="Research insights to ground the drafts on")
     source_url: str | None = Field(None, max_length=2000, pattern=URL)
-    follow_best: bool = Field(False, description="Name the org's best-performing templates and tones per platform "
-                                                 "(from its analytics) in the prompt and ask to follow them")
+    follow_best: bool = Field(False, strict=True, description="Name the org's best-performing templates and tones per "
+                                                              "platform (from its analytics) in the prompt and ask to "
+                                                              "follow them")
 
     @field_validator("platforms")
     @classmethod

@@ -68,7 +68,13 @@ def merged_openapi(apps: list[Any], version: str) -> dict[str, Any]:
         part = app.openapi()
         doc["paths"].update(part.get("paths", {}))
         for kind, items in part.get("components", {}).items():
-            doc["components"].setdefault(kind, {}).update(items)
+            seen = doc["components"].setdefault(kind, {})
+            for name, item in items.items():
+                # two functions naming different models alike would silently share one schema (a client and a
+                # fuzzer would then read one route's answers with the other's model): refused here
+                if name in seen and seen[name] != item:
+                    raise ValueError(f"two different {kind} are named {name!r}: give one a name of its own")
+                seen[name] = item
     return add_links(doc)  # again across functions: an org created by one links to its posts served by another
 
 

@@ -19,7 +19,7 @@ from lily.webhooks.fanout import owner_of
 from lily.webhooks.messages import DeliveryMessage
 from lily.webhooks.models import WebhookDelivery
 from lily.webhooks.ports import WebhookPorts
-from lily.webhooks.schemas import AttemptOut, DeliveryDetail, DeliveryOut, DeliveryPage, ReplayIn, ReplayOut
+from lily.webhooks.schemas import DeliveryAttemptOut, DeliveryDetail, DeliveryOut, DeliveryPage, ReplayIn, ReplayOut
 from lily.webhooks.settings import webhook_settings
 
 
@@ -51,7 +51,7 @@ def _load(org_id: str, subscription_id: str, delivery_id: str) -> WebhookDeliver
 def get_delivery(org_id: str, subscription_id: str, delivery_id: str) -> DeliveryDetail:
     d = _load(org_id, subscription_id, delivery_id)
     return DeliveryDetail(**_out(d).model_dump(), body=d.body,
-                          log=[AttemptOut.model_validate(e) for e in (d.log or [])])
+                          log=[DeliveryAttemptOut.model_validate(e) for e in (d.log or [])])
 
 
 def _restart(d: WebhookDelivery) -> bool:

@@ -59,7 +59,7 @@ class EventTypesOut(BaseModel):
     items: list[EventTypeOut]
 
 
-class AttemptOut(BaseModel):
+class DeliveryAttemptOut(BaseModel):
     at: datetime
     round: int
     attempt: int
@@ -88,7 +88,7 @@ class DeliveryOut(BaseModel):
 
 class DeliveryDetail(DeliveryOut):
     body: str = Field(description="The envelope exactly as delivered")
-    log: list[AttemptOut] = Field(description="Every attempt (the newest ones kept), oldest first")
+    log: list[DeliveryAttemptOut] = Field(description="Every attempt (the newest ones kept), oldest first")
 
 
 class DeliveryPage(BaseModel):
