@@ -18,7 +18,7 @@ class PolicyIn(BaseModel):
     roles: list[Literal["viewer", "editor"]] = Field(
         default_factory=list, description="Roles whose posts wait for approval before publishing (admins and "
                                           "owners publish directly)")
-    autopilot: bool = Field(False, description="Everything autopilot makes waits for approval")
+    autopilot: bool = Field(False, strict=True, description="Everything autopilot makes waits for approval")
     approver_roles: list[Literal["editor"]] = Field(
         default_factory=list, description="Roles besides admin and owner that may decide")
     expected_version: Annotated[int, Field(ge=0), NotABool] | None = Field(

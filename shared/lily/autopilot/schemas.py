@@ -16,8 +16,9 @@ WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class QuietHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: int = Field(ge=0, le=23, description="Local hour quiet time starts")
-    end: int = Field(ge=0, le=23, description="Local hour it ends (exclusive); may wrap past midnight")
+    start: Annotated[int, Field(ge=0, le=23), NotABool] = Field(description="Local hour quiet time starts")
+    end: Annotated[int, Field(ge=0, le=23), NotABool] = Field(
+        description="Local hour it ends (exclusive); may wrap past midnight")
 
     def covers(self, hour: int) -> bool:
         if self.start == self.end:
@@ -30,19 +31,21 @@ class QuietHours(BaseModel):
 class SettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = False
+    enabled: bool = Field(False, strict=True)
     connection_ids: list[str] = Field(default_factory=list, max_length=25,
                                       description="Connections autopilot posts to; empty: every active one")
-    posts_per_day: int = Field(1, ge=1, le=50, description="Posts autopilot makes per day (the plan's "
-                                                           "posts_per_day still caps what is scheduled)")
+    posts_per_day: Annotated[int, Field(ge=1, le=50), NotABool] = Field(
+        1, description="Posts autopilot makes per day (the plan's posts_per_day still caps what is scheduled)")
     topics: list[str] = Field(default_factory=list, max_length=20)
     days: list[Weekday] = Field(default_factory=list, description="Days autopilot posts; empty: every day")
     quiet_hours: QuietHours | None = None
-    approval_required: bool = Field(False, description="Everything autopilot makes waits for approval "
+    approval_required: bool = Field(False, strict=True, description="Everything autopilot makes waits for approval "
                                                        "(GET .../approvals), whatever the org's policy")
-    monthly_budget_usd: float = Field(0, ge=0, le=100000, description="AI spend autopilot may reach per UTC month "
-                                                                      "(0: autopilot makes nothing that costs)")
-    campaign_days: int = Field(5, ge=2, le=30, description="Length of a campaign (full level)")
+    monthly_budget_usd: float = Field(
+        0, ge=0, le=100000, strict=True,
+        description="AI spend autopilot may reach per UTC month (0: autopilot makes nothing that costs)")
+    campaign_days: Annotated[int, Field(ge=2, le=30), NotABool] = Field(
+        5, description="Length of a campaign (full level)")
     expected_version: Annotated[int, Field(ge=0), NotABool] | None = None
 
     @field_validator("topics")
