@@ -61,6 +61,8 @@ def test_quota_overdue_connections_and_check_access(lily_env, capsys):
     assert quota["plan"] == "free" and {q["quota"] for q in quota["quotas"]} >= {"social_profiles", "team_seats"}
     assert _run(capsys, "overdue") == []
     assert _run(capsys, "connections") == {}
+    reconciled = _run(capsys, "reconcile-quotas")  # the entry point hands the command its ports bundle
+    assert isinstance(reconciled, dict), reconciled
     access = _run(capsys, "check-access")
     assert access["kms:data-key"] == "ok" and access["secret:jwt-keys"] == "ok"
     assert set(access) >= {"secret:stripe", "secret:social-apps", "secret:jwt-signing-keys"}

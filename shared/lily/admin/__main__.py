@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from types import SimpleNamespace
 
+from lily import composition
 from lily.admin import ops
 from lily.core.errors import LilyError
 
@@ -28,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     org_limit.add_argument("limit", type=int)
     ops.register(commands)  # the runbooks' commands (lily.admin.ops)
     args = parser.parse_args(argv)
+    # the CLI's entry point wires the bundles its commands hand to the use cases (built only when a command asks)
+    args.ports = SimpleNamespace(billing=composition.billing_ports,
+                                 gauge_reconcile=composition.gauge_reconcile_ports)
     if args.command in ops.COMMANDS:
         try:
             print(ops.render(ops.run(args), args.json))

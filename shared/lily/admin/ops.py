@@ -173,14 +173,12 @@ def _quota(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _reconcile_quotas(args: argparse.Namespace) -> Any:
-    from lily import composition
     from lily.billing import gauge_reconcile
 
-    return gauge_reconcile.run(composition.gauge_reconcile_ports())
+    return gauge_reconcile.run(args.ports.gauge_reconcile())
 
 
 def _stripe_resync(args: argparse.Namespace) -> dict[str, Any]:
-    from lily import composition
     from lily.billing import entitlements
     from lily.billing.stripe_gateway import stripe_gateway
     from lily.billing.subscription_sync import sync_subscription
@@ -190,7 +188,7 @@ def _stripe_resync(args: argparse.Namespace) -> dict[str, Any]:
     if sub is None or not sub.stripe_subscription_id:
         raise LilyError(ErrorCode.VALIDATION_004, "the organization has no Stripe subscription")
     snap = stripe_gateway().retrieve_subscription(sub.stripe_subscription_id)
-    synced = sync_subscription(composition.billing_ports(), args.org_id, snap)
+    synced = sync_subscription(args.ports.billing(), args.org_id, snap)
     return {"org_id": args.org_id, "status": synced.status, "plan_id": synced.plan_id,
             "plan": entitlements.plan_of(args.org_id).plan_id}
 
