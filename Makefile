@@ -157,6 +157,13 @@ bench-publishing: $(STAMP)
 # the deployment's secret); skipped with a message when offline or without keys. Run it before a deploy.
 check-models: $(STAMP)
 	$(PY) -m lily.ai.check_models
+	$(PY) -m lily.content.output_rate
+
+# research's retrieval floor per configured OpenAI embedding model, on the shipped labelled pairs (docs/research.md);
+# needs OPENAI_API_KEY (else skipped with a message); writes nothing unless ARGS="--write floors.json"
+.PHONY: calibrate-floors
+calibrate-floors: $(STAMP)
+	$(PY) tests/bench/calibrate_floors.py $(ARGS)
 
 bench-vectors: $(STAMP)
 	$(PY) tests/bench/vectors.py

@@ -91,11 +91,32 @@ def docstring_dataset(n: int, q: int) -> tuple[np.ndarray, np.ndarray, dict]:
     return np.ascontiguousarray(base), np.ascontiguousarray(queries), facts
 
 
-def _best_floor(related: np.ndarray, unrelated: np.ndarray) -> tuple[float, float]:
+def best_floor(related: np.ndarray, unrelated: np.ndarray) -> tuple[float, float]:
+    """(floor, balanced accuracy): the midpoint between neighbouring scores of highest balanced accuracy."""
     scores = np.sort(np.concatenate([related, unrelated]))
     candidates = (scores[:-1] + scores[1:]) / 2
     best = max(candidates, key=lambda t: ((related >= t).mean() + (unrelated < t).mean()) / 2)
     return float(best), float(((related >= best).mean() + (unrelated < best).mean()) / 2)
+
+
+def pair_scores(run) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine similarity of every related and every unrelated pair, ``run`` embedding a list of texts."""
+    pairs = json.loads(PAIRS.read_text())
+    scores = []
+    for label in ("related", "unrelated"):
+        a = np.asarray(run([p[0] for p in pairs[label]]), dtype=np.float32)
+        b = np.asarray(run([p[1] for p in pairs[label]]), dtype=np.float32)
+        a /= np.linalg.norm(a, axis=1, keepdims=True)
+        b /= np.linalg.norm(b, axis=1, keepdims=True)
+        scores.append((a * b).sum(axis=1))
+    return scores[0], scores[1]
+
+
+def at_floor(related: np.ndarray, unrelated: np.ndarray, floor: float) -> dict:
+    """Recall (related pairs kept) and precision (kept pairs that are related) at ``floor``."""
+    kept = int((related >= floor).sum() + (unrelated >= floor).sum())
+    return {"recall": float((related >= floor).mean()),
+            "precision": float((related >= floor).sum() / kept) if kept else None}
 
 
 def _embedders() -> list[tuple[str, object]]:
@@ -103,16 +124,20 @@ def _embedders() -> list[tuple[str, object]]:
 
     found: list[tuple[str, object]] = [("all-MiniLM-L6-v2 (local)", lambda texts: embed(texts, NATIVE_DIMENSION))]
     if os.environ.get("OPENAI_API_KEY"):
-        import openai
+        from tests.bench.calibrate_floors import openai_embedders
 
-        client = openai.OpenAI()
-        for model, dims in (("text-embedding-3-large", 1024), ("text-embedding-3-small", None)):
-            def run(texts, model=model, dims=dims):
-                kwargs = {"dimensions": dims} if dims else {}
-                answer = client.embeddings.create(model=model, input=texts, **kwargs)
-                return [d.embedding for d in sorted(answer.data, key=lambda d: d.index)]
-            found.append((model, run))
+        found += openai_embedders(os.environ["OPENAI_API_KEY"])
     return found
+
+
+def calibrate(name: str, run, configured: float) -> dict:
+    """One model's calibration row: cosine ranges, the best floor and recall / precision at it and at ``configured``."""
+    rel, unrel = pair_scores(run)
+    floor, accuracy = best_floor(rel, unrel)
+    return {"model": name, "related": (float(rel.min()), float(np.median(rel)), float(rel.max())),
+            "unrelated": (float(unrel.min()), float(np.median(unrel)), float(unrel.max())),
+            "best_floor": floor, "balanced_accuracy": accuracy, "at_best": at_floor(rel, unrel, floor),
+            "configured_floor": configured, "at_configured": at_floor(rel, unrel, configured)}
 
 
 def calibration() -> list[dict]:
@@ -120,28 +145,17 @@ def calibration() -> list[dict]:
     from lily.local.sandboxes.openai import MINILM_FLOOR
     from lily.research.settings import research_settings
 
-    pairs = json.loads(PAIRS.read_text())
-    rows = []
-    for name, run in _embedders():
-        scores = {}
-        for label in ("related", "unrelated"):
-            a = np.asarray(run([p[0] for p in pairs[label]]), dtype=np.float32)
-            b = np.asarray(run([p[1] for p in pairs[label]]), dtype=np.float32)
-            a /= np.linalg.norm(a, axis=1, keepdims=True)
-            b /= np.linalg.norm(b, axis=1, keepdims=True)
-            scores[label] = (a * b).sum(axis=1)
-        floor, accuracy = _best_floor(scores["related"], scores["unrelated"])
-        configured = MINILM_FLOOR if name.startswith("all-MiniLM") else research_settings().floor_for(name)
-        rel, unrel = scores["related"], scores["unrelated"]
-        kept = (rel >= configured).sum() + (unrel >= configured).sum()
-        rows.append({"model": name, "related": (float(rel.min()), float(np.median(rel)), float(rel.max())),
-                     "unrelated": (float(unrel.min()), float(np.median(unrel)), float(unrel.max())),
-                     "best_floor": floor, "balanced_accuracy": accuracy, "configured_floor": configured,
-                     "recall_at_configured": float((rel >= configured).mean()),
-                     "precision_at_configured": float((rel >= configured).sum() / kept) if kept else None})
+    rows = [calibrate(name, run, MINILM_FLOOR if name.startswith("all-MiniLM") else
+                      research_settings().floor_for(name.split(" @")[0])) for name, run in _embedders()]
     if not os.environ.get("OPENAI_API_KEY"):
-        rows.append({"model": "text-embedding-3-large / -small", "skipped": "no OPENAI_API_KEY: not calibrated here"})
+        rows.append({"model": "OpenAI embedding models", "skipped": "no OPENAI_API_KEY: not calibrated here "
+                                                                     "(make calibrate-floors with a key)"})
     return rows
+
+
+def _rates(at: dict) -> str:
+    precision = "n/a" if at["precision"] is None else f"{at['precision']:.2f}"
+    return f"recall {at['recall']:.2f}, precision {precision}"
 
 
 def print_calibration(rows: list[dict]) -> None:
@@ -152,9 +166,8 @@ def print_calibration(rows: list[dict]) -> None:
         if "skipped" in r:
             print(f"   {r['model']:32} skipped: {r['skipped']}")
             continue
-        precision = "n/a" if r["precision_at_configured"] is None else f"{r['precision_at_configured']:.2f}"
         print(f"   {r['model']:32} related cos min/med/max {r['related'][0]:.2f}/{r['related'][1]:.2f}/"
               f"{r['related'][2]:.2f}; unrelated {r['unrelated'][0]:.2f}/{r['unrelated'][1]:.2f}/"
-              f"{r['unrelated'][2]:.2f}; best floor {r['best_floor']:.2f} (balanced accuracy "
-              f"{r['balanced_accuracy']:.2f}); configured {r['configured_floor']:.2f}: recall "
-              f"{r['recall_at_configured']:.2f}, precision {precision}")
+              f"{r['unrelated'][2]:.2f}")
+        print(f"   {'':32} best floor {r['best_floor']:.3f} (balanced accuracy {r['balanced_accuracy']:.3f}): "
+              f"{_rates(r['at_best'])}; configured {r['configured_floor']:.3f}: {_rates(r['at_configured'])}")

@@ -13,6 +13,7 @@ from lily.core.config import load, reset_settings
 from lily.core.functions import discover, load_handler_module
 from lily.local.context import LocalContext
 from lily.local.sandboxes.feeds import ENTRIES
+from lily.local.sandboxes.openai import MINILM_FLOOR
 from lily.research import schedule
 from lily.research.configs import next_run
 from lily.research.forget import forget_org
@@ -93,11 +94,11 @@ def test_config_run_report_insight_and_a_post_grounded_on_it(http, local_suite, 
     calls = embedding_calls(sandboxes)
     assert calls and all(len(c["body"]["input"]) <= 64 and c["body"]["dimensions"] == 1024 for c in calls)
     assert {u.operation for u in AIUsage.query(org["org_id"])} >= {"embedding", "text"}
-    # And the report holds one insight per theme, each with evidence links over the 0.7 threshold
+    # And the report holds one insight per theme, each with evidence links over the local model's calibrated floor
     report = http.get(f"{org['base']}/reports/{job['report_id']}", headers=org["headers"]).json()
     assert len(report["insights"]) == 3 and report["summary"]
     for insight in report["insights"]:
-        assert insight["evidence"] and all(e["score"] >= 0.7 for e in insight["evidence"])
+        assert insight["evidence"] and all(e["score"] >= MINILM_FLOOR for e in insight["evidence"])
         assert all(e["url"].startswith(sandboxes["feeds"].base_url + "/articles/") for e in insight["evidence"])
         assert insight["low_confidence"] == (insight["confidence"] < 0.7)
     assert http.get(f"{org['base']}/reports/latest", headers=org["headers"]).json()["report_id"] == job["report_id"]
