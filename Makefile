@@ -157,7 +157,7 @@ bench-publishing: $(STAMP)
 # the deployment's secret); skipped with a message when offline or without keys. Run it before a deploy.
 check-models: $(STAMP)
 	$(PY) -m lily.ai.check_models
-	$(PY) -m lily.content.output_rate
+	$(PY) -m lily.admin.output_rate
 
 # research's retrieval floor per configured OpenAI embedding model, on the shipped labelled pairs (docs/research.md);
 # needs OPENAI_API_KEY (else skipped with a message); writes nothing unless ARGS="--write floors.json"
@@ -167,6 +167,11 @@ calibrate-floors: $(STAMP)
 
 bench-vectors: $(STAMP)
 	$(PY) tests/bench/vectors.py
+
+# the image quality floors on real photos, illustrations, text cards and bad images (docs/images.md, "Quality floors")
+.PHONY: bench-image-floors
+bench-image-floors: $(STAMP)
+	$(PY) tests/bench/image_floors.py
 
 # predictive analytics: the model's error on held-out posts beside the naive baseline (same run)
 bench-analytics: $(STAMP)

@@ -27,7 +27,8 @@ class ContentSettings(BaseSettings):
     voice_full: float = Field(0.55, ge=-1, le=1, description="Voice similarity that earns all 10 points")
     output_tokens_per_s: float = Field(150.0, gt=0, description=(
         "Output tokens a provider call is assumed to write per second when deciding whether a generation fits the "
-        "synchronous window (docs/content.md, \"Large requests\")"))
+        "synchronous window (docs/content.md, \"Large requests\"). An assumption, not a measurement: `make "
+        "check-models` measures the configured text model's rate with a key (lily.admin.output_rate)"))
     job_deadline_s: float = Field(240.0, gt=0, le=290, description=(
         "Provider time one generation job may spend in the content worker (its timeout is 300 s)"))
 

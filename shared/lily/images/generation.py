@@ -48,6 +48,7 @@ FIXES = {
     "exposure": "balanced exposure, nothing blown out or too dark",
     "contrast": "strong contrast and clear separation of subject and background",
     "palette": "use the brand palette colours prominently",
+    "structure": "a clear composition of recognisable shapes, no noise or static",
 }
 
 
@@ -225,7 +226,7 @@ def _loop(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: PromptC
         score, scores, reasons = scored.score, scored.scores, scored.reasons
         observe("image_quality_score", score, unit=MetricUnit.NoUnit, model=job.model, quality=contract.quality,
                 platform=contract.platform)
-        under = sorted(k for k, floor in s.floors.items() if scores.get(k, 1.0) < floor)
+        under = quality.under_floors(scores, s.floors)
         log.append({"attempt": attempt, "score": score, "scores": scores, "latency_ms": image.latency_ms,
                     "judged_by": scored.judged_by,
                     "reasons": [*(f"{k} under its floor {s.floors[k]}" for k in under), *reasons]})

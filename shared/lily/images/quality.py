@@ -7,9 +7,14 @@
 - ``exposure``: mean luminance near mid-grey, less the share of clipped pixels;
 - ``contrast``: standard deviation of luminance (64 of 255 scores 1.0);
 - ``palette``: distance of the requested colours to the image's dominant colours (absent without a palette);
-- ``legibility``: WCAG contrast ratio of overlaid text to its background (text cards only; 4.5:1 scores 1.0).
+- ``legibility``: WCAG contrast ratio of overlaid text to its background (text cards only; 4.5:1 scores 1.0);
+- ``structure``: correlation of each grey pixel with its right and lower neighbours (mean of the two, 0 for a
+  flat image). Photos, illustrations and text cards score 0.84-1.0; noise (static, a broken decoder) about 0.16,
+  while its sharpness, exposure and resolution score full marks. Not weighted: it is a floor only.
 
-:func:`heuristic` combines them with the configured weights (absent scores drop out and the rest renormalise).
+:func:`heuristic` combines them with the configured weights (absent scores drop out and the rest renormalise);
+:func:`under_floors` names the scores under their floors (an image under any floor fails whatever its total). The
+floors are calibrated on real images: docs/images.md, "Quality floors".
 """
 
 from __future__ import annotations
@@ -40,6 +45,19 @@ def laplacian_variance(grey: np.ndarray) -> float:
     g = grey
     lap = (g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]) - 4 * g[1:-1, 1:-1]
     return float(lap.var())
+
+
+def structure_score(grey: np.ndarray) -> float:
+    """Mean correlation of each pixel with its right and its lower neighbour, clipped to 0..1 (flat: 0)."""
+    g = grey.astype(np.float64)
+    if g.size < 4 or g.std() < 0.5:  # flat (less than half a grey level of variation): no structure at all
+        return 0.0
+    values = []
+    for a, b in ((g[:, :-1], g[:, 1:]), (g[:-1, :], g[1:, :])):
+        a, b = a.ravel() - a.mean(), b.ravel() - b.mean()
+        norm = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
+        values.append(float((a * b).sum()) / norm if norm > 0 else 0.0)
+    return round(min(1.0, max(0.0, sum(values) / 2)), 4)
 
 
 def resolution_score(size: tuple[int, int], min_pixels: int, raw_size: tuple[int, int],
@@ -98,6 +116,7 @@ def measure(image: Image.Image, *, raw_size: tuple[int, int], requested_aspect: 
         "sharpness": round(min(1.0, laplacian_variance(grey) / sharpness_reference), 4),
         "exposure": round(max(0.0, 1 - abs(mean - 128) / 128 - clipped), 4),
         "contrast": round(min(1.0, std / 64), 4),
+        "structure": structure_score(grey),
     }
     palette_value = palette_score(image, palette)
     if palette_value is not None:
@@ -109,6 +128,11 @@ def heuristic(scores: dict[str, float], weights: dict[str, float]) -> float:
     used = {k: w for k, w in weights.items() if k in scores and w > 0}
     total = sum(used.values())
     return round(sum(scores[k] * w for k, w in used.items()) / total, 4) if total else 0.0
+
+
+def under_floors(scores: dict[str, float], floors: dict[str, float]) -> list[str]:
+    """The scores under their floor, sorted (a score not measured is not under)."""
+    return sorted(k for k, floor in floors.items() if scores.get(k, 1.0) < floor)
 
 
 def crop_to(image: Image.Image, aspect: tuple[int, int]) -> Image.Image:

@@ -31,6 +31,10 @@ DEFAULT_MODELS = {
 # Lowest combined score an image must reach, per quality level; a plan adds its offset (stricter on richer plans).
 DEFAULT_THRESHOLDS = {"draft": 0.45, "standard": 0.55, "premium": 0.65, "story": 0.6, "banner": 0.6}
 DEFAULT_PLAN_OFFSETS = {"free": 0.0, "starter": 0.0, "pro": 0.02, "enterprise": 0.04}
+# Scores under these fail an image whatever its total, calibrated on real images (docs/images.md, "Quality
+# floors"; tests/integration/images/test_quality_floors.py fails when a change would accept a bad image of the set
+# or refuse a good one): each sits between the lowest good image and the highest bad image it alone refuses.
+DEFAULT_FLOORS = {"resolution": 0.5, "sharpness": 0.25, "structure": 0.5}
 # Weights of the image-measured scores (lily.images.quality) in the heuristic part.
 DEFAULT_HEURISTIC_WEIGHTS = {"resolution": 0.3, "sharpness": 0.25, "exposure": 0.15, "contrast": 0.15,
                              "palette": 0.15, "legibility": 0.15}
@@ -45,7 +49,7 @@ class ImagesSettings(BaseSettings):
     thresholds: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     plan_offsets: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PLAN_OFFSETS))
     heuristic_weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_HEURISTIC_WEIGHTS))
-    floors: dict[str, float] = Field(default_factory=lambda: {"resolution": 0.5, "sharpness": 0.25},
+    floors: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_FLOORS),
                                      description="Scores under these fail an image whatever its total")
     vision_weight: float = Field(0.4, ge=0, le=1, description="Share of the vision judge in the combined score")
     vision_judge: bool = Field(True, description="Rate each image with the vision model (semantic + aesthetic)")

@@ -40,11 +40,15 @@ class ResearchSettings(BaseSettings):
     research_top_k: int = Field(20, ge=1, le=50, description="Items retrieved per theme query (PRODUCT.md: 1-50)")
     research_min_score: float = Field(0.7, ge=-1, le=1, description=(
         "Retrieval threshold, cosine (PRODUCT.md: 0.7), for an embedding model not in embedding_floors"))
+    # The OpenAI floors below are UNCALIBRATED PLACEHOLDERS until `make calibrate-floors` is run with a key (none is
+    # available where Lily is built): it embeds the labelled pairs with each configured model and prints the
+    # LILY_EMBEDDING_FLOORS value to deploy (docs/research.md, "Calibrating the floors").
     embedding_floors: dict[str, float] = Field(
         default_factory=lambda: {"text-embedding-3-large": 0.45, "text-embedding-3-small": 0.45}, description=(
-            "Retrieval threshold per embedding model: similarities are not comparable across models (0.7 was tuned "
-            "on the local MiniLM model; text-embedding-3 models score related texts lower). Calibrated on the "
-            "labelled pairs in tests/bench/data/similarity_pairs.json; `make bench-vectors` prints the calibration"))
+            "Retrieval threshold per embedding model: similarities are not comparable across models (text-embedding-3 "
+            "models score related texts lower than the local MiniLM model). The OpenAI values are an uncalibrated "
+            "placeholder until `make calibrate-floors` is run with a key, on the labelled pairs in "
+            "tests/bench/data/similarity_pairs.json (local mode's MiniLM floor is calibrated: `make bench-vectors`)"))
     research_confidence_floor: float = Field(0.7, ge=0, le=1, description="Insights below it are flagged")
     research_own_posts_days: int = Field(90, ge=1, le=365, description="Own published posts looked at (days)")
     research_own_posts_max: int = Field(50, ge=0, le=200, description="At most this many own posts per run")

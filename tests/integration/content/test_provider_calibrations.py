@@ -9,8 +9,8 @@ import json
 
 import pytest
 
+from lily.admin.output_rate import measure
 from lily.ai.settings import ai_settings
-from lily.content.output_rate import measure
 from lily.core.config import reset_settings
 from lily.local.sandboxes.kit import local_secret
 from lily.local.sandboxes.openai import MINILM_FLOOR
