@@ -61,6 +61,7 @@ ENV = {
 # (their lookup does not page further back; see docs/publishing.md, "Known gaps").
 ACCOUNTS = [("x", u) for u in ("alice", "bob", "carol", "frank", "grace", "heidi")] + [
     ("linkedin", u) for u in ("dave", "erin", "ivan", "judy")]
+SLOWEST = 3  # the report gives the history of this many of the published targets with the longest lag
 POST_PATH = {"x": "/2/tweets", "linkedin": "/rest/posts"}
 
 
@@ -106,6 +107,22 @@ class History:
                 self.add(t.target_id, f"{took} -> {won[1]} lease until {clock.iso(won[0].lease_until)} "
                                       f"(attempt {int(won[0].attempts or 0)}, msg {msg.reason})")
             return won
+
+        return recorded
+
+    def defer_recorder(self, defer):
+        """Wrap the publisher's deferral so every wait (not due, paced, claimed, breaker) lands in the history."""
+
+        def recorded(msg, until, why, place=None, **kw):
+            at = until if isinstance(until, datetime) else datetime.fromtimestamp(until, tz=UTC)
+            what = f"({why}) until {clock.iso(at)}" + (f" place {place:.2f}" if place else "")
+            try:
+                out = defer(msg, until, why, place, **kw)
+            except Exception:  # a short wait slept in the worker (publisher._WaitHere)
+                self.add(msg.target_id, f"wait in the worker {what}")
+                raise
+            self.add(msg.target_id, f"defer {what}")
+            return out
 
         return recorded
 
@@ -273,6 +290,7 @@ class Report:
     aws_by_operation: dict = field(default_factory=dict)
     counters: dict = field(default_factory=dict)
     explained: list[str] = field(default_factory=list)  # the history of every duplicated or lost target
+    slowest: list[str] = field(default_factory=list)  # the history of the published targets with the longest lag
 
     sandbox_ceiling: float = 0.0
     setup: tuple = (0.0, 0, {})  # creating and scheduling the posts: seconds, AWS calls, calls by operation
@@ -311,6 +329,7 @@ class Report:
             f"setup (create + schedule {self.n} posts): {self.setup[0]:.1f}s = {self.n / max(self.setup[0], 1e-9):.1f} "
             f"posts/s, {self.setup[1] / max(1, self.n):.1f} AWS calls per post {self.setup[2]}",
             *self.explained,
+            *self.slowest,
         ]
 
 
@@ -395,13 +414,14 @@ def run(n: int, http, suite, sandboxes: dict, headers: dict, org_id: str, *, tim
     # worker gets the same gateway through its handler factory, in _run).
     ports = PublishingPorts(gateway=gateway, posts_quota=UnlimitedQuota(),
                             storage_quota=composition.publishing_ports().storage_quota)
-    claim = publisher._claim
+    claim, defer = publisher._claim, publisher._defer
     publisher._claim = history.claim_recorder(claim)
+    publisher._defer = history.defer_recorder(defer)
     try:
         return _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, sqs, url, publishers,
                     until, mix or {})
     finally:
-        publisher._claim = claim
+        publisher._claim, publisher._defer = claim, defer
         workers.RETRY_DELAY_S = 1
 
 
@@ -599,6 +619,7 @@ def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, 
     report.injected_429 = injected.get("x:429", 0)
     report.platform_429 = gateway.rate_limited
     lags = []
+    slow: list[tuple[float, str, Target]] = []
     lags_by_origin: dict[str, list[float]] = defaultdict(list)
     report.mix = dict(Counter(origin.values()))
     final = {}
@@ -615,6 +636,7 @@ def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, 
                 report.lost += 1
             lags.append((t.published_at - t.scheduled_at).total_seconds())
             lags_by_origin[origin[tid]].append(lags[-1])
+            slow.append((lags[-1], tid, t))
         elif t.state == "failed":
             report.failed += 1
             reason = (t.last_error or {}).get("kind")
@@ -627,6 +649,10 @@ def _run(n, suite, sandboxes, org_id, conns, ports, chaos, timeout_s, spread_s, 
             report.explained += [f"target {tid}: {t.state} in Lily (post {t.platform_post_id}, "
                                  f"{int(t.attempts or 0)} attempts), {on_platform} on the platform; history:",
                                  *("    " + line for line in gateway.history.events.get(tid, []))]
+    for lag, tid, t in sorted(slow, key=lambda x: x[0], reverse=True)[:SLOWEST]:
+        report.slowest += [f"slow target {tid} ({t.platform}, {t.connection_id}): lag {lag:.1f}s, scheduled "
+                           f"{clock.iso(t.scheduled_at)}, published {clock.iso(t.published_at)}; history:",
+                           *("    " + line for line in gateway.history.events.get(tid, []))]
     for times in gateway.calls.values():
         window: deque[float] = deque()
         for ts in sorted(times):

@@ -45,6 +45,16 @@ def advance(seconds: float) -> None:
     _offset_s += seconds
 
 
+def sleep(seconds: float) -> None:
+    """Wait ``seconds``; with the clock frozen (tests), the frozen instant moves on by that much instead."""
+    if seconds <= 0:
+        return
+    if _frozen is not None:
+        advance(seconds)
+    else:
+        time.sleep(seconds)
+
+
 def reset() -> None:
     global _offset_s, _frozen
     _offset_s, _frozen = 0.0, None

@@ -47,9 +47,13 @@ def _text(t: Target) -> str | None:
         return None
 
 
-def start(t: Target) -> bool:
-    """Queue ``t``'s first comment once it is published; False when it has none (or it was queued before)."""
-    if not _text(t):
+_UNREAD = object()
+
+
+def start(t: Target, text: str | None | object = _UNREAD) -> bool:
+    """Queue ``t``'s first comment once it is published; False when it has none (or it was queued before).
+    ``text``: the comment as the publisher already read it (the post's, or the target's override), else read here."""
+    if not (_text(t) if text is _UNREAD else text):
         return False
     if not won(lambda: t.update(actions=[Target.fc_state.set("queued"), Target.fc_attempts.set(0)],
                                 condition=Target.fc_state.does_not_exist() & (Target.state == "published"))):

@@ -5,7 +5,10 @@ One message names one target and the dispatch it belongs to. The worker:
 1. ignores messages for unknown targets, other dispatches (rescheduled or cancelled) and finished targets;
 2. waits (re-enqueues itself with a delay, not an attempt) while the target is not yet due, while a
    breaker (platform or connection) is open, or while another worker's claim cannot be taken over yet;
-   without a pacing slot it takes a place in the account's pacing line and comes back then;
+   without a pacing slot it takes a place in the account's pacing line and comes back then. A wait for the
+   due instant, a breaker or a pacing slot of at most ``wait_in_worker_s`` is slept in the worker instead
+   (twice per message at most): nothing is claimed while it sleeps, and a delayed message would come back a
+   whole second later at best, behind whatever backlog the queue holds;
 3. claims the target with a conditional write (``queued`` → ``publishing`` with a fresh ``attempt_id``
    and a lease; or takes over a claim whose lease has ended, checked by the write itself), so two workers
    can never both call the platform;
@@ -71,15 +74,31 @@ def _watch(at: datetime, t: Target):
     return Target.due_sk.set(watch_sk(at + timedelta(seconds=publishing_settings().watchdog_grace_s), t.target_id))
 
 
-def _defer(msg: PublishMessage, until: float | datetime, why: str, place: float | None = None) -> Outcome:
+class _WaitHere(Exception):  # noqa: N818 - it is a signal, not an error
+    """A wait short enough to sleep in the worker (``wait_in_worker_s``) instead of re-enqueueing the message."""
+
+    def __init__(self, at: datetime, why: str, place: float | None) -> None:
+        super().__init__(why)
+        self.at, self.why, self.place = at, why, place
+
+
+WAITS_IN_WORKER = 2  # short waits slept per message at most; the next one goes back through the queue
+
+
+def _defer(msg: PublishMessage, until: float | datetime, why: str, place: float | None = None, *,
+           wait_here: bool = False) -> Outcome:
+    """Come back at ``until``: a new delayed message (this one is done), or, with ``wait_here`` and a wait of at
+    most ``wait_in_worker_s``, :class:`_WaitHere` for :func:`process` to sleep it out and try again."""
     at = until if isinstance(until, datetime) else _at(until)
+    if wait_here and (at - _now()).total_seconds() <= publishing_settings().wait_in_worker_s:
+        raise _WaitHere(at, why, place if place is not None else msg.place)
     messages.send(msg.model_copy(update={"reason": "defer", "place": place if place is not None else msg.place}),
                   not_before=at)
     count("publish_deferred_total", reason=why)
     return "deferred"
 
 
-def _wait_in_line(t: Target, msg: PublishMessage, slot: Slot) -> Outcome:
+def _wait_in_line(t: Target, msg: PublishMessage, slot: Slot, wait_here: bool = False) -> Outcome:
     """Come back at the pacing slot's instant; a wait past the watchdog instant moves it (the target progresses)."""
     at = _at(slot.at)
     key = watch_sk(at + timedelta(seconds=publishing_settings().watchdog_grace_s), t.target_id)
@@ -87,7 +106,7 @@ def _wait_in_line(t: Target, msg: PublishMessage, slot: Slot) -> Outcome:
         won(lambda: t.update(actions=[Target.due_sk.set(key)],
                              condition=(Target.state == "queued") & (Target.due_sk == t.due_sk)
                              & (Target.dispatch_id == t.dispatch_id)))
-    return _defer(msg, at, "paced", slot.place)
+    return _defer(msg, at, "paced", slot.place, wait_here=wait_here)
 
 
 def _error_json(e: PublishError) -> dict:
@@ -169,7 +188,7 @@ def _holding(attempt_id: str):
 
 
 def _published(t: Target, attempt_id: str, result: PublishOutcome, outcome: Outcome,
-               siblings: list[Target]) -> Outcome:
+               siblings: list[Target], target: PublishTarget | None = None) -> Outcome:
     now = _now()
     if not won(lambda: t.update(actions=[
             Target.state.set("published"), Target.platform_post_id.set(result.platform_post_id),
@@ -192,7 +211,11 @@ def _published(t: Target, attempt_id: str, result: PublishOutcome, outcome: Outc
     events.emit("post.published", t.org_id, {
         "post_id": t.post_id, "target_id": t.target_id, "connection_id": t.connection_id, "platform": t.platform,
         "platform_post_id": result.platform_post_id, "url": result.url, "published_at": clock.iso(now)})
-    first_comments.start(t)  # its first comment, if it has one: own state, retries and worker
+    # its first comment, if it has one (as this attempt read it): own state, retries and worker
+    if target is None:
+        first_comments.start(t)
+    else:
+        first_comments.start(t, target.first_comment)
     return outcome
 
 
@@ -274,6 +297,17 @@ def _count_failure(t: Target, e: PublishError) -> None:
 
 def process(msg: PublishMessage, gateway: PlatformGateway) -> Outcome:
     """Handle one publish message; raises :class:`ParkInDlq` for a target that failed after its last retry."""
+    for waited in range(WAITS_IN_WORKER + 1):
+        try:
+            return _process(msg, gateway, wait_here=waited < WAITS_IN_WORKER)
+        except _WaitHere as w:  # nothing claimed: sleep it out, keeping the place in line, and look again
+            count("publish_waited_in_worker_total", reason=w.why)
+            clock.sleep((w.at - _now()).total_seconds())
+            msg = msg.model_copy(update={"place": w.place})
+    raise AssertionError("unreachable: the last try never waits here")
+
+
+def _process(msg: PublishMessage, gateway: PlatformGateway, wait_here: bool) -> Outcome:
     s = publishing_settings()
     siblings = targets_of(msg.post_id)  # one consistent Query: this target and the post's others
     t = next((x for x in siblings if x.target_id == msg.target_id), None)
@@ -292,19 +326,19 @@ def process(msg: PublishMessage, gateway: PlatformGateway) -> Outcome:
         return _defer(msg, _takeover_at(t) + timedelta(seconds=1), "claimed")
     due = max([d for d in (t.scheduled_at, t.next_attempt_at) if d is not None], default=now)
     if due > now + timedelta(seconds=0.5):
-        return _defer(msg, due, "not_due")
+        return _defer(msg, due, "not_due", wait_here=wait_here)
 
     breakers = breaker.read(*_breaker_keys(t))
     for key, state in breakers.items():
         decision = breaker.allow(key, probe_lease_s=s.lease_s, item=state)
         if not decision.allowed:
-            return _defer(msg, decision.retry_at or clock.now_ts() + 5, "breaker_open")
+            return _defer(msg, decision.retry_at or clock.now_ts() + 5, "breaker_open", wait_here=wait_here)
     rules = s.pacing.get(t.platform, [])
 
     if t.state == "queued" and not t.reconcile:
         slot = pacing.acquire(t.platform, t.connection_id, rules, place=msg.place)
         if not slot.go:
-            return _wait_in_line(t, msg, slot)
+            return _wait_in_line(t, msg, slot, wait_here)
     claimed = _claim(t, msg)
     if claimed is None:
         return "busy"
@@ -338,7 +372,7 @@ def _attempt(t: Target, attempt_id: str, msg: PublishMessage, gateway: PlatformG
             count("publish_reconciled_total", platform=t.platform)
             count("publish_attempts_total", platform=t.platform, outcome="reconciled")
             _audit(t, attempt_id, number, "reconciled", started, result=found)
-            return _published(t, attempt_id, found, "reconciled", siblings)
+            return _published(t, attempt_id, found, "reconciled", siblings, target)
         slot = pacing.acquire(t.platform, t.connection_id, s.pacing.get(t.platform, []), place=msg.place)
         if not slot.go:  # hand the claim back and wait for a slot (not an attempt)
             _release(t, attempt_id, _at(slot.at))
@@ -372,7 +406,7 @@ def _attempt(t: Target, attempt_id: str, msg: PublishMessage, gateway: PlatformG
             found = _safe_lookup(gateway, target)
             if found is not None:
                 _audit(t, attempt_id, number, "reconciled", started, result=found)
-                return _published(t, attempt_id, found, "reconciled", siblings)
+                return _published(t, attempt_id, found, "reconciled", siblings, target)
         if e.retryable and number < s.max_attempts:
             _audit(t, attempt_id, number, "retry", started, error=e)
             return _retry_later(t, attempt_id, msg, e)
@@ -383,7 +417,7 @@ def _attempt(t: Target, attempt_id: str, msg: PublishMessage, gateway: PlatformG
     for key, state in breakers.items():
         breaker.record_success(key, state)
     _audit(t, attempt_id, number, "published", started, result=result)
-    return _published(t, attempt_id, result, "published", siblings)
+    return _published(t, attempt_id, result, "published", siblings, target)
 
 
 def _safe_lookup(gateway: PlatformGateway, target: PublishTarget) -> PublishOutcome | None:

@@ -47,6 +47,10 @@ class PublishingSettings(BaseSettings):
                                  "timeouts, uploads included): the platform is called only while at least this much "
                                  "of the claim's lease is left, so a takeover can never overlap a call")
     due_shards: int = Field(8, ge=1, le=64, description="Partitions of the due index (fixed once deployed)")
+    wait_in_worker_s: float = Field(1.0, ge=0, le=5, description="A wait for the due instant, a breaker or a "
+                                    "pacing slot at most this long is slept in the publisher (twice per message at "
+                                    "most) instead of a new delayed message (SQS delays are whole seconds and come "
+                                    "back behind the queue's backlog); 0: always re-enqueue")
     lookahead_s: int = Field(60, ge=0, le=900, description="Dispatch targets due within this and delay them")
     watchdog_grace_s: int = Field(600, ge=10, description="Re-enqueue a queued/publishing target silent this long")
     max_per_tick: int = Field(5000, ge=1, description="Targets one dispatcher run moves at most")

@@ -216,6 +216,37 @@ def test_a_backlog_waits_in_line_one_deferral_each(fake, quota, ports, mq, froze
     assert all(b - a >= 30 - 1e-6 for a, b in zip(times, times[1:], strict=False))
 
 
+def test_a_short_pacing_wait_is_slept_in_the_worker_not_sent_back_through_the_queue(fake, quota, ports, mq, frozen,
+                                                                                    monkeypatch):
+    # Given an account paced at 3 per second, burst 1 (a post every 0.5 s), and 3 posts due at once
+    monkeypatch.setitem(publishing_settings().pacing, "x", [PacingRule(limit=3, window_s=1, burst=1)])
+    conn = fake.add_connection(ORG, "x")
+    due_together(ports, ORG, [conn.connection_id], 3, "short wait")
+    tick()
+    waited = sum(s["value"] for s in snapshot().get("publish_waited_in_worker_total", []))
+    # When they are delivered once
+    outcomes = mq.deliver()
+    # Then each waits for its slot in the worker (0.5 s and 1 s, within wait_in_worker_s): no message goes back
+    # to the queue, and the platform still never sees two posts within the pacing interval
+    assert outcomes == ["published"] * 3 and mq.messages == []
+    assert sum(s["value"] for s in snapshot().get("publish_waited_in_worker_total", [])) - waited == 2
+    times = sorted(p.created_at.timestamp() for p in fake.posts if p.connection_id == conn.connection_id)
+    assert len(times) == 3 and all(b - a >= 0.5 - 1e-6 for a, b in zip(times, times[1:], strict=False))
+
+
+def test_a_pacing_wait_longer_than_wait_in_worker_goes_back_through_the_queue(fake, quota, ports, mq, frozen,
+                                                                              monkeypatch):
+    # Given the same account and posts, with in-worker waits turned off
+    monkeypatch.setitem(publishing_settings().pacing, "x", [PacingRule(limit=3, window_s=1, burst=1)])
+    monkeypatch.setattr(publishing_settings(), "wait_in_worker_s", 0.0)
+    conn = fake.add_connection(ORG, "x")
+    due_together(ports, ORG, [conn.connection_id], 3, "queued wait")
+    tick()
+    # Then the two without a slot take places in line and come back as delayed messages
+    assert mq.deliver().count("deferred") == 2 and len(mq.messages) == 2
+    assert mq.run_until_idle().count("published") == 2
+
+
 def test_a_free_slot_is_not_left_idle_for_a_post_still_on_its_way_back(fake, quota, ports, mq, frozen, monkeypatch):
     # Given an account paced at 3 per minute, burst 1 (a post every 30 s), and 3 posts due at once: one goes,
     # two wait in line (places 30 s and 60 s on), and their messages come back late (a backlog on the queue)
