@@ -1,4 +1,4 @@
-"""The billing API's response models (what the ``billing``, ``stripe_webhook`` and reaper functions answer)."""
+"""The billing API's response models (what the ``billing`` and ``stripe_webhook`` functions answer)."""
 
 from __future__ import annotations
 
@@ -100,14 +100,6 @@ class WebhookAck(BaseModel):
     received: bool = True
     status: Literal["accepted", "duplicate", "ignored"]
     event_id: str | None = None
-
-
-class ReapResult(BaseModel):
-    scanned: int = 0
-    resynced: int = 0
-    downgraded: int = 0
-    upgraded: int = 0
-    errors: int = 0
 
 
 # --- Request and answer models of functions/billing ---
