@@ -13,6 +13,10 @@ from lily.composition import analytics_ports
 from lily.core.config import get_settings
 from lily.core.handlers import queue_handler
 
+# Primed on purpose (FunctionSpec.primes): every message reads metrics through the platform adapters (httpx) with
+# the connection's opened token (cryptography); lily.social.analytics_metrics imports them at first use.
+from lily.social import platforms, tokens  # noqa: F401
+
 settings = get_settings()
 ports = analytics_ports()  # published targets, connections, platform metrics, plan: one per process
 

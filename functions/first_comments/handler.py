@@ -20,6 +20,10 @@ from lily.publishing import first_comments
 from lily.publishing.first_comment_messages import FirstCommentMessage
 from lily.publishing.ports import PlatformGateway
 
+# Primed on purpose (FunctionSpec.primes): every message comments with its connection's opened token (cryptography)
+# through the gateway, which imports the comments module and the token store at first use.
+from lily.social import comments  # noqa: F401
+
 settings = get_settings()
 
 

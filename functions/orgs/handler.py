@@ -21,12 +21,14 @@ from lily.identity.access import (
     org_access,
     scoped_principal,
 )
-from lily.identity.apikeys import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from lily.identity.orgs import InviteOut, MemberOut, OrgOut
 from lily.identity.ports import IdentityPorts
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.identity.schemas import (
     AcceptIn,
+    ApiKeyCreated,
+    ApiKeyIn,
+    ApiKeyOut,
     ApiKeyPage,
     AuditPage,
     InviteIn,

@@ -17,6 +17,10 @@ from lily.publishing import publisher
 from lily.publishing.messages import PublishMessage
 from lily.publishing.ports import PlatformGateway
 
+# Primed on purpose (FunctionSpec.primes): every message opens its connection's token (cryptography) through the
+# gateway, which imports the token store at first use.
+from lily.social import tokens  # noqa: F401
+
 settings = get_settings()
 
 

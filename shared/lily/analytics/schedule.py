@@ -10,13 +10,16 @@ once (see :mod:`lily.analytics.collect`).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from lily.analytics.messages import CollectMessage, send_all
 from lily.analytics.ports import AnalyticsPorts
-from lily.analytics.schemas import RefreshOut
 from lily.analytics.settings import analytics_settings
 from lily.core import clock
 from lily.core.observability import count, logger
+
+if TYPE_CHECKING:
+    from lily.analytics.schemas import RefreshOut
 
 
 def _fan_out(ports: AnalyticsPorts, org_id: str | None, run_id: str, since: datetime) -> tuple[int, int]:
@@ -42,6 +45,8 @@ def tick(ports: AnalyticsPorts, now: datetime | None = None) -> dict:
 
 def refresh(ports: AnalyticsPorts, org_id: str) -> RefreshOut:
     """On demand for one org: its connections, the daily window."""
+    from lily.analytics.schemas import RefreshOut  # the HTTP route's model; the hourly schedule does not build it
+
     s = analytics_settings()
     now = clock.now()
     run_id = f"refresh-{now:%Y%m%d%H}{now.minute // 15}"

@@ -28,7 +28,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from lily.billing.models import QuotaCounter, Subscription
 from lily.billing.plans import FEATURES, FREE, QUOTAS, Plan, QuotaKind, cheapest_plan_with, get_plan
-from lily.billing.schemas import QuotaUsage
+from lily.billing.quota_usage import QuotaUsage
 from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pydantic import BaseModel
+
 from lily.billing.models import Subscription
 from lily.billing.plans import get_plan
 from lily.billing.ports import BillingPorts
-from lily.billing.schemas import ReapResult
 from lily.billing.stripe_gateway import StripeGateway, stripe_gateway
 from lily.billing.subscription_sync import MANAGEABLE, apply_plan, sync_subscription
 from lily.core import clock
 from lily.core.errors import LilyError
 from lily.core.observability import logger
+
+
+class ReapResult(BaseModel):
+    """What a run did (the scheduled job's answer)."""
+
+    scanned: int = 0
+    resynced: int = 0
+    downgraded: int = 0
+    upgraded: int = 0
+    errors: int = 0
 
 
 def reap(ports: BillingPorts, gateway: StripeGateway | None = None,

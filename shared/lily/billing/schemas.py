@@ -1,4 +1,4 @@
-"""The billing API's response models (what the ``billing``, ``stripe_webhook`` and reaper functions answer)."""
+"""The billing API's response models (what the ``billing`` and ``stripe_webhook`` functions answer)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from lily.billing.plans import Interval, QuotaKind
+from lily.billing.plans import Interval
+from lily.billing.quota_usage import QuotaUsage as QuotaUsage  # its own module: workers import it alone
 
 PlanId = Literal["free", "starter", "pro", "enterprise"]  # the keys of lily.billing.plans.PLANS (a test pins it)
 
@@ -43,16 +44,6 @@ class CapabilityView(BaseModel):
     plans: list[str] = Field(description="Plans that include the feature (or every plan, for a quota)")
     limits: dict[str, int] = Field(default_factory=dict, description="Limit per plan (quotas)")
     cheapest_plan: str | None
-
-
-class QuotaUsage(BaseModel):
-    quota: str
-    kind: QuotaKind
-    period: str
-    used: int
-    limit: int
-    remaining: int
-    reset_at: datetime | None
 
 
 class SubscriptionView(BaseModel):
@@ -109,14 +100,6 @@ class WebhookAck(BaseModel):
     received: bool = True
     status: Literal["accepted", "duplicate", "ignored"]
     event_id: str | None = None
-
-
-class ReapResult(BaseModel):
-    scanned: int = 0
-    resynced: int = 0
-    downgraded: int = 0
-    upgraded: int = 0
-    errors: int = 0
 
 
 # --- Request and answer models of functions/billing ---

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from lily.core import clock, ids
 from lily.core.db import is_live, won
@@ -24,13 +25,19 @@ from lily.identity.hashing import hash_secret
 from lily.identity.models import ApiKey, Membership
 from lily.identity.ports import API_KEYS_FEATURE, IdentityPorts, PlanView
 from lily.identity.principals import API_KEY_PREFIX, OrgAccess, OrgRole, key_expiry
-from lily.identity.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyPage
 from lily.identity.settings import identity_settings
+
+if TYPE_CHECKING:
+    from lily.identity.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyPage
 
 SCOPE = re.compile(r"^[a-z][a-z0-9_]{0,30}:(read|write|\*)$")
 
 
 def _out(k: ApiKey) -> ApiKeyOut:
+    # The API models are imported by the routes that answer with them (here, create and list_keys): the plan change
+    # listener and the revocations run in workers too (billing worker, reaper) and need not build identity's API.
+    from lily.identity.schemas import ApiKeyOut
+
     return ApiKeyOut(key_id=k.key_id, name=k.name, role=OrgRole(k.role), scopes=sorted(k.scopes or ()),
                      created_by=k.created_by, created_at=clock.iso(k.created_at),
                      last_used_at=clock.iso(k.last_used_at) if k.last_used_at else None,
@@ -61,10 +68,14 @@ def create(ports: IdentityPorts, access: OrgAccess, body: ApiKeyIn) -> ApiKeyCre
     item.save(condition=ApiKey.key_id.does_not_exist())
     audit.record("org.api_key_create", "success", actor_id=access.principal.user_id, org_id=access.org_id,
                  target=key_id, details={"scopes": sorted(body.scopes), "role": body.role.value, "days": days})
+    from lily.identity.schemas import ApiKeyCreated
+
     return ApiKeyCreated(**_out(item).model_dump(), key=f"{API_KEY_PREFIX}{key_id}.{secret}")
 
 
 def list_keys(access: OrgAccess, page: PageParams) -> ApiKeyPage:
+    from lily.identity.schemas import ApiKeyPage
+
     items, cursor = query_page(lambda start, n: ApiKey.by_org.query(access.org_id, last_evaluated_key=start, limit=n),
                                {"org_id": access.org_id}, page, _out, keep=_listed)
     return ApiKeyPage(items=items, next_cursor=cursor)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lily.core import clock, ids
 from lily.core.db import is_live
@@ -11,7 +11,9 @@ from lily.core.observability import logger
 from lily.core.pages import PageParams, query_page
 from lily.identity.models import AuditEvent
 from lily.identity.request_ip import current_ip
-from lily.identity.schemas import AuditEntry, AuditPage
+
+if TYPE_CHECKING:
+    from lily.identity.schemas import AuditEntry, AuditPage
 from lily.identity.settings import identity_settings
 
 
@@ -30,12 +32,18 @@ def record(action: str, outcome: str = "success", *, actor_id: str | None = None
 
 
 def _entry(e: AuditEvent) -> AuditEntry:
+    from lily.identity.schemas import AuditEntry
+
     return AuditEntry(id=e.sk.rsplit("#", 1)[-1], at=e.at, action=e.action, outcome=e.outcome,
                       actor_id=e.actor_id, org_id=e.org_id, target=e.target, ip=e.ip, details=e.details or {})
 
 
 def _query(stream: str, page: PageParams) -> AuditPage:
     """Newest first; expired entries (TTL deletes late) are skipped."""
+    # the admin and orgs routes' models, imported here: the many writers of audit records (workers among them:
+    # the reaper, the billing and privacy workers) never list them and need not build identity's API models
+    from lily.identity.schemas import AuditPage
+
     items, cursor = query_page(
         lambda start, n: AuditEvent.query(stream, scan_index_forward=False, last_evaluated_key=start, limit=n),
         {"stream": stream}, page, _entry, keep=is_live)

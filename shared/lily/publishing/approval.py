@@ -22,8 +22,8 @@ from lily.core.observability import count, logger
 from lily.publishing import scheduling
 from lily.publishing.models import Post, Target
 from lily.publishing.ports import ApprovalGate, PublishingPorts
+from lily.publishing.post_schemas import PostOut, ScheduleIn
 from lily.publishing.posts import get_post, load_post
-from lily.publishing.schemas import PostOut, ScheduleIn
 from lily.publishing.states import targets_of
 
 WAITING = ("required", "pending", "rejected", "changes_requested")

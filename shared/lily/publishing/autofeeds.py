@@ -24,6 +24,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -37,8 +38,11 @@ from lily.publishing.autopost import Content, create_once, due_sk
 from lily.publishing.autopost_settings import AutopostSettings, autopost_settings
 from lily.publishing.models import AutoFeed, AutopostClaim, Queue
 from lily.publishing.ports import SchedulingPorts
+from lily.publishing.post_schemas import FeedPollOut
 from lily.publishing.recurring import check_content
-from lily.publishing.schemas import FeedIn, FeedList, FeedOut, FeedPollOut
+
+if TYPE_CHECKING:
+    from lily.publishing.schemas import FeedIn, FeedList, FeedOut
 
 DUE = "due"
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
@@ -111,6 +115,9 @@ def render(template: str, item: Item) -> str:
 
 
 def _out(feed: AutoFeed) -> FeedOut:
+    # the feeds API's models, imported by the routes that answer with them: the schedule only polls
+    from lily.publishing.schemas import FeedOut
+
     return FeedOut(feed_id=feed.feed_id, url=feed.url, connection_ids=list(feed.connection_ids),
                    template=feed.template, include=list(feed.include or []), exclude=list(feed.exclude or []),
                    mode=feed.mode, queue_id=feed.queue_id, cadence_minutes=int(feed.cadence_minutes),
@@ -162,6 +169,8 @@ def _load(org_id: str, feed_id: str) -> AutoFeed:
 
 
 def list_feeds(ports: SchedulingPorts, org_id: str, page: PageParams) -> FeedList:
+    from lily.publishing.schemas import FeedList
+
     ports.advanced.require(org_id)
     items, cursor = query_page(lambda start, n: AutoFeed.query(org_id, last_evaluated_key=start, limit=n),
                                {"org_id": org_id}, page, _out)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from lily.autopilot.ports import Target
 from lily.publishing import approval, editing, scheduling
-from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
+from lily.publishing.post_schemas import PostCreate, ScheduleIn, TargetIn
 
 if TYPE_CHECKING:
     from lily.publishing.ports import ApprovalGate, PublishingPorts

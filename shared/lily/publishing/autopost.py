@@ -25,7 +25,7 @@ from lily.core.observability import count, logger
 from lily.publishing import editing, queues, scheduling
 from lily.publishing.models import AutopostClaim, Post, Target
 from lily.publishing.ports import SchedulingPorts
-from lily.publishing.schemas import PostCreate, ScheduleIn, TargetIn
+from lily.publishing.post_schemas import PostCreate, ScheduleIn, TargetIn
 from lily.publishing.states import targets_of
 
 # A claim younger than this whose post is not done belongs to a run still making it (every function that makes

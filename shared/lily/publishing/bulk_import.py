@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -37,8 +38,10 @@ from lily.publishing.autopost import Content, create_once
 from lily.publishing.autopost_settings import autopost_settings
 from lily.publishing.models import BulkImport, ImportRow, Queue
 from lily.publishing.ports import MediaItem, SchedulingPorts
-from lily.publishing.schemas import ImportIn, ImportOut, ImportRowError
 from lily.publishing.settings import publishing_settings
+
+if TYPE_CHECKING:
+    from lily.publishing.schemas import ImportIn, ImportOut
 
 COLUMNS = ("connection_id", "platform", "at", "queue_id", "text", "media_urls", "first_comment")
 TYPE_OF_EXT = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp",
@@ -174,6 +177,9 @@ def _import_id(body: ImportIn) -> str:
 
 
 def _out(imp: BulkImport, replayed: bool = False) -> ImportOut:
+    # the import API's models, imported by the routes that answer with them: the worker only makes posts
+    from lily.publishing.schemas import ImportOut, ImportRowError
+
     failures = [ImportRowError(row=int(r.row), problems=[r.error or {}])
                 for r in ImportRow.query(imp.import_id, filter_condition=ImportRow.state == "failed")] \
         if int(imp.failed or 0) else []

@@ -9,9 +9,9 @@ from lily.core.observability import count
 from lily.publishing import media_uses
 from lily.publishing.models import Media, Post, Target
 from lily.publishing.ports import PlatformGateway, PublishingPorts
+from lily.publishing.post_schemas import PostCreate, PostOut, PostUpdate, TargetIn
 from lily.publishing.posts import load_post, post_out
 from lily.publishing.scheduling import cancel
-from lily.publishing.schemas import PostCreate, PostOut, PostUpdate, TargetIn
 from lily.publishing.states import targets_of
 
 EDITABLE = ("draft",)

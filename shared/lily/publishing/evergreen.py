@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from lily.core import clock, ids
@@ -32,8 +33,10 @@ from lily.publishing.autopost_settings import autopost_settings
 from lily.publishing.models import EvergreenPool, Post
 from lily.publishing.ports import SchedulingPorts
 from lily.publishing.recurring import aware, check_content
-from lily.publishing.schemas import EvergreenIn, EvergreenItemOut, EvergreenList, EvergreenOut
 from lily.publishing.states import targets_of
+
+if TYPE_CHECKING:
+    from lily.publishing.schemas import EvergreenIn, EvergreenList, EvergreenOut
 
 DUE = "due"
 
@@ -43,6 +46,9 @@ def text_hash(text: str) -> str:
 
 
 def _out(pool: EvergreenPool) -> EvergreenOut:
+    # the pools API's models, imported by the routes that answer with them: the schedule only picks
+    from lily.publishing.schemas import EvergreenItemOut, EvergreenOut
+
     items = [EvergreenItemOut(item_id=i["item_id"], text=i["text"], media_ids=i.get("media_ids") or [],
                               first_comment=i.get("first_comment"),
                               last_at=clock.parse_iso(i["last_at"]) if i.get("last_at") else None,
@@ -82,6 +88,8 @@ def _load(org_id: str, pool_id: str) -> EvergreenPool:
 
 
 def list_pools(ports: SchedulingPorts, org_id: str, page: PageParams) -> EvergreenList:
+    from lily.publishing.schemas import EvergreenList
+
     ports.advanced.require(org_id)
     items, cursor = query_page(lambda start, n: EvergreenPool.query(org_id, last_evaluated_key=start, limit=n),
                                {"org_id": org_id}, page, _out)

@@ -19,6 +19,7 @@ import hmac
 import re
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field
@@ -31,17 +32,17 @@ from lily.core.errors import invalid, not_found
 from lily.core.observability import count
 from lily.publishing.models import LinkClickDay, LinkSettings, ShortLink
 from lily.publishing.ports import FeatureGate
-from lily.publishing.schemas import (
-    LinkDay,
-    LinkIn,
-    LinkOut,
-    LinkSettingsIn,
-    LinkSettingsOut,
-    LinkStats,
-    ShortenTextIn,
-    ShortenTextOut,
-    UtmIn,
-)
+
+if TYPE_CHECKING:
+    from lily.publishing.schemas import (
+        LinkIn,
+        LinkOut,
+        LinkSettingsIn,
+        LinkSettingsOut,
+        LinkStats,
+        ShortenTextIn,
+        ShortenTextOut,
+    )
 
 ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE = re.compile(r"^[23456789a-zA-Z]{8}$")
@@ -82,6 +83,9 @@ def _settings(org_id: str) -> LinkSettings:
 
 
 def _settings_out(s: LinkSettings) -> LinkSettingsOut:
+    # the links API's models, imported by the routes that answer with them: the redirect function only resolves
+    from lily.publishing.schemas import LinkSettingsOut, UtmIn
+
     return LinkSettingsOut(utm={k: UtmIn(**v) for k, v in (s.utm or {}).items()},
                            redirect_status=int(s.redirect_status), short_base_url=short_base())
 
@@ -119,6 +123,8 @@ def _utm_for(s: LinkSettings, platform: str | None, campaign: str | None) -> dic
 
 
 def _link_out(link: ShortLink) -> LinkOut:
+    from lily.publishing.schemas import LinkOut
+
     return LinkOut(code=link.code, short_url=f"{short_base()}/{link.code}", url=link.url,
                    redirect_status=int(link.redirect_status), clicks=int(link.clicks or 0))
 
@@ -155,6 +161,8 @@ def shorten(gate: FeatureGate, org_id: str, body: LinkIn, created_by: str | None
 
 def shorten_text(gate: FeatureGate, org_id: str, body: ShortenTextIn, created_by: str | None) -> ShortenTextOut:
     """Every URL of the text replaced by a short link (links already on the short domain are left alone)."""
+    from lily.publishing.schemas import ShortenTextOut
+
     gate.require(org_id)
     s, made, base = _settings(org_id), [], short_base()
 
@@ -172,6 +180,8 @@ def shorten_text(gate: FeatureGate, org_id: str, body: ShortenTextIn, created_by
 
 
 def stats(gate: FeatureGate, org_id: str, code: str) -> LinkStats:
+    from lily.publishing.schemas import LinkDay, LinkStats
+
     gate.require(org_id)
     link = _load(code)
     if link is None or link.org_id != org_id:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -34,8 +35,10 @@ from lily.core.resources import bucket_name
 from lily.publishing import media_uses
 from lily.publishing.models import Media
 from lily.publishing.ports import MediaItem, QuotaPort
-from lily.publishing.schemas import MediaOut, UploadIn, UploadOut
 from lily.publishing.settings import publishing_settings
+
+if TYPE_CHECKING:
+    from lily.publishing.schemas import MediaOut, UploadIn, UploadOut
 
 MB = 1024 * 1024
 PLATFORMS = ("x", "facebook", "instagram", "linkedin")
@@ -131,6 +134,10 @@ def _new_key(org_id: str, content_type: str) -> tuple[str, str]:
 
 def create_upload(storage: QuotaPort, org_id: str, body: UploadIn, created_by: str | None = None) -> UploadOut:
     """``storage`` is the plan's ``media_storage_bytes`` quota (:attr:`PublishingPorts.storage_quota`)."""
+    # publishing's API models, imported by the routes that answer with them: the publisher, the imports worker and the
+    # schedulers use this module's store and lookups only and need not build publishing's API
+    from lily.publishing.schemas import UploadOut
+
     limit = max_size(body.content_type, body.platforms)
     if body.size > limit:
         raise LilyError(ErrorCode.VALIDATION_005, "media too large for its platforms",
@@ -166,6 +173,8 @@ def store(storage: QuotaPort, org_id: str, data: bytes, content_type: str, *, na
 
 
 def get_media(org_id: str, media_id: str) -> MediaOut:
+    from lily.publishing.schemas import MediaOut
+
     try:
         m = Media.get(org_id, media_id)
     except Media.DoesNotExist:

@@ -9,7 +9,7 @@ from datetime import datetime
 from lily.core import clock
 from lily.core.errors import invalid, not_found
 from lily.publishing.models import Post, Target
-from lily.publishing.schemas import ErrorOut, FirstCommentOut, PostOut, PostPage, TargetOut
+from lily.publishing.post_schemas import ErrorOut, FirstCommentOut, PostOut, PostPage, TargetOut
 from lily.publishing.states import targets_of
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from lily.core import clock, ids
@@ -27,21 +28,14 @@ from lily.core.pages import PageParams, query_page
 from lily.publishing import conflicts, scheduling
 from lily.publishing.models import Post, Queue, QueueEntry
 from lily.publishing.ports import SchedulingPorts
+from lily.publishing.post_schemas import EnqueueOut, ScheduleIn
 from lily.publishing.posts import get_post, load_post
-from lily.publishing.schemas import (
-    EnqueueOut,
-    QueueEntryOut,
-    QueueIn,
-    QueueList,
-    QueueOut,
-    QueueUpdate,
-    ReorderIn,
-    ScheduleIn,
-    SlotIn,
-)
 from lily.publishing.settings import publishing_settings
 from lily.publishing.slots import WEEKDAYS, next_slots
 from lily.publishing.states import targets_of
+
+if TYPE_CHECKING:
+    from lily.publishing.schemas import QueueIn, QueueList, QueueOut, QueueUpdate, ReorderIn
 
 ENTRY_KEEP = timedelta(days=30)  # an entry outlives its slot this long (TTL)
 
@@ -88,6 +82,9 @@ def _held(queue: Queue) -> list[Held]:
 
 
 def _out(queue: Queue, zone: str, held: list[Held]) -> QueueOut:
+    # the queue API's models, imported by the routes that answer with them: the automation workers only enqueue
+    from lily.publishing.schemas import QueueEntryOut, QueueOut, SlotIn
+
     tz = ZoneInfo(zone)
     return QueueOut(queue_id=queue.queue_id, name=queue.name, connection_ids=list(queue.connection_ids),
                     slots=[SlotIn(**s) for s in queue.slots], paused=bool(queue.paused),
@@ -123,6 +120,8 @@ def create(ports: SchedulingPorts, org_id: str, body: QueueIn) -> QueueOut:
 
 
 def list_queues(ports: SchedulingPorts, org_id: str, page: PageParams) -> QueueList:
+    from lily.publishing.schemas import QueueList
+
     ports.advanced.require(org_id)
     zone = ports.zones.zone(org_id)
     items, cursor = query_page(lambda start, n: Queue.query(org_id, last_evaluated_key=start, limit=n),

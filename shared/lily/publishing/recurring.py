@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -34,9 +35,11 @@ from lily.publishing.autopost_settings import autopost_settings
 from lily.publishing.media import media_items
 from lily.publishing.models import RecurringRule
 from lily.publishing.ports import SchedulingPorts
-from lily.publishing.schemas import RecurringIn, RecurringList, RecurringOut
 from lily.publishing.settings import publishing_settings
 from lily.publishing.slots import slot_instant
+
+if TYPE_CHECKING:
+    from lily.publishing.schemas import RecurringIn, RecurringList, RecurringOut
 
 DUE = "due"
 
@@ -114,6 +117,9 @@ def _first_after(rule: RecurringRule, zone: ZoneInfo, after: datetime) -> dateti
 
 
 def _out(rule: RecurringRule, zone_name: str) -> RecurringOut:
+    # the rules API's models, imported by the routes that answer with them: the schedule only makes occurrences
+    from lily.publishing.schemas import RecurringOut
+
     zone = ZoneInfo(zone_name)
     upcoming: list[str] = []
     if rule.next_at is not None and rule.status != "ended":
@@ -192,6 +198,8 @@ def _load(org_id: str, rule_id: str) -> RecurringRule:
 
 
 def list_rules(ports: SchedulingPorts, org_id: str, page: PageParams) -> RecurringList:
+    from lily.publishing.schemas import RecurringList
+
     ports.advanced.require(org_id)
     zone = ports.zones.zone(org_id)
     items, cursor = query_page(lambda start, n: RecurringRule.query(org_id, last_evaluated_key=start, limit=n),

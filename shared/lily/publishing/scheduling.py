@@ -18,8 +18,8 @@ from lily.core.observability import count, logger
 from lily.publishing.media import media_items
 from lily.publishing.models import Post, Target
 from lily.publishing.ports import PublishingPorts
+from lily.publishing.post_schemas import CancelOut, PostOut, ScheduleIn
 from lily.publishing.posts import get_post, load_post, post_out
-from lily.publishing.schemas import CancelOut, PostOut, ScheduleIn
 from lily.publishing.settings import publishing_settings
 from lily.publishing.states import due_sk, post_status, shard_of, targets_of
 

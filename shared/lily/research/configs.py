@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from lily.core import clock, ids, limits
 from lily.core.db import won
 from lily.core.errors import conflict, not_found
 from lily.core.pages import PageParams, query_page
+from lily.research.cadence import DAYS, Cadence
 from lily.research.models import ResearchConfig
 from lily.research.ports import ResearchGate
-from lily.research.schemas import DAYS, Cadence, ConfigIn, ConfigOut, ConfigPage, ConfigPut
+
+if TYPE_CHECKING:
+    from lily.research.schemas import ConfigIn, ConfigOut, ConfigPage, ConfigPut
 
 MAX_CONFIGS = 20  # per org, held by lily.core.limits (one conditional write per creation)
 PREFIX = "rcf_"  # every config id; the table's other row per org is the limit's counter
@@ -32,6 +36,9 @@ def cadence_of(c: ResearchConfig) -> Cadence:
 
 
 def config_out(c: ResearchConfig) -> ConfigOut:
+    # the API's models, imported by the routes that answer with them: the schedule only computes next runs
+    from lily.research.schemas import ConfigOut
+
     return ConfigOut(config_id=c.config_id, name=c.name, industry=c.industry, topics=list(c.topics or []),
                      competitors=list(c.competitors or []), feeds=list(c.feeds or []), cadence=cadence_of(c),
                      enabled=c.enabled, next_run_at=clock.parse_iso(c.next_run) if c.next_run else None,
@@ -76,6 +83,8 @@ def get(org_id: str, config_id: str) -> ConfigOut:
 
 
 def list_configs(org_id: str, page: PageParams) -> ConfigPage:
+    from lily.research.schemas import ConfigPage
+
     items, nxt = query_page(
         lambda start, n: ResearchConfig.query(org_id, ResearchConfig.config_id.startswith(PREFIX),
                                               scan_index_forward=False, last_evaluated_key=start, limit=n),

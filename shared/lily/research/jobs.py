@@ -13,6 +13,7 @@ org's live jobs (queued or running, younger than ``run_stale_s``) when the cap i
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from lily.core import clock, ids, limits, queues
 from lily.core.db import won
@@ -23,13 +24,19 @@ from lily.research import configs
 from lily.research.messages import QUEUE, RunMessage
 from lily.research.models import ResearchConfig, ResearchJob
 from lily.research.ports import ResearchGate
-from lily.research.schemas import JobOut, JobPage
 from lily.research.settings import research_settings
+
+if TYPE_CHECKING:
+    from lily.research.schemas import JobOut, JobPage
 
 RETENTION = timedelta(days=180)
 
 
 def job_out(j: ResearchJob) -> JobOut:
+    # the API's models, imported by the routes that answer with them: the schedule and the worker enqueue and run
+    # jobs without building research's API
+    from lily.research.schemas import JobOut
+
     return JobOut(job_id=j.job_id, config_id=j.config_id, trigger=j.trigger, status=j.status, stage=j.stage,
                   progress=int(j.progress), counts={k: int(v) for k, v in (j.counts or {}).items()},
                   tokens=int(j.tokens or 0), confidence=float(j.confidence) if j.confidence is not None else None,
@@ -136,6 +143,8 @@ def get(org_id: str, job_id: str) -> JobOut:
 
 
 def list_jobs(org_id: str, page: PageParams) -> JobPage:
+    from lily.research.schemas import JobPage
+
     items, nxt = query_page(
         lambda start, n: ResearchJob.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
         {"org_id": org_id}, page, job_out)

@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lily.core.fields import NOT_BLANK, URL, NotABool
+from lily.research.cadence import DAYS as DAYS  # the schedule imports these alone
+from lily.research.cadence import Cadence as Cadence
+from lily.research.cadence import Day as Day
 
-Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-DAYS: tuple[Day, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 JobStatus = Literal["queued", "running", "done", "failed", "refused"]
 Entry = Annotated[str, Field(min_length=1, max_length=120, pattern=NOT_BLANK)]  # a topic or a competitor: not blank
 FeedUrl = Annotated[str, Field(max_length=2000, pattern=URL)]
@@ -26,16 +27,6 @@ def _distinct(values: list[str]) -> list[str]:
     if len({v.lower() for v in cleaned}) != len(cleaned):
         raise ValueError("an entry appears twice")
     return cleaned
-
-
-class Cadence(BaseModel):
-    """When the schedule runs the config, in UTC (default Sunday 02:00, PRODUCT.md)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    day: Day = "sunday"
-    hour: int = Field(2, ge=0, le=23)
-    minute: int = Field(0, ge=0, le=59)
 
 
 class ConfigIn(BaseModel):

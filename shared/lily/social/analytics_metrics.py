@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
+from typing import TYPE_CHECKING
 
 from lily.analytics.ports import (
     ConnectionInactive,
@@ -22,15 +23,21 @@ from lily.analytics.ports import (
 from lily.core import clock
 from lily.core.config import on_reset
 from lily.core.errors import ErrorCode, LilyError
-from lily.social import tokens
 from lily.social.models import SocialConnection
 from lily.social.notices import mark_needs_reauth
-from lily.social.platforms import adapter
-from lily.social.platforms.base import Credentials, ErrorKind, PlatformError
+
+if TYPE_CHECKING:
+    from lily.social.platforms.base import Credentials
+
+# The platform adapters (httpx) and the token store (cryptography) are imported where metrics are read: the
+# analytics schedule builds these ports for the connection directory alone and never reads metrics; the analytics
+# worker, which reads them on every message, primes both at init (its handler, FunctionSpec.primes).
 
 
 @cache
 def _adapter(platform: str):
+    from lily.social.platforms import adapter
+
     return adapter(platform)
 
 
@@ -57,6 +64,8 @@ class PlatformMetrics:
         self._creds: dict[tuple[str, str], tuple[float, Credentials]] = {}
 
     def _credentials(self, org_id: str, connection_id: str, platform: str) -> Credentials:
+        from lily.social import tokens
+
         key, now = (org_id, connection_id), clock.now_ts()
         kept = self._creds.get(key)
         if kept is None or now - kept[0] > self.REUSE_S:
@@ -66,6 +75,8 @@ class PlatformMetrics:
 
     def _call(self, org_id: str, connection_id: str, platform: str, call):
         """``call(adapter, credentials)`` with the platform's and Lily's errors translated into analytics'."""
+        from lily.social.platforms.base import ErrorKind, PlatformError
+
         try:
             return call(_adapter(platform), self._credentials(org_id, connection_id, platform))
         except PlatformError as exc:

@@ -29,7 +29,6 @@ from lily.publishing.ports import (
     PublishOutcome,
     PublishTarget,
 )
-from lily.social import comments, tokens
 from lily.social.constraints import MediaInfo, violations
 from lily.social.models import SocialConnection, SocialNotice
 from lily.social.notices import mark_needs_reauth
@@ -76,6 +75,11 @@ class SocialGateway:
                 for v in found]
 
     def _credentials(self, target: PublishTarget):
+        # The token store (cryptography) and the comments module are imported where a publish or a comment needs
+        # them: the imports worker and the automation schedule use this gateway for connections and validation
+        # only; the publisher and the first-comments worker prime both at init (their handlers, FunctionSpec.primes).
+        from lily.social import tokens
+
         try:
             return tokens.credentials(target.org_id, target.connection_id)
         except (PlatformError, LilyError) as exc:  # translated into the publishing taxonomy
@@ -114,6 +118,8 @@ class SocialGateway:
         return PublishOutcome(platform_post_id=found.platform_post_id, url=found.url) if found else None
 
     def comment(self, target: CommentTarget) -> PublishOutcome:
+        from lily.social import comments
+
         try:
             done = comments.post(target.org_id, target.connection_id, target.platform,
                                  CommentOn(post_id=target.platform_post_id), target.text)
@@ -122,6 +128,8 @@ class SocialGateway:
         return PublishOutcome(platform_post_id=done.platform_id, url=done.url)
 
     def find_comment(self, target: CommentTarget) -> PublishOutcome | None:
+        from lily.social import comments
+
         try:
             found = comments.find(target.org_id, target.connection_id, target.platform,
                                   CommentOn(post_id=target.platform_post_id), target.text,

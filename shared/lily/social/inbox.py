@@ -9,7 +9,7 @@ partition: another organization's item is "not found", never shown.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lily.core import clock, events
 from lily.core.db import won
@@ -18,8 +18,10 @@ from lily.core.observability import count, logger
 from lily.core.pages import PageParams, query_page
 from lily.social.models import EngagementEvent, InboxItem
 from lily.social.ports import InboxPorts
-from lily.social.schemas import InboxItemView, InboxPage, InboxReplyView, InboxUpdate
 from lily.social.sentiment import sentiment
+
+if TYPE_CHECKING:
+    from lily.social.schemas import InboxItemView, InboxPage, InboxUpdate
 
 FILTERS = ("status", "read", "platform", "assignee_id", "kind", "sentiment")
 
@@ -52,6 +54,10 @@ def add(event: EngagementEvent) -> bool:
 
 
 def view(item: InboxItem) -> InboxItemView:
+    # the inbox API's models, imported by the routes that answer with them: the inbound and reply workers store
+    # items and send replies and need not build social's API
+    from lily.social.schemas import InboxItemView, InboxReplyView
+
     reply = None
     if item.reply_state:
         reply = InboxReplyView(state=item.reply_state, text=item.reply_text or "", by=item.reply_by,
@@ -74,6 +80,8 @@ def get(org_id: str, item_id: str) -> InboxItem:
 
 def list_items(org_id: str, page: PageParams, **filters: Any) -> InboxPage:
     """The org's items, newest first, with every filter given (equality; ``read`` a bool)."""
+    from lily.social.schemas import InboxPage
+
     condition = None
     for name in FILTERS:
         value = filters.get(name)

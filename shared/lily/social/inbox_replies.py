@@ -14,7 +14,7 @@ not built), and is refused with 422.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,7 +27,9 @@ from lily.social import inbox
 from lily.social.comment_target import CommentOn
 from lily.social.models import InboxItem
 from lily.social.reply_messages import ReplyMessage, send
-from lily.social.schemas import InboxItemView
+
+if TYPE_CHECKING:
+    from lily.social.schemas import InboxItemView
 
 FIELDS = OnceFields(state="reply_state", attempt_id="reply_attempt_id", lease_until="reply_lease_until",
                     reconcile="reply_reconcile", attempts="reply_attempts", next_at="reply_next_at",

@@ -3,6 +3,8 @@ stored notice (idempotent on the event id) and the organization's list of notice
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lily.core import clock
 from lily.core.db import won
 from lily.core.observability import count, logger
@@ -10,7 +12,9 @@ from lily.core.pages import PageParams, query_page
 from lily.social.messages import NeedsReauth
 from lily.social.messages import send as send_event
 from lily.social.models import SocialConnection, SocialNotice
-from lily.social.schemas import NoticePage, NoticeView
+
+if TYPE_CHECKING:
+    from lily.social.schemas import NoticePage
 
 
 def mark_needs_reauth(conn: SocialConnection, reason: str) -> bool:
@@ -52,6 +56,9 @@ def record_notice(event: NeedsReauth) -> bool:
 
 def notices(org_id: str, page: PageParams) -> NoticePage:
     """Newest first."""
+    # the HTTP route's models, imported here: the workers that mark connections (publisher, analytics, token health)
+    # never list notices and need not build social's API models at init
+    from lily.social.schemas import NoticePage, NoticeView
 
     def view(n: SocialNotice) -> NoticeView:
         return NoticeView(notice_id=n.notice_id, kind=n.kind, connection_id=n.connection_id, platform=n.platform,

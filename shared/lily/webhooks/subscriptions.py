@@ -9,6 +9,7 @@ address literal); every delivery is checked again on the address actually connec
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from lily.core import clock, crypto, ids
@@ -19,9 +20,11 @@ from lily.core.observability import count
 from lily.core.pages import PageParams, query_page
 from lily.webhooks.models import WebhookSubscription
 from lily.webhooks.ports import WebhookPorts
-from lily.webhooks.schemas import WebhookCreated, WebhookIn, WebhookOut, WebhookPage, WebhookUpdate
 from lily.webhooks.settings import webhook_settings
 from lily.webhooks.signing import new_secret
+
+if TYPE_CHECKING:
+    from lily.webhooks.schemas import WebhookCreated, WebhookIn, WebhookOut, WebhookPage, WebhookUpdate
 
 
 def secret_context(org_id: str, subscription_id: str) -> dict[str, str]:
@@ -66,6 +69,9 @@ def check_events(events: list[str]) -> list[str]:
 
 
 def view(sub: WebhookSubscription) -> WebhookOut:
+    # the API's models, imported by the routes that answer with them: the delivery worker reads secrets only
+    from lily.webhooks.schemas import WebhookOut
+
     return WebhookOut(subscription_id=sub.subscription_id, url=sub.url, events=sorted(sub.events or ()),
                       description=sub.description, enabled=bool(sub.enabled), secret_hint=sub.secret_hint,
                       failing_since=sub.failing_since, last_success_at=sub.last_success_at,
@@ -81,6 +87,8 @@ def load(org_id: str, subscription_id: str) -> WebhookSubscription:
 
 
 def create(ports: WebhookPorts, org_id: str, body: WebhookIn, created_by: str | None) -> WebhookCreated:
+    from lily.webhooks.schemas import WebhookCreated
+
     ports.gate.require(org_id)
     url, events = check_url(body.url), check_events(body.events)
     limit = webhook_settings().max_per_org
@@ -99,6 +107,8 @@ def create(ports: WebhookPorts, org_id: str, body: WebhookIn, created_by: str | 
 
 
 def list_subscriptions(org_id: str, page: PageParams) -> WebhookPage:
+    from lily.webhooks.schemas import WebhookPage
+
     items, cursor = query_page(
         lambda start, n: WebhookSubscription.query(org_id, last_evaluated_key=start, limit=n),
         {"org_id": org_id}, page, view)
