@@ -56,7 +56,7 @@ audit, notifier)                              ``content.approval_drafts.DraftApp
 :func:`autopilot_basics` (plan levels,      ``billing.autopilot_plan.PlanAutopilot``, ``identity.zones.OrgTimeZones``
 zones)
 :func:`autopilot_ports` (a run: basics,       ``PlanQuota`` ×2, ``research.autopilot_brief.LatestBrief``,
-quotas, research, best times, writer, posts,  :class:`AnalyticsBestTimes` (here, on analytics' report module),
+quotas, research, best times, writer, posts,  :func:`best_times` (per platform),
 approvals)                                    ``content.autopilot_writer.AutopilotWriter``,
                                               ``publishing.autopilot_posts.AutopilotPosts``, :func:`approval_gate`
 :func:`autopilot_weekly_ports` (week's        :class:`AnalyticsWeek` (here, on analytics' report module),
@@ -281,22 +281,6 @@ def approval_gate() -> ApprovalGate:
     return PolicyGate(approval_ports)
 
 
-class AnalyticsBestTimes:
-    """Autopilot's ``BestTimes`` on what analytics exposes today (its report module's heatmap): the (weekday,
-    hour) cells of the org's own published posts, UTC, ranked by engagement rate, then engagements per post.
-    Composed here because analytics declares no provider for it (autopilot's port, analytics' public reads)."""
-
-    def best_hours(self, org_id: str, since: datetime) -> list[tuple[int, int]]:
-        from lily.analytics import report
-        from lily.analytics.schemas import PeriodOut
-        from lily.core import clock
-
-        cells = report.heatmap(org_id, PeriodOut(start=since, end=clock.now(), clamped=False, level="own")).rows
-        ranked = sorted(cells, key=lambda c: (c.engagement_rate or 0.0, c.engagements / max(1, c.posts)),
-                        reverse=True)
-        return [(c.weekday, c.hour) for c in ranked if c.posts > 0]
-
-
 class AnalyticsWeek:
     """Autopilot's ``WeeklyNumbers`` on analytics' stored latest totals per published target (its report rows)."""
 
@@ -338,7 +322,7 @@ def autopilot_ports() -> AutopilotPorts:
 
     basics = autopilot_basics()
     return AutopilotPorts(plans=basics.plans, posts_quota=PlanQuota(POSTS_QUOTA), ai_quota=PlanQuota(AI_QUOTA),
-                          research=LatestBrief(), best_times=AnalyticsBestTimes(),
+                          research=LatestBrief(), best_times=best_times(),
                           writer=AutopilotWriter(content_ports),
                           posts=AutopilotPosts(publishing_ports, approval_gate, _active_targets),
                           approvals=approval_gate(), zones=basics.zones)

@@ -5,8 +5,8 @@
 - :class:`Quota`: a plan quota (billing's ``PlanQuota``): ``posts_per_day``, ``ai_text_requests``,
   ``image_generations``. Autopilot reserves before each step, so the pipelines it calls do not consume again.
 - :class:`ResearchBriefs`: the latest research report's theme, topics and insights (research).
-- :class:`BestTimes`: the org's best posting hours, learned from its own published history (analytics: composed
-  from its report module in :mod:`lily.composition`).
+- :class:`BestTimes`: the org's best posting slots per platform, learned from its own published history on that
+  platform (analytics' ``BestTimesProvider``).
 - :class:`Writer`: one post's text for a platform and topic through the content pipeline (brand voice, templates,
   moderation, scoring); the AI request is reserved by autopilot.
 - :class:`Posts`: active connections; create a post, schedule it, or submit it for approval (publishing).
@@ -60,9 +60,9 @@ class ResearchBriefs(Protocol):
 
 
 class BestTimes(Protocol):
-    def best_hours(self, org_id: str, since: datetime) -> list[tuple[int, int]]:
-        """(weekday 0=Monday, hour), UTC, best first, from the org's own posts published since ``since``;
-        empty when there is no history."""
+    def best_times(self, org_id: str, platform: str, limit: int = 3) -> list[tuple[int, int]]:
+        """(weekday 0=Monday, hour) in the org's time zone, best first, learned from the org's own settled posts
+        on ``platform``; empty when that history is too short (never a guess)."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ draft, connection, instant, scheduled or pending), what it spent, and why it sto
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -132,32 +133,36 @@ def _run(ports: AutopilotPorts, run: AutopilotRun, log: Log) -> None:
         return
 
     brief = ports.research.latest(org_id)
-    best = ports.best_times.best_hours(org_id, now - timedelta(days=autopilot_settings().history_days))
     wanted = set(cfg.connection_ids or [])
     targets = [t for t in ports.posts.connections(org_id) if not wanted or t.connection_id in wanted]
     campaign = _campaign(org_id, cfg, brief, today, log) if level == "full" else None
     topics = _topics(cfg, brief, campaign, today)
     submit = level == "basic" or bool(cfg.approval_required) or ports.approvals.required(org_id, None, "autopilot")
     quiet = QuietHours(**cfg.quiet_hours) if cfg.quiet_hours else None
-    slots = plan_slots(best, zone, today, now, int(cfg.posts_per_day), quiet)
+    # each platform's own best slots (analytics learns them per platform, in the org's zone)
+    best = {p: ports.best_times.best_times(org_id, p, limit=7 * 24) for p in sorted({t.platform for t in targets})}
+    planned = plan_posts(targets, best, zone, today, now, int(cfg.posts_per_day), quiet)
     read = {"report_id": brief.report_id if brief else None, "theme": brief.theme if brief else None,
-            "best_hours_utc": [list(x) for x in best[:10]], "history": bool(best),
+            "best_slots": {p: [list(x) for x in b[:10]] for p, b in best.items()},
+            "history": sorted(p for p, b in best.items() if b),
             "connections": [t.connection_id for t in targets], "topics": topics,
             "campaign_id": campaign.campaign_id if campaign else None, "mode": "submit" if submit else "schedule",
-            "slots": [clock.iso(s) for s in slots], "time_zone": str(zone)}
+            "slots": [clock.iso(at) for _, at in planned], "slot_platforms": [t.platform for t, _ in planned],
+            "time_zone": str(zone), "images": bool(cfg.images)}
     run.update(actions=[AutopilotRun.read.set(read)])
-    log.event("read", report=read["report_id"], best_hours=len(best), connections=len(targets), slots=len(slots))
+    log.event("read", report=read["report_id"], history=read["history"], connections=len(targets),
+              slots=len(planned))
     if not targets:
         raise Stop("no_connections", "no active connection to post to", None, {})
     if not topics:
         raise Stop("no_topics", "no topic: set topics in the autopilot settings or run research", None, {})
-    if not slots:
+    if not planned:
         log.event("no_slot_left", day=today.isoformat())
         return
     cap = round(float(cfg.monthly_budget_usd) * ledger.MICRO)
-    for i, at in enumerate(slots):
-        _step(ports, run, log, cfg, plan_id, targets[i % len(targets)], topics[i % len(topics)], at, str(zone),
-              submit, cap, brief, today)
+    for i, (target, at) in enumerate(planned):
+        _step(ports, run, log, cfg, plan_id, target, topics[i % len(topics)], at, str(zone), submit, cap, brief,
+              today)
         log.save()
 
 
@@ -226,17 +231,26 @@ def _step(ports: AutopilotPorts, run: AutopilotRun, log: Log, cfg: AutopilotConf
     log.event("made", post_id=post_id, at=clock.iso(at), state=log.made[-1]["state"])
 
 
+def plan_posts(targets: list[Target], best: dict[str, list[tuple[int, int]]], zone: ZoneInfo, day: date,
+               now: datetime, n: int, quiet: QuietHours | None) -> list[tuple[Target, datetime]]:
+    """The day's ``n`` posts, round-robin over the targets, each at a slot of its own platform's best times
+    (:func:`plan_slots`), soonest first."""
+    if not targets:
+        return []
+    share = [targets[i % len(targets)] for i in range(n)]
+    per_platform = Counter(t.platform for t in share)
+    slots = {p: plan_slots(best.get(p, []), zone, day, now, k, quiet) for p, k in per_platform.items()}
+    out = [(t, slots[t.platform].pop(0)) for t in share if slots[t.platform]]
+    return sorted(out, key=lambda x: x[1])
+
+
 def plan_slots(best: list[tuple[int, int]], zone: ZoneInfo, day: date, now: datetime, n: int,
                quiet: QuietHours | None) -> list[datetime]:
-    """Up to ``n`` instants on the org's local ``day``: the best hours of that weekday first (history, converted
-    from UTC), then the best hours of other days, then the default hours; never in quiet hours, never sooner
+    """Up to ``n`` instants on the org's local ``day``: the best hours of that weekday first (``best`` is in the
+    org's zone), then the best hours of other days, then the default hours; never in quiet hours, never sooner
     than the minimum lead."""
     s = autopilot_settings()
-    ranked: list[tuple[bool, int]] = []
-    for wd, hour in best:
-        # the cell's UTC (weekday, hour) in the org's zone on this day's offset (2024-01-01 was a Monday)
-        local = datetime.combine(date(2024, 1, 1) + timedelta(days=wd), time(hour), UTC).astimezone(zone)
-        ranked.append((local.weekday() == day.weekday(), local.hour))
+    ranked = [(wd == day.weekday(), hour) for wd, hour in best]
     hours = [h for same, h in ranked if same] + [h for same, h in ranked if not same] + list(s.default_hours)
     earliest = now + timedelta(minutes=s.min_lead_minutes)
     out: list[datetime] = []

@@ -209,23 +209,42 @@ def test_full_runs_a_campaign_from_the_latest_report(ports, writer, frozen):
     assert [m["topic"] for m in nxt["made"]] == campaign.plan[1]["topics"]
 
 
-def _history(org, at: datetime, engagements: int, impressions: int = 1000) -> None:
+def _history(org, at: datetime, engagements: int, impressions: int = 1000, connection: int = 0,
+             platform: str = "x") -> None:
     tid = ids.new_id("tgt")
     AnalyticsPost(org["id"], published_key(at, tid), target_id=tid, post_id=ids.new_id("post"),
-                  connection_id=org["connections"][0], platform="x", platform_post_id="1", published_at=at,
-                  impressions=impressions, likes=engagements, comments=0, shares=0, clicks=0,
+                  connection_id=org["connections"][connection], platform=platform, platform_post_id="1",
+                  published_at=at, impressions=impressions, likes=engagements, comments=0, shares=0, clicks=0,
                   collected_at=at).save()
 
 
-def test_posts_at_the_orgs_best_time_learned_from_its_history(ports, frozen):
+def test_each_platform_posts_at_its_own_best_time_learned_from_its_history(ports, frozen):
+    """Analytics learns best times per platform (``BestTimesProvider``, 20 settled posts at least): X engages
+    best at 14:00 UTC (15:00 in Paris), LinkedIn at 09:00 UTC (10:00 in Paris); each gets its own slot."""
+    org = make_org("pro", zone="Europe/Paris", platforms=("x", "linkedin"))
+    tuesday = datetime(2026, 12, 8, tzinfo=UTC)
+    for weeks in range(1, 12):
+        for hour, x, li in ((14, 90, 10), (9, 10, 90)):
+            at = tuesday.replace(hour=hour) - timedelta(weeks=weeks)
+            _history(org, at, engagements=x, connection=0, platform="x")
+            _history(org, at, engagements=li, connection=1, platform="linkedin")
+    _enable(ports, org, posts_per_day=2)
+    r = _run(ports, org)
+    assert r["read"]["history"] == ["linkedin", "x"]
+    # (weekday, hour) in Paris; only Tuesdays in the history, so the weekdays tie and the hour decides
+    assert r["read"]["best_slots"]["x"][0][1] == 15 and r["read"]["best_slots"]["linkedin"][0][1] == 10
+    at = {m["platform"]: m["at"] for m in r["made"]}
+    assert at == {"x": "2026-12-08T14:00:00Z", "linkedin": "2026-12-08T09:00:00Z"}
+
+
+def test_without_history_a_platform_posts_at_the_default_hours(ports, frozen):
     org = make_org("pro", zone="Europe/Paris")
-    for weeks in range(1, 4):  # Tuesdays 14:00 UTC engage best, 09:00 UTC less
+    for weeks in range(1, 4):  # too short a history (fewer than 20 settled posts): no guess
         _history(org, datetime(2026, 12, 8, 14, tzinfo=UTC) - timedelta(weeks=weeks), engagements=90)
-        _history(org, datetime(2026, 12, 8, 9, tzinfo=UTC) - timedelta(weeks=weeks), engagements=10)
     _enable(ports, org, posts_per_day=1)
     r = _run(ports, org)
-    assert r["read"]["history"] and r["read"]["best_hours_utc"][0] == [1, 14]
-    assert r["made"][0]["at"] == "2026-12-08T14:00:00Z"  # 15:00 in Paris, the best slot
+    assert r["read"]["history"] == [] and r["read"]["best_slots"] == {"x": []}
+    assert r["made"][0]["at"] == "2026-12-08T08:00:00Z"  # 09:00 in Paris, the first default hour
 
 
 def test_quiet_hours_and_days_are_respected(ports, frozen):

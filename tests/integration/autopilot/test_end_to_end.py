@@ -4,6 +4,7 @@ org's best slot, learned from that history, and it waits for approval."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,7 +21,10 @@ T0 = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)  # a Tuesday
 
 @pytest.fixture(scope="module")
 def started():
-    tuning = {"LILY_SOCIAL_HTTP_TIMEOUT_S": "6", "LILY_ANALYTICS_CALL_INTERVAL_S": "0", "LILY_AI_TIMEOUT_S": "5"}
+    tuning = {"LILY_SOCIAL_HTTP_TIMEOUT_S": "6", "LILY_ANALYTICS_CALL_INTERVAL_S": "0", "LILY_AI_TIMEOUT_S": "5",
+              # the 20 history posts go out back to back (X allows 100 per 15 minutes; the default burst is 5)
+              "LILY_PUBLISHING_PACING": json.dumps({"x": [{"scope": "account", "limit": 100, "window_s": 900,
+                                                           "burst": 25}]})}
     with running_sandboxes(["x", "openai"], tuning) as s:
         yield s
 
@@ -32,17 +36,22 @@ def test_publish_collect_then_autopilot_drafts_for_the_best_slot(started, http, 
         set_plan(org_id, "enterprise")
         connection_id = connect(http, user["headers"], org_id, "x")["connections"][0]["connection_id"]
         key = create_api_key(http, user["headers"], org_id, scopes=["analytics:write", "autopilot:read"])["headers"]
-        # Given a post published on the X sandbox at 10:01 UTC on a Tuesday
-        r = http.post(f"/api/orgs/{org_id}/posts", headers=user["headers"],
-                      json={"text": "Autopilot end to end", "targets": [{"connection_id": connection_id}]})
-        post_id = r.json()["post_id"]
-        r = http.post(f"/api/orgs/{org_id}/posts/{post_id}/schedule", headers=user["headers"],
-                      json={"scheduled_at": (T0 + timedelta(seconds=90)).isoformat()})
-        assert r.status_code == 200, r.text
+        # Given 20 posts (the history analytics' best times need on a platform) published on the X sandbox at
+        # 10:01 UTC on a Tuesday
+        post_ids = []
+        for n in range(20):
+            r = http.post(f"/api/orgs/{org_id}/posts", headers=user["headers"],
+                          json={"text": f"Autopilot end to end {n}", "targets": [{"connection_id": connection_id}]})
+            post_ids.append(r.json()["post_id"])
+            r = http.post(f"/api/orgs/{org_id}/posts/{post_ids[-1]}/schedule", headers=user["headers"],
+                          json={"scheduled_at": (T0 + timedelta(seconds=90)).isoformat()})
+            assert r.status_code == 200, r.text
         clock.advance(95)
         assert http.post("/_local/schedules/dispatcher/fire").status_code == 200
         drain(local_suite)
-        assert http.get(f"/api/orgs/{org_id}/posts/{post_id}", headers=user["headers"]).json()["status"] == "published"
+        states = [http.get(f"/api/orgs/{org_id}/posts/{p}", headers=user["headers"]).json()["status"]
+                  for p in post_ids]
+        assert set(states) == {"published"}, states
         # and its metrics collected from the sandbox an hour later
         clock.advance(3600)
         assert http.post(f"/api/orgs/{org_id}/analytics/refresh", headers=key).status_code == 202
@@ -61,7 +70,7 @@ def test_publish_collect_then_autopilot_drafts_for_the_best_slot(started, http, 
         done = http.get(f"/api/orgs/{org_id}/autopilot/runs/{r.json()['run_id']}", headers=key).json()
         # Then it read the history, and drafted one post for the best slot (Tuesday 10:00 UTC), waiting for approval
         assert done["status"] == "done", done
-        assert done["read"]["history"] and done["read"]["best_hours_utc"][0] == [1, 10]
+        assert done["read"]["history"] == ["x"] and done["read"]["best_slots"]["x"][0][1] == 10
         assert [(m["at"], m["state"]) for m in done["made"]] == [("2026-12-15T10:00:00Z", "pending_approval")]
         assert done["spent"]["ai_requests"] == 1 and done["spent"]["cost_usd"] > 0
         queue = http.get(f"/api/orgs/{org_id}/approvals", headers=user["headers"]).json()["items"]
