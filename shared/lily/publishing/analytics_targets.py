@@ -17,7 +17,6 @@ from lily.analytics.ports import PublishedTarget
 from lily.publishing.models import Media, Post, Target
 
 
-
 class PublishedTargetsOfConnection:
     def of_connection(self, org_id: str, connection_id: str, since: datetime) -> list[PublishedTarget]:
         found: list[PublishedTarget] = []
