@@ -55,9 +55,10 @@ audit, notifier)                              ``content.approval_drafts.DraftApp
 ``ApprovalGate``)
 :func:`autopilot_basics` (plan levels,      ``billing.autopilot_plan.PlanAutopilot``, ``identity.zones.OrgTimeZones``
 zones)
-:func:`autopilot_ports` (a run: basics,       ``PlanQuota`` ×2, ``research.autopilot_brief.LatestBrief``,
-quotas, research, best times, writer, posts,  :func:`best_times` (per platform),
-approvals)                                    ``content.autopilot_writer.AutopilotWriter``,
+:func:`autopilot_ports` (a run: basics,       ``PlanQuota`` ×3, ``research.autopilot_brief.LatestBrief``,
+quotas, research, best times, writer,         :func:`best_times` (per platform),
+images, posts, approvals)                     ``content.autopilot_writer.AutopilotWriter``,
+                                              ``images.autopilot_images.AutopilotImages`` (on :func:`image_ports`),
                                               ``publishing.autopilot_posts.AutopilotPosts``, :func:`approval_gate`
 :func:`autopilot_weekly_ports` (week's        :class:`AnalyticsWeek` (here, on analytics' report module),
 numbers, mail)                                ``identity.approval_support.MemberMail``
@@ -314,16 +315,17 @@ def autopilot_basics() -> AutopilotBasics:
 
 @_per_process
 def autopilot_ports() -> AutopilotPorts:
-    from lily.autopilot.ports import AI_QUOTA, POSTS_QUOTA, AutopilotPorts
+    from lily.autopilot.ports import AI_QUOTA, IMAGES_QUOTA, POSTS_QUOTA, AutopilotPorts
     from lily.billing.entitlements import PlanQuota
     from lily.content.autopilot_writer import AutopilotWriter
+    from lily.images.autopilot_images import AutopilotImages
     from lily.publishing.autopilot_posts import AutopilotPosts
     from lily.research.autopilot_brief import LatestBrief
 
     basics = autopilot_basics()
     return AutopilotPorts(plans=basics.plans, posts_quota=PlanQuota(POSTS_QUOTA), ai_quota=PlanQuota(AI_QUOTA),
-                          research=LatestBrief(), best_times=best_times(),
-                          writer=AutopilotWriter(content_ports),
+                          images_quota=PlanQuota(IMAGES_QUOTA), research=LatestBrief(), best_times=best_times(),
+                          writer=AutopilotWriter(content_ports), images=AutopilotImages(image_ports),
                           posts=AutopilotPosts(publishing_ports, approval_gate, _active_targets),
                           approvals=approval_gate(), zones=basics.zones)
 
