@@ -22,6 +22,7 @@ T0 = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)  # a Tuesday
 @pytest.fixture(scope="module")
 def started():
     tuning = {"LILY_SOCIAL_HTTP_TIMEOUT_S": "6", "LILY_ANALYTICS_CALL_INTERVAL_S": "0", "LILY_AI_TIMEOUT_S": "5",
+              "LILY_AUTOPILOT_IMAGE_CHECK_DELAY_S": "0",  # the run's look at its image jobs at once
               # the 20 history posts go out back to back (X allows 100 per 15 minutes; the default burst is 5)
               "LILY_PUBLISHING_PACING": json.dumps({"x": [{"scope": "account", "limit": 100, "window_s": 900,
                                                            "burst": 25}]})}
@@ -80,3 +81,36 @@ def test_publish_collect_then_autopilot_drafts_for_the_best_slot(started, http, 
 def _login(http, user: dict) -> dict:
     """A fresh session (the week that passed on Lily's clock outlived the first one)."""
     return auth_headers(login(http, user["email"], user["password"])["access_token"])
+
+
+def test_autopilot_posts_with_an_image_made_by_the_image_pipeline(started, http, local_suite):
+    """The real ports end to end: the run (worker) writes on the OpenAI-compatible sandbox, starts the post's image
+    job through the image pipeline, the image worker generates and stores it, the run's look attaches it to the
+    post and schedules the post."""
+    from lily.billing.entitlements import usage
+
+    with reset_between(started), clock.freeze(T0 - timedelta(hours=4)):  # 06:00 UTC on a Tuesday
+        user = register_user(http)
+        org_id = create_org(http, user["headers"])
+        set_plan(org_id, "pro")
+        connect(http, user["headers"], org_id, "x")
+        r = http.put(f"/api/orgs/{org_id}/autopilot/settings", headers=user["headers"],
+                     json={"enabled": True, "posts_per_day": 1, "topics": ["harbor tours in spring"],
+                           "monthly_budget_usd": 1, "images": True})
+        assert r.status_code == 200 and r.json()["images"] is True, r.text
+        r = http.post(f"/api/orgs/{org_id}/autopilot/runs", headers=user["headers"])
+        assert r.status_code == 202, r.text
+        drain(local_suite)
+        done = http.get(f"/api/orgs/{org_id}/autopilot/runs/{r.json()['run_id']}", headers=user["headers"]).json()
+        assert done["status"] == "done", done
+        made = done["made"][0]
+        assert made["state"] == "scheduled" and made["image"]["state"] == "attached", done["log"]
+        job = http.get(f"/api/orgs/{org_id}/images/jobs/{made['image']['job_id']}", headers=user["headers"]).json()
+        assert job["status"] == "done" and job["media_id"] == made["image"]["media_id"]
+        post = http.get(f"/api/orgs/{org_id}/posts/{made['post_id']}", headers=user["headers"]).json()
+        assert post["status"] == "scheduled" and post["media_ids"] == [job["media_id"]]
+        medium = http.get(f"/api/orgs/{org_id}/media/{job['media_id']}", headers=user["headers"]).json()
+        assert medium["generated"] is True
+        # one unit of the plan's images, taken once (by autopilot; the pipeline did not take it again)
+        assert next(u.used for u in usage(org_id) if u.quota == "image_generations") == 1
+        assert done["spent"]["images"] == 1 and done["spent"]["cost_usd"] > 0.04
