@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 from lily.autopilot.ports import ImageState
 from lily.core.errors import ErrorCode, LilyError
-from lily.images import jobs
-from lily.images.contract import Platform, PromptContract
-from lily.images.models import ImageJob
-from lily.images.ports import ImagePorts
+
+if TYPE_CHECKING:
+    from lily.images.ports import ImagePorts
 
 PROMPT = "An image for this social media post, on its topic: {topic}"
 
@@ -38,6 +37,10 @@ class AutopilotImages:
         self.ports = ports
 
     def start(self, org_id: str, prompt: str, platform: str, context: str) -> str:
+        # the pipeline loads at the first image (a run without images, and the worker's cold start, do not pay it)
+        from lily.images import jobs
+        from lily.images.contract import Platform, PromptContract
+
         if platform not in get_args(Platform):
             raise LilyError(ErrorCode.VALIDATION_001, f"no image is made for {platform} posts",
                             {"field": "platform", "platform": platform})
@@ -46,6 +49,8 @@ class AutopilotImages:
         return jobs.accept(replace(self.ports(), quota=ReservedUpstream()), org_id, contract, None).job_id
 
     def state(self, org_id: str, job_id: str) -> ImageState:
+        from lily.images.models import ImageJob
+
         try:
             job = ImageJob.get(org_id, job_id, consistent_read=True)
         except ImageJob.DoesNotExist:
