@@ -282,6 +282,13 @@ def approval_gate() -> ApprovalGate:
     return PolicyGate(approval_ports)
 
 
+class _FirstCallBestTimes:
+    """:func:`best_times` built at its first call: the autopilot worker's cold start does not load analytics."""
+
+    def best_times(self, org_id: str, platform: str, limit: int = 3) -> list[tuple[int, int]]:
+        return best_times().best_times(org_id, platform, limit)
+
+
 class AnalyticsWeek:
     """Autopilot's ``WeeklyNumbers`` on analytics' stored latest totals per published target (its report rows)."""
 
@@ -324,7 +331,8 @@ def autopilot_ports() -> AutopilotPorts:
 
     basics = autopilot_basics()
     return AutopilotPorts(plans=basics.plans, posts_quota=PlanQuota(POSTS_QUOTA), ai_quota=PlanQuota(AI_QUOTA),
-                          images_quota=PlanQuota(IMAGES_QUOTA), research=LatestBrief(), best_times=best_times(),
+                          images_quota=PlanQuota(IMAGES_QUOTA), research=LatestBrief(),
+                          best_times=_FirstCallBestTimes(),
                           writer=AutopilotWriter(content_ports), images=AutopilotImages(image_ports),
                           posts=AutopilotPosts(publishing_ports, approval_gate, _active_targets),
                           approvals=approval_gate(), zones=basics.zones)
