@@ -55,9 +55,10 @@ audit, notifier)                              ``content.approval_drafts.DraftApp
 ``ApprovalGate``)
 :func:`autopilot_basics` (plan levels,      ``billing.autopilot_plan.PlanAutopilot``, ``identity.zones.OrgTimeZones``
 zones)
-:func:`autopilot_ports` (a run: basics,       ``PlanQuota`` ×2, ``research.autopilot_brief.LatestBrief``,
-quotas, research, best times, writer, posts,  :class:`AnalyticsBestTimes` (here, on analytics' report module),
-approvals)                                    ``content.autopilot_writer.AutopilotWriter``,
+:func:`autopilot_ports` (a run: basics,       ``PlanQuota`` ×3, ``research.autopilot_brief.LatestBrief``,
+quotas, research, best times, writer,         :func:`best_times` (per platform),
+images, posts, approvals)                     ``content.autopilot_writer.AutopilotWriter``,
+                                              ``images.autopilot_images.AutopilotImages`` (on :func:`image_ports`),
                                               ``publishing.autopilot_posts.AutopilotPosts``, :func:`approval_gate`
 :func:`autopilot_weekly_ports` (week's        :class:`AnalyticsWeek` (here, on analytics' report module),
 numbers, mail)                                ``identity.approval_support.MemberMail``
@@ -281,20 +282,11 @@ def approval_gate() -> ApprovalGate:
     return PolicyGate(approval_ports)
 
 
-class AnalyticsBestTimes:
-    """Autopilot's ``BestTimes`` on what analytics exposes today (its report module's heatmap): the (weekday,
-    hour) cells of the org's own published posts, UTC, ranked by engagement rate, then engagements per post.
-    Composed here because analytics declares no provider for it (autopilot's port, analytics' public reads)."""
+class _FirstCallBestTimes:
+    """:func:`best_times` built at its first call: the autopilot worker's cold start does not load analytics."""
 
-    def best_hours(self, org_id: str, since: datetime) -> list[tuple[int, int]]:
-        from lily.analytics import report
-        from lily.analytics.schemas import PeriodOut
-        from lily.core import clock
-
-        cells = report.heatmap(org_id, PeriodOut(start=since, end=clock.now(), clamped=False, level="own")).rows
-        ranked = sorted(cells, key=lambda c: (c.engagement_rate or 0.0, c.engagements / max(1, c.posts)),
-                        reverse=True)
-        return [(c.weekday, c.hour) for c in ranked if c.posts > 0]
+    def best_times(self, org_id: str, platform: str, limit: int = 3) -> list[tuple[int, int]]:
+        return best_times().best_times(org_id, platform, limit)
 
 
 class AnalyticsWeek:
@@ -330,16 +322,18 @@ def autopilot_basics() -> AutopilotBasics:
 
 @_per_process
 def autopilot_ports() -> AutopilotPorts:
-    from lily.autopilot.ports import AI_QUOTA, POSTS_QUOTA, AutopilotPorts
+    from lily.autopilot.ports import AI_QUOTA, IMAGES_QUOTA, POSTS_QUOTA, AutopilotPorts
     from lily.billing.entitlements import PlanQuota
     from lily.content.autopilot_writer import AutopilotWriter
+    from lily.images.autopilot_images import AutopilotImages
     from lily.publishing.autopilot_posts import AutopilotPosts
     from lily.research.autopilot_brief import LatestBrief
 
     basics = autopilot_basics()
     return AutopilotPorts(plans=basics.plans, posts_quota=PlanQuota(POSTS_QUOTA), ai_quota=PlanQuota(AI_QUOTA),
-                          research=LatestBrief(), best_times=AnalyticsBestTimes(),
-                          writer=AutopilotWriter(content_ports),
+                          images_quota=PlanQuota(IMAGES_QUOTA), research=LatestBrief(),
+                          best_times=_FirstCallBestTimes(),
+                          writer=AutopilotWriter(content_ports), images=AutopilotImages(image_ports),
                           posts=AutopilotPosts(publishing_ports, approval_gate, _active_targets),
                           approvals=approval_gate(), zones=basics.zones)
 

@@ -38,7 +38,7 @@ def out(c: AutopilotConfig, level: str, upgrade_to: str | None) -> SettingsOut:
                        posts_per_day=int(c.posts_per_day), topics=list(c.topics or []), days=list(c.days or []),
                        quiet_hours=QuietHours(**c.quiet_hours) if c.quiet_hours else None,
                        approval_required=bool(c.approval_required), monthly_budget_usd=float(c.monthly_budget_usd),
-                       campaign_days=int(c.campaign_days or 5),
+                       campaign_days=int(c.campaign_days or 5), images=bool(c.images),
                        next_run=clock.parse_iso(c.next_run) if c.enabled and c.next_run else None,
                        level=level, upgrade_to=upgrade_to, version=int(c.version or 0))
 
@@ -71,7 +71,7 @@ def put(ports: AutopilotBasics, org_id: str, body: SettingsIn, actor: str | None
         topics=body.topics, days=list(dict.fromkeys(body.days)),
         quiet_hours=body.quiet_hours.model_dump() if body.quiet_hours else None,
         approval_required=body.approval_required, monthly_budget_usd=body.monthly_budget_usd,
-        campaign_days=body.campaign_days, due="due" if body.enabled else None,
+        campaign_days=body.campaign_days, images=body.images, due="due" if body.enabled else None,
         next_run=clock.iso(next_run(ports.zones.zone(org_id), now)) if body.enabled else None,
         updated_by=actor, updated_at=now, version=version + 1)
     cond = AutopilotConfig.org_id.does_not_exist() if version == 0 else AutopilotConfig.version == version

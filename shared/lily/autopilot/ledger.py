@@ -25,6 +25,11 @@ def text_cost_micros(model: str | None, input_tokens: int, output_tokens: int) -
     return max(1, round(usd * MICRO)) if input_tokens or output_tokens else 0
 
 
+def image_cost_micros() -> int:
+    """One generated image, from the same table (its ``image`` row)."""
+    return round(autopilot_settings().prices["image"]["each"] * MICRO)
+
+
 def text_reservation_micros() -> int:
     """What a text step is reserved at: the settings' token allowance at the dearest text price in the table."""
     s = autopilot_settings()

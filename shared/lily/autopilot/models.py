@@ -70,6 +70,7 @@ class AutopilotConfig(LilyModel):
     approval_required = BooleanAttribute(default=False)
     monthly_budget_usd = NumberAttribute(default=0)
     campaign_days = NumberAttribute(default=5)
+    images = BooleanAttribute(null=True)  # each post gets a generated image
     due = UnicodeAttribute(null=True)  # "due" while enabled (the sparse index)
     next_run = UnicodeAttribute(null=True)  # ISO instant, UTC, of the next daily run
     updated_by = UnicodeAttribute(null=True)

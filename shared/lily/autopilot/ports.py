@@ -3,13 +3,17 @@
 - :class:`PlanLevels`: the org's plan and its autopilot level (billing; ``none`` refuses, naming the plan that
   lifts it).
 - :class:`Quota`: a plan quota (billing's ``PlanQuota``): ``posts_per_day``, ``ai_text_requests``,
-  ``image_generations``. Autopilot reserves before each step, so the pipelines it calls do not consume again.
+  ``image_generations`` (the same quota the images API reserves). Autopilot reserves before each step, so the
+  pipelines it calls do not consume again.
 - :class:`ResearchBriefs`: the latest research report's theme, topics and insights (research).
-- :class:`BestTimes`: the org's best posting hours, learned from its own published history (analytics: composed
-  from its report module in :mod:`lily.composition`).
+- :class:`BestTimes`: the org's best posting slots per platform, learned from its own published history on that
+  platform (analytics' ``BestTimesProvider``).
 - :class:`Writer`: one post's text for a platform and topic through the content pipeline (brand voice, templates,
   moderation, scoring); the AI request is reserved by autopilot.
-- :class:`Posts`: active connections; create a post, schedule it, or submit it for approval (publishing).
+- :class:`Images`: start one image job through the image pipeline (its ``image_generations`` unit reserved by
+  autopilot) and read how it ended (images).
+- :class:`Posts`: active connections; create a post, attach media to it while it is a draft, schedule it, or submit
+  it for approval (publishing).
 - :class:`ApprovalRule`: does the org's approval policy make autopilot's posts wait (approvals).
 - :class:`Zones`: the org's IANA time zone (identity). :class:`Mail`: e-mail to members by role (identity).
 - :class:`WeeklyNumbers`: what was published in a week and how it performed (analytics, composed).
@@ -60,9 +64,9 @@ class ResearchBriefs(Protocol):
 
 
 class BestTimes(Protocol):
-    def best_hours(self, org_id: str, since: datetime) -> list[tuple[int, int]]:
-        """(weekday 0=Monday, hour), UTC, best first, from the org's own posts published since ``since``;
-        empty when there is no history."""
+    def best_times(self, org_id: str, platform: str, limit: int = 3) -> list[tuple[int, int]]:
+        """(weekday 0=Monday, hour) in the org's time zone, best first, learned from the org's own settled posts
+        on ``platform``; empty when that history is too short (never a guess)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,27 @@ class Written:
     input_tokens: int
     output_tokens: int
     flagged: bool = False
+
+
+@dataclass(frozen=True)
+class ImageState:
+    """How an image job stands: ``pending`` (queued or running), ``done`` (``media_id`` stored) or ``failed``
+    (failed or blocked: ``reason``; ``charged`` when a provider call was paid for all the same)."""
+
+    status: str
+    media_id: str | None = None
+    reason: str | None = None
+    charged: bool = False
+
+
+class Images(Protocol):
+    def start(self, org_id: str, prompt: str, platform: str, context: str) -> str:
+        """Start one image job for a post on ``platform`` (``context``: the post's text); returns its job id.
+        Autopilot has reserved the job's ``image_generations`` unit: the pipeline does not take it again (and gives
+        it back itself when the job ends with nothing paid for). Raises LilyError (moderation, media storage)."""
+
+    def state(self, org_id: str, job_id: str) -> ImageState:
+        """The job's state (``failed`` for a job that does not exist)."""
 
 
 class Writer(Protocol):
@@ -92,6 +117,9 @@ class Posts(Protocol):
 
     def create(self, org_id: str, target: Target, text: str, needs_approval: bool) -> str:
         """A draft post on one connection, created by autopilot; returns its id."""
+
+    def attach(self, org_id: str, post_id: str, media_ids: list[str]) -> None:
+        """Set the draft post's media; raises LilyError (not a draft any more, a medium a platform refuses)."""
 
     def schedule(self, org_id: str, post_id: str, at: datetime, timezone: str) -> None:
         """Schedule it (the posts_per_day unit was reserved by autopilot); raises LilyError."""
@@ -153,9 +181,11 @@ class AutopilotPorts:
     plans: PlanLevels
     posts_quota: Quota
     ai_quota: Quota
+    images_quota: Quota
     research: ResearchBriefs
     best_times: BestTimes
     writer: Writer
+    images: Images
     posts: Posts
     approvals: ApprovalRule
     zones: Zones

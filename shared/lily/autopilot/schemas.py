@@ -46,6 +46,8 @@ class SettingsIn(BaseModel):
         description="AI spend autopilot may reach per UTC month (0: autopilot makes nothing that costs)")
     campaign_days: Annotated[int, Field(ge=2, le=30), NotABool] = Field(
         5, description="Length of a campaign (full level)")
+    images: bool = Field(False, strict=True, description="Each post gets a generated image (the plan's "
+                         "image_generations per month and the budget allowing; a post never waits on a failed one)")
     expected_version: Annotated[int, Field(ge=0), NotABool] | None = None
 
     @field_validator("topics")
@@ -68,6 +70,7 @@ class SettingsOut(BaseModel):
     approval_required: bool
     monthly_budget_usd: float
     campaign_days: int
+    images: bool = False
     next_run: datetime | None = None
     level: str = Field(description="The plan's autopilot level: none, basic, enhanced or full")
     upgrade_to: str | None = Field(None, description="The plan that lifts the level, when it is none")

@@ -28,7 +28,10 @@ class AutopilotSettings(BaseSettings):
     default_hours: list[int] = Field(default_factory=lambda: [9, 12, 17, 19, 8, 14, 20, 11],
                                                description="Local posting hours when there is no history")
     min_lead_minutes: int = Field(15, ge=0, description="A slot must be at least this far ahead")
-    history_days: int = Field(90, ge=7, le=730, description="History best times are learned from")
+    image_check_delay_s: int = Field(30, ge=0, le=900, description="After a run, look at its image jobs this "
+                                     "long later (again after each look while one is still running)")
+    image_checks: int = Field(10, ge=1, le=100, description="Looks at a running image job before its post goes "
+                              "without the image")
     run_lease_s: int = Field(600, ge=30, description="A crashed run may be taken over after this")
     run_ttl_days: int = Field(180, ge=1)
     weekly_top_posts: int = Field(5, ge=1, le=20)

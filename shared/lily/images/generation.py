@@ -279,7 +279,7 @@ def _deliver(ports: ImagePorts, s: ImagesSettings, job: ImageJob, contract: Prom
             alt = alt_text.from_prompt(contract)
     _progress(job, stage="storing")  # raises Superseded before anything is stored if the job was taken over
     media_id, _key = ports.media.store(job.org_id, d.data, d.content_type, name=job.job_id,
-                                      alt_text=alt, created_by=job.created_by)
+                                      alt_text=alt, created_by=job.created_by, generated=True)
     now = clock.now()
     duration = round((now - job.created_at).total_seconds(), 3)
     _write(job, [

@@ -41,9 +41,10 @@ class QuotaPort(Protocol):
 
 class MediaLibrary(Protocol):
     def store(self, org_id: str, data: bytes, content_type: str, *, name: str, alt_text: str | None,
-              created_by: str | None) -> tuple[str, str]:
+              created_by: str | None, generated: bool = False) -> tuple[str, str]:
         """Store the bytes as a media item named ``name`` (the type's extension is added); returns
-        ``(media_id, storage key)``. Raises LilyError PLAN_002 over the plan's media storage."""
+        ``(media_id, storage key)``. ``generated`` marks an image the pipeline generated (the media answer's
+        ``generated``; analytics' AI image). Raises LilyError PLAN_002 over the plan's media storage."""
 
     def check_room(self, org_id: str, size: int) -> None:
         """Raise LilyError PLAN_002 unless the org's media storage can take ``size`` more bytes now (checked before

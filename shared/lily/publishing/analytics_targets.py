@@ -5,8 +5,8 @@ instant: a post published since then was updated then) and each one's targets (`
 pk=post_id); keeps the connection's targets published since the instant (with the media each one carried).
 
 :class:`GeneratedMediaOfOrg` (:class:`lily.analytics.ports.GeneratedMedia`): which media are images Lily generated
-(``publishing_media`` BatchGetItem; an image stored by ``media.store`` for an image job is named after the job,
-``imgjob_...``; the media table has no other mark, so an upload its user named ``imgjob_...`` would count too).
+(``publishing_media`` BatchGetItem of the ``generated`` attribute, set only when lily.images stores an image it
+generated; an upload never has it, whatever its name).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from datetime import datetime
 
 from lily.analytics.ports import PublishedTarget
 from lily.publishing.models import Media, Post, Target
-
-GENERATED_PREFIX = "imgjob_"  # lily.images names a stored image after its job (ids.new_id("imgjob"))
 
 
 class PublishedTargetsOfConnection:
@@ -40,5 +38,5 @@ class PublishedTargetsOfConnection:
 class GeneratedMediaOfOrg:
     def generated(self, org_id: str, media_ids: list[str]) -> set[str]:
         return {m.media_id for m in Media.batch_get([(org_id, i) for i in media_ids],
-                                                    attributes_to_get=["media_id", "filename"])
-                if (m.filename or "").startswith(GENERATED_PREFIX)}
+                                                    attributes_to_get=["media_id", "generated"])
+                if m.generated}

@@ -1,5 +1,6 @@
 """Publishing's implementation of autopilot's :class:`lily.autopilot.ports.Posts`: the org's active connections,
-and autopilot's posts created, scheduled or submitted for approval through publishing's own use cases.
+and autopilot's posts created, given their generated image while drafts, scheduled or submitted for approval
+through publishing's own use cases.
 
 Autopilot reserves the ``posts_per_day`` unit before it schedules (its hard caps), so scheduling runs with
 :class:`ReservedUpstream` as its posts quota: the unit is not taken twice.
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from lily.autopilot.ports import Target
 from lily.publishing import approval, editing, scheduling
-from lily.publishing.post_schemas import PostCreate, ScheduleIn, TargetIn
+from lily.publishing.post_schemas import PostCreate, PostUpdate, ScheduleIn, TargetIn
 
 if TYPE_CHECKING:
     from lily.publishing.ports import ApprovalGate, PublishingPorts
@@ -44,6 +45,9 @@ class AutopilotPosts:
         body = PostCreate(text=text, targets=[TargetIn(connection_id=target.connection_id)])
         return editing.create_post(self.ports(), org_id, body, AUTOPILOT,
                                    approval="required" if needs_approval else None).post_id
+
+    def attach(self, org_id: str, post_id: str, media_ids: list[str]) -> None:
+        editing.update_post(self.ports(), org_id, post_id, PostUpdate(media_ids=media_ids))
 
     def schedule(self, org_id: str, post_id: str, at: datetime, timezone: str) -> None:
         ports = replace(self.ports(), posts_quota=ReservedUpstream())

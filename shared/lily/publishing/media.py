@@ -160,15 +160,16 @@ def create_upload(storage: QuotaPort, org_id: str, body: UploadIn, created_by: s
 
 
 def store(storage: QuotaPort, org_id: str, data: bytes, content_type: str, *, name: str, alt_text: str | None,
-          created_by: str | None) -> tuple[str, str]:
+          created_by: str | None, generated: bool = False) -> tuple[str, str]:
     """Store bytes Lily made (a generated image) as a medium, exactly like an upload: the plan's storage is
-    reserved first (PLAN_002 over it). Returns ``(media_id, key)``; the filename is ``name`` + the type's ext."""
+    reserved first (PLAN_002 over it). Returns ``(media_id, key)``; the filename is ``name`` + the type's ext.
+    ``generated`` marks an image Lily's image pipeline generated (analytics' "AI image"); uploads never carry it."""
     media_id, key = _new_key(org_id, content_type)
     with _reserved(storage, org_id, len(data)):
         client("s3").put_object(Bucket=bucket_name("media"), Key=key, Body=data, ContentType=content_type)
         Media(org_id, media_id, key=key, content_type=content_type, size=len(data),
               filename=f"{name}.{EXT[content_type]}"[:255], alt_text=alt_text, created_by=created_by,
-              created_at=clock.now()).save()
+              generated=True if generated else None, created_at=clock.now()).save()
     return media_id, key
 
 
@@ -181,7 +182,8 @@ def get_media(org_id: str, media_id: str) -> MediaOut:
         raise not_found("media", media_id=media_id) from None
     ttl = publishing_settings().media_url_ttl_s
     return MediaOut(media_id=m.media_id, content_type=m.content_type, size=int(m.size), filename=m.filename,
-                    alt_text=m.alt_text, created_at=m.created_at, download_url=download_url(m.key),
+                    alt_text=m.alt_text, generated=bool(m.generated), created_at=m.created_at,
+                    download_url=download_url(m.key),
                     download_expires_at=clock.now() + timedelta(seconds=ttl))
 
 

@@ -187,6 +187,8 @@ class Media(LilyModel):
     size = NumberAttribute()
     filename = UnicodeAttribute(null=True)
     alt_text = UnicodeAttribute(null=True)  # generated images carry theirs (lily.images); passed to platforms
+    # set only when lily.images stores an image it generated (media.store(..., generated=True)); never by an upload
+    generated = BooleanAttribute(null=True)
     platforms = UnicodeSetAttribute(null=True)
     created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()

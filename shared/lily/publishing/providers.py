@@ -51,11 +51,11 @@ class PublishingMedia:
         self.storage = storage
 
     def store(self, org_id: str, data: bytes, content_type: str, *, name: str, alt_text: str | None,
-              created_by: str | None) -> tuple[str, str]:
+              created_by: str | None, generated: bool = False) -> tuple[str, str]:
         from lily.publishing import media
 
         return media.store(self.storage, org_id, data, content_type, name=name, alt_text=alt_text,
-                           created_by=created_by)
+                           created_by=created_by, generated=generated)
 
     def check_room(self, org_id: str, size: int) -> None:
         from lily.publishing import media

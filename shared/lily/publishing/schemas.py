@@ -63,6 +63,7 @@ class MediaOut(BaseModel):
     size: int
     filename: str | None = None
     alt_text: str | None = Field(None, description="Alt text passed to the platforms that take it (generated images)")
+    generated: bool = Field(False, description="An image Lily's image pipeline generated (never an upload)")
     created_at: datetime
     download_url: str | None = Field(None, description="A short-lived presigned GET of the bytes (previews); "
                                                        "fetch it before download_expires_at")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from lily.autopilot.ports import Brief, Written
+from lily.autopilot.ports import Brief, ImageState, Written
 from lily.core import clock, ids
 from lily.identity.models import Membership, Org
 from lily.social.models import SocialConnection
@@ -45,6 +45,28 @@ class FakeWriter:
                        input_tokens=self.input_tokens, output_tokens=self.output_tokens)
 
 
+class FakeImages:
+    """The image pipeline's port: each started job stays pending until the test sets its state (``states``);
+    ``refuse`` makes every start fail as the pipeline would (moderation, storage)."""
+
+    def __init__(self, refuse: Exception | None = None) -> None:
+        self.refuse = refuse
+        self.started: list[tuple[str, str, str]] = []  # (job_id, topic, platform)
+        self.states: dict[str, ImageState] = {}
+        self.lock = threading.Lock()
+
+    def start(self, org_id: str, prompt: str, platform: str, context: str) -> str:
+        if self.refuse is not None:
+            raise self.refuse
+        with self.lock:
+            job_id = ids.new_id("imgjob")
+            self.started.append((job_id, prompt, platform))
+        return job_id
+
+    def state(self, org_id: str, job_id: str) -> ImageState:
+        return self.states.get(job_id, ImageState("pending"))
+
+
 class FakeResearch:
     def __init__(self, brief: Brief | None) -> None:
         self.brief = brief
@@ -76,7 +98,12 @@ def writer(lily_env):
 
 
 @pytest.fixture
-def ports(lily_env, writer):
+def images(lily_env):
+    return FakeImages()
+
+
+@pytest.fixture
+def ports(lily_env, writer, images):
     from lily import composition
 
-    return dataclasses.replace(composition.autopilot_ports(), writer=writer)
+    return dataclasses.replace(composition.autopilot_ports(), writer=writer, images=images)

@@ -16,11 +16,11 @@ from lily.approvals import policy
 from lily.approvals.schemas import PolicyIn
 from lily.autopilot import config, jobs, ledger, run, schedule, weekly
 from lily.autopilot.models import AutopilotCampaign, AutopilotReport
-from lily.autopilot.ports import Brief
+from lily.autopilot.ports import Brief, ImageState
 from lily.autopilot.schemas import SettingsIn
 from lily.billing import entitlements
 from lily.core import clock, ids
-from lily.core.errors import LilyError
+from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import counter_value
 from lily.core.pages import PageParams
 from lily.identity import email
@@ -209,23 +209,42 @@ def test_full_runs_a_campaign_from_the_latest_report(ports, writer, frozen):
     assert [m["topic"] for m in nxt["made"]] == campaign.plan[1]["topics"]
 
 
-def _history(org, at: datetime, engagements: int, impressions: int = 1000) -> None:
+def _history(org, at: datetime, engagements: int, impressions: int = 1000, connection: int = 0,
+             platform: str = "x") -> None:
     tid = ids.new_id("tgt")
     AnalyticsPost(org["id"], published_key(at, tid), target_id=tid, post_id=ids.new_id("post"),
-                  connection_id=org["connections"][0], platform="x", platform_post_id="1", published_at=at,
-                  impressions=impressions, likes=engagements, comments=0, shares=0, clicks=0,
+                  connection_id=org["connections"][connection], platform=platform, platform_post_id="1",
+                  published_at=at, impressions=impressions, likes=engagements, comments=0, shares=0, clicks=0,
                   collected_at=at).save()
 
 
-def test_posts_at_the_orgs_best_time_learned_from_its_history(ports, frozen):
+def test_each_platform_posts_at_its_own_best_time_learned_from_its_history(ports, frozen):
+    """Analytics learns best times per platform (``BestTimesProvider``, 20 settled posts at least): X engages
+    best at 14:00 UTC (15:00 in Paris), LinkedIn at 09:00 UTC (10:00 in Paris); each gets its own slot."""
+    org = make_org("pro", zone="Europe/Paris", platforms=("x", "linkedin"))
+    tuesday = datetime(2026, 12, 8, tzinfo=UTC)
+    for weeks in range(1, 12):
+        for hour, x, li in ((14, 90, 10), (9, 10, 90)):
+            at = tuesday.replace(hour=hour) - timedelta(weeks=weeks)
+            _history(org, at, engagements=x, connection=0, platform="x")
+            _history(org, at, engagements=li, connection=1, platform="linkedin")
+    _enable(ports, org, posts_per_day=2)
+    r = _run(ports, org)
+    assert r["read"]["history"] == ["linkedin", "x"]
+    # (weekday, hour) in Paris; only Tuesdays in the history, so the weekdays tie and the hour decides
+    assert r["read"]["best_slots"]["x"][0][1] == 15 and r["read"]["best_slots"]["linkedin"][0][1] == 10
+    at = {m["platform"]: m["at"] for m in r["made"]}
+    assert at == {"x": "2026-12-08T14:00:00Z", "linkedin": "2026-12-08T09:00:00Z"}
+
+
+def test_without_history_a_platform_posts_at_the_default_hours(ports, frozen):
     org = make_org("pro", zone="Europe/Paris")
-    for weeks in range(1, 4):  # Tuesdays 14:00 UTC engage best, 09:00 UTC less
+    for weeks in range(1, 4):  # too short a history (fewer than 20 settled posts): no guess
         _history(org, datetime(2026, 12, 8, 14, tzinfo=UTC) - timedelta(weeks=weeks), engagements=90)
-        _history(org, datetime(2026, 12, 8, 9, tzinfo=UTC) - timedelta(weeks=weeks), engagements=10)
     _enable(ports, org, posts_per_day=1)
     r = _run(ports, org)
-    assert r["read"]["history"] and r["read"]["best_hours_utc"][0] == [1, 14]
-    assert r["made"][0]["at"] == "2026-12-08T14:00:00Z"  # 15:00 in Paris, the best slot
+    assert r["read"]["history"] == [] and r["read"]["best_slots"] == {"x": []}
+    assert r["made"][0]["at"] == "2026-12-08T08:00:00Z"  # 09:00 in Paris, the first default hour
 
 
 def test_quiet_hours_and_days_are_respected(ports, frozen):
@@ -271,3 +290,155 @@ def test_the_weekly_report_is_stored_once_and_emailed(ports, frozen):
     assert AutopilotReport.get(org["id"], "2026-12-07").data["published"] == 2
     mails = email.outbox(org["email"])
     assert mails and "Your Lily week" in mails[0].subject and "Published: 2" in mails[0].text
+
+
+IMAGE_MICROS = 40_000  # one image, priced from the settings' table
+
+
+def _generated_medium(org, name: str) -> str:
+    from lily.publishing import media
+
+    media_id, _ = media.store(composition.publishing_ports().storage_quota, org["id"], b"\x89PNG generated",
+                              "image/png", name=name, alt_text=None, created_by=None, generated=True)
+    return media_id
+
+
+def test_images_are_attached_when_their_jobs_deliver_and_a_failed_one_never_blocks_its_post(ports, images,
+                                                                                            frozen):
+    org = make_org("pro")
+    _enable(ports, org, posts_per_day=2, images=True)
+    r = _run(ports, org)
+    # each post got an image job, reserved first: one image_generations unit and the image's price each
+    assert r["status"] == "done" and [m["state"] for m in r["made"]] == ["awaiting_image"] * 2
+    assert len(images.started) == 2 and r["spent"]["images"] == 2
+    assert _used(org, "image_generations") == 2
+    assert ledger.used(org["id"], ledger.cost_key()) == 2 * STEP_MICROS + 2 * IMAGE_MICROS
+    posts = [m["post_id"] for m in r["made"]]
+    assert {Post.get(org["id"], p).status for p in posts} == {"draft"}  # waiting for their images
+    # a look while the jobs run leaves the posts drafts (and queues the next look)
+    assert run.check_images(ports, org["id"], r["run_id"], 1) == "waiting"
+    assert {Post.get(org["id"], p).status for p in posts} == {"draft"}
+    # When the first job delivers and the second is blocked (no provider call paid)
+    first, second = (m["image"]["job_id"] for m in r["made"])
+    medium = _generated_medium(org, first)
+    images.states[first] = ImageState("done", media_id=medium, charged=True)
+    images.states[second] = ImageState("failed", reason="image blocked: the prompt was blocked", charged=False)
+    assert run.check_images(ports, org["id"], r["run_id"], 2) == "released"
+    # Then the first post is scheduled at its slot with the image, the second without it, the log says why
+    done = jobs.get(org["id"], r["run_id"]).model_dump(mode="json")
+    assert [(m["state"], m["image"]["state"], m["at"]) for m in done["made"]] == [
+        ("scheduled", "attached", r["made"][0]["at"]), ("scheduled", "failed", r["made"][1]["at"])]
+    with_image, without = (Post.get(org["id"], p) for p in posts)
+    assert with_image.status == without.status == "scheduled"
+    assert list(with_image.media_ids) == [medium] and not without.media_ids
+    why = [e for e in done["log"] if e["event"] == "image_not_used"]
+    assert [e["job_id"] for e in why] == [second] and "blocked" in why[0]["why"]
+    # the unpaid image's price came back to the budget (its unit came back through the image pipeline)
+    assert ledger.used(org["id"], ledger.cost_key()) == 2 * STEP_MICROS + IMAGE_MICROS
+    assert done["spent"]["images"] == 1 and _used(org, "posts_per_day") == 2
+    # a duplicate look changes nothing
+    assert run.check_images(ports, org["id"], r["run_id"], 3) == "released"
+    assert _used(org, "posts_per_day") == 2
+
+
+def test_an_image_still_running_after_the_last_look_lets_its_post_go_without_it(ports, images, frozen):
+    org = make_org("pro")
+    _enable(ports, org, posts_per_day=1, images=True)
+    r = _run(ports, org)
+    looks = run.autopilot_settings().image_checks
+    assert run.check_images(ports, org["id"], r["run_id"], looks) == "released"
+    made = jobs.get(org["id"], r["run_id"]).made[0]
+    assert made["state"] == "scheduled" and made["image"]["state"] == "late"
+    assert Post.get(org["id"], made["post_id"]).status == "scheduled"
+
+
+def test_a_refused_image_never_blocks_its_post(ports, frozen):
+    from tests.integration.autopilot.conftest import FakeImages
+
+    org = make_org("pro")
+    refusing = FakeImages(refuse=LilyError(ErrorCode.CONTENT_004, "The prompt_as_sent was blocked by moderation"))
+    p = dataclasses.replace(ports, images=refusing)
+    _enable(p, org, posts_per_day=1, images=True)
+    r = _run(p, org)
+    assert r["made"][0]["state"] == "scheduled" and "image" not in r["made"][0]
+    assert [e["code"] for e in r["log"] if e["event"] == "image_failed"] == ["CONTENT_004"]
+    # what was reserved for the image went back
+    assert _used(org, "image_generations") == 0 and r["spent"]["images"] == 0
+    assert ledger.used(org["id"], ledger.cost_key()) == STEP_MICROS
+
+
+def test_at_the_images_limit_the_run_stops_making_images_and_keeps_making_text_posts(ports, images, frozen):
+    org = make_org("pro")  # 500 images per month
+    entitlements.consume(org["id"], "image_generations", 499)
+    _enable(ports, org, posts_per_day=3, images=True)
+    before = counter_value("plan_limit_hits_total", feature="image_generations", plan="pro")
+    r = _run(ports, org)
+    assert r["status"] == "done" and len(r["made"]) == 3 and len(images.started) == 1
+    assert [m["state"] for m in r["made"]] == ["awaiting_image", "scheduled", "scheduled"]
+    assert _used(org, "image_generations") == 500 and _used(org, "posts_per_day") == 3
+    assert counter_value("plan_limit_hits_total", feature="image_generations", plan="pro") == before + 1
+    stops = [e for e in r["log"] if e["event"] == "images_stopped"]
+    assert len(stops) == 1 and stops[0]["reason"] == "image_generations" and stops[0]["upgrade_to"] == "enterprise"
+    from lily.autopilot import notices
+
+    notice = notices.list_notices(org["id"], PageParams()).items[0]
+    assert notice.reason == "image_generations" and notice.upgrade_to == "enterprise" and notice.details["images"]
+
+
+def test_an_image_that_would_pass_the_budget_is_not_made_and_the_text_posts_go_on(ports, images, frozen):
+    org = make_org("pro")
+    reserve = ledger.text_reservation_micros()
+    # room for one image and then text steps only: 2 texts reserved and settled around one image
+    _enable(ports, org, posts_per_day=2, images=True,
+            monthly_budget_usd=(STEP_MICROS + IMAGE_MICROS + reserve) / 1e6)
+    r = _run(ports, org)
+    assert len(r["made"]) == 2 and len(images.started) == 1
+    assert [e["reason"] for e in r["log"] if e["event"] == "images_stopped"] == ["budget"]
+    assert ledger.used(org["id"], ledger.cost_key()) == 2 * STEP_MICROS + IMAGE_MICROS
+
+
+@pytest.mark.parametrize("limit", ["image_generations", "budget"])
+def test_two_concurrent_runs_with_images_never_overshoot_the_images_quota_or_the_budget(ports, limit, frozen):
+    from tests.integration.autopilot.conftest import FakeImages
+
+    org = make_org("pro")  # 500 images per month
+    slow, imgs = FakeWriter(pause_s=0.05), FakeImages()
+    p = dataclasses.replace(ports, writer=slow, images=imgs)
+    if limit == "image_generations":
+        entitlements.consume(org["id"], "image_generations", 498)  # room for two images
+        cap = 100.0
+    else:  # room for three texts and one or two images, depending on how the two runs interleave
+        cap = (3 * STEP_MICROS + IMAGE_MICROS + 2 * ledger.text_reservation_micros()) / 1e6
+    _enable(p, org, posts_per_day=3, images=True, monthly_budget_usd=cap)
+    runs = [jobs.start(p, org["id"], "manual").run_id for _ in range(2)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def go(run_id: str) -> None:
+        try:
+            barrier.wait()
+            run.execute(p, org["id"], run_id)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=go, args=(r,)) for r in runs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    done = [jobs.get(org["id"], r) for r in runs]
+    made = sum(len(d.made) for d in done)
+    started = len(imgs.started)
+    spent = ledger.used(org["id"], ledger.cost_key())
+    # every unit and every micro-dollar taken belongs to a text or an image that was made
+    assert spent == len(slow.calls) * STEP_MICROS + started * IMAGE_MICROS
+    assert _used(org, "image_generations") == 498 * (limit == "image_generations") + started
+    assert spent <= round(cap * 1e6) and _used(org, "image_generations") <= 500
+    assert sum(d.spent["images"] for d in done) == started
+    if limit == "image_generations":
+        assert made == 3 and started == 2 and _used(org, "image_generations") == 500
+    else:  # the budget stopped the images (and perhaps the texts) of at least one run
+        assert 1 <= started <= 2 and made >= 2
+        assert any(e["event"] in ("images_stopped", "stopped") and e.get("reason") == "budget"
+                   for d in done for e in d.log)

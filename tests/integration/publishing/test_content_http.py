@@ -188,6 +188,21 @@ def test_media_answer_carries_a_short_lived_download_url_of_its_bytes(http, org,
     assert r.status_code == 404
 
 
+def test_an_upload_named_like_an_image_job_is_not_a_generated_image(http, org, lily_env):
+    from lily.publishing.analytics_targets import GeneratedMediaOfOrg
+
+    r = http.post(f"/api/orgs/{org['id']}/media/uploads", headers=org["headers"],
+                  json={"filename": "imgjob_x.png", "content_type": "image/png", "size": 10, "platforms": ["x"]})
+    upload = r.json()
+    body = b"\x89PNG" + b"0" * 6
+    sent = httpx.post(upload["url"], data=upload["fields"], files={"file": ("imgjob_x.png", body, "image/png")})
+    assert sent.status_code in (200, 201, 204)
+    media = http.get(f"/api/orgs/{org['id']}/media/{upload['media_id']}", headers=org["headers"]).json()
+    assert media["filename"] == "imgjob_x.png" and media["generated"] is False
+    # analytics' AI-image mark reads the attribute only lily.images sets: the upload does not count
+    assert GeneratedMediaOfOrg().generated(org["id"], [upload["media_id"]]) == set()
+
+
 def test_a_mediums_alt_text_is_edited_and_removed_by_an_editor(http, org, lily_env):
     r = http.post(f"/api/orgs/{org['id']}/media/uploads", headers=org["headers"],
                   json={"filename": "cat.png", "content_type": "image/png", "size": 10, "platforms": ["x"]})

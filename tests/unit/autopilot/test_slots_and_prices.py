@@ -9,18 +9,29 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from lily.autopilot import config, ledger
-from lily.autopilot.run import plan_slots
+from lily.autopilot.ports import Target
+from lily.autopilot.run import plan_posts, plan_slots
 from lily.autopilot.schemas import QuietHours
 
 PARIS = ZoneInfo("Europe/Paris")
 TUESDAY = date(2026, 12, 8)
 
 
-def test_best_hours_of_the_day_first_converted_to_the_orgs_zone():
+def test_best_hours_of_the_day_first_in_the_orgs_zone():
     now = datetime(2026, 12, 8, 5, 0, tzinfo=UTC)  # 06:00 in Paris
-    # UTC cells: Tuesday 14:00 (15:00 in Paris), then Wednesday 08:00 (09:00 in Paris, another day)
-    slots = plan_slots([(1, 14), (2, 8)], PARIS, TUESDAY, now, 2, None)
+    # local cells: Tuesday 15:00, then Wednesday 09:00 (another day: its hour is used after the day's own)
+    slots = plan_slots([(1, 15), (2, 9)], PARIS, TUESDAY, now, 2, None)
     assert slots == [datetime(2026, 12, 8, 8, tzinfo=UTC), datetime(2026, 12, 8, 14, tzinfo=UTC)]
+
+
+def test_each_platform_gets_its_own_best_slots_round_robin_over_the_targets():
+    now = datetime(2026, 12, 8, 5, 0, tzinfo=UTC)
+    x, li, x2 = Target("c1", "x"), Target("c2", "linkedin"), Target("c3", "x")
+    best = {"x": [(1, 15), (1, 18)], "linkedin": [(1, 10)]}
+    planned = plan_posts([x, li, x2], best, PARIS, TUESDAY, now, 4, None)
+    # x has three posts: its two best hours (15:00, 18:00 Paris) and then the first default hour (09:00 Paris);
+    # linkedin its own best (10:00 Paris); soonest first
+    assert [(t.connection_id, at.hour) for t, at in planned] == [("c1", 8), ("c2", 9), ("c3", 14), ("c1", 17)]
 
 
 def test_no_history_uses_the_default_hours_and_never_a_quiet_or_past_hour():
