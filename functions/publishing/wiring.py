@@ -1,3 +1,4 @@
+from lily.analytics.models import AnalyticsPost
 from lily.approvals.models import ApprovalPolicy, ApprovalRequest
 from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
@@ -20,7 +21,8 @@ FUNCTION = FunctionSpec(
                 Subscription: "read", QuotaCounter: "readwrite",
                 Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite",
                 # the approval policy decides who waits; a submitted post opens a request, audited, approvers e-mailed
-                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write"},
+                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write",
+                AnalyticsPost: "read"},  # a queue's suggested slots: the org's best times (its own engagement)
         ses_send=True,
         # write: presigned upload policies are signed with this role's credentials
         buckets={"media": "readwrite"},

@@ -246,6 +246,25 @@ class QueueList(BaseModel):
     next_cursor: str | None = None
 
 
+class SuggestedSlot(SlotIn):
+    rank: int = Field(description="1 = the platform's best (weekday, hour) by the org's own engagement")
+    in_queue: bool = Field(description="The queue already has this slot")
+
+
+class PlatformSuggestion(BaseModel):
+    platform: str
+    status: Literal["ok", "insufficient_history"]
+    message: str | None = Field(None, description="Why there is no suggestion (too little history: Lily does "
+                                "not guess)")
+    slots: list[SuggestedSlot] = Field(default_factory=list, description="Best first, in the org's time zone")
+
+
+class SuggestedSlots(BaseModel):
+    queue_id: str
+    timezone: str = Field(description="The org's IANA time zone the slots are in")
+    platforms: list[PlatformSuggestion] = Field(description="One per platform of the queue's connections")
+
+
 class EnqueueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
