@@ -70,7 +70,8 @@ def test_clicks_per_link_post_and_day_match_the_redirects_and_stay_in_their_org(
         _click(http, loose, 4)
         headers = auth_headers(login(http, a["owner"]["email"], a["owner"]["password"])["access_token"])
         key = create_api_key(http, headers, a["id"], scopes=["analytics:read"])["headers"]
-        period = {"start": (DAY1 - timedelta(days=1)).isoformat(), "end": (DAY1 + timedelta(days=1, hours=1)).isoformat()}
+        period = {"start": (DAY1 - timedelta(days=1)).isoformat(),
+                  "end": (DAY1 + timedelta(days=1, hours=1)).isoformat()}
 
         # Then per link: A's three links with their counts, most clicked first, never B's
         r = http.get(f"{a['base']}/analytics/clicks/links", headers=key, params=period)
