@@ -16,7 +16,7 @@ from lily.core.pages import PageParams
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
 from lily.publishing import autofeeds, bulk_import, evergreen, links, recurring
-from lily.publishing.ports import ApprovalGate, SchedulingPorts
+from lily.publishing.ports import SchedulingPorts
 from lily.publishing.schemas import (
     EvergreenIn,
     EvergreenList,
@@ -174,10 +174,9 @@ def get_feed(org_id: str, feed_id: str, access: OrgAccess = Depends(reader),
 @app.post(FEEDS + "/{feed_id}/poll", response_model=FeedPollOut, tags=["feeds"], operation_id="poll_feed",
           responses=errors(404))
 def poll_feed(org_id: str, feed_id: str, access: OrgAccess = Depends(writer),
-              ports: SchedulingPorts = Depends(scheduling_ports),
-              gate: ApprovalGate = Depends(approval_gate)) -> FeedPollOut:
+              ports: SchedulingPorts = Depends(scheduling_ports)) -> FeedPollOut:
     """Read the feed now (as its cadence would): what was new, seen, filtered or capped."""
-    return autofeeds.poll_now(ports, gate, org_id, feed_id)
+    return autofeeds.poll_now(ports, approval_gate, org_id, feed_id)  # the gate built for approval mode only
 
 
 @app.post(FEEDS + "/{feed_id}/pause", response_model=FeedOut, tags=["feeds"], operation_id="pause_feed",

@@ -13,7 +13,6 @@ from lily.publishing.autopost_settings import autopost_settings
 
 settings = get_settings()
 ports = scheduling_ports()  # platforms, quotas, zones, plan gate: one per process
-gate = approval_gate()  # feeds in approval mode submit their posts to the org's approval queue
 variation = text_variation()  # evergreen pools set to vary reword through content (its AI client built on first use)
 
 
@@ -21,7 +20,7 @@ def job(event: dict) -> dict:
     budget = autopost_settings().max_per_run
     out = recurring.run_due(ports, budget)
     out |= evergreen.run_due(ports, variation, budget)
-    out |= autofeeds.run_due(ports, gate, budget)
+    out |= autofeeds.run_due(ports, approval_gate, budget)  # built for approval-mode feeds only
     return out
 
 

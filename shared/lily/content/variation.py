@@ -9,9 +9,12 @@ provider fails), is moderated, fitted to the platform and stored as an AI draft,
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from lily.content.ports import ContentPorts
 from lily.core.errors import ErrorCode, LilyError
+
+if TYPE_CHECKING:
+    from lily.content.ports import ContentPorts
 
 
 class Rewordings:

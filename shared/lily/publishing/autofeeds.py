@@ -25,6 +25,7 @@ import calendar
 import hashlib
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -222,9 +223,9 @@ def _mark_seen(org_id: str, claims: list[str], now: datetime) -> None:
             condition=AutopostClaim.key.does_not_exist()))
 
 
-def poll(ports: SchedulingPorts, gate: ApprovalGate, feed: AutoFeed) -> FeedPollOut:
-    """Read the feed once and make its new items into posts (see the module doc); ``gate``: the approval
-    workflow that ``mode: approval`` submits to."""
+def poll(ports: SchedulingPorts, gate: Callable[[], ApprovalGate], feed: AutoFeed) -> FeedPollOut:
+    """Read the feed once and make its new items into posts (see the module doc); ``gate`` builds the approval
+    workflow that ``mode: approval`` submits to (only such a feed builds it)."""
     org_id, now = feed.org_id, clock.now()
     zone = ZoneInfo(ports.zones.zone(org_id))
     today = now.astimezone(zone).date().isoformat()
@@ -248,7 +249,7 @@ def poll(ports: SchedulingPorts, gate: ApprovalGate, feed: AutoFeed) -> FeedPoll
     if feed.mode == "queue":
         how = {"queue_id": feed.queue_id}
     elif feed.mode == "approval":
-        how = {"approval_gate": gate, "at": now + timedelta(minutes=int(feed.approval_lead_minutes or 60)),
+        how = {"approval_gate": gate(), "at": now + timedelta(minutes=int(feed.approval_lead_minutes or 60)),
                "timezone": ports.zones.zone(org_id)}
     for _, item in ordered:
         claims = keys(org_id, feed.feed_id, item)
@@ -291,12 +292,12 @@ def poll(ports: SchedulingPorts, gate: ApprovalGate, feed: AutoFeed) -> FeedPoll
     return result
 
 
-def poll_now(ports: SchedulingPorts, gate: ApprovalGate, org_id: str, feed_id: str) -> FeedPollOut:
+def poll_now(ports: SchedulingPorts, gate: Callable[[], ApprovalGate], org_id: str, feed_id: str) -> FeedPollOut:
     ports.advanced.require(org_id)
     return poll(ports, gate, _load(org_id, feed_id))
 
 
-def run_due(ports: SchedulingPorts, gate: ApprovalGate, budget: int) -> dict:
+def run_due(ports: SchedulingPorts, gate: Callable[[], ApprovalGate], budget: int) -> dict:
     """Poll every active feed whose time has come."""
     now = clock.now()
     polled = failed = created = 0
