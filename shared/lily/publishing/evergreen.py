@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from lily.core import clock, ids
 from lily.core.db import won
-from lily.core.errors import LilyError, conflict, invalid, not_found
+from lily.core.errors import ErrorCode, LilyError, conflict, invalid, not_found
 from lily.core.observability import count
 from lily.core.pages import PageParams, query_page
 from lily.publishing.autopost import Content, create_once, due_sk
@@ -192,7 +192,8 @@ def _varied(pool: EvergreenPool, variation: TextVariation, platforms: dict[str, 
         fresh = [c for c in mine if text and h not in sent.get(c, [])]
         texts |= {c: text for c in fresh}
         if len(fresh) < len(mine):
-            skipped = {"code": "DUPLICATE", "message": f"the rewording for {platform} repeats a text already sent",
+            skipped = {"code": ErrorCode.CONTENT_001.value, "reason": "duplicate_text",
+                       "message": f"the rewording for {platform} repeats a text already sent",
                        "connection_ids": sorted(set(mine) - set(fresh))}
         count("publishing_evergreen_variations_total", outcome="varied" if fresh else "repeated")
     return [c for c in conns if c not in blocked or c in texts], texts, skipped
