@@ -7,7 +7,7 @@ from lily.content.models import BrandProfile, ContentDraft
 from lily.core.functions import Access, FunctionSpec, Queue
 from lily.core.models import BreakerState
 from lily.identity.models import AuditEvent, Membership, Org
-from lily.publishing.models import Media, Post, Target
+from lily.publishing.models import Media, Post, ShortLink, Target
 from lily.research.models import ResearchInsight, ResearchReport
 from lily.social.models import SocialConnection
 
@@ -27,7 +27,8 @@ FUNCTION = FunctionSpec(
                 BrandProfile: "read", ContentDraft: "readwrite", AIUsage: "readwrite", BreakerState: "readwrite",
                 Post: "readwrite", Target: "readwrite", Media: "read", SocialConnection: "read",
                 # autopilot's posts may wait for approval: the policy, the request, its audit, approvers e-mailed
-                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write", Membership: "read"},
+                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write", Membership: "read",
+                ShortLink: "readwrite"},  # a post whose text carries a short link is recorded on it (clicks per post)
         ses_send=True,
         queues_send=["webhook_events"],  # post.needs_approval (lily.core.events)
         secrets=["ai-providers"],
