@@ -1,6 +1,7 @@
 """Analytics HTTP function: per platform, per connection, top posts, posting-time heatmap (org's time zone),
 follower growth, performance by template / tone / structure / AI image, predictive best times and a draft's
-expected engagement, a post's curve, CSV export of any table, and collection on demand. Every route is
+expected engagement, a post's curve, short-link clicks per link, post and day, CSV export of any table, and
+collection on demand. Every route is
 org-scoped; API keys need ``analytics:read`` (``analytics:write`` to refresh); each table asks the plan for its
 analytics level (docs/analytics.md)."""
 
@@ -13,10 +14,16 @@ from datetime import UTC, datetime
 from fastapi import Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
-from lily.analytics import export, predictions, report, schedule
-from lily.analytics.ports import AnalyticsPorts
+from lily.analytics import clicks, export, predictions, report, schedule
+from lily.analytics.ports import AnalyticsPorts, ClickPorts
 from lily.analytics.schemas import (
     BestTimes,
+    ClickDayRow,
+    ClickDays,
+    ClickLinkRow,
+    ClickLinks,
+    ClickPostRow,
+    ClickPosts,
     Dimension,
     DraftPrediction,
     FollowerGrowth,
@@ -36,7 +43,7 @@ from lily.analytics.schemas import (
     TopPostRow,
     TopPosts,
 )
-from lily.composition import analytics_ports
+from lily.composition import analytics_ports, click_ports
 from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.http import create_app, http_handler
@@ -51,7 +58,9 @@ reader = org_access(OrgRole.viewer, scope="analytics:read")
 writer = org_access(OrgRole.editor, scope="analytics:write")
 BASE = "/api/orgs/{org_id}/analytics"
 ROW = {"platforms": GroupRow, "connections": GroupRow, "top_posts": TopPostRow, "heatmap": HeatmapCell,
-       "followers": FollowerRow, "performance": GroupRow, "best_times": SlotRow}
+       "followers": FollowerRow, "performance": GroupRow, "best_times": SlotRow, "clicks_links": ClickLinkRow,
+       "clicks_posts": ClickPostRow, "clicks_days": ClickDayRow}
+CLICKS = {"clicks_links": clicks.by_link, "clicks_posts": clicks.by_post, "clicks_days": clicks.by_day}
 LEVEL = {"platforms": "basic", "top_posts": "basic", "connections": "standard", "followers": "standard",
          "heatmap": "advanced", "performance": "advanced", "best_times": "predictive"}
 PLATFORM = Query(None, pattern="^(x|facebook|instagram|linkedin)$", description="One platform (default: each)")
@@ -148,6 +157,35 @@ def best_times(org_id: str, start: Instant | None = START, end: Instant | None =
     return _table(ports, org_id, "best_times", start, end, platform=platform)
 
 
+def _clicks(ports: ClickPorts, org_id: str, table: str, start: datetime | None,
+            end: datetime | None) -> ClickLinks | ClickPosts | ClickDays:
+    return CLICKS[table](ports, org_id, clicks.period(ports, org_id, _utc(start), _utc(end)))
+
+
+@app.get(BASE + "/clicks/links", response_model=ClickLinks, operation_id="analytics_clicks_by_link",
+         tags=["analytics"], responses=errors(403, 422))
+def clicks_by_link(org_id: str, start: Instant | None = START, end: Instant | None = END,
+                   access: OrgAccess = Depends(reader), ports: ClickPorts = Depends(click_ports)) -> ClickLinks:
+    """The org's short links clicked in the period (UTC days), most clicked first."""
+    return _clicks(ports, org_id, "clicks_links", start, end)
+
+
+@app.get(BASE + "/clicks/posts", response_model=ClickPosts, operation_id="analytics_clicks_by_post",
+         tags=["analytics"], responses=errors(403, 422))
+def clicks_by_post(org_id: str, start: Instant | None = START, end: Instant | None = END,
+                   access: OrgAccess = Depends(reader), ports: ClickPorts = Depends(click_ports)) -> ClickPosts:
+    """Clicks of the short links each post carries, in the period, most clicked first."""
+    return _clicks(ports, org_id, "clicks_posts", start, end)
+
+
+@app.get(BASE + "/clicks/days", response_model=ClickDays, operation_id="analytics_clicks_by_day",
+         tags=["analytics"], responses=errors(403, 422))
+def clicks_by_day(org_id: str, start: Instant | None = START, end: Instant | None = END,
+                  access: OrgAccess = Depends(reader), ports: ClickPorts = Depends(click_ports)) -> ClickDays:
+    """The org's short-link clicks per UTC day of the period."""
+    return _clicks(ports, org_id, "clicks_days", start, end)
+
+
 @app.get(BASE + "/predict/drafts/{draft_id}", response_model=DraftPrediction,
          operation_id="analytics_predict_draft", tags=["analytics"], responses=errors(403, 404, 422))
 def predict_draft(org_id: str, draft_id: str = Path(pattern=r"^[A-Za-z0-9_.\-]{1,128}$"),
@@ -176,8 +214,12 @@ def export_csv(org_id: str, table: Table, start: Instant | None = START, end: In
                limit: int = Query(10, ge=1, le=100),
                dimension: Dimension = Query("template", description="performance: what groups the posts"),
                platform: str | None = PLATFORM, access: OrgAccess = Depends(reader),
-               ports: AnalyticsPorts = Depends(analytics_ports)) -> StreamingResponse:
-    got = _table(ports, org_id, table, start, end, by, limit, dimension, platform)
+               ports: AnalyticsPorts = Depends(analytics_ports),
+               click: ClickPorts = Depends(click_ports)) -> StreamingResponse:
+    if table in CLICKS:
+        got = _clicks(click, org_id, table, start, end)
+    else:
+        got = _table(ports, org_id, table, start, end, by, limit, dimension, platform)
     columns = list(ROW[table].model_fields)  # the JSON rows' fields, in order
     return StreamingResponse(export.lines(got.rows, columns), media_type="text/csv",
                              headers={"Content-Disposition": f'attachment; filename="{table}.csv"'})

@@ -3,7 +3,7 @@ from lily.billing.models import QuotaCounter, Subscription
 from lily.content.models import ContentDraft
 from lily.core.functions import Access, FunctionSpec, Http
 from lily.identity.models import ApiKey, AuditEvent, Counter, Membership, Revocation
-from lily.publishing.models import Media, Post, Target
+from lily.publishing.models import Media, Post, ShortLink, Target
 from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
@@ -14,7 +14,8 @@ FUNCTION = FunctionSpec(
     memory_mb=512,
     timeout_s=20,
     access=Access(
-        tables={ApprovalPolicy: "readwrite", ApprovalRequest: "readwrite", AuditEvent: "write",
+        tables={ShortLink: "readwrite",  # a post whose text carries a short link is recorded on it (clicks per post)
+                ApprovalPolicy: "readwrite", ApprovalRequest: "readwrite", AuditEvent: "write",
                 # approving a post schedules it (publishing's schedule: its targets, media, connections, quota)
                 Post: "readwrite", Target: "readwrite", Media: "read", SocialConnection: "read",
                 Subscription: "read", QuotaCounter: "readwrite", ContentDraft: "readwrite",

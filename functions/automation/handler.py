@@ -7,7 +7,7 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 from fastapi import Depends, Response
 
-from lily.composition import scheduling_ports
+from lily.composition import approval_gate, scheduling_ports
 from lily.core.config import get_settings
 from lily.core.http import create_app, http_handler
 from lily.core.openapi import errors
@@ -176,7 +176,7 @@ def get_feed(org_id: str, feed_id: str, access: OrgAccess = Depends(reader),
 def poll_feed(org_id: str, feed_id: str, access: OrgAccess = Depends(writer),
               ports: SchedulingPorts = Depends(scheduling_ports)) -> FeedPollOut:
     """Read the feed now (as its cadence would): what was new, seen, filtered or capped."""
-    return autofeeds.poll_now(ports, org_id, feed_id)
+    return autofeeds.poll_now(ports, approval_gate, org_id, feed_id)  # the gate built for approval mode only
 
 
 @app.post(FEEDS + "/{feed_id}/pause", response_model=FeedOut, tags=["feeds"], operation_id="pause_feed",

@@ -1,6 +1,7 @@
+from lily.approvals.models import ApprovalPolicy, ApprovalRequest
 from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
-from lily.identity.models import ApiKey, Counter, Membership, Org, Revocation
+from lily.identity.models import ApiKey, AuditEvent, Counter, Membership, Org, Revocation
 from lily.publishing.models import (
     AutoFeed,
     AutopostClaim,
@@ -37,8 +38,11 @@ FUNCTION = FunctionSpec(
                 Post: "readwrite", Target: "readwrite", Media: "read", Queue: "readwrite", QueueEntry: "readwrite",
                 SocialConnection: "read", Org: "read", Subscription: "read", QuotaCounter: "readwrite",
                 ShortLink: "readwrite", LinkSettings: "readwrite", LinkClickDay: "read",
-                Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite"},
-        queues_send=["imports"],
+                Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite",
+                # a feed in approval mode submits its posts: the request, its audit, approvers e-mailed
+                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write"},
+        ses_send=True,
+        queues_send=["imports", "webhook_events"],  # webhook_events: post.needs_approval (lily.core.events)
         secrets=["jwt-keys"],
     ),
 )

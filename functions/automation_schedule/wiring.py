@@ -1,6 +1,10 @@
+from lily.ai.models import AIUsage
+from lily.approvals.models import ApprovalPolicy, ApprovalRequest
 from lily.billing.models import QuotaCounter, Subscription
+from lily.content.models import BrandProfile, ContentDraft
 from lily.core.functions import Access, FunctionSpec, Schedule
-from lily.identity.models import Org
+from lily.core.models import BreakerState
+from lily.identity.models import AuditEvent, Membership, Org
 from lily.publishing.models import (
     AutoFeed,
     AutopostClaim,
@@ -10,6 +14,7 @@ from lily.publishing.models import (
     Queue,
     QueueEntry,
     RecurringRule,
+    ShortLink,
     Target,
 )
 from lily.social.models import SocialConnection
@@ -28,6 +33,14 @@ FUNCTION = FunctionSpec(
         tables={RecurringRule: "readwrite", EvergreenPool: "readwrite", AutoFeed: "readwrite",
                 AutopostClaim: "readwrite", Post: "readwrite", Target: "readwrite", Media: "read",
                 Queue: "readwrite", QueueEntry: "readwrite", SocialConnection: "read", Org: "read",
-                Subscription: "read", QuotaCounter: "readwrite"},
+                Subscription: "read", QuotaCounter: "readwrite",
+                # a feed in approval mode submits its posts: the request, its audit, approvers e-mailed
+                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write", Membership: "read",
+                # an evergreen pool set to vary rewords through content's rewrite (brand, draft, AI usage, breaker)
+                BrandProfile: "read", ContentDraft: "readwrite", AIUsage: "readwrite", BreakerState: "readwrite",
+                ShortLink: "readwrite"},  # a post whose text carries a short link is recorded on it (clicks per post)
+        ses_send=True,
+        secrets=["ai-providers"],
+        queues_send=["webhook_events"],  # post.needs_approval (lily.core.events)
     ),
 )

@@ -8,7 +8,7 @@ from lily.core.functions import Access, FunctionSpec, Queue
 from lily.core.models import BreakerState
 from lily.identity.models import AuditEvent, Membership, Org
 from lily.images.models import ImageJob, ImageSettings, ImageStyle
-from lily.publishing.models import Media, Post, Target
+from lily.publishing.models import Media, Post, ShortLink, Target
 from lily.research.models import ResearchInsight, ResearchReport
 from lily.social.models import SocialConnection
 
@@ -33,7 +33,8 @@ FUNCTION = FunctionSpec(
                 # Media readwrite: the storage check may reclaim expired upload reservations (lily.publishing.media)
                 ImageJob: "readwrite", ImageSettings: "read", ImageStyle: "read",
                 # autopilot's posts may wait for approval: the policy, the request, its audit, approvers e-mailed
-                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write", Membership: "read"},
+                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write", Membership: "read",
+                ShortLink: "readwrite"},  # a post whose text carries a short link is recorded on it (clicks per post)
         ses_send=True,
         buckets={"media": "read"},  # the storage check looks at expired upload reservations' objects
         # post.needs_approval (lily.core.events); image jobs; the run's later look at its image jobs (itself)

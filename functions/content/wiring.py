@@ -6,7 +6,7 @@ from lily.content.models import BrandProfile, ContentDraft, ContentJob
 from lily.core.functions import Access, FunctionSpec, Http
 from lily.core.models import BreakerState
 from lily.identity.models import ApiKey, AuditEvent, Counter, Membership, Revocation
-from lily.publishing.models import Post, Target
+from lily.publishing.models import Post, ShortLink, Target
 from lily.research.models import ResearchInsight
 from lily.social.models import SocialConnection
 
@@ -18,7 +18,8 @@ FUNCTION = FunctionSpec(
     timeout_s=29,
     primes=("openai",),  # every generation calls the AI: the SDK loads at init (in the SnapStart snapshot)
     access=Access(
-        tables={BrandProfile: "readwrite", ContentDraft: "readwrite", AIUsage: "readwrite",
+        tables={ShortLink: "readwrite",  # a post whose text carries a short link is recorded on it (clicks per post)
+                BrandProfile: "readwrite", ContentDraft: "readwrite", AIUsage: "readwrite",
                 BreakerState: "readwrite", Post: "readwrite", Target: "readwrite",
                 SocialConnection: "read", Subscription: "read", ResearchInsight: "read",
                 QuotaCounter: "readwrite", Membership: "read", Revocation: "read",

@@ -8,6 +8,7 @@ from lily.publishing.models import (
     Media,
     Post,
     QueueEntry,
+    ShortLink,
     Target,
 )
 from lily.publishing.models import Queue as PostingQueue
@@ -25,7 +26,8 @@ FUNCTION = FunctionSpec(
     access=Access(
         tables={BulkImport: "readwrite", ImportRow: "readwrite", AutopostClaim: "readwrite", Post: "readwrite",
                 Target: "readwrite", Media: "readwrite", PostingQueue: "readwrite", QueueEntry: "readwrite",
-                SocialConnection: "read", Org: "read", Subscription: "read", QuotaCounter: "readwrite"},
+                SocialConnection: "read", Org: "read", Subscription: "read", QuotaCounter: "readwrite",
+                ShortLink: "readwrite"},  # a post whose text carries a short link is recorded on it (clicks per post)
         buckets={"media": "write"},
     ),
 )

@@ -7,7 +7,7 @@ import lily.core.gc_pause  # noqa: F401 - first: no garbage collection during in
 
 from fastapi import Depends, Header, Query, Request, Response
 
-from lily.composition import approval_gate, publishing_ports, scheduling_ports
+from lily.composition import approval_gate, best_times, publishing_ports, scheduling_ports
 from lily.core.config import get_settings
 from lily.core.fields import IDEMPOTENCY_KEY_PATTERN
 from lily.core.http import create_app, http_handler
@@ -16,8 +16,18 @@ from lily.core.page_query import page_params
 from lily.core.pages import PageParams
 from lily.identity.access import OrgAccess, OrgRole, org_access
 from lily.identity.ratelimit import rate_limit_middleware
-from lily.publishing import approval, calendar, editing, idempotency, media, posts, queues, scheduling
-from lily.publishing.ports import ApprovalGate, PublishingPorts, SchedulingPorts
+from lily.publishing import (
+    approval,
+    calendar,
+    editing,
+    idempotency,
+    media,
+    posts,
+    queues,
+    scheduling,
+    suggested_slots,
+)
+from lily.publishing.ports import ApprovalGate, BestTimes, PublishingPorts, SchedulingPorts
 from lily.publishing.schemas import (
     CalendarOut,
     CancelOut,
@@ -35,6 +45,7 @@ from lily.publishing.schemas import (
     QueueUpdate,
     ReorderIn,
     ScheduleIn,
+    SuggestedSlots,
     UploadIn,
     UploadOut,
 )
@@ -193,6 +204,16 @@ def resume_queue(org_id: str, queue_id: str, access: OrgAccess = Depends(queue_e
                  ports: SchedulingPorts = Depends(scheduling_ports)) -> QueueOut:
     """Lay the held posts, in order, onto the next free slots and schedule them."""
     return queues.pause(ports, org_id, queue_id, False)
+
+
+@app.get(QUEUES + "/{queue_id}/suggested-slots", response_model=SuggestedSlots, tags=["queues"],
+         operation_id="suggest_queue_slots", responses=errors(403, 404))
+def suggest_queue_slots(org_id: str, queue_id: str, access: OrgAccess = Depends(queue_reader),
+                        ports: SchedulingPorts = Depends(scheduling_ports),
+                        best: BestTimes = Depends(best_times)) -> SuggestedSlots:
+    """Weekly slots from the org's best times on each platform of the queue (its own engagement, in its time
+    zone); a platform with too little history says so and gets none. Nothing changes: add slots with PATCH."""
+    return suggested_slots.suggest(ports, best, org_id, queue_id)
 
 
 @app.delete(QUEUES + "/{queue_id}/posts/{post_id}", response_model=QueueOut, tags=["queues"],

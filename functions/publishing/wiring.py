@@ -1,8 +1,9 @@
+from lily.analytics.models import AnalyticsPost
 from lily.approvals.models import ApprovalPolicy, ApprovalRequest
 from lily.billing.models import QuotaCounter, Subscription
 from lily.core.functions import Access, FunctionSpec, Http
 from lily.identity.models import ApiKey, AuditEvent, Counter, Membership, Org, Revocation
-from lily.publishing.models import IdempotencyRecord, Media, MediaUse, Post, Queue, QueueEntry, Target
+from lily.publishing.models import IdempotencyRecord, Media, MediaUse, Post, Queue, QueueEntry, ShortLink, Target
 from lily.social.models import SocialConnection
 
 FUNCTION = FunctionSpec(
@@ -20,7 +21,9 @@ FUNCTION = FunctionSpec(
                 Subscription: "read", QuotaCounter: "readwrite",
                 Membership: "read", Revocation: "read", ApiKey: "readwrite", Counter: "readwrite",
                 # the approval policy decides who waits; a submitted post opens a request, audited, approvers e-mailed
-                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write"},
+                ApprovalPolicy: "read", ApprovalRequest: "readwrite", AuditEvent: "write",
+                AnalyticsPost: "read",  # a queue's suggested slots: the org's best times (its own engagement)
+                ShortLink: "readwrite"},  # a post whose text carries a short link is recorded on it (clicks per post)
         ses_send=True,
         # write: presigned upload policies are signed with this role's credentials
         buckets={"media": "readwrite"},

@@ -63,6 +63,9 @@ images, posts, approvals)                     ``content.autopilot_writer.Autopil
 :func:`autopilot_weekly_ports` (week's        :class:`AnalyticsWeek` (here, on analytics' report module),
 numbers, mail)                                ``identity.approval_support.MemberMail``
 :func:`best_times` (for autopilot)            ``analytics.providers.BestTimesProvider``
+:func:`text_variation` (evergreen ``vary``)   ``content.variation.Rewordings`` (on :func:`content_ports`)
+:func:`click_ports` (plan, short-link clicks) ``billing.analytics_plan.PlanAnalytics``,
+                                              ``publishing.analytics_clicks.OrgLinkClicks``
 ============================================  ======================================================================
 
 Providers are imported inside the factories: importing this module loads no capability, and a function loads
@@ -83,7 +86,7 @@ from lily.core.config import on_reset
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from lily.analytics.ports import AnalyticsPorts
+    from lily.analytics.ports import AnalyticsPorts, ClickPorts
     from lily.analytics.providers import BestTimesProvider
     from lily.approvals.ports import ApprovalPorts
     from lily.autopilot.ports import AutopilotBasics, AutopilotPorts, Target, WeeklyPorts, WeekPost
@@ -93,7 +96,13 @@ if TYPE_CHECKING:
     from lily.identity.ports import IdentityPorts
     from lily.images.ports import ImagePorts
     from lily.privacy.ports import DataSubjects, PrivacyPorts
-    from lily.publishing.ports import ApprovalGate, PlatformGateway, PublishingPorts, SchedulingPorts
+    from lily.publishing.ports import (
+        ApprovalGate,
+        PlatformGateway,
+        PublishingPorts,
+        SchedulingPorts,
+        TextVariation,
+    )
     from lily.research.ports import MemoryPorts, ResearchGate, ResearchPorts
     from lily.social.ports import InboxPorts, SocialPorts
     from lily.webhooks.ports import WebhookPorts
@@ -240,6 +249,15 @@ def best_times() -> BestTimesProvider:
 
 
 @_per_process
+def text_variation() -> TextVariation:
+    """Evergreen pools set to ``vary``: an item's text reworded through content's rewrite
+    (``content.variation.Rewordings``); content's bundle (the AI client) is built on the first rewording."""
+    from lily.content.variation import Rewordings
+
+    return Rewordings(content_ports)
+
+
+@_per_process
 def analytics_ports() -> AnalyticsPorts:
     from lily.analytics.ports import AnalyticsPorts
     from lily.billing.analytics_plan import PlanAnalytics
@@ -251,6 +269,16 @@ def analytics_ports() -> AnalyticsPorts:
     return AnalyticsPorts(targets=PublishedTargetsOfConnection(), connections=ActiveConnections(),
                           metrics=PlatformMetrics(), plan=PlanAnalytics(), zones=OrgTimeZones(),
                           origins=DraftOrigins(), media=GeneratedMediaOfOrg())
+
+
+@_per_process
+def click_ports() -> ClickPorts:
+    """Analytics' short-link clicks tables: the plan's level, and publishing's click days and links."""
+    from lily.analytics.ports import ClickPorts
+    from lily.billing.analytics_plan import PlanAnalytics
+    from lily.publishing.analytics_clicks import OrgLinkClicks
+
+    return ClickPorts(plan=PlanAnalytics(), clicks=OrgLinkClicks())
 
 
 @_per_process

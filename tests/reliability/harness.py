@@ -475,7 +475,7 @@ def _automated(ports: PublishingPorts, sandboxes: dict, org_id: str, conns, mix:
         feed = autofeeds.create(sched, org_id, FeedIn(url=f"{feeds_base}/feeds/{name}", connection_ids=[cid],
                                                       template="{title}", mode="queue", queue_id=queue_of[cid],
                                                       daily_cap=100, backfill=len(titles)))
-        autofeeds.poll(sched, autofeeds._load(org_id, feed.feed_id))
+        autofeeds.poll(sched, composition.approval_gate, autofeeds._load(org_id, feed.feed_id))
         recurring_texts |= {t: "feed" for t in titles}
     if recurring_texts:
         for post in Post.query(org_id):

@@ -9,6 +9,8 @@
 - :class:`OrgZones`: the org's IANA time zone, for the heatmap and best times (identity).
 - :class:`ContentOrigins`: which template, tone and structure content generation wrote a post with (content).
 - :class:`GeneratedMedia`: which of a post's media are AI-generated images (publishing's media library).
+- :class:`LinkClicks`: the org's short links' clicks per day and what each link is (publishing's short links);
+  the clicks tables take :class:`ClickPorts` (it and the plan).
 
 The functions build :class:`AnalyticsPorts` through :mod:`lily.composition`; tests pass fakes or the real ones.
 """
@@ -138,3 +140,36 @@ class AnalyticsPorts:
     zones: OrgZones
     origins: ContentOrigins
     media: GeneratedMedia
+
+
+@dataclass(frozen=True)
+class ClickDay:
+    """A short link's clicks on one UTC day (the day the redirect counted them)."""
+
+    code: str
+    day: str  # YYYY-MM-DD, UTC
+    clicks: int
+
+
+@dataclass(frozen=True)
+class ShortLinkInfo:
+    code: str
+    short_url: str
+    url: str
+    platform: str | None
+    campaign: str | None
+    post_ids: tuple[str, ...] = ()  # the posts whose text carries it
+
+
+class LinkClicks(Protocol):
+    def days(self, org_id: str, first: str, last: str) -> list[ClickDay]:
+        """The org's links' click days from ``first`` to ``last`` (UTC days, inclusive); no other org's."""
+
+    def links(self, org_id: str, codes: list[str]) -> dict[str, ShortLinkInfo]:
+        """The org's links among ``codes`` (another org's codes are absent)."""
+
+
+@dataclass(frozen=True)
+class ClickPorts:
+    plan: AnalyticsPlan
+    clicks: LinkClicks

@@ -11,7 +11,8 @@ from lily.core.fields import IsoDateTime
 
 Instant = Annotated[datetime, IsoDateTime]  # a query parameter's ISO 8601 instant (never a number)
 
-Table = Literal["platforms", "connections", "top_posts", "heatmap", "followers", "performance", "best_times"]
+Table = Literal["platforms", "connections", "top_posts", "heatmap", "followers", "performance", "best_times",
+                "clicks_links", "clicks_posts", "clicks_days"]
 Dimension = Literal["template", "tone", "structure", "ai_image"]
 Ranking = Literal["engagements", "engagement_rate", "impressions", "likes", "comments", "shares", "clicks"]
 
@@ -182,3 +183,43 @@ class DraftPrediction(BaseModel):
     expected_engagement_rate: float | None
     expected_engagements: int | None = Field(description="The rate times the platform's median impressions")
     error: ModelError | None
+
+
+class ClickLinkRow(BaseModel):
+    code: str
+    short_url: str
+    url: str = Field(description="The target, UTM parameters included")
+    platform: str | None
+    campaign: str | None
+    posts: int = Field(description="Posts whose text carries the link")
+    clicks: int = Field(description="Redirects counted in the period")
+
+
+class ClickPostRow(BaseModel):
+    post_id: str
+    links: int = Field(description="The post's short links clicked in the period")
+    clicks: int = Field(description="Clicks of those links (a link carried by several posts counts for each)")
+
+
+class ClickDayRow(BaseModel):
+    day: str = Field(description="UTC day (YYYY-MM-DD) the redirect counted the clicks")
+    links: int = Field(description="Short links clicked that day")
+    clicks: int
+
+
+class ClickLinks(BaseModel):
+    period: PeriodOut
+    total_clicks: int
+    rows: list[ClickLinkRow] = Field(description="Most clicked first")
+
+
+class ClickPosts(BaseModel):
+    period: PeriodOut
+    total_clicks: int = Field(description="Clicks of the period's links that some post carries")
+    rows: list[ClickPostRow] = Field(description="Most clicked first")
+
+
+class ClickDays(BaseModel):
+    period: PeriodOut
+    total_clicks: int
+    rows: list[ClickDayRow] = Field(description="Oldest first; days without a click are absent")

@@ -60,7 +60,7 @@ class ApprovalRequest(LilyModel):
     request_id = UnicodeAttribute(range_key=True)
     kind = UnicodeAttribute()  # post | draft
     subject_id = UnicodeAttribute()  # post_id or draft_id
-    origin = UnicodeAttribute(default="user")  # user | autopilot
+    origin = UnicodeAttribute(default="user")  # user | autopilot | feed (a feed in approval mode)
     status = UnicodeAttribute(default="pending")  # pending | approved | rejected | changes_requested
     summary = UnicodeAttribute(default="")  # the text's first 280 characters, for the queue
     requested_by = UnicodeAttribute(null=True)

@@ -51,7 +51,7 @@ class RequestOut(BaseModel):
     org_id: str
     kind: Literal["post", "draft"]
     subject_id: str
-    origin: Literal["user", "autopilot"]
+    origin: Literal["user", "autopilot", "feed"]
     status: Literal["pending", "approved", "rejected", "changes_requested", "withdrawn"]
     summary: str
     requested_by: str | None = None

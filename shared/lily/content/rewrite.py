@@ -1,5 +1,6 @@
-"""``POST /api/orgs/{org_id}/content/rewrite``: shorten, lengthen or change the tone of a text (one AI call),
-or fix it to a platform (no AI call: an X text too long becomes a thread, others are cut at a sentence)."""
+"""``POST /api/orgs/{org_id}/content/rewrite``: shorten, lengthen, change the tone of or rephrase a text (one AI
+call; rephrase: new words unlike the ``avoid`` versions, which evergreen pools use on X), or fix it to a platform
+(no AI call: an X text too long becomes a thread, others are cut at a sentence)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ TASKS = {
     "shorten": "Rewrite the source text shorter: keep the main point, drop detail.",
     "lengthen": "Rewrite the source text longer: add a concrete example and a takeaway.",
     "change_tone": "Rewrite the source text in the requested tone; keep its facts.",
+    "rephrase": "Rewrite the source text in new words: keep its meaning, facts, length and every link exactly.",
 }
 
 
@@ -27,6 +29,10 @@ def rewrite(ports: ContentPorts, org_id: str, body: RewriteIn, user_id: str | No
         job = pipeline.Job(kind="rewrite", topic=pipeline.topic_of(body.text), platforms=[body.platform], tone=tone,
                            structure=structure, goal="engagement")
         return pipeline.store(ports, ctx, job, profile, version, [(body.platform, 0, parts, tags)], None, {})
+    task = TASKS[body.action]
+    if body.action == "rephrase" and body.avoid:
+        task += " Word it differently from each of these earlier versions:\n" + "\n".join(f"- {a}" for a in body.avoid)
     job = pipeline.Job(kind="rewrite", topic=pipeline.topic_of(body.text), platforms=[body.platform], tone=tone,
-                       structure="single_post", goal="engagement", source=body.text, task=TASKS[body.action])
-    return pipeline.run(ports, org_id, user_id, job, {"text": body.text})
+                       structure="single_post", goal="engagement", source=body.text, task=task)
+    screened = {"text": body.text} | {f"avoid_{i}": a for i, a in enumerate(body.avoid)}  # all go in the prompt
+    return pipeline.run(ports, org_id, user_id, job, screened)

@@ -163,8 +163,12 @@ class RewriteIn(BaseModel):
 
     text: str = Field(min_length=1, max_length=20000)
     platform: Platform
-    action: Literal["shorten", "lengthen", "change_tone", "fix_to_platform"]
+    action: Literal["shorten", "lengthen", "change_tone", "fix_to_platform", "rephrase"] = Field(
+        description="rephrase: the same post in new words (meaning, facts and links kept)")
     tone: Tone | None = Field(None, description="Required for change_tone")
+    avoid: list[Annotated[str, Field(min_length=1, max_length=5000)]] = Field(
+        default_factory=list, max_length=5, description="rephrase: earlier versions the new wording must differ "
+        "from (the platform refuses identical posts)")
 
     @model_validator(mode="after")
     def _tone(self) -> RewriteIn:

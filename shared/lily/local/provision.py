@@ -14,6 +14,14 @@ from lily.core.resources import BUCKETS, SECRETS, bucket_name, secret_name
 from lily.local.secret_values import local_value
 
 
+def _projection(model, index_name: str, kind: str) -> dict:
+    """The index's projection; INCLUDE names its attributes (as the CDK stack does)."""
+    if kind != "INCLUDE":
+        return {"ProjectionType": kind}
+    index = next(i for i in model._indexes.values() if i.Meta.index_name == index_name)
+    return {"ProjectionType": kind, "NonKeyAttributes": list(index.Meta.projection.non_key_attributes)}
+
+
 def _create_table(model) -> None:
     schema = table_schema(model)
     ddb = client("dynamodb")
@@ -34,7 +42,7 @@ def _create_table(model) -> None:
                 "IndexName": name,
                 "KeySchema": [{"AttributeName": g["hash"], "KeyType": "HASH"}]
                 + ([{"AttributeName": g["range"], "KeyType": "RANGE"}] if g["range"] else []),
-                "Projection": {"ProjectionType": g["projection"]},
+                "Projection": _projection(model, name, g["projection"]),
             }
             for name, g in schema["gsis"].items()
         ]

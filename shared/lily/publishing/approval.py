@@ -19,7 +19,7 @@ from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, conflict
 from lily.core.observability import count, logger
-from lily.publishing import scheduling
+from lily.publishing import link_posts, scheduling
 from lily.publishing.models import Post, Target
 from lily.publishing.ports import ApprovalGate, PublishingPorts
 from lily.publishing.post_schemas import PostOut, ScheduleIn
@@ -85,6 +85,7 @@ def approve(ports: PublishingPorts, org_id: str, post_id: str, text: str | None,
                                    condition=(Post.approval == "pending") & (Post.version == post.version))):
         raise conflict("the post changed meanwhile; reload it")
     if text is not None:  # the approver's text is what goes out: per-target text overrides give way to it
+        link_posts.attach(org_id, post_id, [text])
         for t in targets_of(post_id):
             if t.text is not None and t.state == "draft":
                 t.update(actions=[Target.text.remove()], condition=Target.state == "draft")

@@ -2,8 +2,11 @@
 SSRF guard (:mod:`lily.core.safe_http`: public addresses only, pinned connection, size and time limits) and parsed
 by ``feedparser``; each new item whose title or summary passes the keyword filters becomes a post, filled from
 the feed's template (``{title}``, ``{link}``, ``{summary}``): a **draft**, or a post in a posting queue's next
-free slot (``mode: queue``: scheduled, so it takes the posts/day quota like any schedule). Approval requests
-come with the approval workflow.
+free slot (``mode: queue``: scheduled, so it takes the posts/day quota like any schedule), or an **approval
+request** (``mode: approval``): the post waits in the org's approval queue (``GET .../approvals``, origin
+``feed``), asked for ``approval_lead_minutes`` after the poll read the item; it is published only when an approver
+approves it (then scheduled, taking the posts/day quota), and never when rejected. An approver who decides after
+that instant gives a new one, as for any waiting post.
 
 **Posted once.** An item is claimed under its GUID *and* its link, both in one transaction conditional on
 their absence (:func:`lily.publishing.autopost.create_once`): a feed that reorders its items, changes their
@@ -22,6 +25,7 @@ import calendar
 import hashlib
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -37,7 +41,7 @@ from lily.core.pages import PageParams, query_page
 from lily.publishing.autopost import Content, create_once, due_sk
 from lily.publishing.autopost_settings import AutopostSettings, autopost_settings
 from lily.publishing.models import AutoFeed, AutopostClaim, Queue
-from lily.publishing.ports import SchedulingPorts
+from lily.publishing.ports import ApprovalGate, SchedulingPorts
 from lily.publishing.post_schemas import FeedPollOut
 from lily.publishing.recurring import check_content
 
@@ -121,6 +125,7 @@ def _out(feed: AutoFeed) -> FeedOut:
     return FeedOut(feed_id=feed.feed_id, url=feed.url, connection_ids=list(feed.connection_ids),
                    template=feed.template, include=list(feed.include or []), exclude=list(feed.exclude or []),
                    mode=feed.mode, queue_id=feed.queue_id, cadence_minutes=int(feed.cadence_minutes),
+                   approval_lead_minutes=int(feed.approval_lead_minutes or 0) or None,
                    daily_cap=int(feed.daily_cap), status=feed.status, next_at=feed.next_at,
                    last_polled_at=feed.last_polled_at, created_total=int(feed.created_total or 0),
                    last_error=feed.last_error)
@@ -152,7 +157,9 @@ def create(ports: SchedulingPorts, org_id: str, body: FeedIn) -> FeedOut:
     now = clock.now()
     feed = AutoFeed(org_id, ids.new_id("fed"), url=body.url, connection_ids=body.connection_ids,
                     template=body.template, include=body.include, exclude=body.exclude, mode=body.mode,
-                    queue_id=body.queue_id, cadence_minutes=body.cadence_minutes, daily_cap=body.daily_cap,
+                    queue_id=body.queue_id if body.mode == "queue" else None, cadence_minutes=body.cadence_minutes,
+                    daily_cap=body.daily_cap,
+                    approval_lead_minutes=body.approval_lead_minutes if body.mode == "approval" else None,
                     backfill=body.backfill, baseline_done=False, posted_today=0, status="active", next_at=now,
                     due_shard=DUE, created_total=0, created_at=now, updated_at=now, version=1)
     feed.due_sk = due_sk(now, feed.feed_id)
@@ -225,8 +232,9 @@ def _mark_seen(org_id: str, claims: list[str], now: datetime) -> None:
             condition=AutopostClaim.key.does_not_exist()))
 
 
-def poll(ports: SchedulingPorts, feed: AutoFeed) -> FeedPollOut:
-    """Read the feed once and make its new items into posts (see the module doc)."""
+def poll(ports: SchedulingPorts, gate: Callable[[], ApprovalGate], feed: AutoFeed) -> FeedPollOut:
+    """Read the feed once and make its new items into posts (see the module doc); ``gate`` builds the approval
+    workflow that ``mode: approval`` submits to (only such a feed builds it)."""
     org_id, now = feed.org_id, clock.now()
     zone = ZoneInfo(ports.zones.zone(org_id))
     today = now.astimezone(zone).date().isoformat()
@@ -246,6 +254,12 @@ def poll(ports: SchedulingPorts, feed: AutoFeed) -> FeedPollOut:
     ordered = sorted(enumerate(items), key=lambda p: (p[1].published or datetime.min.replace(tzinfo=UTC), -p[0]))
     backfill = {id(i) for _, i in ordered[-int(feed.backfill or 0):]} if baseline and feed.backfill else set()
     content_base = {"connection_ids": list(feed.connection_ids)}
+    how: dict = {}
+    if feed.mode == "queue":
+        how = {"queue_id": feed.queue_id}
+    elif feed.mode == "approval":
+        how = {"approval_gate": gate(), "at": now + timedelta(minutes=int(feed.approval_lead_minutes or 60)),
+               "timezone": ports.zones.zone(org_id)}
     for _, item in ordered:
         claims = keys(org_id, feed.feed_id, item)
         if not passes(item, list(feed.include or []), list(feed.exclude or [])):
@@ -262,7 +276,7 @@ def poll(ports: SchedulingPorts, feed: AutoFeed) -> FeedPollOut:
             result.capped += 1
             continue
         made = create_once(ports, org_id, claims, Content(text=render(feed.template, item), **content_base),
-                           source="feed", queue_id=feed.queue_id if feed.mode == "queue" else None)
+                           source="feed", **how)
         if made.duplicate or made.busy:
             result.seen += 1
             continue
@@ -287,12 +301,12 @@ def poll(ports: SchedulingPorts, feed: AutoFeed) -> FeedPollOut:
     return result
 
 
-def poll_now(ports: SchedulingPorts, org_id: str, feed_id: str) -> FeedPollOut:
+def poll_now(ports: SchedulingPorts, gate: Callable[[], ApprovalGate], org_id: str, feed_id: str) -> FeedPollOut:
     ports.advanced.require(org_id)
-    return poll(ports, _load(org_id, feed_id))
+    return poll(ports, gate, _load(org_id, feed_id))
 
 
-def run_due(ports: SchedulingPorts, budget: int) -> dict:
+def run_due(ports: SchedulingPorts, gate: Callable[[], ApprovalGate], budget: int) -> dict:
     """Poll every active feed whose time has come."""
     now = clock.now()
     polled = failed = created = 0
@@ -311,7 +325,7 @@ def run_due(ports: SchedulingPorts, budget: int) -> dict:
             feed.update(actions=[AutoFeed.status.set("paused"), AutoFeed.due_shard.remove(), AutoFeed.due_sk.remove(),
                                  AutoFeed.last_error.set({"code": exc.code.value, "message": exc.message})])
             continue
-        out = poll(ports, feed)
+        out = poll(ports, gate, feed)
         polled += 1
         failed += out.refused is not None
         created += len(out.created)

@@ -22,9 +22,9 @@ from lily.core import clock, ids
 from lily.core.db import won, won_transaction
 from lily.core.errors import LilyError
 from lily.core.observability import count, logger
-from lily.publishing import editing, queues, scheduling
+from lily.publishing import approval, editing, queues, scheduling
 from lily.publishing.models import AutopostClaim, Post, Target
-from lily.publishing.ports import SchedulingPorts
+from lily.publishing.ports import ApprovalGate, SchedulingPorts
 from lily.publishing.post_schemas import PostCreate, ScheduleIn, TargetIn
 from lily.publishing.states import targets_of
 
@@ -39,12 +39,14 @@ class Content:
     connection_ids: list[str]
     media_ids: list[str] = field(default_factory=list)
     first_comment: str | None = None
+    texts: dict[str, str] = field(default_factory=dict)  # a connection's own text (evergreen's rewording)
 
 
 @dataclass(frozen=True)
 class Made:
     """What :func:`create_once` did: ``duplicate`` (the claim was done before: nothing new), or the post's
-    ``outcome`` (``scheduled``, ``queued``, ``draft``; ``draft`` with ``error`` when scheduling refused)."""
+    ``outcome`` (``scheduled``, ``queued``, ``approval`` (waiting for an approver), ``draft``; ``draft`` with
+    ``error`` when scheduling or the submission refused)."""
 
     duplicate: bool
     post_id: str | None
@@ -59,10 +61,12 @@ def _error(exc: LilyError) -> dict:
 
 def create_once(ports: SchedulingPorts, org_id: str, keys: list[str], content: Content, *, source: str,
                 at: datetime | None = None, timezone: str = "UTC", queue_id: str | None = None,
-                created_by: str | None = None) -> Made:
+                created_by: str | None = None, approval_gate: ApprovalGate | None = None) -> Made:
     """Create the post that ``keys`` stand for, unless one of them already made one (see the module doc).
 
     ``at``: schedule it then; ``queue_id``: put it in that queue's next free slot; neither: a draft.
+    ``approval_gate`` (with ``at``): the post waits for an approver (a request in ``GET .../approvals``, asked for
+    ``at``), is published only once approved, and never if rejected.
     Raises LilyError only for what makes the post itself impossible (an unknown connection or medium): the
     claim is then removed, so the same work can be tried again once fixed."""
     primary = keys[0]
@@ -92,9 +96,11 @@ def create_once(ports: SchedulingPorts, org_id: str, keys: list[str], content: C
         for half in targets_of(post_id):  # an attempt that stopped between the targets and the post
             half.delete(condition=Target.state == "draft")
         body = PostCreate(text=content.text, media_ids=content.media_ids, first_comment=content.first_comment,
-                          targets=[TargetIn(connection_id=c) for c in content.connection_ids])
+                          targets=[TargetIn(connection_id=c, text=content.texts.get(c))
+                                   for c in content.connection_ids])
         try:
-            editing.create_post(ports.posts, org_id, body, created_by, post_id=post_id)
+            editing.create_post(ports.posts, org_id, body, created_by, post_id=post_id,
+                                approval="required" if approval_gate is not None else None)
         except LilyError:
             for key in keys:
                 won(lambda k=key: AutopostClaim(k).delete(condition=AutopostClaim.post_id == post_id))
@@ -104,9 +110,15 @@ def create_once(ports: SchedulingPorts, org_id: str, keys: list[str], content: C
     post = Post.get(org_id, post_id, consistent_read=True)
     if post.status != "draft":
         outcome = "queued" if post.queue_slot else "scheduled"
+    elif post.approval == "pending":  # submitted by an attempt that stopped before marking the claim done
+        outcome = "approval"
     elif at is not None or queue_id is not None:
         try:
-            if queue_id is not None:
+            if approval_gate is not None and at is not None:
+                approval.submit(approval_gate, org_id, post_id, ScheduleIn(scheduled_at=at, timezone=timezone),
+                                created_by, source)
+                outcome = "approval"
+            elif queue_id is not None:
                 queues.enqueue(ports, org_id, post_id, queue_id)
                 outcome = "queued"
             else:

@@ -6,7 +6,7 @@ from lily.core import clock, ids
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, conflict, invalid
 from lily.core.observability import count
-from lily.publishing import media_uses
+from lily.publishing import link_posts, media_uses
 from lily.publishing.models import Media, Post, Target
 from lily.publishing.ports import PlatformGateway, PublishingPorts
 from lily.publishing.post_schemas import PostCreate, PostOut, PostUpdate, TargetIn
@@ -63,6 +63,7 @@ def create_post(ports: PublishingPorts, org_id: str, body: PostCreate, created_b
     for t in targets:
         t.save()
     post.save(condition=Post.post_id.does_not_exist())
+    link_posts.attach(org_id, post_id, [body.text, *(t.text for t in targets)])
     count("publishing_posts_created_total")
     return post_out(post, targets)
 
@@ -101,6 +102,8 @@ def update_post(ports: PublishingPorts, org_id: str, post_id: str, body: PostUpd
         for t in new_targets:
             t.save()
         targets = new_targets
+    if body.text is not None or new_targets is not None:
+        link_posts.attach(org_id, post_id, [body.text, *(t.text for t in targets)])
     media_uses.forget(org_id, post_id, named_before - named_after)
     return post_out(post, targets)
 

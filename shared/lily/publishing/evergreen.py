@@ -7,13 +7,22 @@ The automation schedule (:func:`run_due`) picks the pool's next post when its in
 
 The pick: among the items whose gap has passed (and that went out fewer than ``max_cycles`` times), the one
 that went out longest ago (never first, then in the pool's order). On a platform that refuses a post identical
-to an earlier one (``LILY_AUTOPOST_NO_IDENTICAL_TEXT``, X), a text the pool already sent to that account is not
-sent there again: that connection is skipped for the item (the pool records the SHA-256 of every text it sent
-to such an account, read back from the post it made). An item with no connection left is not picked.
+to an earlier one (``LILY_AUTOPOST_NO_IDENTICAL_TEXT``, X), a text the pool already sent to that account is never
+sent there again (the pool records the SHA-256 of every text it sent to such an account, read back from the post
+it made). What happens instead is the pool's ``on_duplicate``:
+
+- ``skip``: that connection is skipped for the item; an item with no connection left is not picked.
+- ``vary``: the item's text is reworded for that platform through content's rewrite (the
+  :class:`lily.publishing.ports.TextVariation` port; one unit of the org's AI quota per rewording, unlike the
+  item's earlier rewordings), and the new text is checked against the sent hashes again. It goes to the
+  connections that never had it (as the target's own text); where it still repeats, or when the rewording is
+  refused (the AI quota, moderation, the provider), the connection is skipped for this turn as with ``skip``.
+  An item whose every connection was skipped so has had its turn (``last_at`` moves, ``times`` does not) and the
+  reason is the pool's ``last_error``.
 
 The pool stops: paused by hand, or **exhausted** when no item can ever go out again (every item at
-``max_cycles``, or blocked on every connection by the duplicate rule). When items wait only for their gap, the
-pool's next instant moves to the first moment one is free.
+``max_cycles``, or, with ``skip``, blocked on every connection by the duplicate rule). When items wait only for
+their gap, the pool's next instant moves to the first moment one is free.
 """
 
 from __future__ import annotations
@@ -25,13 +34,13 @@ from zoneinfo import ZoneInfo
 
 from lily.core import clock, ids
 from lily.core.db import won
-from lily.core.errors import LilyError, conflict, invalid, not_found
+from lily.core.errors import ErrorCode, LilyError, conflict, invalid, not_found
 from lily.core.observability import count
 from lily.core.pages import PageParams, query_page
 from lily.publishing.autopost import Content, create_once, due_sk
 from lily.publishing.autopost_settings import autopost_settings
 from lily.publishing.models import EvergreenPool, Post
-from lily.publishing.ports import SchedulingPorts
+from lily.publishing.ports import SchedulingPorts, TextVariation
 from lily.publishing.recurring import aware, check_content
 from lily.publishing.states import targets_of
 
@@ -141,14 +150,17 @@ def _blocked(pool: EvergreenPool, platforms: dict[str, str], item: dict) -> set[
 def pick(pool: EvergreenPool, platforms: dict[str, str],
          at: datetime) -> tuple[dict | None, list[str], datetime | None]:
     """``(item, connections, None)`` to post at ``at``; ``(None, [], when)`` when none is free before ``when``;
-    ``(None, [], None)`` when the pool is exhausted."""
+    ``(None, [], None)`` when the pool is exhausted. With ``vary`` the duplicate rule removes no connection here
+    (:func:`_varied` does, after the rewording)."""
+    vary = pool.on_duplicate == "vary"
     gap = timedelta(days=int(pool.min_gap_days))
     cap = None if pool.max_cycles is None else int(pool.max_cycles)
     ready, later = [], []
     for index, item in enumerate(pool.items):
         if cap is not None and int(item.get("times", 0)) >= cap:
             continue
-        conns = [c for c in pool.connection_ids if c not in _blocked(pool, platforms, item)]
+        blocked = set() if vary else _blocked(pool, platforms, item)
+        conns = [c for c in pool.connection_ids if c not in blocked]
         if not conns:
             continue
         last = clock.parse_iso(item["last_at"]) if item.get("last_at") else None
@@ -160,6 +172,39 @@ def pick(pool: EvergreenPool, platforms: dict[str, str],
         _, _, item, conns = min(ready, key=lambda r: (r[0], r[1]))
         return item, conns, None
     return None, [], min(later) if later else None
+
+
+def _varied(pool: EvergreenPool, variation: TextVariation, platforms: dict[str, str], item: dict,
+            conns: list[str]) -> tuple[list[str], dict[str, str], dict | None]:
+    """``vary``: the item's connections that may have it (``conns`` less those still refused), the reworded text of
+    each connection that gets one, and why some were skipped (None: none was)."""
+    blocked = _blocked(pool, platforms, item) & set(conns)
+    if not blocked:
+        return conns, {}, None
+    sent = pool.sent or {}
+    texts: dict[str, str] = {}
+    skipped: dict | None = None
+    for platform in sorted({platforms[c] for c in blocked}):
+        mine = sorted(c for c in blocked if platforms[c] == platform)
+        earlier = [item["text"], *(item.get("variants") or [])]
+        try:
+            text = variation.vary(pool.org_id, platform, item["text"], earlier).strip()
+        except LilyError as exc:  # the AI quota, moderation, the provider: skipped as with ``skip``
+            skipped = {"code": exc.code.value, "message": f"the rewording for {platform} was refused: {exc.message}",
+                       "connection_ids": mine}
+            count("publishing_evergreen_variations_total", outcome="refused")
+            continue
+        if text and text not in earlier:
+            item["variants"] = [*(item.get("variants") or []), text][-5:]
+        h = text_hash(text)
+        fresh = [c for c in mine if text and h not in sent.get(c, [])]
+        texts |= {c: text for c in fresh}
+        if len(fresh) < len(mine):
+            skipped = {"code": ErrorCode.CONTENT_001.value, "reason": "duplicate_text",
+                       "message": f"the rewording for {platform} repeats a text already sent",
+                       "connection_ids": sorted(set(mine) - set(fresh))}
+        count("publishing_evergreen_variations_total", outcome="varied" if fresh else "repeated")
+    return [c for c in conns if c not in blocked or c in texts], texts, skipped
 
 
 def _record(pool: EvergreenPool, item_id: str, at: datetime, post_id: str, platforms: dict[str, str]) -> None:
@@ -194,8 +239,16 @@ def _save(pool: EvergreenPool, version: int, nxt: datetime | None, exhausted: bo
     return won(lambda: pool.update(actions=actions, condition=cond))
 
 
-def run_due(ports: SchedulingPorts, budget: int) -> dict:
-    """Make the posts of every active pool whose next instant is within the horizon (at most ``budget``)."""
+def _turn_passed(pool: EvergreenPool, item_id: str, at: datetime) -> None:
+    """Every connection of the item was skipped (``vary`` refused or repeated): its turn passed, unsent."""
+    for item in pool.items:
+        if item["item_id"] == item_id:
+            item["last_at"] = clock.iso(at)
+
+
+def run_due(ports: SchedulingPorts, variation: TextVariation, budget: int) -> dict:
+    """Make the posts of every active pool whose next instant is within the horizon (at most ``budget``);
+    ``variation``: the rewording of ``vary`` pools."""
     s = autopost_settings()
     now = clock.now()
     horizon = now + timedelta(hours=s.horizon_h)
@@ -229,8 +282,17 @@ def run_due(ports: SchedulingPorts, budget: int) -> dict:
                 exhausted += done
                 _save(pool, version, None if done else max(free_at, at + step), done, None)
                 break
-            content = Content(text=item["text"], connection_ids=[c for c in conns if c in platforms],
-                              media_ids=list(item.get("media_ids") or []), first_comment=item.get("first_comment"))
+            conns = [c for c in conns if c in platforms]
+            texts, skipped = {}, None
+            if pool.on_duplicate == "vary":
+                conns, texts, skipped = _varied(pool, variation, platforms, item, conns)
+                if not conns:
+                    _turn_passed(pool, item["item_id"], at)
+                    if not _save(pool, version, at + step, False, skipped):
+                        break
+                    continue
+            content = Content(text=item["text"], connection_ids=conns, media_ids=list(item.get("media_ids") or []),
+                              first_comment=item.get("first_comment"), texts=texts)
             key = f"{pool.org_id}#evg#{pool.pool_id}#{clock.iso(at)}"
             try:
                 made = create_once(ports, pool.org_id, [key], content, source="evergreen", at=at)
@@ -243,7 +305,7 @@ def run_due(ports: SchedulingPorts, budget: int) -> dict:
                 _record(pool, item["item_id"], at, made.post_id, platforms)
             refused += made.error is not None
             created += not made.duplicate and made.error is None
-            if not _save(pool, version, at + step, False, made.error):
+            if not _save(pool, version, at + step, False, made.error or skipped):
                 break
     return {"evergreen_created": created, "evergreen_exhausted": exhausted, "evergreen_refused": refused}
 

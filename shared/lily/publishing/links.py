@@ -215,7 +215,8 @@ def resolve(code: str, ip: str | None) -> tuple[str, int]:
     now = clock.now()
     day = now.strftime("%Y-%m-%d")
     link.update(actions=[ShortLink.clicks.add(1)])
-    actions = [LinkClickDay.clicks.add(1), LinkClickDay.expires_at.set(now + CLICKS_KEPT)]
+    actions = [LinkClickDay.clicks.add(1), LinkClickDay.expires_at.set(now + CLICKS_KEPT),
+               LinkClickDay.org_id.set(link.org_id)]  # the org's click days, one Query (analytics)
     if ip:
         visitor = hmac.new(_day_key(day), ip.encode(), hashlib.sha256).hexdigest()[:16]
         actions.append(LinkClickDay.visitors.add({visitor}))
@@ -223,6 +224,6 @@ def resolve(code: str, ip: str | None) -> tuple[str, int]:
     cap = links_env().max_visitors_per_day
     if not won(lambda: item.update(actions=actions, condition=LinkClickDay.visitors.does_not_exist()
                                    | (size(LinkClickDay.visitors) < cap))):
-        item.update(actions=actions[:2])  # past the day's cap: the click still counts
+        item.update(actions=actions[:3])  # past the day's cap: the click still counts
     count("publishing_link_clicks_total")
     return link.url, int(link.redirect_status)

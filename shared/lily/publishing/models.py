@@ -63,7 +63,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from lily.core.db import LilyModel, TableMeta
 from lily.core.retention import Anonymise, DataRule, Erase, Export, NotExported, Partition, Scan
@@ -408,8 +408,9 @@ class AutoFeed(LilyModel):
     template = UnicodeAttribute()
     include = JSONAttribute(default=list)
     exclude = JSONAttribute(default=list)
-    mode = UnicodeAttribute(default="draft")  # draft | queue
+    mode = UnicodeAttribute(default="draft")  # draft | queue | approval
     queue_id = UnicodeAttribute(null=True)
+    approval_lead_minutes = NumberAttribute(null=True)  # mode approval: the instant asked for, after the poll
     cadence_minutes = NumberAttribute()
     daily_cap = NumberAttribute()
     day = UnicodeAttribute(null=True)  # the org-local day posted_today counts
@@ -472,12 +473,14 @@ class ImportRow(LilyModel):
 # ---------------------------------------------------------------- short links (issue 24). Access patterns:
 #
 # ``publishing_links`` — pk ``code``: a short link Lily made (the org, the target with its UTM parameters, the
-#   redirect status). The public redirect reads it by GetItem (only codes in this table redirect: no open redirect)
-#   and counts the click by UpdateItem ADD.
+#   redirect status, the posts whose text carries it). The public redirect reads it by GetItem (only codes in this
+#   table redirect: no open redirect) and counts the click by UpdateItem ADD; analytics reads the org's links by
+#   BatchGetItem of the codes its click days name.
 # ``publishing_link_settings`` — pk ``org_id``: the org's UTM defaults per platform and its redirect status.
 # ``publishing_link_clicks`` — pk ``code``, sk ``day`` (UTC): clicks of a day and the keyed hashes of the visitors
 #   (never the address); pk ``#salt`` holds each day's random key, deleted by TTL two days later so a hash can no
-#   longer be tied to an address. TTL ``expires_at``.
+#   longer be tied to an address. TTL ``expires_at``. GSI ``by_org`` (pk ``org_id``, sk ``day``; clicks only):
+#   the org's click days of a period in one Query (analytics' clicks per link, post and day).
 
 
 class ShortLink(LilyModel):
@@ -497,6 +500,7 @@ class ShortLink(LilyModel):
     clicks = NumberAttribute(default=0)
     created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    post_ids = UnicodeSetAttribute(null=True)  # the org's posts whose text carries it (lily.publishing.link_posts)
 
 
 class LinkSettings(LilyModel):
@@ -510,6 +514,15 @@ class LinkSettings(LilyModel):
     updated_at = UTCDateTimeAttribute()
 
 
+class ClicksByOrg(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_org"
+        projection = IncludeProjection(["clicks"])
+
+    org_id = UnicodeAttribute(hash_key=True)
+    day = UnicodeAttribute(range_key=True)
+
+
 class LinkClickDay(LilyModel):
     class Meta(TableMeta):
         short_name = "publishing_link_clicks"
@@ -521,7 +534,9 @@ class LinkClickDay(LilyModel):
 
     code = UnicodeAttribute(hash_key=True)
     day = UnicodeAttribute(range_key=True)
+    org_id = UnicodeAttribute(null=True)  # the link's org (not on the ``#salt`` items): the ``by_org`` index
     clicks = NumberAttribute(default=0)
     visitors = UnicodeSetAttribute(null=True)  # HMAC-SHA256(day key, address), 16 hex characters
     salt = UnicodeAttribute(null=True)  # on the ``#salt`` items only
     expires_at = TTLAttribute()
+    by_org = ClicksByOrg()

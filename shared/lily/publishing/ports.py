@@ -201,3 +201,20 @@ class ApprovalGate(Protocol):
 
     def approved_by_scheduling(self, org_id: str, post_id: str, actor: str | None) -> None:
         """An approver scheduled a post that was waiting: its open request (if any) is closed as approved."""
+
+
+class BestTimes(Protocol):
+    """The org's best (weekday, hour) slots on a platform, in its time zone, from its own engagement (analytics'
+    ``BestTimesProvider``)."""
+
+    def best_times(self, org_id: str, platform: str, limit: int = 3) -> list[tuple[int, int]]:
+        """(weekday 0 = Monday, hour), best first; ``[]`` when the platform's history is too short to tell."""
+
+
+class TextVariation(Protocol):
+    """A post's text in new words (content's rewrite), for evergreen pools set to ``vary`` on platforms that refuse
+    identical posts."""
+
+    def vary(self, org_id: str, platform: str, text: str, avoid: list[str]) -> str:
+        """``text`` reworded for ``platform`` (meaning, facts and links kept), unlike each of ``avoid``. Takes one
+        unit of the org's AI quota; raises LilyError (PLAN_002 when the quota refuses, the AI's own errors)."""

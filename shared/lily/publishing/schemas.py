@@ -135,6 +135,25 @@ class QueueList(BaseModel):
     next_cursor: str | None = None
 
 
+class SuggestedSlot(SlotIn):
+    rank: int = Field(description="1 = the platform's best (weekday, hour) by the org's own engagement")
+    in_queue: bool = Field(description="The queue already has this slot")
+
+
+class PlatformSuggestion(BaseModel):
+    platform: str
+    status: Literal["ok", "insufficient_history"]
+    message: str | None = Field(None, description="Why there is no suggestion (too little history: Lily does "
+                                "not guess)")
+    slots: list[SuggestedSlot] = Field(default_factory=list, description="Best first, in the org's time zone")
+
+
+class SuggestedSlots(BaseModel):
+    queue_id: str
+    timezone: str = Field(description="The org's IANA time zone the slots are in")
+    platforms: list[PlatformSuggestion] = Field(description="One per platform of the queue's connections")
+
+
 class EnqueueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -249,8 +268,10 @@ class EvergreenIn(BaseModel):
     max_cycles: int | None = Field(None, ge=1, le=100, description="Times each item goes out at most; then the "
                                    "pool is exhausted")
     starts_at: datetime | None = Field(None, description="The first post (now + the interval when absent)")
-    on_duplicate: Literal["skip"] = Field("skip", description="A text already sent to an account of a platform "
-                                          "that refuses identical posts (X) is not sent there again")
+    on_duplicate: Literal["skip", "vary"] = Field(
+        "skip", description="A text already sent to an account of a platform that refuses identical posts (X) is "
+        "never sent there again: skip that account for the item, or vary: reword it through the AI (one unit of "
+        "the AI quota per rewording; skipped when the rewording is refused or still repeats)")
 
 
 class EvergreenItemOut(BaseModel):
@@ -292,9 +313,12 @@ class FeedIn(BaseModel):
         default_factory=list, max_length=50, description="Post only items whose title or summary holds one")
     exclude: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=50, description="Never post items whose title or summary holds one")
-    mode: Literal["draft", "queue"] = Field("draft", description="Each new item becomes a draft, or a post in "
-                                            "`queue_id`'s next free slot")
-    queue_id: str | None = Field(None, pattern=_ID)
+    mode: Literal["draft", "queue", "approval"] = Field(
+        "draft", description="Each new item becomes a draft, a post in `queue_id`'s next free slot, or a post "
+        "waiting for approval (published only when approved)")
+    queue_id: str | None = Field(None, pattern=_ID, description="mode queue: the queue")
+    approval_lead_minutes: int = Field(60, ge=5, le=7 * 24 * 60, description="mode approval: the post is asked "
+                                       "for this long after the item is read (an approver may give another time)")
     cadence_minutes: int = Field(60, ge=1, le=7 * 24 * 60, description="How often the feed is read")
     daily_cap: int = Field(5, ge=1, le=100, description="Items made into posts per day (the org's zone) at most")
     backfill: int = Field(0, ge=0, le=10, description="Of the items the feed holds when added, how many of the "
@@ -310,6 +334,7 @@ class FeedOut(BaseModel):
     exclude: list[str]
     mode: str
     queue_id: str | None
+    approval_lead_minutes: int | None = None
     cadence_minutes: int
     daily_cap: int
     status: Literal["active", "paused"]

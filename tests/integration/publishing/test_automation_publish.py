@@ -35,12 +35,28 @@ class Gate:
             raise LilyError(ErrorCode.PLAN_001, "advanced scheduling needs pro", {"upgrade_to": "pro"})
 
 
+class NoVariation:
+    """The rewording port of tests whose pools skip (``on_duplicate: skip`` never rewords)."""
+
+    def vary(self, *args):
+        raise AssertionError("a skip pool never rewords")
+
+
+class NoApprovals:
+    """The approval gate of a test whose feeds never ask for approval (mode draft or queue)."""
+
+    def required(self, *args):
+        raise AssertionError("not asked in these tests")
+
+    submitted = approved_by_scheduling = required
+
+
 def _sched(ports, zone="UTC", gate=None) -> SchedulingPorts:
     return SchedulingPorts(posts=ports, zones=Zones(zone), advanced=gate or Gate())
 
 
 def _run(sched: SchedulingPorts) -> dict:
-    return recurring.run_due(sched, 500) | evergreen.run_due(sched, 500)
+    return recurring.run_due(sched, 500) | evergreen.run_due(sched, NoVariation(), 500)
 
 
 def _posts(org_id: str) -> list[Post]:
@@ -231,13 +247,13 @@ def test_a_feed_in_queue_mode_respects_the_posts_per_day_quota(fake, frozen):
                                                       mode="queue", queue_id=queue.queue_id, backfill=3))
 
         # When it is polled
-        out = autofeeds.poll(sched, AutoFeed.get(org_id, feed.feed_id))
+        out = autofeeds.poll(sched, NoApprovals, AutoFeed.get(org_id, feed.feed_id))
 
         # Then one post is scheduled, the next stays a draft saying the quota refused, and the poll stopped there
         statuses = sorted(p.status for p in _posts(org_id))
         assert statuses == ["draft", "scheduled"] and len(out.created) == 2
         assert autofeeds.get(sched, org_id, feed.feed_id).last_error["code"] == "PLAN_002"
         # a poll the same day makes nothing twice (the third item waits for the quota)
-        again = autofeeds.poll(sched, AutoFeed.get(org_id, feed.feed_id))
+        again = autofeeds.poll(sched, NoApprovals, AutoFeed.get(org_id, feed.feed_id))
         assert len(_posts(org_id)) <= 3 and not set(again.created) & set(out.created)
     reset_settings()

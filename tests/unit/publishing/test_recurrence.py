@@ -91,3 +91,50 @@ def test_feed_keys_ignore_dates_and_fragments_and_filters_match_words():
     assert keys("o", "f", a)[1] == keys("o", "f", Item("g2", "https://blog.example/a", "", "", None))[1]
     assert passes(a, ["alpha"], []) and not passes(a, ["beta"], []) and not passes(a, [], ["ALPHA"])
     assert render("{title}: {link}", a) == "Alpha: https://blog.example/a/"
+
+
+class Rewording:
+    """The rewording port: answers the queued texts in turn, or raises the queued error."""
+
+    def __init__(self, *answers) -> None:
+        self.answers = list(answers)
+        self.asked: list[tuple[str, str, list[str]]] = []
+
+    def vary(self, org_id, platform, text, avoid):
+        self.asked.append((platform, text, list(avoid)))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def _vary_pool(sent, variants=None):
+    pool = _pool([_item("a", "A", "2027-01-01T00:00:00Z", 1)], sent=sent)
+    pool.on_duplicate = "vary"
+    if variants:
+        pool.items[0]["variants"] = variants
+    return pool
+
+
+def test_vary_keeps_x_in_the_pick_and_rewords_only_where_the_text_was_sent():
+    from lily.core.errors import ErrorCode, LilyError
+
+    pool = _vary_pool({"x1": [evergreen.text_hash("A")]})
+    item, conns, _ = evergreen.pick(pool, PLATFORMS, AT)  # with vary, X is not removed by the pick
+    assert item["item_id"] == "a" and conns == ["x1", "li1"]
+    # a fresh rewording goes to X as its own text; LinkedIn keeps the original
+    port = Rewording("A, in other words")
+    got, texts, skipped = evergreen._varied(pool, port, PLATFORMS, item, conns)
+    assert (got, texts, skipped) == (["x1", "li1"], {"x1": "A, in other words"}, None)
+    assert port.asked == [("x", "A", ["A"])] and item["variants"] == ["A, in other words"]
+    # a rewording that repeats a sent text: X skipped, said why; the next asks to avoid it too
+    pool = _vary_pool({"x1": [evergreen.text_hash("A"), evergreen.text_hash("B")]}, variants=["B"])
+    got, texts, skipped = evergreen._varied(pool, Rewording("B"), PLATFORMS, pool.items[0], ["x1", "li1"])
+    assert got == ["li1"] and texts == {} and skipped["reason"] == "duplicate_text"
+    # the AI quota refusing: X skipped with the quota's code, nothing else asked
+    refusal = LilyError(ErrorCode.PLAN_002, "ai_text_requests used up")
+    got, texts, skipped = evergreen._varied(pool, Rewording(refusal), PLATFORMS, pool.items[0], ["x1", "li1"])
+    assert got == ["li1"] and texts == {} and skipped["code"] == "PLAN_002"
+    # never sent to X yet: no rewording at all
+    fresh = _vary_pool({})
+    assert evergreen._varied(fresh, Rewording(), PLATFORMS, fresh.items[0], ["x1", "li1"]) == (["x1", "li1"], {}, None)
