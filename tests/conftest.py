@@ -100,6 +100,12 @@ def lily_env(emulator, monkeypatch):
     yield get_settings()
     clock.reset()
     reset_settings()
+    from tests.support import localstack
+
+    if not localstack.enabled():
+        from tests.support.emulator_reset import forget_deployment
+
+        forget_deployment(deployment_env(name)["LILY_RESOURCE_PREFIX"])
 
 
 @pytest.fixture
@@ -110,7 +116,7 @@ def local_suite(lily_env, monkeypatch):
 
     # build_suite provisions the deployment first; lily_env just did (again would be ~70 answered no-op calls)
     monkeypatch.setattr(provision, "provision", lambda: {})
-    suite = build_suite()
+    suite = build_suite(lazy=True)  # each function imported at its first use
     yield suite
     suite.shutdown()
 

@@ -71,8 +71,60 @@ class LocalSuite:
             t.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
-def build_suite() -> LocalSuite:
-    """Provision the emulator and load every function (the environment must be set first)."""
+class FunctionModules:
+    """Each function's handler module, imported once, at its first use (``lazy``) or all at ``build_suite``.
+
+    A test drives a few functions: importing all ~50 handler modules for each test (every FastAPI app's routes
+    analysed again, every worker's wiring built) was half of the integration suite's CPU. Local mode
+    (``make run``) imports them all at start, so a broken function fails there at once.
+    """
+
+    def __init__(self) -> None:
+        self._modules: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, spec: Any) -> Any:
+        from lily.core import functions
+
+        with self._lock:
+            module = self._modules.get(spec.name)
+            if module is None:
+                module = self._modules[spec.name] = functions.load_handler_module(spec)
+            return module
+
+
+class LazyApp:
+    """An HTTP function's ASGI app, its module imported at the first request (or attribute read)."""
+
+    def __init__(self, modules: FunctionModules, spec: Any) -> None:
+        self._modules = modules
+        self._spec = spec
+
+    @property
+    def app(self) -> Any:
+        return self._modules.get(self._spec).app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+    def __getattr__(self, name: str) -> Any:  # .routes, .openapi(): the FastAPI app's own
+        return getattr(self.app, name)
+
+
+class LazyHandler:
+    """A worker's or schedule's ``handler(event, context)``, its module imported at the first invocation."""
+
+    def __init__(self, modules: FunctionModules, spec: Any) -> None:
+        self._modules = modules
+        self._spec = spec
+
+    def __call__(self, event: dict, context: Any) -> Any:
+        return self._modules.get(self._spec).handler(event, context)
+
+
+def build_suite(lazy: bool = False) -> LocalSuite:
+    """Provision the emulator and load every function (the environment must be set first); with ``lazy``, each
+    function's module is imported when it is first invoked (the tests)."""
     from lily.core import functions
     from lily.core.config import get_settings, reset_settings
     from lily.core.functions import Http, Queue, Schedule
@@ -85,17 +137,21 @@ def build_suite() -> LocalSuite:
     os.environ.setdefault("LILY_FUNCTION_COUNT", str(len(specs)))
     reset_settings()
     provision()
+    modules = FunctionModules()
+    if not lazy:
+        for spec in specs:
+            modules.get(spec)
     http, pollers, clocks = [], [], []
     for spec in specs:
-        module = functions.load_handler_module(spec)
         if isinstance(spec.trigger, Http):
-            http.append((spec, module.app))
+            http.append((spec, LazyApp(modules, spec)))
         elif isinstance(spec.trigger, Queue):
-            pollers.append(QueuePoller(spec, module.handler))
+            pollers.append(QueuePoller(spec, LazyHandler(modules, spec)))
         elif isinstance(spec.trigger, Schedule):
-            sched = ScheduleClock(spec, module.handler)
+            sched = ScheduleClock(spec, LazyHandler(modules, spec))
             clocks.append(sched)
             routes.SCHEDULES[spec.name] = sched.fire
+
     apps = [app for _, app in http]
     cache: dict[str, Any] = {}
 

@@ -37,11 +37,25 @@ class QueuePoller:
         self.spec = spec
         self.trigger: Queue = spec.trigger
         self.handler = handler
-        s = get_settings()
-        sqs = client("sqs")
-        self.url = sqs.get_queue_url(QueueName=s.queue_name(self.trigger.queue))["QueueUrl"]
-        self.arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        self.region = s.region
+        self.region = get_settings().region
+        self._address: tuple[str, str] | None = None
+
+    def _queue(self) -> tuple[str, str]:
+        """The queue's URL and ARN, asked of SQS at the first poll (a suite that never polls asks nothing)."""
+        if self._address is None:
+            sqs = client("sqs")
+            url = sqs.get_queue_url(QueueName=get_settings().queue_name(self.trigger.queue))["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            self._address = (url, arn)
+        return self._address
+
+    @property
+    def url(self) -> str:
+        return self._queue()[0]
+
+    @property
+    def arn(self) -> str:
+        return self._queue()[1]
 
     def poll_once(self, wait_s: int = 1) -> int:
         """Receive one batch and process it; returns how many messages were received."""

@@ -51,7 +51,7 @@ def test_no_timing_gap_between_known_and_unknown_emails(http):
 
 def test_lockout_holds_across_two_instances(http, lily_env):
     user = register_user(http)
-    other = build_suite()  # a second, independent instance of every function, same tables
+    other = build_suite(lazy=True)  # a second, independent instance of every function, same tables
     with TestClient(other.gateway, base_url="https://testserver") as second:
         clients = [http, second]
         for i in range(5):
@@ -113,7 +113,7 @@ def test_rate_limit_holds_across_two_instances(http, lily_env, monkeypatch):
     monkeypatch.setenv("LILY_RATE_LIMIT_IP", "6")
     reset_settings()
     clock.advance(-(clock.now_ts() % 60) + 60)  # start of a fresh window
-    other = build_suite()
+    other = build_suite(lazy=True)
     with TestClient(other.gateway, base_url="https://testserver") as second:
         codes = [(http if i % 2 else second).get("/api/orgs").status_code for i in range(8)]
         assert codes[:6] == [401] * 6 and codes[6:] == [429, 429]
