@@ -1,12 +1,12 @@
 """Forget one test deployment's resources in the in-process emulator once its test is over.
 
-Every integration test provisions a deployment of its own (about 70 tables, their queues, a bucket, a key and
-secrets under a unique prefix: ``lily_env``; the few keys and secrets are left). moto keeps all of them for the life of the test process, so a
-worker that ran 350 tests held ~25,000 tables and the items every test wrote: over 1 GB per worker, and every
-full garbage collection walked all of it. Dropping the deployment from moto's backends when its test ends keeps
-each worker's heap at one deployment's size. It reaches into moto's in-memory backends directly (the emulator
-runs in this process, :func:`lily.local.emulator.start_server`); 70 ``DeleteTable`` calls over HTTP would cost
-more than the collection they save.
+Every integration test provisions a deployment of its own (about 70 tables, their queues and a bucket under a
+unique prefix: ``lily_env``). moto keeps all of them for the life of the test process, so a worker that ran 350
+tests held ~25,000 tables and the items every test wrote: over 1 GB per worker, and every full garbage
+collection walked all of it. Dropping the deployment's tables, queues and buckets from moto's backends when its
+test ends keeps each worker's heap near one deployment's size (the few keys and secrets are left). It reaches
+into moto's in-memory backends directly (the emulator runs in this process,
+:func:`lily.local.emulator.start_server`); 70 ``DeleteTable`` calls over HTTP would cost more than they save.
 """
 
 from __future__ import annotations
