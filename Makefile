@@ -16,7 +16,7 @@ unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
 .PHONY: install run test lint unit integration infra-test e2e reliability contract synth deploy diff bench bench-coldstart \
-	bench-publishing bench-vectors bench-analytics mutation mutation-smoke clean test-localstack check-models browser console screenshots \
+	bench-publishing bench-vectors bench-analytics mutation mutation-smoke cpu-suites clean test-localstack check-models browser console screenshots \
 	lock lock-upgrade sbom audit
 
 # The lock files (docs/operations.md, "Supply chain"): every runtime and dev dependency pinned with its hashes.
@@ -118,13 +118,17 @@ screenshots: $(STAMP) browser
 contract: $(STAMP)
 	$(PY) -m pytest tests/contract -q
 
-# Every suite, and a mutation smoke. The suites that drive local mode (e2e, reliability, contract: mostly waiting on
-# schedules, paced sandboxes and a fuzzer's answers) run side by side after the CPU-bound ones. Every suite runs
-# even when an earlier one failed; the target fails when any did.
+# Every suite, and a mutation smoke, packed onto two cores. The reliability harness (mostly waiting on schedules,
+# pacing and injected slow answers; the longest suite) runs beside the CPU-bound lint, unit and integration
+# suites, which leave part of a core idle; then infra (CDK synth), e2e, contract, console and the mutation smoke
+# run side by side. Every suite runs even when an earlier one failed; the target fails when any did.
 test: $(STAMP) browser
-	$(MAKE) --no-print-directory -k lint unit integration infra-test; first=$$?; \
-	$(MAKE) --no-print-directory -k -j 4 --output-sync=target e2e reliability contract console mutation-smoke; second=$$?; \
+	$(MAKE) --no-print-directory -k -j 2 --output-sync=target cpu-suites reliability; first=$$?; \
+	$(MAKE) --no-print-directory -k -j 5 --output-sync=target infra-test e2e contract console mutation-smoke; second=$$?; \
 	exit $$(( first || second ))
+
+cpu-suites: $(STAMP)
+	$(MAKE) --no-print-directory -k lint unit integration
 
 # The integration suites and the vector conformance suite against LocalStack (DynamoDB, SQS, S3, KMS, Secrets
 # Manager, OpenSearch) started by pytest-localstack in Docker, instead of moto. Without Docker it says so and skips.

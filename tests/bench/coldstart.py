@@ -30,7 +30,8 @@ handler, then calls it once with the function's sample event (``events/<name>.js
 batch), and the clock covers both. AWS endpoints point at a closed local port, so the invocation pays every
 import and model build its code path triggers up to its first AWS call, which fails at once (a refused
 connection costs no CPU); the difference to the import column is what the first request adds. Each reference
-row's first call adds one DynamoDB client and one (refused) request. The 1.10x rule applies to both columns.
+row's first call adds one DynamoDB client and one (refused) request, and an HTTP stack row's one request through its
+app by Mangum, as Lambda invokes an HTTP function. The 1.10x rule applies to both columns.
 
 Handlers pause the garbage collector during their init (``lily.core.gc_pause``); floors and stack rows run with it
 on, as a bare import does (with it paused they cost about a tenth less).
@@ -139,6 +140,22 @@ if sys.argv[1]:  # the first call of any function that talks to AWS: one DynamoD
         boto3.client("dynamodb", config=config).get_item(TableName="t", Key={"pk": {"S": "k"}})
     except botocore.exceptions.BotoCoreError:
         pass
+    if "app" in globals():  # an HTTP stack: one request through its app as Lambda sends it (Mangum, Starlette's
+        import mangum       # thread pool and anyio's backend, which every HTTP function's first request loads)
+
+        class Context:
+            function_name, memory_limit_in_mb, aws_request_id = "bench", 512, "bench-request"
+            invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bench"
+
+            def get_remaining_time_in_millis(self):
+                return 30000
+
+        event = {"version": "2.0", "routeKey": "$default", "rawPath": "/things/a", "rawQueryString": "",
+                 "headers": {"host": "bench"}, "isBase64Encoded": False,
+                 "requestContext": {"http": {"method": "GET", "path": "/things/a", "protocol": "HTTP/1.1",
+                                             "sourceIp": "127.0.0.1", "userAgent": "bench"},
+                                    "requestId": "bench", "routeKey": "$default", "stage": "$default"}}
+        mangum.Mangum(app, lifespan="off")(event, Context())
     t3, c3 = time.perf_counter(), time.process_time()
     result.update(first_wall=(t3 - t0) * 1000, first_cpu=(c3 - c0) * 1000, first_modules=len(sys.modules))
 print(json.dumps(result))
