@@ -241,9 +241,12 @@ def get_calendar(org_id: str, access: OrgAccess = Depends(viewer),
 @app.post("/api/orgs/{org_id}/calendar/posts/{post_id}/reschedule", response_model=PostOut, tags=["calendar"],
           responses=errors(409, 429))
 def reschedule_post(org_id: str, post_id: str, body: ScheduleIn, access: OrgAccess = Depends(editor),
-                    ports: SchedulingPorts = Depends(scheduling_ports)) -> PostOut:
-    """Move a post; refused (409) when another post on its connections holds that time or pacing allows no more."""
-    return calendar.reschedule(ports, org_id, post_id, body)
+                    ports: SchedulingPorts = Depends(scheduling_ports),
+                    gate: ApprovalGate = Depends(approval_gate)) -> PostOut:
+    """Move a post; refused (409) when another post on its connections holds that time or pacing allows no more.
+    The org's approval policy applies as on the schedule route: an author who must wait submits the post for
+    approval at the new time (``approval: pending``) instead of scheduling it."""
+    return calendar.reschedule(ports, gate, org_id, post_id, body, access.role.value, access.principal.subject)
 
 
 @app.post("/api/orgs/{org_id}/media/uploads", response_model=UploadOut, status_code=201, tags=["media"],

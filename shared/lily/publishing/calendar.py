@@ -7,7 +7,8 @@ midnights (drafts have no instant and are not shown), at most ``calendar_max_pos
 its targets (platform, connection, state). Filters: platform, connection, status. For every plan.
 
 Rescheduling checks the same conflicts as a queue slot (:mod:`lily.publishing.conflicts`) and then schedules
-through :func:`lily.publishing.scheduling.schedule` (validation, the posts/day quota).
+as the schedule route does (:func:`lily.publishing.approval.schedule_or_submit`: the approval policy, then
+validation and the posts/day quota).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 from lily.core import clock
 from lily.core.errors import invalid
-from lily.publishing import conflicts, scheduling
+from lily.publishing import approval, conflicts
 from lily.publishing.models import Post
-from lily.publishing.ports import SchedulingPorts
+from lily.publishing.ports import ApprovalGate, SchedulingPorts
 from lily.publishing.posts import load_post
 from lily.publishing.schemas import CalendarDay, CalendarOut, CalendarPost, CalendarTarget, PostOut, ScheduleIn
 from lily.publishing.settings import publishing_settings
@@ -103,15 +104,19 @@ def view(ports: SchedulingPorts, org_id: str, *, view: View = "week", date_from:
                        clamped=clamped, truncated=truncated, days=out_days)
 
 
-def reschedule(ports: SchedulingPorts, org_id: str, post_id: str, body: ScheduleIn) -> PostOut:
-    """Move a post to another instant, refused (409) when it conflicts; a queued post leaves its queue slot."""
+def reschedule(ports: SchedulingPorts, gate: ApprovalGate, org_id: str, post_id: str, body: ScheduleIn,
+               role: str | None, actor: str | None) -> PostOut:
+    """Move a post to another instant, refused (409) when it conflicts; a queued post leaves its queue slot.
+
+    The approval policy applies as on the schedule route (:func:`approval.schedule_or_submit`): an approved
+    post moves, and a post its author may not schedule alone is submitted for approval at the new instant."""
     post = load_post(org_id, post_id)
     if "timezone" not in body.model_fields_set:  # a wall time without offset is read in the org's zone
         body = body.model_copy(update={"timezone": ports.zones.zone(org_id)})
     at = body.instant()
     connections = {t.connection_id: t.platform for t in targets_of(post_id)}
     conflicts.check(org_id, connections, at, exclude_post_id=post_id)
-    out = scheduling.schedule(ports.posts, org_id, post_id, body)
+    out = approval.schedule_or_submit(ports.posts, gate, org_id, post_id, body, role, actor)
     if post.queue_slot:
         Post(org_id, post_id).update(actions=[Post.queue_slot.remove()])
     return out

@@ -221,3 +221,29 @@ def test_editors_cannot_decide_keys_need_scopes_and_other_orgs_see_nothing(http,
         assert r.status_code == 404 and r.json()["error"]["code"] == "VALIDATION_004"
         r = _decide(http, org, request_id, {"decision": "maybe"})
         assert r.status_code == 422
+
+
+def test_a_reschedule_from_the_calendar_keeps_to_the_approval_policy(http, org, fake, mq):
+    """An editor who must wait cannot publish by moving a draft on the calendar: it is submitted for approval at
+    the new time, and nothing goes out until an approver approves it; an approved post moves without a new round."""
+    with clock.freeze(clock.now_ts()):
+        r = http.post(f"/api/orgs/{org['id']}/posts", json={"text": "Moved on the calendar",
+                                                            "targets": [{"connection_id": org["x"]}]},
+                      headers=org["editor"]["headers"])
+        assert r.status_code == 201, r.text
+        post_id = r.json()["post_id"]
+        at = clock.iso(clock.now() + timedelta(minutes=20))
+        r = http.post(f"/api/orgs/{org['id']}/calendar/posts/{post_id}/reschedule", json={"scheduled_at": at},
+                      headers=org["editor"]["headers"])
+        assert r.status_code == 200, r.text
+        assert r.json()["approval"] == "pending" and r.json()["status"] == "draft", r.text
+        assert _run_until(mq, 5) == [] and fake.publish_calls == 0
+        [request] = [q for q in _queue(http, org) if q["subject_id"] == post_id]
+        r = _decide(http, org, request["request_id"], {"decision": "approve"})
+        assert r.status_code == 200 and r.json()["subject"]["status"] == "scheduled", r.text
+        later = clock.iso(clock.now() + timedelta(minutes=30))
+        r = http.post(f"/api/orgs/{org['id']}/calendar/posts/{post_id}/reschedule", json={"scheduled_at": later},
+                      headers=org["editor"]["headers"])
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "scheduled" and r.json()["approval"] == "approved", r.text
+        assert _run_until(mq, 31).count("published") == 1 and fake.publish_calls == 1
