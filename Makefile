@@ -118,13 +118,13 @@ screenshots: $(STAMP) browser
 contract: $(STAMP)
 	$(PY) -m pytest tests/contract -q
 
-# Every suite, and a mutation smoke, packed onto two cores. The reliability harness (mostly waiting on schedules,
-# pacing and injected slow answers; the longest suite) runs beside the CPU-bound lint, unit and integration
-# suites, which leave part of a core idle; then infra (CDK synth), e2e, contract, console and the mutation smoke
-# run side by side. Every suite runs even when an earlier one failed; the target fails when any did.
+# Every suite, and a mutation smoke, packed onto two cores. The reliability harness and e2e (mostly waiting on
+# schedules, pacing, lead times and injected slow answers) run beside the CPU-bound lint, unit and integration
+# suites, which leave part of a core idle; then infra (CDK synth), contract, console and the mutation smoke run
+# side by side. Every suite runs even when an earlier one failed; the target fails when any did.
 test: $(STAMP) browser
-	$(MAKE) --no-print-directory -k -j 2 --output-sync=target cpu-suites reliability; first=$$?; \
-	$(MAKE) --no-print-directory -k -j 5 --output-sync=target infra-test e2e contract console mutation-smoke; second=$$?; \
+	$(MAKE) --no-print-directory -k -j 3 --output-sync=target cpu-suites reliability e2e; first=$$?; \
+	$(MAKE) --no-print-directory -k -j 4 --output-sync=target infra-test contract console mutation-smoke; second=$$?; \
 	exit $$(( first || second ))
 
 cpu-suites: $(STAMP)
