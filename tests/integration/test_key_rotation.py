@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lily.admin.__main__ import main as admin
+from functions.admin_cli.__main__ import main as admin
 from lily.core import clock, crypto, ids
 from lily.core.aws import client
 from lily.core.config import get_settings

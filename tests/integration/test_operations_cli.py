@@ -1,12 +1,12 @@
-"""The operator commands the runbooks name (``python -m lily.admin ...``), against a provisioned deployment, and the
-DLQ gauges of the ``heartbeat`` schedule: each command answers what the runbook says it shows, and repairs what it
-says it repairs."""
+"""The operator commands the runbooks name (``python -m functions.admin_cli ...``), against a provisioned deployment,
+and the DLQ gauges of the ``heartbeat`` schedule: each command answers what the runbook says it shows, and repairs
+what it says it repairs."""
 
 from __future__ import annotations
 
 import json
 
-from lily.admin.__main__ import main as admin
+from functions.admin_cli.__main__ import main as admin
 from lily.core import breaker, clock, ids, queues
 from lily.core.aws import client
 from lily.core.functions import discover, load_handler_module

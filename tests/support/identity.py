@@ -84,7 +84,7 @@ def register_user(http, email: str | None = None, password: str | None = None, v
 
 def make_super_admin(http, user: dict) -> dict:
     """Grant ``user`` super_admin with the operator command and sign in again (tokens carry the role)."""
-    from lily.admin.__main__ import main
+    from functions.admin_cli.__main__ import main
 
     assert main(["grant-super-admin", user["email"]]) == 0
     session = login(http, user["email"], user["password"])

@@ -1,1 +1,1 @@
-"""Operator commands, run with deployment credentials: ``python -m lily.admin --help``."""
+"""Operator commands, run with deployment credentials: ``python -m functions.admin_cli --help``."""

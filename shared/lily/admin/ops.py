@@ -1,22 +1,23 @@
 """Operator commands the runbooks use (docs/runbooks/): look at a deployment's queues, breakers, quotas, keys and
 schedules, and repair them. Each prints plain lines (JSON with ``--json``) and exits 0, or 1 with ``error: ...``.
+Run each as ``python -m functions.admin_cli COMMAND`` from the repository root:
 
-    python -m lily.admin queues                    # every queue and its DLQ: visible and in-flight messages
-    python -m lily.admin dlq-peek QUEUE [-n 5]     # the first DLQ messages, left in place
-    python -m lily.admin dlq-redrive QUEUE [--max 100]   # DLQ -> queue (publish: the safe requeue)
-    python -m lily.admin breakers                  # every circuit breaker and its state
-    python -m lily.admin breaker-close KEY         # close one breaker by hand (after the outage is over)
-    python -m lily.admin quota ORG_ID              # an organization's plan, subscription and every quota
-    python -m lily.admin reconcile-quotas          # the nightly gauge reconciliation, now
-    python -m lily.admin stripe-resync ORG_ID      # re-read the org's subscription from Stripe and apply it
-    python -m lily.admin connections               # social connections by platform and status
-    python -m lily.admin token-health              # the daily token refresh/validation job, now
-    python -m lily.admin overdue [--minutes 5]     # post targets past their time and not published
-    python -m lily.admin dispatch                  # one dispatcher tick, now
-    python -m lily.admin check-access              # each secret readable, the data key usable (KMS)
-    python -m lily.admin reencrypt                 # re-seal stored tokens and TOTP secrets under the current key
-    python -m lily.admin jwt-rotate                # the due step of the JWT signing key rotation, now
-    python -m lily.admin jwt-keys                  # the public kids and the rotation state (no private key)
+    queues                        # every queue and its DLQ: visible and in-flight messages
+    dlq-peek QUEUE [-n 5]         # the first DLQ messages, left in place
+    dlq-redrive QUEUE [--max 100] # DLQ -> queue (publish: the safe requeue)
+    breakers                      # every circuit breaker and its state
+    breaker-close KEY             # close one breaker by hand (after the outage is over)
+    quota ORG_ID                  # an organization's plan, subscription and every quota
+    reconcile-quotas              # the nightly gauge reconciliation, now
+    stripe-resync ORG_ID          # re-read the org's subscription from Stripe and apply it
+    connections                   # social connections by platform and status
+    token-health                  # the daily token refresh/validation job, now
+    overdue [--minutes 5]         # post targets past their time and not published
+    dispatch                      # one dispatcher tick, now
+    check-access                  # each secret readable, the data key usable (KMS)
+    reencrypt                     # re-seal stored tokens and TOTP secrets under the current key
+    jwt-rotate                    # the due step of the JWT signing key rotation, now
+    jwt-keys                      # the public kids and the rotation state (no private key)
 """
 
 from __future__ import annotations

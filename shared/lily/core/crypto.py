@@ -60,7 +60,7 @@ def sealed_by(envelope: str, context: dict[str, str]) -> str:
 def reseal(envelope: str, context: dict[str, str], key_id: str | None = None) -> tuple[str, str]:
     """The same plaintext under a fresh data key from the deployment's key as it is now (its current key material
     after a rotation, or the key its alias points to now): ``(new envelope, ARN of the key that had sealed it)``.
-    The re-encryption job (``python -m lily.admin reencrypt``) runs it over every stored secret."""
+    The re-encryption job (``python -m functions.admin_cli reencrypt``) runs it over every stored secret."""
     plaintext, old_key = _open(envelope, context)
     return encrypt(plaintext, context, key_id), old_key
 

@@ -1,5 +1,5 @@
 """JWT signing keys rotate on a schedule, with overlap, so nobody is logged out (the ``jwt_rotation`` function,
-daily; ``python -m lily.admin jwt-rotate`` runs one step by hand).
+daily; ``python -m functions.admin_cli jwt-rotate`` runs one step by hand).
 
 The three steps of docs/identity.md ("Tokens and key rotation"), one per run, each only when its wait is over:
 

@@ -1,6 +1,6 @@
 """How platform administrators come to be: never by registering first.
 
-An operator grants the first one (``python -m lily.admin grant-super-admin EMAIL``), or the deployment names it
+An operator grants the first one (``python -m functions.admin_cli grant-super-admin EMAIL``), or the deployment names it
 with ``LILY_BOOTSTRAP_ADMIN_EMAIL``: the account registered with exactly that address is created super_admin
 (it can only sign in after proving the mailbox). Every later change goes through ``/api/admin/users``.
 """

@@ -1,5 +1,5 @@
 """Re-encryption of the stored TOTP secrets under the deployment's KMS key as it is now (see
-:mod:`lily.social.reseal` for when and why; ``python -m lily.admin reencrypt`` runs both). Each write is
+:mod:`lily.social.reseal` for when and why; ``python -m functions.admin_cli reencrypt`` runs both). Each write is
 conditional on the envelope as read, so a second factor changed meanwhile is never overwritten."""
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class IdentitySettings(BaseSettings):
     rate_limit_user: int = Field(600, ge=1, description="Requests per user/API key per window per class")
 
     max_owned_orgs: int = Field(5, ge=1, description="Organizations a user may own unless an admin raised their "
-                                "limit (python -m lily.admin set-org-limit)")
+                                "limit (python -m functions.admin_cli set-org-limit)")
 
     api_key_default_days: int = Field(90, ge=1, description="Lifetime of an API key created without expires_in_days")
     api_key_max_days: int = Field(365, ge=1, description="Longest lifetime an API key may ask for")

@@ -6,7 +6,7 @@ when the key behind ``LILY_KMS_KEY_ID``'s alias is replaced. Each connection's e
 again with a fresh data key (:func:`lily.core.crypto.reseal`); the write is conditional on the connection's
 ``token_version`` and envelopes as read, so a refresh that lands meanwhile (its tokens already sealed under the
 current key) is never overwritten, and the job can run at any time, as often as needed (docs/runbooks/
-reencrypt-tokens.md; ``python -m lily.admin reencrypt``).
+reencrypt-tokens.md; ``python -m functions.admin_cli reencrypt``).
 """
 
 from __future__ import annotations

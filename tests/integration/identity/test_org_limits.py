@@ -1,6 +1,6 @@
 """A user owns a bounded number of organizations (an operator raises it per user)."""
 
-from lily.admin.__main__ import main as admin_cli
+from functions.admin_cli.__main__ import main as admin_cli
 from tests.support.identity import create_org, invite_and_accept, register_user
 
 

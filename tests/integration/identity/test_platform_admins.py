@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lily.admin.__main__ import main
+from functions.admin_cli.__main__ import main
 from lily.core.config import reset_settings
 from tests.support.identity import login, new_email, register_user
 

@@ -1,8 +1,11 @@
 """Operator commands against a deployment (its LILY_* settings and AWS credentials in the environment).
 
-    python -m lily.admin grant-super-admin EMAIL
-    python -m lily.admin set-org-limit EMAIL N      # let an account own up to N organizations (default 5)
-    python -m lily.admin --help                     # and the runbooks' commands (lily.admin.ops, docs/runbooks/)
+    python -m functions.admin_cli grant-super-admin EMAIL
+    python -m functions.admin_cli set-org-limit EMAIL N   # let an account own up to N organizations (default 5)
+    python -m functions.admin_cli --help                  # and the runbooks' commands (lily.admin.ops, docs/runbooks/)
+
+The entry point (``functions/admin_cli``) wires the ports bundles the commands hand to the use cases, as a function's
+handler does; this module parses and runs the commands and never reaches for the composition root.
 
 Platform administrators are never made by registering first: this command (or ``LILY_BOOTSTRAP_ADMIN_EMAIL``,
 see docs/identity.md) makes the first one; after that, super admins manage platform roles over
@@ -13,15 +16,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from types import SimpleNamespace
 
-from lily import composition
 from lily.admin import ops
 from lily.core.errors import LilyError
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lily.admin", description="Lily operator commands")
+def main(argv: list[str] | None, *, billing_ports: Callable, gauge_reconcile_ports: Callable) -> int:
+    """Run one operator command; the ports factories are called only by the commands that need them."""
+    parser = argparse.ArgumentParser(prog="python -m functions.admin_cli", description="Lily operator commands")
     commands = parser.add_subparsers(dest="command", required=True)
     grant = commands.add_parser("grant-super-admin", help="make an existing account a platform super admin")
     grant.add_argument("email")
@@ -30,9 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     org_limit.add_argument("limit", type=int)
     ops.register(commands)  # the runbooks' commands (lily.admin.ops)
     args = parser.parse_args(argv)
-    # the CLI's entry point wires the bundles its commands hand to the use cases (built only when a command asks)
-    args.ports = SimpleNamespace(billing=composition.billing_ports,
-                                 gauge_reconcile=composition.gauge_reconcile_ports)
+    args.ports = SimpleNamespace(billing=billing_ports, gauge_reconcile=gauge_reconcile_ports)
     if args.command in ops.COMMANDS:
         try:
             print(ops.render(ops.run(args), args.json))
@@ -54,7 +56,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"{user.email} ({user.user_id}) is now super_admin; their sessions were revoked (sign in again)")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
