@@ -17,6 +17,7 @@ from pathlib import Path
 import snapshot_restore_py
 
 from lily.core import snapstart
+from lily.core.schema import Schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -148,11 +149,20 @@ def test_snapstart_hooks_prime_the_tracer_and_reseed_random(monkeypatch):
         assert [f for f, _, _ in before] == [snapstart.prime] and [f for f, _, _ in after] == [snapstart.after_restore]
     finally:
         snapstart.install.cache_clear()
-    # prime builds the tracer that invocations would otherwise build
+    # prime builds the tracer that invocations would otherwise build, every pydantic model loaded (each built at
+    # first use without a snapshot) and what a handler asked for
     built = []
     monkeypatch.setattr(snapstart, "tracer", lambda: built.append(True))
+    monkeypatch.setattr(snapstart, "_steps", [])
+
+    class Deferred(Schema):
+        n: int
+
+    assert Deferred.__pydantic_complete__ is False  # not built at class creation
+    snapstart.before_snapshot(lambda: built.append("step"))
     snapstart.prime()
-    assert built == [True]
+    assert built == [True, "step"]
+    assert Deferred.__pydantic_complete__ is True and Deferred(n="3").n == 3
     # two environments restored from one snapshot (same random state) draw different numbers
     random.seed(7)
     state = random.getstate()

@@ -18,30 +18,31 @@ import base64
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.ai import usage as usage_log
 from lily.ai.openai_client import OpenAIAdapter, generation_failed
 from lily.ai.ports import CallContext, GeneratedImage, ImageRequest, ModerationVerdict, Usage, data_url
+from lily.core.schema import Schema
 
 SDK_IMAGE_ARGS = {"n", "size", "quality", "background", "output_format", "output_compression", "moderation",
                   "response_format", "user"}
 MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"RIFF", "image/webp"))
 
 
-class ImageItem(BaseModel):
+class ImageItem(Schema):
     b64_json: str | None = None
     url: str | None = None
     revised_prompt: str | None = None
 
 
-class ImageUsage(BaseModel):
+class ImageUsage(Schema):
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
 
 
-class ImagesAnswer(BaseModel):
+class ImagesAnswer(Schema):
     """``POST /v1/images/generations``'s answer as both providers send it (OpenAI adds ``created``, ``size``,
     ``quality``...; xAI documents ``data`` alone)."""
 

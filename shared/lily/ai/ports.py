@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core.errors import ErrorCode, LilyError
+from lily.core.schema import Schema
 
 CUT_OFF = "the answer was cut off at its output budget"
 
@@ -23,7 +24,7 @@ def is_cut_off(exc: LilyError) -> bool:
     return exc.code == ErrorCode.CONTENT_002 and exc.details.get("reason") == CUT_OFF
 
 
-class CallContext(BaseModel):
+class CallContext(Schema):
     """Who a provider call is for (recorded with its usage)."""
 
     org_id: str
@@ -34,13 +35,13 @@ class CallContext(BaseModel):
         "request inside API Gateway's 29 s); no attempt or retry is started that could not finish by then"))
 
 
-class Usage(BaseModel):
+class Usage(Schema):
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
 
 
-class TextRequest(BaseModel):
+class TextRequest(Schema):
     instructions: str = Field(description="The system message")
     prompt: str = Field(description="The user message")
     json_schema: dict[str, Any] | None = Field(None, description="Structured output: the answer is this JSON")
@@ -50,7 +51,7 @@ class TextRequest(BaseModel):
     image_urls: list[str] = Field(default_factory=list, description="Images the (vision) model looks at: data URLs")
 
 
-class TextResult(BaseModel):
+class TextResult(Schema):
     text: str
     data: dict[str, Any] | None = Field(None, description="The parsed answer when a json_schema was given")
     provider: str
@@ -63,12 +64,12 @@ class TextResult(BaseModel):
     finish_reason: str | None = None
 
 
-class ModerationVerdict(BaseModel):
+class ModerationVerdict(Schema):
     flagged: bool
     categories: list[str] = Field(default_factory=list, description="Flagged categories")
 
 
-class Embeddings(BaseModel):
+class Embeddings(Schema):
     vectors: list[list[float]]
     model: str
     usage: Usage
@@ -79,7 +80,7 @@ def data_url(data: bytes, content_type: str) -> str:
     return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
 
 
-class ImageRequest(BaseModel):
+class ImageRequest(Schema):
     """One image generation, already in the provider's terms (Lily's per-model rendering decided them)."""
 
     provider: str = Field(description="openai | xai")
@@ -88,7 +89,7 @@ class ImageRequest(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict, description="Only parameters the provider accepts")
 
 
-class GeneratedImage(BaseModel):
+class GeneratedImage(Schema):
     data: bytes
     content_type: str
     provider: str
@@ -119,7 +120,7 @@ class ImageAIPort(AIPort, Protocol):
         """The moderation verdict of one image (sent as a data URL)."""
 
 
-class ModelFact(BaseModel):
+class ModelFact(Schema):
     """Where a provider model name was checked, and when: a retired name fails every call (xAI retired grok-2-image
     and grok-imagine-image-pro). ``make check-models`` compares the names with the provider's own list."""
 

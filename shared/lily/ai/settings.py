@@ -5,14 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core.config import BaseSettings, load, on_reset, settings_config
 from lily.core.resources import read_secret
+from lily.core.schema import Schema
 
 Provider = Literal["openai", "xai"]
 
-class Price(BaseModel):
+class Price(Schema):
     """USD per million tokens."""
 
     input: float = Field(ge=0)

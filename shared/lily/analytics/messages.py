@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import queues
+from lily.core.schema import Schema
 
 QUEUE = "analytics"
 
 
-class CollectMessage(BaseModel):
+class CollectMessage(Schema):
     org_id: str = Field(min_length=1, max_length=64)
     connection_id: str = Field(min_length=1, max_length=64)
     platform: str = Field(min_length=1, max_length=32)

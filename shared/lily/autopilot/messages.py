@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.autopilot.settings import autopilot_settings
 from lily.core import queues
+from lily.core.schema import Schema
 
 
-class RunMessage(BaseModel):
+class RunMessage(Schema):
     v: int = 1
     org_id: str = Field(min_length=1, max_length=128)
     run_id: str = Field(min_length=1, max_length=128)
 
 
-class ImagesMessage(BaseModel):
+class ImagesMessage(Schema):
     v: int = 1
     kind: Literal["images"]
     org_id: str = Field(min_length=1, max_length=128)

@@ -17,18 +17,18 @@ an alarm watches it), ``quota_gauge_corrections_total{feature}``.
 from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel
 
 from lily.billing.models import QuotaCounter
 from lily.billing.plans import QUOTAS, QuotaKind
 from lily.billing.ports import GaugeReconcilePorts
 from lily.core.db import won
 from lily.core.observability import count, logger, observe
+from lily.core.schema import Schema
 
 GAUGE_PERIOD = "gauge"
 
 
-class GaugeReport(BaseModel):
+class GaugeReport(Schema):
     quota: str
     organizations: int  # organizations looked at (with a stored gauge or something counted)
     drift: int  # sum of |stored - real|
@@ -36,7 +36,7 @@ class GaugeReport(BaseModel):
     raced: int  # changed between the count and the correction; looked at again next night
 
 
-class ReconcileReport(BaseModel):
+class ReconcileReport(Schema):
     gauges: list[GaugeReport]
 
 

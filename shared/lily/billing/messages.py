@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from lily.core.schema import Schema
 
 BILLING_QUEUE = "billing_events"
 
 
-class BillingMessage(BaseModel):
+class BillingMessage(Schema):
     event_id: str
     event_type: str
     subscription_id: str | None = None

@@ -17,7 +17,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from lily.core.schema import Schema
 
 Interval = Literal["month", "year"]
 INTERVALS: tuple[Interval, ...] = ("month", "year")
@@ -29,7 +31,7 @@ class QuotaKind(StrEnum):
     gauge = "gauge"  # counts existing things; never resets
 
 
-class QuotaSpec(BaseModel):
+class QuotaSpec(Schema):
     name: str
     kind: QuotaKind
     description: str
@@ -103,13 +105,13 @@ IMAGE_MODELS = ("grok2_basic", "grok2_premium", "gpt_image_1")
 IMAGE_QUALITIES = ("draft", "standard", "premium", "story", "banner")
 
 
-class Price(BaseModel):
+class Price(Schema):
     interval: Interval
     amount_cents: int = Field(ge=0)
     currency: str = "usd"
 
 
-class Plan(BaseModel):
+class Plan(Schema):
     plan_id: str
     name: str
     rank: int = Field(description="Order from cheapest (0) to most expensive")

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
-
 from lily.billing.plans import QuotaKind
+from lily.core.schema import Schema
 
 
-class QuotaUsage(BaseModel):
+class QuotaUsage(Schema):
     quota: str
     kind: QuotaKind
     period: str

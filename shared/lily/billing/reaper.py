@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel
-
 from lily.billing.models import Subscription
 from lily.billing.plans import get_plan
 from lily.billing.ports import BillingPorts
@@ -14,9 +12,10 @@ from lily.billing.subscription_sync import MANAGEABLE, apply_plan, sync_subscrip
 from lily.core import clock
 from lily.core.errors import LilyError
 from lily.core.observability import logger
+from lily.core.schema import Schema
 
 
-class ReapResult(BaseModel):
+class ReapResult(Schema):
     """What a run did (the scheduled job's answer)."""
 
     scanned: int = 0

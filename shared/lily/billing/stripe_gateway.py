@@ -17,19 +17,18 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from pydantic import BaseModel
-
 from lily.billing.settings import billing_settings, stripe_keys
 from lily.core.config import on_reset
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import logger
+from lily.core.schema import Schema
 
 
 def _ts(value: Any) -> datetime | None:
     return datetime.fromtimestamp(int(value), tz=UTC) if value else None
 
 
-class StripeSubscription(BaseModel):
+class StripeSubscription(Schema):
     """The fields of a Stripe Subscription Lily derives its state from."""
 
     id: str
@@ -65,7 +64,7 @@ class StripeSubscription(BaseModel):
         )
 
 
-class CheckoutSession(BaseModel):
+class CheckoutSession(Schema):
     id: str
     url: str | None
     expires_at: datetime | None = None

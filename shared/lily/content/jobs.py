@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.content.generate import generate
 from lily.content.models import ContentJob
@@ -29,13 +29,14 @@ from lily.core import clock, ids, queues
 from lily.core.db import won
 from lily.core.errors import ErrorCode, LilyError, not_found
 from lily.core.observability import count, logger
+from lily.core.schema import Schema
 
 QUEUE = "content_jobs"
 DELIVERIES = 3  # SQS delivers a job's message this many times (the queue's maxReceiveCount), then dead-letters it
 RETENTION = timedelta(days=7)
 
 
-class ContentJobMessage(BaseModel):
+class ContentJobMessage(Schema):
     org_id: str = Field(min_length=1, max_length=128)
     job_id: str = Field(pattern=r"^cjb_[0-9a-z]{26}$")
 

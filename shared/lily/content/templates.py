@@ -12,10 +12,11 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.content.ports import Performer
 from lily.content.schemas import PLATFORMS, STRUCTURES, TONES
+from lily.core.schema import Schema
 
 DATA = Path(__file__).with_name("templates.json")
 PLACEHOLDERS = frozenset({
@@ -28,7 +29,7 @@ class TemplateError(ValueError):
     """A template file that cannot be used."""
 
 
-class Template(BaseModel):
+class Template(Schema):
     tone: str
     structure: str
     platform: str

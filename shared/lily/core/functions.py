@@ -18,16 +18,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from lily.core.db import LilyModel
+from lily.core.schema import Schema
 
 Mode = Literal["read", "write", "readwrite"]
 
 _NAME = r"^[a-z][a-z0-9_]{1,30}$"
 
 
-class Http(BaseModel):
+class Http(Schema):
     """HTTP API routes. Each prefix becomes ``ANY <prefix>`` and ``ANY <prefix>/{proxy+}``.
 
     Prefixes may hold path variables (``/api/orgs/{org_id}/billing``); the most specific prefix
@@ -47,7 +48,7 @@ class Http(BaseModel):
         return v
 
 
-class Queue(BaseModel):
+class Queue(Schema):
     """An SQS queue consumed by this function, with its DLQ."""
 
     kind: Literal["queue"] = "queue"
@@ -57,7 +58,7 @@ class Queue(BaseModel):
     max_batching_window_s: int = Field(0, ge=0, le=300)
 
 
-class Schedule(BaseModel):
+class Schedule(Schema):
     """An EventBridge schedule: ``rate(...)`` or a six-field ``cron(...)`` in UTC."""
 
     kind: Literal["schedule"] = "schedule"
@@ -71,7 +72,7 @@ class Schedule(BaseModel):
         return v
 
 
-class Access(BaseModel):
+class Access(Schema):
     """What a function may touch; the CDK app grants exactly this and nothing more."""
 
     tables: dict[type[LilyModel], Mode] = Field(default_factory=dict, description="Table models and the access")
@@ -94,7 +95,7 @@ class Access(BaseModel):
         return {model.Meta.short_name: mode for model, mode in self.tables.items()}
 
 
-class FunctionSpec(BaseModel):
+class FunctionSpec(Schema):
     name: str = Field(pattern=_NAME)
     description: str
     trigger: Http | Queue | Schedule = Field(discriminator="kind")

@@ -5,8 +5,9 @@ once, snapshots the memory, and resumes new execution environments from that sna
 factory of core calls :func:`install` so that
 
 - before the snapshot, :func:`prime` builds what Lily otherwise loads lazily at the first invocation
-  (the Tracer: the X-Ray SDK and its patches of botocore and the HTTP clients), so a restored environment
-  starts with it ready;
+  (the Tracer: the X-Ray SDK and its patches of botocore and the HTTP clients; every pydantic model loaded,
+  :mod:`lily.core.schema`; and what a handler adds with :func:`before_snapshot`, such as the console's
+  templates), so a restored environment starts with it ready;
 - after each restore, :func:`after_restore` re-seeds what must differ between environments resumed
   from one snapshot (``random``'s state: the publisher's retry jitter would otherwise repeat in lockstep).
   Ids and secrets come from ``os.urandom``/``secrets``, which read the kernel's entropy at call time.
@@ -19,13 +20,25 @@ from __future__ import annotations
 
 import functools
 import random
+from collections.abc import Callable
 
+from lily.core import schema
 from lily.core.observability import tracer
+
+_steps: list[Callable[[], object]] = []
+
+
+def before_snapshot(step: Callable[[], object]) -> None:
+    """Have :func:`prime` also run ``step``: work a function leaves to first use, done once in the snapshot."""
+    _steps.append(step)
 
 
 def prime() -> None:
     """Load before the snapshot what a first invocation would otherwise load."""
     tracer()
+    schema.build_loaded()
+    for step in _steps:
+        step()
 
 
 def after_restore() -> None:

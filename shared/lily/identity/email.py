@@ -10,17 +10,18 @@ import threading
 from typing import Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import clock, ids
 from lily.core.aws import client
 from lily.core.config import get_settings
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger
+from lily.core.schema import Schema
 from lily.identity.settings import identity_settings
 
 
-class Message(BaseModel):
+class Message(Schema):
     id: str = Field(default_factory=lambda: ids.new_id("msg"))
     to: str
     subject: str

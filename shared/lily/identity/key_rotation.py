@@ -22,19 +22,20 @@ import json
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import clock
 from lily.core.aws import client
 from lily.core.observability import count, logger
 from lily.core.resources import read_secret, secret_name
+from lily.core.schema import Schema
 from lily.identity.settings import identity_settings
 from lily.identity.tokens import SIGNING_SECRET, VERIFY_SECRET, new_signing_key
 
 MAX_ACCESS_LIFETIME_S = 30 * 60  # platform-role users' tokens (docs/identity.md)
 
 
-class RotationState(BaseModel):
+class RotationState(Schema):
     created: dict[str, float] = Field(default_factory=dict)  # kid -> when it was made (or first seen)
     pending_kid: str | None = None
     pending_version: str | None = None
@@ -42,7 +43,7 @@ class RotationState(BaseModel):
     retiring: dict[str, float] = Field(default_factory=dict)  # kid -> remove its public key after this time
 
 
-class RotationStep(BaseModel):
+class RotationStep(Schema):
     step: str  # staged | promoted | retired | nothing
     kid: str | None = None
     detail: str = ""

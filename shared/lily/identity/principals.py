@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from lily.core.schema import Schema
 from lily.identity.models import ApiKey
 from lily.identity.settings import identity_settings
 
@@ -64,7 +65,7 @@ class PlatformRole(_Ranked):
     super_admin = "super_admin"
 
 
-class Principal(BaseModel):
+class Principal(Schema):
     model_config = ConfigDict(frozen=True)
 
     kind: Literal["user", "api_key"]
@@ -83,7 +84,7 @@ class Principal(BaseModel):
         return self.user_id or self.api_key_id or "?"
 
 
-class OrgAccess(BaseModel):
+class OrgAccess(Schema):
     principal: Principal
     org_id: str
     role: OrgRole

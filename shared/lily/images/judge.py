@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.ai.ports import AIPort, CallContext, TextRequest, data_url
+from lily.core.schema import Schema
 from lily.images.contract import PromptContract
 from lily.images.rendering.common import Rendered
 
@@ -40,7 +41,7 @@ DESCRIBE = {"type": "string", "description": "Alt text for screen-reader users: 
 AVOID_PENALTY = 0.3  # a judge score is multiplied by this when the image shows something it must not
 
 
-class Judgement(BaseModel):
+class Judgement(Schema):
     name: str
     score: float = Field(ge=0, le=1)
     parts: dict[str, float] = Field(default_factory=dict)

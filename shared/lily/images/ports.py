@@ -11,14 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.ai.ports import ImageAIPort
+from lily.core.schema import Schema
 
 IMAGES_QUOTA = "image_generations"  # billing's plan quota: one unit per delivered image
 
 
-class PlanView(BaseModel):
+class PlanView(Schema):
     """An org's plan as the router needs it."""
 
     plan_id: str

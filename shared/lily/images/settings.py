@@ -11,13 +11,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from lily.core.config import BaseSettings, load, on_reset, settings_config
+from lily.core.schema import Schema
 from lily.images import policy
 
 
-class ProviderModel(BaseModel):
+class ProviderModel(Schema):
     provider: Literal["openai", "xai"]
     model: str = Field(min_length=1, description="The provider's model id, always sent explicitly")
 

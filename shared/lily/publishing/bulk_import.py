@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import clock, queues, safe_http
 from lily.core.db import won, won_transaction
 from lily.core.errors import ErrorCode, LilyError, invalid, not_found
 from lily.core.observability import count, logger
+from lily.core.schema import Schema
 from lily.publishing import media as media_store
 from lily.publishing.autopost import Content, create_once
 from lily.publishing.autopost_settings import autopost_settings
@@ -50,7 +51,7 @@ MAX_MEDIA = 4
 STALE = timedelta(minutes=15)  # a processing import untouched this long has its rows sent again on re-upload
 
 
-class ImportChunk(BaseModel):
+class ImportChunk(Schema):
     v: int = 1
     org_id: str = Field(min_length=1, max_length=128)
     import_id: str = Field(min_length=1, max_length=128)

@@ -7,14 +7,15 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import clock, queues
+from lily.core.schema import Schema
 
 QUEUE = "first_comments"
 
 
-class FirstCommentMessage(BaseModel):
+class FirstCommentMessage(Schema):
     org_id: str = Field(min_length=1, max_length=128)
     post_id: str = Field(min_length=1, max_length=128)
     target_id: str = Field(min_length=1, max_length=128)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import clock, queues
+from lily.core.schema import Schema
 from lily.publishing.settings import publishing_settings
 
 
-class PublishMessage(BaseModel):
+class PublishMessage(Schema):
     v: int = 1
     org_id: str = Field(min_length=1, max_length=128)
     post_id: str = Field(min_length=1, max_length=128)

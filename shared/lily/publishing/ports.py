@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core.errors import ErrorCode
+from lily.core.schema import Schema
 
 POSTS_QUOTA = "posts_per_day"  # the plan quota a schedule consumes (billing's catalog name)
 MEDIA_STORAGE_QUOTA = "media_storage_bytes"  # the plan quota an upload reserves and a deletion releases
@@ -44,7 +45,7 @@ CODE_OF_KIND = {
 }
 
 
-class MediaItem(BaseModel):
+class MediaItem(Schema):
     media_id: str
     content_type: str
     size: int = 0
@@ -54,7 +55,7 @@ class MediaItem(BaseModel):
                                               "themselves (set by the publish worker)")
 
 
-class Connection(BaseModel):
+class Connection(Schema):
     connection_id: str
     org_id: str
     platform: str
@@ -62,7 +63,7 @@ class Connection(BaseModel):
     account_id: str | None = None
 
 
-class PublishTarget(BaseModel):
+class PublishTarget(Schema):
     """One post on one connection, as the publisher hands it to the gateway."""
 
     target_id: str
@@ -76,12 +77,12 @@ class PublishTarget(BaseModel):
     since: datetime | None = Field(None, description="Earliest instant a previous attempt could have posted")
 
 
-class PublishOutcome(BaseModel):
+class PublishOutcome(Schema):
     platform_post_id: str
     url: str | None = None
 
 
-class Problem(BaseModel):
+class Problem(Schema):
     """One constraint a target's content breaks (from the social validator)."""
 
     field: str = ""
@@ -110,7 +111,7 @@ class PublishError(Exception):
         return CODE_OF_KIND[self.kind]
 
 
-class CommentTarget(BaseModel):
+class CommentTarget(Schema):
     """A published post's first comment, as the first-comment worker hands it to the gateway."""
 
     target_id: str

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from lily.core.config import BaseSettings, load, on_reset, settings_config
+from lily.core.schema import Schema
 
 
-class PacingRule(BaseModel):
+class PacingRule(Schema):
     """At most ``limit`` posts per ``window_s`` (sliding), per account or per platform app-wide."""
 
     scope: str = Field("account", pattern=r"^(account|app)$")

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from lily.core.schema import Schema
 
 Day = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 DAYS: tuple[Day, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-class Cadence(BaseModel):
+class Cadence(Schema):
     """When the schedule runs the config, in UTC (default Sunday 02:00, PRODUCT.md)."""
 
     model_config = ConfigDict(extra="forbid")

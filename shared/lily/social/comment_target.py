@@ -3,10 +3,12 @@ loading the adapters' HTTP client (:mod:`lily.social.platforms.base` re-exports 
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from lily.core.schema import Schema
 
 
-class CommentOn(BaseModel):
+class CommentOn(Schema):
     """What a comment answers: a post (a first comment; X: the post replied to) or a comment on a post (a reply
     from the inbox)."""
 

@@ -11,10 +11,11 @@ import re
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.fields import NotABool
+from lily.core.schema import Schema
 
 MB = 1024 * 1024
 # The platforms Lily publishes to: an enum wherever the API takes one (path parameters included), so a client and
@@ -22,12 +23,12 @@ MB = 1024 * 1024
 Platform = Literal["x", "facebook", "instagram", "linkedin"]
 
 
-class MediaRule(BaseModel):
+class MediaRule(Schema):
     types: list[str]
     max_bytes: int
 
 
-class PlatformRules(BaseModel):
+class PlatformRules(Schema):
     platform: str
     max_text: int
     counting: str = Field("chars", description="chars | x_weighted")
@@ -162,12 +163,12 @@ def text_length(platform: str, text: str) -> int:
 # ---------------------------------------------------------------- the validator
 
 
-class MediaInfo(BaseModel):
+class MediaInfo(Schema):
     content_type: str
     size_bytes: Annotated[int, Field(ge=0), NotABool]
 
 
-class Violation(BaseModel):
+class Violation(Schema):
     rule: str
     message: str
     limit: int | str | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import clock, events
 from lily.core.observability import count, logger
+from lily.core.schema import Schema
 from lily.social.messages import NeedsReauth, Revoke
 from lily.social.models import SocialConnection
 from lily.social.notices import mark_needs_reauth, record_notice
@@ -17,7 +18,7 @@ from lily.social.tokens import credentials_of, open_envelopes, open_tokens, refr
 HORIZON_S = 26 * 3600
 
 
-class HealthReport(BaseModel):
+class HealthReport(Schema):
     checked: int = 0
     outcomes: dict[str, int] = Field(default_factory=dict)
 

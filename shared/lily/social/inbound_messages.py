@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from lily.core.schema import Schema
 
 QUEUE = "social_inbound"
 
 Kind = Literal["comment", "mention", "reply"]
 
 
-class InboundEngagement(BaseModel):
+class InboundEngagement(Schema):
     """What the inbox needs of one engagement, platform-neutral. ``event_id`` is ``<platform>:<the platform's own
     id>`` (the X post id, the Graph comment id, LinkedIn's ``notificationId``): the key of idempotency."""
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import clock, queues
 from lily.core.db import won
 from lily.core.errors import LilyError
 from lily.core.observability import count, logger
+from lily.core.schema import Schema
 from lily.social import tokens
 from lily.social.inbound_messages import QUEUE, InboundEngagement
 from lily.social.models import MentionCursor, SocialConnection
@@ -33,7 +34,7 @@ from lily.social.settings import social_settings
 POLLED = ("x",)  # platforms with a mentions read (the adapter's ``mentions``)
 
 
-class PollReport(BaseModel):
+class PollReport(Schema):
     polled: int = 0
     queued: int = 0
     skipped: int = 0

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import ids, queues
+from lily.core.schema import Schema
 
 QUEUE = "social_events"
 
 
-class SocialEvent(BaseModel):
+class SocialEvent(Schema):
     event_id: str = Field(default_factory=ids.ulid, min_length=1, max_length=128)
     org_id: str = Field(min_length=1, max_length=128)
     connection_id: str = Field(min_length=1, max_length=128)

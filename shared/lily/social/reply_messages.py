@@ -6,14 +6,15 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import clock, queues
+from lily.core.schema import Schema
 
 QUEUE = "social_replies"
 
 
-class ReplyMessage(BaseModel):
+class ReplyMessage(Schema):
     org_id: str = Field(min_length=1, max_length=128)
     item_id: str = Field(min_length=1, max_length=128)
 

@@ -12,14 +12,15 @@ import math
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import clock, queues
+from lily.core.schema import Schema
 
 DELIVERIES_QUEUE = "webhook_deliveries"
 
 
-class EventEnvelope(BaseModel):
+class EventEnvelope(Schema):
     """A domain event as :func:`lily.core.events.envelope` builds it (version 1)."""
 
     id: str = Field(min_length=1, max_length=64)
@@ -30,7 +31,7 @@ class EventEnvelope(BaseModel):
     v: int = 1
 
 
-class DeliveryMessage(BaseModel):
+class DeliveryMessage(Schema):
     v: int = 1
     org_id: str = Field(min_length=1, max_length=128)
     subscription_id: str = Field(min_length=1, max_length=128)

@@ -88,3 +88,13 @@ def test_the_svg_chart_is_labelled_and_scales_to_the_largest_value():
     assert 'role="img"' in svg and "<title" in svg and "Engagements" in svg
     widths = [int(part.split('"')[0]) for part in svg.split('width="')[2:]]
     assert widths[0] == 2 * widths[1]
+
+
+def test_every_template_compiles_and_none_is_compiled_before_its_first_render(app):
+    from lily.console import pages
+
+    from lily.core import snapstart
+
+    # the handler leaves each template to its first render, and has all of them compiled for a SnapStart snapshot
+    assert pages.compile_templates in snapstart._steps
+    assert pages.compile_templates() == len(list(TEMPLATES.rglob("*.html"))) > 20  # a syntax error fails here

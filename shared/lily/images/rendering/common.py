@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core.errors import ErrorCode, LilyError
+from lily.core.schema import Schema
 from lily.images.contract import PromptContract
 
 # (width, height) ratio of the delivered image: story 9:16, banner wide 3:1, feed square or 4:5 (Instagram).
@@ -23,7 +24,7 @@ def target_aspect(quality: str, platform: str) -> tuple[int, int]:
     return QUALITY_ASPECT.get(quality) or FEED_ASPECT[platform]
 
 
-class Personalisation(BaseModel):
+class Personalisation(Schema):
     """The org's image settings and the chosen vault style, as rendering uses them."""
 
     primary_color: str | None = None
@@ -39,7 +40,7 @@ class Personalisation(BaseModel):
     avoid: list[str] = Field(default_factory=list)
 
 
-class Rendered(BaseModel):
+class Rendered(Schema):
     """One provider request, and what the loop measures the answer against."""
 
     model: str = Field(description="Product id")

@@ -21,11 +21,12 @@ from enum import StrEnum
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lily.core import clock
 from lily.core.errors import ErrorCode, LilyError
 from lily.core.observability import count, logger
+from lily.core.schema import Schema
 from lily.social.comment_target import CommentOn  # noqa: F401 - part of the adapters' interface
 
 # httpx logs every request URL at INFO; Graph API URLs carry codes, secrets and tokens in the query.
@@ -36,7 +37,7 @@ logging.getLogger("httpcore").setLevel(logging.WARNING)
 # ---------------------------------------------------------------- values
 
 
-class TokenSet(BaseModel):
+class TokenSet(Schema):
     """Secrets of one connection. Lives only in memory and inside KMS envelopes."""
 
     access_token: str
@@ -50,7 +51,7 @@ class TokenSet(BaseModel):
     __str__ = __repr__
 
 
-class Account(BaseModel):
+class Account(Schema):
     """An account a user may connect (one OAuth grant can offer several: Pages, IG accounts, LinkedIn orgs)."""
 
     account_id: str
@@ -63,7 +64,7 @@ class Account(BaseModel):
     tokens: TokenSet | None = Field(None, exclude=True, description="Account-specific tokens (Page tokens)")
 
 
-class Credentials(BaseModel):
+class Credentials(Schema):
     """What publishing needs: the account and a live access token. Built by :mod:`lily.social.tokens`."""
 
     platform: str
@@ -80,7 +81,7 @@ class Credentials(BaseModel):
     __str__ = __repr__
 
 
-class PostPayload(BaseModel):
+class PostPayload(Schema):
     """A post as the scheduler hands it over (already validated by :mod:`lily.social.constraints`)."""
 
     text: str = ""
@@ -92,12 +93,12 @@ class PostPayload(BaseModel):
     marker: str | None = Field(None, description="Client-side marker for reconciliation (e.g. target id)")
 
 
-class PublishResult(BaseModel):
+class PublishResult(Schema):
     platform_post_id: str
     url: str | None = None
 
 
-class PostMetrics(BaseModel):
+class PostMetrics(Schema):
     platform_post_id: str
     impressions: int | None = None
     likes: int | None = None
@@ -107,7 +108,7 @@ class PostMetrics(BaseModel):
     raw: dict[str, Any] = Field(default_factory=dict)
 
 
-class RateLimit(BaseModel):
+class RateLimit(Schema):
     """Rate-limit signals read from a response (whatever the platform offers)."""
 
     limit: int | None = None

@@ -1,0 +1,32 @@
+"""The base of Lily's pydantic models: each builds its validator at its first use, and all before a snapshot.
+
+A pydantic model builds its core schema and validator when its class is created, a few tenths of a millisecond to
+a few milliseconds each. A function imports hundreds of them (its capability's messages, ports, API models, and
+those of every capability whose ports it uses) and touches a handful on its main path: building the rest at init
+was most of Lily's own cold start. ``defer_build`` moves each build to the model's first validation, serialization
+or schema; the result is the same model.
+
+Deployed functions run with SnapStart: there the before-snapshot hook (:mod:`lily.core.snapstart`) builds every
+model loaded by then (:func:`build_loaded`), so a restored environment never builds one in a request.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Schema(BaseModel):
+    """Subclass this, not ``pydantic.BaseModel`` (settings classes, :mod:`lily.core.config`, are built at init)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+def build_loaded() -> int:
+    """Build every loaded subclass of :class:`Schema` not built yet; returns how many were built."""
+    built, pending = 0, list(Schema.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not cls.__pydantic_complete__ and cls.model_rebuild(raise_errors=False):
+            built += 1
+    return built
