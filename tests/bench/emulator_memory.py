@@ -133,33 +133,17 @@ def main() -> int:
                           "LILY_KMS_KEY_ID": "alias/lily-bench-data"})
     emulator = EmulatorProcess(free_port())
     os.environ["AWS_ENDPOINT_URL"] = emulator.url
-    from lily.local.sandboxes import linkedin, x
+    from tests.bench.publishing_reliability import enterprise_org, publisher_workers
     from tests.reliability import harness
 
-    sandboxes = {"x": x.start(), "linkedin": linkedin.start()}
-    os.environ.update({k: v for sb in sandboxes.values() for k, v in sb.env.items()} | harness.ENV)
-    from fastapi.testclient import TestClient
-
-    from lily.billing.models import Subscription
-    from lily.local.runner import build_suite
-    from tests.bench.publishing_reliability import publisher_workers
-    from tests.support.identity import create_org, register_user
-
-    suite = build_suite()
     try:
-        with TestClient(suite.gateway, base_url="https://testserver") as http:
-            user = register_user(http)
-            org_id = create_org(http, user["headers"])
-            Subscription(org_id, plan_id="enterprise", applied_plan_id="enterprise", status="active").save()
-            report = harness.run(SAMPLE, http, suite, sandboxes, user["headers"], org_id, timeout_s=120,
+        with enterprise_org() as d:
+            report = harness.run(SAMPLE, d.http, d.suite, d.sandboxes, d.headers, d.org_id, timeout_s=120,
                                  publishers=publisher_workers())
         print(f"sample run: {report.published} published, {report.failed} failed, {report.pending} pending")
         fill(n, "lily-bench-", emulator.proc.pid)
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
-        suite.shutdown()
-        for sb in sandboxes.values():
-            sb.stop()
         emulator.stop()
     return 0
 

@@ -15,10 +15,13 @@ concurrency (``LILY_BENCH_WORKERS`` overrides it), printing counts (published / 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -71,6 +74,34 @@ def publisher_workers() -> int:
     return declared
 
 
+@contextlib.contextmanager
+def enterprise_org() -> Iterator[SimpleNamespace]:
+    """The X and LinkedIn sandboxes, the local suite against the emulator already set up, and an organization on
+    the enterprise plan with its owner signed in (``http``, ``suite``, ``sandboxes``, ``headers``, ``org_id``);
+    all but the emulator are stopped on exit."""
+    from fastapi.testclient import TestClient
+
+    from lily.billing.models import Subscription
+    from lily.local.runner import build_suite
+    from lily.local.sandboxes import linkedin, x
+    from tests.reliability import harness
+    from tests.support.identity import create_org, register_user
+
+    sandboxes = {"x": x.start(), "linkedin": linkedin.start()}
+    os.environ.update({k: v for sb in sandboxes.values() for k, v in sb.env.items()} | harness.ENV)
+    suite = build_suite()
+    try:
+        with TestClient(suite.gateway, base_url="https://testserver") as http:
+            user = register_user(http)
+            org_id = create_org(http, user["headers"])
+            Subscription(org_id, plan_id="enterprise", applied_plan_id="enterprise", status="active").save()
+            yield SimpleNamespace(http=http, suite=suite, sandboxes=sandboxes, headers=user["headers"], org_id=org_id)
+    finally:
+        suite.shutdown()
+        for sb in sandboxes.values():
+            sb.stop()
+
+
 def _items_by_table() -> dict[str, int]:
     """Items the emulator holds per table (what its memory grows with)."""
     from lily.core.aws import client
@@ -97,30 +128,16 @@ def main() -> int:
         os.environ["AWS_ENDPOINT_URL"] = emulator.url
     else:
         emulator = start_emulator()
-    from lily.local.sandboxes import linkedin, x
     from tests.reliability import harness
 
-    sandboxes = {"x": x.start(), "linkedin": linkedin.start()}
-    os.environ.update({k: v for sb in sandboxes.values() for k, v in sb.env.items()} | harness.ENV)
-    from fastapi.testclient import TestClient
-
-    from lily.billing.models import Subscription
-    from lily.local.runner import build_suite
-    from tests.support.identity import create_org, register_user
-
-    suite = build_suite()
     try:
-        with TestClient(suite.gateway, base_url="https://testserver") as http:
-            user = register_user(http)
-            org_id = create_org(http, user["headers"])
-            Subscription(org_id, plan_id="enterprise", applied_plan_id="enterprise", status="active").save()
+        with enterprise_org() as d:
             emulator_cpu = _cpu_s(emulator)
             timeout_s = float(os.environ.get("LILY_BENCH_TIMEOUT_S", max(120, n * 0.6)))
             until = float(os.environ["LILY_BENCH_UNTIL"]) if os.environ.get("LILY_BENCH_UNTIL") else None
             workers = publisher_workers()
-            report = harness.run(n, http, suite, sandboxes, user["headers"], org_id, timeout_s=timeout_s, until=until,
-                                 spread_s=max(20, n / 20), chaos=_chaos(seed),
-                                 publishers=workers)
+            report = harness.run(n, d.http, d.suite, d.sandboxes, d.headers, d.org_id, timeout_s=timeout_s,
+                                 until=until, spread_s=max(20, n / 20), chaos=_chaos(seed), publishers=workers)
         print(f"publishing reliability bench, N={n}, seed {seed}, {workers} publisher workers")
         print("\n".join(report.lines()))
         print(f"peak RSS: bench {_peak_rss_mb():.0f} MB, emulator {_rss_mb(emulator):.0f} MB; emulator CPU during "
@@ -128,9 +145,6 @@ def main() -> int:
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"emulator items by table: {_items_by_table()}")
     finally:
-        suite.shutdown()
-        for sb in sandboxes.values():
-            sb.stop()
         if emulator is not None:
             emulator.stop()
     return 0

@@ -70,6 +70,15 @@ class Log:
         self.run.update(actions=actions)
 
 
+def _find(org_id: str, run_id: str, what: str) -> AutopilotRun | None:
+    """The run a message names, read consistently; None (logged) for a run that does not exist."""
+    try:
+        return AutopilotRun.get(org_id, run_id, consistent_read=True)
+    except AutopilotRun.DoesNotExist:
+        logger.warning(f"autopilot {what} for an unknown run", extra={"org_id": org_id, "run_id": run_id})
+        return None
+
+
 def _claim(run: AutopilotRun) -> bool:
     now = clock.now()
     lease = now + timedelta(seconds=autopilot_settings().run_lease_s)
@@ -80,10 +89,8 @@ def _claim(run: AutopilotRun) -> bool:
 
 def execute(ports: AutopilotPorts, org_id: str, run_id: str) -> str:
     """Run one queued run; returns its final status (or ``ignored`` for a run already taken)."""
-    try:
-        run = AutopilotRun.get(org_id, run_id, consistent_read=True)
-    except AutopilotRun.DoesNotExist:
-        logger.warning("autopilot message for an unknown run", extra={"org_id": org_id, "run_id": run_id})
+    run = _find(org_id, run_id, "message")
+    if run is None:
         return "ignored"
     if not _claim(run):
         return "ignored"
@@ -312,10 +319,8 @@ def check_images(ports: AutopilotPorts, org_id: str, run_id: str, look: int, *, 
     submitted) at its slot (or the minimum lead from now, if the slot has passed); a failed or blocked job's post
     goes without it (the log says why; the image's budget comes back when no provider call was paid for). A job
     still running is looked at again later, up to ``image_checks`` looks; then its post goes without it."""
-    try:
-        run = AutopilotRun.get(org_id, run_id, consistent_read=True)
-    except AutopilotRun.DoesNotExist:
-        logger.warning("autopilot image look for an unknown run", extra={"org_id": org_id, "run_id": run_id})
+    run = _find(org_id, run_id, "image look")
+    if run is None:
         return "ignored"
     if not _claim_looks(run):
         return "busy"

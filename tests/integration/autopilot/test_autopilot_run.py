@@ -151,24 +151,7 @@ def test_two_concurrent_runs_never_overshoot(ports, limit, frozen):
         _enable(p, org, posts_per_day=8, monthly_budget_usd=(2 * STEP_MICROS + ledger.text_reservation_micros()) / 1e6)
     else:
         _enable(p, org, posts_per_day=3, monthly_budget_usd=100.0)
-    runs = [jobs.start(p, org["id"], "manual").run_id for _ in range(2)]
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def go(run_id: str) -> None:
-        try:  # the clock is frozen for the whole process (the fixture)
-            barrier.wait()
-            run.execute(p, org["id"], run_id)
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=go, args=(r,)) for r in runs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not errors
-    done = [jobs.get(org["id"], r) for r in runs]
+    done = _two_runs_at_once(p, org)
     made = sum(len(d.made) for d in done)
     assert made == 3, [(d.status, len(d.made), d.stopped) for d in done]
     assert len(slow.calls) == 3
@@ -207,6 +190,28 @@ def test_full_runs_a_campaign_from_the_latest_report(ports, writer, frozen):
         nxt = _run(p, org)
     assert nxt["read"]["campaign_id"] == campaign.campaign_id
     assert [m["topic"] for m in nxt["made"]] == campaign.plan[1]["topics"]
+
+
+def _two_runs_at_once(ports, org) -> list:
+    """Start two manual runs and execute them in two threads released together; their final records."""
+    runs = [jobs.start(ports, org["id"], "manual").run_id for _ in range(2)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def go(run_id: str) -> None:
+        try:  # the clock is frozen for the whole process (the fixture)
+            barrier.wait()
+            run.execute(ports, org["id"], run_id)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=go, args=(r,)) for r in runs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    return [jobs.get(org["id"], r) for r in runs]
 
 
 def _history(org, at: datetime, engagements: int, impressions: int = 1000, connection: int = 0,
@@ -410,24 +415,7 @@ def test_two_concurrent_runs_with_images_never_overshoot_the_images_quota_or_the
     else:  # room for three texts and one or two images, depending on how the two runs interleave
         cap = (3 * STEP_MICROS + IMAGE_MICROS + 2 * ledger.text_reservation_micros()) / 1e6
     _enable(p, org, posts_per_day=3, images=True, monthly_budget_usd=cap)
-    runs = [jobs.start(p, org["id"], "manual").run_id for _ in range(2)]
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def go(run_id: str) -> None:
-        try:
-            barrier.wait()
-            run.execute(p, org["id"], run_id)
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=go, args=(r,)) for r in runs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not errors
-    done = [jobs.get(org["id"], r) for r in runs]
+    done = _two_runs_at_once(p, org)
     made = sum(len(d.made) for d in done)
     started = len(imgs.started)
     spent = ledger.used(org["id"], ledger.cost_key())
