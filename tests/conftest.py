@@ -96,11 +96,17 @@ def lily_env(emulator, monkeypatch):
     for k, v in deployment_env(name).items():
         monkeypatch.setenv(k, v)
     reset_settings()
-    provision()
+    from tests.support import localstack
+
+    if localstack.enabled():
+        provision()
+    else:  # the in-process emulator: this worker's first deployment's creations, replayed (~0.5 s less per test)
+        from tests.support import fast_provision
+
+        fast_provision.provision(deployment_env(name)["LILY_RESOURCE_PREFIX"])
     yield get_settings()
     clock.reset()
     reset_settings()
-    from tests.support import localstack
 
     if not localstack.enabled():
         from tests.support.emulator_reset import forget_deployment

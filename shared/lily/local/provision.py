@@ -109,14 +109,17 @@ def _create_secret(short: str) -> None:
             raise
 
 
-def provision() -> dict[str, int]:
-    """Idempotently create every declared resource; returns how many of each kind."""
+def provision(*, tables_and_queues: bool = True) -> dict[str, int]:
+    """Idempotently create every declared resource; returns how many of each kind. With ``tables_and_queues``
+    false only the key, buckets and secrets (the tests' emulator makes a deployment's tables and queues itself:
+    ``tests/support/fast_provision.py``)."""
     models = functions.declared_models()
-    for model in models:
-        _create_table(model)
     qs = functions.queues()
-    for short, spec in qs:
-        _create_queue(short, spec)
+    if tables_and_queues:
+        for model in models:
+            _create_table(model)
+        for short, spec in qs:
+            _create_queue(short, spec)
     _create_key()
     for short in BUCKETS:
         _create_bucket(short)

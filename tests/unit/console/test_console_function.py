@@ -92,7 +92,6 @@ def test_the_svg_chart_is_labelled_and_scales_to_the_largest_value():
 
 def test_every_template_compiles_and_none_is_compiled_before_its_first_render(app):
     from lily.console import pages
-
     from lily.core import snapstart
 
     # the handler leaves each template to its first render, and has all of them compiled for a SnapStart snapshot
