@@ -51,8 +51,11 @@ def envelope(event_type: str, org_id: str, data: dict[str, Any]) -> dict[str, An
     """The versioned envelope of one event (a fresh sortable id, the creation instant)."""
     if event_type not in EVENT_TYPES:
         raise UnknownEventType(event_type)
-    return {"id": ids.new_id("evt"), "type": event_type, "created": clock.iso(), "org_id": org_id,
-            "data": data, "v": ENVELOPE_VERSION}
+    # one reading of the clock for both: the id's millisecond is the creation instant's, so a replay "since
+    # created" (a ULID range from that millisecond) always includes the event itself
+    at = clock.now()
+    return {"id": ids.new_id("evt", at.timestamp()), "type": event_type, "created": clock.iso(at),
+            "org_id": org_id, "data": data, "v": ENVELOPE_VERSION}
 
 
 def emit(event_type: str, org_id: str, data: dict[str, Any]) -> dict[str, Any] | None:

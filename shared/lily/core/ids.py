@@ -18,9 +18,9 @@ def _b32(value: int, length: int) -> str:
     return "".join(reversed(out))
 
 
-def ulid() -> str:
-    """A ULID: 48-bit millisecond time + 80 random bits, lexicographically sortable."""
-    ms = int(clock.now_ts() * 1000)
+def ulid(ts: float | None = None) -> str:
+    """A ULID: 48-bit millisecond time (``ts``, else now) + 80 random bits, lexicographically sortable."""
+    ms = int((clock.now_ts() if ts is None else ts) * 1000)
     return _b32(ms, 10) + _b32(int.from_bytes(os.urandom(10), "big"), 16)
 
 
@@ -30,9 +30,9 @@ def ulid_floor(ts: float) -> str:
     return (_b32(int(ts * 1000), 10) + "0" * 16).lower()
 
 
-def new_id(prefix: str) -> str:
-    """A prefixed sortable id such as ``org_01J...``."""
-    return f"{prefix}_{ulid().lower()}"
+def new_id(prefix: str, ts: float | None = None) -> str:
+    """A prefixed sortable id such as ``org_01J...``, of the instant ``ts`` (else now)."""
+    return f"{prefix}_{ulid(ts).lower()}"
 
 
 def token(nbytes: int = 32) -> str:

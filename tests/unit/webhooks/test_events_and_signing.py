@@ -39,6 +39,17 @@ def test_delivery_ids_sort_with_their_events_and_the_ulid_floor():
     assert delivery_id_of(first) < floor <= delivery_id_of(second)
 
 
+def test_an_event_is_within_a_replay_since_its_own_creation_even_when_the_clock_moves_while_it_is_made(monkeypatch):
+    # Given a clock whose every reading is 0.7 ms after the last one (a busy machine crossing millisecond boundaries)
+    readings = iter(1_800_000_000.0 + i * 0.0007 for i in range(10_000))
+    monkeypatch.setattr(clock, "now_ts", lambda: next(readings))
+    for _ in range(50):
+        env = events.envelope("image.ready", "o", {})
+        # Then the ULID floor of its own creation instant (what a replay "since created" queries from) includes it
+        since = clock.parse_iso(env["created"]).timestamp()
+        assert "dlv_" + ids.ulid_floor(since) <= delivery_id_of(env["id"])
+
+
 def test_signature_is_hmac_sha256_over_timestamp_dot_body():
     body = b'{"id":"evt_1","type":"post.published"}'
     expected = hmac.new(b"whsec_abc", b"1800000000." + body, hashlib.sha256).hexdigest()
