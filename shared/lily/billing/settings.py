@@ -16,7 +16,7 @@ class BillingSettings(BaseSettings):
     stripe_api_base: str = Field("https://api.stripe.com", description="Stripe API base (the sandbox in local mode)")
     stripe_secret: str = Field("stripe", description="Secrets Manager short name holding {api_key, webhook_secret}")
     stripe_prices: dict[str, str] = Field(
-        default_factory=dict,
+        {},
         description='Stripe price id per plan and interval, JSON: {"starter:month": "price_...", ...}',
     )
     stripe_webhook_tolerance_s: int = Field(300, ge=1, description="Webhook timestamp tolerance")

@@ -63,7 +63,7 @@ class ResearchSettings(BaseSettings):
     feed_max_items: int = Field(50, ge=1, le=500, description="Entries taken from one feed")
     feed_max_redirects: int = Field(3, ge=0, le=10, description="Redirects followed (each target checked again)")
     feed_allowed_private: list[str] = Field(
-        default_factory=list,
+        [],
         description="host:port pairs a feed may be fetched from although they resolve to a private or loopback "
                     "address: only the local feeds sandbox sets it (JSON list); empty in the cloud")
 

@@ -14,7 +14,7 @@ class WebhookSettings(BaseSettings):
 
     https_only: bool = Field(True, description="Refuse http:// targets (local mode sets false)")
     allowed_private: list[str] = Field(
-        default_factory=list, description="host:port pairs a delivery may reach although they are not public "
+        [], description="host:port pairs a delivery may reach although they are not public "
                                           "(local mode: its own gateway, for /_local/webhook-sink); JSON list")
     timeout_s: float = Field(10.0, gt=0, le=30, description="Total time limit of one delivery (connect to last byte)")
     max_response_bytes: int = Field(65536, ge=1024, description="At most this much of a receiver's answer is read")
