@@ -56,8 +56,8 @@ class LocalMode:
 
     # Local mode's own shutdown budget is about 12 s (uvicorn 2 s, workers 5 s, sandboxes 5 s); on a loaded 2-core
     # machine (e2e and contract run beside the reliability and integration suites in make test) its threads get
-    # little CPU, and a 15 s
-    # wait once ran out at load 24: the wait is generous, the clean exit (code 0) is what the tests check.
+    # little CPU, and a 15 s wait once ran out at load 24: the wait is generous, the clean exit (code 0) is what the
+    # tests check.
     def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 60) -> int:
         self.client.close()
         if self.proc.poll() is None:
