@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from lily.autopilot.models import AutopilotConfig
 from lily.autopilot.ports import AutopilotBasics
-from lily.autopilot.schemas import QuietHours, SettingsIn, SettingsOut
 from lily.autopilot.settings import autopilot_settings
 from lily.core import clock
 from lily.core.db import won
 from lily.core.errors import conflict
+
+if TYPE_CHECKING:
+    from lily.autopilot.schemas import SettingsIn, SettingsOut
 
 
 def next_run(zone: str, after: datetime) -> datetime:
@@ -34,6 +37,9 @@ def load(org_id: str) -> AutopilotConfig:
 
 
 def out(c: AutopilotConfig, level: str, upgrade_to: str | None) -> SettingsOut:
+    # the API's models, imported by the routes that answer with them: the schedule reads the settings without them
+    from lily.autopilot.schemas import QuietHours, SettingsOut
+
     return SettingsOut(org_id=c.org_id, enabled=bool(c.enabled), connection_ids=list(c.connection_ids or []),
                        posts_per_day=int(c.posts_per_day), topics=list(c.topics or []), days=list(c.days or []),
                        quiet_hours=QuietHours(**c.quiet_hours) if c.quiet_hours else None,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lily.autopilot.models import AutopilotNotice
-from lily.autopilot.schemas import AutopilotNoticePage, NoticeOut
 from lily.core import clock, ids
 from lily.core.pages import PageParams, query_page
+
+if TYPE_CHECKING:
+    from lily.autopilot.schemas import AutopilotNoticePage, NoticeOut
 
 KEEP = timedelta(days=90)
 
@@ -21,11 +23,16 @@ def record(org_id: str, run_id: str | None, reason: str, message: str, upgrade_t
 
 
 def out(n: AutopilotNotice) -> NoticeOut:
+    # the API's model, imported by the route that lists notices: a run records them without building it
+    from lily.autopilot.schemas import NoticeOut
+
     return NoticeOut(notice_id=n.notice_id, run_id=n.run_id, reason=n.reason, message=n.message,
                      upgrade_to=n.upgrade_to, details=n.details, created_at=n.created_at)
 
 
 def list_notices(org_id: str, page: PageParams) -> AutopilotNoticePage:
+    from lily.autopilot.schemas import AutopilotNoticePage
+
     items, cursor = query_page(
         lambda start, n: AutopilotNotice.query(org_id, scan_index_forward=False, last_evaluated_key=start, limit=n),
         {"org_id": org_id}, page, out)

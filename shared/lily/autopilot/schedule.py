@@ -29,7 +29,7 @@ def tick(ports: AutopilotBasics) -> dict[str, int]:
                     actions=[AutopilotConfig.next_run.set(following)],
                     condition=(AutopilotConfig.next_run == claimed) & (AutopilotConfig.enabled == True))):  # noqa: E712
                 continue  # another tick claimed it, or it was disabled meanwhile
-            run = jobs.start(ports, c.org_id, "schedule")
+            run = jobs.begin(ports, c.org_id, "schedule")
         except Exception:  # noqa: BLE001 - boundary: one org's failure must not stop the others (logged)
             logger.exception("autopilot schedule could not start a run", extra={"org_id": c.org_id})
             result["failed"] += 1
