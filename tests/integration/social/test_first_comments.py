@@ -6,6 +6,7 @@ in a notice; a transient failure is retried; a worker dying mid-call still comme
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 import httpx
@@ -170,34 +171,37 @@ def test_a_transient_failure_is_retried_and_a_dying_worker_still_comments_once(h
     post_id, outcomes = publish(http, owner, conn["connection_id"], "Open all weekend", FIRST)
     assert outcomes == ["published"]
     [msg] = comment_messages()
-    gateway = composition.publishing_ports().gateway
-    # When X answers 503 to the comment: retried later, the post untouched
-    httpx.post(f"{sandboxes['x'].base_url}/_sandbox/faults",
-               json={"kind": "5xx", "count": 1, "path": "/2/tweets", "method": "POST"}, timeout=5)
-    assert first_comments.process(msg, gateway) == "retry"
-    target = _post(http, owner, post_id)["targets"][0]
-    assert target["first_comment_status"]["state"] == "queued" and target["first_comment_status"]["error"]
-    assert first_comments.process(msg, gateway) == "deferred"  # not before its retry instant
-    # When the retry's worker dies right after X accepted the comment
-    clock.advance(5)
+    # Lily's clock stands still from here (it moves only by clock.advance): on a busy machine the retry instant
+    # (at least 1 s away) must not pass while the test reads the post between two steps
+    with clock.freeze(time.time()):
+        gateway = composition.publishing_ports().gateway
+        # When X answers 503 to the comment: retried later, the post untouched
+        httpx.post(f"{sandboxes['x'].base_url}/_sandbox/faults",
+                   json={"kind": "5xx", "count": 1, "path": "/2/tweets", "method": "POST"}, timeout=5)
+        assert first_comments.process(msg, gateway) == "retry"
+        target = _post(http, owner, post_id)["targets"][0]
+        assert target["first_comment_status"]["state"] == "queued" and target["first_comment_status"]["error"]
+        assert first_comments.process(msg, gateway) == "deferred"  # not before its retry instant
+        # When the retry's worker dies right after X accepted the comment
+        clock.advance(5)
 
-    class DiesAfterCommenting:
-        def __getattr__(self, name):
-            return getattr(gateway, name)
+        class DiesAfterCommenting:
+            def __getattr__(self, name):
+                return getattr(gateway, name)
 
-        def comment(self, target):
-            gateway.comment(target)
-            raise WorkerDied  # the process ends: nothing in the worker catches it
+            def comment(self, target):
+                gateway.comment(target)
+                raise WorkerDied  # the process ends: nothing in the worker catches it
 
-    with pytest.raises(WorkerDied):
-        first_comments.process(msg, DiesAfterCommenting())
-    t = Target.get(post_id, target["target_id"])
-    assert t.fc_state == "sending"
-    assert first_comments.process(msg, gateway) == "deferred"  # its lease still runs
-    # Then once its lease has ended, the next worker finds the comment instead of posting again
-    s = publishing_settings()
-    clock.advance(s.lease_s + s.reconcile_delay_s + 1)
-    assert first_comments.process(msg, gateway) == "reconciled"
-    status = _post(http, owner, post_id)["targets"][0]["first_comment_status"]
-    assert status["state"] == "sent" and status["attempts"] == 3
-    assert len(_comments_at_platform(sandboxes, "x", target["platform_post_id"])) == 1
+        with pytest.raises(WorkerDied):
+            first_comments.process(msg, DiesAfterCommenting())
+        t = Target.get(post_id, target["target_id"])
+        assert t.fc_state == "sending"
+        assert first_comments.process(msg, gateway) == "deferred"  # its lease still runs
+        # Then once its lease has ended, the next worker finds the comment instead of posting again
+        s = publishing_settings()
+        clock.advance(s.lease_s + s.reconcile_delay_s + 1)
+        assert first_comments.process(msg, gateway) == "reconciled"
+        status = _post(http, owner, post_id)["targets"][0]["first_comment_status"]
+        assert status["state"] == "sent" and status["attempts"] == 3
+        assert len(_comments_at_platform(sandboxes, "x", target["platform_post_id"])) == 1
