@@ -124,16 +124,11 @@ def fill(n: int, prefix: str, emulator_pid: int) -> None:
 
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
-    os.environ.setdefault("LILY_LOG_LEVEL", "WARNING")
-    from lily.local.emulator import EmulatorProcess
-    from lily.local.net import free_port
-    from lily.local.runner import apply_local_defaults
+    from tests.bench.deployment import emulator_process, enterprise_org, local_deployment
 
-    apply_local_defaults({"LILY_RESOURCE_PREFIX": "lily-bench-", "LILY_MEDIA_BUCKET": "lily-bench-media",
-                          "LILY_KMS_KEY_ID": "alias/lily-bench-data"})
-    emulator = EmulatorProcess(free_port())
-    os.environ["AWS_ENDPOINT_URL"] = emulator.url
-    from tests.bench.publishing_reliability import enterprise_org, publisher_workers
+    local_deployment("bench")
+    emulator = emulator_process()
+    from tests.bench.publishing_reliability import publisher_workers
     from tests.reliability import harness
 
     try:

@@ -13,7 +13,6 @@ delete of the same items (the least any erasure writes).
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -42,16 +41,10 @@ def _seed(org_id: str, n: int) -> None:
 
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
-    os.environ.setdefault("LILY_LOG_LEVEL", "WARNING")
-    from lily.local.runner import apply_local_defaults
+    from tests.bench.deployment import emulator_process, local_deployment
 
-    apply_local_defaults({"LILY_RESOURCE_PREFIX": "lily-pbench-", "LILY_MEDIA_BUCKET": "lily-pbench-media",
-                          "LILY_KMS_KEY_ID": "alias/lily-pbench-data"})
-    from lily.local.emulator import EmulatorProcess
-    from lily.local.net import free_port
-
-    emulator = EmulatorProcess(free_port())
-    os.environ["AWS_ENDPOINT_URL"] = emulator.url
+    local_deployment("pbench")
+    emulator = emulator_process()
     try:
         from lily import composition
         from lily.core import clock, ids

@@ -15,13 +15,10 @@ concurrency (``LILY_BENCH_WORKERS`` overrides it), printing counts (published / 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -74,34 +71,6 @@ def publisher_workers() -> int:
     return declared
 
 
-@contextlib.contextmanager
-def enterprise_org() -> Iterator[SimpleNamespace]:
-    """The X and LinkedIn sandboxes, the local suite against the emulator already set up, and an organization on
-    the enterprise plan with its owner signed in (``http``, ``suite``, ``sandboxes``, ``headers``, ``org_id``);
-    all but the emulator are stopped on exit."""
-    from fastapi.testclient import TestClient
-
-    from lily.billing.models import Subscription
-    from lily.local.runner import build_suite
-    from lily.local.sandboxes import linkedin, x
-    from tests.reliability import harness
-    from tests.support.identity import create_org, register_user
-
-    sandboxes = {"x": x.start(), "linkedin": linkedin.start()}
-    os.environ.update({k: v for sb in sandboxes.values() for k, v in sb.env.items()} | harness.ENV)
-    suite = build_suite()
-    try:
-        with TestClient(suite.gateway, base_url="https://testserver") as http:
-            user = register_user(http)
-            org_id = create_org(http, user["headers"])
-            Subscription(org_id, plan_id="enterprise", applied_plan_id="enterprise", status="active").save()
-            yield SimpleNamespace(http=http, suite=suite, sandboxes=sandboxes, headers=user["headers"], org_id=org_id)
-    finally:
-        suite.shutdown()
-        for sb in sandboxes.values():
-            sb.stop()
-
-
 def _items_by_table() -> dict[str, int]:
     """Items the emulator holds per table (what its memory grows with)."""
     from lily.core.aws import client
@@ -115,18 +84,14 @@ def _items_by_table() -> dict[str, int]:
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 42
-    os.environ.setdefault("LILY_LOG_LEVEL", "WARNING")  # before Lily's logger exists (it reads it once)
-    from lily.local.runner import apply_local_defaults, start_emulator
+    from tests.bench.deployment import emulator_process, enterprise_org, local_deployment
 
-    apply_local_defaults({"LILY_RESOURCE_PREFIX": "lily-bench-", "LILY_MEDIA_BUCKET": "lily-bench-media",
-                          "LILY_KMS_KEY_ID": "alias/lily-bench-data"})
+    local_deployment("bench")
     if os.environ.get("LILY_BENCH_EMULATOR", "process") == "process" and not os.environ.get("AWS_ENDPOINT_URL"):
-        from lily.local.emulator import EmulatorProcess
-        from lily.local.net import free_port
-
-        emulator = EmulatorProcess(free_port())  # moto on the other core: it no longer shares Lily's GIL
-        os.environ["AWS_ENDPOINT_URL"] = emulator.url
+        emulator = emulator_process()
     else:
+        from lily.local.runner import start_emulator
+
         emulator = start_emulator()
     from tests.reliability import harness
 

@@ -17,7 +17,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-# (backend, method name, positional arguments, keyword arguments, the prefix they were made under)
+# (backend, method name, positional arguments, keyword arguments) of each creation, made under _recorded_prefix
 _calls: list[tuple[Any, str, tuple, dict]] = []
 _recorded_prefix: str | None = None
 
