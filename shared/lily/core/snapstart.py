@@ -29,8 +29,10 @@ _steps: list[Callable[[], object]] = []
 
 
 def before_snapshot(step: Callable[[], object]) -> None:
-    """Have :func:`prime` also run ``step``: work a function leaves to first use, done once in the snapshot."""
-    _steps.append(step)
+    """Have :func:`prime` also run ``step``: work a function leaves to first use, done once in the snapshot (a
+    handler module loaded twice, as tests do, registers its step once)."""
+    if step not in _steps:
+        _steps.append(step)
 
 
 def prime() -> None:
