@@ -71,7 +71,7 @@ numbers, mail)                                ``identity.approval_support.Member
 Providers are imported inside the factories: importing this module loads no capability, and a function loads
 only the providers of the bundles it builds. Each bundle is built once per process (adapters keep their
 connection pools) and again after the settings are reset (tests). To run code with other implementations, pass
-another bundle: a test builds one (``dataclasses.replace(composition.publishing_ports(), gateway=fake)``) or
+another bundle: a test builds one (``composition.publishing_ports()._replace(gateway=fake)``) or
 overrides the FastAPI dependency (``app.dependency_overrides[composition.publishing_ports]``).
 """
 

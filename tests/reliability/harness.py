@@ -16,7 +16,7 @@ import threading
 import time
 from collections import Counter, defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -433,7 +433,7 @@ def _automated(ports: PublishingPorts, sandboxes: dict, org_id: str, conns, mix:
     from lily.publishing.schemas import FeedIn, QueueIn, RecurringIn, SlotIn
     from lily.publishing.slots import WEEKDAYS
 
-    sched = replace(composition.scheduling_ports(), posts=ports)
+    sched = composition.scheduling_ports()._replace(posts=ports)
     made: list[tuple[str, str, str]] = []  # (post_id, text, origin)
     queued, feed_items = mix.get("queued", 0), mix.get("feed", 0)
     queue_of: dict[str, str] = {}

@@ -18,17 +18,15 @@ The functions build :class:`AnalyticsPorts` through :mod:`lily.composition`; tes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 LEVELS = ("basic", "standard", "advanced", "predictive")  # PRODUCT.md's analytics levels, lowest first
 LEVEL_FEATURES = {"basic": "analytics_basic", "standard": "analytics_standard",
                   "advanced": "analytics_advanced", "predictive": "analytics_predictive"}  # billing's features
 
 
-@dataclass(frozen=True)
-class PublishedTarget:
+class PublishedTarget(NamedTuple):
     target_id: str
     post_id: str
     connection_id: str
@@ -38,8 +36,7 @@ class PublishedTarget:
     media_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     """What content generation stored on the draft a post was saved from (None: written by hand)."""
 
     template_id: str | None = None
@@ -47,15 +44,13 @@ class Origin:
     structure: str | None = None
 
 
-@dataclass(frozen=True)
-class ConnectionRef:
+class ConnectionRef(NamedTuple):
     org_id: str
     connection_id: str
     platform: str
 
 
-@dataclass(frozen=True)
-class Counts:
+class Counts(NamedTuple):
     """A post's cumulative counts as its platform reports them (None: the platform does not report it).
     ``impressions`` is Instagram's ``views`` (never the retired impressions) and Facebook's media views."""
 
@@ -131,8 +126,7 @@ class GeneratedMedia(Protocol):
         """The ids among ``media_ids`` that are images Lily generated (the org's own media only)."""
 
 
-@dataclass(frozen=True)
-class AnalyticsPorts:
+class AnalyticsPorts(NamedTuple):
     targets: PublishedTargets
     connections: ConnectionDirectory
     metrics: MetricsReader
@@ -142,8 +136,7 @@ class AnalyticsPorts:
     media: GeneratedMedia
 
 
-@dataclass(frozen=True)
-class ClickDay:
+class ClickDay(NamedTuple):
     """A short link's clicks on one UTC day (the day the redirect counted them)."""
 
     code: str
@@ -151,8 +144,7 @@ class ClickDay:
     clicks: int
 
 
-@dataclass(frozen=True)
-class ShortLinkInfo:
+class ShortLinkInfo(NamedTuple):
     code: str
     short_url: str
     url: str
@@ -169,7 +161,6 @@ class LinkClicks(Protocol):
         """The org's links among ``codes`` (another org's codes are absent)."""
 
 
-@dataclass(frozen=True)
-class ClickPorts:
+class ClickPorts(NamedTuple):
     plan: AnalyticsPlan
     clicks: LinkClicks

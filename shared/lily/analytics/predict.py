@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import mean, median
+from typing import NamedTuple
 
 SETTLE_H = 24
 MIN_POSTS = 20
@@ -36,8 +37,7 @@ METHOD = ("additive shrunk means: platform mean + hour + weekday + template + to
 BASELINE = "same local hour last week: mean rate of the last training week's posts at that hour (else that week's)"
 
 
-@dataclass(frozen=True)
-class Sample:
+class Sample(NamedTuple):
     """One settled post on one platform, its publishing instant already in the org's time zone."""
 
     at: datetime  # local (aware) instant
@@ -101,8 +101,7 @@ def baseline_predict(week: list[Sample], s: Sample) -> float:
     return mean(same) if same else mean(w.rate for w in week)
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     held_out: int
     model_mae: float
     baseline_mae: float

@@ -10,9 +10,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
 class PostSubjects(Protocol):
@@ -45,8 +44,7 @@ class Notifier(Protocol):
         """E-mail one member of the org (False when they are not a member any more)."""
 
 
-@dataclass(frozen=True)
-class ApprovalPorts:
+class ApprovalPorts(NamedTuple):
     posts: PostSubjects
     drafts: DraftSubjects
     audit: AuditLog

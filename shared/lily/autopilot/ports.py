@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 POSTS_QUOTA = "posts_per_day"
 AI_QUOTA = "ai_text_requests"
@@ -69,8 +69,7 @@ class BestTimes(Protocol):
         on ``platform``; empty when that history is too short (never a guess)."""
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(NamedTuple):
     text: str
     draft_id: str | None
     model: str | None
@@ -79,8 +78,7 @@ class Written:
     flagged: bool = False
 
 
-@dataclass(frozen=True)
-class ImageState:
+class ImageState(NamedTuple):
     """How an image job stands: ``pending`` (queued or running), ``done`` (``media_id`` stored) or ``failed``
     (failed or blocked: ``reason``; ``charged`` when a provider call was paid for all the same)."""
 
@@ -105,8 +103,7 @@ class Writer(Protocol):
         """One post for ``platform`` on ``topic`` (stored as an AI draft); raises LilyError on a failure."""
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     connection_id: str
     platform: str
 
@@ -143,8 +140,7 @@ class Mail(Protocol):
         """E-mail every member holding one of ``roles``; returns how many were sent."""
 
 
-@dataclass(frozen=True)
-class WeekPost:
+class WeekPost(NamedTuple):
     post_id: str
     platform: str
     published_at: datetime
@@ -157,8 +153,7 @@ class WeeklyNumbers(Protocol):
         """The org's targets published in [start, end), with their latest metrics."""
 
 
-@dataclass(frozen=True)
-class AutopilotBasics:
+class AutopilotBasics(NamedTuple):
     """What settings, starting runs and the schedule need: the plan's level and the org's zone (a light bundle:
     the HTTP function and the schedule load no pipeline)."""
 
@@ -166,16 +161,14 @@ class AutopilotBasics:
     zones: Zones
 
 
-@dataclass(frozen=True)
-class WeeklyPorts:
+class WeeklyPorts(NamedTuple):
     """What the weekly report needs: the week's numbers and the mail."""
 
     weekly: WeeklyNumbers
     mail: Mail
 
 
-@dataclass(frozen=True)
-class AutopilotPorts:
+class AutopilotPorts(NamedTuple):
     """What a run needs (it has the basics' two fields too, so a run can start another)."""
 
     plans: PlanLevels

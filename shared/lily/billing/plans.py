@@ -15,11 +15,8 @@ Prices are amounts in the catalog; the Stripe price ids come from configuration
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from pydantic import Field
-
-from lily.core.schema import Schema
 
 Interval = Literal["month", "year"]
 INTERVALS: tuple[Interval, ...] = ("month", "year")
@@ -31,7 +28,7 @@ class QuotaKind(StrEnum):
     gauge = "gauge"  # counts existing things; never resets
 
 
-class QuotaSpec(Schema):
+class QuotaSpec(NamedTuple):
     name: str
     kind: QuotaKind
     description: str
@@ -105,24 +102,27 @@ IMAGE_MODELS = ("grok2_basic", "grok2_premium", "gpt_image_1")
 IMAGE_QUALITIES = ("draft", "standard", "premium", "story", "banner")
 
 
-class Price(Schema):
+class Price(NamedTuple):
     interval: Interval
-    amount_cents: int = Field(ge=0)
+    amount_cents: int  # >= 0
     currency: str = "usd"
 
 
-class Plan(Schema):
+class Plan(NamedTuple):
+    """One plan of the catalog: code, checked whole by ``tests/unit/billing/test_plans.py`` (ranks, prices,
+    quotas, features), so it is plain immutable data rather than a model validated at every cold start."""
+
     plan_id: str
     name: str
-    rank: int = Field(description="Order from cheapest (0) to most expensive")
+    rank: int  # order from cheapest (0) to most expensive
     description: str
-    prices: list[Price] = Field(default_factory=list, description="Empty for the free plan")
-    trial_days: int = Field(0, ge=0, description="Free trial on first subscription (0: none)")
-    self_serve: bool = Field(True, description="False: sold by sales (no self-serve checkout)")
     features: frozenset[str]
     quotas: dict[str, int]
     autopilot: Literal["none", "basic", "enhanced", "full"]
     analytics: Literal["basic", "standard", "advanced", "predictive"]
+    prices: tuple[Price, ...] = ()  # empty for the free plan
+    trial_days: int = 0  # free trial on first subscription (0: none)
+    self_serve: bool = True  # False: sold by sales (no self-serve checkout)
 
     @property
     def is_free(self) -> bool:
@@ -171,19 +171,19 @@ PLANS: dict[str, Plan] = {
                      "ai_text_requests": 5, "team_seats": 1,
                      "media_storage_bytes": MEDIA_STORAGE["free"]}),
         Plan(plan_id="starter", name="Starter", rank=1, description="For a small business",
-             prices=[Price(interval="month", amount_cents=2900), Price(interval="year", amount_cents=29000)],
+             prices=(Price(interval="month", amount_cents=2900), Price(interval="year", amount_cents=29000)),
              trial_days=14, features=_STARTER_F, autopilot="basic", analytics="standard",
              quotas={"social_profiles": 3, "posts_per_day": 5, "image_generations": 50,
                      "ai_text_requests": 20, "team_seats": 2,
                      "media_storage_bytes": MEDIA_STORAGE["starter"]}),
         Plan(plan_id="pro", name="Pro", rank=2, description="For growing teams and agencies",
-             prices=[Price(interval="month", amount_cents=7900), Price(interval="year", amount_cents=79000)],
+             prices=(Price(interval="month", amount_cents=7900), Price(interval="year", amount_cents=79000)),
              trial_days=14, features=_PRO_F, autopilot="enhanced", analytics="advanced",
              quotas={"social_profiles": 10, "posts_per_day": 25, "image_generations": 500,
                      "ai_text_requests": 200, "team_seats": 5,
                      "media_storage_bytes": MEDIA_STORAGE["pro"]}),
         Plan(plan_id="enterprise", name="Enterprise", rank=3, description="For large organizations",
-             prices=[Price(interval="month", amount_cents=29900), Price(interval="year", amount_cents=299000)],
+             prices=(Price(interval="month", amount_cents=29900), Price(interval="year", amount_cents=299000)),
              trial_days=0, self_serve=True, features=_ENTERPRISE_F, autopilot="full", analytics="predictive",
              quotas={"social_profiles": 25, "posts_per_day": 100, "image_generations": 2000,
                      "ai_text_requests": 2000, "team_seats": 25,

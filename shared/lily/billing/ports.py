@@ -14,8 +14,7 @@ organization the owner's trial went to (:func:`lily.identity.orgs.claim_owner_tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from lily.billing.plans import Plan
 
@@ -30,8 +29,7 @@ class TrialClaim(Protocol):
         """Give the owner's one free trial to ``org_id``: True when it is this organization's (now or already)."""
 
 
-@dataclass(frozen=True)
-class BillingPorts:
+class BillingPorts(NamedTuple):
     """What billing's use cases need from other capabilities: the trial claim (checkout) and the plan change
     listeners (everything that applies a plan: the worker, in-app changes, the reaper)."""
 
@@ -44,8 +42,7 @@ class GaugeCount(Protocol):
         """The real number of things a gauge quota counts, per organization (organizations with none left out)."""
 
 
-@dataclass(frozen=True)
-class GaugeReconcilePorts:
+class GaugeReconcilePorts(NamedTuple):
     """The nightly gauge reconciliation (:mod:`lily.billing.gauge_reconcile`): for each gauge quota by name
     (``social_profiles``, ``team_seats``), the capability that owns the things it counts."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -22,8 +22,7 @@ CSRF_HEADER = "X-CSRF-Token"
 FLOW_COOKIE_PREFIX = "lily_oauth_"
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     method: str
     path: str
     body: tuple[str, ...] = ()

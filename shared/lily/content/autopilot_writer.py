@@ -8,7 +8,6 @@ Autopilot reserves the AI request before it asks (its hard caps), so the pipelin
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from lily.autopilot.ports import Written
 from lily.content.generate import generate
@@ -32,7 +31,7 @@ class AutopilotWriter:
         self.ports = ports
 
     def write(self, org_id: str, topic: str, platform: str, insight_ids: list[str]) -> Written:
-        ports = replace(self.ports(), quota=ReservedUpstream())
+        ports = self.ports()._replace(quota=ReservedUpstream())
         body = GenerateIn(topic=topic[:300], platforms=[platform], n=1, research_insight_ids=insight_ids[:10])
         out = generate(ports, org_id, body, None)
         if not out.drafts:

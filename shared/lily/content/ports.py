@@ -12,8 +12,7 @@ tests pass fakes or the real ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from lily.ai.ports import AIPort
 
@@ -36,8 +35,7 @@ class PostsPort(Protocol):
         """The text of a saved post (VALIDATION_004 when there is none)."""
 
 
-@dataclass(frozen=True)
-class GroundingInsight:
+class GroundingInsight(NamedTuple):
     insight_id: str
     title: str
     summary: str
@@ -55,8 +53,7 @@ class InsightsPort(Protocol):
         """The org's insights, in order (VALIDATION_004 naming the ids the org does not have)."""
 
 
-@dataclass(frozen=True)
-class Performer:
+class Performer(NamedTuple):
     """A template or tone of the org's published posts on one platform, with the engagement rate it earned."""
 
     kind: str  # "template" | "tone"
@@ -75,8 +72,7 @@ class PerformancePort(Protocol):
         platform without enough history is absent)."""
 
 
-@dataclass(frozen=True)
-class ContentPorts:
+class ContentPorts(NamedTuple):
     ai: AIPort
     quota: QuotaPort
     posts: PostsPort

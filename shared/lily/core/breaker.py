@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lily.core import clock
 from lily.core.db import won
@@ -24,8 +24,7 @@ from lily.core.observability import count, logger
 _UNREAD = object()
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     allowed: bool
     probe: bool = False
     retry_at: float | None = None  # when rejected: when to ask again

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from lily.core import clock, ids
 from lily.core.db import won
@@ -36,8 +35,7 @@ from lily.core.observability import logger
 Step = Literal["sent", "reconciled", "retry", "failed", "deferred", "busy", "ignored"]
 
 
-@dataclass(frozen=True)
-class OnceFields:
+class OnceFields(NamedTuple):
     """Attribute names (on the item's model) holding one exactly-once call."""
 
     state: str
@@ -52,8 +50,7 @@ class OnceFields:
     done_at: str
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     lease_s: float = 60.0
     reconcile_delay_s: float = 10.0
     max_attempts: int = 5
@@ -61,8 +58,7 @@ class Policy:
     backoff_cap_s: float = 600.0
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(NamedTuple):
     """A classified failure of the call or the lookup."""
 
     kind: str
@@ -73,8 +69,7 @@ class Failure:
     code: str | None = None
 
 
-@dataclass(frozen=True)
-class Done:
+class Done(NamedTuple):
     platform_id: str
     url: str | None = None
 

@@ -15,9 +15,8 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pynamodb.exceptions import QueryError
 
@@ -31,8 +30,7 @@ T = TypeVar("T")
 M = TypeVar("M")
 
 
-@dataclass(frozen=True)
-class PageParams:
+class PageParams(NamedTuple):
     """``limit`` and ``cursor`` of one request (routes read them with :func:`lily.core.page_query.page_params`)."""
 
     limit: int = DEFAULT_LIMIT

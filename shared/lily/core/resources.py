@@ -9,14 +9,12 @@ secrets live in :mod:`lily.local.secret_values` (core imports no capability).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lily.core.config import get_settings
 
 
-@dataclass(frozen=True)
-class Secret:
+class Secret(NamedTuple):
     purpose: str
 
 

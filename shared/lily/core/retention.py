@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from lily.core.db import LilyModel
@@ -46,8 +46,7 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- how a subject's records are found
 
 
-@dataclass(frozen=True)
-class Partition:
+class Partition(NamedTuple):
     """The subject's records share a hash key: the subject's id, or ``template`` filled with it
     (``"org#{id}"``). One Query."""
 
@@ -58,16 +57,14 @@ class Partition:
         return self.template.format(id=subject_id)
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(NamedTuple):
     """A global secondary index whose hash key is the subject's id. One Query on the index."""
 
     index: str
     kind: Literal["index"] = "index"
 
 
-@dataclass(frozen=True)
-class Scan:
+class Scan(NamedTuple):
     """Records whose ``attribute`` equals the subject's id, starts with ``prefix`` filled with it, or (``contains``)
     holds it anywhere. A full table scan with a filter: for the export and erasure jobs, never a request path."""
 
@@ -84,8 +81,7 @@ Locate = Partition | Index | Scan
 # ---------------------------------------------------------------- export and erasure
 
 
-@dataclass(frozen=True)
-class Export:
+class Export(NamedTuple):
     """Exported; ``omit`` lists attributes never written to an archive (password and secret hashes, sealed
     tokens: useless to the subject, harmful if the archive leaks); ``distinct`` the attributes that identify one
     record when a table stores it twice (the audit log's day and organization streams)."""
@@ -96,8 +92,7 @@ class Export:
     exported: Literal[True] = True
 
 
-@dataclass(frozen=True)
-class NotExported:
+class NotExported(NamedTuple):
     reason: str
     exported: Literal[False] = False
 
@@ -108,8 +103,7 @@ class Erase(StrEnum):
     KEEP = "keep"  # holds nothing about an organization or a person
 
 
-@dataclass(frozen=True)
-class Anonymise:
+class Anonymise(NamedTuple):
     """When a person is erased from an organization that stays: those of these attributes that hold the person's id
     or address are removed from the organization's records (a record another member requested and they decided
     keeps its requester), with the attributes ``linked`` to one that held it (an audit event's ``ip`` goes with its

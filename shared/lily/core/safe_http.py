@@ -26,7 +26,7 @@ import ipaddress
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -40,8 +40,7 @@ class Refused(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class FetchPolicy:
+class FetchPolicy(NamedTuple):
     allowed_private: tuple[str, ...] = ()
     https_only: bool = True
     max_bytes: int = 1_000_000
@@ -51,8 +50,7 @@ class FetchPolicy:
     user_agent: str = "Lily/1.0"
 
 
-@dataclass(frozen=True)
-class Fetched:
+class Fetched(NamedTuple):
     status_code: int
     headers: httpx.Headers
     body: bytes
@@ -61,8 +59,7 @@ class Fetched:
     elapsed_s: float
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """A checked URL: where to connect (``address``) and what to call the host."""
 
     url: str

@@ -10,8 +10,7 @@ The functions build :class:`IdentityPorts` through :mod:`lily.composition` (bill
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 SEATS_QUOTA = "team_seats"  # the plan quota that counts members (billing's catalog name)
 API_KEYS_FEATURE = "api_keys"  # the plan feature that allows organization API keys
@@ -40,8 +39,7 @@ class PlanView(Protocol):
         """Does the plan include ``feature``?"""
 
 
-@dataclass(frozen=True)
-class IdentityPorts:
+class IdentityPorts(NamedTuple):
     """What identity's organization and API key use cases need: the plan's seats and its API key feature."""
 
     seats: SeatQuota

@@ -16,8 +16,7 @@ Metrics: ``jwt_cache_hits_total{scope}`` and ``jwt_cache_misses_total{scope}`` (
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -37,8 +36,7 @@ VERIFY_SECRET = "jwt-keys"
 SIGNING_SECRET = "jwt-signing-keys"
 
 
-@dataclass(frozen=True)
-class _Fetched:
+class _Fetched(NamedTuple):
     value: Any
     fetched_at: float
 

@@ -10,7 +10,6 @@ when the job ends with nothing paid for, exactly as for a job the API accepted.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, get_args
 
 from lily.autopilot.ports import ImageState
@@ -46,7 +45,7 @@ class AutopilotImages:
                             {"field": "platform", "platform": platform})
         contract = PromptContract(prompt=PROMPT.format(topic=prompt[:300]), platform=platform,
                                   content_context=context[:2000] or None)
-        return jobs.accept(replace(self.ports(), quota=ReservedUpstream()), org_id, contract, None).job_id
+        return jobs.accept(self.ports()._replace(quota=ReservedUpstream()), org_id, contract, None).job_id
 
     def state(self, org_id: str, job_id: str) -> ImageState:
         from lily.images.models import ImageJob

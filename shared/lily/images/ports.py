@@ -8,8 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from pydantic import Field
 
@@ -55,8 +54,7 @@ class MediaLibrary(Protocol):
         """The ids of ``media_ids`` the org has no media item of (another org's, deleted, or never there)."""
 
 
-@dataclass(frozen=True)
-class ImagePorts:
+class ImagePorts(NamedTuple):
     ai: ImageAIPort
     quota: QuotaPort
     plans: PlanPort

@@ -13,8 +13,7 @@ threads log beside it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -25,8 +24,7 @@ from lily.core.openapi import add_links
 from lily.local.context import LocalContext
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     prefix: str
     pattern: re.Pattern[str]
     literals: int

@@ -14,15 +14,13 @@ row comes through these ports, each implemented by the capability that owns it a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from lily.core.db import LilyModel
 
 
-@dataclass(frozen=True)
-class OwnedOrg:
+class OwnedOrg(NamedTuple):
     org_id: str
     members: int  # the owner included
 
@@ -67,8 +65,7 @@ class Mailer(Protocol):
     def __call__(self, to: str, subject: str, text: str, links: list[str], kind: str) -> None: ...
 
 
-@dataclass(frozen=True)
-class PrivacyPorts:
+class PrivacyPorts(NamedTuple):
     models: tuple[type[LilyModel], ...]  # every table of the deployment (the registry's scope)
     subjects: DataSubjects
     tokens: PlatformTokens

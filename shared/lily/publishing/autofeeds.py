@@ -26,9 +26,8 @@ import hashlib
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -52,8 +51,7 @@ DUE = "due"
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     guid: str
     link: str
     title: str

@@ -9,7 +9,6 @@ Autopilot reserves the ``posts_per_day`` unit before it schedules (its hard caps
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -50,7 +49,7 @@ class AutopilotPosts:
         editing.update_post(self.ports(), org_id, post_id, PostUpdate(media_ids=media_ids))
 
     def schedule(self, org_id: str, post_id: str, at: datetime, timezone: str) -> None:
-        ports = replace(self.ports(), posts_quota=ReservedUpstream())
+        ports = self.ports()._replace(posts_quota=ReservedUpstream())
         scheduling.schedule(ports, org_id, post_id, ScheduleIn(scheduled_at=at, timezone=timezone))
 
     def submit(self, org_id: str, post_id: str, at: datetime, timezone: str) -> None:

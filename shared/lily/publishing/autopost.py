@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from lily.core import clock, ids
 from lily.core.db import won, won_transaction
@@ -42,8 +43,7 @@ class Content:
     texts: dict[str, str] = field(default_factory=dict)  # a connection's own text (evergreen's rewording)
 
 
-@dataclass(frozen=True)
-class Made:
+class Made(NamedTuple):
     """What :func:`create_once` did: ``duplicate`` (the claim was done before: nothing new), or the post's
     ``outcome`` (``scheduled``, ``queued``, ``approval`` (waiting for an approver), ``draft``; ``draft`` with
     ``error`` when scheduling or the submission refused)."""

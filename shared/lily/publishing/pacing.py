@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lily.core import clock
 from lily.core.db import won
@@ -38,8 +38,7 @@ from lily.publishing.settings import PacingRule
 _MAX_TRIES = 20
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     go: bool  # True: the slot is taken, post now
     at: float  # otherwise: come back at this instant (epoch seconds)
     place: float | None = None  # otherwise: the place in the account's line now held (hand it back on return)

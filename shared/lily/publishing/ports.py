@@ -17,9 +17,8 @@ reconcile with ``lookup`` before any retry).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from pydantic import Field
 
@@ -156,8 +155,7 @@ class QuotaPort(Protocol):
         """Give ``amount`` back (a cancelled post, a deleted medium, an upload that was never recorded)."""
 
 
-@dataclass(frozen=True)
-class PublishingPorts:
+class PublishingPorts(NamedTuple):
     """What publishing's use cases need: the platforms, the ``posts_per_day`` and ``media_storage_bytes`` quotas."""
 
     gateway: PlatformGateway
@@ -180,8 +178,7 @@ class FeatureGate(Protocol):
         """Return when the organization's plan includes the feature; raise LilyError PLAN_001 (403) otherwise."""
 
 
-@dataclass(frozen=True)
-class SchedulingPorts:
+class SchedulingPorts(NamedTuple):
     """What queues and the calendar need: publishing's ports (they schedule through :mod:`scheduling`), the
     org's time zone, and the ``advanced_scheduling`` plan gate (queues only; the calendar is for every plan)."""
 

@@ -16,8 +16,8 @@ import calendar
 import html
 import re
 import socket
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from lily.core import safe_http
 from lily.research.settings import ResearchSettings
@@ -32,8 +32,7 @@ class FeedRefused(Exception):
     """The URL, its addresses or its answer are not allowed (SSRF guard, size, type, time)."""
 
 
-@dataclass(frozen=True)
-class FeedEntry:
+class FeedEntry(NamedTuple):
     feed_url: str
     title: str
     text: str

@@ -15,9 +15,8 @@ pass fakes or the real ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from lily.ai.ports import AIPort, CallContext, Embeddings
 
@@ -33,8 +32,7 @@ class Embedder(Protocol):
         """One vector per text, in order, each of ``dimension`` floats (batched by the provider)."""
 
 
-@dataclass(frozen=True)
-class PublishedPost:
+class PublishedPost(NamedTuple):
     post_id: str
     connection_id: str
     platform: str
@@ -68,8 +66,7 @@ class ResearchGate(Protocol):
         """Pass when the plan includes autopilot research; raise LilyError PLAN_001 with ``upgrade_to``."""
 
 
-@dataclass(frozen=True)
-class ResearchPorts:
+class ResearchPorts(NamedTuple):
     ai: AIPort
     embedder: Embedder
     posts: PublishedPosts
@@ -78,8 +75,7 @@ class ResearchPorts:
     quota: AIQuota  # the synthesis of a run counts one AI request
 
 
-@dataclass(frozen=True)
-class MemoryPorts:
+class MemoryPorts(NamedTuple):
     """What reading research memory needs (``POST .../research/search``): the embedder and the plan gate."""
 
     embedder: Embedder

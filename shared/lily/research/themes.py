@@ -10,15 +10,14 @@ Quadratic memory and cubic time in the number of items: the worker clusters at m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 MAX_ITEMS = 400
 
 
-@dataclass(frozen=True)
-class Theme:
+class Theme(NamedTuple):
     members: list[int]  # indexes into the clustered vectors, most central first
     centroid: np.ndarray  # unit vector
     cohesion: float  # mean cosine of the members to the centroid

@@ -18,8 +18,8 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -59,8 +59,7 @@ def _pkce() -> tuple[str, str]:
 FLOW_COOKIE_PREFIX = "lily_oauth_"
 
 
-@dataclass(frozen=True)
-class ConnectFlow:
+class ConnectFlow(NamedTuple):
     """A started flow: what the caller sees, and the secret its browser must bring back to the callback."""
 
     start: ConnectStart

@@ -12,8 +12,7 @@ Social also implements a port of billing: :func:`lily.social.plan_limits.pause_o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 PROFILES_QUOTA = "social_profiles"  # the plan quota that counts connected profiles (billing's catalog name)
 
@@ -26,8 +25,7 @@ class ProfileQuota(Protocol):
         """Give ``amount`` profiles back (never below zero)."""
 
 
-@dataclass(frozen=True)
-class SocialPorts:
+class SocialPorts(NamedTuple):
     """What social's connection use cases need: the plan's connected-profiles quota."""
 
     profiles: ProfileQuota
@@ -47,8 +45,7 @@ class ReplySuggester(Protocol):
         """The suggested reply; raises LilyError PLAN_002 over the quota, EXTERNAL_001 / CONTENT_002 on AI failure."""
 
 
-@dataclass(frozen=True)
-class InboxPorts:
+class InboxPorts(NamedTuple):
     """What the inbox's routes need: org membership (assignees) and the AI reply suggestion."""
 
     members: OrgMembers

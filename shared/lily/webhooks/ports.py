@@ -7,8 +7,7 @@ Functions build :class:`WebhookPorts` through :func:`lily.composition.webhook_po
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 WEBHOOKS_FEATURE = "outbound_webhooks"  # the plan feature (billing's catalog name; PRODUCT.md: starter and above)
 
@@ -18,6 +17,5 @@ class FeatureGate(Protocol):
         """Return when the organization's plan includes the feature; raise LilyError PLAN_001 otherwise."""
 
 
-@dataclass(frozen=True)
-class WebhookPorts:
+class WebhookPorts(NamedTuple):
     gate: FeatureGate

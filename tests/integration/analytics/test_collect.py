@@ -175,12 +175,11 @@ class Directory:
 
 
 def test_the_schedule_fans_out_one_message_per_connection_daily_window_at_two(world):
-    import dataclasses
     from datetime import UTC, datetime
 
     from lily.analytics import schedule
 
-    ports = dataclasses.replace(world[0], connections=Directory())
+    ports = world[0]._replace(connections=Directory())
     sqs, url = client("sqs"), queues.queue_url("analytics")
 
     def sent() -> list[CollectMessage]:

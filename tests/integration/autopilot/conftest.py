@@ -4,7 +4,6 @@ the research brief."""
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 
@@ -106,4 +105,4 @@ def images(lily_env):
 def ports(lily_env, writer, images):
     from lily import composition
 
-    return dataclasses.replace(composition.autopilot_ports(), writer=writer, images=images)
+    return composition.autopilot_ports()._replace(writer=writer, images=images)

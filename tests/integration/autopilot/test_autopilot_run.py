@@ -4,7 +4,6 @@ time zone, and the weekly report."""
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -146,7 +145,7 @@ def test_stops_at_the_settings_posts_per_day_across_runs(ports, frozen):
 def test_two_concurrent_runs_never_overshoot(ports, limit, frozen):
     org = make_org("pro")
     slow = FakeWriter(pause_s=0.05)
-    p = dataclasses.replace(ports, writer=slow)
+    p = ports._replace(writer=slow)
     if limit == "budget":
         _enable(p, org, posts_per_day=8, monthly_budget_usd=(2 * STEP_MICROS + ledger.text_reservation_micros()) / 1e6)
     else:
@@ -176,7 +175,7 @@ def test_full_runs_a_campaign_from_the_latest_report(ports, writer, frozen):
     org = make_org("enterprise")
     brief = Brief(report_id="rpt_1", theme="Remote work tools", topics=["async standups", "time zones"],
                   insight_ids=[])
-    p = dataclasses.replace(ports, research=FakeResearch(brief))
+    p = ports._replace(research=FakeResearch(brief))
     _enable(p, org, posts_per_day=2, campaign_days=3, topics=[])
     r = _run(p, org)
     assert r["level"] == "full" and r["read"]["report_id"] == "rpt_1" and r["read"]["campaign_id"]
@@ -362,7 +361,7 @@ def test_a_refused_image_never_blocks_its_post(ports, frozen):
 
     org = make_org("pro")
     refusing = FakeImages(refuse=LilyError(ErrorCode.CONTENT_004, "The prompt_as_sent was blocked by moderation"))
-    p = dataclasses.replace(ports, images=refusing)
+    p = ports._replace(images=refusing)
     _enable(p, org, posts_per_day=1, images=True)
     r = _run(p, org)
     assert r["made"][0]["state"] == "scheduled" and "image" not in r["made"][0]
@@ -408,7 +407,7 @@ def test_two_concurrent_runs_with_images_never_overshoot_the_images_quota_or_the
 
     org = make_org("pro")  # 500 images per month
     slow, imgs = FakeWriter(pause_s=0.05), FakeImages()
-    p = dataclasses.replace(ports, writer=slow, images=imgs)
+    p = ports._replace(writer=slow, images=imgs)
     if limit == "image_generations":
         entitlements.consume(org["id"], "image_generations", 498)  # room for two images
         cap = 100.0

@@ -3,7 +3,6 @@ pause what exceeds the new limits, never deleting it."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -44,7 +43,7 @@ def ports(hook_calls):
         hook_calls.append((org_id, old.plan_id, new.plan_id))
 
     wired = composition.billing_ports()
-    return dataclasses.replace(wired, plan_change_listeners=(*wired.plan_change_listeners, record))
+    return wired._replace(plan_change_listeners=(*wired.plan_change_listeners, record))
 
 
 def _snap(org_id: str, status: str = "active", plan: str = "pro", **kw) -> StripeSubscription:

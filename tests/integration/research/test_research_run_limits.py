@@ -3,8 +3,6 @@ its last delivery (as image jobs are): the worker with fake ports, and the HTTP 
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from lily.core import clock, ids
@@ -41,10 +39,10 @@ def queued(config) -> RunMessage:
 def test_the_synthesis_counts_one_ai_request_and_a_provider_failure_gives_it_back(setup):
     org_id, config, index = setup
     quota = Quota()
-    done = dataclasses.replace(ports(ScriptedAI(fail=False), TopicEmbedder()), quota=quota)
+    done = ports(ScriptedAI(fail=False), TopicEmbedder())._replace(quota=quota)
     assert run.process(queued(config), done, index) == "done"
     assert quota.used == 1
-    failing = dataclasses.replace(ports(ScriptedAI(fail=True), TopicEmbedder()), quota=quota)
+    failing = ports(ScriptedAI(fail=True), TopicEmbedder())._replace(quota=quota)
     assert run.process(queued(config), failing, index) == "failed"
     assert quota.used == 1  # the failed synthesis was not paid for
 
@@ -80,7 +78,7 @@ class Exploding:
 def test_an_unexpected_error_fails_the_run_only_on_its_last_delivery(setup, last):
     org_id, config, index = setup
     message = queued(config)
-    broken = dataclasses.replace(ports(ScriptedAI(fail=False), TopicEmbedder()), posts=Exploding())
+    broken = ports(ScriptedAI(fail=False), TopicEmbedder())._replace(posts=Exploding())
     with pytest.raises(TimeoutError):
         run.process(message, broken, index, last_delivery=last)
     job = ResearchJob.get(org_id, message.job_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from lily import composition
 from lily.billing.models import Subscription
 from lily.billing.subscription_sync import apply_plan
@@ -29,7 +27,7 @@ def test_needs_reauth_notice_emits_connection_needs_reauth_once(lily_env):
 
 def test_a_plan_transition_emits_subscription_changed_once(lily_env):
     Subscription(ORG, plan_id="pro", applied_plan_id="free", status="active").save()
-    ports = dataclasses.replace(composition.billing_ports(), plan_change_listeners=())
+    ports = composition.billing_ports()._replace(plan_change_listeners=())
     assert apply_plan(ports, ORG) == ("free", "pro")
     assert apply_plan(ports, ORG) is None
     [env] = emitted()

@@ -117,3 +117,22 @@ def test_renewal_terms_in_full():
         "$29 per month or $290 per year, billed in advance. Starts with a 14-day free trial (first subscription"
         " only); you are charged when the trial ends unless you cancel before." + after)
     assert renewal_terms(PLANS["enterprise"]) == "$299 per month or $2,990 per year, billed in advance." + after
+
+
+def test_the_catalog_is_well_formed_data():
+    """What a validated model used to check at every cold start, checked once here: the catalog is code."""
+    from lily.billing.plans import INTERVALS
+
+    assert [p.rank for p in PLAN_ORDER] == list(range(len(PLANS)))
+    for plan_id, plan in PLANS.items():
+        assert plan.plan_id == plan_id and plan.name and plan.description
+        assert isinstance(plan.features, frozenset) and plan.features <= set(FEATURES), plan_id
+        assert set(plan.quotas) == set(QUOTAS) and all(isinstance(v, int) and v >= 0 for v in plan.quotas.values())
+        assert plan.autopilot in ("none", "basic", "enhanced", "full")
+        assert plan.analytics in ("basic", "standard", "advanced", "predictive")
+        assert isinstance(plan.trial_days, int) and plan.trial_days >= 0 and isinstance(plan.self_serve, bool)
+        assert isinstance(plan.prices, tuple)
+        assert sorted(p.interval for p in plan.prices) == ([] if plan.is_free else sorted(INTERVALS)), plan_id
+        for price in plan.prices:
+            assert isinstance(price.amount_cents, int) and price.amount_cents > 0 and price.currency == "usd"
+    assert all(q.name == name and isinstance(q.kind, QuotaKind) and q.description for name, q in QUOTAS.items())

@@ -23,8 +23,7 @@ import asyncio
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import httpx
 from fastapi import Body, FastAPI, Request
@@ -49,8 +48,7 @@ class Engagement(BaseModel):
     url: str | None = Field(None, description="Deliver here instead of the configured webhook URL")
 
 
-@dataclass(frozen=True)
-class Wire:
+class Wire(NamedTuple):
     """How a platform answers outside its routes: ``rate_limited`` and ``server_error`` (the injected 429 and
     5xx), ``signer`` (its webhook signature headers), ``api_prefixes`` (the paths faults apply to); ``gate`` runs
     before each API call that met no fault (a response it returns is the answer: a rate limit reached);

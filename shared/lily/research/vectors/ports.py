@@ -21,30 +21,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from lily.core.config import ConfigError
 
 
-@dataclass(frozen=True)
-class IndexInfo:
+class IndexInfo(NamedTuple):
     """The embedding model and dimension an index holds: written when it is created."""
 
     model: str
     dimension: int
 
 
-@dataclass(frozen=True)
-class VectorRecord:
+class VectorRecord(NamedTuple):
     org_id: str
     item_id: str
     vector: Sequence[float]
     industry: str = ""
 
 
-@dataclass(frozen=True)
-class VectorHit:
+class VectorHit(NamedTuple):
     item_id: str
     score: float  # cosine similarity
 
