@@ -23,6 +23,7 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lily import __version__
+from lily.core.schema import Schema
 
 
 class ConfigError(RuntimeError):
@@ -34,8 +35,12 @@ def settings_config(prefix: str = "LILY_") -> ConfigDict:
     return ConfigDict(env_prefix=prefix, extra="ignore")  # type: ignore[typeddict-unknown-key]
 
 
-class BaseSettings(BaseModel):
-    """Base of every settings class; instances come from :func:`load`, which reads the environment."""
+class BaseSettings(Schema):
+    """Base of every settings class; instances come from :func:`load`, which reads the environment.
+
+    A :class:`~lily.core.schema.Schema`: a settings class builds its validator when it is first loaded, so a
+    function that declares (imports) a capability's settings but reads them only on some requests does not build
+    them at init; the before-snapshot hook builds every loaded one."""
 
     model_config = settings_config()
 

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Schema(BaseModel):
-    """Subclass this, not ``pydantic.BaseModel`` (settings classes, :mod:`lily.core.config`, are built at init)."""
+    """Subclass this, not ``pydantic.BaseModel`` (settings classes subclass it through
+    :class:`lily.core.config.BaseSettings`)."""
 
     model_config = ConfigDict(defer_build=True)
 
