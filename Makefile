@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
-.PHONY: install run test lint unit integration infra-test e2e reliability contract e2e-contract synth deploy diff bench bench-coldstart \
+.PHONY: install run test lint unit integration infra-test e2e reliability contract e2e-contract synth deploy diff bench bench-coldstart bench-aws-clients \
 	bench-publishing bench-vectors bench-analytics mutation mutation-smoke cpu-suites clean test-localstack check-models browser console screenshots \
 	lock lock-upgrade sbom audit
 
@@ -155,6 +155,10 @@ diff: synth
 
 bench-coldstart: $(STAMP)
 	$(PY) tests/bench/coldstart.py
+
+# the CPU a first request spends making its DynamoDB clients: one botocore session (Lily) against pynamodb's defaults
+bench-aws-clients: $(STAMP)
+	$(PY) tests/bench/aws_clients.py
 
 # N posts through the whole pipeline with faults on (default 10,000; `make bench-publishing N=1000`)
 bench-publishing: $(STAMP)

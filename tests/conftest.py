@@ -24,31 +24,6 @@ os.environ.pop("AWS_PROFILE", None)
 _counter = itertools.count()
 
 
-def _one_botocore_loader() -> None:
-    """Let every botocore session of this test process share one loader of botocore's data files.
-
-    pynamodb gives each table connection, in each thread, a botocore session of its own, and each new session
-    parses botocore's endpoints and DynamoDB model JSON again. A fresh deployment per test means new table names,
-    so new connections, in every thread of every test's TestClient and workers: that parsing was 17 % of the
-    integration suite's CPU (py-spy, ``tests/integration/{content,publishing}/*_http.py``). The data is the same
-    files read once; the sessions stay separate.
-    """
-    import botocore.session
-    from pynamodb.connection import base
-
-    loader = botocore.session.get_session().get_component("data_loader")
-
-    def get_session(env_vars=None):
-        session = botocore.session.Session(env_vars)
-        session.register_component("data_loader", loader)
-        return session
-
-    base.get_session = get_session
-
-
-_one_botocore_loader()
-
-
 @pytest.fixture(scope="session")
 def emulator():
     """A moto server for this test process (LocalStack under ``make test-localstack``); sets ``AWS_ENDPOINT_URL``."""

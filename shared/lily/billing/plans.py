@@ -17,7 +17,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
-
 Interval = Literal["month", "year"]
 INTERVALS: tuple[Interval, ...] = ("month", "year")
 

@@ -22,13 +22,13 @@ from functools import cache
 from typing import Any
 
 from pynamodb.attributes import TTLAttribute
-from pynamodb.connection import Connection
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from lily.core import clock
-from lily.core.config import get_settings
+from lily.core import aws, clock
+from lily.core.config import get_settings, on_reset
 
 _REGISTRY: dict[str, type[LilyModel]] = {}
 
@@ -70,6 +70,17 @@ class LilyModel(Model):
             if short in _REGISTRY and _REGISTRY[short].__qualname__ != cls.__qualname__:
                 raise RuntimeError(f"two models declare table {short!r}")
             _REGISTRY[short] = cls
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        # pynamodb gives each model class a connection of its own, with its own botocore session and DynamoDB
+        # client; every Lily table shares the process's one connection instead (:class:`_Connection`).
+        table = super()._get_connection()
+        shared = _connection(cls.Meta.region, cls.Meta.host)
+        if table.connection is not shared:
+            shared.add_meta_table(table.get_meta_table())  # the model's key schema, known without a DescribeTable
+            table.connection = shared
+        return table
 
 
 def ttl_attribute_name(model: type[LilyModel]) -> str | None:
@@ -117,9 +128,28 @@ def won(write: Callable[[], Any]) -> bool:
 _LOST_RACE = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
 
+class _Connection(Connection):
+    """pynamodb's connection on the process's botocore session (:func:`lily.core.aws.botocore_session`): one
+    DynamoDB client for every table and transaction, made from the data files boto3's clients use too."""
+
+    @property
+    def session(self) -> Any:
+        return aws.botocore_session()
+
+    @property
+    def client(self) -> Any:
+        with aws.CLIENT_LOCK:
+            return super().client
+
+
 @cache
 def _connection(region: str, host: str | None) -> Connection:
-    return Connection(region=region, host=host)
+    return _Connection(region=region, host=host, connect_timeout_seconds=TableMeta.connect_timeout_seconds,
+                       read_timeout_seconds=TableMeta.read_timeout_seconds,
+                       max_retry_attempts=TableMeta.max_retry_attempts)
+
+
+on_reset(_connection.cache_clear)
 
 
 def won_transaction(build: Callable[[TransactWrite], Any]) -> bool:

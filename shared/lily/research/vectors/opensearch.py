@@ -116,9 +116,9 @@ def opensearch_client(
     https = url.scheme == "https"
     http_auth = None
     if auth == "sigv4":
-        import boto3
+        from lily.core.aws import botocore_session
 
-        http_auth = AWSV4SignerAuth(boto3.Session().get_credentials(), region, service)
+        http_auth = AWSV4SignerAuth(botocore_session().get_credentials(), region, service)
     return OpenSearch(
         hosts=[{"host": url.hostname, "port": url.port or (443 if https else 80)}],
         http_auth=http_auth,
