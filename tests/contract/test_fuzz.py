@@ -64,9 +64,10 @@ checks.positive_data_acceptance.expected-statuses = ["2XX", "400", "429", "5XX"]
 """
 
 
-# schemathesis has up to 900 s (its subprocess timeout): in make test it runs beside the integration suite, and on
-# two busy cores it can pass the suite's default 300 s limit
-@pytest.mark.timeout(900)
+# schemathesis has up to 1,800 s (its subprocess timeout): in make test it runs beside the integration suite, and on
+# two busy cores it can pass the suite's default 300 s limit (the whole contract suite took 846 s on a slowed host,
+# 2026-12-08); the limit only catches a hang
+@pytest.mark.timeout(1800)
 def test_the_api_keeps_its_contract_under_fuzzing(served, tmp_path):
     user = register_user(served.client)
     org_id = create_org(served.client, user["headers"])
@@ -79,7 +80,7 @@ def test_the_api_keeps_its_contract_under_fuzzing(served, tmp_path):
         [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
          f"{served.base_url}/openapi.json", "--checks", CHECKS, "--phases", "examples,coverage,fuzzing,stateful",
          "--max-examples", "8", "--workers", "2", "--seed", "1", "--no-shrink", "--output-truncate", "true"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
     )
     summary = run.stdout[run.stdout.find("SUMMARY"):] if "SUMMARY" in run.stdout else run.stdout[-3000:]
     print(f"schemathesis ran {time.monotonic() - started:.0f}s\n{summary}")
