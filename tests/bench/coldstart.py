@@ -9,7 +9,10 @@ purpose (its main path uses it; with SnapStart it lands in the snapshot) declare
 (``FunctionSpec.primes``), and its row is held to a stack row of its kind plus those libraries, named in
 the ``held to`` column; a declared library that the handler does not load at init makes the row fail
 (``NOT PRIMED``): the declaration may not inflate the stack. Runs are interleaved (the reference rows,
-then each function, N rounds) so that machine noise hits every row alike. The floors ``import boto3``
+then each function, N rounds), and each function run is paired with a run of its stack row just before it: the
+``x stack`` columns are the median of those pairs' ratios, so a machine that speeds up or slows down during a
+round (measured on a shared host: the stack rows 33 % faster in one run than in another an hour apart, the
+functions 8 %) moves both sides of each ratio alike. The floors ``import boto3``
 and ``import boto3, fastapi`` are printed as context (``x floor``), not held to. A measurement: the exit
 status is non-zero when a handler cannot be imported, and with ``--strict`` when a row is over.
 
@@ -278,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     unprimed: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
     rows.update({s.name: [] for s in specs})
+    paired: dict[str, list[float]] = {s.name: [] for s in specs}  # function / its stack row run just before it
+    paired_first: dict[str, list[float]] = {s.name: [] for s in specs}
 
     with tempfile.TemporaryDirectory() as shared_cache:
         cache = None if args.no_bytecode_cache else shared_cache
@@ -297,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 event = EVENTS / f"{spec.name}.json"
                 event_arg = "" if args.no_first_call or not event.exists() else str(event)
+                # its stack row again, just before it: the pair sees the machine at the same moment
+                stack_now = _run(IMPORT_FLOOR, ["" if args.no_first_call else "call", references[held_to[spec.name]],
+                                                *DEV_ONLY], env, cache)
                 try:
                     result = _run(IMPORT_HANDLER, [str(spec.folder), attr, event_arg, " ".join(spec.primes),
                                                    *DEV_ONLY], env, cache)
@@ -307,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
                     unprimed[spec.name] = result["unprimed"]
                 if record:
                     _record(result, spec.name, args.clock, rows, first, modules, first_modules)
+                    paired[spec.name].append(result[args.clock] / stack_now[args.clock])
+                    if f"first_{args.clock}" in result and f"first_{args.clock}" in stack_now:
+                        paired_first[spec.name].append(result[f"first_{args.clock}"] / stack_now[f"first_{args.clock}"])
 
     med = {name: statistics.median(times) for name, times in rows.items() if times}
     first_med = {name: statistics.median(times) for name, times in first.items() if times}
@@ -331,8 +342,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<22}{'ERROR':>13}  {errors[name][:90]}")
             continue
         kind, stack, floor = kinds[name], held_to[name], FLOOR_OF_KIND[kinds[name]]
-        ratio, floor_ratio = med[name] / med[stack], med[name] / med[floor]
-        first_ratio = first_med[name] / first_med[stack] if name in first_med and stack in first_med else None
+        ratio, floor_ratio = statistics.median(paired[name]), med[name] / med[floor]
+        first_ratio = statistics.median(paired_first[name]) if paired_first[name] else None
         ok = ratio <= LIMIT and (first_ratio is None or first_ratio <= LIMIT)
         verdict = "NOT PRIMED" if name in unprimed else "ok" if ok else "OVER"
         if verdict != "ok":
@@ -349,10 +360,13 @@ def main(argv: list[str] | None = None) -> int:
                          "unprimed": unprimed.get(name, []),
                          "modules": modules.get(name), "first_call_modules": first_modules.get(name),
                          "runs_ms": [round(t, 1) for t in rows[name]],
+                         "paired_ratios": [round(r, 3) for r in paired[name]],
+                         "first_call_paired_ratios": [round(r, 3) for r in paired_first[name]],
                          "first_call_runs_ms": [round(t, 1) for t in first.get(name, [])]}
-    print(f"'x stack': against the row named in 'held to' (its kind's libraries, no Lily code; '+ lib': the libraries "
-          f"the\n  function primes, FunctionSpec.primes); limit {LIMIT:.2f}x for both columns. 'x floor': the import "
-          f"against\n  {WORKER_FLOOR!r} (workers) or {HTTP_FLOOR!r} (HTTP), context only.")
+    print(f"'x stack': median of each run's ratio to a run of the row named in 'held to' just before it (its kind's "
+          f"libraries,\n  no Lily code; '+ lib': the libraries the function primes, FunctionSpec.primes); limit "
+          f"{LIMIT:.2f}x for both\n  columns. 'x floor': the import against {WORKER_FLOOR!r} (workers) or "
+          f"{HTTP_FLOOR!r} (HTTP), context only.")
     for name, libs in unprimed.items():
         print(f"  {name}: declares {', '.join(libs)} primed, but its handler does not load it at init")
     print(f"over the limit: {', '.join(over) if over else 'none'}")
