@@ -49,3 +49,22 @@ def test_the_check_sees_a_route_answering_with_a_deferred_model_and_build_loaded
     assert _deferred_route_models(app) == ["/deferred response"]
     assert build_loaded() >= 1 and Deferred.__pydantic_complete__
     assert Deferred.model_validate({"n": "2"}).n == 2
+
+
+def test_a_settings_class_builds_at_its_first_load_or_before_the_snapshot(monkeypatch):
+    from pydantic import Field
+
+    from lily.core.config import BaseSettings, load, settings_config
+
+    class LazySettings(BaseSettings):
+        model_config = settings_config("LILY_LAZY_")
+        limit: int = Field(3, ge=1)
+
+    class PrimedSettings(BaseSettings):
+        model_config = settings_config("LILY_PRIMED_")
+        name: str = "x"
+
+    assert not LazySettings.__pydantic_complete__ and not PrimedSettings.__pydantic_complete__
+    monkeypatch.setenv("LILY_LAZY_LIMIT", "7")
+    assert load(LazySettings).limit == 7 and LazySettings.__pydantic_complete__
+    assert build_loaded() >= 1 and PrimedSettings.__pydantic_complete__
